@@ -1,0 +1,41 @@
+/* cocin CLI — docker-style verbs over the runtime library. */
+#ifndef COCIN_CLI_H
+#define COCIN_CLI_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "cocin/error.h"
+
+struct cli_verb {
+  const char *name;
+  int (*fn)(const char *root, int argc, char **argv);
+  const char *usage; /* first line: "NAME ARGS", then description */
+};
+
+/* Print "cocin: MSG" (the error's message) and return 1 (or the code). */
+int cli_error(cocin_error_t *err);
+int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* `--help`/`-h` as the only argument. */
+bool cli_wants_help(int argc, char **argv);
+
+/* Relay a terminal: stdin -> master, master -> stdout, window size,
+ * raw mode.  Ends when end_fd is readable and the master is drained. */
+int tty_relay(int master, int end_fd);
+/* Open a pty sized like our terminal. */
+int tty_open(int *master, int *slave);
+
+int cmd_run(const char *root, int argc, char **argv);
+int cmd_exec(const char *root, int argc, char **argv);
+int cmd_ps(const char *root, int argc, char **argv);
+int cmd_inspect(const char *root, int argc, char **argv);
+int cmd_logs(const char *root, int argc, char **argv);
+int cmd_stop(const char *root, int argc, char **argv);
+int cmd_kill(const char *root, int argc, char **argv);
+int cmd_rm(const char *root, int argc, char **argv);
+int cmd_wait(const char *root, int argc, char **argv);
+int cmd_images(const char *root, int argc, char **argv);
+int cmd_import(const char *root, int argc, char **argv);
+int cmd_stats(const char *root, int argc, char **argv);
+
+#endif

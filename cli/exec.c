@@ -1,0 +1,75 @@
+/* cocin exec */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cocin/cleanup.h"
+#include "cocin/runtime.h"
+#include "cocin/util.h"
+
+static const char exec_usage[] =
+    "Usage: cocin exec [OPTIONS] NAME COMMAND [ARG...]\n\n"
+    "Run a command in a running container; exits with the command's status\n"
+    "(126: not executable, 127: not found).\n\n"
+    "  -i, --interactive   keep standard input open\n"
+    "  -t, --tty           allocate a pseudo-terminal\n"
+    "  -e, --env K=V       set an environment variable (repeatable)\n"
+    "  -w, --workdir DIR   working directory\n"
+    "  -u, --user UID[:GID] run as this user\n";
+
+int cmd_exec(const char *root, int argc, char **argv)
+{
+  if (argc > 0 && !strcmp(argv[0], "--help")) {
+    fputs(exec_usage, stdout);
+    return 0;
+  }
+  struct cocin_exec_opts o = {0};
+  cleanup_free char *name = NULL;
+  cleanup_error cocin_error_t err = NULL;
+  bool interactive = false;
+  int rc = 125;
+  cleanup_close int master = -1, slave = -1, null_fd = -1;
+  if (cocin_exec_parse(&o, &name, &interactive, argc, argv, &err) < 0) {
+    cli_error(&err);
+    goto out;
+  }
+  if (o.tty && !isatty(0)) {
+    cli_fail("exec: the input device is not a TTY (drop -t)");
+    goto out;
+  }
+  int stdio[3] = {0, 1, 2};
+  if (o.tty) {
+    if (tty_open(&master, &slave) < 0) {
+      cli_fail("exec: allocate a pty: %s", strerror(errno));
+      goto out;
+    }
+    stdio[0] = stdio[1] = stdio[2] = slave;
+  } else if (!interactive) {
+    null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    stdio[0] = null_fd;
+  }
+  pid_t pid;
+  if (cocin_exec_start(root, name, &o, stdio, &pid, &err) < 0) {
+    cli_error(&err);
+    goto out;
+  }
+  signal(SIGINT, SIG_IGN); /* the command gets it from the terminal */
+  if (o.tty) {
+    close(slave);
+    slave = -1;
+    cleanup_close int pfd = sys_pidfd_open(pid);
+    tty_relay(master, pfd);
+  }
+  int status;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+out:
+  cocin_exec_opts_free(&o);
+  return rc;
+}

@@ -1,0 +1,106 @@
+/* cocin — the command-line front end.  `cocin [--root DIR] VERB ARGS...` */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cocin-config.h"
+#include "cocin/state.h"
+
+static const struct cli_verb verbs[] = {
+    {"run", cmd_run, "run [OPTIONS] IMAGE [COMMAND] [ARG...]   create and start a container"},
+    {"exec", cmd_exec, "exec [-i] [-t] [-e K=V] [-w DIR] [-u UID] NAME CMD...   run a command in it"},
+    {"ps", cmd_ps, "ps [-a] [-q]   list containers"},
+    {"logs", cmd_logs, "logs [-f] [--tail N] NAME   show a container's output"},
+    {"stop", cmd_stop, "stop [-t SECS] NAME...   SIGTERM, then SIGKILL after SECS (10)"},
+    {"kill", cmd_kill, "kill [-s SIG] NAME...   send a signal (KILL)"},
+    {"rm", cmd_rm, "rm [-f] NAME...   remove containers (-f: kill running ones first)"},
+    {"wait", cmd_wait, "wait NAME...   block until they exit, print exit codes"},
+    {"inspect", cmd_inspect, "inspect NAME...   print config.json"},
+    {"stats", cmd_stats, "stats [--no-stream] [NAME...]   memory, cpu and pids usage"},
+    {"images", cmd_images, "images   list images"},
+    {"import", cmd_import, "import TARBALL NAME   make an image from a root filesystem tarball"},
+    {NULL, NULL, NULL},
+};
+
+int cli_error(cocin_error_t *err)
+{
+  fprintf(stderr, "cocin: %s\n", cocin_error_msg(err));
+  cocin_error_release(err);
+  return 1;
+}
+
+int cli_fail(const char *fmt, ...)
+{
+  va_list ap;
+  fputs("cocin: ", stderr);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+  return 1;
+}
+
+bool cli_wants_help(int argc, char **argv)
+{
+  for (int i = 0; i < argc; i++) {
+    if (!strcmp(argv[i], "--"))
+      return false;
+    if (!strcmp(argv[i], "--help"))
+      return true;
+  }
+  return false;
+}
+
+static void usage(FILE *f)
+{
+  fprintf(f, "Usage: cocin [--root DIR] COMMAND [ARGS...]\n\n"
+             "A container runtime whose other face is the /cocin filesystem (cocinfs).\n\n"
+             "Commands:\n");
+  for (const struct cli_verb *v = verbs; v->name; v++)
+    fprintf(f, "  %s\n", v->usage);
+  fprintf(f, "\nState lives in --root DIR, $COCIN_ROOT, or %s.\n"
+             "Run 'cocin COMMAND --help' for a command's options.\n",
+          COCIN_DEFAULT_ROOT);
+}
+
+int main(int argc, char **argv)
+{
+  const char *root_arg = NULL;
+  int i = 1;
+  for (; i < argc && argv[i][0] == '-'; i++) {
+    if (!strcmp(argv[i], "--root") && i + 1 < argc)
+      root_arg = argv[++i];
+    else if (!strncmp(argv[i], "--root=", 7))
+      root_arg = argv[i] + 7;
+    else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      usage(stdout);
+      return 0;
+    } else if (!strcmp(argv[i], "--version")) {
+      printf("cocin %s\n", COCIN_VERSION);
+      return 0;
+    } else {
+      fprintf(stderr, "cocin: unknown global flag: %s\n", argv[i]);
+      usage(stderr);
+      return 2;
+    }
+  }
+  if (i >= argc) {
+    usage(stderr);
+    return 2;
+  }
+  const char *root = cocin_root_resolve(root_arg);
+  for (const struct cli_verb *v = verbs; v->name; v++) {
+    if (strcmp(v->name, argv[i]))
+      continue;
+    if (strcmp(v->name, "run") && strcmp(v->name, "exec") &&
+        cli_wants_help(argc - i - 1, argv + i + 1)) {
+      printf("Usage: cocin %s\n", v->usage);
+      return 0;
+    }
+    return v->fn(root, argc - i - 1, argv + i + 1);
+  }
+  fprintf(stderr, "cocin: unknown command \"%s\" (see cocin --help)\n", argv[i]);
+  return 2;
+}

@@ -1,0 +1,110 @@
+/* cocin run */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cocin/cleanup.h"
+#include "cocin/runtime.h"
+#include "cocin/util.h"
+
+/* Read "EXIT <code>" from the monitor; forward INT/TERM to the container
+ * meanwhile (docker's sig-proxy). */
+static int wait_exit(const char *root, const char *name, int exit_fd)
+{
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGINT);
+  sigaddset(&mask, SIGTERM);
+  sigaddset(&mask, SIGHUP);
+  sigprocmask(SIG_BLOCK, &mask, NULL);
+  cleanup_close int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+  char buf[64];
+  size_t n = 0;
+  for (;;) {
+    struct pollfd p[2] = {{.fd = exit_fd, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
+    if (poll(p, 2, -1) < 0) {
+      if (errno == EINTR)
+        continue;
+      break;
+    }
+    if (p[1].revents & POLLIN) {
+      struct signalfd_siginfo si;
+      if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+        cocin_kill(root, name, (int)si.ssi_signo, NULL);
+    }
+    if (p[0].revents) {
+      ssize_t r = read(exit_fd, buf + n, sizeof(buf) - 1 - n);
+      if (r <= 0)
+        break;
+      n += (size_t)r;
+      if (memchr(buf, '\n', n))
+        break;
+    }
+  }
+  buf[n] = '\0';
+  if (strncmp(buf, "EXIT ", 5))
+    return cli_fail("%s: lost track of the container's exit", name), 125;
+  return atoi(buf + 5);
+}
+
+int cmd_run(const char *root, int argc, char **argv)
+{
+  struct cocin_spec spec = {0};
+  cleanup_error cocin_error_t err = NULL;
+  cleanup_close int master = -1, slave = -1, null_fd = -1, exit_fd = -1;
+  int rc = 125;
+  if (cocin_spec_parse(&spec, argc, argv, &err) < 0) {
+    cli_error(&err);
+    goto out;
+  }
+  if (spec.help) {
+    fputs(cocin_run_usage, stdout);
+    rc = 0;
+    goto out;
+  }
+  if (spec.tty && !spec.detach && !isatty(0)) {
+    cli_fail("run: the input device is not a TTY (drop -t, or use -d)");
+    goto out;
+  }
+
+  struct cocin_run_io io = {{0, 1, 2}};
+  if (!spec.detach) {
+    if (spec.tty) {
+      if (tty_open(&master, &slave) < 0) {
+        cli_fail("run: allocate a pty: %s", strerror(errno));
+        goto out;
+      }
+      io.stdio[0] = io.stdio[1] = io.stdio[2] = slave;
+    } else if (!spec.interactive) {
+      null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+      io.stdio[0] = null_fd;
+    }
+  }
+  struct cocin_run_result res;
+  if (cocin_run(root, &spec, &io, &res, &err) < 0) {
+    cli_error(&err);
+    goto out;
+  }
+  if (spec.detach) {
+    printf("%s\n", res.id);
+    rc = 0;
+    goto out;
+  }
+  exit_fd = res.exit_fd;
+  if (spec.tty) {
+    close(slave);
+    slave = -1;
+    tty_relay(master, exit_fd);
+  }
+  rc = wait_exit(root, spec.name, exit_fd);
+out:
+  cocin_spec_free(&spec);
+  return rc;
+}

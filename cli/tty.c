@@ -1,0 +1,91 @@
+/* cocin CLI — relaying the user's terminal to a container's pty. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cocin/cleanup.h"
+#include "cocin/util.h"
+
+int tty_open(int *master, int *slave)
+{
+  struct winsize ws;
+  bool have = ioctl(0, TIOCGWINSZ, &ws) == 0;
+  if (openpty(master, slave, NULL, NULL, have ? &ws : NULL) < 0)
+    return -1;
+  fcntl(*master, F_SETFD, FD_CLOEXEC);
+  fcntl(*slave, F_SETFD, FD_CLOEXEC);
+  return 0;
+}
+
+static void copy_winsize(int master)
+{
+  struct winsize ws;
+  if (ioctl(0, TIOCGWINSZ, &ws) == 0)
+    ioctl(master, TIOCSWINSZ, &ws);
+}
+
+int tty_relay(int master, int end_fd)
+{
+  struct termios saved, raw;
+  bool is_tty = tcgetattr(0, &saved) == 0;
+  if (is_tty) {
+    raw = saved;
+    cfmakeraw(&raw);
+    tcsetattr(0, TCSANOW, &raw);
+  }
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGWINCH);
+  sigprocmask(SIG_BLOCK, &mask, NULL);
+  cleanup_close int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+
+  bool stdin_open = true, ended = false;
+  char buf[16384];
+  for (;;) {
+    struct pollfd p[4] = {
+        {.fd = master, .events = POLLIN},
+        {.fd = stdin_open ? 0 : -1, .events = POLLIN},
+        {.fd = ended ? -1 : end_fd, .events = POLLIN},
+        {.fd = sfd, .events = POLLIN},
+    };
+    int r = poll(p, 4, ended ? 100 : -1);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0)
+      break;
+    if (r == 0 && ended)
+      break; /* drained */
+    if (p[3].revents & POLLIN) {
+      struct signalfd_siginfo si;
+      (void)!read(sfd, &si, sizeof(si));
+      copy_winsize(master);
+    }
+    if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+      ssize_t n = read(master, buf, sizeof(buf));
+      if (n <= 0)
+        break; /* EIO: every slave closed */
+      write_all(1, buf, (size_t)n);
+    }
+    if (p[1].revents & (POLLIN | POLLHUP)) {
+      ssize_t n = read(0, buf, sizeof(buf));
+      if (n <= 0)
+        stdin_open = false;
+      else
+        write_all(master, buf, (size_t)n);
+    }
+    if (p[2].revents)
+      ended = true;
+  }
+  if (is_tty)
+    tcsetattr(0, TCSANOW, &saved);
+  sigprocmask(SIG_UNBLOCK, &mask, NULL);
+  return 0;
+}

@@ -1,0 +1,99 @@
+/* cocin — one cgroup interface, two backends (v1 per-controller hierarchies,
+ * v2 unified).  The mode is detected once; callers never see which backend
+ * runs.  Each container gets its own cgroup "cocin/<name>" under the parent
+ * cgroup (the starter's own cgroup, or --cgroup-parent). */
+#ifndef COCIN_CGROUP_H
+#define COCIN_CGROUP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <cjson/cJSON.h>
+
+#include "error.h"
+
+/* Resource limits as given on the command line.  0 / NULL = not set. */
+struct cocin_limits {
+  int64_t memory;      /* bytes, -m/--memory */
+  int64_t memory_swap; /* bytes (memory+swap, docker semantics); -1 unlimited */
+  int64_t cpu_quota;   /* µs per period, from --cpus */
+  int64_t cpu_period;  /* µs, 100000 when --cpus is used */
+  int64_t cpu_shares;  /* --cpu-shares (v1 shares; converted to weight on v2) */
+  char *cpuset_cpus;   /* --cpuset-cpus */
+  char *cpuset_mems;   /* --cpuset-mems */
+  int64_t pids_limit;  /* --pids-limit; -1 unlimited */
+  /* Not a flag: set by the security code for --privileged.  v1 leaves the
+   * devices controller open (otherwise: deny all, allow docker's list). */
+  bool devices_unrestricted;
+};
+
+/* Long flag names handled by cocin_limits_set (without the leading "--"),
+ * NULL-terminated.  Short alias: -m is "memory". */
+extern const char *const cocin_limit_flags[];
+
+/* Parse one flag's value into *l ("memory", "64m").  Bad value: EINVAL with
+ * a message naming the flag and the value. */
+int cocin_limits_set(struct cocin_limits *l, const char *flag, const char *value,
+                     cocin_error_t *err);
+void cocin_limits_free(struct cocin_limits *l);
+/* Checks across flags, after all are set (cocin_cgroup_create calls it too):
+ * --memory-swap needs -m and must be >= it.  EINVAL with a message. */
+int cocin_limits_check(const struct cocin_limits *l, cocin_error_t *err);
+/* Is any limit set? */
+bool cocin_limits_any(const struct cocin_limits *l);
+cJSON *cocin_limits_to_json(const struct cocin_limits *l);
+int cocin_limits_from_json(const cJSON *j, struct cocin_limits *l, cocin_error_t *err);
+
+enum cocin_cgroup_mode {
+  COCIN_CGROUP_UNIFIED = 2, /* cgroup2 at the root, with controllers */
+  COCIN_CGROUP_LEGACY = 1,  /* only v1 hierarchies */
+  COCIN_CGROUP_HYBRID = 3,  /* v1 controllers + a cgroup2 mount without them */
+};
+
+/* Detect the mode of the cgroup tree at `cgroot` (NULL = $COCIN_CGROUP_ROOT
+ * or /sys/fs/cgroup).  Done once per process and cached for the default. */
+int cocin_cgroup_detect(const char *cgroot, enum cocin_cgroup_mode *mode,
+                        cocin_error_t *err);
+
+struct cocin_cgroup; /* opaque */
+
+/* Create the container's cgroup and apply the limits.  `parent` NULL means
+ * the caller's own cgroup.  A limit whose controller is missing fails with
+ * a message naming the controller; a failure leaves no directory behind. */
+int cocin_cgroup_create(const char *name, const char *parent,
+                        const struct cocin_limits *l, struct cocin_cgroup **out,
+                        cocin_error_t *err);
+/* Re-open a cgroup from what cocin_cgroup_to_json stored. */
+int cocin_cgroup_from_json(const cJSON *j, struct cocin_cgroup **out, cocin_error_t *err);
+cJSON *cocin_cgroup_to_json(const struct cocin_cgroup *cg);
+
+/* Move pid (0 = the calling process) into the cgroup in every hierarchy. */
+int cocin_cgroup_enter(const struct cocin_cgroup *cg, pid_t pid, cocin_error_t *err);
+
+struct cocin_cgroup_stats {
+  uint64_t memory_usage; /* bytes */
+  uint64_t memory_limit; /* bytes, UINT64_MAX when unlimited */
+  uint64_t cpu_usage_ns;
+  uint64_t pids_current;
+  uint64_t pids_limit; /* UINT64_MAX when unlimited */
+  bool oom_killed;     /* the kernel's OOM killer killed something in it */
+};
+int cocin_cgroup_stats(const struct cocin_cgroup *cg, struct cocin_cgroup_stats *st,
+                       cocin_error_t *err);
+/* Stats as text, one "key value" per line, malloc'd (for `cocin stats` and
+ * the filesystem's per-container file); unlimited is "max":
+ *   memory_usage N / memory_limit N|max / cpu_usage_ns N / pids_current N /
+ *   pids_limit N|max / oom_killed 0|1 */
+char *cocin_cgroup_stats_format(const struct cocin_cgroup_stats *st);
+/* The container's directory for a controller ("memory", "cpu", "pids", ...;
+ * on v2 any name gives the one directory); NULL when it has none. */
+const char *cocin_cgroup_path(const struct cocin_cgroup *cg, const char *controller);
+
+/* Send sig to every process in the cgroup. */
+int cocin_cgroup_kill(const struct cocin_cgroup *cg, int sig, cocin_error_t *err);
+/* Remove the cgroup from every hierarchy (kills leftovers first). */
+int cocin_cgroup_destroy(const struct cocin_cgroup *cg, cocin_error_t *err);
+void cocin_cgroup_free(struct cocin_cgroup *cg);
+
+#endif

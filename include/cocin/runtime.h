@@ -1,0 +1,82 @@
+/* cocin — making and managing containers.  No FUSE here. */
+#ifndef COCIN_RUNTIME_H
+#define COCIN_RUNTIME_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "spec.h"
+
+/* ---- images ------------------------------------------------------------ */
+/* Make sure image `name` exists (busybox is built on first use from the
+ * host's busybox-static) and return its rootfs directory. */
+int cocin_image_ensure(const char *root, const char *name, char **rootfs,
+                       cocin_error_t *err);
+int cocin_image_import(const char *root, const char *tarball, const char *name,
+                       cocin_error_t *err);
+int cocin_image_list(const char *root, char ***names, cocin_error_t *err);
+
+/* ---- run --------------------------------------------------------------- */
+struct cocin_run_io {
+  /* Foreground only: fds the container gets as 0,1,2 (a pty slave for -t).
+   * Ignored for detached containers, whose output goes to container.log. */
+  int stdio[3];
+};
+
+struct cocin_run_result {
+  char id[65];
+  pid_t pid; /* container init, as seen from the host */
+  /* Foreground: an fd that becomes readable with the exit code ("%d\n")
+   * when the container exits (the monitor writes it). -1 when detached. */
+  int exit_fd;
+};
+
+/* Create and start a container.  Returns when it is running (execve done)
+ * or with the error that stopped it (image, command not found, mounts...);
+ * on error nothing is left behind.  spec->name is filled if it was empty. */
+int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_io *io,
+              struct cocin_run_result *res, cocin_error_t *err);
+
+/* ---- lifecycle --------------------------------------------------------- */
+/* SIGTERM, wait up to timeout seconds, then SIGKILL; returns once the
+ * monitor recorded the exit.  Stopping an exited container succeeds. */
+int cocin_stop(const char *root, const char *name, int timeout, cocin_error_t *err);
+/* Send sig to the container's init; ESRCH-like EINVAL if not running. */
+int cocin_kill(const char *root, const char *name, int sig, cocin_error_t *err);
+/* Remove: EBUSY while running unless force (then kill first). */
+int cocin_rm(const char *root, const char *name, bool force, cocin_error_t *err);
+/* Wait until the container has exited; returns its exit code (>= 0).
+ * interrupted() (may be NULL) is polled; if it returns true, EINTR. */
+int cocin_wait(const char *root, const char *name, bool (*interrupted)(void),
+               cocin_error_t *err);
+
+/* ---- exec -------------------------------------------------------------- */
+struct cocin_exec_opts {
+  char **args; /* NULL-terminated */
+  char **env;  /* extra -e K=V */
+  char *workdir;
+  bool tty;
+  bool has_user;
+  uid_t uid;
+  gid_t gid;
+};
+void cocin_exec_opts_free(struct cocin_exec_opts *o);
+/* Parse "exec [OPTIONS] NAME CMD..." words after the verb; *name is set. */
+int cocin_exec_parse(struct cocin_exec_opts *o, char **name, bool *interactive, int argc,
+                     char **argv, cocin_error_t *err);
+
+/* Start argv inside the running container.  stdio[0..2] become its fds.
+ * Returns the pid of a child of the caller; wait for it with waitpid(); its
+ * exit status is the command's (126 not executable, 127 not found).
+ * Errors before the fork (no container, not running) fail here.  Safe to
+ * call from a multithreaded process: no thread of the caller calls setns. */
+int cocin_exec_start(const char *root, const char *name, const struct cocin_exec_opts *o,
+                     const int stdio[3], pid_t *pid, cocin_error_t *err);
+
+/* ---- small verbs' argument parsers (shared by the CLI and ctl files) --- */
+int cocin_parse_stop(int argc, char **argv, int *timeout, char ***names, cocin_error_t *err);
+int cocin_parse_kill(int argc, char **argv, int *sig, char ***names, cocin_error_t *err);
+int cocin_parse_rm(int argc, char **argv, bool *force, char ***names, cocin_error_t *err);
+
+#endif

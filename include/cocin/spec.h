@@ -1,0 +1,73 @@
+/* cocin — what a container is asked to be: the parsed `run` command line.
+ * One parser serves the CLI and the filesystem's ctl file. */
+#ifndef COCIN_SPEC_H
+#define COCIN_SPEC_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include <cjson/cJSON.h>
+
+#include "cgroup.h"
+#include "error.h"
+#include "security.h"
+
+struct cocin_mount {
+  char *source; /* absolute host path */
+  char *dest;   /* absolute path in the container */
+  bool readonly;
+};
+
+struct cocin_spec {
+  char *name;     /* --name, or generated */
+  char *image;    /* first non-option word */
+  char **args;    /* the command, NULL-terminated; NULL = image default (sh) */
+  char **env;     /* -e K=V; the final environment is built at start */
+  char *hostname; /* -h; default the name */
+  char *workdir;  /* -w */
+  bool has_user;  /* -u UID[:GID] */
+  uid_t uid;
+  gid_t gid;
+  struct cocin_mount *mounts; /* -v */
+  size_t n_mounts;
+  char *cgroup_parent; /* --cgroup-parent */
+  bool detach, interactive, tty, autoremove;
+  bool help; /* --help was given: nothing else was parsed */
+  struct cocin_limits limits;
+  struct cocin_security security;
+};
+
+void cocin_spec_free(struct cocin_spec *s);
+
+/* Parse "run [OPTIONS] IMAGE [COMMAND [ARG...]]" words (argv[0] is the first
+ * option or the image, not "run").  Syntax errors fail with EINVAL. */
+int cocin_spec_parse(struct cocin_spec *s, int argc, char **argv, cocin_error_t *err);
+
+cJSON *cocin_spec_to_json(const struct cocin_spec *s);
+int cocin_spec_from_json(const cJSON *j, struct cocin_spec *s, cocin_error_t *err);
+
+/* The environment a process in this container starts with: PATH, HOSTNAME,
+ * HOME, TERM (with tty), then -e values (a later K overrides). */
+char **cocin_spec_build_env(const struct cocin_spec *s, char *const *extra, bool tty);
+
+/* Usage text for run's options (shared by `cocin run --help`). */
+extern const char cocin_run_usage[];
+
+/* Generic option table parser, used by run and by the small verbs. */
+enum cocin_opt_arg { OPT_NONE, OPT_REQUIRED };
+struct cocin_opt {
+  char short_name; /* 0 if none */
+  const char *long_name;
+  enum cocin_opt_arg arg;
+  int id;
+};
+/* Parses options from argv[*pos] on, stops at the first non-option word or
+ * after "--".  Calls cb(opt, value, data) for each (value NULL for flags
+ * without argument); cb returns <0 on error.  Unknown flags and missing
+ * values fail with EINVAL naming the verb and the flag. */
+int cocin_opts_parse(const struct cocin_opt *table, int argc, char **argv, int *pos,
+                     int (*cb)(const struct cocin_opt *opt, const char *value, void *data,
+                               cocin_error_t *err),
+                     void *data, const char *verb, cocin_error_t *err);
+
+#endif

@@ -1,0 +1,86 @@
+/* cocin — the state store: the one source of truth shared by the CLI and
+ * cocinfs.
+ *
+ *   ROOT/containers/<name>/config.json    everything known (atomic writes)
+ *   ROOT/containers/<name>/container.log  stdout+stderr of a detached container
+ *   ROOT/containers/<name>/lock           flock()ed around read-modify-write
+ *   ROOT/containers/<name>/upper, work    overlay layers; rootfs = mountpoint
+ *   ROOT/images/<image>/rootfs, image.json
+ */
+#ifndef COCIN_STATE_H
+#define COCIN_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <cjson/cJSON.h>
+
+#include "error.h"
+
+#define COCIN_DEFAULT_ROOT "/var/lib/cocin"
+
+/* --root, then $COCIN_ROOT, then the default.  Returned string is static or
+ * the argument. */
+const char *cocin_root_resolve(const char *arg);
+
+/* ROOT/containers/<name>[/<file>]; name must already be checked. */
+char *cocin_container_dir(const char *root, const char *name);
+char *cocin_container_file(const char *root, const char *name, const char *file);
+
+enum cocin_state {
+  COCIN_STATE_CREATED,
+  COCIN_STATE_RUNNING,
+  COCIN_STATE_EXITED,
+  COCIN_STATE_STOPPED,
+};
+const char *cocin_state_name(enum cocin_state s);
+
+/* Load config.json; ENOENT "no such container: NAME" if absent.  A container
+ * recorded as running whose process is gone (monitor killed, host rebooted)
+ * is reported as exited with exitCode -1 (and the file is fixed). */
+int cocin_state_load(const char *root, const char *name, cJSON **out, cocin_error_t *err);
+/* Write config.json atomically (caller holds the lock). */
+int cocin_state_save(const char *root, const char *name, const cJSON *cfg,
+                     cocin_error_t *err);
+
+/* flock() the container's lock file; returns the fd (close to unlock). */
+int cocin_state_lock(const char *root, const char *name, cocin_error_t *err);
+
+/* Apply fn to the loaded config under the lock and save it. */
+int cocin_state_update(const char *root, const char *name,
+                       int (*fn)(cJSON *cfg, void *data, cocin_error_t *err), void *data,
+                       cocin_error_t *err);
+
+/* Sorted container names (those with a config.json). */
+int cocin_state_list(const char *root, char ***names, cocin_error_t *err);
+
+/* Decoded view of a config for ps, status files, ... */
+struct cocin_info {
+  enum cocin_state state;
+  pid_t pid;
+  uint64_t pid_start;
+  int exit_code; /* -1 unknown */
+  bool oom_killed;
+  int64_t created; /* epoch seconds */
+  int64_t finished;
+};
+void cocin_info_from_json(const cJSON *cfg, struct cocin_info *info);
+
+/* One line: "running pid 123 since 2026-...", "exited 3 at ...",
+ * "exited 137 oom-killed at ...", "stopped 143 at ...", "created".
+ * Ends with '\n'. */
+char *cocin_status_line(const cJSON *cfg);
+/* docker ps style: "Up 5 seconds", "Exited (3) 2 minutes ago". */
+char *cocin_status_human(const cJSON *cfg);
+
+/* JSON helpers. */
+const char *cj_str(const cJSON *o, const char *key);
+int64_t cj_int(const cJSON *o, const char *key, int64_t def);
+bool cj_bool(const cJSON *o, const char *key);
+void cj_set_str(cJSON *o, const char *key, const char *val);
+void cj_set_num(cJSON *o, const char *key, double val);
+void cj_set_bool(cJSON *o, const char *key, bool val);
+void cj_set_item(cJSON *o, const char *key, cJSON *item);
+
+#endif

@@ -1,0 +1,67 @@
+/* cocin — small helpers shared by the runtime, the CLI and cocinfs. */
+#ifndef COCIN_UTIL_H
+#define COCIN_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+/* Allocation that never returns NULL: out of memory aborts (crun's xmalloc). */
+void *xmalloc0(size_t size);
+void *xrealloc(void *p, size_t size);
+char *xstrdup(const char *s);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* NULL-terminated string vectors. */
+size_t strv_len(char *const *v);
+char **strv_dup(char *const *v);
+void strv_append(char ***v, const char *s);
+void strv_free(char **v);
+/* Join with single spaces (for display only; argv is never re-split). */
+char *strv_join(char *const *v, const char *sep);
+
+/* Files. */
+int read_all_file(const char *path, char **out, size_t *len, cocin_error_t *err);
+int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode,
+                      cocin_error_t *err);
+int write_file_str(const char *path, const char *data, cocin_error_t *err);
+int mkdir_p(const char *path, mode_t mode, cocin_error_t *err);
+int rm_rf(const char *path, cocin_error_t *err);
+bool path_exists(const char *path);
+/* Write all of buf, retrying on EINTR and short writes. */
+ssize_t write_all(int fd, const void *buf, size_t len);
+
+/* 64 hex characters of getrandom(). */
+int cocin_random_id(char out[65], cocin_error_t *err);
+
+/* Container names: [a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}, and none of the names
+ * reserved by the filesystem view ("ctl"). */
+int cocin_name_check(const char *name, cocin_error_t *err);
+
+/* Time helpers: RFC 3339 UTC with nanoseconds, and parsing it back. */
+char *cocin_time_now(void);
+int64_t cocin_time_parse(const char *rfc3339); /* seconds since epoch, -1 */
+/* "5 seconds ago", "About a minute ago", "3 hours ago" like docker. */
+char *cocin_time_ago(int64_t then);
+
+/* /proc/<pid>/stat field 22 (start time in clock ticks); 0 if gone. */
+uint64_t proc_start_time(pid_t pid);
+/* pidfd for pid, only if its start time is still `start` (guards against
+ * pid reuse).  Returns -1 with errno ESRCH if the process is gone. */
+int pidfd_open_checked(pid_t pid, uint64_t start);
+int sys_pidfd_open(pid_t pid);
+int sys_pidfd_send_signal(int pidfd, int sig);
+
+/* Close every fd >= lowfd except those listed (terminated by -1). */
+void close_fds_except(int lowfd, const int *keep);
+
+/* Signal names: "TERM", "SIGTERM", "15" -> 15; 0 on error. */
+int cocin_signal_parse(const char *s);
+
+/* Parse a decimal integer in [min, max]; false on junk or range. */
+bool parse_long(const char *s, long min, long max, long *out);
+
+#endif

@@ -1,0 +1,317 @@
+/* cocin — inside the child: from clone() to execve().
+ *
+ * Order (DESIGN.md): stdio → close inherited fds → cgroup joined →
+ * cgroup namespace → mounts private → overlay rootfs → volumes → /proc,
+ * /dev, /sys → pivot_root, old root detached → hostname → loopback up →
+ * masked / read-only paths → workdir → user → capabilities, no_new_privs,
+ * seccomp → execvp.  Any failure is written to errfd and the child exits;
+ * the monitor relays it to whoever ran `run`. */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/openat2.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "cocin/cleanup.h"
+#include "cocin/security.h"
+#include "cocin/util.h"
+#include "internal.h"
+
+extern char **environ;
+
+void child_fail(int errfd, int code, cocin_error_t *err)
+{
+  char buf[4096];
+  int n = snprintf(buf, sizeof(buf), "%d\n%s", cocin_error_status(err), cocin_error_msg(err));
+  if (n > 0)
+    (void)!write(errfd, buf, (size_t)(n < (int)sizeof(buf) ? n : (int)sizeof(buf) - 1));
+  _exit(code);
+}
+
+int read_child_error(int fd, cocin_error_t *err)
+{
+  char buf[4097];
+  size_t n = 0;
+  for (;;) {
+    ssize_t r = read(fd, buf + n, sizeof(buf) - 1 - n);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r <= 0)
+      break;
+    n += (size_t)r;
+    if (n == sizeof(buf) - 1)
+      break;
+  }
+  if (n == 0)
+    return 0;
+  buf[n] = '\0';
+  char *nl = strchr(buf, '\n');
+  int status = atoi(buf);
+  return cocin_fail(err, status ? status : EIO, "%s", nl ? nl + 1 : buf);
+}
+
+static int mount_or_fail(const char *src, const char *dst, const char *type, unsigned long flags,
+                         const char *data, cocin_error_t *err)
+{
+  if (mount(src, dst, type, flags, data) < 0)
+    return cocin_fail_errno(err, "mount %s on %s", type ? type : src, dst);
+  return 0;
+}
+
+/* Open (creating directories, or a file when as_file) `path` below the
+ * directory `rootfd`, resolving symlinks as if rootfd were "/" so an image
+ * cannot point a volume outside its root. */
+static int open_in_root(int rootfd, const char *path, bool as_file, cocin_error_t *err)
+{
+  struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT};
+  cleanup_free char *p = xstrdup(path);
+  char *save = NULL;
+  cleanup_close int cur = dup(rootfd);
+  if (cur < 0)
+    return cocin_fail_errno(err, "dup");
+  char *next = NULL;
+  for (char *comp = strtok_r(p, "/", &save); comp; comp = next) {
+    next = strtok_r(NULL, "/", &save);
+    bool last = next == NULL;
+    if (last && as_file) {
+      int fd = openat(cur, comp, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+      if (fd >= 0)
+        close(fd);
+    } else if (mkdirat(cur, comp, 0755) < 0 && errno != EEXIST) {
+      return cocin_fail_errno(err, "mkdir %s in the container", path);
+    }
+    int fd = (int)syscall(SYS_openat2, cur, comp, &how, sizeof(how));
+    if (fd < 0)
+      return cocin_fail_errno(err, "open %s in the container", path);
+    close(cur);
+    cur = fd;
+  }
+  return steal_fd(cur);
+}
+
+static int mount_volumes(const struct container_args *a, cocin_error_t *err)
+{
+  const struct cocin_spec *s = a->spec;
+  if (s->n_mounts == 0)
+    return 0;
+  cleanup_close int rootfd = open(a->merged, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return cocin_fail_errno(err, "open %s", a->merged);
+  for (size_t i = 0; i < s->n_mounts; i++) {
+    const struct cocin_mount *m = &s->mounts[i];
+    struct stat st;
+    if (stat(m->source, &st) < 0)
+      return cocin_fail_errno(err, "volume source %s", m->source);
+    cleanup_close int fd = open_in_root(rootfd, m->dest, !S_ISDIR(st.st_mode), err);
+    if (fd < 0)
+      return -1;
+    char target[64];
+    snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
+    if (mount(m->source, target, NULL, MS_BIND | MS_REC, NULL) < 0)
+      return cocin_fail_errno(err, "bind mount %s on %s", m->source, m->dest);
+    if (m->readonly &&
+        mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_REC, NULL) < 0) {
+      /* the fd points at the old, covered inode: remount via the new path */
+      cleanup_close int fd2 = open_in_root(rootfd, m->dest, !S_ISDIR(st.st_mode), err);
+      if (fd2 < 0)
+        return -1;
+      snprintf(target, sizeof(target), "/proc/self/fd/%d", fd2);
+      if (mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
+        return cocin_fail_errno(err, "remount %s read-only", m->dest);
+    }
+  }
+  return 0;
+}
+
+static int make_dev(const char *dev, cocin_error_t *err)
+{
+  static const struct {
+    const char *name;
+    unsigned maj, min;
+  } nodes[] = {{"null", 1, 3}, {"zero", 1, 5},    {"full", 1, 7},
+               {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0}};
+  if (mount_or_fail("tmpfs", dev, "tmpfs", MS_NOSUID | MS_STRICTATIME,
+                    "mode=755,size=65536k", err) < 0)
+    return -1;
+  for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++) {
+    cleanup_free char *p = xasprintf("%s/%s", dev, nodes[i].name);
+    if (mknod(p, S_IFCHR | 0666, makedev(nodes[i].maj, nodes[i].min)) < 0)
+      return cocin_fail_errno(err, "mknod %s", p);
+    chmod(p, 0666); /* umask */
+  }
+  cleanup_free char *pts = xasprintf("%s/pts", dev);
+  cleanup_free char *shm = xasprintf("%s/shm", dev);
+  mkdir(pts, 0755);
+  mkdir(shm, 01777);
+  if (mount_or_fail("devpts", pts, "devpts", MS_NOSUID | MS_NOEXEC,
+                    "newinstance,ptmxmode=0666,mode=0620,gid=5", err) < 0)
+    return -1;
+  if (mount_or_fail("shm", shm, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                    "mode=1777,size=65536k", err) < 0)
+    return -1;
+  static const struct {
+    const char *target, *name;
+  } links[] = {{"pts/ptmx", "ptmx"},     {"/proc/self/fd", "fd"},
+               {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"},
+               {"/proc/self/fd/2", "stderr"}};
+  for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+    cleanup_free char *p = xasprintf("%s/%s", dev, links[i].name);
+    if (symlink(links[i].target, p) < 0)
+      return cocin_fail_errno(err, "symlink %s", p);
+  }
+  return 0;
+}
+
+static int mkdir_in(const char *root, const char *name)
+{
+  cleanup_free char *p = xasprintf("%s/%s", root, name);
+  struct stat st;
+  if (lstat(p, &st) == 0)
+    return S_ISDIR(st.st_mode) ? 0 : -1;
+  return mkdir(p, 0755);
+}
+
+static int setup_rootfs(const struct container_args *a, cocin_error_t *err)
+{
+  if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+    return cocin_fail_errno(err, "make mounts private");
+  cleanup_free char *opts = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s", a->image_rootfs,
+                                      a->upper, a->work);
+  if (mount("overlay", a->merged, "overlay", 0, opts) < 0)
+    return cocin_fail_errno(err, "mount overlay at %s", a->merged);
+  if (mount_volumes(a, err) < 0)
+    return -1;
+
+  static const char *const dirs[] = {"proc", "dev", "sys", NULL};
+  for (int i = 0; dirs[i]; i++)
+    if (mkdir_in(a->merged, dirs[i]) < 0)
+      return cocin_fail(err, EINVAL, "image has no directory /%s and it cannot be made",
+                        dirs[i]);
+  cleanup_free char *proc = xasprintf("%s/proc", a->merged);
+  cleanup_free char *dev = xasprintf("%s/dev", a->merged);
+  cleanup_free char *sys = xasprintf("%s/sys", a->merged);
+  if (mount_or_fail("proc", proc, "proc", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL, err) < 0)
+    return -1;
+  if (make_dev(dev, err) < 0)
+    return -1;
+  if (mount_or_fail("sysfs", sys, "sysfs", MS_RDONLY | MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL,
+                    err) < 0)
+    return -1;
+
+  /* pivot_root(".", "."): the old root ends up stacked under the new one
+   * and is detached at once, with no directory left in the image. */
+  if (chdir(a->merged) < 0)
+    return cocin_fail_errno(err, "chdir %s", a->merged);
+  if (syscall(SYS_pivot_root, ".", ".") < 0)
+    return cocin_fail_errno(err, "pivot_root");
+  if (umount2(".", MNT_DETACH) < 0)
+    return cocin_fail_errno(err, "detach the old root");
+  if (chdir("/") < 0)
+    return cocin_fail_errno(err, "chdir /");
+  return 0;
+}
+
+static int loopback_up(cocin_error_t *err)
+{
+  cleanup_close int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return cocin_fail_errno(err, "socket");
+  struct ifreq ifr = {0};
+  strcpy(ifr.ifr_name, "lo");
+  if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+    return cocin_fail_errno(err, "get flags of lo");
+  ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+  if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+    return cocin_fail_errno(err, "bring lo up");
+  return 0;
+}
+
+int switch_user(bool has_user, uid_t uid, gid_t gid, cocin_error_t *err)
+{
+  if (!has_user)
+    return 0;
+  if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+    return cocin_fail_errno(err, "keep capabilities");
+  if (setgroups(0, NULL) < 0)
+    return cocin_fail_errno(err, "setgroups");
+  if (setresgid(gid, gid, gid) < 0)
+    return cocin_fail_errno(err, "setgid %u", (unsigned)gid);
+  if (setresuid(uid, uid, uid) < 0)
+    return cocin_fail_errno(err, "setuid %u", (unsigned)uid);
+  return 0;
+}
+
+int exec_command(char **args, char **env, cocin_error_t *err)
+{
+  environ = env;
+  execvp(args[0], args);
+  int e = errno;
+  if (e == ENOENT)
+    return cocin_fail(err, ENOENT, "exec \"%s\": executable file not found in $PATH", args[0]);
+  errno = e;
+  return cocin_fail_errno(err, "exec \"%s\"", args[0]);
+}
+
+int container_init(void *arg)
+{
+  struct container_args *a = arg;
+  const struct cocin_spec *s = a->spec;
+  cocin_error_t err = NULL;
+
+  for (int i = 0; i < 3; i++)
+    if (a->stdio[i] != i && dup2(a->stdio[i], i) < 0) {
+      cocin_fail_errno(&err, "set up stdio");
+      child_fail(a->errfd, 1, &err);
+    }
+  int keep[] = {a->errfd, -1};
+  close_fds_except(3, keep);
+  if (a->setsid_tty) {
+    setsid();
+    if (ioctl(0, TIOCSCTTY, 0) < 0) {
+      cocin_fail_errno(&err, "set the controlling terminal");
+      child_fail(a->errfd, 1, &err);
+    }
+  }
+  if (a->cg && cocin_cgroup_enter(a->cg, 0, &err) < 0)
+    child_fail(a->errfd, 1, &err);
+  if (unshare(CLONE_NEWCGROUP) < 0 && errno != EINVAL) {
+    cocin_fail_errno(&err, "new cgroup namespace");
+    child_fail(a->errfd, 1, &err);
+  }
+  if (setup_rootfs(a, &err) < 0)
+    child_fail(a->errfd, 1, &err);
+  const char *host = s->hostname ? s->hostname : s->name;
+  if (sethostname(host, strlen(host)) < 0) {
+    cocin_fail_errno(&err, "sethostname %s", host);
+    child_fail(a->errfd, 1, &err);
+  }
+  if (loopback_up(&err) < 0)
+    child_fail(a->errfd, 1, &err);
+  if (cocin_security_mask_paths(&s->security, &err) < 0)
+    child_fail(a->errfd, 1, &err);
+  if (s->workdir) {
+    if (mkdir_p(s->workdir, 0755, &err) < 0 || chdir(s->workdir) < 0) {
+      if (!err)
+        cocin_fail_errno(&err, "chdir %s", s->workdir);
+      child_fail(a->errfd, 1, &err);
+    }
+  }
+  if (switch_user(s->has_user, s->uid, s->gid, &err) < 0)
+    child_fail(a->errfd, 1, &err);
+  if (cocin_security_apply(&s->security, false, &err) < 0)
+    child_fail(a->errfd, 1, &err);
+  exec_command(s->args, a->env, &err);
+  child_fail(a->errfd, cocin_error_status(&err) == ENOENT ? 127 : 126, &err);
+}

@@ -1,0 +1,255 @@
+/* cocin — exec: run a command inside a running container.
+ *
+ *   caller ──fork──> joiner: non-dumpable, cgroup, setns(pidfd, all)
+ *                      └──fork──> command (now in the pid namespace):
+ *                                 workdir, user, caps, seccomp, execvp
+ *
+ * The joiner waits for the command and exits with its status, so the
+ * caller's waitpid() sees the command's exit code.  No thread of the
+ * caller ever calls setns().  setns failures are reported, never ignored
+ * (the seed ran the command on the host when setns failed). */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cocin/cleanup.h"
+#include "cocin/runtime.h"
+#include "cocin/security.h"
+#include "cocin/state.h"
+#include "cocin/util.h"
+#include "internal.h"
+
+void cocin_exec_opts_free(struct cocin_exec_opts *o)
+{
+  strv_free(o->args);
+  strv_free(o->env);
+  free(o->workdir);
+  memset(o, 0, sizeof(*o));
+}
+
+enum { X_INTERACTIVE = 1, X_TTY, X_ENV, X_WORKDIR, X_USER, X_DETACH };
+static const struct cocin_opt exec_opts[] = {
+    {'i', "interactive", OPT_NONE, X_INTERACTIVE},
+    {'t', "tty", OPT_NONE, X_TTY},
+    {'e', "env", OPT_REQUIRED, X_ENV},
+    {'w', "workdir", OPT_REQUIRED, X_WORKDIR},
+    {'u', "user", OPT_REQUIRED, X_USER},
+    {0, NULL, OPT_NONE, 0},
+};
+
+struct exec_parse {
+  struct cocin_exec_opts *o;
+  bool interactive;
+};
+
+static int exec_opt(const struct cocin_opt *opt, const char *v, void *data, cocin_error_t *err)
+{
+  struct exec_parse *p = data;
+  long n;
+  switch (opt->id) {
+  case X_INTERACTIVE:
+    p->interactive = true;
+    return 0;
+  case X_TTY:
+    p->o->tty = true;
+    return 0;
+  case X_ENV:
+    if (strchr(v, '=') == NULL || v[0] == '=')
+      return cocin_fail(err, EINVAL, "exec: invalid environment \"%s\": expected KEY=VALUE", v);
+    strv_append(&p->o->env, v);
+    return 0;
+  case X_WORKDIR:
+    if (v[0] != '/')
+      return cocin_fail(err, EINVAL, "exec: workdir \"%s\" must be an absolute path", v);
+    free(p->o->workdir);
+    p->o->workdir = xstrdup(v);
+    return 0;
+  case X_USER: {
+    cleanup_free char *u = xstrdup(v);
+    char *g = strchr(u, ':');
+    long gg;
+    if (g)
+      *g++ = '\0';
+    if (!parse_long(u, 0, 0x7ffffffe, &n) || (g && !parse_long(g, 0, 0x7ffffffe, &gg)))
+      return cocin_fail(err, EINVAL, "exec: invalid user \"%s\": expected UID[:GID]", v);
+    p->o->has_user = true;
+    p->o->uid = (uid_t)n;
+    p->o->gid = (gid_t)(g ? gg : n);
+    return 0;
+  }
+  default:
+    return cocin_fail(err, EINVAL, "exec: unhandled flag");
+  }
+}
+
+int cocin_exec_parse(struct cocin_exec_opts *o, char **name, bool *interactive, int argc,
+                     char **argv, cocin_error_t *err)
+{
+  struct exec_parse p = {o, false};
+  int pos = 0;
+  if (cocin_opts_parse(exec_opts, argc, argv, &pos, exec_opt, &p, "exec", err) < 0)
+    return -1;
+  if (pos >= argc)
+    return cocin_fail(err, EINVAL, "exec: requires a container name and a command");
+  *name = xstrdup(argv[pos++]);
+  if (pos >= argc)
+    return cocin_fail(err, EINVAL, "exec: requires a command to run in %s", *name);
+  o->args = xmalloc0((size_t)(argc - pos + 1) * sizeof(char *));
+  for (int i = pos; i < argc; i++)
+    o->args[i - pos] = xstrdup(argv[i]);
+  if (interactive)
+    *interactive = p.interactive;
+  return 0;
+}
+
+static int exit_code_of(int status)
+{
+  if (WIFEXITED(status))
+    return WEXITSTATUS(status);
+  return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+struct exec_ctx {
+  const struct cocin_exec_opts *o;
+  struct cocin_spec spec;
+  struct cocin_cgroup *cg;
+  char **env;
+  int pidfd;
+  int errfd;
+  int stdio[3];
+};
+
+__attribute__((noreturn)) static void joiner(struct exec_ctx *x)
+{
+  cocin_error_t err = NULL;
+  const struct cocin_exec_opts *o = x->o;
+
+  /* Nothing in the container may open our /proc/PID/exe (CVE-2019-5736). */
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  for (int i = 0; i < 3; i++)
+    if (x->stdio[i] != i && dup2(x->stdio[i], i) < 0) {
+      cocin_fail_errno(&err, "exec: set up stdio");
+      child_fail(x->errfd, 1, &err);
+    }
+  int keep[] = {x->errfd, x->pidfd, -1};
+  close_fds_except(3, keep);
+  if (x->cg && cocin_cgroup_enter(x->cg, 0, &err) < 0) {
+    cocin_error_wrap(&err, "exec: join the cgroup");
+    child_fail(x->errfd, 1, &err);
+  }
+  int nsflags = CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWNS |
+                CLONE_NEWCGROUP;
+  if (setns(x->pidfd, nsflags) < 0) {
+    cocin_fail_errno(&err, "exec: join the container's namespaces");
+    child_fail(x->errfd, 1, &err);
+  }
+  close(x->pidfd);
+  pid_t pid = fork();
+  if (pid < 0) {
+    cocin_fail_errno(&err, "exec: fork");
+    child_fail(x->errfd, 1, &err);
+  }
+  if (pid == 0) {
+    if (o->tty) {
+      setsid();
+      ioctl(0, TIOCSCTTY, 0);
+    }
+    const char *wd = o->workdir ? o->workdir : (x->spec.workdir ? x->spec.workdir : "/");
+    if (chdir(wd) < 0) {
+      cocin_fail_errno(&err, "exec: chdir %s", wd);
+      child_fail(x->errfd, 1, &err);
+    }
+    bool has_user = o->has_user || x->spec.has_user;
+    uid_t uid = o->has_user ? o->uid : x->spec.uid;
+    gid_t gid = o->has_user ? o->gid : x->spec.gid;
+    if (switch_user(has_user, uid, gid, &err) < 0 ||
+        cocin_security_apply(&x->spec.security, true, &err) < 0)
+      child_fail(x->errfd, 1, &err);
+    close(x->errfd);
+    exec_command(o->args, x->env, &err);
+    /* not found / not executable: the command's exit status says it */
+    dprintf(2, "cocin: %s\n", cocin_error_msg(&err));
+    _exit(cocin_error_status(&err) == ENOENT ? 127 : 126);
+  }
+  close(x->errfd);
+  signal(SIGINT, SIG_IGN);
+  signal(SIGTERM, SIG_IGN);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  _exit(exit_code_of(status));
+}
+
+int cocin_exec_start(const char *root, const char *name, const struct cocin_exec_opts *o,
+                     const int stdio[3], pid_t *pid_out, cocin_error_t *err)
+{
+  cJSON *cfg = NULL;
+  if (o->args == NULL || o->args[0] == NULL || o->args[0][0] == '\0')
+    return cocin_fail(err, EINVAL, "exec: no command given");
+  if (cocin_state_load(root, name, &cfg, err) < 0)
+    return -1;
+  struct exec_ctx x = {.o = o, .pidfd = -1, .errfd = -1};
+  const char *st = cj_str(cfg, "status");
+  int r = -1;
+  if (st == NULL || strcmp(st, "running")) {
+    cocin_fail(err, ESRCH, "container %s is not running (status: %s)", name,
+               st ? st : "unknown");
+    goto out;
+  }
+  x.pidfd = pidfd_open_checked((pid_t)cj_int(cfg, "pid", 0),
+                               (uint64_t)cj_int(cfg, "pidStartTime", 0));
+  if (x.pidfd < 0) {
+    cocin_fail(err, ESRCH, "container %s is not running", name);
+    goto out;
+  }
+  if (cocin_spec_from_json(cfg, &x.spec, err) < 0)
+    goto out;
+  const cJSON *cgj = cJSON_GetObjectItemCaseSensitive(cfg, "cgroup");
+  if (cgj && !cJSON_IsNull(cgj) && cocin_cgroup_from_json(cgj, &x.cg, err) < 0)
+    goto out;
+  x.env = cocin_spec_build_env(&x.spec, o->env, o->tty);
+  for (int i = 0; i < 3; i++)
+    x.stdio[i] = stdio ? stdio[i] : i;
+
+  int pipefd[2];
+  if (pipe2(pipefd, O_CLOEXEC) < 0) {
+    cocin_fail_errno(err, "exec: pipe");
+    goto out;
+  }
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(pipefd[0]);
+    close(pipefd[1]);
+    cocin_fail_errno(err, "exec: fork");
+    goto out;
+  }
+  if (pid == 0) {
+    close(pipefd[0]);
+    x.errfd = pipefd[1];
+    joiner(&x);
+  }
+  close(pipefd[1]);
+  r = read_child_error(pipefd[0], err);
+  close(pipefd[0]);
+  if (r < 0) {
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+      ;
+    goto out;
+  }
+  *pid_out = pid;
+  r = 0;
+out:
+  if (x.pidfd >= 0)
+    close(x.pidfd);
+  strv_free(x.env);
+  cocin_cgroup_free(x.cg);
+  cocin_spec_free(&x.spec);
+  cJSON_Delete(cfg);
+  return r;
+}

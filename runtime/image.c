@@ -1,0 +1,271 @@
+/* cocin — images: a root filesystem directory plus a small JSON.
+ * `busybox` is built on first use from the host's static busybox. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cocin-config.h"
+#include "cocin/cleanup.h"
+#include "cocin/runtime.h"
+#include "cocin/state.h"
+#include "cocin/util.h"
+
+static char *image_dir(const char *root, const char *name)
+{
+  return xasprintf("%s/images/%s", root, name);
+}
+
+/* Run argv (no shell) with stdout to /dev/null; fail with the program's
+ * name and status. */
+static int spawn_wait(char *const argv[], cocin_error_t *err)
+{
+  int errpipe[2];
+  if (pipe2(errpipe, O_CLOEXEC) < 0)
+    return cocin_fail_errno(err, "pipe");
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(errpipe[0]);
+    close(errpipe[1]);
+    return cocin_fail_errno(err, "fork");
+  }
+  if (pid == 0) {
+    close(errpipe[0]);
+    int null = open("/dev/null", O_RDWR);
+    if (null >= 0) {
+      dup2(null, 0);
+      dup2(null, 1);
+    }
+    execvp(argv[0], argv);
+    int e = errno;
+    (void)!write(errpipe[1], &e, sizeof(e));
+    _exit(127);
+  }
+  close(errpipe[1]);
+  int e = 0;
+  ssize_t n = read(errpipe[0], &e, sizeof(e));
+  close(errpipe[0]);
+  int status;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  if (n == (ssize_t)sizeof(e)) {
+    errno = e;
+    return cocin_fail_errno(err, "exec %s", argv[0]);
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    return cocin_fail(err, EIO, "%s failed (status %d)", argv[0],
+                      WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+  return 0;
+}
+
+static int write_image_json(const char *dir, const char *name, const char *source,
+                            cocin_error_t *err)
+{
+  cJSON *j = cJSON_CreateObject();
+  cJSON_AddStringToObject(j, "name", name);
+  cJSON_AddStringToObject(j, "source", source);
+  cleanup_free char *now = cocin_time_now();
+  cJSON_AddStringToObject(j, "created", now);
+  cleanup_free char *text = cJSON_Print(j);
+  cJSON_Delete(j);
+  cleanup_free char *path = xasprintf("%s/image.json", dir);
+  return write_file_atomic(path, text, strlen(text), 0644, err);
+}
+
+static int build_busybox(const char *tmp, cocin_error_t *err)
+{
+  static const char *const dirs[] = {"bin", "sbin", "usr", "usr/bin", "usr/sbin", "etc",
+                                     "proc", "sys", "dev", "tmp", "root", "var", "home",
+                                     "mnt", "run", NULL};
+  cleanup_free char *rootfs = xasprintf("%s/rootfs", tmp);
+  if (mkdir_p(rootfs, 0755, err) < 0)
+    return -1;
+  for (int i = 0; dirs[i]; i++) {
+    cleanup_free char *d = xasprintf("%s/%s", rootfs, dirs[i]);
+    if (mkdir(d, strcmp(dirs[i], "tmp") ? 0755 : 01777) < 0 && errno != EEXIST)
+      return cocin_fail_errno(err, "mkdir %s", d);
+  }
+  cleanup_free char *tmpd = xasprintf("%s/tmp", rootfs);
+  chmod(tmpd, 01777);
+
+  /* copy the static binary */
+  cleanup_free char *dst = xasprintf("%s/bin/busybox", rootfs);
+  cleanup_close int in = open(COCIN_BUSYBOX, O_RDONLY | O_CLOEXEC);
+  if (in < 0)
+    return cocin_fail_errno(err, "open %s (install busybox-static)", COCIN_BUSYBOX);
+  cleanup_close int out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+  if (out < 0)
+    return cocin_fail_errno(err, "create %s", dst);
+  char buf[65536];
+  ssize_t n;
+  while ((n = read(in, buf, sizeof(buf))) > 0)
+    if (write_all(out, buf, (size_t)n) < 0)
+      return cocin_fail_errno(err, "write %s", dst);
+  if (n < 0)
+    return cocin_fail_errno(err, "read %s", COCIN_BUSYBOX);
+
+  /* one symlink per applet, in the directory busybox would install it */
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) < 0)
+    return cocin_fail_errno(err, "pipe");
+  pid_t pid = fork();
+  if (pid < 0)
+    return cocin_fail_errno(err, "fork");
+  if (pid == 0) {
+    dup2(p[1], 1);
+    execl(COCIN_BUSYBOX, "busybox", "--list-full", (char *)NULL);
+    _exit(127);
+  }
+  close(p[1]);
+  cleanup_fclose FILE *f = fdopen(p[0], "r");
+  if (f == NULL) {
+    close(p[0]);
+    waitpid(pid, NULL, 0);
+    return cocin_fail_errno(err, "fdopen");
+  }
+  char line[PATH_MAX];
+  while (fgets(line, sizeof(line), f)) {
+    line[strcspn(line, "\n")] = '\0';
+    if (line[0] == '\0' || strstr(line, ".."))
+      continue;
+    cleanup_free char *link = xasprintf("%s/%s", rootfs, line);
+    if (!strcmp(line, "bin/busybox"))
+      continue;
+    cleanup_free char *dir = xstrdup(link);
+    *strrchr(dir, '/') = '\0';
+    mkdir_p(dir, 0755, NULL);
+    if (symlink("/bin/busybox", link) < 0 && errno != EEXIST)
+      return cocin_fail_errno(err, "symlink %s", link);
+  }
+  int status;
+  waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status))
+    return cocin_fail(err, EIO, "%s --list-full failed", COCIN_BUSYBOX);
+
+  static const struct {
+    const char *path, *text;
+  } files[] = {
+      {"etc/passwd", "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n"},
+      {"etc/group", "root:x:0:\ntty:x:5:\nnogroup:x:65534:\n"},
+      {"etc/hosts", "127.0.0.1\tlocalhost\n::1\tlocalhost\n"},
+      {"etc/resolv.conf", ""},
+  };
+  for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+    cleanup_free char *path = xasprintf("%s/%s", rootfs, files[i].path);
+    if (write_file_atomic(path, files[i].text, strlen(files[i].text), 0644, err) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+/* Build an image in a temporary directory, then rename it into place, so
+ * concurrent first uses agree and a failure leaves nothing. */
+static int install_image(const char *root, const char *name, const char *source,
+                         int (*build)(const char *tmp, const void *data, cocin_error_t *err),
+                         const void *data, cocin_error_t *err)
+{
+  cleanup_free char *images = xasprintf("%s/images", root);
+  if (mkdir_p(images, 0700, err) < 0)
+    return -1;
+  char id[65];
+  if (cocin_random_id(id, err) < 0)
+    return -1;
+  cleanup_free char *tmp = xasprintf("%s/.tmp-%.12s", images, id);
+  if (mkdir(tmp, 0755) < 0)
+    return cocin_fail_errno(err, "mkdir %s", tmp);
+  if (build(tmp, data, err) < 0 || write_image_json(tmp, name, source, err) < 0) {
+    rm_rf(tmp, NULL);
+    return cocin_error_wrap(err, "image %s", name);
+  }
+  cleanup_free char *dir = image_dir(root, name);
+  if (rename(tmp, dir) < 0) {
+    int e = errno;
+    rm_rf(tmp, NULL);
+    if (e == EEXIST || e == ENOTEMPTY)
+      return 1; /* somebody else installed it first */
+    errno = e;
+    return cocin_fail_errno(err, "rename %s", dir);
+  }
+  return 0;
+}
+
+static int build_busybox_cb(const char *tmp, const void *data, cocin_error_t *err)
+{
+  (void)data;
+  return build_busybox(tmp, err);
+}
+
+int cocin_image_ensure(const char *root, const char *name, char **rootfs, cocin_error_t *err)
+{
+  if (cocin_name_check(name, NULL) < 0)
+    return cocin_fail(err, EINVAL, "invalid image name \"%s\"", name);
+  cleanup_free char *dir = image_dir(root, name);
+  cleanup_free char *rfs = xasprintf("%s/rootfs", dir);
+  struct stat st;
+  if (stat(rfs, &st) == 0 && S_ISDIR(st.st_mode)) {
+    *rootfs = steal_ptr(rfs);
+    return 0;
+  }
+  if (strcmp(name, "busybox"))
+    return cocin_fail(err, ENOENT,
+                      "no such image: %s (images: cocin images; add one: cocin import TARBALL %s)",
+                      name, name);
+  if (install_image(root, name, COCIN_BUSYBOX, build_busybox_cb, NULL, err) < 0)
+    return -1;
+  *rootfs = steal_ptr(rfs);
+  return 0;
+}
+
+static int import_cb(const char *tmp, const void *data, cocin_error_t *err)
+{
+  const char *tarball = data;
+  cleanup_free char *rootfs = xasprintf("%s/rootfs", tmp);
+  if (mkdir(rootfs, 0755) < 0)
+    return cocin_fail_errno(err, "mkdir %s", rootfs);
+  char *const argv[] = {(char *)"tar", (char *)"-x", (char *)"-f", (char *)tarball,
+                        (char *)"-C",  rootfs,       (char *)"--numeric-owner", NULL};
+  return spawn_wait(argv, err);
+}
+
+int cocin_image_import(const char *root, const char *tarball, const char *name,
+                       cocin_error_t *err)
+{
+  if (cocin_name_check(name, NULL) < 0)
+    return cocin_fail(err, EINVAL, "invalid image name \"%s\"", name);
+  char abs[PATH_MAX];
+  if (realpath(tarball, abs) == NULL)
+    return cocin_fail_errno(err, "import %s", tarball);
+  cleanup_free char *dir = image_dir(root, name);
+  if (path_exists(dir))
+    return cocin_fail(err, EEXIST, "image %s already exists", name);
+  int r = install_image(root, name, abs, import_cb, abs, err);
+  if (r < 0)
+    return -1;
+  if (r > 0)
+    return cocin_fail(err, EEXIST, "image %s already exists", name);
+  return 0;
+}
+
+int cocin_image_list(const char *root, char ***names, cocin_error_t *err)
+{
+  cleanup_free char *dir = xasprintf("%s/images", root);
+  cleanup_strv char **v = xmalloc0(sizeof(char *));
+  cleanup_dir DIR *d = opendir(dir);
+  if (d == NULL) {
+    if (errno != ENOENT)
+      return cocin_fail_errno(err, "open %s", dir);
+    *names = steal_ptr(v);
+    return 0;
+  }
+  struct dirent *de;
+  while ((de = readdir(d)))
+    if (de->d_name[0] != '.')
+      strv_append(&v, de->d_name);
+  *names = steal_ptr(v);
+  return 0;
+}

@@ -1,0 +1,48 @@
+/* cocin runtime — private declarations shared by the runtime's files. */
+#ifndef COCIN_RUNTIME_INTERNAL_H
+#define COCIN_RUNTIME_INTERNAL_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "cocin/cgroup.h"
+#include "cocin/spec.h"
+
+/* Everything the container's init needs, prepared before clone(). */
+struct container_args {
+  const struct cocin_spec *spec;
+  const char *image_rootfs; /* overlay lower */
+  const char *upper, *work, *merged;
+  char **env;
+  const struct cocin_cgroup *cg;
+  int errfd;      /* close-on-exec pipe: failures travel back on it */
+  int stdio[3];   /* become 0, 1, 2 */
+  bool setsid_tty; /* stdio[0] is a pty slave: make it the controlling tty */
+};
+
+/* The clone() entry of the container's init: never returns on success. */
+int container_init(void *arg);
+
+/* Report a failure from a child on errfd as "<errno>\n<message>" and
+ * _exit(code).  Used before execve in the container and in exec. */
+__attribute__((noreturn)) void child_fail(int errfd, int code, cocin_error_t *err);
+
+/* Read a child's failure report; 0 if the pipe closed with nothing (execve
+ * happened), -1 with *err filled otherwise. */
+int read_child_error(int fd, cocin_error_t *err);
+
+/* Switch to the spec's user, keeping capabilities for the security step. */
+int switch_user(bool has_user, uid_t uid, gid_t gid, cocin_error_t *err);
+
+/* execvp with the given environment (PATH is looked up in env). */
+int exec_command(char **args, char **env, cocin_error_t *err);
+
+/* Update helpers used by run, the monitor and lifecycle verbs. */
+void monitor_main(const char *root, const char *name, struct cocin_spec *spec,
+                  struct container_args *ca, struct cocin_cgroup *cg, int status_fd,
+                  int log_fd, int pty_master) __attribute__((noreturn));
+
+/* Remove a container's state and cgroup (no checks). */
+int container_remove(const char *root, const char *name, cocin_error_t *err);
+
+#endif

@@ -1,0 +1,397 @@
+/* cocin — run: reserve the name, write the state, start a monitor that
+ * clones the container's init and records how it ends.
+ *
+ *   caller ──fork──> (intermediate, setsid) ──fork──> monitor ──clone──> init
+ *
+ * The intermediate exits at once so the monitor is nobody's child: it
+ * survives the CLI or cocinfs exiting.  The monitor tells the caller over
+ * `status` pipe: "OK <pid>\n" once execve happened, or "ERR <errno>\n<msg>"
+ * (then it has removed everything); in the foreground also "EXIT <code>\n". */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cocin/cleanup.h"
+#include "cocin/runtime.h"
+#include "cocin/state.h"
+#include "cocin/util.h"
+#include "internal.h"
+
+#define STACK_SIZE (256 * 1024)
+
+struct started {
+  pid_t pid, monitor;
+};
+
+static int record_started(cJSON *cfg, void *data, cocin_error_t *err)
+{
+  const struct started *st = data;
+  cleanup_free char *now = cocin_time_now();
+  cj_set_num(cfg, "pid", st->pid);
+  cj_set_num(cfg, "pidStartTime", (double)proc_start_time(st->pid));
+  cj_set_num(cfg, "monitorPid", st->monitor);
+  cj_set_num(cfg, "monitorStartTime", (double)proc_start_time(st->monitor));
+  cj_set_str(cfg, "startedAt", now);
+  cj_set_str(cfg, "status", "running");
+  return 0;
+}
+
+struct finished {
+  int code;
+  bool oom;
+};
+
+static int record_finished(cJSON *cfg, void *data, cocin_error_t *err)
+{
+  const struct finished *f = data;
+  cleanup_free char *now = cocin_time_now();
+  cj_set_str(cfg, "status", cj_bool(cfg, "stopRequested") ? "stopped" : "exited");
+  cj_set_num(cfg, "exitCode", f->code);
+  cj_set_bool(cfg, "oomKilled", f->oom);
+  cj_set_str(cfg, "finishedAt", now);
+  return 0;
+}
+
+int container_remove(const char *root, const char *name, cocin_error_t *err)
+{
+  cJSON *cfg = NULL;
+  cleanup_free char *dir = cocin_container_dir(root, name);
+  cleanup_free char *cfgpath = cocin_container_file(root, name, "config.json");
+  cleanup_free char *text = NULL;
+  if (read_all_file(cfgpath, &text, NULL, NULL) == 0)
+    cfg = cJSON_Parse(text);
+  if (cfg) {
+    struct cocin_cgroup *cg = NULL;
+    const cJSON *cgj = cJSON_GetObjectItemCaseSensitive(cfg, "cgroup");
+    if (cgj && !cJSON_IsNull(cgj) && cocin_cgroup_from_json(cgj, &cg, NULL) == 0 && cg) {
+      cocin_error_t e = NULL;
+      if (cocin_cgroup_destroy(cg, &e) < 0) {
+        cocin_cgroup_free(cg);
+        cJSON_Delete(cfg);
+        *err = e;
+        return cocin_error_wrap(err, "remove %s", name);
+      }
+      cocin_cgroup_free(cg);
+    }
+    cJSON_Delete(cfg);
+  }
+  /* Rename first so a concurrent reader never sees half a container. */
+  char id[65];
+  if (cocin_random_id(id, err) < 0)
+    return -1;
+  cleanup_free char *trash = xasprintf("%s/containers/.rm-%.12s", root, id);
+  if (rename(dir, trash) < 0) {
+    if (errno == ENOENT)
+      return 0;
+    return cocin_fail_errno(err, "remove %s", dir);
+  }
+  return rm_rf(trash, err);
+}
+
+static int exit_code_of(int status)
+{
+  if (WIFEXITED(status))
+    return WEXITSTATUS(status);
+  if (WIFSIGNALED(status))
+    return 128 + WTERMSIG(status);
+  return 255;
+}
+
+/* -dt: copy the pty's output into the log until every slave is closed. */
+static void pump_pty(int master, int log_fd)
+{
+  char buf[16384];
+  for (;;) {
+    ssize_t n = read(master, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return; /* EIO: no slave left */
+    (void)write_all(log_fd, buf, (size_t)n);
+  }
+}
+
+void monitor_main(const char *root, const char *name, struct cocin_spec *spec,
+                  struct container_args *ca, struct cocin_cgroup *cg, int status_fd,
+                  int log_fd, int pty_master)
+{
+  cocin_error_t err = NULL;
+  int errpipe[2];
+  signal(SIGPIPE, SIG_IGN);
+  signal(SIGINT, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);
+  prctl(PR_SET_NAME, "cocin-monitor", 0, 0, 0);
+
+  if (pipe2(errpipe, O_CLOEXEC) < 0) {
+    cocin_fail_errno(&err, "pipe");
+    goto fail;
+  }
+  ca->errfd = errpipe[1];
+  char *stack = xmalloc0(STACK_SIZE);
+  int flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | SIGCHLD;
+  pid_t pid = clone(container_init, stack + STACK_SIZE, flags, ca);
+  if (pid < 0) {
+    cocin_fail_errno(&err, "clone the container's init");
+    goto fail;
+  }
+  close(errpipe[1]);
+  for (int i = 0; i < 3; i++)
+    if (ca->stdio[i] > 2)
+      close(ca->stdio[i]);
+  if (read_child_error(errpipe[0], &err) < 0) {
+    waitpid(pid, NULL, 0);
+    goto fail;
+  }
+  close(errpipe[0]);
+
+  struct started st = {pid, getpid()};
+  if (cocin_state_update(root, name, record_started, &st, &err) < 0) {
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    goto fail;
+  }
+  dprintf(status_fd, "OK %d\n", pid);
+  if (spec->detach) {
+    close(status_fd);
+    status_fd = -1;
+  }
+
+  if (pty_master >= 0)
+    pump_pty(pty_master, log_fd);
+
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  struct finished f = {exit_code_of(status), false};
+  struct cocin_cgroup_stats cst;
+  if (cg && cocin_cgroup_stats(cg, &cst, NULL) == 0)
+    f.oom = cst.oom_killed;
+  cocin_state_update(root, name, record_finished, &f, NULL);
+  if (log_fd >= 0)
+    close(log_fd);
+  if (spec->autoremove)
+    container_remove(root, name, NULL);
+  if (status_fd >= 0)
+    dprintf(status_fd, "EXIT %d\n", f.code);
+  _exit(0);
+
+fail:
+  container_remove(root, name, NULL);
+  dprintf(status_fd, "ERR %d\n%s", cocin_error_status(&err), cocin_error_msg(&err));
+  _exit(1);
+}
+
+static int reserve_name(const char *root, struct cocin_spec *spec, const char *id,
+                        cocin_error_t *err)
+{
+  cleanup_free char *dir = xasprintf("%s/containers", root);
+  if (mkdir_p(dir, 0700, err) < 0)
+    return -1;
+  if (spec->name == NULL) {
+    spec->name = xasprintf("%.12s", id);
+    /* an id-named container cannot collide in practice; fall through */
+  }
+  cleanup_free char *cdir = cocin_container_dir(root, spec->name);
+  if (mkdir(cdir, 0700) < 0) {
+    if (errno == EEXIST)
+      return cocin_fail(err, EEXIST,
+                        "the container name \"%s\" is already in use (remove it: cocin rm %s)",
+                        spec->name, spec->name);
+    return cocin_fail_errno(err, "mkdir %s", cdir);
+  }
+  return 0;
+}
+
+/* Overlay options are comma separated and ':' separates lower layers. */
+static int check_overlay_path(const char *p, cocin_error_t *err)
+{
+  if (strpbrk(p, ",:"))
+    return cocin_fail(err, EINVAL, "path %s contains ',' or ':' which overlayfs cannot take", p);
+  return 0;
+}
+
+static int write_initial_state(const char *root, const struct cocin_spec *spec, const char *id,
+                               struct cocin_cgroup *cg, cocin_error_t *err)
+{
+  cJSON *cfg = cocin_spec_to_json(spec);
+  cleanup_free char *now = cocin_time_now();
+  cj_set_str(cfg, "id", id);
+  cj_set_num(cfg, "pid", 0);
+  cj_set_str(cfg, "createTime", now);
+  cj_set_str(cfg, "status", "created");
+  cj_set_item(cfg, "cgroup", cg ? cocin_cgroup_to_json(cg) : cJSON_CreateNull());
+  int r = cocin_state_save(root, spec->name, cfg, err);
+  cJSON_Delete(cfg);
+  return r;
+}
+
+int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_io *io,
+              struct cocin_run_result *res, cocin_error_t *err)
+{
+  memset(res, 0, sizeof(*res));
+  res->exit_fd = -1;
+  if (spec->args == NULL || spec->args[0] == NULL || spec->args[0][0] == '\0')
+    return cocin_fail(err, EINVAL, "run: no command given");
+  if (check_overlay_path(root, err) < 0)
+    return cocin_error_wrap(err, "run");
+  cleanup_free char *image_rootfs = NULL;
+  if (cocin_image_ensure(root, spec->image, &image_rootfs, err) < 0)
+    return cocin_error_wrap(err, "run");
+  if (cocin_random_id(res->id, err) < 0)
+    return -1;
+  if (reserve_name(root, spec, res->id, err) < 0)
+    return -1;
+
+  /* From here on a failure must remove the container directory. */
+  struct cocin_cgroup *cg = NULL;
+  cleanup_free char *upper = cocin_container_file(root, spec->name, "upper");
+  cleanup_free char *work = cocin_container_file(root, spec->name, "work");
+  cleanup_free char *merged = cocin_container_file(root, spec->name, "rootfs");
+  cleanup_free char *logpath = cocin_container_file(root, spec->name, "container.log");
+  cleanup_close int log_fd = -1, pty_master = -1, pty_slave = -1, null_fd = -1;
+  cleanup_close int status_r = -1, status_w = -1;
+  cleanup_strv char **env = NULL;
+  int pipefd[2];
+
+  if (mkdir(upper, 0755) < 0 || mkdir(work, 0700) < 0 || mkdir(merged, 0755) < 0) {
+    cocin_fail_errno(err, "run: make the container's layers");
+    goto fail;
+  }
+  if (cocin_cgroup_create(spec->name, spec->cgroup_parent, &spec->limits, &cg, err) < 0) {
+    cocin_error_wrap(err, "run");
+    goto fail;
+  }
+  if (write_initial_state(root, spec, res->id, cg, err) < 0)
+    goto fail;
+
+  struct container_args ca = {
+      .spec = spec,
+      .image_rootfs = image_rootfs,
+      .upper = upper,
+      .work = work,
+      .merged = merged,
+      .cg = cg,
+      .errfd = -1,
+  };
+  env = cocin_spec_build_env(spec, NULL, spec->tty);
+  ca.env = env;
+  if (spec->detach) {
+    null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+    log_fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (null_fd < 0 || log_fd < 0) {
+      cocin_fail_errno(err, "run: open %s", logpath);
+      goto fail;
+    }
+    if (spec->tty) {
+      if (openpty(&pty_master, &pty_slave, NULL, NULL, NULL) < 0) {
+        cocin_fail_errno(err, "run: allocate a pty");
+        goto fail;
+      }
+      fcntl(pty_master, F_SETFD, FD_CLOEXEC);
+      fcntl(pty_slave, F_SETFD, FD_CLOEXEC);
+      ca.stdio[0] = ca.stdio[1] = ca.stdio[2] = pty_slave;
+      ca.setsid_tty = true;
+    } else {
+      ca.stdio[0] = null_fd;
+      ca.stdio[1] = ca.stdio[2] = log_fd;
+    }
+  } else {
+    for (int i = 0; i < 3; i++)
+      ca.stdio[i] = io ? io->stdio[i] : i;
+    ca.setsid_tty = spec->tty;
+  }
+
+  if (pipe2(pipefd, O_CLOEXEC) < 0) {
+    cocin_fail_errno(err, "run: pipe");
+    goto fail;
+  }
+  status_r = pipefd[0];
+  status_w = pipefd[1];
+
+  pid_t mid = fork();
+  if (mid < 0) {
+    cocin_fail_errno(err, "run: fork");
+    goto fail;
+  }
+  if (mid == 0) {
+    setsid();
+    pid_t mon = fork();
+    if (mon != 0)
+      _exit(mon < 0 ? 1 : 0);
+    /* the monitor: keep only what it needs (never a /dev/fuse fd) */
+    for (int i = 0; i < 3; i++)
+      if (ca.stdio[i] >= 0 && ca.stdio[i] <= 2) /* foreground: the caller's stdio */
+        ca.stdio[i] = fcntl(ca.stdio[i], F_DUPFD_CLOEXEC, 3);
+    int cand[] = {status_w,    log_fd,      pty_master,  pty_slave,
+                  null_fd,     ca.stdio[0], ca.stdio[1], ca.stdio[2]};
+    int keep[9], nk = 0;
+    for (size_t i = 0; i < sizeof(cand) / sizeof(cand[0]); i++)
+      if (cand[i] >= 0)
+        keep[nk++] = cand[i];
+    keep[nk] = -1;
+    close_fds_except(3, keep);
+    int devnull = open("/dev/null", O_RDWR);
+    if (devnull >= 0) {
+      dup2(devnull, 0);
+      dup2(devnull, 1);
+      dup2(devnull, 2);
+      if (devnull > 2)
+        close(devnull);
+    }
+    monitor_main(root, spec->name, spec, &ca, cg, status_w, log_fd, pty_master);
+  }
+  close(status_w);
+  status_w = -1;
+  while (waitpid(mid, NULL, 0) < 0 && errno == EINTR)
+    ;
+
+  char buf[4200];
+  size_t n = 0;
+  while (n < sizeof(buf) - 1) {
+    ssize_t r = read(status_r, buf + n, sizeof(buf) - 1 - n);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r <= 0)
+      break;
+    n += (size_t)r;
+    if (!strncmp(buf, "OK ", 3) && memchr(buf, '\n', n))
+      break;
+  }
+  buf[n] = '\0';
+  cocin_cgroup_free(cg);
+  cg = NULL;
+  if (!strncmp(buf, "OK ", 3)) {
+    res->pid = (pid_t)atoi(buf + 3);
+    if (!spec->detach)
+      res->exit_fd = steal_fd(status_r);
+    return 0;
+  }
+  if (!strncmp(buf, "ERR ", 4)) {
+    char *nl = strchr(buf, '\n');
+    return cocin_fail(err, atoi(buf + 4), "run: %s", nl ? nl + 1 : "failed");
+  }
+  cocin_fail(err, EIO, "run: the monitor died before the container started");
+  container_remove(root, spec->name, NULL);
+  return -1;
+
+fail:
+  if (cg) {
+    cocin_cgroup_destroy(cg, NULL);
+    cocin_cgroup_free(cg);
+  }
+  {
+    cleanup_free char *dir = cocin_container_dir(root, spec->name);
+    rm_rf(dir, NULL);
+  }
+  return -1;
+}

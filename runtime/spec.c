@@ -1,0 +1,473 @@
+/* cocin — the run command line: option table parser, spec <-> JSON, and the
+ * container's environment. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cocin/cleanup.h"
+#include "cocin/spec.h"
+#include "cocin/util.h"
+
+int cocin_opts_parse(const struct cocin_opt *table, int argc, char **argv, int *pos,
+                     int (*cb)(const struct cocin_opt *opt, const char *value, void *data,
+                               cocin_error_t *err),
+                     void *data, const char *verb, cocin_error_t *err)
+{
+  int i = *pos;
+  while (i < argc) {
+    const char *w = argv[i];
+    if (!strcmp(w, "--")) {
+      i++;
+      break;
+    }
+    if (w[0] != '-' || w[1] == '\0')
+      break;
+    if (w[1] == '-') {
+      const char *name = w + 2;
+      const char *eq = strchr(name, '=');
+      size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
+      const struct cocin_opt *o = NULL;
+      for (const struct cocin_opt *t = table; t->long_name || t->short_name; t++)
+        if (t->long_name && strlen(t->long_name) == nlen && !strncmp(t->long_name, name, nlen))
+          o = t;
+      if (o == NULL)
+        return cocin_fail(err, EINVAL, "%s: unknown flag: --%.*s", verb, (int)nlen, name);
+      const char *val = NULL;
+      if (o->arg == OPT_REQUIRED) {
+        if (eq)
+          val = eq + 1;
+        else if (i + 1 < argc)
+          val = argv[++i];
+        else
+          return cocin_fail(err, EINVAL, "%s: flag needs an argument: --%s", verb, o->long_name);
+      } else if (eq) {
+        if (strcmp(eq + 1, "true") && strcmp(eq + 1, "false"))
+          return cocin_fail(err, EINVAL, "%s: --%s takes no argument", verb, o->long_name);
+        if (!strcmp(eq + 1, "false")) {
+          i++;
+          continue;
+        }
+      }
+      if (cb(o, val, data, err) < 0)
+        return -1;
+      i++;
+      continue;
+    }
+    /* a cluster of short flags: -dit, -eK=V, -e K=V */
+    for (const char *c = w + 1; *c; c++) {
+      const struct cocin_opt *o = NULL;
+      for (const struct cocin_opt *t = table; t->long_name || t->short_name; t++)
+        if (t->short_name && t->short_name == *c)
+          o = t;
+      if (o == NULL)
+        return cocin_fail(err, EINVAL, "%s: unknown shorthand flag: '%c' in %s", verb, *c, w);
+      if (o->arg == OPT_REQUIRED) {
+        const char *val;
+        if (c[1])
+          val = c + 1;
+        else if (i + 1 < argc)
+          val = argv[++i];
+        else
+          return cocin_fail(err, EINVAL, "%s: flag needs an argument: -%c", verb, *c);
+        if (cb(o, val, data, err) < 0)
+          return -1;
+        break;
+      }
+      if (cb(o, NULL, data, err) < 0)
+        return -1;
+    }
+    i++;
+  }
+  *pos = i;
+  return 0;
+}
+
+enum {
+  R_DETACH = 1,
+  R_INTERACTIVE,
+  R_TTY,
+  R_NAME,
+  R_ENV,
+  R_WORKDIR,
+  R_VOLUME,
+  R_HOSTNAME,
+  R_USER,
+  R_RM,
+  R_CGROUP_PARENT,
+  R_LIMIT,
+  R_SECURITY,
+  R_HELP,
+};
+
+static const struct cocin_opt run_opts[] = {
+    {'d', "detach", OPT_NONE, R_DETACH},
+    {'i', "interactive", OPT_NONE, R_INTERACTIVE},
+    {'t', "tty", OPT_NONE, R_TTY},
+    {0, "name", OPT_REQUIRED, R_NAME},
+    {'e', "env", OPT_REQUIRED, R_ENV},
+    {'w', "workdir", OPT_REQUIRED, R_WORKDIR},
+    {'v', "volume", OPT_REQUIRED, R_VOLUME},
+    {'h', "hostname", OPT_REQUIRED, R_HOSTNAME},
+    {'u', "user", OPT_REQUIRED, R_USER},
+    {0, "rm", OPT_NONE, R_RM},
+    {0, "cgroup-parent", OPT_REQUIRED, R_CGROUP_PARENT},
+    {'m', "memory", OPT_REQUIRED, R_LIMIT},
+    {0, "memory-swap", OPT_REQUIRED, R_LIMIT},
+    {0, "cpus", OPT_REQUIRED, R_LIMIT},
+    {'c', "cpu-shares", OPT_REQUIRED, R_LIMIT},
+    {0, "cpuset-cpus", OPT_REQUIRED, R_LIMIT},
+    {0, "cpuset-mems", OPT_REQUIRED, R_LIMIT},
+    {0, "pids-limit", OPT_REQUIRED, R_LIMIT},
+    {0, "cap-add", OPT_REQUIRED, R_SECURITY},
+    {0, "cap-drop", OPT_REQUIRED, R_SECURITY},
+    {0, "security-opt", OPT_REQUIRED, R_SECURITY},
+    {0, "privileged", OPT_NONE, R_SECURITY},
+    {0, "read-only", OPT_NONE, R_SECURITY},
+    {0, "help", OPT_NONE, R_HELP},
+    {0, NULL, OPT_NONE, 0},
+};
+
+const char cocin_run_usage[] =
+    "Usage: cocin run [OPTIONS] IMAGE [COMMAND] [ARG...]\n"
+    "\n"
+    "Create and start a container.\n"
+    "\n"
+    "  -d, --detach              run in the background; output goes to container.log\n"
+    "  -i, --interactive         keep standard input open\n"
+    "  -t, --tty                 allocate a pseudo-terminal\n"
+    "      --name NAME           container name ([a-zA-Z0-9][a-zA-Z0-9_.-]{0,127})\n"
+    "  -e, --env KEY=VALUE       set an environment variable (repeatable)\n"
+    "  -w, --workdir DIR         working directory inside the container\n"
+    "  -v, --volume HOST:CTR[:ro] bind mount a host directory or file (repeatable)\n"
+    "  -h, --hostname NAME       hostname (default: the container name)\n"
+    "  -u, --user UID[:GID]      run as this numeric user and group\n"
+    "      --rm                  remove the container when it exits\n"
+    "  -m, --memory SIZE         memory limit (512k, 64m, 1g)\n"
+    "      --memory-swap SIZE    memory plus swap limit (-1: unlimited)\n"
+    "      --cpus N              number of CPUs (0.5 = half a core)\n"
+    "  -c, --cpu-shares N        relative CPU weight\n"
+    "      --cpuset-cpus LIST    CPUs allowed (0-1, 0,1)\n"
+    "      --cpuset-mems LIST    memory nodes allowed\n"
+    "      --pids-limit N        maximum number of processes\n"
+    "      --cgroup-parent PATH  parent cgroup (default: the caller's cgroup)\n"
+    "      --cap-add CAP         add a capability (CAP_ prefix optional, ALL)\n"
+    "      --cap-drop CAP        drop a capability\n"
+    "      --privileged          all capabilities, no seccomp, no masked paths\n"
+    "      --read-only           mount the root filesystem read-only\n"
+    "      --security-opt OPT    no-new-privileges, seccomp=unconfined\n";
+
+static bool path_clean_abs(const char *p)
+{
+  if (p == NULL || p[0] != '/')
+    return false;
+  for (const char *s = p; *s; s++)
+    if (s[0] == '/' && s[1] == '.' && s[2] == '.' && (s[3] == '/' || s[3] == '\0'))
+      return false;
+  return true;
+}
+
+static int parse_volume(struct cocin_spec *s, const char *v, cocin_error_t *err)
+{
+  cleanup_free char *copy = xstrdup(v);
+  char *src = copy, *dst = strchr(copy, ':'), *mode = NULL;
+  if (dst == NULL)
+    return cocin_fail(err, EINVAL, "run: invalid volume \"%s\": expected HOST:CONTAINER[:ro]", v);
+  *dst++ = '\0';
+  mode = strchr(dst, ':');
+  if (mode)
+    *mode++ = '\0';
+  if (!path_clean_abs(src) || !path_clean_abs(dst))
+    return cocin_fail(err, EINVAL,
+                      "run: invalid volume \"%s\": both paths must be absolute, without \"..\"", v);
+  bool ro = false;
+  if (mode && !strcmp(mode, "ro"))
+    ro = true;
+  else if (mode && strcmp(mode, "rw"))
+    return cocin_fail(err, EINVAL, "run: invalid volume mode \"%s\": expected ro or rw", mode);
+  struct stat st;
+  if (stat(src, &st) < 0)
+    return cocin_fail_errno(err, "run: volume source %s", src);
+  if (!strcmp(dst, "/"))
+    return cocin_fail(err, EINVAL, "run: invalid volume \"%s\": cannot mount over /", v);
+  s->mounts = xrealloc(s->mounts, (s->n_mounts + 1) * sizeof(*s->mounts));
+  s->mounts[s->n_mounts++] = (struct cocin_mount){xstrdup(src), xstrdup(dst), ro};
+  return 0;
+}
+
+static int parse_user(const char *v, uid_t *uid, gid_t *gid, cocin_error_t *err)
+{
+  cleanup_free char *copy = xstrdup(v);
+  char *g = strchr(copy, ':');
+  long u, gg;
+  if (g)
+    *g++ = '\0';
+  if (!strcmp(copy, "root"))
+    u = 0;
+  else if (!parse_long(copy, 0, 0x7ffffffe, &u))
+    return cocin_fail(err, EINVAL, "invalid user \"%s\": expected a numeric UID[:GID]", v);
+  if (g == NULL)
+    gg = u;
+  else if (!strcmp(g, "root"))
+    gg = 0;
+  else if (!parse_long(g, 0, 0x7ffffffe, &gg))
+    return cocin_fail(err, EINVAL, "invalid user \"%s\": expected a numeric UID[:GID]", v);
+  *uid = (uid_t)u;
+  *gid = (gid_t)gg;
+  return 0;
+}
+
+static int check_env(const char *verb, const char *v, cocin_error_t *err)
+{
+  const char *eq = strchr(v, '=');
+  if (eq == NULL || eq == v)
+    return cocin_fail(err, EINVAL, "%s: invalid environment \"%s\": expected KEY=VALUE", verb, v);
+  return 0;
+}
+
+static int check_hostname(const char *h, cocin_error_t *err)
+{
+  size_t l = strlen(h);
+  bool ok = l > 0 && l <= 64;
+  for (size_t i = 0; ok && i < l; i++)
+    ok = isalnum((unsigned char)h[i]) || h[i] == '-' || h[i] == '.' || h[i] == '_';
+  if (!ok)
+    return cocin_fail(err, EINVAL, "run: invalid hostname \"%s\"", h);
+  return 0;
+}
+
+static int run_opt(const struct cocin_opt *o, const char *v, void *data, cocin_error_t *err)
+{
+  struct cocin_spec *s = data;
+  switch (o->id) {
+  case R_DETACH:
+    s->detach = true;
+    return 0;
+  case R_INTERACTIVE:
+    s->interactive = true;
+    return 0;
+  case R_TTY:
+    s->tty = true;
+    return 0;
+  case R_RM:
+    s->autoremove = true;
+    return 0;
+  case R_NAME:
+    if (cocin_name_check(v, err) < 0)
+      return cocin_error_wrap(err, "run");
+    free(s->name);
+    s->name = xstrdup(v);
+    return 0;
+  case R_ENV:
+    if (check_env("run", v, err) < 0)
+      return -1;
+    strv_append(&s->env, v);
+    return 0;
+  case R_WORKDIR:
+    if (!path_clean_abs(v))
+      return cocin_fail(err, EINVAL, "run: workdir \"%s\" must be an absolute path", v);
+    free(s->workdir);
+    s->workdir = xstrdup(v);
+    return 0;
+  case R_VOLUME:
+    return parse_volume(s, v, err);
+  case R_HOSTNAME:
+    if (check_hostname(v, err) < 0)
+      return -1;
+    free(s->hostname);
+    s->hostname = xstrdup(v);
+    return 0;
+  case R_USER:
+    s->has_user = true;
+    return parse_user(v, &s->uid, &s->gid, err) < 0 ? cocin_error_wrap(err, "run") : 0;
+  case R_CGROUP_PARENT:
+    if (v[0] == '\0' || strstr(v, ".."))
+      return cocin_fail(err, EINVAL, "run: invalid --cgroup-parent \"%s\"", v);
+    free(s->cgroup_parent);
+    s->cgroup_parent = xstrdup(v);
+    return 0;
+  case R_LIMIT:
+    return cocin_limits_set(&s->limits, o->long_name, v, err) < 0 ? cocin_error_wrap(err, "run")
+                                                                  : 0;
+  case R_SECURITY:
+    return cocin_security_set(&s->security, o->long_name, v, err) < 0
+               ? cocin_error_wrap(err, "run")
+               : 0;
+  case R_HELP:
+    s->help = true;
+    return 0;
+  default:
+    return cocin_fail(err, EINVAL, "run: unhandled flag --%s", o->long_name);
+  }
+}
+
+int cocin_spec_parse(struct cocin_spec *s, int argc, char **argv, cocin_error_t *err)
+{
+  int pos = 0;
+  if (cocin_opts_parse(run_opts, argc, argv, &pos, run_opt, s, "run", err) < 0)
+    return -1;
+  if (s->help)
+    return 0;
+  if (pos >= argc)
+    return cocin_fail(err, EINVAL, "run: requires an IMAGE (try: run busybox echo hi)");
+  const char *image = argv[pos++];
+  if (cocin_name_check(image, NULL) < 0)
+    return cocin_fail(err, EINVAL, "run: invalid image name \"%s\"", image);
+  s->image = xstrdup(image);
+  if (pos < argc) {
+    s->args = xmalloc0((size_t)(argc - pos + 1) * sizeof(char *));
+    for (int i = pos; i < argc; i++)
+      s->args[i - pos] = xstrdup(argv[i]);
+  } else {
+    s->args = xmalloc0(2 * sizeof(char *));
+    s->args[0] = xstrdup("sh");
+  }
+  return 0;
+}
+
+void cocin_spec_free(struct cocin_spec *s)
+{
+  free(s->name);
+  free(s->image);
+  strv_free(s->args);
+  strv_free(s->env);
+  free(s->hostname);
+  free(s->workdir);
+  for (size_t i = 0; i < s->n_mounts; i++) {
+    free(s->mounts[i].source);
+    free(s->mounts[i].dest);
+  }
+  free(s->mounts);
+  free(s->cgroup_parent);
+  cocin_limits_free(&s->limits);
+  cocin_security_free(&s->security);
+  memset(s, 0, sizeof(*s));
+}
+
+static cJSON *strv_to_json(char *const *v)
+{
+  cJSON *a = cJSON_CreateArray();
+  for (size_t i = 0; v && v[i]; i++)
+    cJSON_AddItemToArray(a, cJSON_CreateString(v[i]));
+  return a;
+}
+
+static char **strv_from_json(const cJSON *a)
+{
+  char **v = xmalloc0(sizeof(char *));
+  const cJSON *it;
+  cJSON_ArrayForEach(it, a)
+  {
+    if (cJSON_IsString(it))
+      strv_append(&v, it->valuestring);
+  }
+  return v;
+}
+
+cJSON *cocin_spec_to_json(const struct cocin_spec *s)
+{
+  cJSON *j = cJSON_CreateObject();
+  cJSON_AddStringToObject(j, "name", s->name ? s->name : "");
+  cJSON_AddStringToObject(j, "image", s->image ? s->image : "");
+  cleanup_free char *cmd = strv_join(s->args, " ");
+  cJSON_AddStringToObject(j, "command", cmd);
+  cJSON_AddItemToObject(j, "args", strv_to_json(s->args));
+  cJSON_AddItemToObject(j, "env", strv_to_json(s->env));
+  cJSON_AddStringToObject(j, "hostname", s->hostname ? s->hostname : (s->name ? s->name : ""));
+  if (s->workdir)
+    cJSON_AddStringToObject(j, "workdir", s->workdir);
+  if (s->has_user) {
+    cleanup_free char *u = xasprintf("%u:%u", (unsigned)s->uid, (unsigned)s->gid);
+    cJSON_AddStringToObject(j, "user", u);
+  }
+  cJSON *m = cJSON_AddArrayToObject(j, "mounts");
+  for (size_t i = 0; i < s->n_mounts; i++) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "source", s->mounts[i].source);
+    cJSON_AddStringToObject(o, "destination", s->mounts[i].dest);
+    cJSON_AddBoolToObject(o, "readonly", s->mounts[i].readonly);
+    cJSON_AddItemToArray(m, o);
+  }
+  cJSON_AddBoolToObject(j, "detach", s->detach);
+  cJSON_AddBoolToObject(j, "tty", s->tty);
+  cJSON_AddBoolToObject(j, "interactive", s->interactive);
+  cJSON_AddBoolToObject(j, "autoRemove", s->autoremove);
+  if (s->cgroup_parent)
+    cJSON_AddStringToObject(j, "cgroupParent", s->cgroup_parent);
+  cJSON_AddItemToObject(j, "limits", cocin_limits_to_json(&s->limits));
+  cJSON_AddItemToObject(j, "security", cocin_security_to_json(&s->security));
+  return j;
+}
+
+static char *dup_opt(const cJSON *j, const char *key)
+{
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, key);
+  return cJSON_IsString(v) ? xstrdup(v->valuestring) : NULL;
+}
+
+int cocin_spec_from_json(const cJSON *j, struct cocin_spec *s, cocin_error_t *err)
+{
+  memset(s, 0, sizeof(*s));
+  s->name = dup_opt(j, "name");
+  s->image = dup_opt(j, "image");
+  s->args = strv_from_json(cJSON_GetObjectItemCaseSensitive(j, "args"));
+  s->env = strv_from_json(cJSON_GetObjectItemCaseSensitive(j, "env"));
+  s->hostname = dup_opt(j, "hostname");
+  s->workdir = dup_opt(j, "workdir");
+  s->cgroup_parent = dup_opt(j, "cgroupParent");
+  cleanup_free char *user = dup_opt(j, "user");
+  if (user) {
+    s->has_user = true;
+    if (parse_user(user, &s->uid, &s->gid, err) < 0)
+      return -1;
+  }
+  const cJSON *m, *ms = cJSON_GetObjectItemCaseSensitive(j, "mounts");
+  cJSON_ArrayForEach(m, ms)
+  {
+    s->mounts = xrealloc(s->mounts, (s->n_mounts + 1) * sizeof(*s->mounts));
+    s->mounts[s->n_mounts++] = (struct cocin_mount){
+        dup_opt(m, "source"), dup_opt(m, "destination"),
+        cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "readonly"))};
+  }
+  s->detach = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "detach"));
+  s->tty = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "tty"));
+  s->interactive = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "interactive"));
+  s->autoremove = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "autoRemove"));
+  if (cocin_limits_from_json(cJSON_GetObjectItemCaseSensitive(j, "limits"), &s->limits, err) < 0)
+    return -1;
+  if (cocin_security_from_json(cJSON_GetObjectItemCaseSensitive(j, "security"), &s->security,
+                               err) < 0)
+    return -1;
+  return 0;
+}
+
+static void env_set(char ***env, const char *kv)
+{
+  size_t klen = strcspn(kv, "=");
+  for (char **p = *env; p && *p; p++) {
+    if (!strncmp(*p, kv, klen) && (*p)[klen] == '=') {
+      free(*p);
+      *p = xstrdup(kv);
+      return;
+    }
+  }
+  strv_append(env, kv);
+}
+
+char **cocin_spec_build_env(const struct cocin_spec *s, char *const *extra, bool tty)
+{
+  char **env = xmalloc0(sizeof(char *));
+  env_set(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+  cleanup_free char *host =
+      xasprintf("HOSTNAME=%s", s->hostname ? s->hostname : (s->name ? s->name : ""));
+  env_set(&env, host);
+  env_set(&env, (s->has_user && s->uid != 0) ? "HOME=/" : "HOME=/root");
+  if (tty)
+    env_set(&env, "TERM=xterm");
+  for (char **p = s->env; p && *p; p++)
+    env_set(&env, *p);
+  for (char *const *p = extra; p && *p; p++)
+    env_set(&env, *p);
+  return env;
+}

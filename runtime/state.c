@@ -1,0 +1,311 @@
+/* cocin — the state store (see include/cocin/state.h). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <limits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cocin/cleanup.h"
+#include "cocin/state.h"
+#include "cocin/util.h"
+
+const char *cocin_root_resolve(const char *arg)
+{
+  if (arg && *arg)
+    return arg;
+  const char *e = getenv("COCIN_ROOT");
+  if (e && *e)
+    return e;
+  return COCIN_DEFAULT_ROOT;
+}
+
+char *cocin_container_dir(const char *root, const char *name)
+{
+  return xasprintf("%s/containers/%s", root, name);
+}
+
+char *cocin_container_file(const char *root, const char *name, const char *file)
+{
+  return xasprintf("%s/containers/%s/%s", root, name, file);
+}
+
+const char *cocin_state_name(enum cocin_state s)
+{
+  switch (s) {
+  case COCIN_STATE_CREATED:
+    return "created";
+  case COCIN_STATE_RUNNING:
+    return "running";
+  case COCIN_STATE_EXITED:
+    return "exited";
+  case COCIN_STATE_STOPPED:
+    return "stopped";
+  default:
+    return "unknown";
+  }
+}
+
+const char *cj_str(const cJSON *o, const char *key)
+{
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+  return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+int64_t cj_int(const cJSON *o, const char *key, int64_t def)
+{
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+  if (cJSON_IsNumber(v))
+    return (int64_t)v->valuedouble;
+  if (cJSON_IsString(v) && v->valuestring[0]) /* the seed stored pid as a string */
+    return strtoll(v->valuestring, NULL, 10);
+  return def;
+}
+
+bool cj_bool(const cJSON *o, const char *key)
+{
+  return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, key));
+}
+
+void cj_set_item(cJSON *o, const char *key, cJSON *item)
+{
+  if (cJSON_GetObjectItemCaseSensitive(o, key))
+    cJSON_ReplaceItemInObjectCaseSensitive(o, key, item);
+  else
+    cJSON_AddItemToObject(o, key, item);
+}
+
+void cj_set_str(cJSON *o, const char *key, const char *val)
+{
+  cj_set_item(o, key, cJSON_CreateString(val));
+}
+
+void cj_set_num(cJSON *o, const char *key, double val)
+{
+  cj_set_item(o, key, cJSON_CreateNumber(val));
+}
+
+void cj_set_bool(cJSON *o, const char *key, bool val)
+{
+  cj_set_item(o, key, cJSON_CreateBool(val));
+}
+
+static int load_raw(const char *root, const char *name, cJSON **out, cocin_error_t *err)
+{
+  cleanup_free char *path = cocin_container_file(root, name, "config.json");
+  cleanup_free char *buf = NULL;
+  cocin_error_t e = NULL;
+  if (read_all_file(path, &buf, NULL, &e) < 0) {
+    int st = e->status;
+    cocin_error_release(&e);
+    if (st == ENOENT || st == ENOTDIR)
+      return cocin_fail(err, ENOENT, "no such container: %s", name);
+    return cocin_fail(err, st, "read %s: %s", path, strerror(st));
+  }
+  cJSON *j = cJSON_Parse(buf);
+  if (j == NULL)
+    return cocin_fail(err, EIO, "%s: corrupt config.json", path);
+  *out = j;
+  return 0;
+}
+
+int cocin_state_save(const char *root, const char *name, const cJSON *cfg, cocin_error_t *err)
+{
+  cleanup_free char *path = cocin_container_file(root, name, "config.json");
+  cleanup_free char *text = cJSON_Print(cfg);
+  if (text == NULL)
+    abort();
+  size_t len = strlen(text);
+  text = xrealloc(text, len + 2);
+  text[len] = '\n';
+  text[len + 1] = '\0';
+  return write_file_atomic(path, text, len + 1, 0644, err);
+}
+
+int cocin_state_lock(const char *root, const char *name, cocin_error_t *err)
+{
+  cleanup_free char *path = cocin_container_file(root, name, "lock");
+  cleanup_close int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    if (errno == ENOENT)
+      return cocin_fail(err, ENOENT, "no such container: %s", name);
+    return cocin_fail_errno(err, "open %s", path);
+  }
+  while (flock(fd, LOCK_EX) < 0)
+    if (errno != EINTR)
+      return cocin_fail_errno(err, "lock %s", path);
+  return steal_fd(fd);
+}
+
+/* The process recorded as running is gone and nobody recorded why (its
+ * monitor was killed, or the host rebooted). */
+static bool stale_running(const cJSON *cfg)
+{
+  const char *st = cj_str(cfg, "status");
+  if (st == NULL || strcmp(st, "running"))
+    return false;
+  pid_t pid = (pid_t)cj_int(cfg, "pid", 0);
+  uint64_t start = (uint64_t)cj_int(cfg, "pidStartTime", 0);
+  if (pid <= 0)
+    return true;
+  uint64_t now = proc_start_time(pid);
+  return now == 0 || (start && now != start);
+}
+
+static int mark_lost(cJSON *cfg, void *data, cocin_error_t *err)
+{
+  if (!stale_running(cfg))
+    return 0;
+  /* Give a live monitor the chance to record the real exit first. */
+  pid_t mon = (pid_t)cj_int(cfg, "monitorPid", 0);
+  uint64_t mstart = (uint64_t)cj_int(cfg, "monitorStartTime", 0);
+  if (mon > 0 && proc_start_time(mon) == mstart && mstart)
+    return 0;
+  cj_set_str(cfg, "status", "exited");
+  cj_set_num(cfg, "exitCode", -1);
+  cleanup_free char *now = cocin_time_now();
+  if (!cj_str(cfg, "finishedAt"))
+    cJSON_AddStringToObject(cfg, "finishedAt", now);
+  return 0;
+}
+
+int cocin_state_load(const char *root, const char *name, cJSON **out, cocin_error_t *err)
+{
+  if (cocin_name_check(name, NULL) < 0)
+    return cocin_fail(err, ENOENT, "no such container: %s", name);
+  cJSON *j = NULL;
+  if (load_raw(root, name, &j, err) < 0)
+    return -1;
+  if (stale_running(j)) {
+    /* Re-check and fix under the lock; the monitor may be writing now. */
+    cJSON_Delete(j);
+    j = NULL;
+    if (cocin_state_update(root, name, mark_lost, NULL, err) < 0)
+      return -1;
+    if (load_raw(root, name, &j, err) < 0)
+      return -1;
+  }
+  *out = j;
+  return 0;
+}
+
+int cocin_state_update(const char *root, const char *name,
+                       int (*fn)(cJSON *cfg, void *data, cocin_error_t *err), void *data,
+                       cocin_error_t *err)
+{
+  cleanup_close int lock = cocin_state_lock(root, name, err);
+  if (lock < 0)
+    return -1;
+  cJSON *j = NULL;
+  if (load_raw(root, name, &j, err) < 0)
+    return -1;
+  int r = fn(j, data, err);
+  if (r >= 0)
+    r = cocin_state_save(root, name, j, err);
+  cJSON_Delete(j);
+  return r;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int cocin_state_list(const char *root, char ***names, cocin_error_t *err)
+{
+  cleanup_free char *dir = xasprintf("%s/containers", root);
+  cleanup_strv char **v = xmalloc0(sizeof(char *));
+  cleanup_dir DIR *d = opendir(dir);
+  if (d == NULL) {
+    if (errno == ENOENT) {
+      *names = steal_ptr(v);
+      return 0;
+    }
+    return cocin_fail_errno(err, "open %s", dir);
+  }
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    if (de->d_name[0] == '.' || cocin_name_check(de->d_name, NULL) < 0)
+      continue;
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/config.json", de->d_name);
+    if (faccessat(dirfd(d), path, F_OK, 0) < 0)
+      continue;
+    strv_append(&v, de->d_name);
+  }
+  qsort(v, strv_len(v), sizeof(char *), cmp_str);
+  *names = steal_ptr(v);
+  return 0;
+}
+
+static enum cocin_state state_from_str(const char *s)
+{
+  if (s == NULL)
+    return COCIN_STATE_CREATED;
+  if (!strcmp(s, "running"))
+    return COCIN_STATE_RUNNING;
+  if (!strcmp(s, "exited"))
+    return COCIN_STATE_EXITED;
+  if (!strcmp(s, "stopped"))
+    return COCIN_STATE_STOPPED;
+  return COCIN_STATE_CREATED;
+}
+
+void cocin_info_from_json(const cJSON *cfg, struct cocin_info *info)
+{
+  memset(info, 0, sizeof(*info));
+  info->state = state_from_str(cj_str(cfg, "status"));
+  info->pid = (pid_t)cj_int(cfg, "pid", 0);
+  info->pid_start = (uint64_t)cj_int(cfg, "pidStartTime", 0);
+  info->exit_code = (int)cj_int(cfg, "exitCode", -1);
+  info->oom_killed = cj_bool(cfg, "oomKilled");
+  info->created = cocin_time_parse(cj_str(cfg, "createTime"));
+  info->finished = cocin_time_parse(cj_str(cfg, "finishedAt"));
+}
+
+char *cocin_status_line(const cJSON *cfg)
+{
+  struct cocin_info i;
+  cocin_info_from_json(cfg, &i);
+  const char *created = cj_str(cfg, "createTime");
+  const char *started = cj_str(cfg, "startedAt");
+  const char *finished = cj_str(cfg, "finishedAt");
+  switch (i.state) {
+  case COCIN_STATE_RUNNING:
+    return xasprintf("running pid %d since %s\n", i.pid, started ? started : "?");
+  case COCIN_STATE_EXITED:
+  case COCIN_STATE_STOPPED:
+    return xasprintf("%s %d%s at %s\n", cocin_state_name(i.state), i.exit_code,
+                     i.oom_killed ? " oom-killed" : "", finished ? finished : "?");
+  case COCIN_STATE_CREATED:
+  default:
+    return xasprintf("created at %s\n", created ? created : "?");
+  }
+}
+
+char *cocin_status_human(const cJSON *cfg)
+{
+  struct cocin_info i;
+  cocin_info_from_json(cfg, &i);
+  switch (i.state) {
+  case COCIN_STATE_RUNNING: {
+    int64_t since = cocin_time_parse(cj_str(cfg, "startedAt"));
+    cleanup_free char *ago = cocin_time_ago(since < 0 ? i.created : since);
+    return xasprintf("Up %s", ago);
+  }
+  case COCIN_STATE_EXITED:
+  case COCIN_STATE_STOPPED: {
+    cleanup_free char *ago = cocin_time_ago(i.finished < 0 ? i.created : i.finished);
+    return xasprintf("Exited (%d) %s ago%s", i.exit_code, ago,
+                     i.oom_killed ? " (OOM killed)" : "");
+  }
+  case COCIN_STATE_CREATED:
+  default:
+    return xstrdup("Created");
+  }
+}

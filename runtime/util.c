@@ -1,0 +1,434 @@
+/* cocin — small helpers (see include/cocin/util.h). */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cocin/cleanup.h"
+#include "cocin/util.h"
+
+void *xmalloc0(size_t size)
+{
+  void *p = calloc(1, size ? size : 1);
+  if (p == NULL)
+    abort();
+  return p;
+}
+
+void *xrealloc(void *p, size_t size)
+{
+  void *r = realloc(p, size ? size : 1);
+  if (r == NULL)
+    abort();
+  return r;
+}
+
+char *xstrdup(const char *s)
+{
+  char *r = strdup(s ? s : "");
+  if (r == NULL)
+    abort();
+  return r;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+  char *r = NULL;
+  va_list ap;
+  va_start(ap, fmt);
+  if (vasprintf(&r, fmt, ap) < 0)
+    abort();
+  va_end(ap);
+  return r;
+}
+
+size_t strv_len(char *const *v)
+{
+  size_t n = 0;
+  while (v && v[n])
+    n++;
+  return n;
+}
+
+char **strv_dup(char *const *v)
+{
+  size_t n = strv_len(v);
+  char **r = xmalloc0((n + 1) * sizeof(char *));
+  for (size_t i = 0; i < n; i++)
+    r[i] = xstrdup(v[i]);
+  return r;
+}
+
+void strv_append(char ***v, const char *s)
+{
+  size_t n = strv_len(*v);
+  *v = xrealloc(*v, (n + 2) * sizeof(char *));
+  (*v)[n] = xstrdup(s);
+  (*v)[n + 1] = NULL;
+}
+
+void strv_free(char **v)
+{
+  cocin_strvfreep(&v);
+}
+
+char *strv_join(char *const *v, const char *sep)
+{
+  size_t len = 1, n = strv_len(v), seplen = strlen(sep);
+  for (size_t i = 0; i < n; i++)
+    len += strlen(v[i]) + seplen;
+  char *r = xmalloc0(len), *p = r;
+  for (size_t i = 0; i < n; i++) {
+    if (i) {
+      memcpy(p, sep, seplen);
+      p += seplen;
+    }
+    size_t l = strlen(v[i]);
+    memcpy(p, v[i], l);
+    p += l;
+  }
+  *p = '\0';
+  return r;
+}
+
+ssize_t write_all(int fd, const void *buf, size_t len)
+{
+  const char *p = buf;
+  size_t done = 0;
+  while (done < len) {
+    ssize_t w = write(fd, p + done, len - done);
+    if (w < 0) {
+      if (errno == EINTR)
+        continue;
+      return -1;
+    }
+    done += (size_t)w;
+  }
+  return (ssize_t)done;
+}
+
+int read_all_file(const char *path, char **out, size_t *len, cocin_error_t *err)
+{
+  cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return cocin_fail_errno(err, "open %s", path);
+  size_t cap = 4096, n = 0;
+  cleanup_free char *buf = xmalloc0(cap);
+  for (;;) {
+    if (n + 1 >= cap) {
+      cap *= 2;
+      buf = xrealloc(buf, cap);
+    }
+    ssize_t r = read(fd, buf + n, cap - n - 1);
+    if (r < 0) {
+      if (errno == EINTR)
+        continue;
+      return cocin_fail_errno(err, "read %s", path);
+    }
+    if (r == 0)
+      break;
+    n += (size_t)r;
+  }
+  buf[n] = '\0';
+  if (len)
+    *len = n;
+  *out = steal_ptr(buf);
+  return 0;
+}
+
+int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode,
+                      cocin_error_t *err)
+{
+  cleanup_free char *tmp = xasprintf("%s.tmp.%d", path, getpid());
+  cleanup_close int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0)
+    return cocin_fail_errno(err, "create %s", tmp);
+  if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+    cocin_fail_errno(err, "write %s", tmp);
+    unlink(tmp);
+    return -1;
+  }
+  if (rename(tmp, path) < 0) {
+    cocin_fail_errno(err, "rename %s", path);
+    unlink(tmp);
+    return -1;
+  }
+  return 0;
+}
+
+int write_file_str(const char *path, const char *data, cocin_error_t *err)
+{
+  cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return cocin_fail_errno(err, "open %s", path);
+  if (write_all(fd, data, strlen(data)) < 0)
+    return cocin_fail_errno(err, "write %s to %s", data, path);
+  return 0;
+}
+
+int mkdir_p(const char *path, mode_t mode, cocin_error_t *err)
+{
+  cleanup_free char *p = xstrdup(path);
+  for (char *s = p + 1; *s; s++) {
+    if (*s != '/')
+      continue;
+    *s = '\0';
+    if (mkdir(p, mode) < 0 && errno != EEXIST)
+      return cocin_fail_errno(err, "mkdir %s", p);
+    *s = '/';
+  }
+  if (mkdir(p, mode) < 0 && errno != EEXIST)
+    return cocin_fail_errno(err, "mkdir %s", p);
+  return 0;
+}
+
+static int rm_rf_at(int dfd, const char *name, cocin_error_t *err)
+{
+  if (unlinkat(dfd, name, 0) == 0 || errno == ENOENT)
+    return 0;
+  if (errno != EISDIR && errno != EPERM)
+    return cocin_fail_errno(err, "unlink %s", name);
+  int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return cocin_fail_errno(err, "open %s", name);
+  cleanup_dir DIR *d = fdopendir(fd);
+  if (d == NULL) {
+    close(fd);
+    return cocin_fail_errno(err, "opendir %s", name);
+  }
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+      continue;
+    if (rm_rf_at(dirfd(d), de->d_name, err) < 0)
+      return cocin_error_wrap(err, "%s", name);
+  }
+  if (unlinkat(dfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+    return cocin_fail_errno(err, "rmdir %s", name);
+  return 0;
+}
+
+int rm_rf(const char *path, cocin_error_t *err)
+{
+  return rm_rf_at(AT_FDCWD, path, err);
+}
+
+bool path_exists(const char *path)
+{
+  struct stat st;
+  return lstat(path, &st) == 0;
+}
+
+int cocin_random_id(char out[65], cocin_error_t *err)
+{
+  unsigned char b[32];
+  size_t got = 0;
+  while (got < sizeof(b)) {
+    ssize_t r = getrandom(b + got, sizeof(b) - got, 0);
+    if (r < 0) {
+      if (errno == EINTR)
+        continue;
+      return cocin_fail_errno(err, "getrandom");
+    }
+    got += (size_t)r;
+  }
+  for (size_t i = 0; i < sizeof(b); i++)
+    sprintf(out + 2 * i, "%02x", b[i]);
+  out[64] = '\0';
+  return 0;
+}
+
+int cocin_name_check(const char *name, cocin_error_t *err)
+{
+  if (name == NULL || *name == '\0')
+    return cocin_fail(err, EINVAL, "invalid container name \"\": a name must not be empty");
+  size_t len = strlen(name);
+  if (len > 128)
+    return cocin_fail(err, EINVAL,
+                      "invalid container name (%zu characters): at most 128 are allowed", len);
+  bool ok = isalnum((unsigned char)name[0]);
+  for (size_t i = 1; ok && i < len; i++) {
+    unsigned char c = (unsigned char)name[i];
+    ok = isalnum(c) || c == '_' || c == '.' || c == '-';
+  }
+  if (!ok)
+    return cocin_fail(err, EINVAL,
+                      "invalid container name \"%s\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
+                      name);
+  if (!strcmp(name, "ctl"))
+    return cocin_fail(err, EINVAL, "invalid container name \"%s\": reserved by cocinfs", name);
+  return 0;
+}
+
+char *cocin_time_now(void)
+{
+  struct timespec ts;
+  struct tm tm;
+  char buf[64];
+  clock_gettime(CLOCK_REALTIME, &ts);
+  gmtime_r(&ts.tv_sec, &tm);
+  strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+  return xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
+}
+
+int64_t cocin_time_parse(const char *s)
+{
+  struct tm tm = {0};
+  if (s == NULL || strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) == NULL)
+    return -1;
+  return (int64_t)timegm(&tm);
+}
+
+char *cocin_time_ago(int64_t then)
+{
+  int64_t d = (int64_t)time(NULL) - then;
+  if (d < 1)
+    return xstrdup("Less than a second");
+  if (d < 60)
+    return xasprintf("%lld second%s", (long long)d, d == 1 ? "" : "s");
+  if (d < 120)
+    return xstrdup("About a minute");
+  if (d < 3600)
+    return xasprintf("%lld minutes", (long long)(d / 60));
+  if (d < 7200)
+    return xstrdup("About an hour");
+  if (d < 86400 * 2)
+    return xasprintf("%lld hours", (long long)(d / 3600));
+  return xasprintf("%lld days", (long long)(d / 86400));
+}
+
+uint64_t proc_start_time(pid_t pid)
+{
+  char path[64];
+  snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+  cleanup_free char *buf = NULL;
+  if (read_all_file(path, &buf, NULL, NULL) < 0)
+    return 0;
+  /* comm may contain spaces and parens: start after the last ')' */
+  char *p = strrchr(buf, ')');
+  if (p == NULL)
+    return 0;
+  p += 2; /* field 3 */
+  for (int field = 3; field < 22 && p; field++) {
+    p = strchr(p, ' ');
+    if (p)
+      p++;
+  }
+  if (p == NULL)
+    return 0;
+  if (p[0] == 'Z' && p[1] == ' ')
+    return 0;
+  return strtoull(p, NULL, 10);
+}
+
+int sys_pidfd_open(pid_t pid)
+{
+  return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+int sys_pidfd_send_signal(int pidfd, int sig)
+{
+  return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+
+int pidfd_open_checked(pid_t pid, uint64_t start)
+{
+  if (pid <= 0) {
+    errno = ESRCH;
+    return -1;
+  }
+  int fd = sys_pidfd_open(pid);
+  if (fd < 0)
+    return -1;
+  /* The pidfd pins the process; if its start time differs, the pid was
+   * reused by an unrelated process. */
+  uint64_t now = proc_start_time(pid);
+  if (now == 0 || (start && now != start)) {
+    close(fd);
+    errno = ESRCH;
+    return -1;
+  }
+  return fd;
+}
+
+void close_fds_except(int lowfd, const int *keep)
+{
+  cleanup_dir DIR *d = opendir("/proc/self/fd");
+  if (d == NULL) {
+    for (int fd = lowfd; fd < 1024; fd++) {
+      bool k = false;
+      for (const int *p = keep; p && *p >= 0; p++)
+        k |= (*p == fd);
+      if (!k)
+        close(fd);
+    }
+    return;
+  }
+  int self = dirfd(d);
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    if (de->d_name[0] == '.')
+      continue;
+    int fd = atoi(de->d_name);
+    if (fd < lowfd || fd == self)
+      continue;
+    bool k = false;
+    for (const int *p = keep; p && *p >= 0; p++)
+      k |= (*p == fd);
+    if (!k)
+      close(fd);
+  }
+}
+
+static const struct {
+  const char *name;
+  int sig;
+} signals[] = {
+    {"HUP", SIGHUP},   {"INT", SIGINT},     {"QUIT", SIGQUIT}, {"ILL", SIGILL},
+    {"TRAP", SIGTRAP}, {"ABRT", SIGABRT},   {"BUS", SIGBUS},   {"FPE", SIGFPE},
+    {"KILL", SIGKILL}, {"USR1", SIGUSR1},   {"SEGV", SIGSEGV}, {"USR2", SIGUSR2},
+    {"PIPE", SIGPIPE}, {"ALRM", SIGALRM},   {"TERM", SIGTERM}, {"CHLD", SIGCHLD},
+    {"CONT", SIGCONT}, {"STOP", SIGSTOP},   {"TSTP", SIGTSTP}, {"TTIN", SIGTTIN},
+    {"TTOU", SIGTTOU}, {"URG", SIGURG},     {"XCPU", SIGXCPU}, {"XFSZ", SIGXFSZ},
+    {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF}, {"WINCH", SIGWINCH}, {"IO", SIGIO},
+    {"PWR", SIGPWR},   {"SYS", SIGSYS},
+};
+
+int cocin_signal_parse(const char *s)
+{
+  long n;
+  if (s == NULL || *s == '\0')
+    return 0;
+  if (parse_long(s, 1, 64, &n))
+    return (int)n;
+  if (!strncasecmp(s, "SIG", 3))
+    s += 3;
+  for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
+    if (!strcasecmp(s, signals[i].name))
+      return signals[i].sig;
+  return 0;
+}
+
+bool parse_long(const char *s, long min, long max, long *out)
+{
+  if (s == NULL || *s == '\0')
+    return false;
+  char *end = NULL;
+  errno = 0;
+  long v = strtol(s, &end, 10);
+  if (errno || *end != '\0' || v < min || v > max)
+    return false;
+  *out = v;
+  return true;
+}

@@ -1,0 +1,83 @@
+/* cocin — argument parsers of the small verbs, shared by the CLI and the
+ * filesystem's ctl files so both speak one grammar. */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <string.h>
+
+#include "cocin/cleanup.h"
+#include "cocin/runtime.h"
+#include "cocin/util.h"
+
+static int collect_names(int argc, char **argv, int pos, const char *verb, char ***names,
+                         cocin_error_t *err)
+{
+  if (pos >= argc)
+    return cocin_fail(err, EINVAL, "%s: requires at least one container name", verb);
+  cleanup_strv char **v = xmalloc0(sizeof(char *));
+  for (int i = pos; i < argc; i++)
+    strv_append(&v, argv[i]);
+  *names = steal_ptr(v);
+  return 0;
+}
+
+enum { V_TIME = 1, V_SIGNAL, V_FORCE };
+
+static int int_opt(const struct cocin_opt *o, const char *v, void *data, cocin_error_t *err)
+{
+  long n;
+  switch (o->id) {
+  case V_TIME:
+    if (!parse_long(v, 0, INT_MAX / 1000, &n))
+      return cocin_fail(err, EINVAL, "stop: invalid timeout \"%s\": expected seconds", v);
+    *(int *)data = (int)n;
+    return 0;
+  case V_SIGNAL: {
+    int s = cocin_signal_parse(v);
+    if (s <= 0)
+      return cocin_fail(err, EINVAL, "kill: invalid signal \"%s\"", v);
+    *(int *)data = s;
+    return 0;
+  }
+  case V_FORCE:
+    *(bool *)data = true;
+    return 0;
+  default:
+    return cocin_fail(err, EINVAL, "unhandled flag");
+  }
+}
+
+int cocin_parse_stop(int argc, char **argv, int *timeout, char ***names, cocin_error_t *err)
+{
+  static const struct cocin_opt t[] = {{'t', "time", OPT_REQUIRED, V_TIME},
+                                       {0, "timeout", OPT_REQUIRED, V_TIME},
+                                       {0, NULL, OPT_NONE, 0}};
+  int pos = 0;
+  *timeout = 10;
+  if (cocin_opts_parse(t, argc, argv, &pos, int_opt, timeout, "stop", err) < 0)
+    return -1;
+  return collect_names(argc, argv, pos, "stop", names, err);
+}
+
+int cocin_parse_kill(int argc, char **argv, int *sig, char ***names, cocin_error_t *err)
+{
+  static const struct cocin_opt t[] = {{'s', "signal", OPT_REQUIRED, V_SIGNAL},
+                                       {0, NULL, OPT_NONE, 0}};
+  int pos = 0;
+  *sig = SIGKILL;
+  if (cocin_opts_parse(t, argc, argv, &pos, int_opt, sig, "kill", err) < 0)
+    return -1;
+  return collect_names(argc, argv, pos, "kill", names, err);
+}
+
+int cocin_parse_rm(int argc, char **argv, bool *force, char ***names, cocin_error_t *err)
+{
+  static const struct cocin_opt t[] = {{'f', "force", OPT_NONE,
+                                        V_FORCE},
+                                       {0, NULL, OPT_NONE, 0}};
+  int pos = 0;
+  *force = false;
+  if (cocin_opts_parse(t, argc, argv, &pos, int_opt, force, "rm", err) < 0)
+    return -1;
+  return collect_names(argc, argv, pos, "rm", names, err);
+}

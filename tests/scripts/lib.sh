@@ -1,0 +1,66 @@
+# cocin script-test library.  Source it from tests/scripts/*.sh.
+#
+# Each test prints one line "PASS: name", "FAIL: name: why" or
+# "SKIP: name: why"; tests/run-all.sh counts them.  Every script gets its own
+# temporary directory ($T) with a state root ($ROOT) and cleans up after
+# itself: containers it started (by pid), mounts under $T, cgroups it made.
+set -u
+
+: "${COCIN:?COCIN must point at the built cocin binary}"
+: "${COCINFS:=}"
+: "${TESTHELPER:=}"   # static helper binary placed in test containers
+
+T=$(mktemp -d /tmp/cocin-test.XXXXXX)
+ROOT=$T/root
+mkdir -p "$ROOT"
+export COCIN_ROOT=$ROOT
+# Share one busybox image across tests to save time: import is cheap anyway.
+
+_pids_to_kill=()
+_t_name=""
+_t_failed=0
+
+t_begin() { _t_name=$1; _t_failed=0; }
+t_fail() { echo "FAIL: $_t_name: $*"; _t_failed=1; }
+t_end() { [ "$_t_failed" = 0 ] && echo "PASS: $_t_name"; _t_name=""; }
+t_skip() { echo "SKIP: $1: $2"; }
+# t_ok NAME CMD... : one-line test that CMD succeeds
+t_ok() { local n=$1; shift; if "$@" >"$T/out" 2>&1; then echo "PASS: $n"; else echo "FAIL: $n: '$*' exited $?: $(head -c 400 "$T/out")"; fi; }
+# t_err NAME PATTERN CMD... : CMD must fail and print PATTERN on stderr/stdout
+t_err() {
+  local n=$1 pat=$2; shift 2
+  if "$@" >"$T/out" 2>&1; then echo "FAIL: $n: '$*' succeeded"; return; fi
+  if grep -qiE -- "$pat" "$T/out"; then echo "PASS: $n"; else echo "FAIL: $n: output lacks /$pat/: $(head -c 400 "$T/out")"; fi
+}
+# expect_eq NAME WANT GOT
+t_eq() { if [ "$2" = "$3" ]; then echo "PASS: $1"; else echo "FAIL: $1: want [$2] got [$3]"; fi; }
+
+cocin() { "$COCIN" --root "$ROOT" "$@"; }
+
+# Remember a pid to kill at exit (only processes we started).
+t_track() { _pids_to_kill+=("$1"); }
+
+# Wait (bounded) until a command succeeds; not a timing assertion, a poll.
+wait_for() {
+  local i
+  for i in $(seq 1 100); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  return 1
+}
+
+_t_cleanup() {
+  local p c
+  # containers of this root: force-remove them (kills via the runtime)
+  if [ -d "$ROOT/containers" ]; then
+    for c in "$ROOT"/containers/*/; do
+      [ -d "$c" ] || continue
+      "$COCIN" --root "$ROOT" rm -f "$(basename "$c")" >/dev/null 2>&1
+    done
+  fi
+  for p in "${_pids_to_kill[@]}"; do kill -9 "$p" 2>/dev/null; done
+  # unmount anything left under our temp dir, deepest first
+  grep " $T" /proc/mounts | awk '{print $2}' | sort -r | while read -r m; do
+    umount -l "$m" 2>/dev/null || fusermount3 -uz "$m" 2>/dev/null
+  done
+  rm -rf "$T"
+}
+trap _t_cleanup EXIT

@@ -1,0 +1,133 @@
+#include <string.h>
+
+#include "cocin/cleanup.h"
+#include "cocin/runtime.h"
+#include "cocin/spec.h"
+#include "cocin/util.h"
+#include "cocin/words.h"
+#include "tap.h"
+
+/* Parse a run line; returns the errno (0 on success). */
+static int parse(const char *line, struct cocin_spec *s)
+{
+  cleanup_strv char **w = NULL;
+  cleanup_error cocin_error_t err = NULL;
+  memset(s, 0, sizeof(*s));
+  if (cocin_split_words(line, strlen(line), &w, &err) < 0)
+    return cocin_error_status(&err);
+  if (cocin_spec_parse(s, (int)strv_len(w), w, &err) < 0)
+    return cocin_error_status(&err);
+  return 0;
+}
+
+static int parse_err(const char *line)
+{
+  struct cocin_spec s;
+  int r = parse(line, &s);
+  cocin_spec_free(&s);
+  return r;
+}
+
+int main(void)
+{
+  struct cocin_spec s;
+  CHECK(parse("-d --name web busybox httpd -f", &s) == 0, "basic run line parses");
+  CHECK(s.detach && !strcmp(s.name, "web") && !strcmp(s.image, "busybox"), "flags and image");
+  CHECK(strv_len(s.args) == 2 && !strcmp(s.args[1], "-f"), "args after image kept as is");
+  cocin_spec_free(&s);
+
+  CHECK(parse("-dit -e A=1 -eB=2 --env=C=3 -w /srv -h box -u 1000:100 --rm busybox", &s) == 0,
+        "clustered and attached values");
+  CHECK(s.detach && s.interactive && s.tty && s.autoremove, "-dit --rm");
+  CHECK(strv_len(s.env) == 3 && !strcmp(s.env[1], "B=2") && !strcmp(s.env[2], "C=3"), "env");
+  CHECK(!strcmp(s.workdir, "/srv") && !strcmp(s.hostname, "box"), "workdir hostname");
+  CHECK(s.has_user && s.uid == 1000 && s.gid == 100, "user");
+  CHECK(s.args && !strcmp(s.args[0], "sh"), "default command is sh");
+  char **env = cocin_spec_build_env(&s, NULL, true);
+  cleanup_free char *joined = strv_join(env, " ");
+  CHECK(strstr(joined, "PATH=/usr/local/sbin") && strstr(joined, "HOSTNAME=box") &&
+            strstr(joined, "TERM=xterm") && strstr(joined, "HOME=/") && strstr(joined, "A=1"),
+        "environment starts clean: %s", joined);
+  CHECK(getenv("USER") == NULL || strstr(joined, "USER=") == NULL, "host env not inherited");
+  strv_free(env);
+  cocin_spec_free(&s);
+
+  CHECK(parse("-v /tmp:/data:ro -v /tmp:/x busybox", &s) == 0, "volumes");
+  CHECK(s.n_mounts == 2 && s.mounts[0].readonly && !s.mounts[1].readonly, "ro flag");
+  cJSON *j = cocin_spec_to_json(&s);
+  struct cocin_spec s2;
+  cleanup_error cocin_error_t err = NULL;
+  CHECK(cocin_spec_from_json(j, &s2, &err) == 0 && s2.n_mounts == 2 &&
+            !strcmp(s2.mounts[0].dest, "/data") && s2.mounts[0].readonly,
+        "json round trip");
+  cJSON_Delete(j);
+  cocin_spec_free(&s2);
+  cocin_spec_free(&s);
+
+  CHECK(parse("busybox echo -d --name x", &s) == 0 && !s.detach && s.name == NULL,
+        "flags after the image belong to the command");
+  cocin_spec_free(&s);
+
+  CHECK(parse_err("--bogus busybox") == EINVAL, "unknown flag");
+  CHECK(parse_err("-x busybox") == EINVAL, "unknown short flag");
+  CHECK(parse_err("--name") == EINVAL, "missing flag value");
+  CHECK(parse_err("-d") == EINVAL, "missing image");
+  CHECK(parse_err("--name ../x busybox") == EINVAL, "name with ..");
+  CHECK(parse_err("--name a/b busybox") == EINVAL, "name with /");
+  CHECK(parse_err("--name '' busybox") == EINVAL, "empty name");
+  CHECK(parse_err("--name ctl busybox") == EINVAL, "reserved name");
+  char line[400] = "--name ";
+  memset(line + 7, 'a', 200);
+  strcpy(line + 207, " busybox");
+  CHECK(parse_err(line) == EINVAL, "200-character name");
+  CHECK(parse_err("-e NOEQUALS busybox") == EINVAL, "env without =");
+  CHECK(parse_err("-v /nonexistent-cocin:/x busybox") == ENOENT, "missing volume source");
+  CHECK(parse_err("-v relative:/x busybox") == EINVAL, "relative volume");
+  CHECK(parse_err("-v /tmp:/x:bogus busybox") == EINVAL, "bad volume mode");
+  CHECK(parse_err("-v /tmp:/../etc busybox") == EINVAL, "volume with ..");
+  CHECK(parse_err("-w rel busybox") == EINVAL, "relative workdir");
+  CHECK(parse_err("-u bob busybox") == EINVAL, "non-numeric user");
+  CHECK(parse_err("busy/box") == EINVAL, "invalid image name");
+  CHECK(parse("--help", &s) == 0 && s.help, "--help");
+  cocin_spec_free(&s);
+
+  /* small verbs */
+  {
+    char *a[] = {"-t", "3", "a", "b", NULL};
+    int t;
+    cleanup_strv char **names = NULL;
+    CHECK(cocin_parse_stop(4, a, &t, &names, &err) == 0 && t == 3 && strv_len(names) == 2,
+          "stop -t 3 a b");
+  }
+  {
+    char *a[] = {"-t", "x", "a", NULL};
+    int t;
+    cleanup_strv char **names = NULL;
+    cleanup_error cocin_error_t e = NULL;
+    CHECK(cocin_parse_stop(3, a, &t, &names, &e) < 0, "stop -t x fails");
+  }
+  {
+    char *a[] = {"-s", "HUP", "a", NULL};
+    int sig;
+    cleanup_strv char **names = NULL;
+    CHECK(cocin_parse_kill(3, a, &sig, &names, &err) == 0 && sig == 1, "kill -s HUP");
+  }
+  {
+    char *a[] = {"-s", "NOPE", "a", NULL};
+    int sig;
+    cleanup_strv char **names = NULL;
+    cleanup_error cocin_error_t e = NULL;
+    CHECK(cocin_parse_kill(3, a, &sig, &names, &e) < 0, "kill -s NOPE fails");
+  }
+  {
+    char *a[] = {"-f", NULL};
+    bool f;
+    cleanup_strv char **names = NULL;
+    cleanup_error cocin_error_t e = NULL;
+    CHECK(cocin_parse_rm(1, a, &f, &names, &e) < 0, "rm without a name fails");
+  }
+  CHECK(cocin_signal_parse("SIGTERM") == 15 && cocin_signal_parse("kill") == 9 &&
+            cocin_signal_parse("10") == 10 && cocin_signal_parse("0") == 0,
+        "signal names");
+  return tap_done();
+}

@@ -1,0 +1,70 @@
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cocin/cleanup.h"
+#include "cocin/state.h"
+#include "cocin/util.h"
+#include "tap.h"
+
+int main(void)
+{
+  char tmpl[] = "/tmp/cocin-unit-XXXXXX";
+  char *root = mkdtemp(tmpl);
+  cleanup_error cocin_error_t err = NULL;
+  char id1[65], id2[65];
+  CHECK(cocin_random_id(id1, &err) == 0 && cocin_random_id(id2, &err) == 0 &&
+            strlen(id1) == 64 && strcmp(id1, id2),
+        "random ids are 64 hex and differ");
+
+  cJSON *cfg = NULL;
+  CHECK(cocin_state_load(root, "nope", &cfg, &err) < 0 && cocin_error_status(&err) == ENOENT,
+        "loading a missing container is ENOENT");
+  cocin_error_release(&err);
+  CHECK(cocin_state_load(root, "../etc", &cfg, &err) < 0 && cocin_error_status(&err) == ENOENT,
+        "a name with .. never reaches the filesystem");
+  cocin_error_release(&err);
+
+  cleanup_free char *dir = cocin_container_dir(root, "web");
+  cleanup_free char *cdir = xasprintf("%s/containers", root);
+  mkdir(cdir, 0700);
+  mkdir(dir, 0700);
+  cJSON *j = cJSON_CreateObject();
+  cj_set_str(j, "name", "web");
+  cj_set_str(j, "status", "exited");
+  cj_set_num(j, "exitCode", 3);
+  cj_set_str(j, "createTime", "2026-01-01T00:00:00.000000000Z");
+  cj_set_str(j, "finishedAt", "2026-01-01T00:00:05.000000000Z");
+  CHECK(cocin_state_save(root, "web", j, &err) == 0, "save");
+  cJSON_Delete(j);
+  CHECK(cocin_state_load(root, "web", &cfg, &err) == 0, "load");
+  cleanup_free char *line = cocin_status_line(cfg);
+  CHECK(!strncmp(line, "exited 3 at 2026-01-01T00:00:05", 31), "status line: %s", line);
+  cleanup_free char *human = cocin_status_human(cfg);
+  CHECK(!strncmp(human, "Exited (3) ", 11), "human status: %s", human);
+  cJSON_Delete(cfg);
+
+  /* a running record whose process is gone is fixed on load */
+  j = cJSON_CreateObject();
+  cj_set_str(j, "status", "running");
+  cj_set_num(j, "pid", 999999);
+  CHECK(cocin_state_save(root, "web", j, &err) == 0, "save running");
+  cJSON_Delete(j);
+  CHECK(cocin_state_load(root, "web", &cfg, &err) == 0 && !strcmp(cj_str(cfg, "status"), "exited") &&
+            cj_int(cfg, "exitCode", 0) == -1,
+        "a vanished running container is reported exited -1");
+  cJSON_Delete(cfg);
+
+  cleanup_strv char **names = NULL;
+  mkdir(xasprintf("%s/containers/incomplete", root), 0700);
+  CHECK(cocin_state_list(root, &names, &err) == 0 && strv_len(names) == 1 &&
+            !strcmp(names[0], "web"),
+        "list skips directories without config.json");
+
+  CHECK(cocin_name_check("a", NULL) == 0 && cocin_name_check("web-1.x_y", NULL) == 0,
+        "valid names");
+  CHECK(cocin_name_check("-a", NULL) < 0 && cocin_name_check(".a", NULL) < 0 &&
+            cocin_name_check("a b", NULL) < 0 && cocin_name_check("ctl", NULL) < 0,
+        "invalid names");
+  rm_rf(root, NULL);
+  return tap_done();
+}
