@@ -90,6 +90,7 @@ int cmd_run(const char *root, int argc, char **argv)
   struct cocin_run_result res;
   if (cocin_run(root, &spec, &io, &res, &err) < 0) {
     cli_error(&err);
+    rc = res.exit_code ? res.exit_code : 125;
     goto out;
   }
   if (spec.detach) {

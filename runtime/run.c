@@ -127,6 +127,7 @@ void monitor_main(const char *root, const char *name, struct cocin_spec *spec,
 {
   cocin_error_t err = NULL;
   int errpipe[2];
+  int child_code = 125;
   signal(SIGPIPE, SIG_IGN);
   signal(SIGINT, SIG_IGN);
   signal(SIGHUP, SIG_IGN);
@@ -149,13 +150,16 @@ void monitor_main(const char *root, const char *name, struct cocin_spec *spec,
     if (ca->stdio[i] > 2)
       close(ca->stdio[i]);
   if (read_child_error(errpipe[0], &err) < 0) {
-    waitpid(pid, NULL, 0);
+    int cst = 0;
+    while (waitpid(pid, &cst, 0) < 0 && errno == EINTR)
+      ;
+    child_code = exit_code_of(cst);
     goto fail;
   }
   close(errpipe[0]);
 
   struct started st = {pid, getpid()};
-  if (cocin_state_update(root, name, record_started, &st, &err) < 0) {
+  if (cocin_state_update_volatile(root, name, record_started, &st, &err) < 0) {
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
     goto fail;
@@ -176,7 +180,10 @@ void monitor_main(const char *root, const char *name, struct cocin_spec *spec,
   struct cocin_cgroup_stats cst;
   if (cg && cocin_cgroup_stats(cg, &cst, NULL) == 0)
     f.oom = cst.oom_killed;
-  cocin_state_update(root, name, record_finished, &f, NULL);
+  if (spec->autoremove)
+    cocin_state_update_volatile(root, name, record_finished, &f, NULL);
+  else
+    cocin_state_update(root, name, record_finished, &f, NULL);
   if (log_fd >= 0)
     close(log_fd);
   if (spec->autoremove)
@@ -187,7 +194,8 @@ void monitor_main(const char *root, const char *name, struct cocin_spec *spec,
 
 fail:
   container_remove(root, name, NULL);
-  dprintf(status_fd, "ERR %d\n%s", cocin_error_status(&err), cocin_error_msg(&err));
+  dprintf(status_fd, "ERR %d %d\n%s", cocin_error_status(&err), child_code,
+          cocin_error_msg(&err));
   _exit(1);
 }
 
@@ -378,6 +386,10 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
   }
   if (!strncmp(buf, "ERR ", 4)) {
     char *nl = strchr(buf, '\n');
+    char *code = strchr(buf + 4, ' ');
+    res->exit_code = code ? atoi(code + 1) : 125;
+    if (res->exit_code != 126 && res->exit_code != 127)
+      res->exit_code = 125;
     return cocin_fail(err, atoi(buf + 4), "run: %s", nl ? nl + 1 : "failed");
   }
   cocin_fail(err, EIO, "run: the monitor died before the container started");

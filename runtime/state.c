@@ -114,7 +114,8 @@ static int load_raw(const char *root, const char *name, cJSON **out, cocin_error
   return 0;
 }
 
-int cocin_state_save(const char *root, const char *name, const cJSON *cfg, cocin_error_t *err)
+static int state_save(const char *root, const char *name, const cJSON *cfg, bool durable,
+                      cocin_error_t *err)
 {
   cleanup_free char *path = cocin_container_file(root, name, "config.json");
   cleanup_free char *text = cJSON_Print(cfg);
@@ -124,7 +125,12 @@ int cocin_state_save(const char *root, const char *name, const cJSON *cfg, cocin
   text = xrealloc(text, len + 2);
   text[len] = '\n';
   text[len + 1] = '\0';
-  return write_file_atomic(path, text, len + 1, 0644, err);
+  return write_file_atomic_flags(path, text, len + 1, 0644, durable, err);
+}
+
+int cocin_state_save(const char *root, const char *name, const cJSON *cfg, cocin_error_t *err)
+{
+  return state_save(root, name, cfg, true, err);
 }
 
 int cocin_state_lock(const char *root, const char *name, cocin_error_t *err)
@@ -194,9 +200,9 @@ int cocin_state_load(const char *root, const char *name, cJSON **out, cocin_erro
   return 0;
 }
 
-int cocin_state_update(const char *root, const char *name,
-                       int (*fn)(cJSON *cfg, void *data, cocin_error_t *err), void *data,
-                       cocin_error_t *err)
+static int state_update(const char *root, const char *name,
+                        int (*fn)(cJSON *cfg, void *data, cocin_error_t *err), void *data,
+                        bool durable, cocin_error_t *err)
 {
   cleanup_close int lock = cocin_state_lock(root, name, err);
   if (lock < 0)
@@ -206,9 +212,23 @@ int cocin_state_update(const char *root, const char *name,
     return -1;
   int r = fn(j, data, err);
   if (r >= 0)
-    r = cocin_state_save(root, name, j, err);
+    r = state_save(root, name, j, durable, err);
   cJSON_Delete(j);
   return r;
+}
+
+int cocin_state_update(const char *root, const char *name,
+                       int (*fn)(cJSON *cfg, void *data, cocin_error_t *err), void *data,
+                       cocin_error_t *err)
+{
+  return state_update(root, name, fn, data, true, err);
+}
+
+int cocin_state_update_volatile(const char *root, const char *name,
+                                int (*fn)(cJSON *cfg, void *data, cocin_error_t *err),
+                                void *data, cocin_error_t *err)
+{
+  return state_update(root, name, fn, data, false, err);
 }
 
 static int cmp_str(const void *a, const void *b)

@@ -150,11 +150,17 @@ int read_all_file(const char *path, char **out, size_t *len, cocin_error_t *err)
 int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode,
                       cocin_error_t *err)
 {
+  return write_file_atomic_flags(path, data, len, mode, true, err);
+}
+
+int write_file_atomic_flags(const char *path, const char *data, size_t len, mode_t mode,
+                            bool durable, cocin_error_t *err)
+{
   cleanup_free char *tmp = xasprintf("%s.tmp.%d", path, getpid());
   cleanup_close int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0)
     return cocin_fail_errno(err, "create %s", tmp);
-  if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+  if (write_all(fd, data, len) < 0 || (durable && fsync(fd) < 0)) {
     cocin_fail_errno(err, "write %s", tmp);
     unlink(tmp);
     return -1;
@@ -362,8 +368,30 @@ int pidfd_open_checked(pid_t pid, uint64_t start)
   return fd;
 }
 
+static int cmp_int(const void *a, const void *b)
+{
+  return *(const int *)a - *(const int *)b;
+}
+
 void close_fds_except(int lowfd, const int *keep)
 {
+  /* close_range(2) between the kept fds: no /proc walk on the hot path */
+  int kept[64], n = 0;
+  for (const int *p = keep; p && *p >= 0 && n < 64; p++)
+    if (*p >= lowfd)
+      kept[n++] = *p;
+  qsort(kept, (size_t)n, sizeof(int), cmp_int);
+  unsigned int from = (unsigned int)lowfd;
+  bool ok = true;
+  for (int i = 0; i <= n && ok; i++) {
+    unsigned int to = i < n ? (unsigned int)kept[i] : ~0U;
+    if (to > from)
+      ok = syscall(SYS_close_range, from, to - 1, 0) == 0;
+    if (i < n && (unsigned int)kept[i] + 1 > from)
+      from = (unsigned int)kept[i] + 1;
+  }
+  if (ok)
+    return;
   cleanup_dir DIR *d = opendir("/proc/self/fd");
   if (d == NULL) {
     for (int fd = lowfd; fd < 1024; fd++) {

@@ -30,6 +30,9 @@ struct cocin_run_result {
   /* Foreground: an fd that becomes readable with the exit code ("%d\n")
    * when the container exits (the monitor writes it). -1 when detached. */
   int exit_fd;
+  /* On failure: 127 / 126 when the command was not found / not executable
+   * (docker's codes), 125 for any other failure. */
+  int exit_code;
 };
 
 /* Create and start a container.  Returns when it is running (execve done)

@@ -51,6 +51,11 @@ int cocin_state_lock(const char *root, const char *name, cocin_error_t *err);
 int cocin_state_update(const char *root, const char *name,
                        int (*fn)(cJSON *cfg, void *data, cocin_error_t *err), void *data,
                        cocin_error_t *err);
+/* The same without fsync: for facts that a crash makes moot anyway (the
+ * pid of a process that a reboot kills; state about to be removed). */
+int cocin_state_update_volatile(const char *root, const char *name,
+                                int (*fn)(cJSON *cfg, void *data, cocin_error_t *err),
+                                void *data, cocin_error_t *err);
 
 /* Sorted container names (those with a config.json). */
 int cocin_state_list(const char *root, char ***names, cocin_error_t *err);

@@ -25,8 +25,12 @@ char *strv_join(char *const *v, const char *sep);
 
 /* Files. */
 int read_all_file(const char *path, char **out, size_t *len, cocin_error_t *err);
+/* temp file + rename: readers see the old or the new content, never half.
+ * durable: fsync before the rename (survives a crash). */
 int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode,
                       cocin_error_t *err);
+int write_file_atomic_flags(const char *path, const char *data, size_t len, mode_t mode,
+                            bool durable, cocin_error_t *err);
 int write_file_str(const char *path, const char *data, cocin_error_t *err);
 int mkdir_p(const char *path, mode_t mode, cocin_error_t *err);
 int rm_rf(const char *path, cocin_error_t *err);

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Container start-up, side by side in one run (hyperfine):
+#   cocin run --rm busybox true
+#   crun run of the same rootfs (if crun is installed)
+#   bare: clone + pivot_root + exec, the floor
+# On hybrid-cgroup hosts crun refuses to start unless /sys/fs/cgroup/unified
+# is unmounted, so all three run inside one private mount namespace where it
+# is.  Prints the medians and the ratios.  Not a test: no assertion.
+# Usage: bash tests/bench/run-bench.sh [BUILD_DIR]
+set -eu
+cd "$(dirname "$0")/../.."
+B=${1:-build}
+COCIN=$PWD/$B/cli/cocin
+BARE=$PWD/$B/tests/bench/bare
+W=$(mktemp -d /tmp/cocin-bench.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+ROOT=$W/root
+"$COCIN" --root "$ROOT" run --rm busybox true # builds the image
+ROOTFS=$ROOT/images/busybox/rootfs
+
+cmds=(-n cocin "$COCIN --root $ROOT run --rm busybox true"
+      -n bare "$BARE $ROOTFS /bin/true")
+if command -v crun >/dev/null; then
+  mkdir -p "$W/bundle"
+  (cd "$W/bundle" && crun spec >/dev/null)
+  jq --arg r "$ROOTFS" '.root.path = $r | .root.readonly = true | .process.terminal = false
+      | .process.args = ["/bin/true"]' "$W/bundle/config.json" >"$W/bundle/c.json"
+  mv "$W/bundle/c.json" "$W/bundle/config.json"
+  cmds+=(-n crun "crun --root $W/crun run --bundle $W/bundle bench")
+fi
+unshare -m --propagation private bash -c '
+  umount /sys/fs/cgroup/unified 2>/dev/null || true
+  hyperfine -N --warmup 5 --runs "${RUNS:-100}" --export-json "$0/bench.json" "${@}" >&2
+' "$W" "${cmds[@]}"
+jq -r '.results[] | "\(.command) \(.median)"' "$W/bench.json" >"$W/med"
+med() { awk -v n="$1" '$1 == n {print $2}' "$W/med"; }
+c=$(med cocin); b=$(med bare); r=$(med crun)
+printf 'median start-up: cocin %.2f ms, bare %.2f ms%s\n' "$(echo "$c*1000" | bc -l)" \
+  "$(echo "$b*1000" | bc -l)" "${r:+, crun $(printf '%.2f' "$(echo "$r*1000" | bc -l)") ms}"
+printf 'ratio cocin/bare: %.2f (target <= 2)\n' "$(echo "$c/$b" | bc -l)"
+[ -n "$r" ] && printf 'ratio cocin/crun: %.2f (target <= 0.7)\n' "$(echo "$c/$r" | bc -l)"
+exit 0
