@@ -275,7 +275,7 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
     cocin_fail_errno(err, "run: make the container's layers");
     goto fail;
   }
-  if (cocin_cgroup_create(spec->name, spec->cgroup_parent, &spec->limits, &cg, err) < 0) {
+  if (cocin_cgroup_create(res->id, spec->cgroup_parent, &spec->limits, &cg, err) < 0) {
     cocin_error_wrap(err, "run");
     goto fail;
   }

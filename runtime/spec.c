@@ -309,6 +309,10 @@ int cocin_spec_parse(struct cocin_spec *s, int argc, char **argv, cocin_error_t 
     return -1;
   if (s->help)
     return 0;
+  /* --privileged also lifts the devices cgroup policy (docker's rule) */
+  s->limits.devices_unrestricted = s->security.privileged;
+  if (cocin_limits_check(&s->limits, err) < 0)
+    return cocin_error_wrap(err, "run");
   if (pos >= argc)
     return cocin_fail(err, EINVAL, "run: requires an IMAGE (try: run busybox echo hi)");
   const char *image = argv[pos++];

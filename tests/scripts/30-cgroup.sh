@@ -1,0 +1,206 @@
+#!/bin/bash
+# cgroup limits, live (issue 3): bad flags, limits written to the cgroup
+# files, OOM kill reported, fork bomb contained, --cpus 0.5 near half a core,
+# stats, exec joins the cgroup, and no cgroup left behind.
+# Needs root and cgroup v1 controllers (or v2 with them); skips otherwise.
+. "$(dirname "$0")/lib.sh"
+
+if [ "$(id -u)" != 0 ]; then t_skip cgroup "needs root"; exit 0; fi
+CGROOT=${COCIN_CGROUP_ROOT:-/sys/fs/cgroup}
+V2=0
+if [ "$(stat -f -c %T "$CGROOT")" = cgroup2fs ]; then
+  V2=1
+  grep -qw memory "$CGROOT/cgroup.controllers" || { t_skip cgroup "cgroup2 without the memory controller"; exit 0; }
+elif [ ! -d "$CGROOT/memory" ] || [ ! -d "$CGROOT/pids" ]; then
+  t_skip cgroup "no cgroup v1 memory/pids hierarchies under $CGROOT"; exit 0
+fi
+
+# Names unique to this run: other runs may share the host's cgroup tree.
+P=cg$$
+NCPU=$(getconf _NPROCESSORS_ONLN)
+
+# cgpath NAME CONTROLLER: the container's directory, from config.json
+cgpath() {
+  if [ "$V2" = 1 ]; then
+    cocin inspect "$1" | sed -n 's/^[[:space:]]*"path":[[:space:]]*"\(\/[^"]*\)".*/\1/p' | head -1
+  else
+    cocin inspect "$1" | sed -n "s/^[[:space:]]*\"$2\":[[:space:]]*\"\\(\\/[^\"]*\\)\".*/\\1/p" | head -1
+  fi
+}
+# cgfile NAME CONTROLLER V1FILE V2FILE: print the file's first line
+cgfile() {
+  local d; d=$(cgpath "$1" "$2")
+  if [ "$V2" = 1 ]; then head -1 "$d/$4"; else head -1 "$d/$3"; fi
+}
+# Cgroups are named by container id: anything under a cocin/ directory that
+# was not there when this script started is ours.
+cgdirs() { find "$CGROOT" -path "*/cocin/*" -type d 2>/dev/null | sort; }
+cgdirs >"$T/cg.base"
+leftovers() { cgdirs | comm -13 "$T/cg.base" -; }
+cgid() { cocin inspect "$1" | jq -r .id; }
+
+# ---- bad input: one clear message each, non-zero exit, nothing left ----
+t_err "bad: -m 10x" "memory 10x.*invalid size" cocin run --rm --name $P-bad -m 10x busybox true
+t_err "bad: -m -1" "memory -1.*positive" cocin run --rm --name $P-bad -m -1 busybox true
+t_err "bad: -m 0" "memory 0.*positive" cocin run --rm --name $P-bad -m 0 busybox true
+t_err "bad: -m 4m below the minimum" "Minimum memory limit allowed is 6MB" cocin run --rm --name $P-bad -m 4m busybox true
+t_err "bad: --cpus 0" "cpus 0.*greater than 0" cocin run --rm --name $P-bad --cpus 0 busybox true
+t_err "bad: --cpus abc" "cpus abc.*not a number" cocin run --rm --name $P-bad --cpus abc busybox true
+t_err "bad: --cpus more than the host has" "only $NCPU CPUs" cocin run --rm --name $P-bad --cpus $((NCPU + 1)) busybox true
+t_err "bad: --cpuset-cpus 99" "cpuset-cpus 99.*not available.*online" cocin run --rm --name $P-bad --cpuset-cpus 99 busybox true
+t_err "bad: --pids-limit 0" "pids-limit 0" cocin run --rm --name $P-bad --pids-limit 0 busybox true
+t_err "bad: --memory-swap below -m" "memory-swap" cocin run --rm --name $P-bad -m 20m --memory-swap 10m busybox true
+t_err "bad: --memory-swap without -m" "memory-swap" cocin run --rm --name $P-bad --memory-swap 30m busybox true
+t_begin "bad: nothing left behind"
+[ -z "$(leftovers)" ] || t_fail "cgroups left: $(leftovers)"
+cocin inspect $P-bad >/dev/null 2>&1 && t_fail "container $P-bad exists"
+t_end
+
+# A run that fails after the cgroup was made (bad command) leaves no cgroup.
+t_begin "failed run leaves no cgroup"
+cocin run --rm --name $P-fail -m 20m busybox /no/such/cmd >"$T/out" 2>&1 && t_fail "run succeeded"
+[ -z "$(leftovers)" ] || t_fail "cgroups left: $(leftovers)"
+t_end
+
+# ---- limits are written where the kernel reads them ----
+t_begin "limits written to the cgroup files"
+if cocin run -d --name $P-lim -m 20m --cpus 0.5 --cpu-shares 512 --cpuset-cpus 0 \
+     --pids-limit 20 busybox sleep 300 >"$T/out" 2>&1; then
+  got=$(cgfile $P-lim memory memory.limit_in_bytes memory.max); [ "$got" = 20971520 ] || t_fail "memory limit $got"
+  if [ "$V2" = 1 ]; then
+    got=$(cgfile $P-lim cpu x cpu.max); [ "$got" = "50000 100000" ] || t_fail "cpu.max $got"
+    got=$(cgfile $P-lim cpu x cpu.weight); [ "$got" = 20 ] || t_fail "cpu.weight $got (want 20 for shares 512)"
+  else
+    got=$(cgfile $P-lim cpu cpu.cfs_quota_us x); [ "$got" = 50000 ] || t_fail "cfs_quota_us $got"
+    got=$(cgfile $P-lim cpu cpu.cfs_period_us x); [ "$got" = 100000 ] || t_fail "cfs_period_us $got"
+    got=$(cgfile $P-lim cpu cpu.shares x); [ "$got" = 512 ] || t_fail "cpu.shares $got"
+    got=$(cgfile $P-lim devices devices.list x); [ "$got" = "c *:* m" ] || t_fail "devices.list starts with [$got]"
+  fi
+  got=$(cgfile $P-lim cpuset cpuset.cpus cpuset.cpus); [ "$got" = 0 ] || t_fail "cpuset.cpus $got"
+  got=$(cgfile $P-lim pids pids.max pids.max); [ "$got" = 20 ] || t_fail "pids.max $got"
+  pid=$(cocin inspect $P-lim | sed -n 's/^[[:space:]]*"pid":[[:space:]]*\([0-9]*\).*/\1/p')
+  d=$(cgpath $P-lim memory)
+  grep -qx "$pid" "$d/cgroup.procs" || t_fail "init $pid is not in $d/cgroup.procs"
+  grep -q "Cpus_allowed_list:[[:space:]]*0$" /proc/"$pid"/status || t_fail "init may run on $(grep Cpus_allowed_list /proc/$pid/status)"
+else
+  t_fail "run: $(head -c 300 "$T/out")"
+fi
+t_end
+
+t_begin "exec joins the container's cgroup"
+d=$(cgpath $P-lim pids)
+cocin exec $P-lim sleep 3 >/dev/null 2>&1 &
+ok=0
+for i in $(seq 1 50); do
+  [ "$(wc -l <"$d/cgroup.procs" 2>/dev/null)" -ge 2 ] && { ok=1; break; }
+  sleep 0.1
+done
+[ "$ok" = 1 ] || t_fail "no second process in $d/cgroup.procs"
+wait
+t_end
+
+t_begin "stats shows memory, cpu and pids"
+if cocin stats --no-stream $P-lim >"$T/out" 2>&1; then
+  grep -q "$P-lim" "$T/out" || t_fail "no line for $P-lim: $(head -c 300 "$T/out")"
+else
+  t_fail "stats failed: $(head -c 300 "$T/out")"
+fi
+t_end
+
+t_begin "rm -f removes the cgroup from every hierarchy"
+dirs=$(find "$CGROOT" -path "*/cocin/$(cgid $P-lim)" -type d 2>/dev/null)
+[ -n "$dirs" ] || t_fail "no cgroup found for $P-lim before rm"
+cocin rm -f $P-lim >"$T/out" 2>&1 || t_fail "rm -f: $(cat "$T/out")"
+for x in $dirs; do [ -d "$x" ] && t_fail "$x still exists"; done
+t_end
+
+# ---- OOM: killed by the kernel and reported as such ----
+t_begin "memory hog under -m 20m is OOM-killed and reported"
+cocin run --name $P-oom -m 20m busybox sh -c 'x=a; while :; do x=$x$x; done' >"$T/out" 2>&1
+rc=$?
+[ "$rc" = 137 ] || t_fail "exit code $rc, want 137: $(head -c 200 "$T/out")"
+cocin inspect $P-oom | grep -q '"oomKilled":[[:space:]]*true' || t_fail "inspect lacks oomKilled: true"
+cocin ps -a | grep "$P-oom" | grep -q "(OOM killed)" || t_fail "ps -a: $(cocin ps -a | grep "$P-oom")"
+cocin rm $P-oom >/dev/null 2>&1 || t_fail "rm of the exited container failed"
+t_end
+
+t_begin "a container that exits normally is not OOM-killed"
+cocin run --name $P-nooom -m 20m busybox true >/dev/null 2>&1 || t_fail "run failed"
+cocin inspect $P-nooom | grep -q '"oomKilled":[[:space:]]*true' && t_fail "oomKilled: true"
+cocin ps -a | grep "$P-nooom" | grep -q "OOM" && t_fail "ps says OOM"
+cocin rm $P-nooom >/dev/null 2>&1
+t_end
+
+# ---- fork bomb under --pids-limit 20: contained, the host keeps working ----
+t_begin "fork bomb under --pids-limit 20 is contained"
+if cocin run -d --name $P-bomb --pids-limit 20 busybox sh -c 'b() { b | b & }; b; exec sleep 300' >"$T/out" 2>&1; then
+  d=$(cgpath $P-bomb pids)
+  sleep 2
+  cur=$(cat "$d/pids.current" 2>/dev/null || echo 0)
+  [ "$cur" -le 20 ] || t_fail "pids.current $cur > 20"
+  if [ "$V2" = 1 ]; then ev=$(sed -n 's/^max //p' "$d/pids.events"); else ev=$(sed -n 's/^max //p' "$d/pids.events"); fi
+  [ "${ev:-0}" -gt 0 ] || t_fail "the limit was never hit (pids.events max ${ev:-?})"
+  sh -c 'for i in 1 2 3 4 5; do /bin/true; done' || t_fail "the host cannot fork"
+  cocin rm -f $P-bomb >"$T/out" 2>&1 || t_fail "rm -f: $(cat "$T/out")"
+  [ -d "$d" ] && t_fail "$d still exists after rm -f"
+else
+  t_fail "run: $(head -c 300 "$T/out")"
+fi
+t_end
+
+# ---- --cpus 0.5: the cgroup's own cpu usage over ~3 s, generous margin ----
+t_begin "--cpus 0.5 holds a busy loop near half a core"
+if cocin run -d --name $P-cpu --cpus 0.5 busybox sh -c 'while :; do :; done' >"$T/out" 2>&1; then
+  if [ "$V2" = 1 ]; then
+    d=$(cgpath $P-cpu cpu)
+    use() { echo $(( $(sed -n 's/^usage_usec //p' "$d/cpu.stat") * 1000 )); }
+  else
+    d=$(cgpath $P-cpu cpuacct)
+    use() { cat "$d/cpuacct.usage"; }
+  fi
+  sleep 0.5
+  u0=$(use); t0=$(date +%s%N)
+  sleep 3
+  u1=$(use); t1=$(date +%s%N)
+  pct=$(( (u1 - u0) * 100 / (t1 - t0) ))
+  if [ "$pct" -lt 20 ] || [ "$pct" -gt 80 ]; then t_fail "used $pct% of a core (want 20-80)"; fi
+  cocin rm -f $P-cpu >/dev/null 2>&1
+else
+  t_fail "run: $(head -c 300 "$T/out")"
+fi
+t_end
+
+t_begin "stop kills every process in the cgroup, not only PID 1"
+if cocin run -d --name $P-stop busybox sh -c 'sleep 300 & sleep 300 & exec sleep 300' >"$T/out" 2>&1; then
+  d=$(cgpath $P-stop pids)
+  wait_for sh -c "[ \$(wc -l < '$d/cgroup.procs') -ge 3 ]" || t_fail "the sleeps never started"
+  pids=$(cat "$d/cgroup.procs")
+  cocin stop -t 1 $P-stop >/dev/null 2>&1 || t_fail "stop failed"
+  for p in $pids; do [ -d /proc/$p ] && [ "$(awk '{print $3}' /proc/$p/stat 2>/dev/null)" != Z ] && t_fail "pid $p survived stop"; done
+  cocin rm $P-stop >/dev/null 2>&1 || t_fail "rm failed"
+  [ -d "$d" ] && t_fail "$d still exists after rm"
+else
+  t_fail "run: $(head -c 300 "$T/out")"
+fi
+t_end
+
+t_begin "--cgroup-parent places the cgroup under it"
+if cocin run -d --name $P-par --cgroup-parent /$P-parent busybox sleep 300 >"$T/out" 2>&1; then
+  d=$(cgpath $P-par pids)
+  case "$d" in */$P-parent/cocin/$(cgid $P-par)) ;; *) t_fail "cgroup at [$d]" ;; esac
+  cocin rm -f $P-par >/dev/null 2>&1
+  [ -d "$d" ] && t_fail "$d still exists after rm -f"
+else
+  t_fail "run: $(head -c 300 "$T/out")"
+fi
+find "$CGROOT" -depth -name "$P-parent" -type d -exec rmdir {} \; 2>/dev/null
+t_end
+
+# ---- after the suite: nothing of ours, and no empty cocin/ directory ----
+t_begin "no cocin cgroup left behind"
+[ -z "$(leftovers)" ] || t_fail "left: $(leftovers)"
+for c in $(find "$CGROOT" -name cocin -type d 2>/dev/null); do
+  # a cocin/ directory may stay only while other containers use it
+  [ -n "$(find "$c" -mindepth 1 -maxdepth 1 -type d)" ] || t_fail "empty $c left"
+done
+t_end
