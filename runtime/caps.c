@@ -170,6 +170,12 @@ static int set_flag_mask(cap_t c, cap_flag_t flag, cocin_capmask_t m)
   return 0;
 }
 
+cocin_capmask_t cocin_caps_permitted(void)
+{
+  cleanup_cap cap_t c = cap_get_proc();
+  return c ? flag_mask(c, CAP_PERMITTED) : 0;
+}
+
 int cocin_caps_raise(cocin_capmask_t *held, cocin_error_t *err)
 {
   cleanup_cap cap_t c = cap_get_proc();

@@ -626,8 +626,12 @@ int cocin_cgroup_enter(const struct cocin_cgroup *cg, pid_t pid, cocin_error_t *
   if (cg == NULL)
     return 0;
   snprintf(val, sizeof(val), "%d", (int)pid);
+  /* On v1, a single-threaded caller moving itself writes "0" to `tasks`:
+   * the kernel skips the global threadgroup lock for that, and with it an
+   * RCU grace period (milliseconds) that every cgroup.procs write pays. */
+  const char *file = (pid == 0 && cg->mode != COCIN_CGROUP_UNIFIED) ? "tasks" : "cgroup.procs";
   for (size_t i = 0; i < cg->ndirs; i++)
-    if (cg_write(cg, cg->dirs[i], "cgroup.procs", val, err) < 0)
+    if (cg_write(cg, cg->dirs[i], file, val, err) < 0)
       return cocin_error_wrap(err, "join the container's cgroup");
   return 0;
 }
@@ -691,12 +695,15 @@ int cocin_cgroup_kill(const struct cocin_cgroup *cg, int sig, cocin_error_t *err
   if (cg == NULL || cg->ndirs == 0)
     return 0;
   bool self = false;
+  size_t n0;
   {
     cleanup_free pid_t *pids = NULL;
-    collect_pids(cg, &pids, &self);
+    n0 = collect_pids(cg, &pids, &self);
   }
   if (sig == SIGKILL && !self && cg->ops->kill_all(cg) == 0)
     return 0;
+  if (n0 == 0)
+    return 0; /* empty: nothing to freeze or signal */
   /* Frozen, nothing can fork between reading cgroup.procs and the kill
    * (never freeze a cgroup we are in ourselves). */
   bool frozen = !self && cg->ops->freeze(cg, true) == 0;

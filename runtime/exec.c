@@ -214,6 +214,11 @@ int cocin_exec_start(const char *root, const char *name, const struct cocin_exec
   if (cgj && !cJSON_IsNull(cgj) && cocin_cgroup_from_json(cgj, &x.cg, err) < 0)
     goto out;
   x.env = cocin_spec_build_env(&x.spec, o->env, o->tty);
+  {
+    cleanup_free char *cache = xasprintf("%s/cache", root);
+    if (cocin_security_prepare(&x.spec.security, cache, err) < 0)
+      goto out;
+  }
   for (int i = 0; i < 3; i++)
     x.stdio[i] = stdio ? stdio[i] : i;
 

@@ -23,6 +23,7 @@
 
 #include "cocin/cleanup.h"
 #include "cocin/runtime.h"
+#include "cocin/security.h"
 #include "cocin/state.h"
 #include "cocin/util.h"
 #include "internal.h"
@@ -281,6 +282,13 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
   }
   if (write_initial_state(root, spec, res->id, cg, err) < 0)
     goto fail;
+  {
+    cleanup_free char *cache = xasprintf("%s/cache", root);
+    if (cocin_security_prepare(&spec->security, cache, err) < 0) {
+      cocin_error_wrap(err, "run");
+      goto fail;
+    }
+  }
 
   struct container_args ca = {
       .spec = spec,

@@ -28,9 +28,20 @@
 #include <stdio.h>
 #include <sys/socket.h>
 #include <sys/utsname.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <seccomp.h>
 
+#include "cocin-config.h"
+#include "cocin/cleanup.h"
+#include "cocin/util.h"
 #include "security_internal.h"
 
 #ifndef CLONE_NEWCGROUP
@@ -325,5 +336,107 @@ int cocin_seccomp_export_default(cocin_capmask_t caps, int fd, cocin_error_t *er
   int rc = seccomp_export_pfc(ctx, fd);
   if (rc < 0)
     return fail_rc(err, rc, "export", NULL);
+  return 0;
+}
+
+/* ---- compiled programs and their cache ---------------------------------- */
+
+void cocin_seccomp_prog_free(struct cocin_seccomp_prog *p)
+{
+  if (p == NULL)
+    return;
+  free(p->insns);
+  free(p);
+}
+
+int cocin_seccomp_load_prog(const struct cocin_seccomp_prog *p, cocin_error_t *err)
+{
+  struct sock_fprog prog = {.len = (unsigned short)p->len, .filter = p->insns};
+  /* Without no_new_privs this needs CAP_SYS_ADMIN, still held at this point
+   * (apply() drops it after). */
+  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+    return cocin_fail_errno(err, "seccomp: load the default filter");
+  return 0;
+}
+
+static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
+{
+  const unsigned char *p = data;
+  for (size_t i = 0; i < len; i++) {
+    h ^= p[i];
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+/* Everything the program depends on: cocin's and libseccomp's versions, the
+ * machine, the kernel-age rule, the capability set. */
+static uint64_t prog_key(cocin_capmask_t caps)
+{
+  const struct scmp_version *v = seccomp_version();
+  struct utsname u;
+  uint64_t h = 0xcbf29ce484222325ULL;
+  h = fnv1a(h, COCIN_VERSION, strlen(COCIN_VERSION));
+  if (v)
+    h = fnv1a(h, v, sizeof(*v));
+  if (uname(&u) == 0)
+    h = fnv1a(h, u.machine, strlen(u.machine));
+  bool old = kernel_older_than(4, 8);
+  h = fnv1a(h, &old, sizeof(old));
+  return fnv1a(h, &caps, sizeof(caps));
+}
+
+#define MAX_INSNS 4096
+
+static struct cocin_seccomp_prog *prog_from(char *buf, size_t len)
+{
+  if (len == 0 || len % sizeof(struct sock_filter) || len / sizeof(struct sock_filter) > MAX_INSNS)
+    return NULL;
+  struct cocin_seccomp_prog *p = xmalloc0(sizeof(*p));
+  p->insns = buf;
+  p->len = len / sizeof(struct sock_filter);
+  return p;
+}
+
+int cocin_seccomp_prepare(cocin_capmask_t caps, const char *cache_dir,
+                          struct cocin_seccomp_prog **out, cocin_error_t *err)
+{
+  cleanup_free char *path = NULL;
+  *out = NULL;
+  if (cache_dir) {
+    path = xasprintf("%s/seccomp-%016llx.bpf", cache_dir, (unsigned long long)prog_key(caps));
+    char *buf = NULL;
+    size_t len = 0;
+    if (read_all_file(path, &buf, &len, NULL) == 0) {
+      *out = prog_from(buf, len);
+      if (*out)
+        return 0;
+      free(buf); /* damaged: compile again */
+    }
+  }
+  cleanup_seccomp scmp_filter_ctx ctx = NULL;
+  if (build(&ctx, caps, false, err) < 0)
+    return -1;
+  cleanup_close int fd = memfd_create("cocin-seccomp", MFD_CLOEXEC);
+  if (fd < 0)
+    return cocin_fail_errno(err, "seccomp: memfd");
+  int rc = seccomp_export_bpf(ctx, fd);
+  if (rc < 0)
+    return fail_rc(err, rc, "export", NULL);
+  off_t len = lseek(fd, 0, SEEK_END);
+  if (len <= 0)
+    return cocin_fail(err, EIO, "seccomp: the exported filter is empty");
+  char *buf = xmalloc0((size_t)len);
+  if (pread(fd, buf, (size_t)len, 0) != len) {
+    free(buf);
+    return cocin_fail_errno(err, "seccomp: read the exported filter");
+  }
+  *out = prog_from(buf, (size_t)len);
+  if (*out == NULL) {
+    free(buf);
+    return cocin_fail(err, EIO, "seccomp: the exported filter has a bad size");
+  }
+  if (path && mkdir_p(cache_dir, 0700, NULL) == 0) /* best effort */
+    write_file_atomic_flags(path, buf, (size_t)len, 0600, false, NULL);
   return 0;
 }

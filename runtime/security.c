@@ -139,6 +139,8 @@ void cocin_security_free(struct cocin_security *s)
     return;
   strv_release(&s->cap_add);
   strv_release(&s->cap_drop);
+  cocin_seccomp_prog_free(s->prepared);
+  s->prepared = NULL;
 }
 
 /* ---- JSON: {"capAdd":[..], "capDrop":[..], "privileged":b, "readOnly":b,
@@ -316,6 +318,17 @@ int cocin_security_mask_paths(const struct cocin_security *s, cocin_error_t *err
  *  5. permitted = effective = kept set, inheritable empty (as docker since
  *     CVE-2022-24769), ambient cleared.  A non-root user loses them all at
  *     execve, as with docker. */
+int cocin_security_prepare(struct cocin_security *s, const char *cache_dir, cocin_error_t *err)
+{
+  cocin_seccomp_prog_free(s->prepared);
+  s->prepared = NULL;
+  if (s->privileged || s->seccomp_unconfined)
+    return 0;
+  /* the same set apply() ends up with: wanted, reduced to what we hold */
+  cocin_capmask_t want = cocin_caps_wanted(s) & cocin_caps_permitted();
+  return cocin_seccomp_prepare(want, cache_dir, &s->prepared, err);
+}
+
 int cocin_security_apply(const struct cocin_security *s, bool is_exec, cocin_error_t *err)
 {
   (void)is_exec; /* exec'd processes get exactly the container's confinement */
@@ -335,8 +348,10 @@ int cocin_security_apply(const struct cocin_security *s, bool is_exec, cocin_err
     return -1;
   if (s->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return cocin_fail_errno(err, "no_new_privs");
-  if (!s->privileged && !s->seccomp_unconfined &&
-      cocin_seccomp_load_default(want, s->no_new_privs, err) < 0)
-    return -1;
+  if (!s->privileged && !s->seccomp_unconfined) {
+    if (s->prepared ? cocin_seccomp_load_prog(s->prepared, err) < 0
+                    : cocin_seccomp_load_default(want, s->no_new_privs, err) < 0)
+      return -1;
+  }
   return cocin_caps_set(want, err);
 }

@@ -57,4 +57,17 @@ int cocin_seccomp_load_default(cocin_capmask_t caps, bool set_nnp, cocin_error_t
  * tests); no filter is loaded. */
 int cocin_seccomp_export_default(cocin_capmask_t caps, int fd, cocin_error_t *err);
 
+/* A compiled filter: `len` struct sock_filter instructions. */
+struct cocin_seccomp_prog {
+  size_t len;
+  void *insns;
+};
+/* Compile (or read from cache_dir) the default filter for caps. */
+int cocin_seccomp_prepare(cocin_capmask_t caps, const char *cache_dir,
+                          struct cocin_seccomp_prog **out, cocin_error_t *err);
+int cocin_seccomp_load_prog(const struct cocin_seccomp_prog *p, cocin_error_t *err);
+void cocin_seccomp_prog_free(struct cocin_seccomp_prog *p);
+/* The permitted set of the calling process. */
+cocin_capmask_t cocin_caps_permitted(void);
+
 #endif

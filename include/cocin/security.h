@@ -16,7 +16,16 @@ struct cocin_security {
   bool read_only;          /* --read-only root filesystem */
   bool no_new_privs;       /* --security-opt no-new-privileges */
   bool seccomp_unconfined; /* --security-opt seccomp=unconfined */
+  /* Not configuration: the compiled seccomp program, filled by
+   * cocin_security_prepare() before fork so the child only loads it. */
+  struct cocin_seccomp_prog *prepared;
 };
+
+/* Compile the seccomp filter this configuration needs (none for privileged
+ * or unconfined) into s->prepared.  Compiling with libseccomp costs a few
+ * milliseconds, so the BPF program is cached in cache_dir (may be NULL),
+ * keyed by everything it depends on.  Call before fork/clone. */
+int cocin_security_prepare(struct cocin_security *s, const char *cache_dir, cocin_error_t *err);
 
 /* Long flags handled by cocin_security_set: "cap-add", "cap-drop",
  * "privileged", "read-only", "security-opt".  Boolean flags get value NULL. */

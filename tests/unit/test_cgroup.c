@@ -474,9 +474,9 @@ static void test_v1(void)
   CHECK(cpu && acct && strcmp(cpu, acct) == 0 && strstr(cpu, "cpu,cpuacct/cocin/c1"),
         "v1: joined cpu,cpuacct share one directory (%s)", cpu ? cpu : "none");
   CHECK(cocin_cgroup_enter(cg, 0, &err) == 0 &&
-            strcmp(get("memory/cocin/c1/cgroup.procs"), "0") == 0 &&
-            strcmp(get("cpuset/cocin/c1/cgroup.procs"), "0") == 0 &&
-            strcmp(get("cpu,cpuacct/cocin/c1/cgroup.procs"), "0") == 0,
+            strcmp(get("memory/cocin/c1/tasks"), "0") == 0 &&
+            strcmp(get("cpuset/cocin/c1/tasks"), "0") == 0 &&
+            strcmp(get("cpu,cpuacct/cocin/c1/tasks"), "0") == 0,
         "v1: enter joins every hierarchy");
 
   put("memory/cocin/c1/memory.usage_in_bytes", "5000\n");
