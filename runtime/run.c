@@ -50,12 +50,17 @@ static int record_started(cJSON *cfg, void *data, cocin_error_t *err)
 struct finished {
   int code;
   bool oom;
+  pid_t pid;
 };
 
 static int record_finished(cJSON *cfg, void *data, cocin_error_t *err)
 {
   const struct finished *f = data;
   cleanup_free char *now = cocin_time_now();
+  if (!cj_str(cfg, "startedAt")) { /* it ended before "running" was written */
+    cj_set_str(cfg, "startedAt", now);
+    cj_set_num(cfg, "pid", f->pid);
+  }
   cj_set_str(cfg, "status", cj_bool(cfg, "stopRequested") ? "stopped" : "exited");
   cj_set_num(cfg, "exitCode", f->code);
   cj_set_bool(cfg, "oomKilled", f->oom);
@@ -63,7 +68,11 @@ static int record_finished(cJSON *cfg, void *data, cocin_error_t *err)
   return 0;
 }
 
-int container_remove(const char *root, const char *name, cocin_error_t *err)
+/* Free the name at once (rename to a hidden trash directory), then delete.
+ * With trash_out, the deletion is left to the caller: the monitor answers
+ * `run --rm` first and deletes after. */
+static int container_remove_to_trash(const char *root, const char *name, char **trash_out,
+                                     cocin_error_t *err)
 {
   cJSON *cfg = NULL;
   cleanup_free char *dir = cocin_container_dir(root, name);
@@ -96,7 +105,16 @@ int container_remove(const char *root, const char *name, cocin_error_t *err)
       return 0;
     return cocin_fail_errno(err, "remove %s", dir);
   }
+  if (trash_out) {
+    *trash_out = steal_ptr(trash);
+    return 0;
+  }
   return rm_rf(trash, err);
+}
+
+int container_remove(const char *root, const char *name, cocin_error_t *err)
+{
+  return container_remove_to_trash(root, name, NULL, err);
 }
 
 static int exit_code_of(int status)
@@ -159,8 +177,12 @@ void monitor_main(const char *root, const char *name, struct cocin_spec *spec,
   }
   close(errpipe[0]);
 
+  /* A command that is already done (true, echo) skips the "running" write:
+   * its exit record follows at once and says everything. */
+  int status = 0;
+  pid_t done = waitpid(pid, &status, WNOHANG);
   struct started st = {pid, getpid()};
-  if (cocin_state_update_volatile(root, name, record_started, &st, &err) < 0) {
+  if (done == 0 && cocin_state_update_volatile(root, name, record_started, &st, &err) < 0) {
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
     goto fail;
@@ -174,10 +196,9 @@ void monitor_main(const char *root, const char *name, struct cocin_spec *spec,
   if (pty_master >= 0)
     pump_pty(pty_master, log_fd);
 
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+  while (done == 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
     ;
-  struct finished f = {exit_code_of(status), false};
+  struct finished f = {exit_code_of(status), false, pid};
   struct cocin_cgroup_stats cst;
   if (cg && cocin_cgroup_stats(cg, &cst, NULL) == 0)
     f.oom = cst.oom_killed;
@@ -187,10 +208,13 @@ void monitor_main(const char *root, const char *name, struct cocin_spec *spec,
     cocin_state_update(root, name, record_finished, &f, NULL);
   if (log_fd >= 0)
     close(log_fd);
+  cleanup_free char *trash = NULL;
   if (spec->autoremove)
-    container_remove(root, name, NULL);
+    container_remove_to_trash(root, name, &trash, NULL);
   if (status_fd >= 0)
     dprintf(status_fd, "EXIT %d\n", f.code);
+  if (trash) /* the name and the cgroup are gone already: delete the files */
+    rm_rf(trash, NULL);
   _exit(0);
 
 fail:
@@ -239,7 +263,8 @@ static int write_initial_state(const char *root, const struct cocin_spec *spec, 
   cj_set_str(cfg, "createTime", now);
   cj_set_str(cfg, "status", "created");
   cj_set_item(cfg, "cgroup", cg ? cocin_cgroup_to_json(cg) : cJSON_CreateNull());
-  int r = cocin_state_save(root, spec->name, cfg, err);
+  /* Not fsync'ed: until the container runs, a crash loses nothing real. */
+  int r = cocin_state_save_flags(root, spec->name, cfg, false, err);
   cJSON_Delete(cfg);
   return r;
 }

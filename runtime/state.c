@@ -133,6 +133,12 @@ int cocin_state_save(const char *root, const char *name, const cJSON *cfg, cocin
   return state_save(root, name, cfg, true, err);
 }
 
+int cocin_state_save_flags(const char *root, const char *name, const cJSON *cfg, bool durable,
+                           cocin_error_t *err)
+{
+  return state_save(root, name, cfg, durable, err);
+}
+
 int cocin_state_lock(const char *root, const char *name, cocin_error_t *err)
 {
   cleanup_free char *path = cocin_container_file(root, name, "lock");

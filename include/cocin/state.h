@@ -40,9 +40,11 @@ const char *cocin_state_name(enum cocin_state s);
  * recorded as running whose process is gone (monitor killed, host rebooted)
  * is reported as exited with exitCode -1 (and the file is fixed). */
 int cocin_state_load(const char *root, const char *name, cJSON **out, cocin_error_t *err);
-/* Write config.json atomically (caller holds the lock). */
+/* Write config.json atomically (caller holds the lock); durable: fsync. */
 int cocin_state_save(const char *root, const char *name, const cJSON *cfg,
                      cocin_error_t *err);
+int cocin_state_save_flags(const char *root, const char *name, const cJSON *cfg, bool durable,
+                           cocin_error_t *err);
 
 /* flock() the container's lock file; returns the fd (close to unlock). */
 int cocin_state_lock(const char *root, const char *name, cocin_error_t *err);
