@@ -39,7 +39,7 @@ int cmd_ps(const char *root, int argc, char **argv)
   if (cocin_state_list(root, &names, &err) < 0)
     return cli_error(&err);
   if (!p.quiet)
-    printf("%-12s  %-16s  %-7s  %-28s  %-24s  %s\n", "ID", "NAME", "PID", "STATUS", "COMMAND",
+    printf("%-12s  %-16s  %-7s  %-34s  %-24s  %s\n", "ID", "NAME", "PID", "STATUS", "COMMAND",
            "CREATED");
   for (char **n = names; *n; n++) {
     cJSON *cfg = NULL;
@@ -64,7 +64,7 @@ int cmd_ps(const char *root, int argc, char **argv)
       char pid[16] = "-";
       if (info.state == COCIN_STATE_RUNNING)
         snprintf(pid, sizeof(pid), "%d", info.pid);
-      printf("%-12.12s  %-16s  %-7s  %-28s  %-24.24s  %s ago\n", id ? id : "", *n, pid, status,
+      printf("%-12.12s  %-16s  %-7s  %-34s  %-24.24s  %s ago\n", id ? id : "", *n, pid, status,
              cmd ? cmd : "", ago);
     }
     cJSON_Delete(cfg);
