@@ -34,7 +34,7 @@ count() { # count LABEL FILE: add PASS/FAIL/SKIP lines of FILE
 suite() { # suite BUILDDIR LABEL
   local b=$1 label=$2 t out
   for t in "$b"/tests/unit/test_*; do
-    [ -x "$t" ] || continue
+    [ -f "$t" ] && [ -x "$t" ] || continue
     out="$LOG/$label-unit-$(basename "$t").log"
     "$t" >"$out" 2>&1; rc=$?
     sed -n 's/^ok [0-9]* - \(.*\)/PASS: \1/p; s/^not ok [0-9]* - \(.*\)/FAIL: \1/p' "$out" >"$out.r"
