@@ -3,6 +3,7 @@
 #define COCIN_CLI_H
 
 #include <stdbool.h>
+#include <sys/ioctl.h>
 #include <sys/types.h>
 
 #include "cocin/error.h"
@@ -22,8 +23,9 @@ bool cli_wants_help(int argc, char **argv);
 /* Relay a terminal: stdin -> master, master -> stdout, window size,
  * raw mode.  Ends when end_fd is readable and the master is drained. */
 int tty_relay(int master, int end_fd);
-/* Open a pty sized like our terminal. */
-int tty_open(int *master, int *slave);
+/* A socket pair for a container's console (it sends its pty master on
+ * *theirs) and our terminal's window size. */
+int tty_console(int *ours, int *theirs, struct winsize *ws);
 
 int cmd_run(const char *root, int argc, char **argv);
 int cmd_exec(const char *root, int argc, char **argv);

@@ -28,7 +28,7 @@ int cmd_exec(const char *root, int argc, char **argv)
     fputs(exec_usage, stdout);
     return 0;
   }
-  struct cocin_exec_opts o = {0};
+  struct cocin_exec_opts o = {.console_sock = -1};
   cleanup_free char *name = NULL;
   cleanup_error cocin_error_t err = NULL;
   bool interactive = false;
@@ -44,11 +44,11 @@ int cmd_exec(const char *root, int argc, char **argv)
   }
   int stdio[3] = {0, 1, 2};
   if (o.tty) {
-    if (tty_open(&master, &slave) < 0) {
-      cli_fail("exec: allocate a pty: %s", strerror(errno));
+    if (tty_console(&master, &slave, &o.ws) < 0) {
+      cli_fail("exec: socketpair: %s", strerror(errno));
       goto out;
     }
-    stdio[0] = stdio[1] = stdio[2] = slave;
+    o.console_sock = slave;
   } else if (!interactive) {
     null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     stdio[0] = null_fd;
@@ -62,6 +62,15 @@ int cmd_exec(const char *root, int argc, char **argv)
   if (o.tty) {
     close(slave);
     slave = -1;
+    int sock = steal_fd(master);
+    if (cocin_console_recv(sock, &master, &err) < 0) {
+      close(sock);
+      kill(pid, SIGKILL);
+      waitpid(pid, NULL, 0);
+      cli_error(&err);
+      goto out;
+    }
+    close(sock);
     cleanup_close int pfd = sys_pidfd_open(pid);
     tty_relay(master, pfd);
   }

@@ -74,14 +74,14 @@ int cmd_run(const char *root, int argc, char **argv)
     goto out;
   }
 
-  struct cocin_run_io io = {{0, 1, 2}};
+  struct cocin_run_io io = {{0, 1, 2}, -1, {0}};
   if (!spec.detach) {
     if (spec.tty) {
-      if (tty_open(&master, &slave) < 0) {
-        cli_fail("run: allocate a pty: %s", strerror(errno));
+      if (tty_console(&master, &slave, &io.ws) < 0) {
+        cli_fail("run: socketpair: %s", strerror(errno));
         goto out;
       }
-      io.stdio[0] = io.stdio[1] = io.stdio[2] = slave;
+      io.console_sock = slave;
     } else if (!spec.interactive) {
       null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
       io.stdio[0] = null_fd;
@@ -102,6 +102,13 @@ int cmd_run(const char *root, int argc, char **argv)
   if (spec.tty) {
     close(slave);
     slave = -1;
+    int sock = steal_fd(master);
+    if (cocin_console_recv(sock, &master, &err) < 0) {
+      close(sock);
+      cli_error(&err);
+      goto out;
+    }
+    close(sock);
     tty_relay(master, exit_fd);
   }
   rc = wait_exit(root, spec.name, exit_fd);

@@ -12,6 +12,7 @@
 #include <linux/openat2.h>
 #include <net/if.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -264,26 +265,32 @@ int exec_command(char **args, char **env, cocin_error_t *err)
   return cocin_fail_errno(err, "exec \"%s\"", args[0]);
 }
 
+void reset_signals(void)
+{
+  sigset_t none;
+  for (int sig = 1; sig < NSIG; sig++)
+    if (sig != SIGKILL && sig != SIGSTOP)
+      signal(sig, SIG_DFL);
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 int container_init(void *arg)
 {
   struct container_args *a = arg;
   const struct cocin_spec *s = a->spec;
   cocin_error_t err = NULL;
 
-  for (int i = 0; i < 3; i++)
+  /* the monitor ignores HUP, INT and PIPE: the command must not inherit it */
+  reset_signals();
+
+  for (int i = 0; a->console_sock < 0 && i < 3; i++)
     if (a->stdio[i] != i && dup2(a->stdio[i], i) < 0) {
       cocin_fail_errno(&err, "set up stdio");
       child_fail(a->errfd, 1, &err);
     }
-  int keep[] = {a->errfd, -1};
+  int keep[] = {a->errfd, a->console_sock, -1};
   close_fds_except(3, keep);
-  if (a->setsid_tty) {
-    setsid();
-    if (ioctl(0, TIOCSCTTY, 0) < 0) {
-      cocin_fail_errno(&err, "set the controlling terminal");
-      child_fail(a->errfd, 1, &err);
-    }
-  }
   if (a->cg && cocin_cgroup_enter(a->cg, 0, &err) < 0)
     child_fail(a->errfd, 1, &err);
   if (unshare(CLONE_NEWCGROUP) < 0 && errno != EINVAL) {
@@ -292,8 +299,16 @@ int container_init(void *arg)
   }
   if (setup_rootfs(a, &err) < 0)
     child_fail(a->errfd, 1, &err);
+  if (a->console_sock >= 0) {
+    if (console_setup(a->console_sock, &a->ws, &err) < 0)
+      child_fail(a->errfd, 1, &err);
+    close(a->console_sock);
+  }
   const char *host = s->hostname ? s->hostname : s->name;
-  if (sethostname(host, strlen(host)) < 0) {
+  size_t hlen = strlen(host);
+  if (hlen > 64) /* a name may be 128 characters, a hostname 64 */
+    hlen = 64;
+  if (sethostname(host, hlen) < 0) {
     cocin_fail_errno(&err, "sethostname %s", host);
     child_fail(a->errfd, 1, &err);
   }

@@ -137,7 +137,7 @@ __attribute__((noreturn)) static void joiner(struct exec_ctx *x)
       cocin_fail_errno(&err, "exec: set up stdio");
       child_fail(x->errfd, 1, &err);
     }
-  int keep[] = {x->errfd, x->pidfd, -1};
+  int keep[] = {x->errfd, x->pidfd, o->tty ? o->console_sock : -1, -1};
   close_fds_except(3, keep);
   if (x->cg && cocin_cgroup_enter(x->cg, 0, &err) < 0) {
     cocin_error_wrap(&err, "exec: join the cgroup");
@@ -156,9 +156,17 @@ __attribute__((noreturn)) static void joiner(struct exec_ctx *x)
     child_fail(x->errfd, 1, &err);
   }
   if (pid == 0) {
-    if (o->tty) {
-      setsid();
-      ioctl(0, TIOCSCTTY, 0);
+    /* killing the pid the caller holds (the joiner) ends the command too */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) {
+      cocin_fail_errno(&err, "exec: parent death signal");
+      child_fail(x->errfd, 1, &err);
+    }
+    reset_signals();
+    if (o->tty && o->console_sock >= 0) {
+      /* a pty of the container's own /dev/pts, master sent to the caller */
+      if (console_setup(o->console_sock, &o->ws, &err) < 0)
+        child_fail(x->errfd, 1, &err);
+      close(o->console_sock);
     }
     const char *wd = o->workdir ? o->workdir : (x->spec.workdir ? x->spec.workdir : "/");
     if (chdir(wd) < 0) {

@@ -3,6 +3,7 @@
 #define COCIN_RUNTIME_INTERNAL_H
 
 #include <stdbool.h>
+#include <sys/ioctl.h>
 #include <sys/types.h>
 
 #include "cocin/cgroup.h"
@@ -16,8 +17,9 @@ struct container_args {
   char **env;
   const struct cocin_cgroup *cg;
   int errfd;      /* close-on-exec pipe: failures travel back on it */
-  int stdio[3];   /* become 0, 1, 2 */
-  bool setsid_tty; /* stdio[0] is a pty slave: make it the controlling tty */
+  int stdio[3];   /* become 0, 1, 2 (without a console) */
+  int console_sock; /* -1, or: make a pty inside and send its master here */
+  struct winsize ws;
 };
 
 /* The clone() entry of the container's init: never returns on success. */
@@ -31,6 +33,14 @@ __attribute__((noreturn)) void child_fail(int errfd, int code, cocin_error_t *er
  * happened), -1 with *err filled otherwise. */
 int read_child_error(int fd, cocin_error_t *err);
 
+/* In the container (after pivot_root): open a pty from its /dev/ptmx, send
+ * the master on sock, make the slave the controlling terminal and 0, 1, 2. */
+int console_setup(int sock, const struct winsize *ws, cocin_error_t *err);
+
+/* Default dispositions for every signal and an empty mask: what a freshly
+ * exec'd command expects, whatever its launcher ignored or blocked. */
+void reset_signals(void);
+
 /* Switch to the spec's user, keeping capabilities for the security step. */
 int switch_user(bool has_user, uid_t uid, gid_t gid, cocin_error_t *err);
 
@@ -40,7 +50,7 @@ int exec_command(char **args, char **env, cocin_error_t *err);
 /* Update helpers used by run, the monitor and lifecycle verbs. */
 void monitor_main(const char *root, const char *name, struct cocin_spec *spec,
                   struct container_args *ca, struct cocin_cgroup *cg, int status_fd,
-                  int log_fd, int pty_master) __attribute__((noreturn));
+                  int log_fd, int console_r) __attribute__((noreturn));
 
 /* Remove a container's state and cgroup (no checks). */
 int container_remove(const char *root, const char *name, cocin_error_t *err);

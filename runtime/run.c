@@ -10,7 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <pty.h>
+#include <sys/socket.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -68,11 +68,8 @@ static int record_finished(cJSON *cfg, void *data, cocin_error_t *err)
   return 0;
 }
 
-/* Free the name at once (rename to a hidden trash directory), then delete.
- * With trash_out, the deletion is left to the caller: the monitor answers
- * `run --rm` first and deletes after. */
-static int container_remove_to_trash(const char *root, const char *name, char **trash_out,
-                                     cocin_error_t *err)
+/* Free the name at once (rename to a hidden trash directory), then delete. */
+int container_remove(const char *root, const char *name, cocin_error_t *err)
 {
   cJSON *cfg = NULL;
   cleanup_free char *dir = cocin_container_dir(root, name);
@@ -105,16 +102,7 @@ static int container_remove_to_trash(const char *root, const char *name, char **
       return 0;
     return cocin_fail_errno(err, "remove %s", dir);
   }
-  if (trash_out) {
-    *trash_out = steal_ptr(trash);
-    return 0;
-  }
   return rm_rf(trash, err);
-}
-
-int container_remove(const char *root, const char *name, cocin_error_t *err)
-{
-  return container_remove_to_trash(root, name, NULL, err);
 }
 
 static int exit_code_of(int status)
@@ -142,7 +130,7 @@ static void pump_pty(int master, int log_fd)
 
 void monitor_main(const char *root, const char *name, struct cocin_spec *spec,
                   struct container_args *ca, struct cocin_cgroup *cg, int status_fd,
-                  int log_fd, int pty_master)
+                  int log_fd, int console_r)
 {
   cocin_error_t err = NULL;
   int errpipe[2];
@@ -168,6 +156,8 @@ void monitor_main(const char *root, const char *name, struct cocin_spec *spec,
   for (int i = 0; i < 3; i++)
     if (ca->stdio[i] > 2)
       close(ca->stdio[i]);
+  if (ca->console_sock >= 0)
+    close(ca->console_sock);
   if (read_child_error(errpipe[0], &err) < 0) {
     int cst = 0;
     while (waitpid(pid, &cst, 0) < 0 && errno == EINTR)
@@ -176,6 +166,13 @@ void monitor_main(const char *root, const char *name, struct cocin_spec *spec,
     goto fail;
   }
   close(errpipe[0]);
+
+  int pty_master = -1;
+  if (console_r >= 0 && cocin_console_recv(console_r, &pty_master, &err) < 0) {
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    goto fail;
+  }
 
   /* A command that is already done (true, echo) skips the "running" write:
    * its exit record follows at once and says everything. */
@@ -208,13 +205,10 @@ void monitor_main(const char *root, const char *name, struct cocin_spec *spec,
     cocin_state_update(root, name, record_finished, &f, NULL);
   if (log_fd >= 0)
     close(log_fd);
-  cleanup_free char *trash = NULL;
-  if (spec->autoremove)
-    container_remove_to_trash(root, name, &trash, NULL);
+  if (spec->autoremove) /* before answering: run --rm leaves nothing */
+    container_remove(root, name, NULL);
   if (status_fd >= 0)
     dprintf(status_fd, "EXIT %d\n", f.code);
-  if (trash) /* the name and the cgroup are gone already: delete the files */
-    rm_rf(trash, NULL);
   _exit(0);
 
 fail:
@@ -292,7 +286,8 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
   cleanup_free char *work = cocin_container_file(root, spec->name, "work");
   cleanup_free char *merged = cocin_container_file(root, spec->name, "rootfs");
   cleanup_free char *logpath = cocin_container_file(root, spec->name, "container.log");
-  cleanup_close int log_fd = -1, pty_master = -1, pty_slave = -1, null_fd = -1;
+  /* -dt: the monitor receives the container's pty on console_r */
+  cleanup_close int log_fd = -1, console_r = -1, console_w = -1, null_fd = -1;
   cleanup_close int status_r = -1, status_w = -1;
   cleanup_strv char **env = NULL;
   int pipefd[2];
@@ -323,6 +318,7 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
       .merged = merged,
       .cg = cg,
       .errfd = -1,
+      .console_sock = -1,
   };
   env = cocin_spec_build_env(spec, NULL, spec->tty);
   ca.env = env;
@@ -333,23 +329,30 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
       cocin_fail_errno(err, "run: open %s", logpath);
       goto fail;
     }
+    ca.stdio[0] = null_fd;
+    ca.stdio[1] = ca.stdio[2] = spec->tty ? null_fd : log_fd; /* -dt: the monitor logs */
     if (spec->tty) {
-      if (openpty(&pty_master, &pty_slave, NULL, NULL, NULL) < 0) {
-        cocin_fail_errno(err, "run: allocate a pty");
+      int sv[2];
+      if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+        cocin_fail_errno(err, "run: socketpair");
         goto fail;
       }
-      fcntl(pty_master, F_SETFD, FD_CLOEXEC);
-      fcntl(pty_slave, F_SETFD, FD_CLOEXEC);
-      ca.stdio[0] = ca.stdio[1] = ca.stdio[2] = pty_slave;
-      ca.setsid_tty = true;
-    } else {
-      ca.stdio[0] = null_fd;
-      ca.stdio[1] = ca.stdio[2] = log_fd;
+      console_r = sv[0];
+      console_w = sv[1];
+      ca.console_sock = console_w;
+      ca.ws = (struct winsize){.ws_row = 24, .ws_col = 80};
     }
   } else {
     for (int i = 0; i < 3; i++)
       ca.stdio[i] = io ? io->stdio[i] : i;
-    ca.setsid_tty = spec->tty;
+    if (spec->tty) {
+      if (io == NULL || io->console_sock < 0) {
+        cocin_fail(err, EINVAL, "run: -t needs a console socket");
+        goto fail;
+      }
+      ca.console_sock = io->console_sock;
+      ca.ws = io->ws;
+    }
   }
 
   if (pipe2(pipefd, O_CLOEXEC) < 0) {
@@ -373,7 +376,7 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
     for (int i = 0; i < 3; i++)
       if (ca.stdio[i] >= 0 && ca.stdio[i] <= 2) /* foreground: the caller's stdio */
         ca.stdio[i] = fcntl(ca.stdio[i], F_DUPFD_CLOEXEC, 3);
-    int cand[] = {status_w,    log_fd,      pty_master,  pty_slave,
+    int cand[] = {status_w,    log_fd,      console_r,   ca.console_sock,
                   null_fd,     ca.stdio[0], ca.stdio[1], ca.stdio[2]};
     int keep[9], nk = 0;
     for (size_t i = 0; i < sizeof(cand) / sizeof(cand[0]); i++)
@@ -389,7 +392,7 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
       if (devnull > 2)
         close(devnull);
     }
-    monitor_main(root, spec->name, spec, &ca, cg, status_w, log_fd, pty_master);
+    monitor_main(root, spec->name, spec, &ca, cg, status_w, log_fd, console_r);
   }
   close(status_w);
   status_w = -1;

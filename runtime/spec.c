@@ -464,7 +464,7 @@ char **cocin_spec_build_env(const struct cocin_spec *s, char *const *extra, bool
   char **env = xmalloc0(sizeof(char *));
   env_set(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
   cleanup_free char *host =
-      xasprintf("HOSTNAME=%s", s->hostname ? s->hostname : (s->name ? s->name : ""));
+      xasprintf("HOSTNAME=%.64s", s->hostname ? s->hostname : (s->name ? s->name : ""));
   env_set(&env, host);
   env_set(&env, (s->has_user && s->uid != 0) ? "HOME=/" : "HOME=/root");
   if (tty)

@@ -166,7 +166,8 @@ static bool stale_running(const cJSON *cfg)
   if (pid <= 0)
     return true;
   uint64_t now = proc_start_time(pid);
-  return now == 0 || (start && now != start);
+  /* no recorded start time: the pid cannot be trusted */
+  return now == 0 || start == 0 || now != start;
 }
 
 static int mark_lost(cJSON *cfg, void *data, cocin_error_t *err)
@@ -182,7 +183,7 @@ static int mark_lost(cJSON *cfg, void *data, cocin_error_t *err)
   cj_set_num(cfg, "exitCode", -1);
   cleanup_free char *now = cocin_time_now();
   if (!cj_str(cfg, "finishedAt"))
-    cJSON_AddStringToObject(cfg, "finishedAt", now);
+    cj_set_str(cfg, "finishedAt", now);
   return 0;
 }
 

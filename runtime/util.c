@@ -325,15 +325,15 @@ uint64_t proc_start_time(pid_t pid)
   char *p = strrchr(buf, ')');
   if (p == NULL)
     return 0;
-  p += 2; /* field 3 */
+  p += 2; /* field 3, the state */
+  if (*p == 'Z' || *p == 'X') /* a zombie has exited: nobody to signal */
+    return 0;
   for (int field = 3; field < 22 && p; field++) {
     p = strchr(p, ' ');
     if (p)
       p++;
   }
   if (p == NULL)
-    return 0;
-  if (p[0] == 'Z' && p[1] == ' ')
     return 0;
   return strtoull(p, NULL, 10);
 }

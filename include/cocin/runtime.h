@@ -3,6 +3,7 @@
 #define COCIN_RUNTIME_H
 
 #include <stdbool.h>
+#include <sys/ioctl.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -19,10 +20,18 @@ int cocin_image_list(const char *root, char ***names, cocin_error_t *err);
 
 /* ---- run --------------------------------------------------------------- */
 struct cocin_run_io {
-  /* Foreground only: fds the container gets as 0,1,2 (a pty slave for -t).
-   * Ignored for detached containers, whose output goes to container.log. */
+  /* Foreground without -t: fds the container gets as 0,1,2.  Ignored for
+   * detached containers, whose output goes to container.log. */
   int stdio[3];
+  /* Foreground with -t: a unix socket on which the container sends the
+   * master of the pty it opens in its own /dev/pts (cocin_console_recv),
+   * and the window size to start with. */
+  int console_sock;
+  struct winsize ws;
 };
+
+/* Receive the pty master sent by a container on a console socket. */
+int cocin_console_recv(int sock, int *master, cocin_error_t *err);
 
 struct cocin_run_result {
   char id[65];
@@ -60,6 +69,8 @@ struct cocin_exec_opts {
   char **env;  /* extra -e K=V */
   char *workdir;
   bool tty;
+  int console_sock; /* with tty: where the pty master is sent (see run) */
+  struct winsize ws;
   bool has_user;
   uid_t uid;
   gid_t gid;

@@ -51,7 +51,8 @@ int64_t cocin_time_parse(const char *rfc3339); /* seconds since epoch, -1 */
 /* "5 seconds ago", "About a minute ago", "3 hours ago" like docker. */
 char *cocin_time_ago(int64_t then);
 
-/* /proc/<pid>/stat field 22 (start time in clock ticks); 0 if gone. */
+/* /proc/<pid>/stat field 22 (start time in clock ticks); 0 if gone or a
+ * zombie. */
 uint64_t proc_start_time(pid_t pid);
 /* pidfd for pid, only if its start time is still `start` (guards against
  * pid reuse).  Returns -1 with errno ESRCH if the process is gone. */

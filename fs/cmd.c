@@ -1,0 +1,291 @@
+/* cocinfs — the grammar of the control files: one table of verbs per
+ * scope {verb, min args, max args, parse, run} (Plan 9 style).  The words
+ * are split like a shell splits them, with no shell; the arguments are the
+ * CLI's, parsed by the same library functions.  Parsing never touches the
+ * state store, so the fuzz harness can drive it alone. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cocin/cleanup.h"
+#include "cocin/runtime.h"
+#include "cocin/util.h"
+#include "cocin/words.h"
+#include "cocinfs.h"
+
+typedef int (*fs_parse_fn)(struct fs_cmd *cmd, const char *container, int argc, char **argv,
+                           cocin_error_t *err);
+typedef int (*fs_run_fn)(const char *root, struct fs_cmd *cmd, char **reply, cocin_error_t *err);
+
+struct fs_verb {
+  const char *verb;
+  int min_args, max_args; /* words after the verb; max -1: no limit */
+  fs_parse_fn parse;
+  fs_run_fn run;
+  const char *usage;
+};
+
+void fs_str_append(char **s, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  cleanup_free char *add = NULL;
+  if (vasprintf(&add, fmt, ap) < 0)
+    abort();
+  va_end(ap);
+  size_t old = *s ? strlen(*s) : 0, n = strlen(add);
+  *s = xrealloc(*s, old + n + 1);
+  memcpy(*s + old, add, n + 1);
+}
+
+void fs_sigmask_open(struct fs_sigmask *m)
+{
+  sigset_t none;
+  sigemptyset(&none);
+  pthread_sigmask(SIG_SETMASK, &none, &m->old);
+}
+
+void fs_sigmask_restore(struct fs_sigmask *m)
+{
+  pthread_sigmask(SIG_SETMASK, &m->old, NULL);
+}
+
+/* ---- parsing ------------------------------------------------------------ */
+
+static int check_names(char **names, cocin_error_t *err)
+{
+  for (char **n = names; *n; n++)
+    if (cocin_name_check(*n, err) < 0)
+      return -1;
+  return 0;
+}
+
+static int parse_run(struct fs_cmd *cmd, const char *container, int argc, char **argv,
+                     cocin_error_t *err)
+{
+  if (cocin_spec_parse(&cmd->spec, argc, argv, err) < 0)
+    return -1;
+  if (cmd->spec.help) {
+    cmd->help = true;
+    return 0;
+  }
+  if (cmd->spec.interactive)
+    return cocin_fail(err, EINVAL, "run -i needs a terminal: use the cocin CLI");
+  cmd->spec.detach = true; /* -t with it is a logged pty (docker -dt) */
+  return 0;
+}
+
+static int parse_stop(struct fs_cmd *cmd, const char *container, int argc, char **argv,
+                      cocin_error_t *err)
+{
+  if (cocin_parse_stop(argc, argv, &cmd->timeout, &cmd->names, err) < 0)
+    return -1;
+  return check_names(cmd->names, err);
+}
+
+static int parse_kill(struct fs_cmd *cmd, const char *container, int argc, char **argv,
+                      cocin_error_t *err)
+{
+  if (cocin_parse_kill(argc, argv, &cmd->sig, &cmd->names, err) < 0)
+    return -1;
+  return check_names(cmd->names, err);
+}
+
+static int parse_rm(struct fs_cmd *cmd, const char *container, int argc, char **argv,
+                    cocin_error_t *err)
+{
+  if (cocin_parse_rm(argc, argv, &cmd->force, &cmd->names, err) < 0)
+    return -1;
+  return check_names(cmd->names, err);
+}
+
+/* Per-container verbs reuse the top-level parsers with the directory's
+ * name appended; any other name given is an extra argument. */
+static int parse_with_name(fs_parse_fn fn, struct fs_cmd *cmd, const char *container, int argc,
+                           char **argv, const char *verb, cocin_error_t *err)
+{
+  cleanup_free char **v = xmalloc0((size_t)(argc + 2) * sizeof(char *));
+  memcpy(v, argv, (size_t)argc * sizeof(char *));
+  v[argc] = (char *)container;
+  if (fn(cmd, container, argc + 1, v, err) < 0)
+    return -1;
+  if (strv_len(cmd->names) != 1)
+    return cocin_fail(err, EINVAL, "%s: unexpected argument \"%s\" (the container is %s)", verb,
+                      cmd->names[0], container);
+  return 0;
+}
+
+static int parse_c_stop(struct fs_cmd *cmd, const char *container, int argc, char **argv,
+                        cocin_error_t *err)
+{
+  return parse_with_name(parse_stop, cmd, container, argc, argv, "stop", err);
+}
+
+static int parse_c_kill(struct fs_cmd *cmd, const char *container, int argc, char **argv,
+                        cocin_error_t *err)
+{
+  if (argc == 1 && argv[0][0] != '-') { /* kill SIG */
+    cmd->sig = cocin_signal_parse(argv[0]);
+    if (cmd->sig <= 0)
+      return cocin_fail(err, EINVAL, "kill: invalid signal \"%s\"", argv[0]);
+    strv_append(&cmd->names, container);
+    return 0;
+  }
+  return parse_with_name(parse_kill, cmd, container, argc, argv, "kill", err);
+}
+
+static int parse_c_rm(struct fs_cmd *cmd, const char *container, int argc, char **argv,
+                      cocin_error_t *err)
+{
+  return parse_with_name(parse_rm, cmd, container, argc, argv, "rm", err);
+}
+
+/* ---- running -------------------------------------------------------------- */
+
+static int run_run(const char *root, struct fs_cmd *cmd, char **reply, cocin_error_t *err)
+{
+  if (cmd->help) {
+    fs_str_append(reply, "%s", cocin_run_usage);
+    return 0;
+  }
+  struct cocin_run_result res;
+  cleanup_sigmask struct fs_sigmask m;
+  fs_sigmask_open(&m);
+  if (cocin_run(root, &cmd->spec, NULL, &res, err) < 0)
+    return -1;
+  fs_str_append(reply, "%s\n", cmd->spec.name);
+  return 0;
+}
+
+enum name_op { OP_STOP, OP_KILL, OP_RM };
+
+static int name_op(const char *root, const struct fs_cmd *cmd, enum name_op op, const char *name,
+                   cocin_error_t *err)
+{
+  switch (op) {
+  case OP_STOP:
+    return cocin_stop(root, name, cmd->timeout, err);
+  case OP_KILL:
+    return cocin_kill(root, name, cmd->sig, err);
+  case OP_RM:
+    return cocin_rm(root, name, cmd->force, err);
+  default:
+    return cocin_fail(err, EINVAL, "unknown operation");
+  }
+}
+
+/* Like the CLI: every name is tried; each success answers its name, the
+ * first failure gives the errno and every failure's message is kept. */
+static int run_names(const char *root, struct fs_cmd *cmd, enum name_op op, char **reply,
+                     cocin_error_t *err)
+{
+  int status = 0;
+  cleanup_free char *msgs = NULL;
+  for (char **n = cmd->names; *n; n++) {
+    cleanup_error cocin_error_t e = NULL;
+    if (name_op(root, cmd, op, *n, &e) < 0) {
+      if (status == 0)
+        status = cocin_error_status(&e);
+      fs_str_append(&msgs, "%s%s", msgs ? "\n" : "", cocin_error_msg(&e));
+    } else {
+      fs_str_append(reply, "%s\n", *n);
+    }
+  }
+  if (status)
+    return cocin_fail(err, status, "%s", msgs);
+  return 0;
+}
+
+static int run_stop(const char *root, struct fs_cmd *cmd, char **reply, cocin_error_t *err)
+{
+  return run_names(root, cmd, OP_STOP, reply, err);
+}
+
+static int run_kill(const char *root, struct fs_cmd *cmd, char **reply, cocin_error_t *err)
+{
+  return run_names(root, cmd, OP_KILL, reply, err);
+}
+
+static int run_rm(const char *root, struct fs_cmd *cmd, char **reply, cocin_error_t *err)
+{
+  return run_names(root, cmd, OP_RM, reply, err);
+}
+
+/* ---- the tables ----------------------------------------------------------- */
+
+static const struct fs_verb top_verbs[] = {
+    {"run", 1, -1, parse_run, run_run, "run [OPTIONS] IMAGE [COMMAND] [ARG...]"},
+    {"stop", 1, -1, parse_stop, run_stop, "stop [-t SECS] NAME..."},
+    {"kill", 1, -1, parse_kill, run_kill, "kill [-s SIG] NAME..."},
+    {"rm", 1, -1, parse_rm, run_rm, "rm [-f] NAME..."},
+    {NULL, 0, 0, NULL, NULL, NULL},
+};
+
+static const struct fs_verb container_verbs[] = {
+    {"stop", 0, 2, parse_c_stop, run_stop, "stop [-t SECS]"},
+    {"kill", 0, 2, parse_c_kill, run_kill, "kill [SIG | -s SIG]"},
+    {"rm", 0, 1, parse_c_rm, run_rm, "rm [-f]"},
+    {NULL, 0, 0, NULL, NULL, NULL},
+};
+
+static const struct fs_verb *const scope_verbs[] = {
+    [FS_SCOPE_TOP] = top_verbs,
+    [FS_SCOPE_CONTAINER] = container_verbs,
+};
+
+static int unknown_verb(const struct fs_verb *table, const char *w, cocin_error_t *err)
+{
+  cleanup_free char *list = NULL;
+  for (const struct fs_verb *v = table; v->verb; v++)
+    fs_str_append(&list, "%s%s", list ? " " : "", v->verb);
+  return cocin_fail(err, EINVAL, "unknown command \"%s\" (verbs: %s)", w, list);
+}
+
+int fs_cmd_parse(enum fs_scope scope, const char *container, const char *line, size_t len,
+                 struct fs_cmd *cmd, cocin_error_t *err)
+{
+  memset(cmd, 0, sizeof(*cmd));
+  cleanup_strv char **words = NULL;
+  if (cocin_split_words(line, len, &words, err) < 0)
+    return -1;
+  if (words[0] == NULL)
+    return 0; /* an empty line */
+  const struct fs_verb *table = scope_verbs[scope];
+  const struct fs_verb *v = table;
+  while (v->verb && strcmp(v->verb, words[0]))
+    v++;
+  if (v->verb == NULL)
+    return unknown_verb(table, words[0], err);
+  int argc = (int)strv_len(words) - 1;
+  if (argc < v->min_args)
+    return cocin_fail(err, EINVAL, "%s: missing arguments (usage: %s)", v->verb, v->usage);
+  if (v->max_args >= 0 && argc > v->max_args)
+    return cocin_fail(err, EINVAL, "%s: too many arguments (usage: %s)", v->verb, v->usage);
+  if (v->parse(cmd, container, argc, words + 1, err) < 0)
+    return -1;
+  cmd->verb = v;
+  return 0;
+}
+
+int fs_cmd_run(const char *root, struct fs_cmd *cmd, char **reply, cocin_error_t *err)
+{
+  if (cmd->verb == NULL)
+    return 0;
+  return cmd->verb->run(root, cmd, reply, err);
+}
+
+bool fs_cmd_removes(const struct fs_cmd *cmd)
+{
+  return cmd->verb && cmd->verb->run == run_rm;
+}
+
+void fs_cmd_free(struct fs_cmd *cmd)
+{
+  cocin_spec_free(&cmd->spec);
+  strv_free(cmd->names);
+  memset(cmd, 0, sizeof(*cmd));
+}

@@ -1,0 +1,281 @@
+/* cocinfs — /<name>/exec: one transaction per open file.
+ *
+ *   exec 3<>/cocin/web/exec       open read-write
+ *   echo 'ls -l /' >&3            one command line: starts it (stdin
+ *                                 /dev/null, stdout+stderr into one pipe)
+ *   cat <&3                       its output as it comes, then EOF once
+ *   read code <&3                 then "<code>\n" (127 not found, 126 not
+ *                                 executable, 128+N killed by signal N)
+ *   exec 3<&-                     closing early kills what it started
+ *
+ * The line's grammar is `cocin exec`'s without the name: optional leading
+ * -e K=V, -w DIR, -u UID[:GID], then the command.  A failed start fails
+ * the write (ENOENT no container, ESRCH not running, EINVAL syntax) and
+ * the message is read from the file; a second command is EBUSY. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cocin/cleanup.h"
+#include "cocin/runtime.h"
+#include "cocin/state.h"
+#include "cocin/util.h"
+#include "cocin/words.h"
+#include "cocinfs.h"
+
+int fs_exec_open(struct fs_handle *h, int flags)
+{
+  if ((flags & O_ACCMODE) == O_WRONLY)
+    return -EINVAL; /* the output and status are read back: open it O_RDWR (3<>) */
+  cJSON *cfg = NULL;
+  cleanup_error cocin_error_t err = NULL;
+  if (cocin_state_load(fs_ctx()->root, h->name, &cfg, &err) < 0)
+    return fs_errno(&err);
+  cJSON_Delete(cfg);
+  h->reply_base = -1;
+  h->pid = -1;
+  h->xstate = FS_EXEC_IDLE;
+  return 0;
+}
+
+/* `cocin exec`'s flags, only to find where they end (the runtime parses
+ * them again once the name is in place). */
+enum { XF_TTY = 1, XF_ARG };
+static const struct cocin_opt exec_flags[] = {
+    {'i', "interactive", OPT_NONE, XF_TTY}, {'t', "tty", OPT_NONE, XF_TTY},
+    {'e', "env", OPT_REQUIRED, XF_ARG},     {'w', "workdir", OPT_REQUIRED, XF_ARG},
+    {'u', "user", OPT_REQUIRED, XF_ARG},    {0, NULL, OPT_NONE, 0},
+};
+
+static int exec_flag(const struct cocin_opt *o, const char *v, void *data, cocin_error_t *err)
+{
+  if (o->id == XF_TTY)
+    return cocin_fail(err, EINVAL, "exec -%c needs a terminal: use the cocin CLI", o->short_name);
+  return 0;
+}
+
+static int exec_start(struct fs_handle *h, char **words, cocin_error_t *err)
+{
+  int argc = (int)strv_len(words), pos = 0;
+  if (cocin_opts_parse(exec_flags, argc, words, &pos, exec_flag, NULL, "exec", err) < 0)
+    return -1;
+  cleanup_free char **argv = xmalloc0((size_t)(argc + 2) * sizeof(char *));
+  memcpy(argv, words, (size_t)pos * sizeof(char *));
+  argv[pos] = h->name;
+  memcpy(argv + pos + 1, words + pos, (size_t)(argc - pos) * sizeof(char *));
+  struct cocin_exec_opts o = {0};
+  cleanup_free char *name = NULL;
+  int r = cocin_exec_parse(&o, &name, NULL, argc + 1, argv, err);
+  if (r == 0) {
+    int p[2];
+    cleanup_close int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (null_fd < 0 || pipe2(p, O_CLOEXEC) < 0) {
+      r = cocin_fail_errno(err, "exec: pipe");
+    } else {
+      cleanup_close int wr = p[1];
+      int stdio[3] = {null_fd, wr, wr};
+      pid_t pid;
+      cleanup_sigmask struct fs_sigmask m;
+      fs_sigmask_open(&m);
+      r = cocin_exec_start(fs_ctx()->root, h->name, &o, stdio, &pid, err);
+      if (r < 0) {
+        close(p[0]);
+      } else {
+        h->fd = p[0];
+        h->pid = pid;
+        h->xstate = FS_EXEC_OUTPUT;
+      }
+    }
+  }
+  cocin_exec_opts_free(&o);
+  return r;
+}
+
+static int exec_line(const char *line, size_t len, void *data, cocin_error_t *err)
+{
+  struct fs_handle *h = data;
+  cleanup_strv char **words = NULL;
+  if (cocin_split_words(line, len, &words, err) < 0)
+    return -1;
+  if (words[0] == NULL)
+    return 0;
+  if (h->xstate != FS_EXEC_IDLE)
+    return cocin_fail(err, EBUSY, "exec: one command per open file: open it again");
+  return exec_start(h, words, err);
+}
+
+static int exec_feed(struct fs_handle *h, const char *buf, size_t size, bool flush)
+{
+  cleanup_error cocin_error_t err = NULL;
+  int r = 0;
+  if (flush) {
+    size_t len = 0;
+    cleanup_free char *line = fs_line_take(&h->line, &len);
+    if (line)
+      r = exec_line(line, len, h, &err);
+  } else {
+    r = fs_line_feed(&h->line, buf, size, exec_line, h, &err);
+  }
+  if (r < 0) {
+    fs_reply_set(h, xasprintf("%s\n", cocin_error_msg(&err)));
+    return fs_errno(&err);
+  }
+  return 0;
+}
+
+ssize_t fs_exec_write(struct fs_handle *h, const char *buf, size_t size, off_t off)
+{
+  pthread_mutex_lock(&h->lock);
+  int r = exec_feed(h, buf, size, false);
+  pthread_mutex_unlock(&h->lock);
+  return r < 0 ? r : (ssize_t)size;
+}
+
+int fs_exec_flush(struct fs_handle *h)
+{
+  pthread_mutex_lock(&h->lock);
+  int r = exec_feed(h, NULL, 0, true);
+  pthread_mutex_unlock(&h->lock);
+  return r;
+}
+
+static int exit_code_of(int status)
+{
+  if (WIFEXITED(status))
+    return WEXITSTATUS(status);
+  return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+/* Block until fd is readable; -EINTR if the reader was interrupted. */
+static int wait_readable(int fd)
+{
+  struct pollfd p = {.fd = fd, .events = POLLIN};
+  for (;;) {
+    if (fs_interrupted())
+      return -EINTR;
+    int r = poll(&p, 1, 200);
+    if (r > 0)
+      return 0;
+    if (r < 0 && errno != EINTR)
+      return -errno;
+  }
+}
+
+/* The exit status line, once the command is reaped (h->lock held). */
+static int exec_status(struct fs_handle *h)
+{
+  if (h->have_data)
+    return 0;
+  cleanup_close int pfd = sys_pidfd_open(h->pid);
+  if (pfd >= 0) {
+    int r = wait_readable(pfd);
+    if (r < 0)
+      return r;
+  }
+  int status = 0;
+  while (waitpid(h->pid, &status, 0) < 0)
+    if (errno != EINTR)
+      return -errno;
+  h->pid = -1;
+  fs_reply_set(h, xasprintf("%d\n", exit_code_of(status)));
+  h->have_data = true;
+  return 0;
+}
+
+ssize_t fs_exec_read(struct fs_handle *h, char *buf, size_t size, off_t off)
+{
+  pthread_mutex_lock(&h->lock);
+  enum fs_exec_state st = h->xstate;
+  ssize_t r = 0;
+  switch (st) {
+  case FS_EXEC_IDLE:
+    r = fs_reply_read(h, buf, size, off);
+    break;
+  case FS_EXEC_STATUS:
+    /* "<code>\n" once, consumed as read whatever the offset, then EOF */
+    r = exec_status(h);
+    if (r == 0) {
+      r = fs_serve(h->data, h->len, buf, size, (off_t)h->status_pos);
+      h->status_pos += (size_t)r;
+    }
+    break;
+  case FS_EXEC_OUTPUT:
+  default:
+    break;
+  }
+  pthread_mutex_unlock(&h->lock);
+  if (st != FS_EXEC_OUTPUT)
+    return r;
+
+  /* the output: blocking reads on the pipe, outside the lock; the fd
+   * stays open until release, so a concurrent reader is harmless */
+  for (;;) {
+    int w = wait_readable(h->fd);
+    if (w < 0)
+      return w;
+    ssize_t n = read(h->fd, buf, size);
+    if (n > 0)
+      return n;
+    if (n == 0)
+      break;
+    if (errno != EINTR && errno != EAGAIN)
+      return -errno;
+  }
+  pthread_mutex_lock(&h->lock);
+  if (h->xstate == FS_EXEC_OUTPUT)
+    h->xstate = FS_EXEC_STATUS; /* this EOF is the end of the output */
+  pthread_mutex_unlock(&h->lock);
+  return 0;
+}
+
+/* Every descendant of pid (the command runs below the runtime's joiner). */
+static void collect_tree(pid_t pid, pid_t **v, size_t *n)
+{
+  cleanup_free char *dir = xasprintf("/proc/%d/task", pid);
+  cleanup_dir DIR *d = opendir(dir);
+  if (d == NULL || *n > 4096)
+    return;
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    if (de->d_name[0] == '.')
+      continue;
+    cleanup_free char *path = xasprintf("%s/%s/children", dir, de->d_name);
+    cleanup_free char *text = NULL;
+    if (read_all_file(path, &text, NULL, NULL) < 0)
+      continue;
+    for (char *s = text, *tok; (tok = strsep(&s, " \n"));) {
+      long c;
+      if (*tok == '\0' || !parse_long(tok, 1, 0x7fffffff, &c))
+        continue;
+      *v = xrealloc(*v, (*n + 1) * sizeof(pid_t));
+      (*v)[(*n)++] = (pid_t)c;
+      collect_tree((pid_t)c, v, n);
+    }
+  }
+}
+
+/* Closed before the end: kill what the command started, reap the child. */
+void fs_exec_release(struct fs_handle *h)
+{
+  if (h->pid > 0) {
+    cleanup_free pid_t *tree = NULL;
+    size_t n = 0;
+    collect_tree(h->pid, &tree, &n);
+    for (size_t i = 0; i < n; i++)
+      kill(tree[i], SIGKILL);
+    kill(h->pid, SIGKILL);
+    while (waitpid(h->pid, NULL, 0) < 0 && errno == EINTR)
+      ;
+    h->pid = -1;
+  }
+  if (h->fd >= 0)
+    close(h->fd);
+  h->fd = -1;
+}

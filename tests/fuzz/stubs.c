@@ -1,0 +1,31 @@
+/* The verbs that act: the fuzz harness only parses, so reaching one of
+ * these is a bug (abort makes libFuzzer report it). */
+#include <stdlib.h>
+
+#include "cocin/runtime.h"
+
+int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_io *io,
+              struct cocin_run_result *res, cocin_error_t *err)
+{
+  abort();
+}
+
+int cocin_stop(const char *root, const char *name, int timeout, cocin_error_t *err)
+{
+  abort();
+}
+
+int cocin_kill(const char *root, const char *name, int sig, cocin_error_t *err)
+{
+  abort();
+}
+
+int cocin_rm(const char *root, const char *name, bool force, cocin_error_t *err)
+{
+  abort();
+}
+
+int cocin_image_ensure(const char *root, const char *name, char **rootfs, cocin_error_t *err)
+{
+  abort();
+}

@@ -1,0 +1,849 @@
+#!/bin/bash
+# Script tests for the foundation CLI (issue 2): run and its flags, the
+# container's view of the world, detached containers, ps/logs/inspect/wait,
+# stop/kill/rm, the monitor, and every bad input leaving nothing behind.
+. "$(dirname "$0")/lib.sh"
+# One result line per test: collect the reasons of a multi-check test and
+# print them on its single FAIL line.
+t_begin() { _t_name=$1; _t_failed=0; _t_why=""; }
+t_fail() { _t_failed=1; _t_why="${_t_why:+$_t_why; }$(printf '%s' "$*" | tr '\n' ' ')"; }
+t_end() { if [ "$_t_failed" = 0 ]; then echo "PASS: $_t_name"; else echo "FAIL: $_t_name: $_t_why"; fi; _t_name=""; }
+
+H=${TESTHELPER:-}
+# Container names carry a per-run prefix: cgroups are named after containers,
+# so two runs of this script (or another script) must not pick the same name.
+P=c10x$$
+CI=()                      # -v option mounting the helper, when we have it
+[ -n "$H" ] && [ -x "$H" ] && CI=(-v "$(readlink -f "$H"):/cinfo:ro")
+need_helper() { [ ${#CI[@]} -gt 0 ] || { t_skip "$1" "TESTHELPER not set"; return 1; }; }
+
+# container dirs (not the hidden .rm-* trash that rm deletes in the background)
+list_containers() { ls "$ROOT/containers" 2>/dev/null | sort | tr '\n' ' '; }
+no_trash() { ! ls -A "$ROOT/containers" 2>/dev/null | grep -q '^\.rm-'; }
+cfg() { jq -r "$2" "$ROOT/containers/$1/config.json" 2>/dev/null; }
+status_of() { cocin inspect "$1" 2>/dev/null | jq -r .status; }
+is_running() { [ "$(cfg "$1" .status)" = running ]; }
+is_exited() { local s; s=$(status_of "$1"); [ "$s" = exited ] || [ "$s" = stopped ]; }
+pid_alive() { [ -n "$1" ] && [ "$1" != null ] && kill -0 "$1" 2>/dev/null; }
+# cgroup directories named NAME under a cocin parent anywhere in the hierarchy
+cgroup_dirs() { find /sys/fs/cgroup -maxdepth 6 -type d -path "*/cocin/$1" 2>/dev/null; }
+# all per-container cgroups (pids hierarchy; cgroups may be named by id)
+cgroup_snap() { find /sys/fs/cgroup/pids /sys/fs/cgroup/unified -maxdepth 3 -mindepth 2 -type d -path '*/cocin/*' 2>/dev/null | sort; }
+# the cgroup directories a container records in its config.json
+cgroup_paths() { cfg "$1" '.cgroup.paths // {} | .[]' | sort -u; }
+# cgroups that appeared since CG_BEFORE and belong to no container of any
+# test root (other scripts may run at the same time)
+new_cgroups() {
+  local d id
+  comm -13 <(echo "$CG_BEFORE") <(cgroup_snap) | while read -r d; do
+    id=${d##*/}
+    [ -d "$d" ] || continue
+    grep -qs -- "$id" /tmp/cocin-test.*/*/containers/*/config.json && continue
+    echo "$d"
+  done
+}
+no_new_cgroup() { [ -z "$(new_cgroups)" ]; }
+cgroups_gone() { local d; for d in "$@"; do [ -d "$d" ] && { echo "$d"; return 1; }; done; return 0; }
+
+# check_clean NAME BEFORE MARK: nothing new in $ROOT/containers compared with
+# BEFORE, no process whose command line carries MARK, no mount under the
+# container dir, no cgroup named after the container.
+check_clean() {
+  local name=$1 before=$2 mark=$3 after new
+  after=$(list_containers)
+  wait_for no_new_cgroup
+  new=$(new_cgroups | head -3)
+  [ -z "$new" ] || t_fail "new cgroup left: $new"
+  [ "$after" = "$before" ] || t_fail "containers dir changed: before [$before] after [$after]"
+  if [ -n "$mark" ] && pgrep -f -- "$mark" >/dev/null; then
+    t_fail "process left: $(pgrep -af -- "$mark" | head -3)"
+  fi
+  if grep -q " $ROOT/containers/" /proc/mounts; then
+    t_fail "mount left: $(grep " $ROOT/containers/" /proc/mounts | head -2)"
+  fi
+  if [ -n "$name" ] && [ -n "$(cgroup_dirs "$name")" ]; then
+    t_fail "cgroup left: $(cgroup_dirs "$name" | head -2)"
+  fi
+}
+
+asan_filter() {
+  grep -v -e '^==[0-9]*==WARNING: ASan is ignoring' -e '^False positive error reports may follow' \
+    -e '^For details see https://github.com/google/sanitizers/issues/189'
+}
+
+# bad_run TESTNAME REGEX NAME CMD...: CMD must fail with one clear line matching
+# REGEX on stderr and leave nothing behind.  The command line carries a unique
+# marker so a leftover process can be found.
+bad_run() {
+  local tn=$1 pat=$2 name=$3; shift 3
+  local before rc mark=m$RANDOM$RANDOM$$
+  t_begin "$tn"
+  before=$(list_containers); CG_BEFORE=$(cgroup_snap)
+  "$@" "$mark" >"$T/bo" 2>"$T/be" </dev/null; rc=$?
+  [ "$rc" != 0 ] || t_fail "succeeded: $*"
+  grep -qiE -- "$pat" "$T/be" || t_fail "stderr lacks /$pat/: $(head -c 300 "$T/be")"
+  # (a sanitizer build's clone child adds ASan's own 3-line warning: not ours)
+  [ "$(asan_filter <"$T/be" | grep -c .)" -le 2 ] || t_fail "more than a clear line on stderr: $(head -c 300 "$T/be")"
+  check_clean "$name" "$before" "$mark"
+  t_end
+}
+
+# ---------------------------------------------------------------- run basics
+t_eq "run --rm echo hi" "hi" "$(cocin run --rm busybox echo hi 2>&1)"
+
+cocin run --rm busybox sh -c 'exit 3' >/dev/null 2>&1
+t_eq "run exit code 3 propagated" 3 "$?"
+t_eq "run exit code 0 propagated" 0 "$(cocin run --rm busybox true >/dev/null 2>&1; echo $?)"
+
+t_begin "foreground run killed by SIGKILL exits 137"
+cocin run --name "${P}fgk" busybox sleep 1000 >/dev/null 2>&1 &
+fg=$!
+wait_for is_running "${P}fgk" || t_fail "not running"
+cocin kill "${P}fgk" >/dev/null 2>&1 || t_fail "kill failed"
+wait $fg; rc=$?
+[ "$rc" = 137 ] || t_fail "CLI exited $rc"
+t_end
+
+t_begin "foreground run without --rm: container kept, exited with its code"
+cocin run --name "${P}fg" busybox sh -c 'echo fgout; exit 6' >"$T/o" 2>&1
+[ "$(cat "$T/o")" = fgout ] || t_fail "output [$(cat "$T/o")]"
+[ "$(cfg "${P}fg" .status)" = exited ] || t_fail "status $(cfg "${P}fg" .status)"
+[ "$(cfg "${P}fg" .exitCode)" = 6 ] || t_fail "exitCode $(cfg "${P}fg" .exitCode)"
+[ "$(cfg "${P}fg" .finishedAt)" != null ] || t_fail "finishedAt"
+cocin ps -a | grep " ${P}fg " | grep -q 'Exited (6)' || t_fail "ps -a: $(cocin ps -a | grep " ${P}fg ")"
+cocin rm "${P}fg" >/dev/null 2>&1 || t_fail "rm"
+t_end
+
+cocin run --rm busybox sh -c 'exit 255' >/dev/null 2>&1
+t_eq "run exit code 255 propagated" 255 "$?"
+
+t_eq "run: 1 MB of output arrives intact" 1000000 "$(cocin run --rm busybox head -c 1000000 /dev/urandom 2>/dev/null | wc -c)"
+
+if [ ${#CI[@]} -gt 0 ]; then
+  t_begin "run foreground: TERM to the CLI is forwarded to the container"
+  # not the cocin function: $! must be the CLI itself, not a subshell
+  "$COCIN" --root "$ROOT" run --name "${P}sp" "${CI[@]}" busybox /cinfo trap-term >"$T/sp" 2>&1 &
+  cli=$!
+  wait_for grep -q ready "$T/sp" || t_fail "not ready: $(cat "$T/sp")"
+  kill -TERM $cli
+  wait $cli; rc=$?
+  [ "$rc" = 42 ] || t_fail "CLI exited $rc (want the container's 42)"
+  [ "$(cfg "${P}sp" .exitCode)" = 42 ] || t_fail "exitCode $(cfg "${P}sp" .exitCode)"
+  t_end
+fi
+
+t_begin "run -i passes stdin"
+got=$(printf 'line1\nline2\n' | cocin run --rm -i busybox cat 2>&1)
+[ "$got" = "$(printf 'line1\nline2')" ] || t_fail "got [$got]"
+t_end
+
+t_begin "run foreground: stdout and stderr kept apart"
+cocin run --rm busybox sh -c 'echo out; echo err >&2' >"$T/o1" 2>"$T/e1"
+[ "$(cat "$T/o1")" = out ] || t_fail "stdout [$(cat "$T/o1")]"
+[ "$(cat "$T/e1")" = err ] || t_fail "stderr [$(cat "$T/e1")]"
+t_end
+
+t_begin "run args reach the program unjoined"
+got=$(cocin run --rm busybox printf '[%s]' 'a b' '' 'c;d' '$HOME' 2>&1)
+[ "$got" = '[a b][][c;d][$HOME]' ] || t_fail "got [$got]"
+t_end
+
+t_begin "run: busybox image appears on first use and is listed"
+cocin images >"$T/img" 2>&1 || t_fail "images failed: $(cat "$T/img")"
+grep -qw busybox "$T/img" || t_fail "images lacks busybox: $(cat "$T/img")"
+[ -d "$ROOT/images/busybox" ] || t_fail "no $ROOT/images/busybox"
+t_end
+
+# ------------------------------------------------------------- bad inputs
+bad_run "run missing command names it" '"?nosuchcmd[0-9]*"?.*(not found|no such file)|(not found|no such file).*nosuchcmd' \
+  "${P}nc" cocin run --name "${P}nc" busybox nosuchcmd
+# same, foreground --rm and with an absolute path
+bad_run "run missing absolute command names it" '/bin/nosuchcmd' "${P}nc2" \
+  cocin run --rm --name "${P}nc2" busybox /bin/nosuchcmd
+bad_run "run missing command -d" 'nosuchcmd' "${P}nc3" \
+  cocin run -d --name "${P}nc3" busybox nosuchcmd
+t_begin "run missing command exit code is non-zero (125/126/127)"
+cocin run --rm busybox nosuchcmd >/dev/null 2>&1; rc=$?
+case $rc in 125|126|127) ;; *) t_fail "exit $rc" ;; esac
+t_end
+bad_run "run unknown image" 'no such image.*nosuchimage|nosuchimage.*(not found|no such)' "${P}ui" \
+  cocin run --name "${P}ui" nosuchimage true
+bad_run "run image name with ../ refused" 'no such image|invalid' "${P}ui2" \
+  cocin run --name "${P}ui2" ../../.. /bin/true
+bad_run "run unknown flag" 'unknown (flag|option).*--bogus|--bogus' "${P}uf" \
+  cocin run --bogus --name "${P}uf" busybox true
+bad_run "run unknown short flag" 'unknown (flag|option|shorthand)|invalid option|-Z' "${P}uf2" \
+  cocin run -Z --name "${P}uf2" busybox true
+bad_run "run -t without a terminal" 'the input device is not a TTY' "${P}tt" \
+  cocin run -t --rm --name "${P}tt" busybox true
+bad_run "run -it without a terminal" 'the input device is not a TTY' "${P}tt2" \
+  cocin run -it --name "${P}tt2" busybox true
+bad_run "run missing volume source" "$T/nonexistent" "${P}mv" \
+  cocin run --rm --name "${P}mv" -v "$T/nonexistent:/data" busybox true
+bad_run "run -v without a container path" 'volume|invalid|-v' "${P}mv2" \
+  cocin run --rm --name "${P}mv2" -v "$T" busybox true
+bad_run "run -v with a relative container path" 'volume|absolute|invalid' "${P}mv3" \
+  cocin run --rm --name "${P}mv3" -v "$T:relative" busybox true
+bad_run "run -e without =" 'env|KEY=VALUE|invalid|=' "${P}be" \
+  cocin run --rm --name "${P}be" -e "=novar" busybox true
+bad_run "run -u not numeric" 'user|uid|invalid|numeric' "${P}bu" \
+  cocin run --rm --name "${P}bu" -u nobody:x busybox true
+t_err "run with no image" 'image|usage|requires' cocin run --rm
+
+long=$(printf 'a%.0s' $(seq 200))
+bad_run "name ../x refused" 'invalid container name' "" cocin run --name ../x busybox true
+bad_run "name a/b refused" 'invalid container name' "" cocin run --name a/b busybox true
+bad_run "empty name refused" 'invalid container name|empty' "" cocin run --name "" busybox true
+bad_run "200-char name refused" 'invalid container name|128' "$long" cocin run --name "$long" busybox true
+bad_run "name ctl refused" 'invalid container name|reserved' "ctl" cocin run --name ctl busybox true
+bad_run "name .hidden refused" 'invalid container name' "" cocin run --name .hidden busybox true
+bad_run "name with space refused" 'invalid container name' "" cocin run --name "a b" busybox true
+t_eq "no ../x made outside the containers dir" no "$([ -e "$ROOT/x" ] || [ -e "$T/x" ] && echo yes || echo no)"
+
+t_begin "valid names: [._-] accepted"
+cocin run --name "${P}a.b_c-D9" busybox true >"$T/o" 2>&1 || t_fail "a.b_c-D9 refused: $(cat "$T/o")"
+cocin rm -f "${P}a.b_c-D9" >/dev/null 2>&1
+t_end
+t_begin "valid name of 128 chars runs (hostname longer than 64)"
+n128=a$(printf 'b%.0s' $(seq 127))
+cocin run --name "$n128" busybox true >"$T/o" 2>&1 || t_fail "refused: $(cat "$T/o")"
+cocin rm -f "$n128" >/dev/null 2>&1
+before=$(list_containers); CG_BEFORE=$(cgroup_snap)
+cocin run --rm --name "$n128" busybox true >/dev/null 2>&1
+check_clean "$n128" "$before" ""
+t_end
+
+t_begin "duplicate name refused, first container untouched"
+cocin run -d --name "${P}dup" busybox sleep 1000 >/dev/null 2>&1 || t_fail "first run failed"
+id1=$(cfg "${P}dup" .id); pid1=$(cfg "${P}dup" .pid)
+before=$(list_containers)
+cocin run -d --name "${P}dup" busybox sleep 999 >"$T/o" 2>&1 && t_fail "second run succeeded"
+grep -qiE 'already in use|exists' "$T/o" || t_fail "message: $(cat "$T/o")"
+[ "$(list_containers)" = "$before" ] || t_fail "containers changed"
+[ "$(cfg "${P}dup" .id)" = "$id1" ] || t_fail "config.json overwritten"
+pid_alive "$pid1" || t_fail "first container's pid $pid1 died"
+pgrep -f "sleep 999" >/dev/null && t_fail "second container process exists"
+[ "$(status_of "${P}dup")" = running ] || t_fail "first container not running"
+t_end
+
+t_begin "duplicate name of an exited container refused too"
+cocin run --name "${P}dupx" busybox true >/dev/null 2>&1
+cocin run --name "${P}dupx" busybox echo again >"$T/o" 2>&1 && t_fail "second run succeeded"
+grep -qiE 'already in use|exists' "$T/o" || t_fail "message: $(cat "$T/o")"
+t_end
+
+# ---------------------------------------------------------- environment
+if need_helper "env starts clean"; then
+  t_begin "env starts clean"
+  export COCIN_TEST_LEAK=leaky USER=${USER:-root} SSH_CONNECTION="1.2.3.4 5 6.7.8.9 22" SSH_AUTH_SOCK=/tmp/x
+  got=$(cocin run --rm --name "${P}env" "${CI[@]}" busybox /cinfo env 2>&1 | sed 's/=.*//' | sort | tr '\n' ' ')
+  [ "$got" = "HOME HOSTNAME PATH " ] || t_fail "keys [$got]"
+  full=$(cocin run --rm --name "${P}env" "${CI[@]}" busybox /cinfo env 2>&1)
+  grep -qx "HOSTNAME=${P}env" <<<"$full" || t_fail "HOSTNAME: $full"
+  grep -qx "HOME=/root" <<<"$full" || t_fail "HOME: $full"
+  grep -q "^PATH=.*/bin" <<<"$full" || t_fail "PATH: $full"
+  grep -qE 'COCIN_TEST_LEAK|SSH_|^USER=' <<<"$full" && t_fail "host vars leaked: $full"
+  unset COCIN_TEST_LEAK SSH_CONNECTION SSH_AUTH_SOCK
+  t_end
+
+  t_begin "-e K=V repeatable, values kept verbatim"
+  got=$(cocin run --rm "${CI[@]}" -e A=1 -e 'B=two words' -e C= -e 'D=x=y' busybox /cinfo env 2>&1)
+  for want in A=1 'B=two words' C= D=x=y; do grep -qxF -- "$want" <<<"$got" || t_fail "lacks [$want]: $got"; done
+  [ "$(grep -c . <<<"$got")" = 7 ] || t_fail "want 7 vars: $got"
+  t_end
+
+  t_begin "-e overrides a default (HOME, PATH)"
+  got=$(cocin run --rm "${CI[@]}" -e HOME=/tmp -e PATH=/bin busybox /cinfo env 2>&1)
+  grep -qx HOME=/tmp <<<"$got" || t_fail "HOME not overridden: $got"
+  [ "$(grep -c '^HOME=' <<<"$got")" = 1 ] || t_fail "HOME twice: $got"
+  [ "$(grep -c '^PATH=' <<<"$got")" = 1 ] || t_fail "PATH twice: $got"
+  t_end
+
+  t_begin "-dt env adds TERM"
+  cocin run -dt --name "${P}envt" "${CI[@]}" busybox /cinfo env >/dev/null 2>&1 </dev/null || t_fail "-dt refused"
+  wait_for is_exited "${P}envt" || t_fail "did not exit"
+  got=$(cocin logs "${P}envt" 2>&1 | tr -d '\r' | sed 's/=.*//' | sort | tr '\n' ' ')
+  [ "$got" = "HOME HOSTNAME PATH TERM " ] || t_fail "keys [$got]"
+  t_end
+
+  # ---------------------------------------------------------- -w -h -u
+  t_eq "-w existing dir" /tmp "$(cocin run --rm -w /tmp "${CI[@]}" busybox /cinfo cwd 2>&1)"
+  t_eq "-w missing dir created" /new/deep/dir "$(cocin run --rm -w /new/deep/dir "${CI[@]}" busybox /cinfo cwd 2>&1)"
+  t_eq "default cwd is /" / "$(cocin run --rm "${CI[@]}" busybox /cinfo cwd 2>&1)"
+  t_eq "default hostname = name" "${P}hn" "$(cocin run --rm --name "${P}hn" "${CI[@]}" busybox /cinfo hostname 2>&1)"
+  t_eq "-h sets hostname" myhost "$(cocin run --rm -h myhost --name "${P}hn2" "${CI[@]}" busybox /cinfo hostname 2>&1)"
+  t_eq "--hostname long form" other "$(cocin run --rm --hostname other "${CI[@]}" busybox /cinfo hostname 2>&1)"
+  t_eq "-u 1000:1000" "1000 1000" "$(cocin run --rm -u 1000:1000 "${CI[@]}" busybox /cinfo uid 2>&1)"
+  t_eq "-u 1234 (uid only)" 1234 "$(cocin run --rm -u 1234 "${CI[@]}" busybox /cinfo uid 2>&1 | cut -d' ' -f1)"
+  t_eq "default user root" "0 0" "$(cocin run --rm "${CI[@]}" busybox /cinfo uid 2>&1)"
+fi
+
+# ------------------------------------------------------------- volumes
+mkdir -p "$T/vol" "$T/vol2" "$T/volro"
+echo hostdata >"$T/volro/f"
+t_begin "-v rw: written inside, visible on host"
+cocin run --rm -v "$T/vol:/data" busybox sh -c 'echo inside > /data/new' >"$T/o" 2>&1 || t_fail "run: $(cat "$T/o")"
+[ "$(cat "$T/vol/new" 2>/dev/null)" = inside ] || t_fail "host sees [$(cat "$T/vol/new" 2>&1)]"
+t_end
+
+t_begin "-v :ro: write fails, read works"
+cocin run --rm -v "$T/volro:/data:ro" busybox sh -c 'echo x > /data/g' >"$T/o" 2>&1 && t_fail "write succeeded"
+grep -qi 'read-only' "$T/o" || t_fail "message: $(cat "$T/o")"
+[ -e "$T/volro/g" ] && t_fail "file appeared on host"
+[ "$(cocin run --rm -v "$T/volro:/data:ro" busybox cat /data/f 2>&1)" = hostdata ] || t_fail "cannot read"
+t_end
+
+t_begin "several -v at once (dir, dir, file)"
+echo one >"$T/vol/a"; echo two >"$T/vol2/b"; echo three >"$T/single"
+got=$(cocin run --rm -v "$T/vol:/v1" -v "$T/vol2:/mnt/v2:ro" -v "$T/single:/etc/single" busybox \
+  sh -c 'cat /v1/a /mnt/v2/b /etc/single' 2>&1)
+[ "$got" = "$(printf 'one\ntwo\nthree')" ] || t_fail "got [$got]"
+t_end
+
+t_begin "volume mounts do not leak to the host"
+cocin run --rm -v "$T/vol:/data" busybox true >/dev/null 2>&1
+grep -q " $ROOT" /proc/mounts && t_fail "host mounts under root: $(grep " $ROOT" /proc/mounts)"
+t_end
+
+# ------------------------------------------------------------- namespaces
+if need_helper "pid namespace"; then
+  t_eq "pid namespace: init is pid 1" "1 0" "$(cocin run --rm "${CI[@]}" busybox /cinfo pid 2>&1)"
+  t_begin "pid namespace: host processes invisible"
+  n=$(cocin run --rm busybox sh -c 'ls -d /proc/[0-9]* | wc -l' 2>&1)
+  [ "$n" -le 3 ] 2>/dev/null || t_fail "container sees $n pids"
+  t_end
+
+  t_begin "mount namespace: only the container's mounts"
+  cocin run --rm -v "$T/vol:/data" "${CI[@]}" busybox /cinfo mounts >"$T/m" 2>&1 || t_fail "run: $(head -3 "$T/m")"
+  awk '{print $2}' "$T/m" | grep -vE '^/$|^/(proc|dev|sys)(/|$)|^/cinfo$|^/data$' >"$T/extra"
+  [ -s "$T/extra" ] && t_fail "unexpected mounts: $(tr '\n' ' ' <"$T/extra")"
+  grep -qE '^overlay / overlay ' "$T/m" || t_fail "root is not overlay: $(head -1 "$T/m")"
+  grep -q " $T" "$T/m" && grep -v '^overlay' "$T/m" | grep -q " $T" && t_fail "host path mountpoint visible"
+  t_end
+fi
+
+t_begin "mount namespace: container mounts invisible on the host while running"
+cocin run -d --name "${P}mns" busybox sleep 1000 >/dev/null 2>&1 || t_fail "run -d"
+wait_for is_running "${P}mns"
+grep -E " $ROOT/containers/${P}mns|/containers/${P}mns/" /proc/mounts >"$T/hm"
+[ -s "$T/hm" ] && t_fail "host sees: $(head -2 "$T/hm")"
+cocin rm -f "${P}mns" >/dev/null 2>&1
+t_end
+
+t_begin "uts namespace"
+hh=$(hostname)
+got=$(cocin run --rm -h "${P}uts" busybox sh -c 'hostname; cat /proc/sys/kernel/hostname' 2>&1)
+[ "$got" = "$(printf '%s\n%s' "${P}uts" "${P}uts")" ] || t_fail "inside [$got]"
+[ "$(hostname)" = "$hh" ] || t_fail "host hostname changed to $(hostname)"
+t_end
+
+t_begin "every namespace differs from the host's"
+for ns in pid mnt uts ipc net cgroup; do
+  host=$(readlink /proc/self/ns/$ns 2>/dev/null) || continue
+  # pid: the container's init lives in the new pid namespace itself
+  inside=$(cocin run --rm busybox readlink /proc/1/ns/$ns 2>&1)
+  [ -n "$inside" ] && [ "$inside" != "$host" ] || t_fail "$ns: host $host inside [$inside]"
+done
+t_end
+
+t_begin "container init starts with default signal dispositions"
+got=$(cocin run --rm busybox grep -E '^Sig(Ign|Blk)' /proc/self/status 2>&1 | tr '\n\t' '  ')
+[ "$got" = "SigBlk: 0000000000000000 SigIgn: 0000000000000000 " ] || t_fail "foreground: $got"
+cocin run -d --name "${P}sig" busybox grep -E '^Sig(Ign|Blk)' /proc/self/status >/dev/null 2>&1
+wait_for is_exited "${P}sig"
+got=$(cocin logs "${P}sig" 2>&1 | tr '\n\t' '  ')
+[ "$got" = "SigBlk: 0000000000000000 SigIgn: 0000000000000000 " ] || t_fail "detached: $got"
+got=$(cocin run --rm busybox sh -c 'yes | head -n 2' 2>&1)
+[ "$got" = "$(printf 'y\ny')" ] || t_fail "yes|head: $got"
+t_end
+
+t_begin "ipc namespace"
+if command -v ipcmk >/dev/null; then
+  qid=$(ipcmk -Q 2>/dev/null | grep -oE '[0-9]+$')
+  n=$(cocin run --rm busybox sh -c 'grep -c . /proc/sysvipc/msg' 2>&1)
+  [ "$n" = 1 ] || t_fail "container /proc/sysvipc/msg has $n lines (host queue $qid visible?)"
+  [ -n "$qid" ] && ipcrm -q "$qid"
+  # and a queue made inside is not on the host
+  before=$(grep -c . /proc/sysvipc/shm)
+  cocin run --rm busybox sh -c 'ls /proc/sysvipc >/dev/null' >/dev/null 2>&1
+  [ "$(grep -c . /proc/sysvipc/shm)" = "$before" ] || t_fail "host shm changed"
+else
+  t_fail "ipcmk missing"
+fi
+t_end
+
+t_begin "net namespace: only lo, and it is up"
+got=$(cocin run --rm busybox sh -c 'ls /sys/class/net | tr "\n" " "; cat /sys/class/net/lo/flags' 2>&1)
+[ "$got" = "lo 0x9" ] || t_fail "got [$got]"
+cocin run --rm busybox ip addr >"$T/ip" 2>&1
+grep -q 'inet 127.0.0.1/8' "$T/ip" || t_fail "ip addr: $(cat "$T/ip")"
+grep -qE '^[0-9]+: lo:.*UP' "$T/ip" || t_fail "lo not UP: $(cat "$T/ip")"
+[ "$(grep -cE '^[0-9]+:' "$T/ip")" = 1 ] || t_fail "more than one link: $(cat "$T/ip")"
+cocin run --rm busybox ping -c1 -W1 127.0.0.1 >"$T/o" 2>&1 || t_fail "ping lo: $(cat "$T/o")"
+t_end
+
+# ---------------------------------------------------------- /proc /dev /sys
+t_begin "/dev nodes"
+got=$(cocin run --rm busybox sh -c 'for d in null zero full random urandom tty; do stat -c "%n %F %t:%T" /dev/$d; done' 2>&1)
+want="/dev/null character special file 1:3
+/dev/zero character special file 1:5
+/dev/full character special file 1:7
+/dev/random character special file 1:8
+/dev/urandom character special file 1:9
+/dev/tty character special file 5:0"
+[ "$got" = "$want" ] || t_fail "got [$got]"
+t_end
+
+t_begin "/dev nodes work"
+got=$(cocin run --rm busybox sh -c 'echo x > /dev/null && head -c 4 /dev/zero | od -An -tx1 | tr -d " " && head -c 8 /dev/urandom | wc -c; echo x > /dev/full || echo fullerr' 2>&1)
+echo "$got" | grep -qx 00000000 || t_fail "/dev/zero: $got"
+echo "$got" | grep -qx 8 || t_fail "/dev/urandom: $got"
+echo "$got" | grep -q 'No space left' || t_fail "/dev/full: $got"
+t_end
+
+t_begin "/dev is tmpfs with pts (newinstance) and shm"
+cocin run --rm busybox cat /proc/self/mounts >"$T/m" 2>&1
+grep -qE '^[^ ]+ /dev tmpfs ' "$T/m" || t_fail "/dev not tmpfs"
+grep -qE '^[^ ]+ /dev/pts devpts .*ptmxmode=' "$T/m" || t_fail "/dev/pts: $(grep pts "$T/m")"
+grep -qE '^[^ ]+ /dev/shm tmpfs ' "$T/m" || t_fail "/dev/shm missing"
+got=$(cocin run --rm busybox sh -c 'ls -d /dev/ptmx /dev/pts/ptmx && echo s > /dev/shm/x && cat /dev/shm/x' 2>&1)
+[ "$got" = "$(printf '/dev/ptmx\n/dev/pts/ptmx\ns')" ] || t_fail "got [$got]"
+t_end
+
+t_begin "/proc mounted nosuid,nodev,noexec; /sys read-only"
+grep -E '^proc /proc proc ' "$T/m" | grep -q nosuid || t_fail "proc nosuid: $(grep ' /proc ' "$T/m")"
+grep -E '^proc /proc proc ' "$T/m" | grep -q nodev || t_fail "proc nodev"
+grep -E '^proc /proc proc ' "$T/m" | grep -q noexec || t_fail "proc noexec"
+grep -qE '^[^ ]+ /sys sysfs ro[, ]' "$T/m" || t_fail "sys not ro: $(grep ' /sys ' "$T/m")"
+cocin run --rm busybox sh -c 'mkdir /sys/kernel/x || touch /sys/x' >"$T/o" 2>&1 && t_fail "could write /sys"
+grep -qi 'read-only' "$T/o" || t_fail "msg: $(cat "$T/o")"
+t_end
+
+# ---------------------------------------------------------- rootfs overlay
+t_begin "rootfs is an overlay: writes stay in the container"
+img="$ROOT/images/busybox"
+sum_before=$(cd "$img" && find . -printf '%p %s %m\n' | sort | md5sum)
+cocin run --name "${P}ov1" busybox sh -c 'echo data > /newfile && rm /bin/ls && echo bb > /etc/ovtest' >"$T/o" 2>&1 \
+  || t_fail "write in ov1: $(cat "$T/o")"
+got=$(cocin run --rm --name "${P}ov2" busybox sh -c 'test -e /newfile && echo leaked; test -e /etc/ovtest && echo leaked2; test -e /bin/ls && echo lsok' 2>&1)
+[ "$got" = lsok ] || t_fail "second container saw [$got]"
+sum_after=$(cd "$img" && find . -printf '%p %s %m\n' | sort | md5sum)
+[ "$sum_before" = "$sum_after" ] || t_fail "image dir changed"
+find "$img" -name newfile -o -name ovtest | grep -q . && t_fail "file in image"
+t_end
+
+t_begin "--rm leaves nothing"
+wait_for no_trash
+before=$(list_containers); CG_BEFORE=$(cgroup_snap)
+cocin run --rm --name "${P}rm" busybox sh -c 'echo x > /f' >/dev/null 2>&1 || t_fail "run"
+check_clean "${P}rm" "$before" ""
+cocin run --rm busybox true >/dev/null 2>&1
+check_clean "" "$before" ""
+# rm deletes the files of a renamed-away container in the background
+wait_for no_trash || t_fail "trash left: $(ls -A "$ROOT/containers" | grep '^\.rm-')"
+t_end
+
+t_begin "--rm -d leaves nothing after exit"
+before=$(list_containers); CG_BEFORE=$(cgroup_snap)
+cocin run --rm -d --name "${P}rmd" busybox sh -c 'sleep 0.3' >/dev/null 2>&1 || t_fail "run"
+wait_for test ! -e "$ROOT/containers/${P}rmd" || t_fail "dir still there"
+check_clean "${P}rmd" "$before" ""
+wait_for no_trash || t_fail "trash left: $(ls -A "$ROOT/containers" | grep '^\.rm-')"
+t_end
+
+if need_helper "no host fds leak into the container"; then
+  t_begin "no host fds leak into the container"
+  exec 7>"$T/leak7" 8<"$T/leak7"
+  got=$(cocin run --rm "${CI[@]}" busybox /cinfo fds 2>&1 | tr '\n' ' ')
+  [ "$got" = "0 1 2 " ] || t_fail "foreground fds [$got]"
+  cocin run -d --name "${P}fds" "${CI[@]}" busybox /cinfo fds >/dev/null 2>&1
+  wait_for is_exited "${P}fds"
+  got=$(cocin logs "${P}fds" 2>&1 | tr '\n' ' ')
+  [ "$got" = "0 1 2 " ] || t_fail "detached fds [$got]"
+  cocin run -dt --name "${P}fdt" "${CI[@]}" busybox /cinfo fds >/dev/null 2>&1 </dev/null
+  wait_for is_exited "${P}fdt"
+  got=$(cocin logs "${P}fdt" 2>&1 | tr -d '\r' | tr '\n' ' ')
+  [ "$got" = "0 1 2 " ] || t_fail "-dt fds [$got]"
+  exec 7>&- 8<&-
+  t_end
+fi
+
+# ---------------------------------------------------------- detached, ps
+t_begin "run -d prints a 64-hex id; ps shows it"
+id=$(cocin run -d --name "${P}d1" busybox sleep 1000 2>"$T/e")
+[[ $id =~ ^[0-9a-f]{64}$ ]] || t_fail "id [$id] $(cat "$T/e")"
+[ "$(cfg "${P}d1" .id)" = "$id" ] || t_fail "config id differs"
+[ "$(status_of "${P}d1")" = running ] || t_fail "status $(status_of "${P}d1")"
+cocin ps >"$T/ps" 2>&1
+[ "$(head -1 "$T/ps" | tr -s ' ' | sed 's/ $//')" = "ID NAME PID STATUS COMMAND CREATED" ] || t_fail "header [$(head -1 "$T/ps")]"
+line=$(grep -E "^${id:0:12} +${P}d1 " "$T/ps")
+[ -n "$line" ] || t_fail "no row for ${P}d1: $(cat "$T/ps")"
+grep -q " $(cfg "${P}d1" .pid) " <<<"$line" || t_fail "pid not shown: $line"
+grep -qE ' Up ' <<<"$line" || t_fail "status not Up: $line"
+grep -q 'sleep 1000' <<<"$line" || t_fail "command not shown: $line"
+grep -qE 'ago *$' <<<"$line" || t_fail "created not 'ago': $line"
+t_end
+
+t_begin "container exiting by itself: ps -a Exited (N) ... ago, inspect exited"
+cocin run -d --name "${P}ex" busybox sh -c 'exit 3' >/dev/null 2>&1
+wait_for is_exited "${P}ex" || t_fail "never exited: $(status_of "${P}ex")"
+cocin ps >"$T/ps" 2>&1
+grep -q " ${P}ex " "$T/ps" && t_fail "exited container in ps without -a"
+cocin ps -a >"$T/psa" 2>&1
+grep -E " ${P}ex " "$T/psa" | grep -qE 'Exited \(3\) .*ago' || t_fail "ps -a row: $(grep " ${P}ex " "$T/psa")"
+grep -qE " ${P}d1 .* Up " "$T/psa" || t_fail "running one missing from ps -a"
+cocin inspect "${P}ex" >"$T/insp" 2>&1 || t_fail "inspect failed"
+[ "$(jq -r .status "$T/insp")" = exited ] || t_fail "status $(jq -r .status "$T/insp")"
+[ "$(jq -r .exitCode "$T/insp")" = 3 ] || t_fail "exitCode $(jq -r .exitCode "$T/insp")"
+[ "$(jq -r .finishedAt "$T/insp")" != null ] || t_fail "no finishedAt"
+[ "$(jq -c .args "$T/insp")" = '["sh","-c","exit 3"]' ] || t_fail "args $(jq -c .args "$T/insp")"
+for k in pid id name command createTime status image; do
+  [ "$(jq "has(\"$k\")" "$T/insp")" = true ] || t_fail "inspect lacks $k"
+done
+t_end
+
+t_begin "ps -q lists 12-hex ids of running containers only"
+cocin ps -q >"$T/psq" 2>&1
+grep -vqE '^[0-9a-f]{12}$' "$T/psq" && t_fail "bad line: $(cat "$T/psq")"
+grep -qx "${id:0:12}" "$T/psq" || t_fail "running id missing"
+grep -qx "$(cfg "${P}ex" .id | cut -c1-12)" "$T/psq" && t_fail "exited id listed"
+cocin ps -a -q >"$T/psaq" 2>&1
+grep -qx "$(cfg "${P}ex" .id | cut -c1-12)" "$T/psaq" || t_fail "ps -a -q lacks the exited one"
+[ "$(grep -c . "$T/psaq")" = "$(list_containers | wc -w)" ] || t_fail "ps -a -q count differs from containers dir"
+t_end
+
+t_eq "ps -aq combined" "$(cocin ps -a -q 2>&1)" "$(cocin ps -aq 2>&1)"
+
+t_begin "logs capture stdout and stderr"
+cocin run -d --name "${P}lg" busybox sh -c 'echo to-out; echo to-err >&2; echo out2' >/dev/null 2>&1
+wait_for is_exited "${P}lg"
+got=$(cocin logs "${P}lg" 2>&1)
+[ "$got" = "$(printf 'to-out\nto-err\nout2')" ] || t_fail "got [$got]"
+[ "$(cat "$ROOT/containers/${P}lg/container.log")" = "$got" ] || t_fail "container.log differs"
+t_end
+
+t_begin "logs --tail 2"
+cocin run -d --name "${P}tl" busybox sh -c 'for i in 1 2 3 4 5; do echo l$i; done' >/dev/null 2>&1
+wait_for is_exited "${P}tl"
+got=$(cocin logs --tail 2 "${P}tl" 2>&1)
+[ "$got" = "$(printf 'l4\nl5')" ] || t_fail "got [$got]"
+[ "$(cocin logs --tail 0 "${P}tl" 2>&1)" = "" ] || t_fail "--tail 0 printed [$(cocin logs --tail 0 "${P}tl" 2>&1)]"
+[ "$(cocin logs --tail 100 "${P}tl" 2>&1 | wc -l)" = 5 ] || t_fail "--tail 100"
+t_end
+
+t_begin "logs -f follows until the container exits"
+cocin run -d --name "${P}lf" busybox sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do echo f$i; sleep 0.2; done' >/dev/null 2>&1
+cocin logs -f "${P}lf" >"$T/lf" 2>&1 &
+lfpid=$!; t_track $lfpid
+wait_for grep -q f2 "$T/lf" || t_fail "no early line"
+if ! grep -q f10 "$T/lf"; then
+  kill -0 $lfpid 2>/dev/null || t_fail "logs -f exited before the container did"
+fi
+wait_for is_exited "${P}lf"
+wait_for sh -c "! kill -0 $lfpid" || t_fail "logs -f did not exit after the container"
+wait $lfpid 2>/dev/null
+[ "$(cat "$T/lf")" = "$(printf 'f%s\n' 1 2 3 4 5 6 7 8 9 10)" ] || t_fail "got [$(tr '\n' ' ' <"$T/lf")]"
+t_end
+
+t_begin "logs -f on an exited container returns"
+cocin logs -f "${P}tl" >"$T/lf2" 2>&1 &
+p=$!; t_track $p
+wait_for sh -c "! kill -0 $p" || t_fail "still following an exited container"
+[ "$(grep -c . "$T/lf2")" = 5 ] || t_fail "got [$(cat "$T/lf2")]"
+t_end
+
+t_begin "-dt logs a pty's output"
+cocin run -dt --name "${P}pty" busybox sh -c 'tty; echo pty-line; test -t 1 && echo isatty' >/dev/null 2>&1 </dev/null || t_fail "-dt refused"
+wait_for is_exited "${P}pty"
+got=$(cocin logs "${P}pty" 2>&1 | tr -d '\r')
+grep -qx pty-line <<<"$got" || t_fail "line: $got"
+grep -qx isatty <<<"$got" || t_fail "not a tty: $got"
+[ "$(cfg "${P}pty" .tty)" = true ] || t_fail "config tty not true"
+t_end
+t_begin "-dt: the pty belongs to the container's /dev/pts (tty names it)"
+grep -qE '^/dev/pts/[0-9]+$' <<<"$got" || t_fail "tty printed: $(head -1 <<<"$got")"
+t_end
+
+t_begin "-dt: line-buffered output logged while running"
+cocin run -dt --name "${P}ptl" busybox sh -c 'echo early; sleep 1000' >/dev/null 2>&1 </dev/null
+wait_for grep -q early "$ROOT/containers/${P}ptl/container.log" || t_fail "line not logged while running"
+cocin rm -f "${P}ptl" >/dev/null 2>&1
+t_end
+
+t_begin "name reused after rm starts a fresh log"
+cocin run -d --name "${P}re" busybox echo first >/dev/null 2>&1
+wait_for is_exited "${P}re"
+oid=$(cfg "${P}re" .id)
+cocin rm "${P}re" >/dev/null 2>&1 || t_fail "rm failed"
+cocin run -d --name "${P}re" busybox echo second >/dev/null 2>&1
+wait_for is_exited "${P}re"
+[ "$(cocin logs "${P}re" 2>&1)" = second ] || t_fail "logs [$(cocin logs "${P}re" 2>&1)]"
+[ "$(cfg "${P}re" .id)" != "$oid" ] || t_fail "same id reused"
+t_end
+
+# ---------------------------------------------------------- stop / kill / rm
+t_begin "stop: shell PID 1 ignoring TERM is killed after -t"
+cocin run -d --name "${P}st" busybox sh -c 'while :; do sleep 1; done' >/dev/null 2>&1
+pid=$(cfg "${P}st" .pid)
+cocin stop -t 1 "${P}st" >"$T/o" 2>&1 || t_fail "stop failed: $(cat "$T/o")"
+pid_alive "$pid" && t_fail "pid $pid still alive"
+s=$(status_of "${P}st"); { [ "$s" = stopped ] || [ "$s" = exited ]; } || t_fail "status $s"
+[ "$(cfg "${P}st" .exitCode)" = 137 ] || t_fail "exitCode $(cfg "${P}st" .exitCode) (want 137: SIGKILL)"
+[ "$(cfg "${P}st" .finishedAt)" != null ] || t_fail "no finishedAt"
+cocin ps >"$T/ps"; grep -q " ${P}st " "$T/ps" && t_fail "still in ps"
+pgrep -f "${P}st" >/dev/null && t_fail "monitor left: $(pgrep -af "${P}st")"
+t_end
+
+if need_helper "stop: TERM handler"; then
+  t_begin "stop: a process trapping TERM exits with its own code (42)"
+  cocin run -d --name "${P}tt" "${CI[@]}" busybox /cinfo trap-term >/dev/null 2>&1
+  wait_for grep -q ready "$ROOT/containers/${P}tt/container.log" || t_fail "not ready"
+  cocin stop -t 30 "${P}tt" >"$T/o" 2>&1 || t_fail "stop failed: $(cat "$T/o")"
+  [ "$(cfg "${P}tt" .exitCode)" = 42 ] || t_fail "exitCode $(cfg "${P}tt" .exitCode)"
+  cocin ps -a | grep " ${P}tt " | grep -q 'Exited (42)' || t_fail "ps -a: $(cocin ps -a | grep " ${P}tt ")"
+  t_end
+fi
+
+t_begin "stop of an exited container succeeds and rm works"
+cgs=$(cgroup_paths "${P}ex")
+cocin stop "${P}ex" >"$T/o" 2>&1 || t_fail "stop exited: $(cat "$T/o")"
+[ "$(cfg "${P}ex" .exitCode)" = 3 ] || t_fail "exit code changed to $(cfg "${P}ex" .exitCode)"
+cocin rm "${P}ex" >"$T/o" 2>&1 || t_fail "rm: $(cat "$T/o")"
+[ -e "$ROOT/containers/${P}ex" ] && t_fail "dir left"
+left=$(cgroups_gone $cgs) || t_fail "cgroup left: $left"
+t_end
+
+t_begin "stop -t 0 kills at once"
+cocin run -d --name "${P}s0" busybox sleep 1000 >/dev/null 2>&1
+pid=$(cfg "${P}s0" .pid)
+cocin stop -t 0 "${P}s0" >"$T/o" 2>&1 || t_fail "stop: $(cat "$T/o")"
+pid_alive "$pid" && t_fail "pid alive"
+is_exited "${P}s0" || t_fail "status $(status_of "${P}s0")"
+t_end
+
+t_begin "stop several names at once"
+cocin run -d --name "${P}m1" busybox sleep 1000 >/dev/null 2>&1
+cocin run -d --name "${P}m2" busybox sleep 1000 >/dev/null 2>&1
+cocin stop -t 1 "${P}m1" "${P}m2" >"$T/o" 2>&1 || t_fail "stop: $(cat "$T/o")"
+is_exited "${P}m1" || t_fail "m1 $(status_of "${P}m1")"
+is_exited "${P}m2" || t_fail "m2 $(status_of "${P}m2")"
+cocin rm "${P}m1" "${P}m2" >"$T/o" 2>&1 || t_fail "rm: $(cat "$T/o")"
+t_end
+
+t_begin "kill -s HUP delivers HUP"
+cocin run -d --name "${P}hup" busybox sh -c 'trap "echo got-hup; exit 9" HUP; echo armed; while :; do sleep 0.1; done' >/dev/null 2>&1
+wait_for grep -q armed "$ROOT/containers/${P}hup/container.log" || t_fail "not armed"
+cocin kill -s HUP "${P}hup" >"$T/o" 2>&1 || t_fail "kill: $(cat "$T/o")"
+wait_for is_exited "${P}hup" || t_fail "did not exit"
+grep -q got-hup "$ROOT/containers/${P}hup/container.log" || t_fail "no got-hup in log"
+[ "$(cfg "${P}hup" .exitCode)" = 9 ] || t_fail "exitCode $(cfg "${P}hup" .exitCode)"
+t_end
+
+t_begin "kill -s SIGUSR1 / numeric signal spelling accepted"
+cocin run -d --name "${P}usr" busybox sh -c 'trap "echo u1" USR1; trap "echo u2; exit 0" USR2; echo armed; while :; do sleep 0.1; done' >/dev/null 2>&1
+wait_for grep -q armed "$ROOT/containers/${P}usr/container.log"
+cocin kill -s SIGUSR1 "${P}usr" >"$T/o" 2>&1 || t_fail "SIGUSR1: $(cat "$T/o")"
+wait_for grep -q u1 "$ROOT/containers/${P}usr/container.log" || t_fail "no u1"
+cocin kill -s 12 "${P}usr" >"$T/o" 2>&1 || t_fail "-s 12: $(cat "$T/o")"
+wait_for is_exited "${P}usr" || t_fail "USR2 (12) did not end it"
+t_end
+t_err "kill -s bogus signal" 'signal' cocin kill -s NOSUCHSIG "${P}d1"
+
+t_begin "kill default is KILL"
+cocin run -d --name "${P}kl" busybox sleep 1000 >/dev/null 2>&1
+pid=$(cfg "${P}kl" .pid)
+cocin kill "${P}kl" >"$T/o" 2>&1 || t_fail "kill: $(cat "$T/o")"
+wait_for is_exited "${P}kl" || t_fail "still $(status_of "${P}kl")"
+pid_alive "$pid" && t_fail "pid alive"
+[ "$(cfg "${P}kl" .exitCode)" = 137 ] || t_fail "exitCode $(cfg "${P}kl" .exitCode)"
+t_end
+t_err "kill of an exited container fails" 'not running|exited|no such process' cocin kill "${P}kl"
+
+t_begin "rm of a running container without -f fails, rm -f works"
+pid=$(cfg "${P}d1" .pid); cgs=$(cgroup_paths "${P}d1")
+[ -n "$cgs" ] || t_fail "no cgroup paths recorded"
+cocin rm "${P}d1" >"$T/o" 2>&1 && t_fail "rm succeeded"
+grep -qiE 'running' "$T/o" || t_fail "message: $(cat "$T/o")"
+[ "$(grep -c . "$T/o")" = 1 ] || t_fail "not one line: $(cat "$T/o")"
+[ -d "$ROOT/containers/${P}d1" ] || t_fail "container dir gone"
+[ "$(status_of "${P}d1")" = running ] || t_fail "status $(status_of "${P}d1")"
+pid_alive "$pid" || t_fail "process died"
+cocin rm -f "${P}d1" >"$T/o" 2>&1 || t_fail "rm -f: $(cat "$T/o")"
+[ -e "$ROOT/containers/${P}d1" ] && t_fail "dir left after rm -f"
+wait_for sh -c "! kill -0 $pid" || t_fail "process $pid survived rm -f"
+pgrep -f -- "--name ${P}d1 " >/dev/null && t_fail "monitor survived: $(pgrep -af -- "--name ${P}d1 ")"
+left=$(cgroups_gone $cgs) || t_fail "cgroup left: $left"
+t_end
+
+for v in stop rm logs kill inspect wait; do
+  t_err "$v of unknown container" 'no such container' cocin "$v" "${P}nosuch"
+done
+t_err "exec of unknown container" 'no such container' cocin exec "${P}nosuch" true
+t_err "rm -f of unknown container" 'no such container' cocin rm -f "${P}nosuch"
+t_err "unknown verb" 'unknown|usage' cocin frobnicate
+t_err "ps unknown flag" 'unknown|flag|usage' cocin ps --bogus
+
+t_begin "rm of several, one unknown: the known ones are removed, exit non-zero"
+cocin run --name "${P}r1" busybox true >/dev/null 2>&1
+cocin rm "${P}r1" "${P}nosuch" >"$T/o" 2>&1 && t_fail "succeeded"
+grep -q 'no such container' "$T/o" || t_fail "msg: $(cat "$T/o")"
+[ -e "$ROOT/containers/${P}r1" ] && t_fail "r1 not removed"
+t_end
+
+t_begin "wait prints the exit code"
+cocin run -d --name "${P}w" busybox sh -c 'sleep 0.5; exit 5' >/dev/null 2>&1
+got=$(cocin wait "${P}w" 2>&1)
+[ "$got" = 5 ] || t_fail "got [$got]"
+is_exited "${P}w" || t_fail "status after wait: $(status_of "${P}w")"
+got=$(cocin wait "${P}w" 2>&1)
+[ "$got" = 5 ] || t_fail "wait of an already-exited container: [$got]"
+t_end
+
+t_begin "wait of several names prints each code in order"
+cocin run -d --name "${P}w1" busybox sh -c 'exit 1' >/dev/null 2>&1
+cocin run -d --name "${P}w2" busybox sh -c 'sleep 0.3; exit 2' >/dev/null 2>&1
+got=$(cocin wait "${P}w1" "${P}w2" 2>&1 | tr '\n' ' ')
+[ "$got" = "1 2 " ] || t_fail "got [$got]"
+t_end
+
+t_begin "detached container without -i gets EOF on stdin"
+cocin run -d --name "${P}cat" busybox cat >/dev/null 2>&1
+wait_for is_exited "${P}cat" || t_fail "cat still $(status_of "${P}cat")"
+[ "$(cfg "${P}cat" .exitCode)" = 0 ] || t_fail "exitCode $(cfg "${P}cat" .exitCode)"
+t_end
+
+t_begin "concurrent runs with one name: exactly one wins"
+rp=()
+for i in 1 2 3 4; do
+  cocin run -d --name "${P}race" busybox sleep 1000 >"$T/race$i" 2>&1 &
+  rp+=($!)
+done
+wait "${rp[@]}"
+ok=0; for i in 1 2 3 4; do grep -qE '^[0-9a-f]{64}$' "$T/race$i" && ok=$((ok+1)); done
+[ $ok = 1 ] || t_fail "$ok runs succeeded: $(cat "$T"/race? | tr '\n' ' ')"
+n=$(pgrep -f -- "--name ${P}race busybox sleep 1000" | wc -l)
+# the monitor keeps the CLI's argv: one monitor for the one container
+pid=$(cfg "${P}race" .pid)
+pid_alive "$pid" || t_fail "winner not running"
+[ "$n" -le 1 ] || t_fail "$n monitors for one name"
+cocin rm -f "${P}race" >/dev/null 2>&1
+t_end
+
+t_begin "logs -f ends when the container is removed"
+cocin run -d --name "${P}lfr" busybox sleep 1000 >/dev/null 2>&1
+cocin logs -f "${P}lfr" >/dev/null 2>&1 &
+p=$!; t_track $p
+wait_for is_running "${P}lfr"
+cocin rm -f "${P}lfr" >/dev/null 2>&1
+wait_for sh -c "! kill -0 $p" || t_fail "logs -f still running after rm -f"
+t_end
+
+t_begin "--help for each verb"
+for v in run exec ps logs stop kill rm wait inspect images import; do
+  cocin "$v" --help >"$T/o" 2>&1 || t_fail "$v --help exited non-zero"
+  grep -qi usage "$T/o" || t_fail "$v --help: $(head -1 "$T/o")"
+done
+t_end
+
+# ---------------------------------------------------------- the monitor
+t_begin "monitor outlives the CLI and records the exit"
+cocin run -d --name "${P}mon" busybox sh -c 'sleep 1; exit 4' >"$T/o" 2>&1 &
+cli=$!
+wait $cli; rc=$?
+[ "$rc" = 0 ] || t_fail "run -d exited $rc: $(cat "$T/o")"
+mp=$(cfg "${P}mon" .monitorPid)
+if [ "$(status_of "${P}mon")" = running ]; then
+  if pid_alive "$mp"; then
+    ppid=$(awk '/^PPid:/{print $2}' /proc/"$mp"/status)
+    [ "$ppid" != "$$" ] && [ "$ppid" != "$cli" ] || t_fail "monitor $mp is a child of the test ($ppid)"
+    # not in our process group / session either (setsid)
+    [ "$(ps -o sid= -p "$mp" | tr -d ' ')" != "$(ps -o sid= -p $$ | tr -d ' ')" ] || t_fail "monitor in our session"
+  else
+    t_fail "monitorPid $mp not alive while running"
+  fi
+else
+  t_fail "not running right after run -d: $(status_of "${P}mon")"
+fi
+wait_for is_exited "${P}mon" || t_fail "exit not recorded"
+[ "$(cfg "${P}mon" .exitCode)" = 4 ] || t_fail "exitCode $(cfg "${P}mon" .exitCode)"
+[ "$(cfg "${P}mon" .finishedAt)" != null ] || t_fail "finishedAt not set"
+wait_for sh -c "! kill -0 $mp" || t_fail "monitor $mp did not exit"
+t_end
+
+t_begin "run -d returns with its stdout closed (command substitution)"
+# if the monitor kept our stdout pipe, $(...) would wait for the container
+cocin run -d --name "${P}cs" busybox sleep 1000 >"$T/csid" 2>&1 &
+p=$!
+wait_for sh -c "! kill -0 $p" || t_fail "run -d did not return"
+exec 9< <(cocin run -d --name "${P}cs2" busybox sleep 1000 2>/dev/null)
+read -r -t 10 line <&9
+cat <&9 >/dev/null &  # EOF comes only if nobody else holds the pipe
+catp=$!
+wait_for sh -c "! kill -0 $catp" || { t_fail "pipe held open by monitor/container"; kill "$catp" 2>/dev/null; }
+exec 9<&-
+cocin rm -f "${P}cs" "${P}cs2" >/dev/null 2>&1
+t_end
+
+t_begin "pid reuse: stop/kill do not signal an unrelated process"
+cocin run -d --name "${P}pr" busybox sleep 0.2 >/dev/null 2>&1
+wait_for is_exited "${P}pr" || t_fail "did not exit"
+sleep 1000 &
+victim=$!; t_track $victim
+cf="$ROOT/containers/${P}pr/config.json"
+# pretend the monitor died before recording the exit and the pid was reused
+jq --argjson p "$victim" '.status="running" | .pid=$p | .exitCode=null | .finishedAt=null' "$cf" >"$cf.tmp" && mv "$cf.tmp" "$cf"
+cocin stop -t 1 "${P}pr" >"$T/o" 2>&1
+kill -0 $victim 2>/dev/null || t_fail "stop killed unrelated pid $victim"
+cocin kill "${P}pr" >"$T/o" 2>&1
+kill -0 $victim 2>/dev/null || t_fail "kill killed unrelated pid $victim"
+t_end
+t_begin "pid reuse: ps does not show the dead container Up with a reused pid"
+cocin ps >"$T/ps" 2>&1
+grep -E " ${P}pr " "$T/ps" | grep -q ' Up ' && t_fail "ps shows it Up: $(grep " ${P}pr " "$T/ps")"
+t_end
+t_begin "pid reuse: rm -f does not signal the unrelated process"
+cocin rm -f "${P}pr" >"$T/o" 2>&1 || t_fail "rm -f: $(cat "$T/o")"
+kill -0 $victim 2>/dev/null || t_fail "rm -f killed unrelated pid $victim"
+kill $victim 2>/dev/null; wait $victim 2>/dev/null
+t_end
+
+# ---------------------------------------------------------- images, import
+t_begin "import a rootfs tarball as an image and run it"
+tar -C "$ROOT/images/busybox/rootfs" -cf "$T/bb.tar" . 2>"$T/o" || t_fail "tar: $(cat "$T/o")"
+cocin import "$T/bb.tar" "${P}img" >"$T/o" 2>&1 || t_fail "import: $(cat "$T/o")"
+cocin images >"$T/img" 2>&1
+grep -qw "${P}img" "$T/img" || t_fail "images lacks it: $(cat "$T/img")"
+got=$(cocin run --rm "${P}img" echo from-import 2>&1)
+[ "$got" = from-import ] || t_fail "run: $got"
+gzip -c "$T/bb.tar" >"$T/bb.tar.gz"
+cocin import "$T/bb.tar.gz" "${P}imgz" >"$T/o" 2>&1 || t_fail "import .tar.gz: $(cat "$T/o")"
+[ "$(cocin run --rm "${P}imgz" echo gz 2>&1)" = gz ] || t_fail "run gz image"
+t_end
+t_err "import of a missing tarball" "$T/nosuch.tar|no such file" cocin import "$T/nosuch.tar" "${P}img2"
+t_eq "failed import leaves no image" no "$([ -e "$ROOT/images/${P}img2" ] && echo yes || echo no)"
+t_err "import with an invalid image name" 'invalid|name' cocin import "$T/bb.tar" "../evil"
+t_err "import over an existing image name" 'exists|already' cocin import "$T/bb.tar" "${P}img"
+
+# ---------------------------------------------------------- two roots
+t_begin "same name in two state roots runs side by side"
+R2=$T/root2; mkdir -p "$R2"
+cocin run -d --name "${P}same" busybox sleep 1000 >/dev/null 2>&1 || t_fail "first root"
+"$COCIN" --root "$R2" run -d --name "${P}same" busybox sleep 1000 >"$T/o" 2>&1 || t_fail "second root: $(cat "$T/o")"
+"$COCIN" --root "$R2" rm -f "${P}same" >/dev/null 2>&1
+[ "$(status_of "${P}same")" = running ] || t_fail "first container disturbed: $(status_of "${P}same")"
+cocin rm -f "${P}same" >/dev/null 2>&1
+t_end
+
+t_begin "COCIN_ROOT environment selects the root"
+got=$(COCIN_ROOT=$ROOT "$COCIN" ps -a 2>&1 | grep -c " ${P}lg ")
+[ "$got" = 1 ] || t_fail "COCIN_ROOT not honoured: $got"
+t_end
+
+# ---------------------------------------------------------- final leak check
+t_begin "no leftover monitor or container processes after rm -f of all"
+for c in "$ROOT"/containers/*/; do [ -d "$c" ] && cocin rm -f "$(basename "$c")" >/dev/null 2>&1; done
+[ -z "$(list_containers)" ] || t_fail "left: $(list_containers)"
+wait_for no_trash || t_fail "trash left: $(ls -A "$ROOT/containers" | grep '^\.rm-')"
+pgrep -f -- "--root $ROOT " >"$T/left" && t_fail "processes: $(cat "$T/left" | tr '\n' ' ')"
+grep -q " $ROOT" /proc/mounts && t_fail "mounts: $(grep " $ROOT" /proc/mounts | head -2)"
+t_end

@@ -1,0 +1,242 @@
+#!/bin/bash
+# Script tests for `cocin exec` (issue 2): joins every namespace, the
+# container's root, env, workdir, cgroup and capabilities; argv is exec'd as
+# given (no system(), no joining); exit codes 126/127 and the command's own.
+. "$(dirname "$0")/lib.sh"
+# One result line per test: collect the reasons of a multi-check test and
+# print them on its single FAIL line.
+t_begin() { _t_name=$1; _t_failed=0; _t_why=""; }
+t_fail() { _t_failed=1; _t_why="${_t_why:+$_t_why; }$(printf '%s' "$*" | tr '\n' ' ')"; }
+t_end() { if [ "$_t_failed" = 0 ]; then echo "PASS: $_t_name"; else echo "FAIL: $_t_name: $_t_why"; fi; _t_name=""; }
+
+H=${TESTHELPER:-}
+P=c20x$$
+CI=()
+[ -n "$H" ] && [ -x "$H" ] && CI=(-v "$(readlink -f "$H"):/cinfo:ro")
+
+cfg() { jq -r "$2" "$ROOT/containers/$1/config.json" 2>/dev/null; }
+status_of() { cocin inspect "$1" 2>/dev/null | jq -r .status; }
+is_running() { [ "$(cfg "$1" .status)" = running ]; }
+is_exited() { local s; s=$(status_of "$1"); [ "$s" = exited ] || [ "$s" = stopped ]; }
+
+C=${P}main
+if ! cocin run -d --name "$C" -e FROMRUN=yes -e 'SPACED=a b' -w /srv/app "${CI[@]}" busybox \
+     sh -c 'echo in-container > /cfile; echo ready; exec sleep 100000' >"$T/o" 2>&1; then
+  echo "FAIL: exec setup: run -d failed: $(cat "$T/o")"
+  exit 0
+fi
+wait_for grep -q ready "$ROOT/containers/$C/container.log" || echo "FAIL: exec setup: container not ready"
+IPID=$(cfg "$C" .pid)
+
+# ---------------------------------------------------------------- basics
+t_eq "exec echo" hi "$(cocin exec "$C" echo hi 2>&1)"
+t_eq "exec sees the container's files" in-container "$(cocin exec "$C" cat /cfile 2>&1)"
+t_eq "exec hostname is the container's" "$C" "$(cocin exec "$C" hostname 2>&1)"
+
+t_begin "exec joins every namespace of the container"
+for ns in pid mnt uts ipc net cgroup; do
+  want=$(readlink /proc/"$IPID"/ns/$ns 2>/dev/null) || continue
+  got=$(cocin exec "$C" readlink /proc/self/ns/$ns 2>&1)
+  [ "$got" = "$want" ] || t_fail "$ns: container $want, exec [$got]"
+  [ "$got" != "$(readlink /proc/self/ns/$ns)" ] || t_fail "$ns: exec is in the host's"
+done
+t_end
+
+t_begin "exec is in the container's pid namespace"
+got=$(cocin exec "$C" sh -c 'cat /proc/1/cmdline | tr "\0" " "; echo; echo $$' 2>&1)
+[ "$(sed -n 1p <<<"$got")" = "sleep 100000 " ] || t_fail "/proc/1 is [$(sed -n 1p <<<"$got")]"
+p=$(sed -n 2p <<<"$got")
+[ "$p" -gt 1 ] 2>/dev/null && [ "$p" -lt 1000 ] || t_fail "own pid [$p] does not look namespaced"
+if [ ${#CI[@]} -gt 0 ]; then
+  got=$(cocin exec "$C" /cinfo pid 2>&1)
+  [ "${got#* }" = 0 ] || t_fail "cinfo pid: parent should be outside (0): [$got]"
+fi
+n=$(cocin exec "$C" sh -c 'ls -d /proc/[0-9]* | wc -l' 2>&1)
+[ "$n" -le 4 ] 2>/dev/null || t_fail "sees $n pids"
+t_end
+
+t_begin "exec is in the container's root (overlay), not the host's"
+got=$(cocin exec "$C" sh -c 'grep " / " /proc/self/mounts | cut -d" " -f1,3; test -e /work && echo host-work; ls /' 2>&1)
+[ "$(head -1 <<<"$got")" = "overlay overlay" ] || t_fail "root mount [$(head -1 <<<"$got")]"
+grep -q host-work <<<"$got" && t_fail "sees the host's /work"
+t_end
+
+t_begin "exec joins the container's cgroup"
+cocin exec "$C" sleep 7777 >/dev/null 2>&1 &
+ep=$!; t_track $ep
+wait_for pgrep -x -f "sleep 7777" || t_fail "exec'd sleep not found"
+hp=$(pgrep -x -f "sleep 7777" | head -1)
+if [ -n "$hp" ]; then
+  [ "$(cat /proc/"$hp"/cgroup)" = "$(cat /proc/"$IPID"/cgroup)" ] || t_fail "cgroups differ: $(diff <(cat /proc/"$hp"/cgroup) <(cat /proc/"$IPID"/cgroup) | tr '\n' ' ')"
+  pp=$(cfg "$C" '.cgroup.paths.pids // empty')
+  [ -z "$pp" ] || grep -qx "$hp" "$pp/cgroup.procs" || t_fail "not in $pp/cgroup.procs"
+  kill "$hp" 2>/dev/null
+fi
+wait $ep 2>/dev/null
+t_end
+
+t_begin "exec has the container's capabilities"
+a=$(cocin exec "$C" grep -E '^Cap(Prm|Eff|Bnd|Inh|Amb)' /proc/self/status 2>&1)
+b=$(grep -E '^Cap(Prm|Eff|Bnd|Inh|Amb)' /proc/"$IPID"/status)
+[ -n "$a" ] && [ "$a" = "$b" ] || t_fail "exec [$a] vs init [$b]"
+t_end
+
+# ---------------------------------------------------------- env, workdir, user
+t_begin "exec uses the container's environment"
+cocin exec "$C" env >"$T/env" 2>&1
+grep -qx FROMRUN=yes "$T/env" || t_fail "FROMRUN missing: $(tr '\n' ' ' <"$T/env")"
+grep -qx 'SPACED=a b' "$T/env" || t_fail "SPACED missing"
+grep -qx "HOSTNAME=$C" "$T/env" || t_fail "HOSTNAME"
+grep -q '^PATH=' "$T/env" || t_fail "PATH"
+t_end
+
+t_begin "exec env is clean (no host variables)"
+export COCIN_EXEC_LEAK=leak SSH_CONNECTION="1 2 3 4"
+keys=$(cocin exec "$C" env 2>&1 | sed 's/=.*//' | sort | tr '\n' ' ')
+unset COCIN_EXEC_LEAK SSH_CONNECTION
+[ "$keys" = "FROMRUN HOME HOSTNAME PATH SPACED " ] || t_fail "keys [$keys]"
+t_end
+
+t_begin "exec -e adds and overrides"
+got=$(cocin exec -e NEW=1 -e FROMRUN=over -e 'Q=x y' "$C" env 2>&1)
+grep -qx NEW=1 <<<"$got" || t_fail "NEW"
+grep -qx FROMRUN=over <<<"$got" || t_fail "override: $(grep FROMRUN <<<"$got")"
+[ "$(grep -c '^FROMRUN=' <<<"$got")" = 1 ] || t_fail "FROMRUN twice"
+grep -qx 'Q=x y' <<<"$got" || t_fail "Q"
+t_end
+
+t_eq "exec uses the container's workdir" /srv/app "$(cocin exec "$C" pwd 2>&1)"
+t_eq "exec -w" /tmp "$(cocin exec -w /tmp "$C" pwd 2>&1)"
+t_eq "exec --workdir" /etc "$(cocin exec --workdir /etc "$C" pwd 2>&1)"
+t_err "exec -w missing dir fails" 'nosuchdir|no such file' cocin exec -w /nosuchdir "$C" pwd
+t_eq "exec -u 1000:1000" "1000 1000" "$(cocin exec -u 1000:1000 "$C" sh -c 'echo $(id -u) $(id -g)' 2>&1)"
+t_eq "exec -u 1234" 1234 "$(cocin exec -u 1234 "$C" id -u 2>&1)"
+t_eq "exec default user root" 0 "$(cocin exec "$C" id -u 2>&1)"
+
+# ---------------------------------------------------------- exit codes
+cocin exec "$C" sh -c 'exit 7' >/dev/null 2>&1
+t_eq "exec exit code 7" 7 "$?"
+cocin exec "$C" true >/dev/null 2>&1
+t_eq "exec exit code 0" 0 "$?"
+cocin exec "$C" false >/dev/null 2>&1
+t_eq "exec exit code 1" 1 "$?"
+
+t_begin "exec not found: 127 with a message naming it"
+cocin exec "$C" nosuchcmd >"$T/o" 2>&1; rc=$?
+[ "$rc" = 127 ] || t_fail "exit $rc"
+grep -q nosuchcmd "$T/o" || t_fail "message: $(cat "$T/o")"
+cocin exec "$C" /no/such/path >"$T/o" 2>&1; rc=$?
+[ "$rc" = 127 ] || t_fail "absolute: exit $rc"
+grep -q /no/such/path "$T/o" || t_fail "message: $(cat "$T/o")"
+t_end
+
+t_begin "exec not executable: 126 with a message"
+cocin exec "$C" /etc/passwd >"$T/o" 2>&1; rc=$?
+[ "$rc" = 126 ] || t_fail "exit $rc"
+grep -qiE '/etc/passwd.*permission denied|permission denied.*/etc/passwd' "$T/o" || t_fail "message: $(cat "$T/o")"
+cocin exec "$C" /etc >"$T/o" 2>&1; rc=$?
+[ "$rc" = 126 ] || t_fail "directory: exit $rc"
+t_end
+
+t_begin "exec killed by a signal: 128+N"
+cocin exec "$C" sh -c 'kill -KILL $$' >/dev/null 2>&1; rc=$?
+[ "$rc" = 137 ] || t_fail "exit $rc"
+t_end
+
+# ---------------------------------------------------------- argv, stdio
+t_eq "exec args with spaces stay separate" '[a b][][  c  ]' "$(cocin exec "$C" printf '[%s]' 'a b' '' '  c  ' 2>&1)"
+t_eq "exec: ; is literal (no shell)" '[x; echo injected]' "$(cocin exec "$C" printf '[%s]' 'x; echo injected' 2>&1)"
+t_eq "exec: \$VAR and globs literal" '[$HOME][*][`id`]' "$(cocin exec "$C" printf '[%s]' '$HOME' '*' '`id`' 2>&1)"
+t_eq "exec: argument that looks like a flag reaches the program" '[-e][--rm]' "$(cocin exec "$C" printf '[%s]' -e --rm 2>&1)"
+
+t_eq "exec of an absolute path" ok "$(cocin exec "$C" /bin/echo ok 2>&1)"
+
+t_eq "exec -i passes stdin" "$(printf 'hi\nthere')" "$(printf 'hi\nthere\n' | cocin exec -i "$C" cat 2>&1)"
+t_eq "exec -i binary-safe stdin" "$(head -c 4096 /etc/services | md5sum)" "$(head -c 4096 /etc/services | cocin exec -i "$C" md5sum 2>&1)"
+
+t_begin "exec: stdout and stderr kept apart"
+cocin exec "$C" sh -c 'echo out; echo err >&2' >"$T/o1" 2>"$T/e1"
+[ "$(cat "$T/o1")" = out ] || t_fail "stdout [$(cat "$T/o1")]"
+[ "$(cat "$T/e1")" = err ] || t_fail "stderr [$(cat "$T/e1")]"
+t_end
+
+if [ ${#CI[@]} -gt 0 ]; then
+  t_begin "exec: no host fds leak"
+  exec 7>"$T/leak"
+  got=$(cocin exec "$C" /cinfo fds 2>&1 | tr '\n' ' ')
+  exec 7>&-
+  [ "$got" = "0 1 2 " ] || t_fail "fds [$got]"
+  t_end
+fi
+
+t_begin "exec -t without a terminal refused"
+cocin exec -t "$C" true >"$T/o" 2>&1 </dev/null && t_fail "succeeded"
+grep -q 'the input device is not a TTY' "$T/o" || t_fail "message: $(cat "$T/o")"
+t_end
+
+t_begin "exec does not change the container"
+[ "$(status_of "$C")" = running ] || t_fail "status $(status_of "$C")"
+[ "$(cfg "$C" .pid)" = "$IPID" ] || t_fail "pid changed"
+t_end
+
+t_begin "exec'd process does not outlive exec"
+cocin exec "$C" sh -c 'echo done' >/dev/null 2>&1
+n=$(cocin exec "$C" sh -c 'ls -d /proc/[0-9]* | wc -l' 2>&1)
+[ "$n" -le 4 ] 2>/dev/null || t_fail "$n processes in the container: $(cocin exec "$C" ps 2>&1 | tr '\n' ' ')"
+t_end
+
+# ---------------------------------------------------------- bad input
+t_err "exec of unknown container" 'no such container' cocin exec "${P}nosuch" true
+t_err "exec without a command" 'command|usage|requires' cocin exec "$C"
+t_err "exec unknown flag" 'unknown|flag' cocin exec --bogus "$C" true
+
+t_begin "exec into an exited container fails clearly"
+cocin run -d --name "${P}ex" busybox true >/dev/null 2>&1
+wait_for is_exited "${P}ex"
+cocin exec "${P}ex" true >"$T/o" 2>&1; rc=$?
+[ "$rc" != 0 ] || t_fail "succeeded"
+grep -qiE 'not running' "$T/o" || t_fail "message: $(cat "$T/o")"
+[ "$(grep -c . "$T/o")" = 1 ] || t_fail "not one line: $(cat "$T/o")"
+t_end
+
+t_begin "exec into a stopped container fails clearly, nothing runs on the host"
+cocin run -d --name "${P}st" busybox sleep 100000 >/dev/null 2>&1
+cocin stop -t 1 "${P}st" >/dev/null 2>&1
+rm -f "$T/hostmark"
+cocin exec "${P}st" touch "$T/hostmark" >"$T/o" 2>&1 && t_fail "succeeded"
+grep -qiE 'not running' "$T/o" || t_fail "message: $(cat "$T/o")"
+[ -e "$T/hostmark" ] && t_fail "command ran on the host"
+t_end
+
+t_begin "exec when the recorded pid is stale does not run on the host"
+cocin run -d --name "${P}stale" busybox sleep 0.2 >/dev/null 2>&1
+wait_for is_exited "${P}stale"
+sleep 100000 &
+victim=$!; t_track $victim
+cf="$ROOT/containers/${P}stale/config.json"
+jq --argjson p "$victim" '.status="running" | .pid=$p | .exitCode=null | .finishedAt=null' "$cf" >"$cf.tmp" && mv "$cf.tmp" "$cf"
+rm -f "$T/hostmark2"
+cocin exec "${P}stale" touch "$T/hostmark2" >"$T/o" 2>&1 && t_fail "exec succeeded into a pid that is not the container"
+[ -e "$T/hostmark2" ] && t_fail "command ran with the host's root"
+kill $victim 2>/dev/null; wait $victim 2>/dev/null
+cocin rm -f "${P}stale" >/dev/null 2>&1
+t_end
+
+# ---------------------------------------------------------- in a -dt / -i container
+t_begin "exec into a -dt container"
+cocin run -dt --name "${P}tty" busybox sh -c 'echo ready; exec sleep 100000' >/dev/null 2>&1 </dev/null
+wait_for is_running "${P}tty" || t_fail "not running"
+got=$(cocin exec "${P}tty" echo ok 2>&1)
+[ "$got" = ok ] || t_fail "got [$got]"
+t_end
+
+t_begin "exec -u applies to the exec only"
+cocin exec -u 1000 "$C" true >/dev/null 2>&1
+[ "$(cocin exec "$C" id -u 2>&1)" = 0 ] || t_fail "later exec not root"
+t_end
+
+t_begin "exec after the container was stopped and removed: no such container"
+cocin rm -f "${P}st" >/dev/null 2>&1
+cocin exec "${P}st" true >"$T/o" 2>&1 && t_fail "succeeded"
+grep -q 'no such container' "$T/o" || t_fail "message: $(cat "$T/o")"
+t_end

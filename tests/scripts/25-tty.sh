@@ -1,0 +1,233 @@
+#!/bin/bash
+# Script tests for the interactive terminal (issue 2): `run -it` and
+# `exec -it` driven through a private tmux server: prompt, tty name, window
+# size and resize, raw mode (Ctrl-C reaches the container), exit code, and the
+# user's terminal restored afterwards.
+. "$(dirname "$0")/lib.sh"
+# One result line per test: collect the reasons of a multi-check test and
+# print them on its single FAIL line.
+t_begin() { _t_name=$1; _t_failed=0; _t_why=""; }
+t_fail() { _t_failed=1; _t_why="${_t_why:+$_t_why; }$(printf '%s' "$*" | tr '\n' ' ')"; }
+t_end() { if [ "$_t_failed" = 0 ]; then echo "PASS: $_t_name"; else echo "FAIL: $_t_name: $_t_why"; fi; _t_name=""; }
+
+P=c25x$$
+if ! command -v tmux >/dev/null; then
+  t_skip "tty tests" "tmux not installed"
+  exit 0
+fi
+CABS=$(readlink -f "$COCIN")
+SOCK=$T/tmux.sock
+TM() { tmux -S "$SOCK" "$@"; }
+# our tmux server is ours alone (private socket): stop it before the cleanup
+trap 'tmux -S "$SOCK" kill-server >/dev/null 2>&1; _t_cleanup' EXIT
+
+cfg() { jq -r "$2" "$ROOT/containers/$1/config.json" 2>/dev/null; }
+is_running() { [ "$(cfg "$1" .status)" = running ]; }
+pane() { TM capture-pane -p -J -t "$1" -S -500 2>/dev/null; }
+pane_has() { pane "$1" | grep -qE -- "$2"; }
+# the pane's current size as "ROWS COLS"
+pane_size() { TM display-message -p -t "$1" '#{pane_height} #{pane_width}'; }
+session_gone() { ! TM has-session -t "$1" 2>/dev/null; }
+# run a shell command line in a new detached 120x40 tmux session
+start() {
+  local s=$1; shift
+  TM new-session -d -s "$s" -x 120 -y 40 -c "$PWD" "$*" 2>"$T/tmerr" || { t_fail "tmux: $(cat "$T/tmerr")"; return 1; }
+  TM set-option -t "$s" remain-on-exit off >/dev/null 2>&1
+}
+send() { local s=$1; shift; TM send-keys -t "$s" "$@"; }
+# type a command line and wait until MARKER (printed after it) shows up
+run_line() {
+  local s=$1 line=$2 mk=mk$RANDOM
+  send "$s" "$line; echo $mk-\$((1+1))" Enter
+  wait_for pane_has "$s" "^$mk-2"
+}
+
+# ------------------------------------------------------------ run -it
+S=r1; N=${P}it
+t_begin "run -it: a shell prompt"
+start $S "stty -g > $T/stty.before; $CABS --root $ROOT run -it --rm --name $N busybox sh; echo \$? > $T/rc.run; stty -g > $T/stty.after; sleep 100000"
+wait_for pane_has $S '^/ # ' || t_fail "no prompt: $(pane $S | tail -3)"
+t_end
+
+t_begin "run -it: commands run and print"
+send $S 'echo $((6*7))' Enter
+wait_for pane_has $S '^42$' || t_fail "no 42: $(pane $S | tail -3)"
+t_end
+
+t_begin "run -it: tty is /dev/pts/N"
+send $S 'tty' Enter
+wait_for pane_has $S '^/dev/pts/[0-9]+$' || t_fail "tty printed: $(pane $S | grep -A1 '# tty$' | tail -1)"
+t_end
+
+t_begin "run -it: stdin, stdout, stderr are the terminal"
+run_line $S 'for f in 0 1 2; do test -t $f && echo fd$f-tty; done' || t_fail "no marker"
+for f in 0 1 2; do pane_has $S "^fd$f-tty$" || t_fail "fd $f is not a tty"; done
+t_end
+
+t_begin "run -it: TERM is set"
+run_line $S 'echo "term=[$TERM]"' || t_fail "no marker"
+pane_has $S '^term=\[[a-z][-a-z0-9]*\]$' || t_fail "TERM: $(pane $S | grep term=)"
+t_end
+
+t_begin "run -it: stty size is the window size"
+want=$(pane_size $S)
+run_line $S 'echo size=$(stty size)' || t_fail "no marker"
+pane_has $S "^size=$want\$" || t_fail "want [$want] got [$(pane $S | grep '^size=' | tail -1)]"
+t_end
+
+t_begin "run -it: resize reaches the container"
+old=$(pane_size $S)
+TM resize-window -t $S -x 100 -y 30 >/dev/null 2>&1
+want=$(pane_size $S)
+[ "$want" != "$old" ] || t_fail "tmux did not resize: [$want]"
+ok=0
+for i in 1 2 3 4 5; do   # the SIGWINCH is asynchronous: ask again a few times
+  run_line $S 'echo rsz=$(stty size)' || true
+  pane $S | grep '^rsz=' | tail -1 | grep -qx "rsz=$want" && { ok=1; break; }
+  sleep 0.2
+done
+[ $ok = 1 ] || t_fail "want [$want] got [$(pane $S | grep '^rsz=' | tail -1)]"
+t_end
+
+t_begin "run -it: hostname and pid 1 are the container's"
+run_line $S 'echo host=$(hostname) init=$(cat /proc/1/comm)' || t_fail "no marker"
+pane_has $S "^host=$N init=sh\$" || t_fail "got [$(pane $S | grep '^host=' | tail -1)]"
+t_end
+
+t_begin "run -it: Ctrl-C interrupts the foreground command, the shell stays"
+send $S 'sleep 30; echo not-interrupted' Enter
+wait_for sh -c "tmux -S '$SOCK' capture-pane -p -t $S | tail -2 | grep -q 'sleep 30'"
+sleep 0.3
+send $S C-c
+run_line $S 'echo alive' || t_fail "shell did not come back after Ctrl-C (SIGINT ignored?)"
+pane_has $S '^not-interrupted$' && t_fail "the sleep was not interrupted"
+t_end
+
+t_begin "run -it: exit 7 reaches the CLI's exit code"
+send $S 'exit 7' Enter
+wait_for test -s "$T/rc.run" || t_fail "CLI did not return"
+[ "$(cat "$T/rc.run" 2>/dev/null)" = 7 ] || t_fail "exit code [$(cat "$T/rc.run" 2>/dev/null)]"
+t_end
+
+t_begin "run -it: the user's terminal is restored"
+wait_for test -s "$T/stty.after" || t_fail "no stty after"
+[ "$(cat "$T/stty.before")" = "$(cat "$T/stty.after" 2>/dev/null)" ] || t_fail "stty before $(cat "$T/stty.before") after $(cat "$T/stty.after" 2>/dev/null)"
+t_end
+
+t_begin "run -it --rm: nothing left"
+wait_for test ! -e "$ROOT/containers/$N" || t_fail "container dir left"
+pgrep -f -- "^$CABS --root $ROOT run -it --rm --name $N " >/dev/null && t_fail "process left: $(pgrep -af -- "^$CABS --root $ROOT run -it --rm --name $N ")"
+t_end
+TM kill-session -t $S >/dev/null 2>&1
+
+t_begin "run -it: Ctrl-D (EOF) ends the shell with 0"
+rm -f "$T/rc.eof"
+start e1 "$CABS --root $ROOT run -it --rm --name ${P}eof busybox sh; echo \$? > $T/rc.eof; sleep 100000"
+wait_for pane_has e1 '^/ # ' || t_fail "no prompt"
+send e1 C-d
+wait_for test -s "$T/rc.eof" || t_fail "CLI did not return"
+[ "$(cat "$T/rc.eof" 2>/dev/null)" = 0 ] || t_fail "exit code [$(cat "$T/rc.eof" 2>/dev/null)]"
+TM kill-session -t e1 >/dev/null 2>&1
+t_end
+
+t_begin "run -t (no -i) with a terminal: output through the pty, exit code"
+rm -f "$T/rc.t"
+start t1 "$CABS --root $ROOT run -t --rm busybox sh -c 'tty; test -t 1 && echo out-tty; exit 3'; echo \$? > $T/rc.t; sleep 100000"
+wait_for test -s "$T/rc.t" || t_fail "CLI did not return"
+[ "$(cat "$T/rc.t" 2>/dev/null)" = 3 ] || t_fail "exit code [$(cat "$T/rc.t" 2>/dev/null)]"
+pane_has t1 '^out-tty' || t_fail "stdout not a tty: $(pane t1 | head -3)"
+pane_has t1 '^/dev/pts/[0-9]+' || t_fail "tty printed [$(pane t1 | head -1)]"
+TM kill-session -t t1 >/dev/null 2>&1
+t_end
+
+t_begin "run -it: a program killed by a signal gives 128+N"
+rm -f "$T/rc.sig"
+start k1 "$CABS --root $ROOT run -it --name ${P}sig busybox sh; echo \$? > $T/rc.sig; sleep 100000"
+wait_for pane_has k1 '^/ # ' || t_fail "no prompt"
+"$COCIN" --root "$ROOT" kill "${P}sig" >/dev/null 2>&1
+wait_for test -s "$T/rc.sig" || t_fail "CLI did not return"
+[ "$(cat "$T/rc.sig" 2>/dev/null)" = 137 ] || t_fail "exit code [$(cat "$T/rc.sig" 2>/dev/null)]"
+TM kill-session -t k1 >/dev/null 2>&1
+t_end
+
+# ------------------------------------------------------------ exec -it
+C=${P}ex
+cocin run -d --name "$C" -e FROMRUN=yes busybox sleep 100000 >/dev/null 2>&1
+wait_for is_running "$C"
+S=x1
+t_begin "exec -it: a shell prompt in the container"
+rm -f "$T/rc.exec"
+start $S "stty -g > $T/xstty.before; $CABS --root $ROOT exec -it $C sh; echo \$? > $T/rc.exec; stty -g > $T/xstty.after; sleep 100000"
+wait_for pane_has $S '^/ # ' || t_fail "no prompt: $(pane $S | tail -3)"
+t_end
+
+t_begin "exec -it: tty is /dev/pts/N"
+send $S 'tty' Enter
+wait_for pane_has $S '^/dev/pts/[0-9]+$' || t_fail "tty printed: $(pane $S | grep -A1 '# tty$' | tail -1)"
+t_end
+
+t_begin "exec -it: in the container (hostname, env, pid 1)"
+run_line $S 'echo host=$(hostname) v=$FROMRUN init=$(cat /proc/1/comm)' || t_fail "no marker"
+pane_has $S "^host=$C v=yes init=sleep\$" || t_fail "got [$(pane $S | grep '^host=' | tail -1)]"
+t_end
+
+t_begin "exec -it: stty size is the window size"
+want=$(pane_size $S)
+run_line $S 'echo size=$(stty size)' || t_fail "no marker"
+pane_has $S "^size=$want\$" || t_fail "want [$want] got [$(pane $S | grep '^size=' | tail -1)]"
+t_end
+
+t_begin "exec -it: resize reaches the exec'd shell"
+TM resize-window -t $S -x 90 -y 25 >/dev/null 2>&1
+want=$(pane_size $S)
+ok=0
+for i in 1 2 3 4 5; do
+  run_line $S 'echo rsz=$(stty size)' || true
+  pane $S | grep '^rsz=' | tail -1 | grep -qx "rsz=$want" && { ok=1; break; }
+  sleep 0.2
+done
+[ $ok = 1 ] || t_fail "want [$want] got [$(pane $S | grep '^rsz=' | tail -1)]"
+t_end
+
+t_begin "exec -it: Ctrl-C interrupts the foreground command, the shell stays"
+send $S 'sleep 30; echo not-interrupted' Enter
+wait_for sh -c "tmux -S '$SOCK' capture-pane -p -t $S | tail -2 | grep -q 'sleep 30'"
+sleep 0.3
+send $S C-c
+run_line $S 'echo alive' || t_fail "shell did not come back after Ctrl-C"
+pane_has $S '^not-interrupted$' && t_fail "the sleep was not interrupted"
+t_end
+
+t_begin "exec -it: exit 5 reaches the CLI's exit code"
+send $S 'exit 5' Enter
+wait_for test -s "$T/rc.exec" || t_fail "CLI did not return"
+[ "$(cat "$T/rc.exec" 2>/dev/null)" = 5 ] || t_fail "exit code [$(cat "$T/rc.exec" 2>/dev/null)]"
+wait_for test -s "$T/xstty.after"
+[ "$(cat "$T/xstty.before")" = "$(cat "$T/xstty.after" 2>/dev/null)" ] || t_fail "terminal not restored"
+t_end
+TM kill-session -t $S >/dev/null 2>&1
+
+t_begin "exec -it: the container keeps running after the exec ends"
+is_running "$C" || t_fail "status $(cfg "$C" .status)"
+t_end
+
+t_begin "exec -it into a stopped container fails clearly"
+cocin stop -t 1 "$C" >/dev/null 2>&1
+rm -f "$T/rc.x2"
+start x2 "$CABS --root $ROOT exec -it $C sh; echo \$? > $T/rc.x2; sleep 100000"
+wait_for test -s "$T/rc.x2" || t_fail "CLI did not return"
+[ "$(cat "$T/rc.x2" 2>/dev/null)" != 0 ] || t_fail "exit code 0"
+pane_has x2 'not running' || t_fail "message: $(pane x2 | head -2)"
+TM kill-session -t x2 >/dev/null 2>&1
+t_end
+
+t_begin "exec -t with a terminal but no -i: output, exit code"
+cocin run -d --name "${P}ex2" busybox sleep 100000 >/dev/null 2>&1
+wait_for is_running "${P}ex2"
+rm -f "$T/rc.x3"
+start x3 "$CABS --root $ROOT exec -t ${P}ex2 sh -c 'test -t 1 && echo x-tty; exit 4'; echo \$? > $T/rc.x3; sleep 100000"
+wait_for test -s "$T/rc.x3" || t_fail "CLI did not return"
+[ "$(cat "$T/rc.x3" 2>/dev/null)" = 4 ] || t_fail "exit code [$(cat "$T/rc.x3" 2>/dev/null)]"
+pane_has x3 '^x-tty' || t_fail "not a tty: $(pane x3 | head -2)"
+TM kill-session -t x3 >/dev/null 2>&1
+t_end

@@ -1,0 +1,422 @@
+#!/bin/bash
+# Script tests for cocinfs (issue 4): the tree, every file and verb, bad
+# input through the files, exec and wait, permissions, the daemon's restart
+# after kill -9, 50 concurrent writers, and the examples/ scripts.
+# Mounts on $T/mnt (and $T/mnt2 for --allow-other), never on /cocin.
+. "$(dirname "$0")/lib.sh"
+
+if [ -z "$COCINFS" ] || [ ! -x "$COCINFS" ]; then t_skip fs "COCINFS not set"; exit 0; fi
+if [ ! -c /dev/fuse ]; then t_skip fs "no /dev/fuse on this machine"; exit 0; fi
+command -v jq >/dev/null || { t_skip fs "jq is not installed"; exit 0; }
+HERE=$(cd "$(dirname "$0")" && pwd)
+EXAMPLES=$HERE/../../examples
+
+P=f40x$$          # container names: cgroups are named after them, keep them unique
+M=$T/mnt
+M2=$T/mnt2
+chmod 711 "$T"    # let the unprivileged user reach the mountpoints
+FSPID=""
+
+list_containers() { ls -A "$ROOT/containers" 2>/dev/null | grep -v '^\.' | sort | tr '\n' ' '; }
+daemon_up() { [ -n "$FSPID" ] && kill -0 "$FSPID" 2>/dev/null && ls "$M" >/dev/null 2>&1; }
+mounted() { grep -q " $1 fuse.cocinfs " /proc/mounts; }
+
+# fs_start_fg [OPTIONS]: the daemon in the foreground, in the background of
+# this shell, so its pid is exactly known.
+fs_start_fg() {
+  "$COCINFS" --foreground --root "$ROOT" "$@" "$M" 2>"$T/fs.err" &
+  FSPID=$!
+  t_track "$FSPID"
+  wait_for mounted "$M"
+}
+
+fs_stop() {
+  fusermount3 -u "$M" 2>/dev/null || umount -l "$M" 2>/dev/null
+  [ -n "$FSPID" ] && { kill "$FSPID" 2>/dev/null; wait "$FSPID" 2>/dev/null; }
+  FSPID=""
+}
+
+# ctl FILE LINE: write LINE (+ newline) on a read-write open of FILE, then
+# read the reply from the same open file.  Sets RC, REPLY, ERR.
+ctl() {
+  local f=$1; shift
+  if ! exec 3<>"$f"; then RC=1; REPLY=""; ERR="open failed"; return; fi
+  printf '%s\n' "$*" >&3 2>"$T/ctl.err"; RC=$?
+  REPLY=$(cat <&3)
+  exec 3<&-
+  ERR=$(cat "$T/ctl.err")
+}
+
+# pywrite FILE CHUNK...: one write() per chunk (python escapes: \n \x00),
+# then pread the reply at 0.  Prints "ERR <ENAME>" for a failed write and
+# "REPLY <text>".
+pywrite() {
+  python3 - "$@" <<'EOF'
+import errno, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+for c in sys.argv[2:]:
+    data = c.encode('latin1').decode('unicode_escape').encode('latin1')
+    if c.startswith('@BIG'):
+        data = b'a' * int(c[4:]) + b'\n'
+    try:
+        os.write(fd, data)
+    except OSError as e:
+        print('ERR', errno.errorcode[e.errno])
+        break
+print('REPLY', os.pread(fd, 65536, 0).decode(errors='replace').strip().replace('\n', ' | '))
+EOF
+}
+
+expect_fail() { # NAME PATTERN(errno text in ERR) : after ctl
+  local n=$1 pat=$2
+  if [ "$RC" = 0 ]; then echo "FAIL: $n: write succeeded (reply: $REPLY)"; return; fi
+  if ! grep -qi -- "$pat" <<<"$ERR"; then echo "FAIL: $n: error [$ERR] lacks /$pat/"; return; fi
+  if [ -z "$REPLY" ]; then echo "FAIL: $n: no message readable on the file"; return; fi
+  echo "PASS: $n"
+}
+
+# ---------------------------------------------------------------- mount ----
+t_begin fs-mount
+fs_start_fg || t_fail "cocinfs did not mount $M: $(head -c 300 "$T/fs.err")"
+[ -d "$M" ] || t_fail "mountpoint was not created"
+grep -q "^cocinfs $M fuse.cocinfs .*default_permissions" /proc/mounts ||
+  t_fail "mount options: $(grep " $M " /proc/mounts)"
+[ "$(ls "$M")" = ctl ] || t_fail "empty root lists [$(ls "$M")]"
+[ "$(stat -c %a "$M/ctl")" = 600 ] || t_fail "ctl mode $(stat -c %a "$M/ctl")"
+t_end
+if ! daemon_up; then echo "FAIL: fs: no daemon, giving up"; exit 1; fi
+
+# ------------------------------------------------------------ run via ctl --
+A=${P}a
+t_begin fs-ctl-run
+ctl "$M/ctl" "run -d --name $A busybox sh -c 'echo first; while :; do sleep 0.3; echo tick; done'"
+[ "$RC" = 0 ] || t_fail "run failed: $ERR / $REPLY"
+[ "$REPLY" = "$A" ] || t_fail "reply [$REPLY], want the name"
+ls "$M" | grep -qx "$A" || t_fail "ls does not list $A: $(ls "$M")"
+t_end
+
+B=${P}b
+t_begin fs-ctl-run-no-d
+echo "run --name $B busybox sh -c 'sleep 0.5; exit 3'" >"$M/ctl" || t_fail "echo > ctl failed"
+wait_for test -d "$M/$B" || t_fail "$B not listed"
+t_end
+
+t_begin fs-ls-l-times
+ct=$(jq -r .createTime "$ROOT/containers/$A/config.json")
+want=$(date -d "$ct" +%s); got=$(stat -c %Y "$M/$A")
+[ $((got - want)) -ge -2 ] && [ $((got - want)) -le 2 ] || t_fail "mtime $got, createTime $want"
+ls -l "$M" | grep -q "^dr-xr-xr-x .* $A\$" || t_fail "ls -l: $(ls -l "$M" | head -3)"
+ls -l "$M/$A" | grep -q "config.json" || t_fail "ls -l of the container dir"
+t_end
+
+t_begin fs-config-json
+jq -e ".name == \"$A\" and (.id | test(\"^[0-9a-f]{64}$\"))" "$M/$A/config.json" >/dev/null ||
+  t_fail "config.json: $(head -c 200 "$M/$A/config.json")"
+cmp -s "$M/$A/config.json" "$ROOT/containers/$A/config.json" || t_fail "differs from the store"
+[ "$(stat -c %s "$M/$A/config.json")" = "$(stat -c %s "$ROOT/containers/$A/config.json")" ] ||
+  t_fail "stat size is not the file's"
+t_end
+
+t_begin fs-status
+read -r st _ <"$M/$A/status"; [ "$st" = running ] || t_fail "running: [$(cat "$M/$A/status")]"
+[ "$(stat -c %s "$M/$A/status")" = "$(wc -c <"$M/$A/status")" ] || t_fail "status size"
+wait_for grep -q '^exited 3' "$M/$B/status" || t_fail "exited 3: [$(cat "$M/$B/status")]"
+t_end
+
+t_begin fs-log
+wait_for grep -q tick "$M/$A/container.log" || t_fail "no tick in the log"
+head -1 "$M/$A/container.log" | grep -qx first || t_fail "cat: $(head -c 100 "$M/$A/container.log")"
+[ "$(tail -n 1 "$M/$A/container.log")" = tick ] || t_fail "tail -n 1"
+n0=$(wc -l <"$M/$A/container.log")
+timeout 3 tail -n 0 -f "$M/$A/container.log" >"$T/follow" 2>&1
+grep -q tick "$T/follow" || t_fail "tail -f showed no new line in 3 s"
+[ "$(wc -l <"$M/$A/container.log")" -gt "$n0" ] || t_fail "the log did not grow"
+cmp -s "$M/$A/container.log" "$ROOT/containers/$A/container.log" ||
+  [ "$(wc -c <"$M/$A/container.log")" -gt 0 ] || t_fail "log content"
+t_end
+
+t_begin fs-stats
+grep -q '^memory_usage [0-9]' "$M/$A/stats" && grep -q '^pids_current [0-9]' "$M/$A/stats" ||
+  t_fail "stats: $(head -c 200 "$M/$A/stats")"
+t_end
+
+# --------------------------------------------------------------- exec ------
+t_begin fs-exec
+exec 3<>"$M/$A/exec"
+echo 'sh -c "echo out; echo err >&2; exit 5"' >&3 || t_fail "exec write failed"
+out=$(cat <&3); read -r code <&3; rest=$(cat <&3)
+exec 3<&-
+[ "$out" = "out
+err" ] || t_fail "output [$out]"
+[ "$code" = 5 ] || t_fail "status [$code]"
+[ -z "$rest" ] || t_fail "more after the status: [$rest]"
+t_end
+
+t_begin fs-exec-flags
+exec 3<>"$M/$A/exec"
+echo "-e FOO=bar -w /tmp sh -c 'echo \$FOO \$(pwd)'" >&3
+out=$(cat <&3); read -r code <&3; exec 3<&-
+[ "$out" = "bar /tmp" ] && [ "$code" = 0 ] || t_fail "[$out] code [$code]"
+t_end
+
+t_begin fs-exec-127
+exec 3<>"$M/$A/exec"; echo nosuchcmd >&3
+cat <&3 >/dev/null; read -r code <&3; exec 3<&-
+[ "$code" = 127 ] || t_fail "not found gave [$code]"
+t_end
+
+t_begin fs-exec-megabytes
+exec 3<>"$M/$A/exec"; echo 'head -c 8000000 /dev/urandom' >&3
+n=$(cat <&3 | wc -c); read -r code <&3; exec 3<&-
+[ "$n" = 8000000 ] && [ "$code" = 0 ] || t_fail "$n bytes, code [$code]"
+t_end
+
+t_begin fs-exec-busy-and-errors
+exec 3<>"$M/$A/exec"; echo 'sleep 0.2' >&3
+echo 'true' >&3 2>"$T/e"; rc=$?
+[ "$rc" != 0 ] && grep -qi "busy" "$T/e" || t_fail "second command: rc $rc $(cat "$T/e")"
+cat <&3 >/dev/null; read -r code <&3; exec 3<&-
+[ "$code" = 0 ] || t_fail "first command status [$code]"
+ctl "$M/$B/exec" "true"; expect_fail fs-exec-not-running "No such process"
+ctl "$M/$A/exec" "sh -c 'unbalanced"; expect_fail fs-exec-syntax "Invalid argument"
+{ echo true >"$M/$A/exec"; } 2>/dev/null && t_fail "write-only open accepted"
+t_end
+
+t_begin fs-exec-close-kills
+mark=$((40000 + $$ % 20000))
+exec 3<>"$M/$A/exec"; echo "sleep $mark" >&3
+wait_for pgrep -f "^sleep $mark\$" || t_fail "exec'd sleep not seen"
+exec 3<&-
+wait_for sh -c "! pgrep -f '^sleep $mark\$'" || t_fail "sleep survived the close"
+t_end
+
+# --------------------------------------------------------------- wait ------
+C=${P}c
+t_begin fs-wait
+ctl "$M/ctl" "run --name $C busybox sh -c 'sleep 1; exit 4'"
+code=$(cat "$M/$C/wait"); [ "$code" = 4 ] || t_fail "wait gave [$code]"
+[ "$(cat "$M/$B/wait")" = 3 ] || t_fail "wait on an exited one"
+s=$(date +%s%N); timeout 1 cat "$M/$A/wait" >/dev/null; rc=$?; e=$((($(date +%s%N) - s) / 1000000))
+[ "$rc" = 124 ] || t_fail "wait on a running container returned ($rc)"
+[ "$e" -lt 2500 ] || t_fail "interrupted reader took $e ms"
+daemon_up || t_fail "daemon down after an interrupted wait"
+t_end
+
+# ----------------------------------------------------- per-container ctl --
+t_begin fs-container-ctl
+ctl "$M/$C/ctl" "kill"; [ "$RC" != 0 ] && grep -qi "no such process" <<<"$ERR" ||
+  t_fail "kill on exited: rc $RC [$ERR]"
+D=${P}d
+ctl "$M/ctl" "run --name $D busybox sleep 60"
+ctl "$M/$D/ctl" "kill CONT"; [ "$RC" = 0 ] && [ "$REPLY" = "$D" ] || t_fail "kill CONT: $ERR $REPLY"
+ctl "$M/$D/ctl" "rm"; [ "$RC" != 0 ] && grep -qi busy <<<"$ERR" || t_fail "rm running: $RC $ERR"
+ctl "$M/$D/ctl" "stop -t 1"; [ "$RC" = 0 ] && [ "$REPLY" = "$D" ] || t_fail "stop: $ERR $REPLY"
+grep -q '^stopped' "$M/$D/status" || t_fail "status after stop: $(cat "$M/$D/status")"
+ctl "$M/$D/ctl" "stop $A"; [ "$RC" != 0 ] || t_fail "stop with another name accepted"
+ctl "$M/$D/ctl" "run busybox true"; [ "$RC" != 0 ] && grep -q 'verbs: stop kill rm' <<<"$REPLY" ||
+  t_fail "run in a container ctl: $REPLY"
+ctl "$M/$D/ctl" "rm"; [ "$RC" = 0 ] || t_fail "rm: $ERR $REPLY"
+[ ! -e "$M/$D" ] || t_fail "directory still there after rm"
+[ ! -d "$ROOT/containers/$D" ] || t_fail "state left after rm"
+t_end
+
+t_begin fs-top-ctl-verbs
+E=${P}e
+ctl "$M/ctl" "run --name $E busybox sleep 60"
+ctl "$M/ctl" "kill -s TERM $E"; [ "$RC" = 0 ] || t_fail "kill -s TERM: $ERR"
+ctl "$M/ctl" "stop -t 1 $E"; [ "$RC" = 0 ] && [ "$REPLY" = "$E" ] || t_fail "stop: $ERR $REPLY"
+ctl "$M/ctl" "rm $E $C"; [ "$RC" = 0 ] && [ "$REPLY" = "$E
+$C" ] || t_fail "rm two: [$REPLY]"
+t_end
+
+t_begin fs-rmdir
+F=${P}f
+ctl "$M/ctl" "run --name $F busybox sleep 60"
+rmdir "$M/$F" 2>"$T/e" && t_fail "rmdir of a running container succeeded"
+grep -qi "busy" "$T/e" || t_fail "rmdir running: $(cat "$T/e")"
+echo kill >"$M/$F/ctl"
+wait_for sh -c "! grep -q ^running '$M/$F/status'"
+rmdir "$M/$F" || t_fail "rmdir of an exited container failed"
+[ ! -e "$M/$F" ] && [ ! -d "$ROOT/containers/$F" ] || t_fail "still there"
+t_end
+
+# ------------------------------------------------------------ bad input ----
+before=$(list_containers)
+ctl "$M/ctl" "frobnicate x"; expect_fail fs-bad-unknown-verb "Invalid argument"
+grep -q 'unknown command "frobnicate" (verbs: run stop kill rm)' <<<"$REPLY" ||
+  echo "FAIL: fs-bad-unknown-verb-message: [$REPLY]"
+ctl "$M/ctl" "stop"; expect_fail fs-bad-missing-args "Invalid argument"
+ctl "$M/ctl" "run"; expect_fail fs-bad-run-no-image "Invalid argument"
+ctl "$M/ctl" "run busybox sh -c 'echo"; expect_fail fs-bad-unbalanced "Invalid argument"
+ctl "$M/ctl" "run --name ../x busybox true"; expect_fail fs-bad-name-dotdot "Invalid argument"
+ctl "$M/ctl" "run --name a/b busybox true"; expect_fail fs-bad-name-slash "Invalid argument"
+ctl "$M/ctl" "run --name ctl busybox true"; expect_fail fs-bad-name-reserved "Invalid argument"
+ctl "$M/ctl" "stop ../../etc"; expect_fail fs-bad-stop-dotdot "Invalid argument"
+ctl "$M/ctl" "rm nosuch$P"; expect_fail fs-bad-unknown-container "No such file or directory"
+ctl "$M/ctl" "run nosuchimage$P true"; expect_fail fs-bad-unknown-image "No such file or directory"
+ctl "$M/ctl" "run busybox nosuchcmd$P"; expect_fail fs-bad-unknown-command "No such file or directory"
+ctl "$M/ctl" "run --name $A busybox true"; expect_fail fs-bad-name-taken "File exists"
+ctl "$M/ctl" "rm $A"; expect_fail fs-bad-rm-running "Device or resource busy"
+ctl "$M/ctl" "run -i busybox sh"; expect_fail fs-bad-run-i "Invalid argument"
+ctl "$M/ctl" "kill -s NOSIG $A"; expect_fail fs-bad-signal "Invalid argument"
+ctl "$M/ctl" "stop -t abc $A"; expect_fail fs-bad-timeout "Invalid argument"
+
+t_begin fs-bad-1mib-line
+out=$(pywrite "$M/ctl" "@BIG1048576")
+grep -q "ERR EINVAL" <<<"$out" && grep -q "too long" <<<"$out" || t_fail "$out"
+t_end
+t_begin fs-bad-nul
+out=$(pywrite "$M/ctl" 'stop a\x00b\n')
+grep -q "ERR EINVAL" <<<"$out" && grep -qi "NUL" <<<"$out" || t_fail "$out"
+t_end
+t_begin fs-split-write
+G=${P}g
+out=$(pywrite "$M/ctl" "ru" "n --name $G busy" 'box sleep 30\n')
+grep -q "ERR" <<<"$out" && t_fail "$out"
+grep -q "REPLY $G" <<<"$out" || t_fail "reply: $out"
+[ -d "$M/$G" ] || t_fail "not created"
+out=$(pywrite "$M/ctl" "rm -f $G\nrm nosuch$P\nrm $G\n")
+grep -q "ERR ENOENT" <<<"$out" && grep -q "REPLY $G | no such container" <<<"$out" ||
+  t_fail "lines of one write: $out"
+t_end
+t_begin fs-line-without-newline
+H2=${P}h
+printf 'run --name %s busybox sleep 30' "$H2" >"$M/ctl"
+wait_for test -d "$M/$H2" || t_fail "a last line without newline did not run at close"
+echo "rm -f $H2" >"$M/ctl"
+t_end
+t_begin fs-truncate-ok
+: >"$M/ctl" || t_fail "truncating ctl failed"
+truncate -s 0 "$M/ctl" || t_fail "truncate(1) on ctl"
+t_end
+
+t_begin fs-namespace-ops
+mkdir "$M/x$P" 2>"$T/e" && t_fail "mkdir succeeded"; grep -qi "not permitted" "$T/e" || t_fail "mkdir: $(cat "$T/e")"
+rm -f "$M/$A/status" 2>"$T/e" && t_fail "unlink succeeded"; grep -qi "not permitted" "$T/e" || t_fail "unlink: $(cat "$T/e")"
+{ : >"$M/$A/newfile"; } 2>"$T/e" && t_fail "create succeeded"; grep -qi "not permitted" "$T/e" || t_fail "create: $(cat "$T/e")"
+{ echo x >"$M/$A/status"; } 2>"$T/e" && t_fail "writing status succeeded"
+grep -qi "permission denied" "$T/e" || t_fail "write status: $(cat "$T/e")"
+[ -e "$M/nosuch$P" ] && t_fail "nosuch exists"
+[ -e "$M/$A/nosuch" ] && t_fail "nosuch file exists"
+t_end
+
+t_begin fs-bad-input-leaves-nothing
+[ "$(list_containers)" = "$before" ] || t_fail "before [$before] after [$(list_containers)]"
+daemon_up || t_fail "daemon down"
+t_end
+
+# ---------------------------------------------------------- permissions ----
+if command -v setpriv >/dev/null; then
+  NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+  t_begin fs-perm-no-allow-other
+  "${NOBODY[@]}" sh -c "ls '$M'" >/dev/null 2>&1 && t_fail "nobody can list without --allow-other"
+  "${NOBODY[@]}" sh -c "echo 'rm -f $A' > '$M/ctl'" 2>/dev/null && t_fail "nobody wrote ctl"
+  [ -d "$M/$A" ] || t_fail "container gone"
+  t_end
+  t_begin fs-perm-allow-other
+  "$COCINFS" --foreground --allow-other --root "$ROOT" "$M2" 2>"$T/fs2.err" &
+  FS2=$!; t_track "$FS2"
+  if wait_for mounted "$M2"; then
+    "${NOBODY[@]}" cat "$M2/$A/status" >/dev/null 2>&1 || t_fail "nobody cannot read status"
+    "${NOBODY[@]}" sh -c "echo 'rm -f $A' > '$M2/ctl'" 2>"$T/e" && t_fail "nobody wrote /ctl"
+    grep -qi "permission denied" "$T/e" || t_fail "ctl: $(cat "$T/e")"
+    "${NOBODY[@]}" sh -c "echo stop > '$M2/$A/ctl'" 2>/dev/null && t_fail "nobody wrote ctl"
+    "${NOBODY[@]}" sh -c "exec 3<>'$M2/$A/exec'" 2>/dev/null && t_fail "nobody opened exec"
+    grep -q ^running "$M/$A/status" || t_fail "the container was touched"
+    fusermount3 -u "$M2"
+  else
+    t_fail "--allow-other mount failed: $(head -c 300 "$T/fs2.err")"
+  fi
+  kill "$FS2" 2>/dev/null; wait "$FS2" 2>/dev/null
+  t_end
+else
+  t_skip fs-perm "setpriv not installed"
+fi
+
+# ----------------------------------------------------- no /dev/fuse leak ---
+t_begin fs-no-fuse-fd-leak
+mon=$(jq -r .monitorPid "$ROOT/containers/$A/config.json"); pid=$(jq -r .pid "$ROOT/containers/$A/config.json")
+for p in $mon $pid; do
+  [ -d "/proc/$p" ] || { t_fail "process $p not found"; continue; }
+  ls -l "/proc/$p/fd" 2>/dev/null | grep -q /dev/fuse && t_fail "/dev/fuse open in $p"
+done
+ls -l /proc/"$FSPID"/fd | grep -q /dev/fuse || t_fail "the daemon itself has no /dev/fuse?"
+grep -q '^SigBlk:[[:space:]]*0*$' "/proc/$pid/status" || t_fail "container blocks signals: $(grep SigBlk "/proc/$pid/status")"
+t_end
+
+# ----------------------------------------------------- kill -9 restart -----
+t_begin fs-restart-after-kill9
+K=${P}k
+ctl "$M/ctl" "run --name $K busybox sh -c 'sleep 1; exit 7'"
+kill -9 "$FSPID"; wait "$FSPID" 2>/dev/null; FSPID=""
+wait_for sh -c "jq -e '.status == \"exited\"' '$ROOT/containers/$K/config.json'" || t_fail "$K did not exit"
+stat "$M" 2>&1 | grep -qi "not connected" || t_fail "expected a dead mount: $(stat "$M" 2>&1 | head -1)"
+"$COCINFS" --root "$ROOT" "$M" || t_fail "restart failed"   # daemonizes this time
+FSPID=$(pgrep -f -- "--root $ROOT $M\$" | head -1); [ -n "$FSPID" ] && t_track "$FSPID"
+wait_for ls "$M/$K" || t_fail "mount does not work after restart"
+grep -q '^exited 7' "$M/$K/status" || t_fail "status after restart: $(cat "$M/$K/status" 2>&1)"
+grep -q ^running "$M/$A/status" || t_fail "$A lost its status"
+[ "$(grep -c " $M " /proc/mounts)" = 1 ] || t_fail "mounts: $(grep " $M " /proc/mounts)"
+t_end
+
+# -------------------------------------------------- 50 concurrent writers --
+t_begin fs-50-concurrent-runs
+for i in $(seq 1 50); do
+  (echo "run --name ${P}n$i busybox sleep 30" >"$M/ctl") 2>>"$T/conc.err" &
+done
+wait
+n=$(ls "$M" | grep -c "^${P}n")
+[ "$n" = 50 ] || t_fail "$n containers listed: $(head -c 300 "$T/conc.err")"
+ids=$(for i in $(seq 1 50); do jq -r .id "$M/${P}n$i/config.json"; done | sort -u | grep -c '^[0-9a-f]\{64\}$')
+[ "$ids" = 50 ] || t_fail "$ids unique valid ids"
+bad=0; for i in $(seq 1 50); do jq -e . "$M/${P}n$i/config.json" >/dev/null 2>&1 || bad=$((bad + 1)); done
+[ "$bad" = 0 ] || t_fail "$bad corrupt config.json"
+names=$(for i in $(seq 1 50); do printf '%s ' "${P}n$i"; done)
+ctl "$M/ctl" "rm -f $names"; [ "$RC" = 0 ] || t_fail "rm -f of the 50: $ERR"
+[ "$(ls "$M" | grep -c "^${P}n")" = 0 ] || t_fail "left after rm -f"
+daemon_up || t_fail "daemon down"
+t_end
+
+# ------------------------------------------------------------ examples ------
+if [ -d "$EXAMPLES" ]; then
+  export COCIN_MNT=$M
+  X=${P}x
+  t_begin fs-example-launch-and-wait
+  out=$("$EXAMPLES/launch-and-wait.sh" "$X" busybox sh -c 'echo hello from x; sleep 30' 2>&1) ||
+    t_fail "launch-and-wait: $out"
+  grep -q ^running "$M/$X/status" || t_fail "not running"
+  t_end
+  t_begin fs-example-exec-in
+  out=$("$EXAMPLES/exec-in.sh" "$X" sh -c 'echo inside; exit 6' 2>&1); rc=$?
+  [ "$rc" = 6 ] && [ "$out" = inside ] || t_fail "rc $rc out [$out]"
+  t_end
+  t_begin fs-example-ps
+  "$EXAMPLES/ps.sh" >"$T/ps" 2>&1 || t_fail "ps.sh failed"
+  grep -q "^$X .*running" "$T/ps" || t_fail "ps.sh: $(head -5 "$T/ps")"
+  t_end
+  t_begin fs-example-follow-log
+  timeout 2 "$EXAMPLES/follow-log.sh" "$X" >"$T/fl" 2>&1
+  grep -q "hello from x" "$T/fl" || t_fail "follow-log: $(head -c 200 "$T/fl")"
+  t_end
+  t_begin fs-example-stop-and-remove
+  "$EXAMPLES/stop-and-remove.sh" "$X" >/dev/null 2>&1 || t_fail "stop-and-remove failed"
+  [ ! -e "$M/$X" ] || t_fail "still there"
+  t_end
+  t_begin fs-example-restart-loop
+  R=${P}r
+  timeout 5 "$EXAMPLES/restart-loop.sh" "$R" busybox sh -c 'echo run; sleep 0.3; exit 1' >"$T/rl" 2>&1
+  [ "$(grep -c restarting "$T/rl")" -ge 2 ] || t_fail "restart-loop: $(head -c 300 "$T/rl")"
+  echo "rm -f $R" >"$M/ctl" 2>/dev/null
+  t_end
+fi
+
+# ------------------------------------------------------------- cleanup -----
+ctl "$M/ctl" "rm -f $A $B $K"
+t_begin fs-unmount
+fusermount3 -u "$M" || t_fail "unmount failed"
+if [ -n "$FSPID" ]; then
+  for _ in $(seq 1 50); do kill -0 "$FSPID" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$FSPID" 2>/dev/null && t_fail "daemon still running after unmount"
+fi
+[ -z "$(list_containers)" ] || t_fail "containers left: $(list_containers)"
+t_end
