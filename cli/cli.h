@@ -26,6 +26,9 @@ int tty_relay(int master, int end_fd);
 /* A socket pair for a container's console (it sends its pty master on
  * *theirs) and our terminal's window size. */
 int tty_console(int *ours, int *theirs, struct winsize *ws);
+/* Replace *fd, our end of the console socket, by the pty master the
+ * container sent on it. */
+int tty_receive(int *fd, cocin_error_t *err);
 
 int cmd_run(const char *root, int argc, char **argv);
 int cmd_exec(const char *root, int argc, char **argv);

@@ -62,15 +62,12 @@ int cmd_exec(const char *root, int argc, char **argv)
   if (o.tty) {
     close(slave);
     slave = -1;
-    int sock = steal_fd(master);
-    if (cocin_console_recv(sock, &master, &err) < 0) {
-      close(sock);
+    if (tty_receive(&master, &err) < 0) {
       kill(pid, SIGKILL);
       waitpid(pid, NULL, 0);
       cli_error(&err);
       goto out;
     }
-    close(sock);
     cleanup_close int pfd = sys_pidfd_open(pid);
     tty_relay(master, pfd);
   }

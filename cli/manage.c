@@ -1,56 +1,56 @@
-/* cocin stop, kill, rm: one pass over the names; every failure is one
- * line on stderr and makes the exit status non-zero. */
+/* cocin stop, kill, rm: one table, one loop over the names; every failure
+ * is one line on stderr and makes the exit status non-zero. */
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 #include "cocin/cleanup.h"
 #include "cocin/runtime.h"
 
-int cmd_stop(const char *root, int argc, char **argv)
+static int parse_rm(int argc, char **argv, int *force, char ***names, cocin_error_t *err)
 {
-  cleanup_error cocin_error_t err = NULL;
-  cleanup_strv char **names = NULL;
-  int timeout, rc = 0;
-  if (cocin_parse_stop(argc, argv, &timeout, &names, &err) < 0)
-    return cli_error(&err);
-  for (char **n = names; *n; n++) {
-    if (cocin_stop(root, *n, timeout, &err) < 0)
-      rc = cli_error(&err);
-    else
-      printf("%s\n", *n);
-  }
-  return rc;
+  bool f;
+  int r = cocin_parse_rm(argc, argv, &f, names, err);
+  *force = f;
+  return r;
 }
 
-int cmd_kill(const char *root, int argc, char **argv)
+static int do_rm(const char *root, const char *name, int force, cocin_error_t *err)
 {
-  cleanup_error cocin_error_t err = NULL;
-  cleanup_strv char **names = NULL;
-  int sig, rc = 0;
-  if (cocin_parse_kill(argc, argv, &sig, &names, &err) < 0)
-    return cli_error(&err);
-  for (char **n = names; *n; n++) {
-    if (cocin_kill(root, *n, sig, &err) < 0)
-      rc = cli_error(&err);
-    else
-      printf("%s\n", *n);
-  }
-  return rc;
+  return cocin_rm(root, name, force != 0, err);
 }
 
-int cmd_rm(const char *root, int argc, char **argv)
+static const struct {
+  const char *verb;
+  int (*parse)(int argc, char **argv, int *arg, char ***names, cocin_error_t *err);
+  int (*act)(const char *root, const char *name, int arg, cocin_error_t *err);
+} verbs[] = {
+    {"stop", cocin_parse_stop, cocin_stop},
+    {"kill", cocin_parse_kill, cocin_kill},
+    {"rm", parse_rm, do_rm},
+};
+
+static int manage(const char *verb, const char *root, int argc, char **argv)
 {
-  cleanup_error cocin_error_t err = NULL;
-  cleanup_strv char **names = NULL;
-  bool force;
-  int rc = 0;
-  if (cocin_parse_rm(argc, argv, &force, &names, &err) < 0)
-    return cli_error(&err);
-  for (char **n = names; *n; n++) {
-    if (cocin_rm(root, *n, force, &err) < 0)
-      rc = cli_error(&err);
-    else
-      printf("%s\n", *n);
+  for (size_t v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++) {
+    if (strcmp(verbs[v].verb, verb))
+      continue;
+    cleanup_error cocin_error_t err = NULL;
+    cleanup_strv char **names = NULL;
+    int arg, rc = 0;
+    if (verbs[v].parse(argc, argv, &arg, &names, &err) < 0)
+      return cli_error(&err);
+    for (char **n = names; *n; n++) {
+      if (verbs[v].act(root, *n, arg, &err) < 0)
+        rc = cli_error(&err);
+      else
+        printf("%s\n", *n);
+    }
+    return rc;
   }
-  return rc;
+  return cli_fail("%s: unknown verb", verb);
 }
+
+int cmd_stop(const char *root, int argc, char **argv) { return manage("stop", root, argc, argv); }
+int cmd_kill(const char *root, int argc, char **argv) { return manage("kill", root, argc, argv); }
+int cmd_rm(const char *root, int argc, char **argv) { return manage("rm", root, argc, argv); }

@@ -102,13 +102,10 @@ int cmd_run(const char *root, int argc, char **argv)
   if (spec.tty) {
     close(slave);
     slave = -1;
-    int sock = steal_fd(master);
-    if (cocin_console_recv(sock, &master, &err) < 0) {
-      close(sock);
+    if (tty_receive(&master, &err) < 0) {
       cli_error(&err);
       goto out;
     }
-    close(sock);
     tty_relay(master, exit_fd);
   }
   rc = wait_exit(root, spec.name, exit_fd);

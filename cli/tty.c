@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "cocin/cleanup.h"
+#include "cocin/runtime.h"
 #include "cocin/util.h"
 
 int tty_console(int *ours, int *theirs, struct winsize *ws)
@@ -31,6 +32,12 @@ static void copy_winsize(int master)
   struct winsize ws;
   if (ioctl(0, TIOCGWINSZ, &ws) == 0)
     ioctl(master, TIOCSWINSZ, &ws);
+}
+
+int tty_receive(int *fd, cocin_error_t *err)
+{
+  cleanup_close int sock = steal_fd(*fd);
+  return cocin_console_recv(sock, fd, err);
 }
 
 int tty_relay(int master, int end_fd)
