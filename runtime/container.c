@@ -289,8 +289,8 @@ int container_init(void *arg)
       cocin_fail_errno(&err, "set up stdio");
       child_fail(a->errfd, 1, &err);
     }
-  int keep[] = {a->errfd, a->console_sock, -1};
-  close_fds_except(3, keep);
+  int keep[] = {a->errfd, a->console_sock};
+  close_fds_except(3, keep, 2);
   if (a->cg && cocin_cgroup_enter(a->cg, 0, &err) < 0)
     child_fail(a->errfd, 1, &err);
   if (unshare(CLONE_NEWCGROUP) < 0 && errno != EINVAL) {

@@ -137,8 +137,8 @@ __attribute__((noreturn)) static void joiner(struct exec_ctx *x)
       cocin_fail_errno(&err, "exec: set up stdio");
       child_fail(x->errfd, 1, &err);
     }
-  int keep[] = {x->errfd, x->pidfd, o->tty ? o->console_sock : -1, -1};
-  close_fds_except(3, keep);
+  int keep[] = {x->errfd, x->pidfd, o->tty ? o->console_sock : -1};
+  close_fds_except(3, keep, 3);
   if (x->cg && cocin_cgroup_enter(x->cg, 0, &err) < 0) {
     cocin_error_wrap(&err, "exec: join the cgroup");
     child_fail(x->errfd, 1, &err);

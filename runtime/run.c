@@ -378,12 +378,7 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
         ca.stdio[i] = fcntl(ca.stdio[i], F_DUPFD_CLOEXEC, 3);
     int cand[] = {status_w,    log_fd,      console_r,   ca.console_sock,
                   null_fd,     ca.stdio[0], ca.stdio[1], ca.stdio[2]};
-    int keep[9], nk = 0;
-    for (size_t i = 0; i < sizeof(cand) / sizeof(cand[0]); i++)
-      if (cand[i] >= 0)
-        keep[nk++] = cand[i];
-    keep[nk] = -1;
-    close_fds_except(3, keep);
+    close_fds_except(3, cand, sizeof(cand) / sizeof(cand[0]));
     int devnull = open("/dev/null", O_RDWR);
     if (devnull >= 0) {
       dup2(devnull, 0);

@@ -373,13 +373,13 @@ static int cmp_int(const void *a, const void *b)
   return *(const int *)a - *(const int *)b;
 }
 
-void close_fds_except(int lowfd, const int *keep)
+void close_fds_except(int lowfd, const int *keep, size_t nkeep)
 {
   /* close_range(2) between the kept fds: no /proc walk on the hot path */
   int kept[64], n = 0;
-  for (const int *p = keep; p && *p >= 0 && n < 64; p++)
-    if (*p >= lowfd)
-      kept[n++] = *p;
+  for (size_t i = 0; i < nkeep && n < 64; i++)
+    if (keep[i] >= lowfd)
+      kept[n++] = keep[i];
   qsort(kept, (size_t)n, sizeof(int), cmp_int);
   unsigned int from = (unsigned int)lowfd;
   bool ok = true;
@@ -392,28 +392,19 @@ void close_fds_except(int lowfd, const int *keep)
   }
   if (ok)
     return;
+  /* no close_range (kernel < 5.9): walk /proc/self/fd */
   cleanup_dir DIR *d = opendir("/proc/self/fd");
-  if (d == NULL) {
-    for (int fd = lowfd; fd < 1024; fd++) {
-      bool k = false;
-      for (const int *p = keep; p && *p >= 0; p++)
-        k |= (*p == fd);
-      if (!k)
-        close(fd);
-    }
+  if (d == NULL)
     return;
-  }
   int self = dirfd(d);
   struct dirent *de;
   while ((de = readdir(d))) {
-    if (de->d_name[0] == '.')
-      continue;
     int fd = atoi(de->d_name);
-    if (fd < lowfd || fd == self)
+    if (de->d_name[0] == '.' || fd < lowfd || fd == self)
       continue;
     bool k = false;
-    for (const int *p = keep; p && *p >= 0; p++)
-      k |= (*p == fd);
+    for (int i = 0; i < n; i++)
+      k |= kept[i] == fd;
     if (!k)
       close(fd);
   }

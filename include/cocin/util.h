@@ -60,8 +60,8 @@ int pidfd_open_checked(pid_t pid, uint64_t start);
 int sys_pidfd_open(pid_t pid);
 int sys_pidfd_send_signal(int pidfd, int sig);
 
-/* Close every fd >= lowfd except those listed (terminated by -1). */
-void close_fds_except(int lowfd, const int *keep);
+/* Close every fd >= lowfd except the n listed (negative entries ignored). */
+void close_fds_except(int lowfd, const int *keep, size_t n);
 
 /* Signal names: "TERM", "SIGTERM", "15" -> 15; 0 on error. */
 int cocin_signal_parse(const char *s);
