@@ -3,11 +3,6 @@
 # container's root, env, workdir, cgroup and capabilities; argv is exec'd as
 # given (no system(), no joining); exit codes 126/127 and the command's own.
 . "$(dirname "$0")/lib.sh"
-# One result line per test: collect the reasons of a multi-check test and
-# print them on its single FAIL line.
-t_begin() { _t_name=$1; _t_failed=0; _t_why=""; }
-t_fail() { _t_failed=1; _t_why="${_t_why:+$_t_why; }$(printf '%s' "$*" | tr '\n' ' ')"; }
-t_end() { if [ "$_t_failed" = 0 ]; then echo "PASS: $_t_name"; else echo "FAIL: $_t_name: $_t_why"; fi; _t_name=""; }
 
 H=${TESTHELPER:-}
 P=c20x$$

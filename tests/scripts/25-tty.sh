@@ -4,11 +4,6 @@
 # size and resize, raw mode (Ctrl-C reaches the container), exit code, and the
 # user's terminal restored afterwards.
 . "$(dirname "$0")/lib.sh"
-# One result line per test: collect the reasons of a multi-check test and
-# print them on its single FAIL line.
-t_begin() { _t_name=$1; _t_failed=0; _t_why=""; }
-t_fail() { _t_failed=1; _t_why="${_t_why:+$_t_why; }$(printf '%s' "$*" | tr '\n' ' ')"; }
-t_end() { if [ "$_t_failed" = 0 ]; then echo "PASS: $_t_name"; else echo "FAIL: $_t_name: $_t_why"; fi; _t_name=""; }
 
 P=c25x$$
 if ! command -v tmux >/dev/null; then

@@ -20,9 +20,11 @@ _pids_to_kill=()
 _t_name=""
 _t_failed=0
 
-t_begin() { _t_name=$1; _t_failed=0; }
-t_fail() { echo "FAIL: $_t_name: $*"; _t_failed=1; }
-t_end() { [ "$_t_failed" = 0 ] && echo "PASS: $_t_name"; _t_name=""; }
+# One result line per test: a multi-check test collects its reasons and
+# prints them on its single FAIL line at t_end.
+t_begin() { _t_name=$1; _t_failed=0; _t_why=""; }
+t_fail() { _t_failed=1; _t_why="${_t_why:+$_t_why; }$(printf '%s' "$*" | tr '\n' ' ')"; }
+t_end() { if [ "$_t_failed" = 0 ]; then echo "PASS: $_t_name"; else echo "FAIL: $_t_name: $_t_why"; fi; _t_name=""; }
 t_skip() { echo "SKIP: $1: $2"; }
 # t_ok NAME CMD... : one-line test that CMD succeeds
 t_ok() { local n=$1; shift; if "$@" >"$T/out" 2>&1; then echo "PASS: $n"; else echo "FAIL: $n: '$*' exited $?: $(head -c 400 "$T/out")"; fi; }
