@@ -766,3 +766,8 @@ void cocin_cgroup_free(struct cocin_cgroup *cg)
   free(cg->root);
   free(cg);
 }
+
+bool cocin_cgroup_devices_enforced(const struct cocin_cgroup *cg)
+{
+  return cg && cg->mode != COCIN_CGROUP_UNIFIED && cg->ctrl_dir[CG_DEVICES] >= 0;
+}

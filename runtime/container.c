@@ -21,6 +21,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -71,35 +72,64 @@ static int mount_or_fail(const char *src, const char *dst, const char *type, uns
   return 0;
 }
 
-/* Open (creating directories, or a file when as_file) `path` below the
- * directory `rootfd`, resolving symlinks as if rootfd were "/" so an image
- * cannot point a volume outside its root. */
+/* Resolve `path` below rootfd as if rootfd were "/" (symlinks in the image,
+ * absolute or with "..", stay inside it), creating what is missing:
+ * directories, and a file for the last component when as_file.  Each
+ * prefix is resolved from rootfd, so a symlink means what it would mean in
+ * the container. */
 static int open_in_root(int rootfd, const char *path, bool as_file, cocin_error_t *err)
 {
   struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT};
   cleanup_free char *p = xstrdup(path);
-  char *save = NULL;
-  cleanup_close int cur = dup(rootfd);
+  cleanup_close int cur = dup(rootfd); /* the resolved parent */
   if (cur < 0)
     return cocin_fail_errno(err, "dup");
-  char *next = NULL;
-  for (char *comp = strtok_r(p, "/", &save); comp; comp = next) {
-    next = strtok_r(NULL, "/", &save);
-    bool last = next == NULL;
-    if (last && as_file) {
-      int fd = openat(cur, comp, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
-      if (fd >= 0)
-        close(fd);
-    } else if (mkdirat(cur, comp, 0755) < 0 && errno != EEXIST) {
-      return cocin_fail_errno(err, "mkdir %s in the container", path);
+  char *save = NULL;
+  for (char *comp = strtok_r(p, "/", &save); comp; comp = strtok_r(NULL, "/", &save)) {
+    bool last = save == NULL || *save == '\0';
+    /* p now holds the prefix up to comp (strtok_r cut after it) */
+    int fd = (int)syscall(SYS_openat2, rootfd, p, &how, sizeof(how));
+    if (fd < 0 && errno == ENOENT) {
+      if (last && as_file) {
+        int f = openat(cur, comp, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (f >= 0)
+          close(f);
+      } else if (mkdirat(cur, comp, 0755) < 0 && errno != EEXIST) {
+        return cocin_fail_errno(err, "mkdir %s in the container", path);
+      }
+      fd = (int)syscall(SYS_openat2, rootfd, p, &how, sizeof(how));
     }
-    int fd = (int)syscall(SYS_openat2, cur, comp, &how, sizeof(how));
     if (fd < 0)
       return cocin_fail_errno(err, "open %s in the container", path);
     close(cur);
     cur = fd;
+    if (!last)
+      comp[strlen(comp)] = '/'; /* put the separator back: p grows */
   }
   return steal_fd(cur);
+}
+
+/* Remount a bind mount with `add` (MS_RDONLY, MS_NODEV), keeping the flags
+ * it has: a plain MS_REMOUNT|MS_BIND|MS_RDONLY would drop nosuid, nodev
+ * and noexec of the source. */
+static int remount_bind(const char *target, unsigned long add, cocin_error_t *err)
+{
+  static const struct {
+    unsigned long st, ms;
+  } map[] = {{ST_RDONLY, MS_RDONLY},   {ST_NOSUID, MS_NOSUID},
+             {ST_NODEV, MS_NODEV},     {ST_NOEXEC, MS_NOEXEC},
+             {ST_NOATIME, MS_NOATIME}, {ST_NODIRATIME, MS_NODIRATIME},
+             {ST_RELATIME, MS_RELATIME}};
+  struct statvfs sv;
+  if (statvfs(target, &sv) < 0)
+    return cocin_fail_errno(err, "statvfs");
+  unsigned long flags = MS_REMOUNT | MS_BIND | add;
+  for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+    if (sv.f_flag & map[i].st)
+      flags |= map[i].ms;
+  if (mount(NULL, target, NULL, flags, NULL) < 0)
+    return cocin_fail_errno(err, "remount");
+  return 0;
 }
 
 static int mount_volumes(const struct container_args *a, cocin_error_t *err)
@@ -115,23 +145,26 @@ static int mount_volumes(const struct container_args *a, cocin_error_t *err)
     struct stat st;
     if (stat(m->source, &st) < 0)
       return cocin_fail_errno(err, "volume source %s", m->source);
-    cleanup_close int fd = open_in_root(rootfd, m->dest, !S_ISDIR(st.st_mode), err);
+    bool as_file = !S_ISDIR(st.st_mode);
+    char target[64];
+    {
+      cleanup_close int fd = open_in_root(rootfd, m->dest, as_file, err);
+      if (fd < 0)
+        return -1;
+      snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
+      if (mount(m->source, target, NULL, MS_BIND | MS_REC, NULL) < 0)
+        return cocin_fail_errno(err, "bind mount %s on %s", m->source, m->dest);
+    }
+    unsigned long add = (m->readonly ? MS_RDONLY : 0) | (a->nodev ? MS_NODEV : 0);
+    if (add == 0)
+      continue;
+    /* the first fd points at the covered inode: reopen to reach the mount */
+    cleanup_close int fd = open_in_root(rootfd, m->dest, as_file, err);
     if (fd < 0)
       return -1;
-    char target[64];
     snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
-    if (mount(m->source, target, NULL, MS_BIND | MS_REC, NULL) < 0)
-      return cocin_fail_errno(err, "bind mount %s on %s", m->source, m->dest);
-    if (m->readonly &&
-        mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_REC, NULL) < 0) {
-      /* the fd points at the old, covered inode: remount via the new path */
-      cleanup_close int fd2 = open_in_root(rootfd, m->dest, !S_ISDIR(st.st_mode), err);
-      if (fd2 < 0)
-        return -1;
-      snprintf(target, sizeof(target), "/proc/self/fd/%d", fd2);
-      if (mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
-        return cocin_fail_errno(err, "remount %s read-only", m->dest);
-    }
+    if (remount_bind(target, add, err) < 0)
+      return cocin_error_wrap(err, "volume %s", m->dest);
   }
   return 0;
 }
@@ -190,7 +223,7 @@ static int setup_rootfs(const struct container_args *a, cocin_error_t *err)
     return cocin_fail_errno(err, "make mounts private");
   cleanup_free char *opts = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s", a->image_rootfs,
                                       a->upper, a->work);
-  if (mount("overlay", a->merged, "overlay", 0, opts) < 0)
+  if (mount("overlay", a->merged, "overlay", a->nodev ? MS_NODEV : 0, opts) < 0)
     return cocin_fail_errno(err, "mount overlay at %s", a->merged);
   if (mount_volumes(a, err) < 0)
     return -1;
@@ -198,7 +231,7 @@ static int setup_rootfs(const struct container_args *a, cocin_error_t *err)
   static const char *const dirs[] = {"proc", "dev", "sys", NULL};
   for (int i = 0; dirs[i]; i++)
     if (mkdir_in(a->merged, dirs[i]) < 0)
-      return cocin_fail(err, EINVAL, "image has no directory /%s and it cannot be made",
+      return cocin_fail(err, EINVAL, "the image's /%s is not a directory (a symlink?): refused",
                         dirs[i]);
   cleanup_free char *proc = xasprintf("%s/proc", a->merged);
   cleanup_free char *dev = xasprintf("%s/dev", a->merged);

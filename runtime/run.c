@@ -154,7 +154,7 @@ void monitor_main(const char *root, const char *name, struct cocin_spec *spec,
   }
   close(errpipe[1]);
   for (int i = 0; i < 3; i++)
-    if (ca->stdio[i] > 2)
+    if (ca->stdio[i] > 2 && ca->stdio[i] != log_fd && ca->stdio[i] != status_fd)
       close(ca->stdio[i]);
   if (ca->console_sock >= 0)
     close(ca->console_sock);
@@ -168,10 +168,14 @@ void monitor_main(const char *root, const char *name, struct cocin_spec *spec,
   close(errpipe[0]);
 
   int pty_master = -1;
-  if (console_r >= 0 && cocin_console_recv(console_r, &pty_master, &err) < 0) {
-    kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
-    goto fail;
+  if (console_r >= 0) {
+    int r = cocin_console_recv(console_r, &pty_master, &err);
+    close(console_r);
+    if (r < 0) {
+      kill(pid, SIGKILL);
+      waitpid(pid, NULL, 0);
+      goto fail;
+    }
   }
 
   /* A command that is already done (true, echo) skips the "running" write:
@@ -300,6 +304,12 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
     cocin_error_wrap(err, "run");
     goto fail;
   }
+  /* No device policy (cgroup v2, or no v1 devices hierarchy): nothing may
+   * make a device node, and none from the image or a volume may be opened;
+   * the container's /dev is cocin's own tmpfs. */
+  bool nodev = !spec->security.privileged && !cocin_cgroup_devices_enforced(cg);
+  if (nodev && cocin_security_set(&spec->security, "cap-drop", "MKNOD", err) < 0)
+    goto fail;
   if (write_initial_state(root, spec, res->id, cg, err) < 0)
     goto fail;
   {
@@ -319,6 +329,7 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
       .cg = cg,
       .errfd = -1,
       .console_sock = -1,
+      .nodev = nodev,
   };
   env = cocin_spec_build_env(spec, NULL, spec->tty);
   ca.env = env;
@@ -394,16 +405,17 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
   while (waitpid(mid, NULL, 0) < 0 && errno == EINTR)
     ;
 
+  /* The first line, a byte at a time: in the foreground "EXIT n" may
+   * follow at once and belongs to whoever reads exit_fd. */
   char buf[4200];
   size_t n = 0;
   while (n < sizeof(buf) - 1) {
-    ssize_t r = read(status_r, buf + n, sizeof(buf) - 1 - n);
+    ssize_t r = read(status_r, buf + n, 1);
     if (r < 0 && errno == EINTR)
       continue;
     if (r <= 0)
       break;
-    n += (size_t)r;
-    if (!strncmp(buf, "OK ", 3) && memchr(buf, '\n', n))
+    if (buf[n++] == '\n' && !strncmp(buf, "OK ", 3))
       break;
   }
   buf[n] = '\0';

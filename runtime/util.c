@@ -277,15 +277,33 @@ int cocin_name_check(const char *name, cocin_error_t *err)
   return 0;
 }
 
+/* Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm). */
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+  z += 719468;
+  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  unsigned doe = (unsigned)(z - era * 146097);
+  unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  unsigned mp = (5 * doy + 2) / 153;
+  *d = doy - (153 * mp + 2) / 5 + 1;
+  *m = mp < 10 ? mp + 3 : mp - 9;
+  *y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+/* No gmtime_r: glibc takes its tzset lock there, and a monitor forked from
+ * the multithreaded cocinfs must not wait for a lock another thread held at
+ * fork time. */
 char *cocin_time_now(void)
 {
   struct timespec ts;
-  struct tm tm;
-  char buf[64];
   clock_gettime(CLOCK_REALTIME, &ts);
-  gmtime_r(&ts.tv_sec, &tm);
-  strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-  return xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
+  int64_t days = ts.tv_sec / 86400, secs = ts.tv_sec % 86400, y;
+  unsigned m, d;
+  civil_from_days(days, &y, &m, &d);
+  return xasprintf("%04lld-%02u-%02uT%02lld:%02lld:%02lld.%09ldZ", (long long)y, m, d,
+                   (long long)(secs / 3600), (long long)(secs / 60 % 60), (long long)(secs % 60),
+                   ts.tv_nsec);
 }
 
 int64_t cocin_time_parse(const char *s)
@@ -358,9 +376,9 @@ int pidfd_open_checked(pid_t pid, uint64_t start)
   if (fd < 0)
     return -1;
   /* The pidfd pins the process; if its start time differs, the pid was
-   * reused by an unrelated process. */
+   * reused by an unrelated process.  No recorded start time: no trust. */
   uint64_t now = proc_start_time(pid);
-  if (now == 0 || (start && now != start)) {
+  if (now == 0 || start == 0 || now != start) {
     close(fd);
     errno = ESRCH;
     return -1;

@@ -55,7 +55,8 @@ char *cocin_time_ago(int64_t then);
  * zombie. */
 uint64_t proc_start_time(pid_t pid);
 /* pidfd for pid, only if its start time is still `start` (guards against
- * pid reuse).  Returns -1 with errno ESRCH if the process is gone. */
+ * pid reuse; start 0 is never trusted).  Returns -1 with errno ESRCH if the
+ * process is gone. */
 int pidfd_open_checked(pid_t pid, uint64_t start);
 int sys_pidfd_open(pid_t pid);
 int sys_pidfd_send_signal(int pidfd, int sig);

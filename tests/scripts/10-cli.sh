@@ -295,6 +295,30 @@ got=$(cocin run --rm -v "$T/vol:/v1" -v "$T/vol2:/mnt/v2:ro" -v "$T/single:/etc/
 [ "$got" = "$(printf 'one\ntwo\nthree')" ] || t_fail "got [$got]"
 t_end
 
+t_begin "-v :ro keeps the source's nosuid,nodev,noexec"
+mkdir -p "$T/nsx"
+if mount -t tmpfs -o nosuid,nodev,noexec tmpfs "$T/nsx" 2>/dev/null; then
+  o=$(cocin run --rm -v "$T/nsx:/s:ro" busybox grep " /s " /proc/mounts 2>&1)
+  for f in ro nosuid nodev noexec; do
+    case ",$(echo "$o" | awk '{print $4}')," in *,$f,*) ;; *) t_fail "no $f in [$o]" ;; esac
+  done
+  umount "$T/nsx"
+else
+  t_fail "cannot mount a tmpfs for the test"
+fi
+t_end
+
+t_begin "-v destination through the image's symlinks (relative and absolute) stays in the image"
+mkdir -p "$T/simg" && cp -a "$ROOT/images/busybox/rootfs/." "$T/simg/" && mkdir -p "$T/simg/run" &&
+  ln -sfn ../run "$T/simg/var/run" && ln -sfn /run "$T/simg/abs" && ln -sfn /etc "$T/simg/hostetc" &&
+  tar -C "$T/simg" -cf "$T/simg.tar" . && cocin import "$T/simg.tar" "${P}sym" >/dev/null 2>&1 ||
+  t_fail "cannot build the image"
+mkdir -p "$T/sv" && echo hi >"$T/sv/f"
+o=$(cocin run --rm -v "$T/sv:/var/run/x" -v "$T/sv:/abs/y" -v "$T/sv:/hostetc/z" "${P}sym" sh -c 'cat /run/x/f /run/y/f /etc/z/f' 2>&1)
+[ "$o" = "$(printf 'hi\nhi\nhi')" ] || t_fail "got [$o]"
+[ -e /etc/z ] && t_fail "a volume landed in the host's /etc"
+t_end
+
 t_begin "volume mounts do not leak to the host"
 cocin run --rm -v "$T/vol:/data" busybox true >/dev/null 2>&1
 grep -q " $ROOT" /proc/mounts && t_fail "host mounts under root: $(grep " $ROOT" /proc/mounts)"

@@ -151,6 +151,25 @@ fi
 t_eq "devices: only the default nodes in /dev" "full null ptmx pts random shm tty urandom zero" \
   "$(run busybox sh -c 'ls /dev | grep -v -x -e fd -e stdin -e stdout -e stderr -e core -e mqueue -e console | sort | tr "\n" " " | sed "s/ $//"')"
 
+# ---- no device policy (cgroup v2 here is a fake root: nothing enforces) ------
+# Without a devices controller cocin drops MKNOD and mounts the root nodev,
+# so no device node but its own /dev ones can be made or opened.
+FAKE=$T/fakev2
+mkdir -p "$FAKE"
+echo "cpu memory pids cpuset" >"$FAKE/cgroup.controllers"
+: >"$FAKE/cgroup.subtree_control"
+v2run() { COCIN_CGROUP_ROOT=$FAKE COCIN_CGROUP_MODE=v2 "$COCIN" --root "$ROOT" run --rm "$@"; }
+t_err "devices (no policy): mknod refused" "not permitted" \
+  v2run busybox sh -c "mknod /dev/hw c 10 183"
+t_ok "devices (no policy): the root filesystem is nodev" \
+  v2run busybox sh -c "grep ' / overlay ' /proc/mounts | grep -q nodev"
+mkdir -p "$T/devvol" && mknod "$T/devvol/null2" c 1 3 2>/dev/null &&
+  t_err "devices (no policy): a device node in a volume cannot be opened" "denied|not permitted" \
+    v2run -v "$T/devvol:/v" busybox sh -c "echo x > /v/null2"
+t_ok "devices (no policy): /dev/null still works" v2run busybox sh -c "echo x > /dev/null"
+t_ok "devices (no policy): --privileged may mknod" \
+  v2run --privileged busybox sh -c "mknod /dev/hw c 10 183"
+
 # ---- kernel: modules, reboot, kexec, keys ----------------------------------------
 refused "kernel: init_module refused" -- init_module
 refused "kernel: finit_module refused" -- finit_module
