@@ -176,6 +176,9 @@ extern const struct fuse_operations fs_ops;
 void fs_forget_container(const char *name);
 /* true when the FUSE request being served was interrupted */
 bool fs_interrupted(void);
+/* A slot for a read that blocks (at most a few at once): 0, or -EAGAIN. */
+int fs_block_enter(void);
+void fs_block_leave(void);
 
 /* Turn a cocin error into -errno for FUSE (EIO when unknown). */
 int fs_errno(const cocin_error_t *err);

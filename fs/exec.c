@@ -157,15 +157,26 @@ static int exit_code_of(int status)
 static int wait_readable(int fd)
 {
   struct pollfd p = {.fd = fd, .events = POLLIN};
+  if (poll(&p, 1, 0) > 0)
+    return 0; /* no need to block */
+  int r = fs_block_enter();
+  if (r < 0)
+    return r;
   for (;;) {
-    if (fs_interrupted())
-      return -EINTR;
-    int r = poll(&p, 1, 200);
-    if (r > 0)
-      return 0;
-    if (r < 0 && errno != EINTR)
-      return -errno;
+    if (fs_interrupted()) {
+      r = -EINTR;
+      break;
+    }
+    int n = poll(&p, 1, 200);
+    if (n > 0)
+      break;
+    if (n < 0 && errno != EINTR) {
+      r = -errno;
+      break;
+    }
   }
+  fs_block_leave();
+  return r;
 }
 
 /* The exit status line, once the command is reaped (h->lock held). */

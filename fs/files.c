@@ -175,7 +175,13 @@ static ssize_t wait_read(struct fs_handle *h, char *buf, size_t size, off_t off)
   pthread_mutex_lock(&h->lock);
   if (!h->have_data) {
     cleanup_error cocin_error_t err = NULL;
+    int slot = fs_block_enter();
+    if (slot < 0) {
+      pthread_mutex_unlock(&h->lock);
+      return slot;
+    }
     int code = cocin_wait(fs_ctx()->root, h->name, fs_interrupted, &err);
+    fs_block_leave();
     if (code < 0) {
       pthread_mutex_unlock(&h->lock);
       return fs_errno(&err);

@@ -8,6 +8,7 @@
  * Nothing is cached here: a container exists while its config.json does. */
 #include <dirent.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
@@ -46,10 +47,39 @@ bool fs_interrupted(void)
   return fuse_interrupted() != 0;
 }
 
+/* libfuse 3.14's loop (API 35) serves with at most 10 threads, and a read
+ * that blocks (wait, exec output) holds one.  Only FS_MAX_BLOCKING may
+ * block at once, so the rest of the tree, and the interrupts that free the
+ * blocked ones, are always served. */
+#define FS_MAX_BLOCKING 6
+static atomic_int blocking;
+
+int fs_block_enter(void)
+{
+  int n = atomic_load(&blocking);
+  do {
+    if (n >= FS_MAX_BLOCKING)
+      return -EAGAIN;
+  } while (!atomic_compare_exchange_weak(&blocking, &n, n + 1));
+  return 0;
+}
+
+void fs_block_leave(void)
+{
+  atomic_fetch_sub(&blocking, 1);
+}
+
+/* Only errnos whose meaning the README documents reach the kernel (an
+ * ENOSYS from flush, say, would make it stop sending flushes for good). */
 int fs_errno(const cocin_error_t *err)
 {
+  static const int allowed[] = {EINVAL, ENOENT, EEXIST, EBUSY, EPERM, ESRCH,
+                                EACCES, EINTR,  EAGAIN, ENOTDIR, EISDIR, ENOTSUP};
   int st = cocin_error_status(err);
-  return st > 0 ? -st : -EIO;
+  for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
+    if (st == allowed[i])
+      return -st;
+  return -EIO;
 }
 
 enum fs_path_type { P_ROOT, P_TOP_CTL, P_DIR, P_FILE };

@@ -202,6 +202,19 @@ s=$(date +%s%N); timeout 1 cat "$M/$A/wait" >/dev/null; rc=$?; e=$((($(date +%s%
 daemon_up || t_fail "daemon down after an interrupted wait"
 t_end
 
+# Blocked readers never take every worker thread: 12 waiters on a running
+# container, and the rest of the tree still answers; the excess get EAGAIN.
+t_begin fs-wait-many-readers
+wpids=()
+for i in $(seq 1 12); do cat "$M/$A/wait" >"$T/w$i" 2>&1 & wpids+=($!); done
+sleep 1
+timeout 10 cat "$M/$A/status" >/dev/null || t_fail "status not served with 12 blocked waiters"
+n=$(grep -l "temporarily unavailable" "$T"/w[0-9]* 2>/dev/null | wc -l)
+[ "$n" -ge 1 ] || t_fail "no reader was told EAGAIN"
+kill "${wpids[@]}" 2>/dev/null; wait "${wpids[@]}" 2>/dev/null
+daemon_up || t_fail "daemon down"
+t_end
+
 # ----------------------------------------------------- per-container ctl --
 t_begin fs-container-ctl
 ctl "$M/$C/ctl" "kill"; [ "$RC" != 0 ] && grep -qi "no such process" <<<"$ERR" ||
