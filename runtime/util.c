@@ -199,35 +199,79 @@ int mkdir_p(const char *path, mode_t mode, cocin_error_t *err)
   return 0;
 }
 
-static int rm_rf_at(int dfd, const char *name, cocin_error_t *err)
-{
-  if (unlinkat(dfd, name, 0) == 0 || errno == ENOENT)
-    return 0;
-  if (errno != EISDIR && errno != EPERM)
-    return cocin_fail_errno(err, "unlink %s", name);
-  int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0)
-    return cocin_fail_errno(err, "open %s", name);
-  cleanup_dir DIR *d = fdopendir(fd);
-  if (d == NULL) {
-    close(fd);
-    return cocin_fail_errno(err, "opendir %s", name);
-  }
-  struct dirent *de;
-  while ((de = readdir(d))) {
-    if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-      continue;
-    if (rm_rf_at(dirfd(d), de->d_name, err) < 0)
-      return cocin_error_wrap(err, "%s", name);
-  }
-  if (unlinkat(dfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
-    return cocin_fail_errno(err, "rmdir %s", name);
-  return 0;
-}
-
+/* Delete a tree with two fds whatever its depth (a container can make its
+ * upper layer 100000 directories deep): go down to a directory's first
+ * subdirectory, delete files on the way, come back up through ".." once a
+ * directory is empty.  Never follows a symlink (O_NOFOLLOW; unlinkat of a
+ * link removes the link); the tree must not change meanwhile (a stopped
+ * container's layer does not). */
 int rm_rf(const char *path, cocin_error_t *err)
 {
-  return rm_rf_at(AT_FDCWD, path, err);
+  if (unlink(path) == 0 || errno == ENOENT)
+    return 0;
+  if (errno != EISDIR && errno != EPERM)
+    return cocin_fail_errno(err, "remove %s", path);
+  cleanup_close int cur = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (cur < 0)
+    return cocin_fail_errno(err, "remove %s", path);
+  cleanup_strv char **stack = xmalloc0(sizeof(char *)); /* names from path down */
+  for (;;) {
+    char *down = NULL;
+    {
+      int dfd = dup(cur);
+      cleanup_dir DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+      if (d == NULL) {
+        if (dfd >= 0)
+          close(dfd);
+        return cocin_fail_errno(err, "remove %s: read a directory", path);
+      }
+      struct dirent *de;
+      while ((de = readdir(d))) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+          continue;
+        if (de->d_type != DT_DIR) { /* a file, or unknown: try as a file */
+          if (unlinkat(cur, de->d_name, 0) == 0 || errno == ENOENT)
+            continue;
+          if (errno != EISDIR && errno != EPERM)
+            return cocin_fail_errno(err, "remove %s: %s", path, de->d_name);
+        }
+        if (unlinkat(cur, de->d_name, AT_REMOVEDIR) == 0 || errno == ENOENT)
+          continue; /* it was empty */
+        if (errno != ENOTEMPTY && errno != EEXIST)
+          return cocin_fail_errno(err, "remove %s: %s", path, de->d_name);
+        down = xstrdup(de->d_name);
+        break;
+      }
+    }
+    if (down) {
+      int next = openat(cur, down, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (next < 0) {
+        free(down);
+        return cocin_fail_errno(err, "remove %s: open a directory", path);
+      }
+      close(cur);
+      cur = next;
+      strv_append(&stack, down);
+      free(down);
+      continue;
+    }
+    /* cur is empty: remove it from its parent and go up */
+    size_t depth = strv_len(stack);
+    if (depth == 0)
+      break;
+    int up = openat(cur, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (up < 0)
+      return cocin_fail_errno(err, "remove %s: go up", path);
+    close(cur);
+    cur = up;
+    if (unlinkat(cur, stack[depth - 1], AT_REMOVEDIR) < 0 && errno != ENOENT)
+      return cocin_fail_errno(err, "remove %s: %s", path, stack[depth - 1]);
+    free(stack[depth - 1]);
+    stack[depth - 1] = NULL;
+  }
+  if (rmdir(path) < 0 && errno != ENOENT)
+    return cocin_fail_errno(err, "remove %s", path);
+  return 0;
 }
 
 bool path_exists(const char *path)
