@@ -319,6 +319,12 @@ o=$(cocin run --rm -v "$T/sv:/var/run/x" -v "$T/sv:/abs/y" -v "$T/sv:/hostetc/z"
 [ -e /etc/z ] && t_fail "a volume landed in the host's /etc"
 t_end
 
+t_begin "rm removes a deep tree the container made, even with few fds"
+cocin run --name "${P}deep" busybox sh -c 'mkdir -p $(printf "d/%.0s" $(seq 1500))' >/dev/null 2>&1
+( ulimit -n 32; "$COCIN" --root "$ROOT" rm "${P}deep" ) >"$T/o" 2>&1 || t_fail "rm: $(head -c 300 "$T/o")"
+ls -A "$ROOT/containers" | grep -q -e "${P}deep" -e '^\.rm-' && t_fail "left: $(ls -A "$ROOT/containers")"
+t_end
+
 t_begin "volume mounts do not leak to the host"
 cocin run --rm -v "$T/vol:/data" busybox true >/dev/null 2>&1
 grep -q " $ROOT" /proc/mounts && t_fail "host mounts under root: $(grep " $ROOT" /proc/mounts)"
