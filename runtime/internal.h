@@ -49,11 +49,12 @@ int switch_user(bool has_user, uid_t uid, gid_t gid, cocin_error_t *err);
 int exec_command(char **args, char **env, cocin_error_t *err);
 
 /* Update helpers used by run, the monitor and lifecycle verbs. */
-void monitor_main(const char *root, const char *name, struct cocin_spec *spec,
+void monitor_main(const char *root, const char *name, const char *id, struct cocin_spec *spec,
                   struct container_args *ca, struct cocin_cgroup *cg, int status_fd,
                   int log_fd, int console_r) __attribute__((noreturn));
 
-/* Remove a container's state and cgroup (no checks). */
-int container_remove(const char *root, const char *name, cocin_error_t *err);
+/* Remove a container's state and cgroup, under its lock (ENOENT if it
+ * went meanwhile, or if id is given and the name now belongs to another). */
+int container_remove(const char *root, const char *name, const char *id, cocin_error_t *err);
 
 #endif

@@ -132,10 +132,7 @@ int cocin_rm(const char *root, const char *name, bool force, cocin_error_t *err)
     wait_monitor(cfg); /* it may still be writing the exit down */
   }
   cJSON_Delete(cfg);
-  cleanup_close int lock = cocin_state_lock(root, name, err);
-  if (lock < 0)
-    return -1;
-  return container_remove(root, name, err);
+  return container_remove(root, name, NULL, err); /* under its lock */
 }
 
 int cocin_wait(const char *root, const char *name, bool (*interrupted)(void), cocin_error_t *err)

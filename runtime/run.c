@@ -31,12 +31,25 @@
 #define STACK_SIZE (256 * 1024)
 
 struct started {
+  const char *id;
   pid_t pid, monitor;
 };
+
+/* The monitor edits only its own container: the name may have been
+ * removed and taken again meanwhile. */
+static int check_id(const cJSON *cfg, const char *id, cocin_error_t *err)
+{
+  const char *have = cj_str(cfg, "id");
+  if (have == NULL || strcmp(have, id))
+    return cocin_fail(err, ENOENT, "the container was removed");
+  return 0;
+}
 
 static int record_started(cJSON *cfg, void *data, cocin_error_t *err)
 {
   const struct started *st = data;
+  if (check_id(cfg, st->id, err) < 0)
+    return -1;
   cleanup_free char *now = cocin_time_now();
   cj_set_num(cfg, "pid", st->pid);
   cj_set_num(cfg, "pidStartTime", (double)proc_start_time(st->pid));
@@ -48,6 +61,7 @@ static int record_started(cJSON *cfg, void *data, cocin_error_t *err)
 }
 
 struct finished {
+  const char *id;
   int code;
   bool oom;
   pid_t pid;
@@ -56,6 +70,8 @@ struct finished {
 static int record_finished(cJSON *cfg, void *data, cocin_error_t *err)
 {
   const struct finished *f = data;
+  if (check_id(cfg, f->id, err) < 0)
+    return -1;
   cleanup_free char *now = cocin_time_now();
   if (!cj_str(cfg, "startedAt")) { /* it ended before "running" was written */
     cj_set_str(cfg, "startedAt", now);
@@ -69,34 +85,36 @@ static int record_finished(cJSON *cfg, void *data, cocin_error_t *err)
 }
 
 /* Free the name at once (rename to a hidden trash directory), then delete. */
-int container_remove(const char *root, const char *name, cocin_error_t *err)
+int container_remove(const char *root, const char *name, const char *id, cocin_error_t *err)
 {
-  cJSON *cfg = NULL;
+  cleanup_close int lock = cocin_state_lock(root, name, err);
+  if (lock < 0)
+    return -1;
   cleanup_free char *dir = cocin_container_dir(root, name);
   cleanup_free char *cfgpath = cocin_container_file(root, name, "config.json");
   cleanup_free char *text = NULL;
+  cJSON *cfg = NULL;
   if (read_all_file(cfgpath, &text, NULL, NULL) == 0)
     cfg = cJSON_Parse(text);
-  if (cfg) {
-    struct cocin_cgroup *cg = NULL;
-    const cJSON *cgj = cJSON_GetObjectItemCaseSensitive(cfg, "cgroup");
-    if (cgj && !cJSON_IsNull(cgj) && cocin_cgroup_from_json(cgj, &cg, NULL) == 0 && cg) {
-      cocin_error_t e = NULL;
-      if (cocin_cgroup_destroy(cg, &e) < 0) {
-        cocin_cgroup_free(cg);
-        cJSON_Delete(cfg);
-        *err = e;
-        return cocin_error_wrap(err, "remove %s", name);
-      }
-      cocin_cgroup_free(cg);
-    }
+  if (id && cfg && check_id(cfg, id, err) < 0) {
     cJSON_Delete(cfg);
-  }
-  /* Rename first so a concurrent reader never sees half a container. */
-  char id[65];
-  if (cocin_random_id(id, err) < 0)
     return -1;
-  cleanup_free char *trash = xasprintf("%s/containers/.rm-%.12s", root, id);
+  }
+  const cJSON *cgj = cfg ? cJSON_GetObjectItemCaseSensitive(cfg, "cgroup") : NULL;
+  struct cocin_cgroup *cg = NULL;
+  int r = 0;
+  if (cgj && !cJSON_IsNull(cgj) && cocin_cgroup_from_json(cgj, &cg, NULL) == 0 && cg)
+    r = cocin_cgroup_destroy(cg, err);
+  cocin_cgroup_free(cg);
+  cJSON_Delete(cfg);
+  if (r < 0)
+    return cocin_error_wrap(err, "remove %s", name);
+  /* Rename first: the name is free at once, and a reader never sees half
+   * a container. */
+  char rnd[65];
+  if (cocin_random_id(rnd, err) < 0)
+    return -1;
+  cleanup_free char *trash = xasprintf("%s/containers/.rm-%.12s", root, rnd);
   if (rename(dir, trash) < 0) {
     if (errno == ENOENT)
       return 0;
@@ -128,7 +146,7 @@ static void pump_pty(int master, int log_fd)
   }
 }
 
-void monitor_main(const char *root, const char *name, struct cocin_spec *spec,
+void monitor_main(const char *root, const char *name, const char *id, struct cocin_spec *spec,
                   struct container_args *ca, struct cocin_cgroup *cg, int status_fd,
                   int log_fd, int console_r)
 {
@@ -182,7 +200,7 @@ void monitor_main(const char *root, const char *name, struct cocin_spec *spec,
    * its exit record follows at once and says everything. */
   int status = 0;
   pid_t done = waitpid(pid, &status, WNOHANG);
-  struct started st = {pid, getpid()};
+  struct started st = {id, pid, getpid()};
   if (done == 0 && cocin_state_update_volatile(root, name, record_started, &st, &err) < 0) {
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
@@ -199,7 +217,7 @@ void monitor_main(const char *root, const char *name, struct cocin_spec *spec,
 
   while (done == 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
     ;
-  struct finished f = {exit_code_of(status), false, pid};
+  struct finished f = {id, exit_code_of(status), false, pid};
   struct cocin_cgroup_stats cst;
   if (cg && cocin_cgroup_stats(cg, &cst, NULL) == 0)
     f.oom = cst.oom_killed;
@@ -210,13 +228,13 @@ void monitor_main(const char *root, const char *name, struct cocin_spec *spec,
   if (log_fd >= 0)
     close(log_fd);
   if (spec->autoremove) /* before answering: run --rm leaves nothing */
-    container_remove(root, name, NULL);
+    container_remove(root, name, id, NULL);
   if (status_fd >= 0)
     dprintf(status_fd, "EXIT %d\n", f.code);
   _exit(0);
 
 fail:
-  container_remove(root, name, NULL);
+  container_remove(root, name, id, NULL);
   dprintf(status_fd, "ERR %d %d\n%s", cocin_error_status(&err), child_code,
           cocin_error_msg(&err));
   _exit(1);
@@ -260,6 +278,8 @@ static int write_initial_state(const char *root, const struct cocin_spec *spec, 
   cj_set_num(cfg, "pid", 0);
   cj_set_str(cfg, "createTime", now);
   cj_set_str(cfg, "status", "created");
+  cj_set_num(cfg, "creatorPid", getpid());
+  cj_set_num(cfg, "creatorStartTime", (double)proc_start_time(getpid()));
   cj_set_item(cfg, "cgroup", cg ? cocin_cgroup_to_json(cg) : cJSON_CreateNull());
   /* Not fsync'ed: until the container runs, a crash loses nothing real. */
   int r = cocin_state_save_flags(root, spec->name, cfg, false, err);
@@ -398,7 +418,7 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
       if (devnull > 2)
         close(devnull);
     }
-    monitor_main(root, spec->name, spec, &ca, cg, status_w, log_fd, console_r);
+    monitor_main(root, spec->name, res->id, spec, &ca, cg, status_w, log_fd, console_r);
   }
   close(status_w);
   status_w = -1;
@@ -436,7 +456,7 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
     return cocin_fail(err, atoi(buf + 4), "run: %s", nl ? nl + 1 : "failed");
   }
   cocin_fail(err, EIO, "run: the monitor died before the container started");
-  container_remove(root, spec->name, NULL);
+  container_remove(root, spec->name, res->id, NULL);
   return -1;
 
 fail:

@@ -151,14 +151,31 @@ int cocin_state_lock(const char *root, const char *name, cocin_error_t *err)
   while (flock(fd, LOCK_EX) < 0)
     if (errno != EINTR)
       return cocin_fail_errno(err, "lock %s", path);
+  /* Whoever held it may have removed the container (its directory renamed
+   * away with the lock file in it), and the name may be in use again: the
+   * lock is ours only if it is still the file at the path. */
+  struct stat held, now;
+  if (fstat(fd, &held) < 0 || stat(path, &now) < 0 || held.st_ino != now.st_ino ||
+      held.st_dev != now.st_dev)
+    return cocin_fail(err, ENOENT, "no such container: %s", name);
   return steal_fd(fd);
 }
 
 /* The process recorded as running is gone and nobody recorded why (its
  * monitor was killed, or the host rebooted). */
+static bool alive(const cJSON *cfg, const char *pidkey, const char *startkey)
+{
+  pid_t pid = (pid_t)cj_int(cfg, pidkey, 0);
+  uint64_t start = (uint64_t)cj_int(cfg, startkey, 0);
+  return pid > 0 && start && proc_start_time(pid) == start;
+}
+
 static bool stale_running(const cJSON *cfg)
 {
   const char *st = cj_str(cfg, "status");
+  if (st && !strcmp(st, "created")) /* whoever ran it died before its monitor wrote */
+    return !alive(cfg, "creatorPid", "creatorStartTime") &&
+           !alive(cfg, "monitorPid", "monitorStartTime");
   if (st == NULL || strcmp(st, "running"))
     return false;
   pid_t pid = (pid_t)cj_int(cfg, "pid", 0);
@@ -175,9 +192,7 @@ static int mark_lost(cJSON *cfg, void *data, cocin_error_t *err)
   if (!stale_running(cfg))
     return 0;
   /* Give a live monitor the chance to record the real exit first. */
-  pid_t mon = (pid_t)cj_int(cfg, "monitorPid", 0);
-  uint64_t mstart = (uint64_t)cj_int(cfg, "monitorStartTime", 0);
-  if (mon > 0 && proc_start_time(mon) == mstart && mstart)
+  if (alive(cfg, "monitorPid", "monitorStartTime"))
     return 0;
   cj_set_str(cfg, "status", "exited");
   cj_set_num(cfg, "exitCode", -1);

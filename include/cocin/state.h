@@ -37,8 +37,9 @@ enum cocin_state {
 const char *cocin_state_name(enum cocin_state s);
 
 /* Load config.json; ENOENT "no such container: NAME" if absent.  A container
- * recorded as running whose process is gone (monitor killed, host rebooted)
- * is reported as exited with exitCode -1 (and the file is fixed). */
+ * recorded as running whose process is gone (monitor killed, host rebooted),
+ * or left "created" by a run that died before its monitor took over, is
+ * reported as exited with exitCode -1 (and the file is fixed). */
 int cocin_state_load(const char *root, const char *name, cJSON **out, cocin_error_t *err);
 /* Write config.json atomically (caller holds the lock); durable: fsync. */
 int cocin_state_save(const char *root, const char *name, const cJSON *cfg,

@@ -1,5 +1,6 @@
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cocin/cleanup.h"
 #include "cocin/state.h"
@@ -52,6 +53,27 @@ int main(void)
   CHECK(cocin_state_load(root, "web", &cfg, &err) == 0 && !strcmp(cj_str(cfg, "status"), "exited") &&
             cj_int(cfg, "exitCode", 0) == -1,
         "a vanished running container is reported exited -1");
+  cJSON_Delete(cfg);
+
+  /* a "created" record whose creator died before any monitor took over */
+  j = cJSON_CreateObject();
+  cj_set_str(j, "status", "created");
+  cj_set_num(j, "creatorPid", 999999);
+  cj_set_num(j, "creatorStartTime", 1);
+  CHECK(cocin_state_save(root, "web", j, &err) == 0, "save created");
+  cJSON_Delete(j);
+  CHECK(cocin_state_load(root, "web", &cfg, &err) == 0 && !strcmp(cj_str(cfg, "status"), "exited"),
+        "an abandoned created container is reported exited");
+  cJSON_Delete(cfg);
+  /* ... but not while its creator lives */
+  j = cJSON_CreateObject();
+  cj_set_str(j, "status", "created");
+  cj_set_num(j, "creatorPid", getpid());
+  cj_set_num(j, "creatorStartTime", (double)proc_start_time(getpid()));
+  CHECK(cocin_state_save(root, "web", j, &err) == 0, "save created by us");
+  cJSON_Delete(j);
+  CHECK(cocin_state_load(root, "web", &cfg, &err) == 0 && !strcmp(cj_str(cfg, "status"), "created"),
+        "a created container whose creator lives stays created");
   cJSON_Delete(cfg);
 
   cleanup_strv char **names = NULL;
