@@ -3,10 +3,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cocin-config.h"
 #include "cocin/state.h"
+#include "cocin/util.h"
 
 static const struct cli_verb verbs[] = {
     {"run", cmd_run, "run [OPTIONS] IMAGE [COMMAND] [ARG...]   create and start a container"},
@@ -90,17 +92,26 @@ int main(int argc, char **argv)
     usage(stderr);
     return 2;
   }
-  const char *root = cocin_root_resolve(root_arg);
+  /* absolute: the monitor works from / */
+  const char *given = cocin_root_resolve(root_arg);
+  char cwd[4096];
+  char *root = given[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL
+                   ? strdup(given)
+                   : xasprintf("%s/%s", cwd, given);
   for (const struct cli_verb *v = verbs; v->name; v++) {
     if (strcmp(v->name, argv[i]))
       continue;
     if (strcmp(v->name, "run") && strcmp(v->name, "exec") &&
         cli_wants_help(argc - i - 1, argv + i + 1)) {
       printf("Usage: cocin %s\n", v->usage);
+      free(root);
       return 0;
     }
-    return v->fn(root, argc - i - 1, argv + i + 1);
+    int rc = v->fn(root, argc - i - 1, argv + i + 1);
+    free(root);
+    return rc;
   }
   fprintf(stderr, "cocin: unknown command \"%s\" (see cocin --help)\n", argv[i]);
+  free(root);
   return 2;
 }

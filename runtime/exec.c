@@ -51,7 +51,6 @@ struct exec_parse {
 static int exec_opt(const struct cocin_opt *opt, const char *v, void *data, cocin_error_t *err)
 {
   struct exec_parse *p = data;
-  long n;
   switch (opt->id) {
   case X_INTERACTIVE:
     p->interactive = true;
@@ -70,19 +69,10 @@ static int exec_opt(const struct cocin_opt *opt, const char *v, void *data, coci
     free(p->o->workdir);
     p->o->workdir = xstrdup(v);
     return 0;
-  case X_USER: {
-    cleanup_free char *u = xstrdup(v);
-    char *g = strchr(u, ':');
-    long gg;
-    if (g)
-      *g++ = '\0';
-    if (!parse_long(u, 0, 0x7ffffffe, &n) || (g && !parse_long(g, 0, 0x7ffffffe, &gg)))
-      return cocin_fail(err, EINVAL, "exec: invalid user \"%s\": expected UID[:GID]", v);
+  case X_USER:
     p->o->has_user = true;
-    p->o->uid = (uid_t)n;
-    p->o->gid = (gid_t)(g ? gg : n);
-    return 0;
-  }
+    return cocin_parse_user(v, &p->o->uid, &p->o->gid, err) < 0 ? cocin_error_wrap(err, "exec")
+                                                                 : 0;
   default:
     return cocin_fail(err, EINVAL, "exec: unhandled flag");
   }
@@ -173,10 +163,7 @@ __attribute__((noreturn)) static void joiner(struct exec_ctx *x)
       cocin_fail_errno(&err, "exec: chdir %s", wd);
       child_fail(x->errfd, 1, &err);
     }
-    bool has_user = o->has_user || x->spec.has_user;
-    uid_t uid = o->has_user ? o->uid : x->spec.uid;
-    gid_t gid = o->has_user ? o->gid : x->spec.gid;
-    if (switch_user(has_user, uid, gid, &err) < 0 ||
+    if (switch_user(x->spec.has_user, x->spec.uid, x->spec.gid, &err) < 0 ||
         cocin_security_apply(&x->spec.security, true, &err) < 0)
       child_fail(x->errfd, 1, &err);
     close(x->errfd);
@@ -221,6 +208,11 @@ int cocin_exec_start(const char *root, const char *name, const struct cocin_exec
   const cJSON *cgj = cJSON_GetObjectItemCaseSensitive(cfg, "cgroup");
   if (cgj && !cJSON_IsNull(cgj) && cocin_cgroup_from_json(cgj, &x.cg, err) < 0)
     goto out;
+  if (o->has_user) { /* exec -u: this command's user (and HOME) */
+    x.spec.has_user = true;
+    x.spec.uid = o->uid;
+    x.spec.gid = o->gid;
+  }
   x.env = cocin_spec_build_env(&x.spec, o->env, o->tty);
   {
     cleanup_free char *cache = xasprintf("%s/cache", root);

@@ -153,10 +153,18 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
   cocin_error_t err = NULL;
   int errpipe[2];
   int child_code = 125;
+  /* Nothing of the caller's: not its handlers (cocinfs has libfuse's), not
+   * its working directory (it would keep that filesystem busy). */
+  reset_signals();
   signal(SIGPIPE, SIG_IGN);
   signal(SIGINT, SIG_IGN);
   signal(SIGHUP, SIG_IGN);
+  if (chdir("/") < 0) {
+    cocin_fail_errno(&err, "chdir /");
+    goto fail;
+  }
   prctl(PR_SET_NAME, "cocin-monitor", 0, 0, 0);
+  prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); /* orphans come back to us */
 
   if (pipe2(errpipe, O_CLOEXEC) < 0) {
     cocin_fail_errno(&err, "pipe");

@@ -196,7 +196,7 @@ static int parse_volume(struct cocin_spec *s, const char *v, cocin_error_t *err)
   return 0;
 }
 
-static int parse_user(const char *v, uid_t *uid, gid_t *gid, cocin_error_t *err)
+int cocin_parse_user(const char *v, uid_t *uid, gid_t *gid, cocin_error_t *err)
 {
   cleanup_free char *copy = xstrdup(v);
   char *g = strchr(copy, ':');
@@ -280,7 +280,7 @@ static int run_opt(const struct cocin_opt *o, const char *v, void *data, cocin_e
     return 0;
   case R_USER:
     s->has_user = true;
-    return parse_user(v, &s->uid, &s->gid, err) < 0 ? cocin_error_wrap(err, "run") : 0;
+    return cocin_parse_user(v, &s->uid, &s->gid, err) < 0 ? cocin_error_wrap(err, "run") : 0;
   case R_CGROUP_PARENT:
     if (v[0] == '\0' || strstr(v, ".."))
       return cocin_fail(err, EINVAL, "run: invalid --cgroup-parent \"%s\"", v);
@@ -423,7 +423,7 @@ int cocin_spec_from_json(const cJSON *j, struct cocin_spec *s, cocin_error_t *er
   cleanup_free char *user = dup_opt(j, "user");
   if (user) {
     s->has_user = true;
-    if (parse_user(user, &s->uid, &s->gid, err) < 0)
+    if (cocin_parse_user(user, &s->uid, &s->gid, err) < 0)
       return -1;
   }
   const cJSON *m, *ms = cJSON_GetObjectItemCaseSensitive(j, "mounts");

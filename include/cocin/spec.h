@@ -39,6 +39,9 @@ struct cocin_spec {
 
 void cocin_spec_free(struct cocin_spec *s);
 
+/* -u: "UID[:GID]", numeric or "root"; EINVAL otherwise. */
+int cocin_parse_user(const char *v, uid_t *uid, gid_t *gid, cocin_error_t *err);
+
 /* Parse "run [OPTIONS] IMAGE [COMMAND [ARG...]]" words (argv[0] is the first
  * option or the image, not "run").  Syntax errors fail with EINVAL. */
 int cocin_spec_parse(struct cocin_spec *s, int argc, char **argv, cocin_error_t *err);
