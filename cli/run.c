@@ -74,7 +74,7 @@ int cmd_run(const char *root, int argc, char **argv)
     goto out;
   }
 
-  struct cocin_run_io io = {{0, 1, 2}, -1, {0}};
+  struct cocin_run_io io = {{0, 1, 2}, -1, {0}, true};
   if (!spec.detach) {
     if (spec.tty) {
       if (tty_console(&master, &slave, &io.ws) < 0) {

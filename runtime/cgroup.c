@@ -727,9 +727,16 @@ int cocin_cgroup_destroy(const struct cocin_cgroup *cg, cocin_error_t *err)
 {
   if (cg == NULL)
     return 0;
-  cocin_cgroup_kill(cg, SIGKILL, NULL);
+  /* The usual case: the container's init was reaped, and with it every
+   * process of its pid namespace; the directories go at the first try. */
+  bool gone = !cg->fake;
+  for (size_t d = 0; gone && d < cg->ndirs; d++)
+    if (rmdir(cg->dirs[d]) < 0 && errno != ENOENT)
+      gone = false;
+  if (!gone)
+    cocin_cgroup_kill(cg, SIGKILL, NULL);
   /* Bounded wait until the processes are gone (about 3 s). */
-  for (int i = 0; i < 300 && !cg->fake; i++) {
+  for (int i = 0; i < 300 && !cg->fake && !gone; i++) {
     bool empty = true;
     for (size_t d = 0; d < cg->ndirs; d++)
       if (!cg_dir_empty(cg->dirs[d]))
@@ -770,4 +777,15 @@ void cocin_cgroup_free(struct cocin_cgroup *cg)
 bool cocin_cgroup_devices_enforced(const struct cocin_cgroup *cg)
 {
   return cg && cg->mode != COCIN_CGROUP_UNIFIED && cg->ctrl_dir[CG_DEVICES] >= 0;
+}
+
+bool cocin_cgroup_oom_killed(const struct cocin_cgroup *cg)
+{
+  uint64_t v = 0;
+  if (cg == NULL || cg->ndirs == 0)
+    return false;
+  if (cg->mode == COCIN_CGROUP_UNIFIED)
+    return cg_read_keyed(cg->dirs[0], "memory.events", "oom_kill", &v) == 0 && v > 0;
+  int i = cg->ctrl_dir[CG_MEMORY];
+  return i >= 0 && cg_read_keyed(cg->dirs[i], "memory.oom_control", "oom_kill", &v) == 0 && v > 0;
 }

@@ -226,9 +226,7 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
   while (done == 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
     ;
   struct finished f = {id, exit_code_of(status), false, pid};
-  struct cocin_cgroup_stats cst;
-  if (cg && cocin_cgroup_stats(cg, &cst, NULL) == 0)
-    f.oom = cst.oom_killed;
+  f.oom = cocin_cgroup_oom_killed(cg);
   if (spec->autoremove)
     cocin_state_update_volatile(root, name, record_finished, &f, NULL);
   else
@@ -408,9 +406,11 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
   }
   if (mid == 0) {
     setsid();
-    pid_t mon = fork();
-    if (mon != 0)
-      _exit(mon < 0 ? 1 : 0);
+    if (!(io && io->caller_exits)) { /* a long-lived caller never reaps it */
+      pid_t mon = fork();
+      if (mon != 0)
+        _exit(mon < 0 ? 1 : 0);
+    }
     /* the monitor: keep only what it needs (never a /dev/fuse fd) */
     for (int i = 0; i < 3; i++)
       if (ca.stdio[i] >= 0 && ca.stdio[i] <= 2) /* foreground: the caller's stdio */
@@ -430,7 +430,7 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
   }
   close(status_w);
   status_w = -1;
-  while (waitpid(mid, NULL, 0) < 0 && errno == EINTR)
+  while (!(io && io->caller_exits) && waitpid(mid, NULL, 0) < 0 && errno == EINTR)
     ;
 
   /* The first line, a byte at a time: in the foreground "EXIT n" may

@@ -92,6 +92,10 @@ char *cocin_cgroup_stats_format(const struct cocin_cgroup_stats *st);
  * on v2 any name gives the one directory); NULL when it has none. */
 const char *cocin_cgroup_path(const struct cocin_cgroup *cg, const char *controller);
 
+/* Did the OOM killer kill something in it (the cgroup's own counter)?  The
+ * one figure the monitor needs when the container ends. */
+bool cocin_cgroup_oom_killed(const struct cocin_cgroup *cg);
+
 /* Does the cgroup restrict devices (v1 devices controller)?  On v2 that
  * needs an eBPF program, which cocin does not load. */
 bool cocin_cgroup_devices_enforced(const struct cocin_cgroup *cg);

@@ -28,6 +28,10 @@ struct cocin_run_io {
    * and the window size to start with. */
   int console_sock;
   struct winsize ws;
+  /* The caller exits soon after (the CLI): the monitor is forked once and
+   * the kernel hands it to init then.  A long-lived caller (cocinfs) leaves
+   * this false and the monitor is double-forked, so nobody has to reap it. */
+  bool caller_exits;
 };
 
 /* Receive the pty master sent by a container on a console socket. */
