@@ -284,6 +284,7 @@ static long op_chroot_escape(void)
       return -1;
   if (chroot(".") < 0)
     return -1;
+  rmdir(dir); /* from the root the walk reached: no scratch dir left behind */
   if (access(arg, F_OK) == 0)
     return 0;
   errno = EPERM; /* not reachable: the walk stopped at the container's root */
