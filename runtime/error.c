@@ -12,7 +12,7 @@ static int set_error(cocin_error_t *err, int errnum, char *msg)
     free(msg);
     return -1;
   }
-  if (*err) /* never overwrite the first, most precise error */
+  if (*err) /* a later error replaces an earlier one nobody reported */
     cocin_error_release(err);
   struct cocin_error_s *e = calloc(1, sizeof(*e));
   if (e == NULL)
@@ -23,13 +23,27 @@ static int set_error(cocin_error_t *err, int errnum, char *msg)
   return -1;
 }
 
+static char *vformat(const char *fmt, va_list ap)
+{
+  char *s = NULL;
+  if (vasprintf(&s, fmt, ap) < 0)
+    abort();
+  return s;
+}
+
+static char *join(const char *a, const char *b)
+{
+  char *s = NULL;
+  if (asprintf(&s, "%s: %s", a, b) < 0)
+    abort();
+  return s;
+}
+
 int cocin_fail(cocin_error_t *err, int errnum, const char *fmt, ...)
 {
-  char *msg = NULL;
   va_list ap;
   va_start(ap, fmt);
-  if (vasprintf(&msg, fmt, ap) < 0)
-    abort();
+  char *msg = vformat(fmt, ap);
   va_end(ap);
   return set_error(err, errnum, msg);
 }
@@ -37,14 +51,11 @@ int cocin_fail(cocin_error_t *err, int errnum, const char *fmt, ...)
 int cocin_fail_errno(cocin_error_t *err, const char *fmt, ...)
 {
   int saved = errno;
-  char *ctx = NULL, *msg = NULL;
   va_list ap;
   va_start(ap, fmt);
-  if (vasprintf(&ctx, fmt, ap) < 0)
-    abort();
+  char *ctx = vformat(fmt, ap);
   va_end(ap);
-  if (asprintf(&msg, "%s: %s", ctx, strerror(saved)) < 0)
-    abort();
+  char *msg = join(ctx, strerror(saved));
   free(ctx);
   return set_error(err, saved, msg);
 }
@@ -53,14 +64,11 @@ int cocin_error_wrap(cocin_error_t *err, const char *fmt, ...)
 {
   if (err == NULL || *err == NULL)
     return -1;
-  char *ctx = NULL, *msg = NULL;
   va_list ap;
   va_start(ap, fmt);
-  if (vasprintf(&ctx, fmt, ap) < 0)
-    abort();
+  char *ctx = vformat(fmt, ap);
   va_end(ap);
-  if (asprintf(&msg, "%s: %s", ctx, (*err)->msg ? (*err)->msg : "error") < 0)
-    abort();
+  char *msg = join(ctx, (*err)->msg ? (*err)->msg : "error");
   free(ctx);
   free((*err)->msg);
   (*err)->msg = msg;
