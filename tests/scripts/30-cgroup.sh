@@ -197,6 +197,34 @@ find "$CGROOT" -depth -name "$P-parent" -type d -exec rmdir {} \; 2>/dev/null
 t_end
 
 # ---- after the suite: nothing of ours, and no empty cocin/ directory ----
+# ---- v2 code on a real cgroup2 mount (hybrid hosts have one, without
+# controllers): join, cgroup namespace, removal; limits refused by name ----
+U=/sys/fs/cgroup/unified
+if [ "$(stat -f -c %T "$U" 2>/dev/null)" = cgroup2fs ]; then
+  v2() { COCIN_CGROUP_ROOT=$U COCIN_CGROUP_MODE=v2 "$COCIN" --root "$ROOT" "$@"; }
+  t_begin "v2 on the host's cgroup2 mount: the container joins its own cgroup"
+  if v2 run -d --name $P-v2 busybox sleep 300 >"$T/out" 2>&1; then
+    id=$(cocin inspect $P-v2 | jq -r .id)
+    d=$U/cocin/$id
+    [ -d "$d" ] || t_fail "no $d"
+    pid=$(cocin inspect $P-v2 | jq -r .pid)
+    grep -qx "$pid" "$d/cgroup.procs" 2>/dev/null || t_fail "init $pid not in $d/cgroup.procs"
+    [ "$(v2 exec $P-v2 cat /proc/self/cgroup | grep '^0::')" = "0::/" ] ||
+      t_fail "no cgroup namespace rooted at the container's cgroup"
+    v2 rm -f $P-v2 >/dev/null 2>&1
+    [ -d "$d" ] && t_fail "$d left after rm -f"
+  else
+    t_fail "run: $(head -c 300 "$T/out")"
+  fi
+  t_end
+  if ! grep -qw memory "$U/cgroup.controllers"; then
+    t_err "v2 on the host's cgroup2 mount: -m names the missing controller" \
+      "memory controller is not available" v2 run --rm -m 64m busybox true
+  fi
+else
+  t_skip "v2 on the host's cgroup2 mount" "no cgroup2 at $U"
+fi
+
 t_begin "no cocin cgroup left behind"
 [ -z "$(leftovers)" ] || t_fail "left: $(leftovers)"
 for c in $(find "$CGROOT" -name cocin -type d 2>/dev/null); do
