@@ -3,7 +3,7 @@
 # Safe to run again: it only calls apt-get when a package is absent.
 set -eu
 pkgs=(meson ninja-build pkg-config gcc libc6-dev libfuse3-dev fuse3 libcjson-dev libcap-dev
-      libseccomp-dev busybox-static jq bc iproute2 tmux hyperfine clang
+      libseccomp-dev busybox-static jq bc iproute2 tmux hyperfine clang python3
       libclang-rt-14-dev util-linux procps psmisc)
 [ "${COCIN_WITH_CRUN:-1}" = 1 ] && pkgs+=(crun)
 missing=()
