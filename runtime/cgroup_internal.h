@@ -37,7 +37,12 @@ struct cocin_cgroup {
   size_t ndirs;
   /* v1: index into dirs for each controller, -1 when not mounted. */
   int ctrl_dir[CG_NCTRL];
+  /* v2: a BPF device program is attached (known at create only) */
+  bool devices_bpf;
 };
+
+/* v2: attach the default devices policy to dir (cgroup_bpf.c). */
+int cg_bpf_devices_attach(const char *dir, cocin_error_t *err);
 
 /* One table per backend (STYLE.md: detect once, call through a table). */
 struct cg_ops {

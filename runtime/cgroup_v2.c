@@ -127,8 +127,6 @@ static int apply_limits(const struct cocin_cgroup *cg, const char *dir,
     return cocin_error_wrap(err, "--cpuset-mems %s", l->cpuset_mems);
   if (l->pids_limit && write_i64(cg, dir, "pids.max", l->pids_limit, "pids-limit", err) < 0)
     return -1;
-  /* The devices policy is a BPF program on v2: not installed (the
-   * container's /dev holds only the default devices anyway). */
   return 0;
 }
 
@@ -155,6 +153,14 @@ static int v2_create_at(struct cocin_cgroup *cg, const char *name, const char *p
       apply_limits(cg, dir, l, err) < 0) {
     cg_made_rollback(&made);
     return -1;
+  }
+  /* The devices policy is a BPF program on v2.  If the kernel refuses it,
+   * run goes on with the fallback (no MKNOD, nodev mounts): see
+   * cocin_cgroup_devices_enforced. */
+  if (!cg->fake && !l->devices_unrestricted) {
+    cocin_error_t e = NULL;
+    cg->devices_bpf = cg_bpf_devices_attach(dir, &e) == 0;
+    cocin_error_release(&e);
   }
   cg_made_release(&made);
   cg_add_ctrl_dir(cg, -1, dir);

@@ -276,7 +276,8 @@ static int check_overlay_path(const char *p, cocin_error_t *err)
 }
 
 static int write_initial_state(const char *root, const struct cocin_spec *spec, const char *id,
-                               struct cocin_cgroup *cg, cocin_error_t *err)
+                               struct cocin_cgroup *cg, const char *device_policy,
+                               cocin_error_t *err)
 {
   cJSON *cfg = cocin_spec_to_json(spec);
   cleanup_free char *now = cocin_time_now();
@@ -287,6 +288,7 @@ static int write_initial_state(const char *root, const struct cocin_spec *spec, 
   cj_set_num(cfg, "creatorPid", getpid());
   cj_set_num(cfg, "creatorStartTime", (double)proc_start_time(getpid()));
   cj_set_item(cfg, "cgroup", cg ? cocin_cgroup_to_json(cg) : cJSON_CreateNull());
+  cj_set_str(cfg, "devicePolicy", device_policy);
   /* Not fsync'ed: until the container runs, a crash loses nothing real. */
   int r = cocin_state_save_flags(root, spec->name, cfg, false, err);
   cJSON_Delete(cfg);
@@ -336,7 +338,10 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
   bool nodev = !spec->security.privileged && !cocin_cgroup_devices_enforced(cg);
   if (nodev && cocin_security_set(&spec->security, "cap-drop", "MKNOD", err) < 0)
     goto fail;
-  if (write_initial_state(root, spec, res->id, cg, err) < 0)
+  const char *policy = spec->security.privileged ? "none (privileged)"
+                       : nodev ? "no device cgroup: MKNOD dropped, root and volumes nodev"
+                               : "cgroup";
+  if (write_initial_state(root, spec, res->id, cg, policy, err) < 0)
     goto fail;
   {
     cleanup_free char *cache = xasprintf("%s/cache", root);

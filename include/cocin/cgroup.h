@@ -96,8 +96,9 @@ const char *cocin_cgroup_path(const struct cocin_cgroup *cg, const char *control
  * one figure the monitor needs when the container ends. */
 bool cocin_cgroup_oom_killed(const struct cocin_cgroup *cg);
 
-/* Does the cgroup restrict devices (v1 devices controller)?  On v2 that
- * needs an eBPF program, which cocin does not load. */
+/* Does the cgroup restrict devices: the v1 devices controller, or on v2 a
+ * BPF device program attached when the cgroup was made?  When not, run
+ * drops MKNOD and mounts the root and volumes nodev instead. */
 bool cocin_cgroup_devices_enforced(const struct cocin_cgroup *cg);
 
 /* Send sig to every process in the cgroup. */

@@ -170,6 +170,23 @@ t_ok "devices (no policy): /dev/null still works" v2run busybox sh -c "echo x > 
 t_ok "devices (no policy): --privileged may mknod" \
   v2run --privileged busybox sh -c "mknod /dev/hw c 10 183"
 
+# ---- v2's devices policy: a BPF program, live on the host's cgroup2 mount ---
+U=/sys/fs/cgroup/unified
+if [ "$(stat -f -c %T "$U" 2>/dev/null)" = cgroup2fs ]; then
+  v2live() { COCIN_CGROUP_ROOT=$U COCIN_CGROUP_MODE=v2 "$COCIN" --root "$ROOT" run --rm "$@"; }
+  if v2live busybox sh -c 'grep -q "^CapBnd:.*a80425fb" /proc/self/status' >/dev/null 2>&1; then
+    t_ok "devices (v2 BPF): mknod allowed, as docker does" v2live busybox mknod /dev/hw c 10 183
+    t_err "devices (v2 BPF): a char device outside the list cannot be opened" "not permitted" \
+      v2live busybox sh -c "mknod /dev/hw c 10 183 && head -c1 /dev/hw"
+    t_ok "devices (v2 BPF): the default nodes work" \
+      v2live busybox sh -c "echo x > /dev/null && head -c1 /dev/urandom >/dev/null"
+    t_ok "devices (v2 BPF): --privileged opens it" \
+      v2live --privileged busybox sh -c "mknod /dev/hw c 10 183 && head -c1 /dev/hw >/dev/null"
+  else
+    t_skip "devices (v2 BPF)" "the kernel refused the BPF device program here (fallback in use)"
+  fi
+fi
+
 # ---- kernel: modules, reboot, kexec, keys ----------------------------------------
 refused "kernel: init_module refused" -- init_module
 refused "kernel: finit_module refused" -- finit_module
