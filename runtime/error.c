@@ -23,7 +23,7 @@ static int set_error(cocin_error_t *err, int errnum, char *msg)
   return -1;
 }
 
-static char *vformat(const char *fmt, va_list ap)
+__attribute__((format(printf, 1, 0))) static char *vformat(const char *fmt, va_list ap)
 {
   char *s = NULL;
   if (vasprintf(&s, fmt, ap) < 0)

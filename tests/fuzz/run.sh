@@ -16,7 +16,7 @@ else
   CC=clang meson setup build-fuzz -Dfuzz=true >"$log" 2>&1
 fi || { echo "FAIL: fuzz ctl parser: meson setup: $(tail -3 "$log")"; exit 0; }
 ninja -C build-fuzz tests/fuzz/fuzz_ctl >"$log" 2>&1 ||
-  { echo "FAIL: fuzz ctl parser: build: $(grep -m3 error "$log")"; exit 0; }
+  { echo "FAIL: fuzz ctl parser: build: $(grep -m3 -E "error:|undefined reference" "$log")"; exit 0; }
 corpus=$(mktemp -d /tmp/cocin-fuzz-corpus.XXXXXX)
 trap 'rm -f "$log"; rm -rf "$corpus"' EXIT
 cp tests/fuzz/seeds/* "$corpus"/
