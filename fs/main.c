@@ -104,17 +104,6 @@ static int prepare_root(const char *arg, char **abs, cocin_error_t *err)
   return 0;
 }
 
-/* Start clean whatever the starting shell ignored or blocked: children
- * (monitors, containers, exec'd commands) inherit ignored signals. */
-static void reset_signals(void)
-{
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, NULL);
-  for (int s = 1; s < NSIG; s++)
-    if (s != SIGKILL && s != SIGSTOP)
-      signal(s, SIG_DFL);
-}
 
 int main(int argc, char **argv)
 {
@@ -123,7 +112,8 @@ int main(int argc, char **argv)
   cleanup_free char *root = NULL, *mnt = NULL, *opts = NULL;
   if (parse_args(argc, argv, &o) < 0)
     return 2;
-  reset_signals();
+  /* start clean whatever the starting shell ignored or blocked */
+  cocin_reset_signals();
   if (prepare_root(o.root, &root, &err) < 0 || prepare_mountpoint(o.mountpoint, &mnt, &err) < 0) {
     fprintf(stderr, "cocinfs: %s\n", cocin_error_msg(&err));
     return 1;

@@ -298,15 +298,6 @@ int exec_command(char **args, char **env, cocin_error_t *err)
   return cocin_fail_errno(err, "exec \"%s\"", args[0]);
 }
 
-void reset_signals(void)
-{
-  sigset_t none;
-  for (int sig = 1; sig < NSIG; sig++)
-    if (sig != SIGKILL && sig != SIGSTOP)
-      signal(sig, SIG_DFL);
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, NULL);
-}
 
 int container_init(void *arg)
 {
@@ -315,7 +306,7 @@ int container_init(void *arg)
   cocin_error_t err = NULL;
 
   /* the monitor ignores HUP, INT and PIPE: the command must not inherit it */
-  reset_signals();
+  cocin_reset_signals();
 
   for (int i = 0; a->console_sock < 0 && i < 3; i++)
     if (a->stdio[i] != i && dup2(a->stdio[i], i) < 0) {

@@ -151,7 +151,7 @@ __attribute__((noreturn)) static void joiner(struct exec_ctx *x)
       cocin_fail_errno(&err, "exec: parent death signal");
       child_fail(x->errfd, 1, &err);
     }
-    reset_signals();
+    cocin_reset_signals();
     if (o->tty && o->console_sock >= 0) {
       /* a pty of the container's own /dev/pts, master sent to the caller */
       if (console_setup(o->console_sock, &o->ws, &err) < 0)

@@ -38,10 +38,6 @@ int read_child_error(int fd, cocin_error_t *err);
  * the master on sock, make the slave the controlling terminal and 0, 1, 2. */
 int console_setup(int sock, const struct winsize *ws, cocin_error_t *err);
 
-/* Default dispositions for every signal and an empty mask: what a freshly
- * exec'd command expects, whatever its launcher ignored or blocked. */
-void reset_signals(void);
-
 /* Switch to the spec's user, keeping capabilities for the security step. */
 int switch_user(bool has_user, uid_t uid, gid_t gid, cocin_error_t *err);
 

@@ -155,7 +155,7 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
   int child_code = 125;
   /* Nothing of the caller's: not its handlers (cocinfs has libfuse's), not
    * its working directory (it would keep that filesystem busy). */
-  reset_signals();
+  cocin_reset_signals();
   signal(SIGPIPE, SIG_IGN);
   signal(SIGINT, SIG_IGN);
   signal(SIGHUP, SIG_IGN);

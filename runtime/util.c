@@ -513,3 +513,13 @@ bool parse_long(const char *s, long min, long max, long *out)
   *out = v;
   return true;
 }
+
+void cocin_reset_signals(void)
+{
+  sigset_t none;
+  for (int sig = 1; sig < NSIG; sig++)
+    if (sig != SIGKILL && sig != SIGSTOP)
+      signal(sig, SIG_DFL);
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+}

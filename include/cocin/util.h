@@ -61,6 +61,10 @@ int pidfd_open_checked(pid_t pid, uint64_t start);
 int sys_pidfd_open(pid_t pid);
 int sys_pidfd_send_signal(int pidfd, int sig);
 
+/* Default dispositions for every signal and an empty mask: what a freshly
+ * exec'd command expects, whatever its launcher ignored or blocked. */
+void cocin_reset_signals(void);
+
 /* Close every fd >= lowfd except the n listed (negative entries ignored). */
 void close_fds_except(int lowfd, const int *keep, size_t n);
 
