@@ -91,6 +91,29 @@ int main(void)
   CHECK(parse("--help", &s) == 0 && s.help, "--help");
   cocin_spec_free(&s);
 
+  /* run's option table names the limit and security flags again (it needs
+   * their short forms and argument kinds): every flag the libraries own
+   * must be reachable through it */
+  {
+    static const char *const sample[] = {"64m", "128m", "0.5", "512", "0", "0", "20", NULL};
+    size_t k = 0;
+    for (const char *const *f = cocin_limit_flags; *f; f++, k++) {
+      cleanup_free char *l = xasprintf("-m 64m --%s %s busybox", *f, sample[k] ? sample[k] : "1");
+      int e = parse_err(l);
+      CHECK(e == 0, "run accepts --%s (errno %d)", *f, e);
+    }
+    for (const char *const *f = cocin_security_bool_flags; *f; f++) {
+      cleanup_free char *l = xasprintf("--%s busybox", *f);
+      CHECK(parse_err(l) == 0, "run accepts --%s", *f);
+    }
+    CHECK(parse_err("--cap-add NET_ADMIN --cap-drop CHOWN --security-opt no-new-privileges busybox") == 0,
+          "run accepts --cap-add, --cap-drop, --security-opt");
+    size_t nsec = 0;
+    for (const char *const *f = cocin_security_flags; *f; f++)
+      nsec++;
+    CHECK(nsec == 3, "the security value flags are the three run knows");
+  }
+
   /* small verbs */
   {
     char *a[] = {"-t", "3", "a", "b", NULL};
