@@ -17,6 +17,7 @@
 
 #include "cgroup_internal.h"
 #include "cocin/cleanup.h"
+#include "cocin/util.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
@@ -212,33 +213,34 @@ int cg_check_name(const char *name, cocin_error_t *err)
   return 0;
 }
 
-int cg_self_path(const char *ctrl, char **out, cocin_error_t *err)
+int cg_self_path(const char *table, const char *ctrl, char **out, cocin_error_t *err)
 {
-  cleanup_fclose FILE *f = fopen("/proc/self/cgroup", "re");
-  if (f == NULL)
-    return cocin_fail_errno(err, "open /proc/self/cgroup");
-  cleanup_free char *line = NULL;
-  size_t cap = 0;
-  while (getline(&line, &cap, f) > 0) {
-    line[strcspn(line, "\n")] = '\0';
-    char *c1 = strchr(line, ':');
-    char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+  cleanup_free char *own = NULL;
+  if (table == NULL) {
+    if (read_all_file("/proc/self/cgroup", &own, NULL, err) < 0)
+      return cocin_error_wrap(err, "open /proc/self/cgroup");
+    table = own;
+  }
+  size_t clen = ctrl ? strlen(ctrl) : 0;
+  for (const char *line = table; *line; line += strcspn(line, "\n"), line += *line == '\n') {
+    /* "ID:CTRL,CTRL:PATH" */
+    size_t len = strcspn(line, "\n");
+    const char *c1 = memchr(line, ':', len);
+    const char *c2 = c1 ? memchr(c1 + 1, ':', (size_t)(line + len - c1 - 1)) : NULL;
     if (c2 == NULL)
       continue;
-    *c1 = *c2 = '\0';
-    const char *ctrls = c1 + 1, *path = c2 + 1;
+    const char *ctrls = c1 + 1;
+    size_t nctrls = (size_t)(c2 - ctrls);
     bool match = false;
     if (ctrl == NULL) {
-      match = strcmp(line, "0") == 0 && *ctrls == '\0';
+      match = c1 - line == 1 && line[0] == '0' && nctrls == 0;
     } else {
-      cleanup_free char *copy = strdup(ctrls);
-      char *save = NULL;
-      for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save))
-        if (strcmp(t, ctrl) == 0)
+      for (const char *t = ctrls; t < c2; t += strcspn(t, ",:") + 1)
+        if (strcspn(t, ",:") == clen && strncmp(t, ctrl, clen) == 0)
           match = true;
     }
     if (match) {
-      *out = strdup(path);
+      *out = strndup(c2 + 1, (size_t)(line + len - c2 - 1));
       return *out ? 0 : cocin_fail_errno(err, "cgroup path");
     }
   }

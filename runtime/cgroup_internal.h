@@ -80,8 +80,9 @@ bool cg_exists(const char *dir, const char *file);
 bool cg_writable(const struct cocin_cgroup *cg, const char *dir, const char *file);
 
 /* The caller's cgroup path ("/..." relative to the hierarchy root) from
- * /proc/self/cgroup: ctrl NULL = the v2 line "0::". */
-int cg_self_path(const char *ctrl, char **out, cocin_error_t *err);
+ * table, the text of /proc/self/cgroup (NULL: read it now): ctrl NULL = the
+ * v2 line "0::". */
+int cg_self_path(const char *table, const char *ctrl, char **out, cocin_error_t *err);
 
 /* Created-directory log, for rolling back a failed create. */
 #define CG_MAXMADE 128

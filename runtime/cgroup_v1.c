@@ -14,6 +14,7 @@
 
 #include "cgroup_internal.h"
 #include "cocin/cleanup.h"
+#include "cocin/util.h"
 
 #ifndef CGROUP_SUPER_MAGIC
 #define CGROUP_SUPER_MAGIC 0x27e0eb
@@ -67,6 +68,9 @@ static char *find_mount(const struct cocin_cgroup *cg, const char *ctrl)
     if (statfs(path, &fs) < 0 || fs.f_type != CGROUP_SUPER_MAGIC)
       return NULL;
   }
+  /* cpu -> cpu,cpuacct: resolve, so joined controllers compare equal */
+  if (lstat(path, &st) == 0 && !S_ISLNK(st.st_mode))
+    return steal_ptr(path);
   char *real = realpath(path, NULL);
   return real ? real : steal_ptr(path);
 }
@@ -208,6 +212,13 @@ static void free_mounts(char **mounts)
 static int make_dirs(struct cocin_cgroup *cg, struct cg_made *made, char **mounts,
                      const char *name, const char *parent, cocin_error_t *err)
 {
+  cleanup_free char *table = NULL; /* /proc/self/cgroup, read once */
+  if (parent == NULL &&
+      read_all_file("/proc/self/cgroup", &table, NULL, cg->fake ? NULL : err) < 0) {
+    if (!cg->fake)
+      return cocin_error_wrap(err, "open /proc/self/cgroup");
+    table = strdup("");
+  }
   for (int i = 0; i < CG_NCTRL; i++) {
     if (mounts[i] == NULL)
       continue;
@@ -220,7 +231,7 @@ static int make_dirs(struct cocin_cgroup *cg, struct cg_made *made, char **mount
     if (seen)
       continue;
     cleanup_free char *self = NULL;
-    if (parent == NULL && cg_self_path(cg_ctrl_names[i], &self, cg->fake ? NULL : err) < 0) {
+    if (parent == NULL && cg_self_path(table, cg_ctrl_names[i], &self, cg->fake ? NULL : err) < 0) {
       if (!cg->fake)
         return -1;
       self = strdup("/");
@@ -242,6 +253,19 @@ static int v1_create(struct cocin_cgroup *cg, const char *name, const char *pare
   char *mounts[CG_NCTRL] = {0};
   for (int i = 0; i < CG_NCTRL; i++)
     mounts[i] = find_mount(cg, cg_ctrl_names[i]);
+  /* A cpuset cgroup only when --cpuset-* asks for one: without it the
+   * container has its caller's cpuset anyway, and a new one costs a dozen
+   * file operations to copy cpus and mems down two levels. */
+  if (mounts[CG_CPUSET] && !needs(l, CG_CPUSET)) {
+    bool shared = false; /* joined with a hierarchy we do use */
+    for (int i = 0; i < CG_NCTRL; i++)
+      if (i != CG_CPUSET && mounts[i] && strcmp(mounts[i], mounts[CG_CPUSET]) == 0)
+        shared = true;
+    if (!shared) {
+      free(mounts[CG_CPUSET]);
+      mounts[CG_CPUSET] = NULL;
+    }
+  }
   for (size_t i = 0; i < sizeof(required_msgs) / sizeof(required_msgs[0]); i++) {
     enum cg_ctrl c = required_msgs[i].ctrl;
     if (needs(l, c) && mounts[c] == NULL) {

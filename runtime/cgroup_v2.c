@@ -173,7 +173,7 @@ static int v2_create(struct cocin_cgroup *cg, const char *name, const char *pare
   if (parent)
     return v2_create_at(cg, name, parent, l, err);
   cleanup_free char *self = NULL;
-  if (cg_self_path(NULL, &self, cg->fake ? NULL : err) < 0) {
+  if (cg_self_path(NULL, NULL, &self, cg->fake ? NULL : err) < 0) {
     if (!cg->fake)
       return -1;
     self = strdup("/");
