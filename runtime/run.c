@@ -153,6 +153,7 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
   cocin_error_t err = NULL;
   int errpipe[2];
   int child_code = 125;
+  int mntns = -1; /* never returns: every path ends in _exit */
   /* Nothing of the caller's: not its handlers (cocinfs has libfuse's), not
    * its working directory (it would keep that filesystem busy). */
   cocin_reset_signals();
@@ -179,6 +180,15 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
     goto fail;
   }
   close(errpipe[1]);
+  /* Hold the container's mount namespace: when its init exits, the kernel
+   * then skips tearing down its twenty-odd mounts on the exit path, and
+   * that work happens when this monitor closes the fd, after it has
+   * answered (about half a millisecond off every run --rm). */
+  {
+    char nspath[64];
+    snprintf(nspath, sizeof(nspath), "/proc/%d/ns/mnt", (int)pid);
+    mntns = open(nspath, O_RDONLY | O_CLOEXEC);
+  }
   for (int i = 0; i < 3; i++)
     if (ca->stdio[i] > 2 && ca->stdio[i] != log_fd && ca->stdio[i] != status_fd)
       close(ca->stdio[i]);
@@ -235,11 +245,16 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
     close(log_fd);
   if (spec->autoremove) /* before answering: run --rm leaves nothing */
     container_remove(root, name, id, NULL);
-  if (status_fd >= 0)
+  if (status_fd >= 0) {
     dprintf(status_fd, "EXIT %d\n", f.code);
+    close(status_fd);
+  }
+  close(mntns); /* the mounts go now, after the answer */
   _exit(0);
 
 fail:
+  if (mntns >= 0) /* a failed run leaves nothing once it has answered */
+    close(mntns);
   container_remove(root, name, id, NULL);
   dprintf(status_fd, "ERR %d %d\n%s", cocin_error_status(&err), child_code,
           cocin_error_msg(&err));
