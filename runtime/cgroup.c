@@ -730,6 +730,17 @@ int cocin_cgroup_kill(const struct cocin_cgroup *cg, int sig, cocin_error_t *err
   return 0;
 }
 
+/* dir sits directly under the root of a (real) cgroup hierarchy: kernfs
+ * numbers a hierarchy's root directory 1. */
+static bool at_hierarchy_root(const char *dir, bool fake)
+{
+  if (fake)
+    return false;
+  cleanup_free char *up = xasprintf("%s/..", dir);
+  struct stat st;
+  return stat(up, &st) == 0 && st.st_ino == 1;
+}
+
 int cocin_cgroup_destroy(const struct cocin_cgroup *cg, cocin_error_t *err)
 {
   if (cg == NULL)
@@ -758,13 +769,16 @@ int cocin_cgroup_destroy(const struct cocin_cgroup *cg, cocin_error_t *err)
   for (size_t d = 0; d < cg->ndirs; d++) {
     if (cg_rmdir_tree(cg->dirs[d], cg->fake) < 0 && ret == 0)
       ret = cocin_fail_errno(err, "remove cgroup %s", cg->dirs[d]);
-    /* the shared "cocin" directory goes when the last container leaves */
+    /* The shared "cocin" directory goes when the last container leaves,
+     * so that it never keeps a session's cgroup from being removed.  At a
+     * hierarchy's root it stays, as docker's /docker does: nobody removes
+     * a root, and every later run saves a mkdir and an rmdir there. */
     cleanup_free char *parent = strdup(cg->dirs[d]);
     char *slash = parent ? strrchr(parent, '/') : NULL;
     if (slash) {
       *slash = '\0';
       const char *base = strrchr(parent, '/');
-      if (base && strcmp(base + 1, "cocin") == 0)
+      if (base && strcmp(base + 1, "cocin") == 0 && !at_hierarchy_root(parent, cg->fake))
         rmdir_if_unused(parent, cg->fake);
     }
   }

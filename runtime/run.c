@@ -236,11 +236,13 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
   while (done == 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
     ;
   struct finished f = {id, exit_code_of(status), false, pid};
-  f.oom = cocin_cgroup_oom_killed(cg);
-  if (spec->autoremove)
-    cocin_state_update_volatile(root, name, record_finished, &f, NULL);
-  else
+  /* run --rm: no exit record, the container is removed at once below and
+   * the caller gets the code from us (docker's ps likewise never shows an
+   * exited --rm container). */
+  if (!spec->autoremove) {
+    f.oom = cocin_cgroup_oom_killed(cg);
     cocin_state_update(root, name, record_finished, &f, NULL);
+  }
   if (log_fd >= 0)
     close(log_fd);
   if (spec->autoremove) /* before answering: run --rm leaves nothing */
