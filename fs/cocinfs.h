@@ -82,6 +82,10 @@ struct fs_ctx {
   const char *root; /* absolute state root */
   uid_t uid;        /* owner shown for every file */
   gid_t gid;
+  /* container.log is a symlink to the log in the state root (reads and
+   * tail -f go to the file itself); false with --allow-other, whose
+   * readers cannot enter the state root: the daemon serves the bytes. */
+  bool log_links;
 };
 /* The context given to fuse_new (valid in any FUSE handler). */
 struct fs_ctx *fs_ctx(void);

@@ -118,7 +118,8 @@ int main(int argc, char **argv)
     fprintf(stderr, "cocinfs: %s\n", cocin_error_msg(&err));
     return 1;
   }
-  struct fs_ctx ctx = {.root = root, .uid = geteuid(), .gid = getegid()};
+  struct fs_ctx ctx = {
+      .root = root, .uid = geteuid(), .gid = getegid(), .log_links = !o.allow_other};
 
   opts = xasprintf("default_permissions,fsname=cocinfs,subtype=cocinfs%s",
                    o.allow_other ? ",allow_other" : "");

@@ -189,10 +189,32 @@ static int dir_attrs(int dfd, const char *name, struct stat *st)
   return 0;
 }
 
+/* The log of container name as a symlink: its target, or NULL when the
+ * daemon serves it instead (--allow-other, or no log file: a foreground
+ * container has none, and a symlink to nothing would read as ENOENT). */
+static char *log_link(int dfd, const char *name)
+{
+  if (!fs_ctx()->log_links)
+    return NULL;
+  char rel[PATH_MAX];
+  snprintf(rel, sizeof(rel), "%s/container.log", name);
+  struct stat ls;
+  if (fstatat(dfd, rel, &ls, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(ls.st_mode))
+    return NULL;
+  return cocin_container_file(fs_ctx()->root, name, "container.log");
+}
+
 static int file_stat(int dfd, const char *name, const struct fs_file *f, struct stat *st)
 {
   struct stat cst;
   int r = container_stat(dfd, name, &cst);
+  cleanup_free char *link = NULL;
+  if (r == 0 && f->kind == FS_KIND_LOG && (link = log_link(dfd, name)) != NULL) {
+    base_stat(st, S_IFLNK | 0777);
+    st->st_size = (off_t)strlen(link);
+    st->st_atim = st->st_mtim = st->st_ctim = container_ctime(dfd, name, &cst);
+    return 0;
+  }
   if (r == -ENOENT && f->write) {
     /* `rm` written to its own ctl (or exec): the open file lives on, and
      * fstat (which sends no handle) must work for the reply to be read.
@@ -260,6 +282,27 @@ static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *
     st->st_mtim = st->st_ctim = ls.st_mtim;
   }
   return r;
+}
+
+static int fs_readlink(const char *path, char *buf, size_t size)
+{
+  struct fs_path p;
+  int r = path_parse(path, &p);
+  if (r < 0)
+    return r;
+  if (p.type != P_FILE || p.file->kind != FS_KIND_LOG)
+    return -EINVAL;
+  cleanup_close int dfd = containers_dir();
+  struct stat cst;
+  if (dfd < 0 || container_stat(dfd, p.name, &cst) < 0)
+    return -ENOENT;
+  cleanup_free char *link = log_link(dfd, p.name);
+  if (link == NULL)
+    return -EINVAL; /* served as a regular file */
+  if (size == 0)
+    return -EINVAL;
+  snprintf(buf, size, "%s", link); /* libfuse: NUL-terminated, cut to fit */
+  return 0;
 }
 
 /* An open directory.  Listings are served by offset (entry index + 1), so
@@ -586,6 +629,7 @@ static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 const struct fuse_operations fs_ops = {
     .init = fs_init,
     .getattr = fs_getattr,
+    .readlink = fs_readlink,
     .opendir = fs_opendir,
     .readdir = fs_readdir,
     .releasedir = fs_releasedir,

@@ -345,6 +345,15 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
     cocin_fail_errno(err, "run: make the container's layers");
     goto fail;
   }
+  /* The log exists before config.json does: whoever sees the container
+   * (cocinfs links container.log to it) sees its log too. */
+  if (spec->detach) {
+    log_fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (log_fd < 0) {
+      cocin_fail_errno(err, "run: open %s", logpath);
+      goto fail;
+    }
+  }
   if (cocin_cgroup_create(res->id, spec->cgroup_parent, &spec->limits, &cg, err) < 0) {
     cocin_error_wrap(err, "run");
     goto fail;
@@ -383,9 +392,8 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
   ca.env = env;
   if (spec->detach) {
     null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-    log_fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-    if (null_fd < 0 || log_fd < 0) {
-      cocin_fail_errno(err, "run: open %s", logpath);
+    if (null_fd < 0) {
+      cocin_fail_errno(err, "run: open /dev/null");
       goto fail;
     }
     ca.stdio[0] = null_fd;

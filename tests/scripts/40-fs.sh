@@ -135,6 +135,26 @@ cmp -s "$M/$A/container.log" "$ROOT/containers/$A/container.log" ||
   [ "$(wc -c <"$M/$A/container.log")" -gt 0 ] || t_fail "log content"
 t_end
 
+t_begin fs-log-is-a-link
+# reads and tail -f go to the log file itself
+[ -L "$M/$A/container.log" ] || t_fail "not a symlink: $(ls -l "$M/$A/container.log")"
+[ "$(readlink "$M/$A/container.log")" = "$(realpath "$ROOT")/containers/$A/container.log" ] ||
+  t_fail "target: $(readlink "$M/$A/container.log")"
+[ "$(stat -L -c %s "$M/$A/container.log")" = "$(stat -c %s "$ROOT/containers/$A/container.log")" ] ||
+  t_fail "size through the link"
+readlink "$M/$A/status" >/dev/null 2>&1 && t_fail "status reads as a link"
+t_end
+
+t_begin fs-log-foreground
+# a foreground container has no log file: an empty regular file, not a
+# dangling link
+"$COCIN" --root "$ROOT" run --name "${P}fg" busybox echo hi >/dev/null 2>&1
+[ -f "$M/${P}fg/container.log" ] && [ ! -L "$M/${P}fg/container.log" ] ||
+  t_fail "not a regular file: $(ls -l "$M/${P}fg/" 2>&1 | head -5)"
+out=$(cat "$M/${P}fg/container.log" 2>&1) && [ -z "$out" ] || t_fail "cat: [$out]"
+"$COCIN" --root "$ROOT" rm "${P}fg" >/dev/null 2>&1
+t_end
+
 t_begin fs-stats
 grep -q '^memory_usage [0-9]' "$M/$A/stats" && grep -q '^pids_current [0-9]' "$M/$A/stats" ||
   t_fail "stats: $(head -c 200 "$M/$A/stats")"
@@ -331,6 +351,11 @@ if command -v setpriv >/dev/null; then
   FS2=$!; t_track "$FS2"
   if wait_for mounted "$M2"; then
     "${NOBODY[@]}" cat "$M2/$A/status" >/dev/null 2>&1 || t_fail "nobody cannot read status"
+    # the state root is root's alone: here the daemon serves the log
+    [ -L "$M2/$A/container.log" ] && t_fail "container.log is a link under --allow-other"
+    "${NOBODY[@]}" head -1 "$M2/$A/container.log" 2>&1 | grep -qx first ||
+      t_fail "nobody cannot read the log: $("${NOBODY[@]}" head -c 200 "$M2/$A/container.log" 2>&1)"
+    [ "$(stat -c %s "$M2/$A/container.log")" -gt 0 ] || t_fail "served log has size 0"
     "${NOBODY[@]}" sh -c "echo 'rm -f $A' > '$M2/ctl'" 2>"$T/e" && t_fail "nobody wrote /ctl"
     grep -qi "permission denied" "$T/e" || t_fail "ctl: $(cat "$T/e")"
     "${NOBODY[@]}" sh -c "echo stop > '$M2/$A/ctl'" 2>/dev/null && t_fail "nobody wrote ctl"
