@@ -335,6 +335,14 @@ static int fill_root(struct fs_dir *dh, void *buf, fuse_fill_dir_t filler, off_t
     if (filler(buf, fixed[i], p ? &st : NULL, i + 1, p ? FUSE_FILL_DIR_PLUS : 0))
       return 0;
   }
+  /* The kernel asks for the first chunk of a listing with attributes
+   * (readdirplus), and for the next ones only if a caller stat'ed an entry
+   * meanwhile.  So the first chunk ends after "ctl": `ls` then gets the
+   * containers as bare names, without the kernel making an inode for each,
+   * while `ls -l`, which stats ctl before it reads on, gets them with
+   * their attributes and needs no lookup per container. */
+  if (plus && off < ROOT_FIXED)
+    return 0;
   if (dh->d == NULL) {
     int dfd = containers_dir();
     if (dfd < 0)
