@@ -633,10 +633,10 @@ int cocin_cgroup_enter(const struct cocin_cgroup *cg, pid_t pid, cocin_error_t *
   if (cg == NULL)
     return 0;
   snprintf(val, sizeof(val), "%d", (int)pid);
-  /* On v1, a single-threaded caller moving itself writes "0" to `tasks`:
-   * the kernel skips the global threadgroup lock for that, and with it an
-   * RCU grace period (milliseconds) that every cgroup.procs write pays. */
-  const char *file = (pid == 0 && cg->mode != COCIN_CGROUP_UNIFIED) ? "tasks" : "cgroup.procs";
+  /* On v1 a single-threaded process moves through `tasks`: the kernel
+   * skips the global threadgroup lock for that, and with it an RCU grace
+   * period (milliseconds) that every cgroup.procs write pays. */
+  const char *file = cg->mode != COCIN_CGROUP_UNIFIED ? "tasks" : "cgroup.procs";
   for (size_t i = 0; i < cg->ndirs; i++)
     if (cg_write(cg, cg->dirs[i], file, val, err) < 0)
       return cocin_error_wrap(err, "join the container's cgroup");

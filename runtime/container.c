@@ -313,14 +313,10 @@ int container_init(void *arg)
       cocin_fail_errno(&err, "set up stdio");
       child_fail(a->errfd, 1, &err);
     }
-  int keep[] = {a->errfd, a->console_sock};
-  close_fds_except(3, keep, 2);
-  if (a->cg && cocin_cgroup_enter(a->cg, 0, &err) < 0)
-    child_fail(a->errfd, 1, &err);
-  if (unshare(CLONE_NEWCGROUP) < 0 && errno != EINVAL) {
-    cocin_fail_errno(&err, "new cgroup namespace");
-    child_fail(a->errfd, 1, &err);
-  }
+  int keep[] = {a->errfd, a->console_sock, a->joinfd};
+  close_fds_except(3, keep, 3);
+  /* The monitor moves us into our cgroup while we build the root
+   * filesystem (nothing here forks or needs the limits yet). */
   if (setup_rootfs(a, &err) < 0)
     child_fail(a->errfd, 1, &err);
   if (a->console_sock >= 0) {
@@ -346,6 +342,22 @@ int container_init(void *arg)
         cocin_fail_errno(&err, "chdir %s", s->workdir);
       child_fail(a->errfd, 1, &err);
     }
+  }
+  if (a->joinfd >= 0) {
+    char joined;
+    ssize_t n;
+    while ((n = read(a->joinfd, &joined, 1)) < 0 && errno == EINTR)
+      ;
+    if (n != 1) { /* the monitor failed, and says why */
+      cocin_fail(&err, EIO, "the container was not placed in its cgroup");
+      child_fail(a->errfd, 1, &err);
+    }
+    close(a->joinfd);
+  }
+  /* the cgroup namespace is rooted at the cgroup we are in now */
+  if (unshare(CLONE_NEWCGROUP) < 0 && errno != EINVAL) {
+    cocin_fail_errno(&err, "new cgroup namespace");
+    child_fail(a->errfd, 1, &err);
   }
   if (switch_user(s->has_user, s->uid, s->gid, &err) < 0)
     child_fail(a->errfd, 1, &err);

@@ -17,6 +17,7 @@ struct container_args {
   char **env;
   const struct cocin_cgroup *cg;
   int errfd;      /* close-on-exec pipe: failures travel back on it */
+  int joinfd;     /* a byte here: the monitor has put us in our cgroup */
   int stdio[3];   /* become 0, 1, 2 (without a console) */
   int console_sock; /* -1, or: make a pty inside and send its master here */
   bool nodev;       /* no device policy: rootfs and volumes are mounted nodev */

@@ -172,6 +172,12 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
     goto fail;
   }
   ca->errfd = errpipe[1];
+  int joinpipe[2] = {-1, -1};
+  if (cg && pipe2(joinpipe, O_CLOEXEC) < 0) {
+    cocin_fail_errno(&err, "pipe");
+    goto fail;
+  }
+  ca->joinfd = joinpipe[0];
   char *stack = xmalloc0(STACK_SIZE);
   int flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | SIGCHLD;
   pid_t pid = clone(container_init, stack + STACK_SIZE, flags, ca);
@@ -180,6 +186,19 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
     goto fail;
   }
   close(errpipe[1]);
+  if (joinpipe[0] >= 0)
+    close(joinpipe[0]);
+  /* Into the cgroup while the child builds its root filesystem; it waits
+   * for the byte before it execs. */
+  if (cg && cocin_cgroup_enter(cg, pid, &err) < 0) {
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    goto fail;
+  }
+  if (joinpipe[1] >= 0) {
+    (void)!write(joinpipe[1], "j", 1);
+    close(joinpipe[1]);
+  }
   /* Hold the container's mount namespace: when its init exits, the kernel
    * then skips tearing down its twenty-odd mounts on the exit path, and
    * that work happens when this monitor closes the fd, after it has
@@ -385,6 +404,7 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
       .merged = merged,
       .cg = cg,
       .errfd = -1,
+      .joinfd = -1,
       .console_sock = -1,
       .nodev = nodev,
   };

@@ -68,9 +68,9 @@ int cocin_cgroup_create(const char *name, const char *parent,
 int cocin_cgroup_from_json(const cJSON *j, struct cocin_cgroup **out, cocin_error_t *err);
 cJSON *cocin_cgroup_to_json(const struct cocin_cgroup *cg);
 
-/* Move pid (0 = the calling process, which must be single-threaded: the
- * container's init and exec'd processes are) into the cgroup in every
- * hierarchy. */
+/* Move pid (0 = the calling process) into the cgroup in every hierarchy.
+ * The process must be single-threaded, as the container's init and exec'd
+ * processes are: on v1 its one thread moves through `tasks`. */
 int cocin_cgroup_enter(const struct cocin_cgroup *cg, pid_t pid, cocin_error_t *err);
 
 struct cocin_cgroup_stats {
