@@ -141,10 +141,12 @@ int cocin_state_save_flags(const char *root, const char *name, const cJSON *cfg,
 
 int cocin_state_lock(const char *root, const char *name, cocin_error_t *err)
 {
-  cleanup_free char *path = cocin_container_file(root, name, "lock");
-  cleanup_close int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  /* The lock is the container's directory itself (flock works on any
+   * open file): no lock file to make at run and to delete at rm. */
+  cleanup_free char *path = cocin_container_dir(root, name);
+  cleanup_close int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) {
-    if (errno == ENOENT)
+    if (errno == ENOENT || errno == ENOTDIR)
       return cocin_fail(err, ENOENT, "no such container: %s", name);
     return cocin_fail_errno(err, "open %s", path);
   }
@@ -152,8 +154,8 @@ int cocin_state_lock(const char *root, const char *name, cocin_error_t *err)
     if (errno != EINTR)
       return cocin_fail_errno(err, "lock %s", path);
   /* Whoever held it may have removed the container (its directory renamed
-   * away with the lock file in it), and the name may be in use again: the
-   * lock is ours only if it is still the file at the path. */
+   * away), and the name may be in use again: the lock is ours only if it
+   * is still the directory at the path. */
   struct stat held, now;
   if (fstat(fd, &held) < 0 || stat(path, &now) < 0 || held.st_ino != now.st_ino ||
       held.st_dev != now.st_dev)

@@ -3,7 +3,7 @@
  *
  *   ROOT/containers/<name>/config.json    everything known (atomic writes)
  *   ROOT/containers/<name>/container.log  stdout+stderr of a detached container
- *   ROOT/containers/<name>/lock           flock()ed around read-modify-write
+ *   ROOT/containers/<name>/               flock()ed around read-modify-write
  *   ROOT/containers/<name>/upper, work    overlay layers; rootfs = mountpoint
  *   ROOT/images/<image>/rootfs, image.json
  */
@@ -47,7 +47,7 @@ int cocin_state_save(const char *root, const char *name, const cJSON *cfg,
 int cocin_state_save_flags(const char *root, const char *name, const cJSON *cfg, bool durable,
                            cocin_error_t *err);
 
-/* flock() the container's lock file; returns the fd (close to unlock). */
+/* flock() the container's directory; returns the fd (close to unlock). */
 int cocin_state_lock(const char *root, const char *name, cocin_error_t *err);
 
 /* Apply fn to the loaded config under the lock and save it. */
