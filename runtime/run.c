@@ -352,7 +352,10 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
   struct cocin_cgroup *cg = NULL;
   cleanup_free char *upper = cocin_container_file(root, spec->name, "upper");
   cleanup_free char *work = cocin_container_file(root, spec->name, "work");
-  cleanup_free char *merged = cocin_container_file(root, spec->name, "rootfs");
+  /* The overlay is mounted on the container's own directory, in the
+   * container's mount namespace only: no mountpoint directory to make and
+   * remove (the host still sees config.json, upper and work there). */
+  cleanup_free char *merged = cocin_container_dir(root, spec->name);
   cleanup_free char *logpath = cocin_container_file(root, spec->name, "container.log");
   /* -dt: the monitor receives the container's pty on console_r */
   cleanup_close int log_fd = -1, console_r = -1, console_w = -1, null_fd = -1;
@@ -360,7 +363,7 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
   cleanup_strv char **env = NULL;
   int pipefd[2];
 
-  if (mkdir(upper, 0755) < 0 || mkdir(work, 0700) < 0 || mkdir(merged, 0755) < 0) {
+  if (mkdir(upper, 0755) < 0 || mkdir(work, 0700) < 0) {
     cocin_fail_errno(err, "run: make the container's layers");
     goto fail;
   }

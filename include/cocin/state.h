@@ -4,7 +4,8 @@
  *   ROOT/containers/<name>/config.json    everything known (atomic writes)
  *   ROOT/containers/<name>/container.log  stdout+stderr of a detached container
  *   ROOT/containers/<name>/               flock()ed around read-modify-write
- *   ROOT/containers/<name>/upper, work    overlay layers; rootfs = mountpoint
+ *   ROOT/containers/<name>/upper, work    overlay layers, mounted on <name>/ itself
+ *                                         in the container's mount namespace
  *   ROOT/images/<image>/rootfs, image.json
  */
 #ifndef COCIN_STATE_H
