@@ -483,25 +483,43 @@ static struct cocin_cgroup *cg_new(enum cocin_cgroup_mode mode, const char *root
 
 /* ---- the interface ---- */
 
-int cocin_cgroup_create(const char *name, const char *parent, const struct cocin_limits *l,
-                        struct cocin_cgroup **out, cocin_error_t *err)
+/* A cgroup object for this host's mode, with no directory yet. */
+static struct cocin_cgroup *cg_for_host(cocin_error_t *err)
 {
-  static const struct cocin_limits none;
   enum cocin_cgroup_mode mode;
-  *out = NULL;
-  if (l == NULL)
-    l = &none;
-  if (cg_check_name(name, err) < 0 || cocin_limits_check(l, err) < 0)
-    return -1;
   int forced = forced_mode(&mode, err);
   if (forced < 0 || (forced == 0 && cocin_cgroup_detect(NULL, &mode, err) < 0))
-    return -1;
+    return NULL;
   /* forced mode on a plain directory (the tests' stand-in) is "fake";
    * forced on a real cgroup mount behaves for real */
   struct statfs rfs;
   bool fake = forced == 1 && (statfs(default_root(), &rfs) < 0 ||
                               (rfs.f_type != CGROUP2_SUPER_MAGIC && rfs.f_type != CGROUP_SUPER_MAGIC));
-  struct cocin_cgroup *cg = cg_new(mode, default_root(), fake);
+  return cg_new(mode, default_root(), fake);
+}
+
+bool cocin_cgroup_devices_expected(const struct cocin_limits *l)
+{
+  if (l && l->devices_unrestricted)
+    return false;
+  struct cocin_cgroup *cg = cg_for_host(NULL);
+  bool r = cg && cg->ops->devices_expected(cg);
+  cocin_cgroup_free(cg);
+  return r;
+}
+
+int cocin_cgroup_create(const char *name, const char *parent, const struct cocin_limits *l,
+                        struct cocin_cgroup **out, cocin_error_t *err)
+{
+  static const struct cocin_limits none;
+  *out = NULL;
+  if (l == NULL)
+    l = &none;
+  if (cg_check_name(name, err) < 0 || cocin_limits_check(l, err) < 0)
+    return -1;
+  struct cocin_cgroup *cg = cg_for_host(err);
+  if (cg == NULL)
+    return -1;
   if (cg->ops->create(cg, name, parent, l, err) < 0) {
     cocin_cgroup_free(cg);
     return -1;

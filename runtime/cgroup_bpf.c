@@ -83,18 +83,31 @@ static size_t build(struct bpf_insn *p)
   return n;
 }
 
+static int load_prog(struct bpf_insn *prog, union bpf_attr *load)
+{
+  size_t n = build(prog);
+  memset(load, 0, sizeof(*load));
+  load->prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+  load->insns = (uint64_t)(uintptr_t)prog;
+  load->insn_cnt = (uint32_t)n;
+  load->license = (uint64_t)(uintptr_t) "GPL";
+  return (int)syscall(SYS_bpf, BPF_PROG_LOAD, load, sizeof(*load));
+}
+
+bool cg_bpf_devices_loadable(void)
+{
+  struct bpf_insn prog[8 + 6 * sizeof(rules) / sizeof(rules[0])];
+  union bpf_attr load;
+  cleanup_close int pfd = load_prog(prog, &load);
+  return pfd >= 0;
+}
+
 int cg_bpf_devices_attach(const char *dir, cocin_error_t *err)
 {
   struct bpf_insn prog[8 + 6 * sizeof(rules) / sizeof(rules[0])];
-  size_t n = build(prog);
   char log[4096] = "";
   union bpf_attr load;
-  memset(&load, 0, sizeof(load));
-  load.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
-  load.insns = (uint64_t)(uintptr_t)prog;
-  load.insn_cnt = (uint32_t)n;
-  load.license = (uint64_t)(uintptr_t) "GPL";
-  cleanup_close int pfd = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &load, sizeof(load));
+  cleanup_close int pfd = load_prog(prog, &load);
   if (pfd < 0) {
     int e = errno;
     /* again with the verifier's verdict, for the message */

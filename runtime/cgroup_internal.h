@@ -43,6 +43,8 @@ struct cocin_cgroup {
 
 /* v2: attach the default devices policy to dir (cgroup_bpf.c). */
 int cg_bpf_devices_attach(const char *dir, cocin_error_t *err);
+/* Does the kernel accept the devices program (loaded, then dropped)? */
+bool cg_bpf_devices_loadable(void);
 
 /* One table per backend (STYLE.md: detect once, call through a table). */
 struct cg_ops {
@@ -57,6 +59,8 @@ struct cg_ops {
   int (*freeze)(const struct cocin_cgroup *cg, bool frozen);
   /* SIGKILL everything in one step (v2 cgroup.kill); 0 done, -1 not available. */
   int (*kill_all)(const struct cocin_cgroup *cg);
+  /* Will create restrict devices (see cocin_cgroup_devices_expected)? */
+  bool (*devices_expected)(const struct cocin_cgroup *cg);
 };
 
 extern const struct cg_ops cg_v1_ops;

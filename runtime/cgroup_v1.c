@@ -336,10 +336,17 @@ static int v1_freeze(const struct cocin_cgroup *cg, bool frozen)
 
 static int v1_kill_all(const struct cocin_cgroup *cg) { return -1; }
 
+static bool v1_devices_expected(const struct cocin_cgroup *cg)
+{
+  cleanup_free char *m = find_mount(cg, cg_ctrl_names[CG_DEVICES]);
+  return m != NULL;
+}
+
 const struct cg_ops cg_v1_ops = {
     .name = "v1",
     .create = v1_create,
     .stats = v1_stats,
     .freeze = v1_freeze,
     .kill_all = v1_kill_all,
+    .devices_expected = v1_devices_expected,
 };

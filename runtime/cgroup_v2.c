@@ -238,10 +238,16 @@ static int v2_kill_all(const struct cocin_cgroup *cg)
   return 0;
 }
 
+static bool v2_devices_expected(const struct cocin_cgroup *cg)
+{
+  return !cg->fake && cg_bpf_devices_loadable();
+}
+
 const struct cg_ops cg_v2_ops = {
     .name = "v2",
     .create = v2_create,
     .stats = v2_stats,
     .freeze = v2_freeze,
     .kill_all = v2_kill_all,
+    .devices_expected = v2_devices_expected,
 };

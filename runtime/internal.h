@@ -15,7 +15,6 @@ struct container_args {
   const char *image_rootfs; /* overlay lower */
   const char *upper, *work, *merged;
   char **env;
-  const struct cocin_cgroup *cg;
   int errfd;      /* close-on-exec pipe: failures travel back on it */
   int joinfd;     /* a byte here: the monitor has put us in our cgroup */
   int stdio[3];   /* become 0, 1, 2 (without a console) */
@@ -47,11 +46,12 @@ int exec_command(char **args, char **env, cocin_error_t *err);
 
 /* Update helpers used by run, the monitor and lifecycle verbs. */
 void monitor_main(const char *root, const char *name, const char *id, struct cocin_spec *spec,
-                  struct container_args *ca, struct cocin_cgroup *cg, int status_fd,
-                  int log_fd, int console_r) __attribute__((noreturn));
+                  struct container_args *ca, int status_fd, int log_fd, int console_r)
+    __attribute__((noreturn));
 
 /* Remove a container's state and cgroup, under its lock (ENOENT if it
  * went meanwhile, or if id is given and the name now belongs to another). */
-int container_remove(const char *root, const char *name, const char *id, cocin_error_t *err);
+int container_remove(const char *root, const char *name, const char *id,
+                     const struct cocin_cgroup *known, cocin_error_t *err);
 
 #endif

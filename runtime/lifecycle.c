@@ -132,7 +132,7 @@ int cocin_rm(const char *root, const char *name, bool force, cocin_error_t *err)
     wait_monitor(cfg); /* it may still be writing the exit down */
   }
   cJSON_Delete(cfg);
-  return container_remove(root, name, NULL, err); /* under its lock */
+  return container_remove(root, name, NULL, NULL, err); /* under its lock */
 }
 
 int cocin_wait(const char *root, const char *name, bool (*interrupted)(void), cocin_error_t *err)

@@ -33,6 +33,7 @@
 struct started {
   const char *id;
   pid_t pid, monitor;
+  const struct cocin_cgroup *cg; /* made by the monitor */
 };
 
 /* The monitor edits only its own container: the name may have been
@@ -57,6 +58,7 @@ static int record_started(cJSON *cfg, void *data, cocin_error_t *err)
   cj_set_num(cfg, "monitorStartTime", (double)proc_start_time(st->monitor));
   cj_set_str(cfg, "startedAt", now);
   cj_set_str(cfg, "status", "running");
+  cj_set_item(cfg, "cgroup", cocin_cgroup_to_json(st->cg));
   return 0;
 }
 
@@ -65,6 +67,7 @@ struct finished {
   int code;
   bool oom;
   pid_t pid;
+  const struct cocin_cgroup *cg;
 };
 
 static int record_finished(cJSON *cfg, void *data, cocin_error_t *err)
@@ -76,6 +79,7 @@ static int record_finished(cJSON *cfg, void *data, cocin_error_t *err)
   if (!cj_str(cfg, "startedAt")) { /* it ended before "running" was written */
     cj_set_str(cfg, "startedAt", now);
     cj_set_num(cfg, "pid", f->pid);
+    cj_set_item(cfg, "cgroup", cocin_cgroup_to_json(f->cg)); /* rm removes it */
   }
   cj_set_str(cfg, "status", cj_bool(cfg, "stopRequested") ? "stopped" : "exited");
   cj_set_num(cfg, "exitCode", f->code);
@@ -84,8 +88,11 @@ static int record_finished(cJSON *cfg, void *data, cocin_error_t *err)
   return 0;
 }
 
-/* Free the name at once (rename to a hidden trash directory), then delete. */
-int container_remove(const char *root, const char *name, const char *id, cocin_error_t *err)
+/* Free the name at once (rename to a hidden trash directory), then delete.
+ * cg: the container's cgroup when the caller has it (the monitor, which
+ * made it), else the one config.json records. */
+int container_remove(const char *root, const char *name, const char *id,
+                     const struct cocin_cgroup *known, cocin_error_t *err)
 {
   cleanup_close int lock = cocin_state_lock(root, name, err);
   if (lock < 0)
@@ -103,7 +110,9 @@ int container_remove(const char *root, const char *name, const char *id, cocin_e
   const cJSON *cgj = cfg ? cJSON_GetObjectItemCaseSensitive(cfg, "cgroup") : NULL;
   struct cocin_cgroup *cg = NULL;
   int r = 0;
-  if (cgj && !cJSON_IsNull(cgj) && cocin_cgroup_from_json(cgj, &cg, NULL) == 0 && cg)
+  if (known)
+    r = cocin_cgroup_destroy(known, err);
+  else if (cgj && !cJSON_IsNull(cgj) && cocin_cgroup_from_json(cgj, &cg, NULL) == 0 && cg)
     r = cocin_cgroup_destroy(cg, err);
   cocin_cgroup_free(cg);
   cJSON_Delete(cfg);
@@ -147,9 +156,9 @@ static void pump_pty(int master, int log_fd)
 }
 
 void monitor_main(const char *root, const char *name, const char *id, struct cocin_spec *spec,
-                  struct container_args *ca, struct cocin_cgroup *cg, int status_fd,
-                  int log_fd, int console_r)
+                  struct container_args *ca, int status_fd, int log_fd, int console_r)
 {
+  struct cocin_cgroup *cg = NULL; /* made here, while the init builds its root */
   cocin_error_t err = NULL;
   int errpipe[2];
   int child_code = 125;
@@ -172,8 +181,8 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
     goto fail;
   }
   ca->errfd = errpipe[1];
-  int joinpipe[2] = {-1, -1};
-  if (cg && pipe2(joinpipe, O_CLOEXEC) < 0) {
+  int joinpipe[2];
+  if (pipe2(joinpipe, O_CLOEXEC) < 0) {
     cocin_fail_errno(&err, "pipe");
     goto fail;
   }
@@ -186,19 +195,31 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
     goto fail;
   }
   close(errpipe[1]);
-  if (joinpipe[0] >= 0)
-    close(joinpipe[0]);
-  /* Into the cgroup while the child builds its root filesystem; it waits
-   * for the byte before it execs. */
-  if (cg && cocin_cgroup_enter(cg, pid, &err) < 0) {
+  close(joinpipe[0]);
+  /* The cgroup is made, and the init moved into it, while the init builds
+   * its root filesystem; it waits for the byte before it execs.  Its
+   * mounts and capabilities were chosen for the devices policy run
+   * expected: a cgroup that cannot enforce it fails the run. */
+  if (cocin_cgroup_create(id, spec->cgroup_parent, &spec->limits, &cg, &err) < 0 ||
+      (!ca->nodev && !spec->security.privileged && !cocin_cgroup_devices_enforced(cg) &&
+       cocin_fail(&err, EIO, "the devices policy could not be applied to cgroup %s",
+                  cocin_cgroup_path(cg, NULL)) < 0) ||
+      cocin_cgroup_enter(cg, pid, &err) < 0) {
     kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
+    int cst = 0;
+    while (waitpid(pid, &cst, 0) < 0 && errno == EINTR)
+      ;
+    /* the init may have failed first: its reason comes first */
+    cocin_error_t first = NULL;
+    if (read_child_error(errpipe[0], &first) < 0) {
+      cocin_error_release(&err);
+      err = first;
+      child_code = exit_code_of(cst);
+    }
     goto fail;
   }
-  if (joinpipe[1] >= 0) {
-    (void)!write(joinpipe[1], "j", 1);
-    close(joinpipe[1]);
-  }
+  (void)!write(joinpipe[1], "j", 1);
+  close(joinpipe[1]);
   /* Hold the container's mount namespace: when its init exits, the kernel
    * then skips tearing down its twenty-odd mounts on the exit path, and
    * that work happens when this monitor closes the fd, after it has
@@ -237,7 +258,7 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
    * its exit record follows at once and says everything. */
   int status = 0;
   pid_t done = waitpid(pid, &status, WNOHANG);
-  struct started st = {id, pid, getpid()};
+  struct started st = {id, pid, getpid(), cg};
   if (done == 0 && cocin_state_update_volatile(root, name, record_started, &st, &err) < 0) {
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
@@ -254,7 +275,7 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
 
   while (done == 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
     ;
-  struct finished f = {id, exit_code_of(status), false, pid};
+  struct finished f = {id, exit_code_of(status), false, pid, cg};
   /* run --rm: no exit record, the container is removed at once below and
    * the caller gets the code from us (docker's ps likewise never shows an
    * exited --rm container). */
@@ -265,7 +286,7 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
   if (log_fd >= 0)
     close(log_fd);
   if (spec->autoremove) /* before answering: run --rm leaves nothing */
-    container_remove(root, name, id, NULL);
+    container_remove(root, name, id, cg, NULL);
   if (status_fd >= 0) {
     dprintf(status_fd, "EXIT %d\n", f.code);
     close(status_fd);
@@ -276,7 +297,7 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
 fail:
   if (mntns >= 0) /* a failed run leaves nothing once it has answered */
     close(mntns);
-  container_remove(root, name, id, NULL);
+  container_remove(root, name, id, cg, NULL);
   dprintf(status_fd, "ERR %d %d\n%s", cocin_error_status(&err), child_code,
           cocin_error_msg(&err));
   _exit(1);
@@ -312,8 +333,7 @@ static int check_overlay_path(const char *p, cocin_error_t *err)
 }
 
 static int write_initial_state(const char *root, const struct cocin_spec *spec, const char *id,
-                               struct cocin_cgroup *cg, const char *device_policy,
-                               cocin_error_t *err)
+                               const char *device_policy, cocin_error_t *err)
 {
   cJSON *cfg = cocin_spec_to_json(spec);
   cleanup_free char *now = cocin_time_now();
@@ -323,7 +343,7 @@ static int write_initial_state(const char *root, const struct cocin_spec *spec, 
   cj_set_str(cfg, "status", "created");
   cj_set_num(cfg, "creatorPid", getpid());
   cj_set_num(cfg, "creatorStartTime", (double)proc_start_time(getpid()));
-  cj_set_item(cfg, "cgroup", cg ? cocin_cgroup_to_json(cg) : cJSON_CreateNull());
+  cj_set_item(cfg, "cgroup", cJSON_CreateNull()); /* the monitor records it with "running" */
   cj_set_str(cfg, "devicePolicy", device_policy);
   /* Not fsync'ed: until the container runs, a crash loses nothing real. */
   int r = cocin_state_save_flags(root, spec->name, cfg, false, err);
@@ -338,7 +358,7 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
   res->exit_fd = -1;
   if (spec->args == NULL || spec->args[0] == NULL || spec->args[0][0] == '\0')
     return cocin_fail(err, EINVAL, "run: no command given");
-  if (check_overlay_path(root, err) < 0)
+  if (check_overlay_path(root, err) < 0 || cocin_limits_check(&spec->limits, err) < 0)
     return cocin_error_wrap(err, "run");
   cleanup_free char *image_rootfs = NULL;
   if (cocin_image_ensure(root, spec->image, &image_rootfs, err) < 0)
@@ -349,7 +369,6 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
     return -1;
 
   /* From here on a failure must remove the container directory. */
-  struct cocin_cgroup *cg = NULL;
   cleanup_free char *upper = cocin_container_file(root, spec->name, "upper");
   cleanup_free char *work = cocin_container_file(root, spec->name, "work");
   /* The overlay is mounted on the container's own directory, in the
@@ -376,20 +395,17 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
       goto fail;
     }
   }
-  if (cocin_cgroup_create(res->id, spec->cgroup_parent, &spec->limits, &cg, err) < 0) {
-    cocin_error_wrap(err, "run");
-    goto fail;
-  }
-  /* No device policy (cgroup v2, or no v1 devices hierarchy): nothing may
-   * make a device node, and none from the image or a volume may be opened;
-   * the container's /dev is cocin's own tmpfs. */
-  bool nodev = !spec->security.privileged && !cocin_cgroup_devices_enforced(cg);
+  /* No device policy (cgroup v2 without the BPF program, or no v1 devices
+   * hierarchy): nothing may make a device node, and none from the image or
+   * a volume may be opened; the container's /dev is cocin's own tmpfs.
+   * Decided now, for the monitor makes the cgroup while the init mounts. */
+  bool nodev = !spec->security.privileged && !cocin_cgroup_devices_expected(&spec->limits);
   if (nodev && cocin_security_set(&spec->security, "cap-drop", "MKNOD", err) < 0)
     goto fail;
   const char *policy = spec->security.privileged ? "none (privileged)"
                        : nodev ? "no device cgroup: MKNOD dropped, root and volumes nodev"
                                : "cgroup";
-  if (write_initial_state(root, spec, res->id, cg, policy, err) < 0)
+  if (write_initial_state(root, spec, res->id, policy, err) < 0)
     goto fail;
   {
     cleanup_free char *cache = xasprintf("%s/cache", root);
@@ -405,7 +421,6 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
       .upper = upper,
       .work = work,
       .merged = merged,
-      .cg = cg,
       .errfd = -1,
       .joinfd = -1,
       .console_sock = -1,
@@ -479,7 +494,7 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
       if (devnull > 2)
         close(devnull);
     }
-    monitor_main(root, spec->name, res->id, spec, &ca, cg, status_w, log_fd, console_r);
+    monitor_main(root, spec->name, res->id, spec, &ca, status_w, log_fd, console_r);
   }
   close(status_w);
   status_w = -1;
@@ -500,8 +515,6 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
       break;
   }
   buf[n] = '\0';
-  cocin_cgroup_free(cg);
-  cg = NULL;
   if (!strncmp(buf, "OK ", 3)) {
     res->pid = (pid_t)atoi(buf + 3);
     if (!spec->detach)
@@ -517,14 +530,10 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
     return cocin_fail(err, atoi(buf + 4), "run: %s", nl ? nl + 1 : "failed");
   }
   cocin_fail(err, EIO, "run: the monitor died before the container started");
-  container_remove(root, spec->name, res->id, NULL);
+  container_remove(root, spec->name, res->id, NULL, NULL);
   return -1;
 
 fail:
-  if (cg) {
-    cocin_cgroup_destroy(cg, NULL);
-    cocin_cgroup_free(cg);
-  }
   {
     cleanup_free char *dir = cocin_container_dir(root, spec->name);
     rm_rf(dir, NULL);

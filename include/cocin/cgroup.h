@@ -100,6 +100,10 @@ bool cocin_cgroup_oom_killed(const struct cocin_cgroup *cg);
  * BPF device program attached when the cgroup was made?  When not, run
  * drops MKNOD and mounts the root and volumes nodev instead. */
 bool cocin_cgroup_devices_enforced(const struct cocin_cgroup *cg);
+/* The same, known before the cgroup is made (run decides its mounts and
+ * capabilities while the monitor makes the cgroup): the v1 devices
+ * hierarchy is there, or the kernel loads the v2 devices program. */
+bool cocin_cgroup_devices_expected(const struct cocin_limits *l);
 
 /* Send sig to every process in the cgroup. */
 int cocin_cgroup_kill(const struct cocin_cgroup *cg, int sig, cocin_error_t *err);
