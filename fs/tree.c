@@ -189,9 +189,11 @@ static int dir_attrs(int dfd, const char *name, struct stat *st)
   return 0;
 }
 
-/* The log of container name as a symlink: its target, or NULL when the
- * daemon serves it instead (--allow-other, or no log file: a foreground
- * container has none, and a symlink to nothing would read as ENOENT). */
+/* The target of container name's log link, or NULL under --allow-other,
+ * where the daemon serves the log.  A container run in the foreground has
+ * no log (its output went to the terminal): its link is to /dev/null, so
+ * reads are empty and the name is a link for every container alike (an
+ * open file would go bad if its type changed when a name is reused). */
 static char *log_link(int dfd, const char *name)
 {
   if (!fs_ctx()->log_links)
@@ -200,7 +202,7 @@ static char *log_link(int dfd, const char *name)
   snprintf(rel, sizeof(rel), "%s/container.log", name);
   struct stat ls;
   if (fstatat(dfd, rel, &ls, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(ls.st_mode))
-    return NULL;
+    return xstrdup("/dev/null");
   return cocin_container_file(fs_ctx()->root, name, "container.log");
 }
 

@@ -471,7 +471,9 @@ static const struct cg_ops *ops_for(enum cocin_cgroup_mode mode)
 static struct cocin_cgroup *cg_new(enum cocin_cgroup_mode mode, const char *root, bool fake)
 {
   struct cocin_cgroup *cg = calloc(1, sizeof(*cg));
-  if (cg == NULL || (cg->root = strdup(root)) == NULL)
+  /* canonical, so the paths of joined hierarchies (cpu -> cpu,cpuacct)
+   * compare equal whichever way they were reached */
+  if (cg == NULL || ((cg->root = realpath(root, NULL)) == NULL && (cg->root = strdup(root)) == NULL))
     abort();
   cg->mode = mode;
   cg->ops = ops_for(mode);
@@ -810,7 +812,13 @@ void cocin_cgroup_free(struct cocin_cgroup *cg)
   for (size_t i = 0; i < cg->ndirs; i++)
     free(cg->dirs[i]);
   free(cg->root);
+  free(cg->devices_err);
   free(cg);
+}
+
+const char *cocin_cgroup_devices_error(const struct cocin_cgroup *cg)
+{
+  return cg && cg->devices_err ? cg->devices_err : "no devices controller";
 }
 
 bool cocin_cgroup_devices_enforced(const struct cocin_cgroup *cg)

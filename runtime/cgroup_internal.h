@@ -39,6 +39,7 @@ struct cocin_cgroup {
   int ctrl_dir[CG_NCTRL];
   /* v2: a BPF device program is attached (known at create only) */
   bool devices_bpf;
+  char *devices_err; /* v2: why the program was not attached */
 };
 
 /* v2: attach the default devices policy to dir (cgroup_bpf.c). */

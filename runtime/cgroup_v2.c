@@ -154,12 +154,14 @@ static int v2_create_at(struct cocin_cgroup *cg, const char *name, const char *p
     cg_made_rollback(&made);
     return -1;
   }
-  /* The devices policy is a BPF program on v2.  If the kernel refuses it,
-   * run goes on with the fallback (no MKNOD, nodev mounts): see
-   * cocin_cgroup_devices_enforced. */
+  /* The devices policy is a BPF program on v2.  Whether run counts on it
+   * (cocin_cgroup_devices_expected) or falls back to no MKNOD and nodev
+   * mounts was decided before; a refusal here is kept for its message. */
   if (!cg->fake && !l->devices_unrestricted) {
     cocin_error_t e = NULL;
     cg->devices_bpf = cg_bpf_devices_attach(dir, &e) == 0;
+    if (!cg->devices_bpf)
+      cg->devices_err = strdup(cocin_error_msg(&e));
     cocin_error_release(&e);
   }
   cg_made_release(&made);

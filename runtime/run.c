@@ -33,7 +33,6 @@
 struct started {
   const char *id;
   pid_t pid, monitor;
-  const struct cocin_cgroup *cg; /* made by the monitor */
 };
 
 /* The monitor edits only its own container: the name may have been
@@ -58,7 +57,23 @@ static int record_started(cJSON *cfg, void *data, cocin_error_t *err)
   cj_set_num(cfg, "monitorStartTime", (double)proc_start_time(st->monitor));
   cj_set_str(cfg, "startedAt", now);
   cj_set_str(cfg, "status", "running");
-  cj_set_item(cfg, "cgroup", cocin_cgroup_to_json(st->cg));
+  return 0;
+}
+
+struct made_cgroup {
+  const char *id;
+  const struct cocin_cgroup *cg;
+};
+
+/* The monitor made the cgroup: recorded before the init may exec, so
+ * whoever removes the container (or the caller, if the monitor dies)
+ * finds it. */
+static int record_cgroup(cJSON *cfg, void *data, cocin_error_t *err)
+{
+  const struct made_cgroup *m = data;
+  if (check_id(cfg, m->id, err) < 0)
+    return -1;
+  cj_set_item(cfg, "cgroup", cocin_cgroup_to_json(m->cg));
   return 0;
 }
 
@@ -67,7 +82,6 @@ struct finished {
   int code;
   bool oom;
   pid_t pid;
-  const struct cocin_cgroup *cg;
 };
 
 static int record_finished(cJSON *cfg, void *data, cocin_error_t *err)
@@ -79,7 +93,6 @@ static int record_finished(cJSON *cfg, void *data, cocin_error_t *err)
   if (!cj_str(cfg, "startedAt")) { /* it ended before "running" was written */
     cj_set_str(cfg, "startedAt", now);
     cj_set_num(cfg, "pid", f->pid);
-    cj_set_item(cfg, "cgroup", cocin_cgroup_to_json(f->cg)); /* rm removes it */
   }
   cj_set_str(cfg, "status", cj_bool(cfg, "stopRequested") ? "stopped" : "exited");
   cj_set_num(cfg, "exitCode", f->code);
@@ -89,11 +102,14 @@ static int record_finished(cJSON *cfg, void *data, cocin_error_t *err)
 }
 
 /* Free the name at once (rename to a hidden trash directory), then delete.
- * cg: the container's cgroup when the caller has it (the monitor, which
- * made it), else the one config.json records. */
+ * known: the container's cgroup when the caller has it (the monitor, which
+ * made it: it goes whatever became of the name), else the one config.json
+ * records. */
 int container_remove(const char *root, const char *name, const char *id,
                      const struct cocin_cgroup *known, cocin_error_t *err)
 {
+  if (known && cocin_cgroup_destroy(known, err) < 0)
+    return cocin_error_wrap(err, "remove %s", name);
   cleanup_close int lock = cocin_state_lock(root, name, err);
   if (lock < 0)
     return -1;
@@ -110,9 +126,7 @@ int container_remove(const char *root, const char *name, const char *id,
   const cJSON *cgj = cfg ? cJSON_GetObjectItemCaseSensitive(cfg, "cgroup") : NULL;
   struct cocin_cgroup *cg = NULL;
   int r = 0;
-  if (known)
-    r = cocin_cgroup_destroy(known, err);
-  else if (cgj && !cJSON_IsNull(cgj) && cocin_cgroup_from_json(cgj, &cg, NULL) == 0 && cg)
+  if (!known && cgj && !cJSON_IsNull(cgj) && cocin_cgroup_from_json(cgj, &cg, NULL) == 0 && cg)
     r = cocin_cgroup_destroy(cg, err);
   cocin_cgroup_free(cg);
   cJSON_Delete(cfg);
@@ -153,6 +167,22 @@ static void pump_pty(int master, int log_fd)
       return; /* EIO: no slave left */
     (void)write_all(log_fd, buf, (size_t)n);
   }
+}
+
+/* Make the container's cgroup, record it, and move the init (pid) in. */
+static int place_in_cgroup(const char *root, const char *name, const char *id,
+                           const struct cocin_spec *spec, bool nodev, pid_t pid,
+                           struct cocin_cgroup **cg, cocin_error_t *err)
+{
+  if (cocin_cgroup_create(id, spec->cgroup_parent, &spec->limits, cg, err) < 0)
+    return -1;
+  if (!nodev && !spec->security.privileged && !cocin_cgroup_devices_enforced(*cg))
+    return cocin_fail(err, EIO, "the devices policy could not be applied to cgroup %s: %s",
+                      cocin_cgroup_path(*cg, NULL), cocin_cgroup_devices_error(*cg));
+  struct made_cgroup made = {id, *cg};
+  if (cocin_state_update_volatile(root, name, record_cgroup, &made, err) < 0)
+    return -1;
+  return cocin_cgroup_enter(*cg, pid, err);
 }
 
 void monitor_main(const char *root, const char *name, const char *id, struct cocin_spec *spec,
@@ -196,15 +226,20 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
   }
   close(errpipe[1]);
   close(joinpipe[0]);
-  /* The cgroup is made, and the init moved into it, while the init builds
-   * its root filesystem; it waits for the byte before it execs.  Its
-   * mounts and capabilities were chosen for the devices policy run
-   * expected: a cgroup that cannot enforce it fails the run. */
-  if (cocin_cgroup_create(id, spec->cgroup_parent, &spec->limits, &cg, &err) < 0 ||
-      (!ca->nodev && !spec->security.privileged && !cocin_cgroup_devices_enforced(cg) &&
-       cocin_fail(&err, EIO, "the devices policy could not be applied to cgroup %s",
-                  cocin_cgroup_path(cg, NULL)) < 0) ||
-      cocin_cgroup_enter(cg, pid, &err) < 0) {
+  /* Hold the container's mount namespace (opened while the init still
+   * waits for us): when the init exits, the kernel then skips tearing down
+   * its twenty-odd mounts on the exit path, and that work happens when
+   * this monitor closes the fd, after it has answered. */
+  {
+    char nspath[64];
+    snprintf(nspath, sizeof(nspath), "/proc/%d/ns/mnt", (int)pid);
+    mntns = open(nspath, O_RDONLY | O_CLOEXEC);
+  }
+  /* The cgroup is made, recorded, and the init moved into it, while the
+   * init builds its root filesystem; it waits for the byte before it
+   * execs.  Its mounts and capabilities were chosen for the devices policy
+   * run expected: a cgroup that cannot enforce it fails the run. */
+  if (place_in_cgroup(root, name, id, spec, ca->nodev, pid, &cg, &err) < 0) {
     kill(pid, SIGKILL);
     int cst = 0;
     while (waitpid(pid, &cst, 0) < 0 && errno == EINTR)
@@ -220,15 +255,6 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
   }
   (void)!write(joinpipe[1], "j", 1);
   close(joinpipe[1]);
-  /* Hold the container's mount namespace: when its init exits, the kernel
-   * then skips tearing down its twenty-odd mounts on the exit path, and
-   * that work happens when this monitor closes the fd, after it has
-   * answered (about half a millisecond off every run --rm). */
-  {
-    char nspath[64];
-    snprintf(nspath, sizeof(nspath), "/proc/%d/ns/mnt", (int)pid);
-    mntns = open(nspath, O_RDONLY | O_CLOEXEC);
-  }
   for (int i = 0; i < 3; i++)
     if (ca->stdio[i] > 2 && ca->stdio[i] != log_fd && ca->stdio[i] != status_fd)
       close(ca->stdio[i]);
@@ -258,7 +284,7 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
    * its exit record follows at once and says everything. */
   int status = 0;
   pid_t done = waitpid(pid, &status, WNOHANG);
-  struct started st = {id, pid, getpid(), cg};
+  struct started st = {id, pid, getpid()};
   if (done == 0 && cocin_state_update_volatile(root, name, record_started, &st, &err) < 0) {
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
@@ -275,13 +301,17 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
 
   while (done == 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
     ;
-  struct finished f = {id, exit_code_of(status), false, pid, cg};
+  struct finished f = {id, exit_code_of(status), false, pid};
   /* run --rm: no exit record, the container is removed at once below and
    * the caller gets the code from us (docker's ps likewise never shows an
    * exited --rm container). */
   if (!spec->autoremove) {
     f.oom = cocin_cgroup_oom_killed(cg);
-    cocin_state_update(root, name, record_finished, &f, NULL);
+    cocin_error_t rerr = NULL;
+    if (cocin_state_update(root, name, record_finished, &f, &rerr) < 0 &&
+        cocin_error_status(&rerr) == ENOENT) /* removed meanwhile: its cgroup is ours */
+      cocin_cgroup_destroy(cg, NULL);
+    cocin_error_release(&rerr);
   }
   if (log_fd >= 0)
     close(log_fd);

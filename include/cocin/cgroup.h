@@ -104,6 +104,8 @@ bool cocin_cgroup_devices_enforced(const struct cocin_cgroup *cg);
  * capabilities while the monitor makes the cgroup): the v1 devices
  * hierarchy is there, or the kernel loads the v2 devices program. */
 bool cocin_cgroup_devices_expected(const struct cocin_limits *l);
+/* Why the devices policy is not enforced (for a message). */
+const char *cocin_cgroup_devices_error(const struct cocin_cgroup *cg);
 
 /* Send sig to every process in the cgroup. */
 int cocin_cgroup_kill(const struct cocin_cgroup *cg, int sig, cocin_error_t *err);

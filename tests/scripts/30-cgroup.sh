@@ -184,6 +184,20 @@ else
 fi
 t_end
 
+# The monitor makes the cgroup while the container starts: removing the
+# container in that window must still take the cgroup (and its process).
+t_begin "rm while the container starts leaves no cgroup and no process"
+for i in $(seq 1 15); do
+  cocin run -d --name $P-race busybox sleep 7654321 >/dev/null 2>&1 &
+  rpid=$!
+  for _ in $(seq 1 50); do cocin rm $P-race >/dev/null 2>&1 && break; done
+  wait "$rpid" 2>/dev/null
+  cocin rm -f $P-race >/dev/null 2>&1
+done
+wait_for test -z "$(leftovers)" || t_fail "cgroups left: $(leftovers | head -3)"
+pgrep -f 'sleep 7654321' >/dev/null && t_fail "process left: $(pgrep -af 'sleep 7654321' | head -2)"
+t_end
+
 t_begin "--cgroup-parent places the cgroup under it"
 if cocin run -d --name $P-par --cgroup-parent /$P-parent busybox sleep 300 >"$T/out" 2>&1; then
   d=$(cgpath $P-par pids)

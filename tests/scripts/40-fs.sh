@@ -146,13 +146,30 @@ readlink "$M/$A/status" >/dev/null 2>&1 && t_fail "status reads as a link"
 t_end
 
 t_begin fs-log-foreground
-# a foreground container has no log file: an empty regular file, not a
-# dangling link
+# a foreground container has no log file (its output went to the terminal):
+# a link to /dev/null, empty, never a dangling link
 "$COCIN" --root "$ROOT" run --name "${P}fg" busybox echo hi >/dev/null 2>&1
-[ -f "$M/${P}fg/container.log" ] && [ ! -L "$M/${P}fg/container.log" ] ||
-  t_fail "not a regular file: $(ls -l "$M/${P}fg/" 2>&1 | head -5)"
+[ "$(readlink "$M/${P}fg/container.log")" = /dev/null ] ||
+  t_fail "not a link to /dev/null: $(ls -l "$M/${P}fg/" 2>&1 | head -5)"
 out=$(cat "$M/${P}fg/container.log" 2>&1) && [ -z "$out" ] || t_fail "cat: [$out]"
-"$COCIN" --root "$ROOT" rm "${P}fg" >/dev/null 2>&1
+# an open file stays good when the name comes back as a detached container
+got=$(python3 - "$M/${P}fg/container.log" "$COCIN" "$ROOT" "${P}fg" <<'PY' 2>&1
+import os, subprocess, sys
+path, cocin, root, name = sys.argv[1:]
+fd = os.open(path, os.O_RDONLY)
+subprocess.run([cocin, "--root", root, "rm", name], capture_output=True)
+subprocess.run([cocin, "--root", root, "run", "-d", "--name", name, "busybox", "echo", "x"],
+               capture_output=True)
+try:
+    os.fstat(fd)
+    os.read(fd, 10)
+    print("ok")
+except OSError as e:
+    print("error", e)
+PY
+)
+[ "$got" = ok ] || t_fail "the open log after the name came back: $got"
+"$COCIN" --root "$ROOT" rm -f "${P}fg" >/dev/null 2>&1
 t_end
 
 t_begin fs-stats
