@@ -208,13 +208,19 @@ static int make_dev(const char *dev, cocin_error_t *err)
   return 0;
 }
 
-static int mkdir_in(const char *root, const char *name)
+static int mkdir_in(const char *root, const char *name, cocin_error_t *err)
 {
   cleanup_free char *p = xasprintf("%s/%s", root, name);
   struct stat st;
-  if (lstat(p, &st) == 0)
-    return S_ISDIR(st.st_mode) ? 0 : -1;
-  return mkdir(p, 0755);
+  if (lstat(p, &st) == 0) {
+    if (S_ISDIR(st.st_mode))
+      return 0;
+    return cocin_fail(err, EINVAL, "the image's /%s is not a directory (a symlink?): refused",
+                      name);
+  }
+  if (mkdir(p, 0755) < 0)
+    return cocin_fail_errno(err, "mkdir /%s in the container", name);
+  return 0;
 }
 
 static int setup_rootfs(const struct container_args *a, cocin_error_t *err)
@@ -230,9 +236,8 @@ static int setup_rootfs(const struct container_args *a, cocin_error_t *err)
 
   static const char *const dirs[] = {"proc", "dev", "sys", NULL};
   for (int i = 0; dirs[i]; i++)
-    if (mkdir_in(a->merged, dirs[i]) < 0)
-      return cocin_fail(err, EINVAL, "the image's /%s is not a directory (a symlink?): refused",
-                        dirs[i]);
+    if (mkdir_in(a->merged, dirs[i], err) < 0)
+      return -1;
   cleanup_free char *proc = xasprintf("%s/proc", a->merged);
   cleanup_free char *dev = xasprintf("%s/dev", a->merged);
   cleanup_free char *sys = xasprintf("%s/sys", a->merged);

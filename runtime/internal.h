@@ -52,6 +52,6 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
 /* Remove a container's state and cgroup, under its lock (ENOENT if it
  * went meanwhile, or if id is given and the name now belongs to another). */
 int container_remove(const char *root, const char *name, const char *id,
-                     const struct cocin_cgroup *known, cocin_error_t *err);
+                     const struct cocin_cgroup *known, bool only_stopped, cocin_error_t *err);
 
 #endif

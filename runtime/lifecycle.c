@@ -118,12 +118,14 @@ int cocin_rm(const char *root, const char *name, bool force, cocin_error_t *err)
   cJSON *cfg = NULL;
   if (cocin_state_load(root, name, &cfg, err) < 0)
     return -1;
+  const char *st = cj_str(cfg, "status");
+  bool starting = st && !strcmp(st, "created"); /* a stale one reads as exited */
+  if (!force && (is_running(cfg) || starting)) {
+    cJSON_Delete(cfg);
+    return cocin_fail(err, EBUSY, "container %s is %s: stop it first, or use rm -f", name,
+                      starting ? "starting" : "running");
+  }
   if (is_running(cfg)) {
-    if (!force) {
-      cJSON_Delete(cfg);
-      return cocin_fail(err, EBUSY,
-                        "container %s is running: stop it first, or use rm -f", name);
-    }
     if (cocin_stop(root, name, 0, err) < 0) {
       cJSON_Delete(cfg);
       return -1;
@@ -132,7 +134,8 @@ int cocin_rm(const char *root, const char *name, bool force, cocin_error_t *err)
     wait_monitor(cfg); /* it may still be writing the exit down */
   }
   cJSON_Delete(cfg);
-  return container_remove(root, name, NULL, NULL, err); /* under its lock */
+  /* under its lock, where rm without -f looks again */
+  return container_remove(root, name, NULL, NULL, !force, err);
 }
 
 int cocin_wait(const char *root, const char *name, bool (*interrupted)(void), cocin_error_t *err)

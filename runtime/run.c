@@ -104,9 +104,10 @@ static int record_finished(cJSON *cfg, void *data, cocin_error_t *err)
 /* Free the name at once (rename to a hidden trash directory), then delete.
  * known: the container's cgroup when the caller has it (the monitor, which
  * made it: it goes whatever became of the name), else the one config.json
- * records. */
+ * records.  only_stopped: refuse (EBUSY) a container that, under the lock,
+ * is running or starting (rm without -f decided on an older look). */
 int container_remove(const char *root, const char *name, const char *id,
-                     const struct cocin_cgroup *known, cocin_error_t *err)
+                     const struct cocin_cgroup *known, bool only_stopped, cocin_error_t *err)
 {
   if (known && cocin_cgroup_destroy(known, err) < 0)
     return cocin_error_wrap(err, "remove %s", name);
@@ -119,7 +120,16 @@ int container_remove(const char *root, const char *name, const char *id,
   cJSON *cfg = NULL;
   if (read_all_file(cfgpath, &text, NULL, NULL) == 0)
     cfg = cJSON_Parse(text);
-  if (id && cfg && check_id(cfg, id, err) < 0) {
+  const char *st = cfg ? cj_str(cfg, "status") : NULL;
+  if (only_stopped && st && (!strcmp(st, "running") || !strcmp(st, "created"))) {
+    cJSON_Delete(cfg);
+    return cocin_fail(err, EBUSY, "container %s is running: stop it first, or use rm -f", name);
+  }
+  /* With an id, a directory without our config.json is not ours: a new
+   * run may have just reserved the name. */
+  if (id && (cfg == NULL || check_id(cfg, id, err) < 0)) {
+    if (cfg == NULL)
+      cocin_fail(err, ENOENT, "the container was removed");
     cJSON_Delete(cfg);
     return -1;
   }
@@ -167,6 +177,27 @@ static void pump_pty(int master, int log_fd)
       return; /* EIO: no slave left */
     (void)write_all(log_fd, buf, (size_t)n);
   }
+}
+
+/* Still the container this monitor runs (not removed, the name not
+ * taken again)? */
+static bool still_ours(const char *root, const char *name, const char *id)
+{
+  cJSON *cfg = NULL;
+  bool ours = cocin_state_load(root, name, &cfg, NULL) == 0 && check_id(cfg, id, NULL) == 0;
+  cJSON_Delete(cfg);
+  return ours;
+}
+
+/* A start that failed because the container was removed meanwhile (its
+ * directory gone from under the mounts) says so, not what broke. */
+static void removed_while_starting(const char *root, const char *name, const char *id,
+                                   cocin_error_t *err)
+{
+  if (still_ours(root, name, id))
+    return;
+  cocin_error_release(err);
+  cocin_fail(err, ENOENT, "container %s was removed while it started", name);
 }
 
 /* Make the container's cgroup, record it, and move the init (pid) in. */
@@ -251,6 +282,7 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
       err = first;
       child_code = exit_code_of(cst);
     }
+    removed_while_starting(root, name, id, &err);
     goto fail;
   }
   (void)!write(joinpipe[1], "j", 1);
@@ -265,17 +297,20 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
     while (waitpid(pid, &cst, 0) < 0 && errno == EINTR)
       ;
     child_code = exit_code_of(cst);
+    removed_while_starting(root, name, id, &err);
     goto fail;
   }
   close(errpipe[0]);
 
   int pty_master = -1;
   if (console_r >= 0) {
+    /* an init killed before it made its pty closes the socket: no hang */
     int r = cocin_console_recv(console_r, &pty_master, &err);
     close(console_r);
     if (r < 0) {
       kill(pid, SIGKILL);
       waitpid(pid, NULL, 0);
+      removed_while_starting(root, name, id, &err);
       goto fail;
     }
   }
@@ -316,7 +351,7 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
   if (log_fd >= 0)
     close(log_fd);
   if (spec->autoremove) /* before answering: run --rm leaves nothing */
-    container_remove(root, name, id, cg, NULL);
+    container_remove(root, name, id, cg, false, NULL);
   if (status_fd >= 0) {
     dprintf(status_fd, "EXIT %d\n", f.code);
     close(status_fd);
@@ -327,7 +362,7 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
 fail:
   if (mntns >= 0) /* a failed run leaves nothing once it has answered */
     close(mntns);
-  container_remove(root, name, id, cg, NULL);
+  container_remove(root, name, id, cg, false, NULL);
   dprintf(status_fd, "ERR %d %d\n%s", cocin_error_status(&err), child_code,
           cocin_error_msg(&err));
   _exit(1);
@@ -526,8 +561,14 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
     }
     monitor_main(root, spec->name, res->id, spec, &ca, status_w, log_fd, console_r);
   }
-  close(status_w);
-  status_w = -1;
+  /* What only the monitor and the init use: a copy kept here would keep
+   * the monitor from seeing the init's end of it close. */
+  int *mine[] = {&status_w, &console_w, &console_r, &log_fd, &null_fd};
+  for (size_t i = 0; i < sizeof(mine) / sizeof(mine[0]); i++)
+    if (*mine[i] >= 0) {
+      close(*mine[i]);
+      *mine[i] = -1;
+    }
   while (!(io && io->caller_exits) && waitpid(mid, NULL, 0) < 0 && errno == EINTR)
     ;
 
@@ -560,7 +601,7 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
     return cocin_fail(err, atoi(buf + 4), "run: %s", nl ? nl + 1 : "failed");
   }
   cocin_fail(err, EIO, "run: the monitor died before the container started");
-  container_remove(root, spec->name, res->id, NULL, NULL);
+  container_remove(root, spec->name, res->id, NULL, false, NULL);
   return -1;
 
 fail:

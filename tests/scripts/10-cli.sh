@@ -595,6 +595,37 @@ wait_for grep -q early "$ROOT/containers/${P}ptl/container.log" || t_fail "line 
 cocin rm -f "${P}ptl" >/dev/null 2>&1
 t_end
 
+t_begin "-dt removed while it starts: run returns, nothing left"
+# the monitor must not wait for a pty from an init that was killed first
+hung=0
+for i in $(seq 1 40); do
+  timeout 20 "$COCIN" --root "$ROOT" run -dt --name "${P}dtr" busybox sleep 8765432 \
+    >/dev/null 2>&1 </dev/null &
+  rpid=$!
+  sleep "0.00$((i % 7))"
+  cocin rm -f "${P}dtr" >/dev/null 2>&1
+  wait "$rpid"; [ $? = 124 ] && hung=$((hung + 1))
+  cocin rm -f "${P}dtr" >/dev/null 2>&1
+done
+[ "$hung" = 0 ] || t_fail "run -dt hung $hung times"
+pgrep -f 'sleep 8765432' >/dev/null && t_fail "process left: $(pgrep -af 'sleep 8765432' | head -2)"
+t_end
+
+t_begin "rm without -f refuses a container that is starting or running"
+cocin run -d --name "${P}rs" busybox sleep 1000 >/dev/null 2>&1 &
+rpid=$!
+refused=0
+for _ in $(seq 1 200); do
+  out=$(cocin rm "${P}rs" 2>&1) && { t_fail "rm without -f removed it: $out"; break; }
+  case $out in *"is starting"* | *"is running"*) refused=1 ;; esac
+  is_running "${P}rs" && break
+done
+wait "$rpid" || t_fail "run -d failed while rm was refused"
+is_running "${P}rs" || t_fail "not running after the refused rms: $(status_of "${P}rs")"
+[ "$refused" = 1 ] || t_fail "no refusal seen: $out"
+cocin rm -f "${P}rs" >/dev/null 2>&1
+t_end
+
 t_begin "name reused after rm starts a fresh log"
 cocin run -d --name "${P}re" busybox echo first >/dev/null 2>&1
 wait_for is_exited "${P}re"

@@ -190,7 +190,7 @@ t_begin "rm while the container starts leaves no cgroup and no process"
 for i in $(seq 1 15); do
   cocin run -d --name $P-race busybox sleep 7654321 >/dev/null 2>&1 &
   rpid=$!
-  for _ in $(seq 1 50); do cocin rm $P-race >/dev/null 2>&1 && break; done
+  for _ in $(seq 1 50); do cocin rm -f $P-race >/dev/null 2>&1 && break; done
   wait "$rpid" 2>/dev/null
   cocin rm -f $P-race >/dev/null 2>&1
 done
