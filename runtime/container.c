@@ -42,10 +42,12 @@ void child_fail(int errfd, int code, cocin_error_t *err)
   _exit(code);
 }
 
-int read_child_error(int fd, cocin_error_t *err)
+int read_child_error_after(int fd, const char *have, size_t nhave, cocin_error_t *err)
 {
   char buf[4097];
-  size_t n = 0;
+  size_t n = nhave < sizeof(buf) - 1 ? nhave : sizeof(buf) - 1;
+  if (n)
+    memcpy(buf, have, n);
   for (;;) {
     ssize_t r = read(fd, buf + n, sizeof(buf) - 1 - n);
     if (r < 0 && errno == EINTR)
@@ -56,12 +58,20 @@ int read_child_error(int fd, cocin_error_t *err)
     if (n == sizeof(buf) - 1)
       break;
   }
-  if (n == 0)
-    return 0;
   buf[n] = '\0';
-  char *nl = strchr(buf, '\n');
-  int status = atoi(buf);
-  return cocin_fail(err, status ? status : EIO, "%s", nl ? nl + 1 : buf);
+  char *msg = buf;
+  if (*msg == 'R') /* the init's "ready" mark (see container_init) */
+    msg++;
+  if (*msg == '\0')
+    return 0;
+  char *nl = strchr(msg, '\n');
+  int status = atoi(msg);
+  return cocin_fail(err, status ? status : EIO, "%s", nl ? nl + 1 : msg);
+}
+
+int read_child_error(int fd, cocin_error_t *err)
+{
+  return read_child_error_after(fd, NULL, 0, err);
 }
 
 static int mount_or_fail(const char *src, const char *dst, const char *type, unsigned long flags,
@@ -364,6 +374,11 @@ int container_init(void *arg)
     cocin_fail_errno(&err, "new cgroup namespace");
     child_fail(a->errfd, 1, &err);
   }
+  /* Ready: the root is built and we are in our cgroup.  The monitor
+   * records us running while we drop privileges and exec; an error
+   * from here on follows the mark on the same pipe. */
+  if (a->joinfd >= 0)
+    (void)!write(a->errfd, "R", 1);
   if (switch_user(s->has_user, s->uid, s->gid, &err) < 0)
     child_fail(a->errfd, 1, &err);
   if (cocin_security_apply(&s->security, false, &err) < 0)

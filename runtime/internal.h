@@ -33,6 +33,8 @@ __attribute__((noreturn)) void child_fail(int errfd, int code, cocin_error_t *er
 /* Read a child's failure report; 0 if the pipe closed with nothing (execve
  * happened), -1 with *err filled otherwise. */
 int read_child_error(int fd, cocin_error_t *err);
+/* The same when the first nhave bytes were read already. */
+int read_child_error_after(int fd, const char *have, size_t nhave, cocin_error_t *err);
 
 /* In the container (after pivot_root): open a pty from its /dev/ptmx, send
  * the master on sock, make the slave the controlling terminal and 0, 1, 2. */

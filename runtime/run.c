@@ -292,7 +292,23 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
       close(ca->stdio[i]);
   if (ca->console_sock >= 0)
     close(ca->console_sock);
-  if (read_child_error(errpipe[0], &err) < 0) {
+  /* The init marks "R" when its root is built: it is recorded running
+   * then, while it drops privileges and execs.  Anything else first is
+   * its error; nothing at all, its death before it was ready. */
+  char first = 0;
+  ssize_t got;
+  while ((got = read(errpipe[0], &first, 1)) < 0 && errno == EINTR)
+    ;
+  bool ready = got == 1 && first == 'R';
+  struct started st = {id, pid, getpid()};
+  if (ready && cocin_state_update_volatile(root, name, record_started, &st, &err) < 0) {
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    removed_while_starting(root, name, id, &err);
+    goto fail;
+  }
+  if ((got <= 0 ? cocin_fail(&err, EIO, "the container's init died before it started")
+                : read_child_error_after(errpipe[0], &first, ready ? 0 : 1, &err)) < 0) {
     int cst = 0;
     while (waitpid(pid, &cst, 0) < 0 && errno == EINTR)
       ;
@@ -315,16 +331,7 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
     }
   }
 
-  /* A command that is already done (true, echo) skips the "running" write:
-   * its exit record follows at once and says everything. */
   int status = 0;
-  pid_t done = waitpid(pid, &status, WNOHANG);
-  struct started st = {id, pid, getpid()};
-  if (done == 0 && cocin_state_update_volatile(root, name, record_started, &st, &err) < 0) {
-    kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
-    goto fail;
-  }
   dprintf(status_fd, "OK %d\n", pid);
   if (spec->detach) {
     close(status_fd);
@@ -334,7 +341,7 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
   if (pty_master >= 0)
     pump_pty(pty_master, log_fd);
 
-  while (done == 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
     ;
   struct finished f = {id, exit_code_of(status), false, pid};
   /* run --rm: no exit record, the container is removed at once below and
