@@ -154,15 +154,18 @@ t_begin fs-log-foreground
 out=$(cat "$M/${P}fg/container.log" 2>&1) && [ -z "$out" ] || t_fail "cat: [$out]"
 # an open file stays good when the name comes back as a detached container
 got=$(python3 - "$M/${P}fg/container.log" "$COCIN" "$ROOT" "${P}fg" <<'PY' 2>&1
-import os, subprocess, sys
+import os, subprocess, sys, time
 path, cocin, root, name = sys.argv[1:]
-fd = os.open(path, os.O_RDONLY)
+fd = os.open(path, os.O_RDONLY)                  # follows the link
+link = os.open(path, os.O_PATH | os.O_NOFOLLOW)  # the FUSE inode itself
 subprocess.run([cocin, "--root", root, "rm", name], capture_output=True)
 subprocess.run([cocin, "--root", root, "run", "-d", "--name", name, "busybox", "echo", "x"],
                capture_output=True)
+time.sleep(0.3)  # past the attribute timeout: the kernel asks the daemon again
 try:
     os.fstat(fd)
     os.read(fd, 10)
+    os.fstat(link)
     print("ok")
 except OSError as e:
     print("error", e)
