@@ -200,6 +200,17 @@ static void removed_while_starting(const char *root, const char *name, const cha
   cocin_fail(err, ENOENT, "container %s was removed while it started", name);
 }
 
+/* Reap the container's init, killed first when kill_it; its wait status. */
+static int reap_init(pid_t pid, bool kill_it)
+{
+  int st = 0;
+  if (kill_it)
+    kill(pid, SIGKILL);
+  while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+    ;
+  return st;
+}
+
 /* Make the container's cgroup, record it, and move the init (pid) in. */
 static int place_in_cgroup(const char *root, const char *name, const char *id,
                            const struct cocin_spec *spec, bool nodev, pid_t pid,
@@ -271,10 +282,7 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
    * execs.  Its mounts and capabilities were chosen for the devices policy
    * run expected: a cgroup that cannot enforce it fails the run. */
   if (place_in_cgroup(root, name, id, spec, ca->nodev, pid, &cg, &err) < 0) {
-    kill(pid, SIGKILL);
-    int cst = 0;
-    while (waitpid(pid, &cst, 0) < 0 && errno == EINTR)
-      ;
+    int cst = reap_init(pid, true);
     /* the init may have failed first: its reason comes first */
     cocin_error_t first = NULL;
     if (read_child_error(errpipe[0], &first) < 0) {
@@ -302,17 +310,13 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
   bool ready = got == 1 && first == 'R';
   struct started st = {id, pid, getpid()};
   if (ready && cocin_state_update_volatile(root, name, record_started, &st, &err) < 0) {
-    kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
+    reap_init(pid, true);
     removed_while_starting(root, name, id, &err);
     goto fail;
   }
   if ((got <= 0 ? cocin_fail(&err, EIO, "the container's init died before it started")
                 : read_child_error_after(errpipe[0], &first, ready ? 0 : 1, &err)) < 0) {
-    int cst = 0;
-    while (waitpid(pid, &cst, 0) < 0 && errno == EINTR)
-      ;
-    child_code = exit_code_of(cst);
+    child_code = exit_code_of(reap_init(pid, false));
     removed_while_starting(root, name, id, &err);
     goto fail;
   }
@@ -324,14 +328,12 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
     int r = cocin_console_recv(console_r, &pty_master, &err);
     close(console_r);
     if (r < 0) {
-      kill(pid, SIGKILL);
-      waitpid(pid, NULL, 0);
+      reap_init(pid, true);
       removed_while_starting(root, name, id, &err);
       goto fail;
     }
   }
 
-  int status = 0;
   dprintf(status_fd, "OK %d\n", pid);
   if (spec->detach) {
     close(status_fd);
@@ -341,9 +343,7 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
   if (pty_master >= 0)
     pump_pty(pty_master, log_fd);
 
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-    ;
-  struct finished f = {id, exit_code_of(status), false, pid};
+  struct finished f = {id, exit_code_of(reap_init(pid, false)), false, pid};
   /* run --rm: no exit record, the container is removed at once below and
    * the caller gets the code from us (docker's ps likewise never shows an
    * exited --rm container). */
@@ -415,7 +415,7 @@ static int write_initial_state(const char *root, const struct cocin_spec *spec, 
   cj_set_str(cfg, "status", "created");
   cj_set_num(cfg, "creatorPid", getpid());
   cj_set_num(cfg, "creatorStartTime", (double)proc_start_time(getpid()));
-  cj_set_item(cfg, "cgroup", cJSON_CreateNull()); /* the monitor records it with "running" */
+  cj_set_item(cfg, "cgroup", cJSON_CreateNull()); /* the monitor makes and records it */
   cj_set_str(cfg, "devicePolicy", device_policy);
   /* Not fsync'ed: until the container runs, a crash loses nothing real. */
   int r = cocin_state_save_flags(root, spec->name, cfg, false, err);

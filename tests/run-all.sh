@@ -18,6 +18,10 @@ rm -rf "$LOG"; mkdir -p "$LOG"
 # Container cgroups that exist before the suites are not ours to judge.
 cgdirs() { find /sys/fs/cgroup -mindepth 1 -type d -path '*/cocin/*' 2>/dev/null | sort; }
 cgdirs >"$LOG/cgroups.before"
+# cocin keeps its cocin/ directory at a hierarchy's root (like docker's
+# /docker); the ones the suites made are removed at the end.
+cgparents() { find /sys/fs/cgroup -mindepth 1 -maxdepth 2 -type d -name cocin 2>/dev/null | sort; }
+cgparents >"$LOG/cgparents.before"
 
 build() { # build DIR [meson options...]
   local dir=$1; shift
@@ -83,7 +87,8 @@ out=$LOG/leaks.log
 : >"$out"
 m=$(grep -c ' /tmp/cocin-test' /proc/mounts)
 [ "$m" = 0 ] && echo "PASS: no test mount left" >>"$out" || { echo "FAIL: $m test mounts left:" >>"$out"; grep ' /tmp/cocin-test' /proc/mounts >>"$out"; }
-cg=$(cgdirs | comm -13 "$LOG/cgroups.before" - | head -5)
+for d in $(cgparents | comm -13 "$LOG/cgparents.before" -); do rmdir "$d" 2>/dev/null; done
+cg=$( (cgdirs; cgparents) | sort | comm -13 <(sort "$LOG/cgroups.before" "$LOG/cgparents.before") - | head -5)
 [ -z "$cg" ] && echo "PASS: no container cgroup left" >>"$out" || echo "FAIL: cgroups left: $cg" >>"$out"
 pr=$(pgrep -f 'cocin-test\.' | grep -v "^$$\$" | head -5)
 [ -z "$pr" ] && echo "PASS: no test process left" >>"$out" || echo "FAIL: processes left: $(ps -o pid,args -p ${pr//$'\n'/,})" >>"$out"

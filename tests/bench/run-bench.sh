@@ -13,7 +13,11 @@ B=${1:-build}
 COCIN=$PWD/$B/cli/cocin
 BARE=$PWD/$B/tests/bench/bare
 W=$(mktemp -d /tmp/cocin-bench.XXXXXX)
-trap 'rm -rf "$W"' EXIT
+# cocin keeps cocin/ at a cgroup hierarchy's root (like docker's /docker):
+# the ones this run made go at the end
+cgparents() { find /sys/fs/cgroup -mindepth 1 -maxdepth 2 -type d -name cocin 2>/dev/null | sort; }
+cgparents >"$W/cgparents"
+trap 'for d in $(cgparents | comm -13 "$W/cgparents" -); do rmdir "$d" 2>/dev/null; done; rm -rf "$W"' EXIT
 ROOT=$W/root
 "$COCIN" --root "$ROOT" run --rm busybox true # builds the image
 ROOTFS=$ROOT/images/busybox/rootfs
