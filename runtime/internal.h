@@ -56,4 +56,8 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
 int container_remove(const char *root, const char *name, const char *id,
                      const struct cocin_cgroup *known, bool only_stopped, cocin_error_t *err);
 
+/* Finish the removals of ROOT/trash whose remover died (a monitor killed
+ * after it answered run --rm): their cgroups, then their files. */
+void cocin_trash_sweep(const char *root);
+
 #endif

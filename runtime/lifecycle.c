@@ -135,7 +135,10 @@ int cocin_rm(const char *root, const char *name, bool force, cocin_error_t *err)
   }
   cJSON_Delete(cfg);
   /* under its lock, where rm without -f looks again */
-  return container_remove(root, name, NULL, NULL, !force, err);
+  if (container_remove(root, name, NULL, NULL, !force, err) < 0)
+    return -1;
+  cocin_trash_sweep(root); /* what a killed monitor left */
+  return 0;
 }
 
 int cocin_wait(const char *root, const char *name, bool (*interrupted)(void), cocin_error_t *err)

@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -101,16 +103,19 @@ static int record_finished(cJSON *cfg, void *data, cocin_error_t *err)
   return 0;
 }
 
-/* Free the name at once (rename to a hidden trash directory), then delete.
- * known: the container's cgroup when the caller has it (the monitor, which
- * made it: it goes whatever became of the name), else the one config.json
- * records.  only_stopped: refuse (EBUSY) a container that, under the lock,
- * is running or starting (rm without -f decided on an older look). */
-int container_remove(const char *root, const char *name, const char *id,
-                     const struct cocin_cgroup *known, bool only_stopped, cocin_error_t *err)
+/* Take a container away, under its lock: its directory moves to
+ * ROOT/trash, so the name is free at once and nothing lists it any more.
+ * destroy_recorded: first remove the cgroup config.json records (rm -f:
+ * nothing of it runs once it is gone).  only_stopped: refuse (EBUSY) a
+ * container that, under the lock, is running or starting (rm without -f
+ * decided on an older look).  With an id, a directory without our
+ * config.json is not ours (a new run may have just reserved the name).
+ * Returns the lock, held until the files are deleted (a sweeper skips an
+ * entry somebody holds); *trash is NULL if the directory went meanwhile. */
+static int take_away(const char *root, const char *name, const char *id, bool destroy_recorded,
+                     bool only_stopped, char **trash, cocin_error_t *err)
 {
-  if (known && cocin_cgroup_destroy(known, err) < 0)
-    return cocin_error_wrap(err, "remove %s", name);
+  *trash = NULL;
   cleanup_close int lock = cocin_state_lock(root, name, err);
   if (lock < 0)
     return -1;
@@ -125,8 +130,6 @@ int container_remove(const char *root, const char *name, const char *id,
     cJSON_Delete(cfg);
     return cocin_fail(err, EBUSY, "container %s is running: stop it first, or use rm -f", name);
   }
-  /* With an id, a directory without our config.json is not ours: a new
-   * run may have just reserved the name. */
   if (id && (cfg == NULL || check_id(cfg, id, err) < 0)) {
     if (cfg == NULL)
       cocin_fail(err, ENOENT, "the container was removed");
@@ -136,24 +139,86 @@ int container_remove(const char *root, const char *name, const char *id,
   const cJSON *cgj = cfg ? cJSON_GetObjectItemCaseSensitive(cfg, "cgroup") : NULL;
   struct cocin_cgroup *cg = NULL;
   int r = 0;
-  if (!known && cgj && !cJSON_IsNull(cgj) && cocin_cgroup_from_json(cgj, &cg, NULL) == 0 && cg)
+  if (destroy_recorded && cgj && !cJSON_IsNull(cgj) &&
+      cocin_cgroup_from_json(cgj, &cg, NULL) == 0 && cg)
     r = cocin_cgroup_destroy(cg, err);
   cocin_cgroup_free(cg);
   cJSON_Delete(cfg);
   if (r < 0)
     return cocin_error_wrap(err, "remove %s", name);
-  /* Rename first: the name is free at once, and a reader never sees half
-   * a container. */
   char rnd[65];
   if (cocin_random_id(rnd, err) < 0)
     return -1;
-  cleanup_free char *trash = xasprintf("%s/containers/.rm-%.12s", root, rnd);
-  if (rename(dir, trash) < 0) {
-    if (errno == ENOENT)
-      return 0;
+  cleanup_free char *bin = xasprintf("%s/trash", root);
+  cleanup_free char *to = xasprintf("%s/%.16s", bin, rnd);
+  int e = rename(dir, to) < 0 ? errno : 0;
+  if (e == ENOENT && mkdir(bin, 0700) == 0) /* the first removal in this root */
+    e = rename(dir, to) < 0 ? errno : 0;
+  if (e == ENOENT) /* the directory went meanwhile */
+    return steal_fd(lock);
+  if (e) {
+    errno = e;
     return cocin_fail_errno(err, "remove %s", dir);
   }
-  return rm_rf(trash, err);
+  *trash = steal_ptr(to);
+  return steal_fd(lock);
+}
+
+/* Delete what take_away left: the cgroup, then the files (the trash
+ * entry keeps config.json, and with it the cgroup's record, to the end). */
+static int delete_taken(char *trash, const struct cocin_cgroup *cg, int lock, cocin_error_t *err)
+{
+  int r = cg ? cocin_cgroup_destroy(cg, err) : 0;
+  if (r == 0 && trash)
+    r = rm_rf(trash, err);
+  free(trash);
+  if (lock >= 0)
+    close(lock);
+  return r;
+}
+
+int container_remove(const char *root, const char *name, const char *id,
+                     const struct cocin_cgroup *known, bool only_stopped, cocin_error_t *err)
+{
+  if (known && cocin_cgroup_destroy(known, err) < 0)
+    return cocin_error_wrap(err, "remove %s", name);
+  char *trash = NULL;
+  int lock = take_away(root, name, id, known == NULL, only_stopped, &trash, err);
+  if (lock < 0)
+    return -1;
+  return delete_taken(trash, NULL, lock, err);
+}
+
+void cocin_trash_sweep(const char *root)
+{
+  cleanup_free char *bin = xasprintf("%s/trash", root);
+  cleanup_dir DIR *d = opendir(bin);
+  struct dirent *de;
+  while (d && (de = readdir(d))) {
+    if (de->d_name[0] == '.')
+      continue;
+    cleanup_close int fd =
+        openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0) /* its remover is at work */
+      continue;
+    cleanup_free char *path = xasprintf("%s/%s", bin, de->d_name);
+    cleanup_free char *cfgpath = xasprintf("%s/config.json", path);
+    cleanup_free char *text = NULL;
+    cJSON *cfg = NULL;
+    if (read_all_file(cfgpath, &text, NULL, NULL) == 0)
+      cfg = cJSON_Parse(text);
+    const cJSON *cgj = cfg ? cJSON_GetObjectItemCaseSensitive(cfg, "cgroup") : NULL;
+    struct cocin_cgroup *cg = NULL;
+    if (cgj && !cJSON_IsNull(cgj) && cocin_cgroup_from_json(cgj, &cg, NULL) == 0 && cg &&
+        cocin_cgroup_destroy(cg, NULL) < 0) {
+      cocin_cgroup_free(cg); /* still busy: kept for a later sweep */
+      cJSON_Delete(cfg);
+      continue;
+    }
+    cocin_cgroup_free(cg);
+    cJSON_Delete(cfg);
+    rm_rf(path, NULL);
+  }
 }
 
 static int exit_code_of(int status)
@@ -357,11 +422,22 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
   }
   if (log_fd >= 0)
     close(log_fd);
-  if (spec->autoremove) /* before answering: run --rm leaves nothing */
-    container_remove(root, name, id, cg, false, NULL);
+  /* run --rm: before answering, the container is taken away (its name
+   * free, nothing lists it); its cgroup and files are deleted after the
+   * answer, off the caller's path, like its mounts.  Should this monitor
+   * die in between, the trash entry records its cgroup for a later sweep. */
+  char *trash = NULL;
+  int lock = -1;
+  if (spec->autoremove)
+    lock = take_away(root, name, id, false, false, &trash, NULL);
   if (status_fd >= 0) {
     dprintf(status_fd, "EXIT %d\n", f.code);
     close(status_fd);
+  }
+  if (spec->autoremove) {
+    /* an empty cgroup (the init was reaped, and with it its pid namespace) */
+    delete_taken(trash, cg, lock, NULL);
+    cocin_trash_sweep(root);
   }
   close(mntns); /* the mounts go now, after the answer */
   _exit(0);

@@ -12,9 +12,11 @@ CI=()                      # -v option mounting the helper, when we have it
 [ -n "$H" ] && [ -x "$H" ] && CI=(-v "$(readlink -f "$H"):/cinfo:ro")
 need_helper() { [ ${#CI[@]} -gt 0 ] || { t_skip "$1" "TESTHELPER not set"; return 1; }; }
 
-# container dirs (not the hidden .rm-* trash that rm deletes in the background)
+# container dirs; a removed one goes to ROOT/trash first (run --rm's monitor
+# deletes it there after it has answered)
 list_containers() { ls "$ROOT/containers" 2>/dev/null | sort | tr '\n' ' '; }
-no_trash() { ! ls -A "$ROOT/containers" 2>/dev/null | grep -q '^\.rm-'; }
+trash() { ls -A "$ROOT/trash" 2>/dev/null; }
+no_trash() { [ -z "$(trash)" ]; }
 cfg() { jq -r "$2" "$ROOT/containers/$1/config.json" 2>/dev/null; }
 status_of() { cocin inspect "$1" 2>/dev/null | jq -r .status; }
 is_running() { [ "$(cfg "$1" .status)" = running ]; }
@@ -322,7 +324,8 @@ t_end
 t_begin "rm removes a deep tree the container made, even with few fds"
 cocin run --name "${P}deep" busybox sh -c 'mkdir -p $(printf "d/%.0s" $(seq 1500))' >/dev/null 2>&1
 ( ulimit -n 32; "$COCIN" --root "$ROOT" rm "${P}deep" ) >"$T/o" 2>&1 || t_fail "rm: $(head -c 300 "$T/o")"
-ls -A "$ROOT/containers" | grep -q -e "${P}deep" -e '^\.rm-' && t_fail "left: $(ls -A "$ROOT/containers")"
+ls -A "$ROOT/containers" | grep -q -e "${P}deep" && t_fail "left: $(ls -A "$ROOT/containers")"
+no_trash || t_fail "trash left: $(trash)"
 t_end
 
 t_begin "volume mounts do not leak to the host"
@@ -464,8 +467,29 @@ cocin run --rm --name "${P}rm" busybox sh -c 'echo x > /f' >/dev/null 2>&1 || t_
 check_clean "${P}rm" "$before" ""
 cocin run --rm busybox true >/dev/null 2>&1
 check_clean "" "$before" ""
-# rm deletes the files of a renamed-away container in the background
-wait_for no_trash || t_fail "trash left: $(ls -A "$ROOT/containers" | grep '^\.rm-')"
+# the monitor deletes the files and cgroup of the taken-away container
+# after it has answered
+wait_for no_trash || t_fail "trash left: $(trash)"
+t_end
+
+t_begin "a removal whose monitor died is finished by a later one"
+# what a monitor killed between its answer and its deletion leaves: a trash
+# entry with its config.json (and the cgroup it records)
+cocin run --name "${P}sw" busybox true >/dev/null 2>&1 || t_fail "run"
+cgs=$(cgroup_paths "${P}sw")
+[ -n "$cgs" ] || t_fail "no cgroup recorded"
+mkdir -p "$ROOT/trash"
+mv "$ROOT/containers/${P}sw" "$ROOT/trash/0123456789abcdef"
+# an entry whose remover is still at work (it holds the lock) is left alone
+mkdir "$ROOT/trash/busy" && exec 7<"$ROOT/trash/busy" && flock 7
+cocin run --rm busybox true >/dev/null 2>&1 || t_fail "run --rm"
+wait_for test ! -e "$ROOT/trash/0123456789abcdef" || t_fail "not swept: $(trash)"
+for d in $cgs; do wait_for test ! -d "$d" || t_fail "its cgroup left: $d"; done
+[ -d "$ROOT/trash/busy" ] || t_fail "a locked entry was swept"
+exec 7<&-
+cocin run --name "${P}sw2" busybox true >/dev/null 2>&1 && cocin rm "${P}sw2" >/dev/null 2>&1 ||
+  t_fail "run, rm"
+no_trash || t_fail "rm did not sweep: $(trash)"
 t_end
 
 t_begin "--rm -d leaves nothing after exit"
@@ -473,7 +497,7 @@ before=$(list_containers); CG_BEFORE=$(cgroup_snap)
 cocin run --rm -d --name "${P}rmd" busybox sh -c 'sleep 0.3' >/dev/null 2>&1 || t_fail "run"
 wait_for test ! -e "$ROOT/containers/${P}rmd" || t_fail "dir still there"
 check_clean "${P}rmd" "$before" ""
-wait_for no_trash || t_fail "trash left: $(ls -A "$ROOT/containers" | grep '^\.rm-')"
+wait_for no_trash || t_fail "trash left: $(trash)"
 t_end
 
 if need_helper "no host fds leak into the container"; then
@@ -899,7 +923,7 @@ t_end
 t_begin "no leftover monitor or container processes after rm -f of all"
 for c in "$ROOT"/containers/*/; do [ -d "$c" ] && cocin rm -f "$(basename "$c")" >/dev/null 2>&1; done
 [ -z "$(list_containers)" ] || t_fail "left: $(list_containers)"
-wait_for no_trash || t_fail "trash left: $(ls -A "$ROOT/containers" | grep '^\.rm-')"
+wait_for no_trash || t_fail "trash left: $(trash)"
 pgrep -f -- "--root $ROOT " >"$T/left" && t_fail "processes: $(cat "$T/left" | tr '\n' ' ')"
 grep -q " $ROOT" /proc/mounts && t_fail "mounts: $(grep " $ROOT" /proc/mounts | head -2)"
 t_end
