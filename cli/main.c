@@ -69,6 +69,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+  TRACE("cli-start");
   const char *root_arg = NULL;
   int i = 1;
   for (; i < argc && argv[i][0] == '-'; i++) {

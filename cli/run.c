@@ -109,6 +109,7 @@ int cmd_run(const char *root, int argc, char **argv)
     tty_relay(master, exit_fd);
   }
   rc = wait_exit(root, spec.name, exit_fd);
+  TRACE("cli-got-EXIT");
 out:
   cocin_spec_free(&spec);
   return rc;

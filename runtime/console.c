@@ -19,46 +19,75 @@
 #include "cocin/runtime.h"
 #include "internal.h"
 
-static int send_fd(int sock, int fd, cocin_error_t *err)
+int fds_send(int sock, char byte, const int *fds, size_t n, const char *what, cocin_error_t *err)
 {
-  char byte = 't';
   struct iovec iov = {.iov_base = &byte, .iov_len = 1};
   union {
-    char buf[CMSG_SPACE(sizeof(int))];
+    char buf[CMSG_SPACE(sizeof(int) * FDS_MAX)];
     struct cmsghdr align;
   } u;
   memset(&u, 0, sizeof(u));
-  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                       .msg_controllen = sizeof(u.buf)};
-  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &fd, sizeof(int));
+  if (n > FDS_MAX)
+    return cocin_fail(err, EINVAL, "send %s: %zu descriptors", what, n);
+  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+  if (n > 0) {
+    msg.msg_control = u.buf;
+    msg.msg_controllen = CMSG_SPACE(sizeof(int) * n);
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int) * n);
+    memcpy(CMSG_DATA(c), fds, sizeof(int) * n);
+  }
   while (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0)
     if (errno != EINTR)
-      return cocin_fail_errno(err, "send the terminal");
+      return cocin_fail_errno(err, "send %s", what);
+  return 0;
+}
+
+int fds_recv(int sock, char *byte, int *fds, size_t *n, const char *what, cocin_error_t *err)
+{
+  struct iovec iov = {.iov_base = byte, .iov_len = 1};
+  union {
+    char buf[CMSG_SPACE(sizeof(int) * FDS_MAX)];
+    struct cmsghdr align;
+  } u;
+  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                       .msg_controllen = sizeof(u.buf)};
+  size_t cap = *n;
+  *n = 0;
+  ssize_t got;
+  while ((got = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC)) < 0)
+    if (errno != EINTR)
+      return cocin_fail_errno(err, "receive %s", what);
+  if (got != 1)
+    return cocin_fail(err, EIO, "receive %s: the other end closed", what);
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+      continue;
+    size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (size_t i = 0; i < k; i++) {
+      int fd;
+      memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+      if (*n < cap)
+        fds[(*n)++] = fd;
+      else
+        close(fd);
+    }
+  }
+  if (msg.msg_flags & MSG_CTRUNC)
+    return cocin_fail(err, EIO, "receive %s: descriptors lost", what);
   return 0;
 }
 
 int cocin_console_recv(int sock, int *master, cocin_error_t *err)
 {
   char byte;
-  struct iovec iov = {.iov_base = &byte, .iov_len = 1};
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } u;
-  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                       .msg_controllen = sizeof(u.buf)};
-  ssize_t n;
-  while ((n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC)) < 0)
-    if (errno != EINTR)
-      return cocin_fail_errno(err, "receive the container's terminal");
-  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-  if (n != 1 || c == NULL || c->cmsg_type != SCM_RIGHTS)
+  size_t n = 1;
+  if (fds_recv(sock, &byte, master, &n, "the container's terminal", err) < 0)
+    return -1;
+  if (n != 1)
     return cocin_fail(err, EIO, "the container sent no terminal");
-  memcpy(master, CMSG_DATA(c), sizeof(int));
   return 0;
 }
 
@@ -77,7 +106,7 @@ int console_setup(int sock, const struct winsize *ws, cocin_error_t *err)
     return cocin_fail_errno(err, "open %s", path);
   if (ws && ws->ws_row && ioctl(slave, TIOCSWINSZ, ws) < 0)
     return cocin_fail_errno(err, "set the window size");
-  if (send_fd(sock, master, err) < 0)
+  if (fds_send(sock, 't', &master, 1, "the terminal", err) < 0)
     return -1;
   if (setsid() < 0 && errno != EPERM)
     return cocin_fail_errno(err, "setsid");

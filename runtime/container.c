@@ -241,6 +241,7 @@ static int setup_rootfs(const struct container_args *a, cocin_error_t *err)
                                       a->upper, a->work);
   if (mount("overlay", a->merged, "overlay", a->nodev ? MS_NODEV : 0, opts) < 0)
     return cocin_fail_errno(err, "mount overlay at %s", a->merged);
+  TRACE("i-overlay");
   if (mount_volumes(a, err) < 0)
     return -1;
 
@@ -253,12 +254,15 @@ static int setup_rootfs(const struct container_args *a, cocin_error_t *err)
   cleanup_free char *sys = xasprintf("%s/sys", a->merged);
   if (mount_or_fail("proc", proc, "proc", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL, err) < 0)
     return -1;
+  TRACE("i-proc");
   if (make_dev(dev, err) < 0)
     return -1;
+  TRACE("i-dev");
   if (mount_or_fail("sysfs", sys, "sysfs", MS_RDONLY | MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL,
                     err) < 0)
     return -1;
 
+  TRACE("i-sys");
   /* pivot_root(".", "."): the old root ends up stacked under the new one
    * and is detached at once, with no directory left in the image. */
   if (chdir(a->merged) < 0)
@@ -269,21 +273,6 @@ static int setup_rootfs(const struct container_args *a, cocin_error_t *err)
     return cocin_fail_errno(err, "detach the old root");
   if (chdir("/") < 0)
     return cocin_fail_errno(err, "chdir /");
-  return 0;
-}
-
-static int loopback_up(cocin_error_t *err)
-{
-  cleanup_close int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    return cocin_fail_errno(err, "socket");
-  struct ifreq ifr = {0};
-  strcpy(ifr.ifr_name, "lo");
-  if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
-    return cocin_fail_errno(err, "get flags of lo");
-  ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
-  if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
-    return cocin_fail_errno(err, "bring lo up");
   return 0;
 }
 
@@ -322,7 +311,17 @@ int container_init(void *arg)
 
   /* the monitor ignores HUP, INT and PIPE: the command must not inherit it */
   cocin_reset_signals();
+  /* into the network namespace made for us (before sysfs is mounted: it
+   * shows the network namespace of whoever mounts it) */
+  if (a->netfd >= 0) {
+    if (setns(a->netfd, CLONE_NEWNET) < 0) {
+      cocin_fail_errno(&err, "join the container's network namespace");
+      child_fail(a->errfd, 1, &err);
+    }
+    close(a->netfd);
+  }
 
+  TRACE("init");
   for (int i = 0; a->console_sock < 0 && i < 3; i++)
     if (a->stdio[i] != i && dup2(a->stdio[i], i) < 0) {
       cocin_fail_errno(&err, "set up stdio");
@@ -334,6 +333,7 @@ int container_init(void *arg)
    * filesystem (nothing here forks or needs the limits yet). */
   if (setup_rootfs(a, &err) < 0)
     child_fail(a->errfd, 1, &err);
+  TRACE("i-pivoted");
   if (a->console_sock >= 0) {
     if (console_setup(a->console_sock, &a->ws, &err) < 0)
       child_fail(a->errfd, 1, &err);
@@ -347,8 +347,9 @@ int container_init(void *arg)
     cocin_fail_errno(&err, "sethostname %s", host);
     child_fail(a->errfd, 1, &err);
   }
-  if (loopback_up(&err) < 0)
+  if (a->netfd < 0 && loopback_up(&err) < 0) /* cloned with its own */
     child_fail(a->errfd, 1, &err);
+  TRACE("i-lo");
   if (cocin_security_mask_paths(&s->security, &err) < 0)
     child_fail(a->errfd, 1, &err);
   if (s->workdir) {
@@ -358,17 +359,28 @@ int container_init(void *arg)
       child_fail(a->errfd, 1, &err);
     }
   }
+  TRACE("i-masked");
   if (a->joinfd >= 0) {
+    /* our cgroup is made: move ourselves in, "0" to each file (cheap, where
+     * the monitor writing our pid would wait for an RCU grace period) */
     char joined;
-    ssize_t n;
-    while ((n = read(a->joinfd, &joined, 1)) < 0 && errno == EINTR)
-      ;
-    if (n != 1) { /* the monitor failed, and says why */
+    int fds[FDS_MAX];
+    size_t n = FDS_MAX;
+    if (fds_recv(a->joinfd, &joined, fds, &n, "the cgroup to join", NULL) < 0) {
+      /* the monitor failed, and says why */
       cocin_fail(&err, EIO, "the container was not placed in its cgroup");
       child_fail(a->errfd, 1, &err);
     }
+    for (size_t i = 0; i < n; i++) {
+      if (write(fds[i], "0", 1) != 1) {
+        cocin_fail_errno(&err, "join the container's cgroup");
+        child_fail(a->errfd, 1, &err);
+      }
+      close(fds[i]);
+    }
     close(a->joinfd);
   }
+  TRACE("i-joined");
   /* the cgroup namespace is rooted at the cgroup we are in now */
   if (unshare(CLONE_NEWCGROUP) < 0 && errno != EINVAL) {
     cocin_fail_errno(&err, "new cgroup namespace");
@@ -383,6 +395,7 @@ int container_init(void *arg)
     child_fail(a->errfd, 1, &err);
   if (cocin_security_apply(&s->security, false, &err) < 0)
     child_fail(a->errfd, 1, &err);
+  TRACE("i-exec");
   exec_command(s->args, a->env, &err);
   child_fail(a->errfd, cocin_error_status(&err) == ENOENT ? 127 : 126, &err);
 }

@@ -2,11 +2,13 @@
 #ifndef COCIN_RUNTIME_INTERNAL_H
 #define COCIN_RUNTIME_INTERNAL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <sys/ioctl.h>
 #include <sys/types.h>
 
 #include "cocin/cgroup.h"
+#include "cocin/error.h"
 #include "cocin/spec.h"
 
 /* Everything the container's init needs, prepared before clone(). */
@@ -16,12 +18,39 @@ struct container_args {
   const char *upper, *work, *merged;
   char **env;
   int errfd;      /* close-on-exec pipe: failures travel back on it */
-  int joinfd;     /* a byte here: the monitor has put us in our cgroup */
+  int joinfd;     /* unix socket: a byte when our cgroup is ready, with the
+                     files we write "0" to, to move ourselves in (fds_send) */
+  int netfd;      /* the network namespace to join, or -1 (cloned with one) */
   int stdio[3];   /* become 0, 1, 2 (without a console) */
   int console_sock; /* -1, or: make a pty inside and send its master here */
   bool nodev;       /* no device policy: rootfs and volumes are mounted nodev */
   struct winsize ws;
 };
+
+/* The container's network namespace, made by a thread (netns.c). */
+struct netns_maker {
+  pthread_t thread;
+  bool started;
+  int fd;
+  cocin_error_t err;
+};
+void netns_start(struct netns_maker *m);
+/* Wait for the thread: the namespace's fd; -1 if there was no thread (the
+ * caller clones with CLONE_NEWNET instead); -2 with *err if it failed. */
+int netns_finish(struct netns_maker *m, cocin_error_t *err);
+/* Wait for the thread and drop what it made (a failed run); a no-op once
+ * netns_finish ran.  cleanup_netns does it at the end of the scope. */
+void netns_abandon(struct netns_maker *m);
+#define cleanup_netns __attribute__((cleanup(netns_abandon)))
+int loopback_up(cocin_error_t *err);
+
+/* One byte and up to FDS_MAX descriptors over a unix socket (SCM_RIGHTS);
+ * what names them in errors.  fds_recv: *n is the room in fds, then the
+ * count received (received with close-on-exec); the other end closing is
+ * an error (EIO). */
+#define FDS_MAX 16
+int fds_send(int sock, char byte, const int *fds, size_t n, const char *what, cocin_error_t *err);
+int fds_recv(int sock, char *byte, int *fds, size_t *n, const char *what, cocin_error_t *err);
 
 /* The clone() entry of the container's init: never returns on success. */
 int container_init(void *arg);

@@ -276,9 +276,10 @@ static int reap_init(pid_t pid, bool kill_it)
   return st;
 }
 
-/* Make the container's cgroup, record it, and move the init (pid) in. */
+/* Make the cgroup, record it, and send the init (pid) the files it moves
+ * itself in with, and the byte it waits for (on the join socket). */
 static int place_in_cgroup(const char *root, const char *name, const char *id,
-                           const struct cocin_spec *spec, bool nodev, pid_t pid,
+                           const struct cocin_spec *spec, bool nodev, pid_t pid, int join,
                            struct cocin_cgroup **cg, cocin_error_t *err)
 {
   if (cocin_cgroup_create(id, spec->cgroup_parent, &spec->limits, cg, err) < 0)
@@ -286,10 +287,19 @@ static int place_in_cgroup(const char *root, const char *name, const char *id,
   if (!nodev && !spec->security.privileged && !cocin_cgroup_devices_enforced(*cg))
     return cocin_fail(err, EIO, "the devices policy could not be applied to cgroup %s: %s",
                       cocin_cgroup_path(*cg, NULL), cocin_cgroup_devices_error(*cg));
+  TRACE("cg-created");
   struct made_cgroup made = {id, *cg};
   if (cocin_state_update_volatile(root, name, record_cgroup, &made, err) < 0)
     return -1;
-  return cocin_cgroup_enter(*cg, pid, err);
+  TRACE("cg-recorded");
+  int fds[FDS_MAX];
+  int n = cocin_cgroup_open_enter(*cg, fds, FDS_MAX, err);
+  if (n < 0 || (n == 0 && cocin_cgroup_enter(*cg, pid, err) < 0))
+    return cocin_error_wrap(err, "join the container's cgroup");
+  int r = fds_send(join, 'j', fds, (size_t)n, "the cgroup to join", err);
+  for (int i = 0; i < n; i++)
+    close(fds[i]);
+  return r;
 }
 
 void monitor_main(const char *root, const char *name, const char *id, struct cocin_spec *spec,
@@ -318,21 +328,26 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
     goto fail;
   }
   ca->errfd = errpipe[1];
-  int joinpipe[2];
-  if (pipe2(joinpipe, O_CLOEXEC) < 0) {
-    cocin_fail_errno(&err, "pipe");
+  int joinsock[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, joinsock) < 0) {
+    cocin_fail_errno(&err, "socketpair");
     goto fail;
   }
-  ca->joinfd = joinpipe[0];
+  ca->joinfd = joinsock[0];
   char *stack = xmalloc0(STACK_SIZE);
-  int flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | SIGCHLD;
+  int flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
+  /* The network namespace was made beforehand (netns.c); this monitor
+   * keeps its fd to the end, so the kernel tears it down after the answer. */
+  if (ca->netfd < 0)
+    flags |= CLONE_NEWNET;
   pid_t pid = clone(container_init, stack + STACK_SIZE, flags, ca);
   if (pid < 0) {
     cocin_fail_errno(&err, "clone the container's init");
     goto fail;
   }
   close(errpipe[1]);
-  close(joinpipe[0]);
+  close(joinsock[0]);
+  TRACE("cloned");
   /* Hold the container's mount namespace (opened while the init still
    * waits for us): when the init exits, the kernel then skips tearing down
    * its twenty-odd mounts on the exit path, and that work happens when
@@ -346,7 +361,7 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
    * init builds its root filesystem; it waits for the byte before it
    * execs.  Its mounts and capabilities were chosen for the devices policy
    * run expected: a cgroup that cannot enforce it fails the run. */
-  if (place_in_cgroup(root, name, id, spec, ca->nodev, pid, &cg, &err) < 0) {
+  if (place_in_cgroup(root, name, id, spec, ca->nodev, pid, joinsock[1], &cg, &err) < 0) {
     int cst = reap_init(pid, true);
     /* the init may have failed first: its reason comes first */
     cocin_error_t first = NULL;
@@ -358,8 +373,8 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
     removed_while_starting(root, name, id, &err);
     goto fail;
   }
-  (void)!write(joinpipe[1], "j", 1);
-  close(joinpipe[1]);
+  TRACE("cg-sent");
+  close(joinsock[1]);
   for (int i = 0; i < 3; i++)
     if (ca->stdio[i] > 2 && ca->stdio[i] != log_fd && ca->stdio[i] != status_fd)
       close(ca->stdio[i]);
@@ -373,12 +388,14 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
   while ((got = read(errpipe[0], &first, 1)) < 0 && errno == EINTR)
     ;
   bool ready = got == 1 && first == 'R';
+  TRACE("got-R");
   struct started st = {id, pid, getpid()};
   if (ready && cocin_state_update_volatile(root, name, record_started, &st, &err) < 0) {
     reap_init(pid, true);
     removed_while_starting(root, name, id, &err);
     goto fail;
   }
+  TRACE("recorded-running");
   if ((got <= 0 ? cocin_fail(&err, EIO, "the container's init died before it started")
                 : read_child_error_after(errpipe[0], &first, ready ? 0 : 1, &err)) < 0) {
     child_code = exit_code_of(reap_init(pid, false));
@@ -399,6 +416,7 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
     }
   }
 
+  TRACE("exec-done");
   dprintf(status_fd, "OK %d\n", pid);
   if (spec->detach) {
     close(status_fd);
@@ -409,6 +427,7 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
     pump_pty(pty_master, log_fd);
 
   struct finished f = {id, exit_code_of(reap_init(pid, false)), false, pid};
+  TRACE("reaped");
   /* run --rm: no exit record, the container is removed at once below and
    * the caller gets the code from us (docker's ps likewise never shows an
    * exited --rm container). */
@@ -430,6 +449,7 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
   int lock = -1;
   if (spec->autoremove)
     lock = take_away(root, name, id, false, false, &trash, NULL);
+  TRACE("taken-away");
   if (status_fd >= 0) {
     dprintf(status_fd, "EXIT %d\n", f.code);
     close(status_fd);
@@ -438,6 +458,7 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
     /* an empty cgroup (the init was reaped, and with it its pid namespace) */
     delete_taken(trash, cg, lock, NULL);
     cocin_trash_sweep(root);
+    TRACE("deleted");
   }
   close(mntns); /* the mounts go now, after the answer */
   _exit(0);
@@ -508,6 +529,10 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
     return cocin_fail(err, EINVAL, "run: no command given");
   if (check_overlay_path(root, err) < 0 || cocin_limits_check(&spec->limits, err) < 0)
     return cocin_error_wrap(err, "run");
+  TRACE("run");
+  /* made on the other CPU while we prepare the rest */
+  cleanup_netns struct netns_maker net;
+  netns_start(&net);
   cleanup_free char *image_rootfs = NULL;
   if (cocin_image_ensure(root, spec->image, &image_rootfs, err) < 0)
     return cocin_error_wrap(err, "run");
@@ -515,6 +540,7 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
     return -1;
   if (reserve_name(root, spec, res->id, err) < 0)
     return -1;
+  TRACE("reserved");
 
   /* From here on a failure must remove the container directory. */
   cleanup_free char *upper = cocin_container_file(root, spec->name, "upper");
@@ -526,7 +552,7 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
   cleanup_free char *logpath = cocin_container_file(root, spec->name, "container.log");
   /* -dt: the monitor receives the container's pty on console_r */
   cleanup_close int log_fd = -1, console_r = -1, console_w = -1, null_fd = -1;
-  cleanup_close int status_r = -1, status_w = -1;
+  cleanup_close int status_r = -1, status_w = -1, netfd = -1;
   cleanup_strv char **env = NULL;
   int pipefd[2];
 
@@ -555,6 +581,7 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
                                : "cgroup";
   if (write_initial_state(root, spec, res->id, policy, err) < 0)
     goto fail;
+  TRACE("initial-state");
   {
     cleanup_free char *cache = xasprintf("%s/cache", root);
     if (cocin_security_prepare(&spec->security, cache, err) < 0) {
@@ -571,6 +598,7 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
       .merged = merged,
       .errfd = -1,
       .joinfd = -1,
+      .netfd = -1,
       .console_sock = -1,
       .nodev = nodev,
   };
@@ -615,6 +643,15 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
   status_r = pipefd[0];
   status_w = pipefd[1];
 
+  TRACE("prepared");
+  ca.netfd = netns_finish(&net, err);
+  if (ca.netfd == -2) {
+    cocin_error_wrap(err, "run");
+    goto fail;
+  }
+  netfd = ca.netfd;
+
+  TRACE("netns-joined");
   pid_t mid = fork();
   if (mid < 0) {
     cocin_fail_errno(err, "run: fork");
@@ -631,8 +668,8 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
     for (int i = 0; i < 3; i++)
       if (ca.stdio[i] >= 0 && ca.stdio[i] <= 2) /* foreground: the caller's stdio */
         ca.stdio[i] = fcntl(ca.stdio[i], F_DUPFD_CLOEXEC, 3);
-    int cand[] = {status_w,    log_fd,      console_r,   ca.console_sock,
-                  null_fd,     ca.stdio[0], ca.stdio[1], ca.stdio[2]};
+    int cand[] = {status_w,    log_fd,      console_r,   ca.console_sock, null_fd,
+                  ca.stdio[0], ca.stdio[1], ca.stdio[2], ca.netfd};
     close_fds_except(3, cand, sizeof(cand) / sizeof(cand[0]));
     int devnull = open("/dev/null", O_RDWR);
     if (devnull >= 0) {
@@ -642,11 +679,12 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
       if (devnull > 2)
         close(devnull);
     }
+    TRACE("monitor");
     monitor_main(root, spec->name, res->id, spec, &ca, status_w, log_fd, console_r);
   }
   /* What only the monitor and the init use: a copy kept here would keep
    * the monitor from seeing the init's end of it close. */
-  int *mine[] = {&status_w, &console_w, &console_r, &log_fd, &null_fd};
+  int *mine[] = {&status_w, &console_w, &console_r, &log_fd, &null_fd, &netfd};
   for (size_t i = 0; i < sizeof(mine) / sizeof(mine[0]); i++)
     if (*mine[i] >= 0) {
       close(*mine[i]);
@@ -670,6 +708,7 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
   }
   buf[n] = '\0';
   if (!strncmp(buf, "OK ", 3)) {
+    TRACE("caller-got-OK");
     res->pid = (pid_t)atoi(buf + 3);
     if (!spec->detach)
       res->exit_fd = steal_fd(status_r);

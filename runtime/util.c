@@ -438,7 +438,11 @@ static int cmp_int(const void *a, const void *b)
 void close_fds_except(int lowfd, const int *keep, size_t nkeep)
 {
   /* close_range(2) between the kept fds: no /proc walk on the hot path */
-  int kept[64], n = 0;
+  int kept[65], n = 0;
+#ifdef COCIN_TRACING
+  if (cocin_trace_fd() >= lowfd)
+    kept[n++] = cocin_trace_fd();
+#endif
   for (size_t i = 0; i < nkeep && n < 64; i++)
     if (keep[i] >= lowfd)
       kept[n++] = keep[i];
@@ -523,3 +527,29 @@ void cocin_reset_signals(void)
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
 }
+
+#ifdef COCIN_TRACING
+int cocin_trace_fd(void)
+{
+  static int fd = -2;
+  if (fd == -2) {
+    const char *s = getenv("COCIN_TRACE_FD");
+    fd = s ? atoi(s) : -1;
+  }
+  return fd;
+}
+
+void cocin_trace(const char *point)
+{
+  int fd = cocin_trace_fd();
+  if (fd < 0)
+    return;
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  char line[128];
+  int n = snprintf(line, sizeof(line), "%d %s %ld.%09ld\n", (int)getpid(), point, (long)ts.tv_sec,
+                   ts.tv_nsec);
+  if (n > 0)
+    (void)!write(fd, line, (size_t)n);
+}
+#endif

@@ -72,6 +72,12 @@ cJSON *cocin_cgroup_to_json(const struct cocin_cgroup *cg);
  * The process must be single-threaded, as the container's init and exec'd
  * processes are: on v1 its one thread moves through `tasks`. */
 int cocin_cgroup_enter(const struct cocin_cgroup *cg, pid_t pid, cocin_error_t *err);
+/* The files a process writes "0" to, to move itself into the cgroup (one
+ * per hierarchy): opened here for a process that gets them over a socket
+ * and moves itself later, with no global lock taken (see cgroup.c).  The
+ * count of fds; 0 for a fake root (the caller uses cocin_cgroup_enter). */
+int cocin_cgroup_open_enter(const struct cocin_cgroup *cg, int *fds, size_t max,
+                            cocin_error_t *err);
 
 struct cocin_cgroup_stats {
   uint64_t memory_usage; /* bytes */

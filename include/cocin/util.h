@@ -68,6 +68,17 @@ void cocin_reset_signals(void);
 /* Close every fd >= lowfd except the n listed (negative entries ignored). */
 void close_fds_except(int lowfd, const int *keep, size_t n);
 
+/* Start-up tracing (meson -Dtrace=true): "PID POINT SECONDS" lines, on
+ * CLOCK_MONOTONIC, written to the fd COCIN_TRACE_FD names; tests/bench/
+ * trace.sh turns them into a timeline.  Compiled out otherwise. */
+#ifdef COCIN_TRACING
+void cocin_trace(const char *point);
+int cocin_trace_fd(void);
+#define TRACE(point) cocin_trace(point)
+#else
+#define TRACE(point) ((void)0)
+#endif
+
 /* Signal names: "TERM", "SIGTERM", "15" -> 15; 0 on error. */
 int cocin_signal_parse(const char *s);
 

@@ -95,6 +95,17 @@ ctl "$M/ctl" "run -d --name $A busybox sh -c 'echo first; while :; do sleep 0.3;
 ls "$M" | grep -qx "$A" || t_fail "ls does not list $A: $(ls "$M")"
 t_end
 
+t_begin fs-ctl-run-keeps-the-daemon-on-the-host-network
+# run makes the container's network namespace in a thread of its caller:
+# every thread of the daemon stays in the host's
+host=$(readlink /proc/self/ns/net)
+other=$(for t in /proc/"$FSPID"/task/*; do readlink "$t/ns/net"; done | grep -Fvx "$host" | head -1)
+[ -z "$other" ] || t_fail "a daemon thread is in $other, not the host's $host"
+got=$(cocin exec "$A" sh -c 'ls /sys/class/net | tr "\n" " "' 2>&1)
+[ "$got" = "lo " ] || t_fail "the container's network: [$got]"
+[ "$(readlink /proc/"$(cocin inspect "$A" | jq -r .pid)"/ns/net)" != "$host" ] || t_fail "the container is on the host's network"
+t_end
+
 B=${P}b
 t_begin fs-ctl-run-no-d
 echo "run --name $B busybox sh -c 'sleep 0.5; exit 3'" >"$M/ctl" || t_fail "echo > ctl failed"

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Where `cocin run --rm busybox true` spends its time: builds cocin with
+# -Dtrace=true in BUILD_DIR (default build-trace), runs it N times (default
+# 200) with COCIN_TRACE_FD, and prints for each traced step the median time
+# since the CLI's main() and the median time since the step before in the
+# same process (CLI, monitor, init).  A developer's tool, not a test.
+# Usage: bash tests/bench/trace.sh [N] [BUILD_DIR] [-- extra run flags]
+set -eu
+cd "$(dirname "$0")/../.."
+N=${1:-200}
+B=${2:-build-trace}
+shift $(($# < 2 ? $# : 2))
+[ "${1:-}" = -- ] && shift
+[ -d "$B" ] || meson setup "$B" -Dtrace=true >/dev/null
+meson configure "$B" -Dtrace=true >/dev/null
+ninja -C "$B" >/dev/null
+W=$(mktemp -d /tmp/cocin-trace.XXXXXX)
+cgparents() { find /sys/fs/cgroup -mindepth 1 -maxdepth 2 -type d -name cocin 2>/dev/null | sort; }
+cgparents >"$W/cgparents"
+trap 'for d in $(cgparents | comm -13 "$W/cgparents" -); do rmdir "$d" 2>/dev/null; done; rm -rf "$W"' EXIT
+COCIN=$PWD/$B/cli/cocin
+"$COCIN" --root "$W/root" run --rm busybox true # builds the image
+unshare -m --propagation private bash -c '
+  for i in $(seq 1 "$1"); do
+    echo "RUN" >&9
+    COCIN_TRACE_FD=9 "$2" --root "$3/root" run --rm "${@:4}" busybox true
+    sleep 0.02 # let the last run finish after its answer
+  done 9>>"$3/trace.log"' _ "$N" "$COCIN" "$W" "$@"
+python3 - "$W/trace.log" <<'PY'
+import collections, statistics, sys
+runs = open(sys.argv[1]).read().split("RUN\n")[1:]
+since_start, step = collections.defaultdict(list), collections.defaultdict(list)
+for r in runs:
+    ev = [l.split() for l in r.strip().splitlines()]
+    t0 = next((float(t) for _, p, t in ev if p == "cli-start"), None)
+    if t0 is None:
+        continue
+    last = {}
+    for pid, p, t in ev:
+        t = float(t)
+        since_start[p].append((t - t0) * 1e3)
+        if pid in last:
+            step[p].append((t - last[pid]) * 1e3)
+        last[pid] = t
+print(f"{'step':20s} {'since main':>10s} {'step took':>10s}   (ms, medians of {len(runs)} runs)")
+for p in sorted(since_start, key=lambda p: statistics.median(since_start[p])):
+    s = f"{statistics.median(step[p]):10.3f}" if step[p] else " " * 10
+    print(f"{p:20s} {statistics.median(since_start[p]):10.3f} {s}")
+PY
