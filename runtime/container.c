@@ -233,6 +233,29 @@ static int mkdir_in(const char *root, const char *name, cocin_error_t *err)
   return 0;
 }
 
+/* Into the network namespace the caller's thread made (netns.c), as late
+ * as can be: before sysfs is mounted, for sysfs shows the network of
+ * whoever mounts it. */
+static int join_netns(const struct container_args *a, cocin_error_t *err)
+{
+  if (a->netsock < 0)
+    return 0;
+  char byte;
+  int fd = -1;
+  size_t n = 1;
+  if (fds_recv(a->netsock, &byte, &fd, &n, "the network namespace", NULL) < 0 || n != 1)
+    return cocin_fail(err, EIO, "the container's network namespace was not made");
+  int r = setns(fd, CLONE_NEWNET);
+  int e = errno;
+  close(fd);
+  close(a->netsock);
+  if (r < 0) {
+    errno = e;
+    return cocin_fail_errno(err, "join the container's network namespace");
+  }
+  return 0;
+}
+
 static int setup_rootfs(const struct container_args *a, cocin_error_t *err)
 {
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -258,6 +281,8 @@ static int setup_rootfs(const struct container_args *a, cocin_error_t *err)
   if (make_dev(dev, err) < 0)
     return -1;
   TRACE("i-dev");
+  if (join_netns(a, err) < 0)
+    return -1;
   if (mount_or_fail("sysfs", sys, "sysfs", MS_RDONLY | MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL,
                     err) < 0)
     return -1;
@@ -311,15 +336,6 @@ int container_init(void *arg)
 
   /* the monitor ignores HUP, INT and PIPE: the command must not inherit it */
   cocin_reset_signals();
-  /* into the network namespace made for us (before sysfs is mounted: it
-   * shows the network namespace of whoever mounts it) */
-  if (a->netfd >= 0) {
-    if (setns(a->netfd, CLONE_NEWNET) < 0) {
-      cocin_fail_errno(&err, "join the container's network namespace");
-      child_fail(a->errfd, 1, &err);
-    }
-    close(a->netfd);
-  }
 
   TRACE("init");
   for (int i = 0; a->console_sock < 0 && i < 3; i++)
@@ -327,8 +343,8 @@ int container_init(void *arg)
       cocin_fail_errno(&err, "set up stdio");
       child_fail(a->errfd, 1, &err);
     }
-  int keep[] = {a->errfd, a->console_sock, a->joinfd};
-  close_fds_except(3, keep, 3);
+  int keep[] = {a->errfd, a->console_sock, a->joinfd, a->netsock};
+  close_fds_except(3, keep, sizeof(keep) / sizeof(keep[0]));
   /* The monitor moves us into our cgroup while we build the root
    * filesystem (nothing here forks or needs the limits yet). */
   if (setup_rootfs(a, &err) < 0)
@@ -347,7 +363,7 @@ int container_init(void *arg)
     cocin_fail_errno(&err, "sethostname %s", host);
     child_fail(a->errfd, 1, &err);
   }
-  if (a->netfd < 0 && loopback_up(&err) < 0) /* cloned with its own */
+  if (a->netsock < 0 && loopback_up(&err) < 0) /* cloned with its own */
     child_fail(a->errfd, 1, &err);
   TRACE("i-lo");
   if (cocin_security_mask_paths(&s->security, &err) < 0)

@@ -20,7 +20,8 @@ struct container_args {
   int errfd;      /* close-on-exec pipe: failures travel back on it */
   int joinfd;     /* unix socket: a byte when our cgroup is ready, with the
                      files we write "0" to, to move ourselves in (fds_send) */
-  int netfd;      /* the network namespace to join, or -1 (cloned with one) */
+  int netsock;    /* unix socket: the network namespace to join comes on it
+                     (fds_send), or -1: cloned with a new one */
   int stdio[3];   /* become 0, 1, 2 (without a console) */
   int console_sock; /* -1, or: make a pty inside and send its master here */
   bool nodev;       /* no device policy: rootfs and volumes are mounted nodev */
@@ -36,7 +37,8 @@ struct netns_maker {
 };
 void netns_start(struct netns_maker *m);
 /* Wait for the thread: the namespace's fd; -1 if there was no thread (the
- * caller clones with CLONE_NEWNET instead); -2 with *err if it failed. */
+ * caller clones with CLONE_NEWNET instead); -2 with *err if it failed.
+ * The thread runs on another CPU than the caller when there is one. */
 int netns_finish(struct netns_maker *m, cocin_error_t *err);
 /* Wait for the thread and drop what it made (a failed run); a no-op once
  * netns_finish ran.  cleanup_netns does it at the end of the scope. */

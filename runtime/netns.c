@@ -57,7 +57,20 @@ void netns_start(struct netns_maker *m)
 {
   m->fd = -1;
   m->err = NULL;
-  m->started = pthread_create(&m->thread, NULL, make_netns, m) == 0;
+  /* On another CPU than ours: the scheduler puts a new thread beside its
+   * creator (they share a cache), where it would only take turns with
+   * the preparations it is meant to run beside. */
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  cpu_set_t cpus;
+  int here = sched_getcpu();
+  if (here >= 0 && here < CPU_SETSIZE && sched_getaffinity(0, sizeof(cpus), &cpus) == 0) {
+    CPU_CLR(here, &cpus);
+    if (CPU_COUNT(&cpus) > 0)
+      pthread_attr_setaffinity_np(&attr, sizeof(cpus), &cpus);
+  }
+  m->started = pthread_create(&m->thread, &attr, make_netns, m) == 0;
+  pthread_attr_destroy(&attr);
 }
 
 int netns_finish(struct netns_maker *m, cocin_error_t *err)

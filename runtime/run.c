@@ -338,7 +338,7 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
   int flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
   /* The network namespace was made beforehand (netns.c); this monitor
    * keeps its fd to the end, so the kernel tears it down after the answer. */
-  if (ca->netfd < 0)
+  if (ca->netsock < 0)
     flags |= CLONE_NEWNET;
   pid_t pid = clone(container_init, stack + STACK_SIZE, flags, ca);
   if (pid < 0) {
@@ -347,6 +347,8 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
   }
   close(errpipe[1]);
   close(joinsock[0]);
+  if (ca->netsock >= 0)
+    close(ca->netsock);
   TRACE("cloned");
   /* Hold the container's mount namespace (opened while the init still
    * waits for us): when the init exits, the kernel then skips tearing down
@@ -388,6 +390,14 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
   while ((got = read(errpipe[0], &first, 1)) < 0 && errno == EINTR)
     ;
   bool ready = got == 1 && first == 'R';
+  /* The init has joined its network namespace: held to the end, the
+   * kernel tears it down after the answer, not on the init's exit. */
+  int netns = -1;
+  if (ready && ca->netsock >= 0) {
+    char nspath[64];
+    snprintf(nspath, sizeof(nspath), "/proc/%d/ns/net", (int)pid);
+    netns = open(nspath, O_RDONLY | O_CLOEXEC);
+  }
   TRACE("got-R");
   struct started st = {id, pid, getpid()};
   if (ready && cocin_state_update_volatile(root, name, record_started, &st, &err) < 0) {
@@ -460,7 +470,11 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
     cocin_trash_sweep(root);
     TRACE("deleted");
   }
-  close(mntns); /* the mounts go now, after the answer */
+  close(mntns); /* the mounts and the network go now, after the answer */
+  TRACE("mounts-gone");
+  if (netns >= 0)
+    close(netns);
+  TRACE("network-gone");
   _exit(0);
 
 fail:
@@ -533,9 +547,11 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
   /* made on the other CPU while we prepare the rest */
   cleanup_netns struct netns_maker net;
   netns_start(&net);
+  TRACE("thread-started");
   cleanup_free char *image_rootfs = NULL;
   if (cocin_image_ensure(root, spec->image, &image_rootfs, err) < 0)
     return cocin_error_wrap(err, "run");
+  TRACE("image");
   if (cocin_random_id(res->id, err) < 0)
     return -1;
   if (reserve_name(root, spec, res->id, err) < 0)
@@ -552,7 +568,7 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
   cleanup_free char *logpath = cocin_container_file(root, spec->name, "container.log");
   /* -dt: the monitor receives the container's pty on console_r */
   cleanup_close int log_fd = -1, console_r = -1, console_w = -1, null_fd = -1;
-  cleanup_close int status_r = -1, status_w = -1, netfd = -1;
+  cleanup_close int status_r = -1, status_w = -1, net_theirs = -1, net_mine = -1;
   cleanup_strv char **env = NULL;
   int pipefd[2];
 
@@ -598,7 +614,7 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
       .merged = merged,
       .errfd = -1,
       .joinfd = -1,
-      .netfd = -1,
+      .netsock = -1,
       .console_sock = -1,
       .nodev = nodev,
   };
@@ -643,15 +659,19 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
   status_r = pipefd[0];
   status_w = pipefd[1];
 
-  TRACE("prepared");
-  ca.netfd = netns_finish(&net, err);
-  if (ca.netfd == -2) {
-    cocin_error_wrap(err, "run");
-    goto fail;
+  /* the init gets the network namespace on this socket once the thread
+   * made it: we fork meanwhile */
+  if (net.started) {
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+      cocin_fail_errno(err, "run: socketpair");
+      goto fail;
+    }
+    ca.netsock = net_theirs = sv[0];
+    net_mine = sv[1];
   }
-  netfd = ca.netfd;
 
-  TRACE("netns-joined");
+  TRACE("prepared");
   pid_t mid = fork();
   if (mid < 0) {
     cocin_fail_errno(err, "run: fork");
@@ -669,7 +689,7 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
       if (ca.stdio[i] >= 0 && ca.stdio[i] <= 2) /* foreground: the caller's stdio */
         ca.stdio[i] = fcntl(ca.stdio[i], F_DUPFD_CLOEXEC, 3);
     int cand[] = {status_w,    log_fd,      console_r,   ca.console_sock, null_fd,
-                  ca.stdio[0], ca.stdio[1], ca.stdio[2], ca.netfd};
+                  ca.stdio[0], ca.stdio[1], ca.stdio[2], ca.netsock};
     close_fds_except(3, cand, sizeof(cand) / sizeof(cand[0]));
     int devnull = open("/dev/null", O_RDWR);
     if (devnull >= 0) {
@@ -684,12 +704,24 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
   }
   /* What only the monitor and the init use: a copy kept here would keep
    * the monitor from seeing the init's end of it close. */
-  int *mine[] = {&status_w, &console_w, &console_r, &log_fd, &null_fd, &netfd};
+  int *mine[] = {&status_w, &console_w, &console_r, &log_fd, &null_fd, &net_theirs};
   for (size_t i = 0; i < sizeof(mine) / sizeof(mine[0]); i++)
     if (*mine[i] >= 0) {
       close(*mine[i]);
       *mine[i] = -1;
     }
+  /* the network namespace, to the init (which waits for it before it
+   * mounts sysfs); if the thread failed, the init fails for want of it,
+   * and the thread's reason is the run's */
+  cleanup_error cocin_error_t net_err = NULL;
+  if (net_mine >= 0) {
+    cleanup_close int nfd = netns_finish(&net, &net_err);
+    if (nfd >= 0)
+      (void)fds_send(net_mine, 'n', &nfd, 1, "the network namespace", NULL);
+    close(net_mine);
+    net_mine = -1;
+  }
+  TRACE("netns-sent");
   while (!(io && io->caller_exits) && waitpid(mid, NULL, 0) < 0 && errno == EINTR)
     ;
 
@@ -720,6 +752,10 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
     res->exit_code = code ? atoi(code + 1) : 125;
     if (res->exit_code != 126 && res->exit_code != 127)
       res->exit_code = 125;
+    if (net_err) {
+      *err = steal_ptr(net_err);
+      return cocin_error_wrap(err, "run");
+    }
     return cocin_fail(err, atoi(buf + 4), "run: %s", nl ? nl + 1 : "failed");
   }
   cocin_fail(err, EIO, "run: the monitor died before the container started");

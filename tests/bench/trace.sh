@@ -3,7 +3,9 @@
 # -Dtrace=true in BUILD_DIR (default build-trace), runs it N times (default
 # 200) with COCIN_TRACE_FD, and prints for each traced step the median time
 # since the CLI's main() and the median time since the step before in the
-# same process (CLI, monitor, init).  A developer's tool, not a test.
+# same process (CLI, monitor, init).  Runs are GAP seconds apart (default
+# 0.02: each start finds the host idle, as a single run does).  A
+# developer's tool, not a test.
 # Usage: bash tests/bench/trace.sh [N] [BUILD_DIR] [-- extra run flags]
 set -eu
 cd "$(dirname "$0")/../.."
@@ -24,7 +26,7 @@ unshare -m --propagation private bash -c '
   for i in $(seq 1 "$1"); do
     echo "RUN" >&9
     COCIN_TRACE_FD=9 "$2" --root "$3/root" run --rm "${@:4}" busybox true
-    sleep 0.02 # let the last run finish after its answer
+    sleep "${GAP:-0.02}" # an idle host between runs (GAP=0: back to back)
   done 9>>"$3/trace.log"' _ "$N" "$COCIN" "$W" "$@"
 python3 - "$W/trace.log" <<'PY'
 import collections, statistics, sys
