@@ -63,6 +63,35 @@ int cg_write(const struct cocin_cgroup *cg, const char *dir, const char *file, c
   return 0;
 }
 
+int cg_write_each(const struct cocin_cgroup *cg, const char *dir, const char *file,
+                  const char *const *vals, cocin_error_t *err)
+{
+  if (cg->fake) { /* a plain file: each value replaces the one before */
+    for (; *vals; vals++)
+      if (cg_write(cg, dir, file, *vals, err) < 0)
+        return -1;
+    return 0;
+  }
+  char path[PATH_MAX];
+  if (snprintf(path, sizeof(path), "%s/%s", dir, file) >= (int)sizeof(path))
+    return cocin_fail(err, ENAMETOOLONG, "cgroup path too long: %s/%s", dir, file);
+  cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return cocin_fail_errno(err, "open %s", path);
+  for (; *vals; vals++) { /* one value per write(): the kernel parses each */
+    size_t len = strlen(*vals);
+    ssize_t n;
+    do
+      n = write(fd, *vals, len);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+      return cocin_fail_errno(err, "write \"%s\" to %s", *vals, path);
+    if ((size_t)n != len)
+      return cocin_fail(err, EIO, "write \"%s\" to %s: short write", *vals, path);
+  }
+  return 0;
+}
+
 int cg_read(const char *dir, const char *file, char *buf, size_t size)
 {
   char path[PATH_MAX];

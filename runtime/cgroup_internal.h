@@ -72,6 +72,10 @@ extern const struct cg_ops cg_v2_ops;
 /* Write val to dir/file.  In fake mode the file is created. */
 int cg_write(const struct cocin_cgroup *cg, const char *dir, const char *file,
              const char *val, cocin_error_t *err);
+/* Write each of the NULL-terminated vals to dir/file, one write() each,
+ * through one open file (devices.allow takes one rule per write). */
+int cg_write_each(const struct cocin_cgroup *cg, const char *dir, const char *file,
+                  const char *const *vals, cocin_error_t *err);
 /* Read dir/file into buf (NUL-terminated, trailing newline kept); -1 with errno. */
 int cg_read(const char *dir, const char *file, char *buf, size_t size);
 /* Read a whole file, malloc'd; NULL with errno. */

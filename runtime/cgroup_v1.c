@@ -157,9 +157,8 @@ static int apply_limits(const struct cocin_cgroup *cg, const struct cocin_limits
   if (dev && !l->devices_unrestricted) {
     if (cg_write(cg, dev, "devices.deny", "a", err) < 0)
       return cocin_error_wrap(err, "devices policy");
-    for (const char *const *r = default_devices; *r; r++)
-      if (cg_write(cg, dev, "devices.allow", *r, err) < 0)
-        return cocin_error_wrap(err, "devices policy");
+    if (cg_write_each(cg, dev, "devices.allow", default_devices, err) < 0)
+      return cocin_error_wrap(err, "devices policy");
   }
   return 0;
 }
