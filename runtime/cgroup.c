@@ -817,16 +817,31 @@ static bool at_hierarchy_root(const char *dir, bool fake)
   return stat(up, &st) == 0 && st.st_ino == 1;
 }
 
-int cocin_cgroup_destroy(const struct cocin_cgroup *cg, cocin_error_t *err)
+/* The usual case: the container's init was reaped, and with it every
+ * process of its pid namespace; the directories go at the first try. */
+static bool rmdir_all(const struct cocin_cgroup *cg)
 {
-  if (cg == NULL)
-    return 0;
-  /* The usual case: the container's init was reaped, and with it every
-   * process of its pid namespace; the directories go at the first try. */
   bool gone = !cg->fake;
   for (size_t d = 0; gone && d < cg->ndirs; d++)
     if (rmdir(cg->dirs[d]) < 0 && errno != ENOENT)
       gone = false;
+  return gone;
+}
+
+int cocin_cgroup_destroy_nowait(const struct cocin_cgroup *cg)
+{
+  if (cg == NULL || cg->fake || rmdir_all(cg))
+    return cocin_cgroup_destroy(cg, NULL); /* the cocin/ parents, fake files */
+  cocin_cgroup_kill(cg, SIGKILL, NULL);
+  errno = EBUSY;
+  return -1;
+}
+
+int cocin_cgroup_destroy(const struct cocin_cgroup *cg, cocin_error_t *err)
+{
+  if (cg == NULL)
+    return 0;
+  bool gone = rmdir_all(cg);
   if (!gone)
     cocin_cgroup_kill(cg, SIGKILL, NULL);
   /* Bounded wait until the processes are gone (about 3 s). */

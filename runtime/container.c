@@ -244,7 +244,7 @@ static int join_netns(const struct container_args *a, cocin_error_t *err)
   int fd = -1;
   size_t n = 1;
   if (fds_recv(a->netsock, &byte, &fd, &n, "the network namespace", NULL) < 0 || n != 1)
-    return cocin_fail(err, EIO, "the container's network namespace was not made");
+    return cocin_fail(err, EIO, "%s", NETNS_NOT_MADE);
   int r = setns(fd, CLONE_NEWNET);
   int e = errno;
   close(fd);

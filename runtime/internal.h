@@ -36,6 +36,9 @@ struct netns_maker {
   cocin_error_t err;
 };
 void netns_start(struct netns_maker *m);
+/* What the init says when the namespace did not come: the caller then
+ * gives the thread's reason instead. */
+#define NETNS_NOT_MADE "the container's network namespace was not made"
 /* Wait for the thread: the namespace's fd; -1 if there was no thread (the
  * caller clones with CLONE_NEWNET instead); -2 with *err if it failed.
  * The thread runs on another CPU than the caller when there is one. */

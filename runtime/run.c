@@ -149,12 +149,15 @@ static int take_away(const char *root, const char *name, const char *id, bool de
   char rnd[65];
   if (cocin_random_id(rnd, err) < 0)
     return -1;
-  cleanup_free char *bin = xasprintf("%s/trash", root);
+  /* inside containers/ (one filesystem, should it be a mount of its own);
+   * listings skip dot entries, and no valid name starts with a dot */
+  cleanup_free char *bin = xasprintf("%s/containers/.trash", root);
   cleanup_free char *to = xasprintf("%s/%.16s", bin, rnd);
   int e = rename(dir, to) < 0 ? errno : 0;
-  if (e == ENOENT && mkdir(bin, 0700) == 0) /* the first removal in this root */
+  if (e == ENOENT && (mkdir(bin, 0700) == 0 || errno == EEXIST)) /* the first removal */
     e = rename(dir, to) < 0 ? errno : 0;
-  if (e == ENOENT) /* the directory went meanwhile */
+  struct stat sb;
+  if (e == ENOENT && lstat(dir, &sb) < 0 && errno == ENOENT) /* the directory went meanwhile */
     return steal_fd(lock);
   if (e) {
     errno = e;
@@ -191,7 +194,7 @@ int container_remove(const char *root, const char *name, const char *id,
 
 void cocin_trash_sweep(const char *root)
 {
-  cleanup_free char *bin = xasprintf("%s/trash", root);
+  cleanup_free char *bin = xasprintf("%s/containers/.trash", root);
   cleanup_dir DIR *d = opendir(bin);
   struct dirent *de;
   while (d && (de = readdir(d))) {
@@ -209,9 +212,10 @@ void cocin_trash_sweep(const char *root)
       cfg = cJSON_Parse(text);
     const cJSON *cgj = cfg ? cJSON_GetObjectItemCaseSensitive(cfg, "cgroup") : NULL;
     struct cocin_cgroup *cg = NULL;
+    /* never waits: a cgroup still busy is killed and kept for a later sweep */
     if (cgj && !cJSON_IsNull(cgj) && cocin_cgroup_from_json(cgj, &cg, NULL) == 0 && cg &&
-        cocin_cgroup_destroy(cg, NULL) < 0) {
-      cocin_cgroup_free(cg); /* still busy: kept for a later sweep */
+        cocin_cgroup_destroy_nowait(cg) < 0) {
+      cocin_cgroup_free(cg);
       cJSON_Delete(cfg);
       continue;
     }
@@ -569,6 +573,7 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
   /* -dt: the monitor receives the container's pty on console_r */
   cleanup_close int log_fd = -1, console_r = -1, console_w = -1, null_fd = -1;
   cleanup_close int status_r = -1, status_w = -1, net_theirs = -1, net_mine = -1;
+  cleanup_error cocin_error_t net_err = NULL; /* the network thread's failure */
   cleanup_strv char **env = NULL;
   int pipefd[2];
 
@@ -713,7 +718,6 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
   /* the network namespace, to the init (which waits for it before it
    * mounts sysfs); if the thread failed, the init fails for want of it,
    * and the thread's reason is the run's */
-  cleanup_error cocin_error_t net_err = NULL;
   if (net_mine >= 0) {
     cleanup_close int nfd = netns_finish(&net, &net_err);
     if (nfd >= 0)
@@ -752,8 +756,11 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
     res->exit_code = code ? atoi(code + 1) : 125;
     if (res->exit_code != 126 && res->exit_code != 127)
       res->exit_code = 125;
-    if (net_err) {
-      *err = steal_ptr(net_err);
+    if (net_err && nl && strstr(nl + 1, NETNS_NOT_MADE)) { /* the thread's reason */
+      if (err) {
+        cocin_error_release(err);
+        *err = steal_ptr(net_err);
+      }
       return cocin_error_wrap(err, "run");
     }
     return cocin_fail(err, atoi(buf + 4), "run: %s", nl ? nl + 1 : "failed");

@@ -535,6 +535,9 @@ int cocin_trace_fd(void)
   if (fd == -2) {
     const char *s = getenv("COCIN_TRACE_FD");
     fd = s ? atoi(s) : -1;
+    /* kept by every process of a start, never by the container's command */
+    if (fd >= 0 && fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+      fd = -1;
   }
   return fd;
 }

@@ -117,6 +117,9 @@ const char *cocin_cgroup_devices_error(const struct cocin_cgroup *cg);
 int cocin_cgroup_kill(const struct cocin_cgroup *cg, int sig, cocin_error_t *err);
 /* Remove the cgroup from every hierarchy (kills leftovers first). */
 int cocin_cgroup_destroy(const struct cocin_cgroup *cg, cocin_error_t *err);
+/* The same without waiting: a cgroup with processes left gets SIGKILL and
+ * -1 (EBUSY), for a later try. */
+int cocin_cgroup_destroy_nowait(const struct cocin_cgroup *cg);
 void cocin_cgroup_free(struct cocin_cgroup *cg);
 
 #endif
