@@ -31,7 +31,7 @@ struct container_args {
 /* The container's network namespace, made by a thread (netns.c). */
 struct netns_maker {
   pthread_t thread;
-  bool started;
+  bool started, joined;
   int fd;
   cocin_error_t err;
 };
@@ -43,6 +43,8 @@ void netns_start(struct netns_maker *m);
  * caller clones with CLONE_NEWNET instead); -2 with *err if it failed.
  * The thread runs on another CPU than the caller when there is one. */
 int netns_finish(struct netns_maker *m, cocin_error_t *err);
+/* Called before fork() while the thread may run (see netns.c). */
+void netns_before_fork(struct netns_maker *m);
 /* Wait for the thread and drop what it made (a failed run); a no-op once
  * netns_finish ran.  cleanup_netns does it at the end of the scope. */
 void netns_abandon(struct netns_maker *m);

@@ -57,6 +57,7 @@ void netns_start(struct netns_maker *m)
 {
   m->fd = -1;
   m->err = NULL;
+  m->joined = false;
   /* On another CPU than ours: the scheduler puts a new thread beside its
    * creator (they share a cache), where it would only take turns with
    * the preparations it is meant to run beside. */
@@ -73,11 +74,36 @@ void netns_start(struct netns_maker *m)
   pthread_attr_destroy(&attr);
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+#define COCIN_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define COCIN_ASAN 1
+#endif
+#endif
+
+void netns_before_fork(struct netns_maker *m)
+{
+#ifdef COCIN_ASAN
+  /* ASan's allocator takes no lock around fork(): a child forked while the
+   * thread starts or ends can find an allocator mutex held for ever.
+   * glibc's malloc is safe (its fork handlers take every arena lock), so
+   * only sanitizer builds give up the overlap. */
+  if (m->started && !m->joined) {
+    pthread_join(m->thread, NULL);
+    m->joined = true;
+  }
+#else
+  (void)m;
+#endif
+}
+
 int netns_finish(struct netns_maker *m, cocin_error_t *err)
 {
   if (!m->started)
     return -1; /* no thread (EAGAIN): clone makes the namespace instead */
-  pthread_join(m->thread, NULL);
+  if (!m->joined)
+    pthread_join(m->thread, NULL);
   m->started = false;
   if (m->fd < 0) {
     *err = m->err;

@@ -677,6 +677,7 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
   }
 
   TRACE("prepared");
+  netns_before_fork(&net);
   pid_t mid = fork();
   if (mid < 0) {
     cocin_fail_errno(err, "run: fork");
