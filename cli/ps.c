@@ -1,4 +1,5 @@
 /* cocin ps, inspect, wait */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -45,8 +46,14 @@ int cmd_ps(const char *root, int argc, char **argv)
     cJSON *cfg = NULL;
     cocin_error_t e = NULL;
     if (cocin_state_load(root, *n, &cfg, &e) < 0) {
+      /* an unreadable state (a crash on a filesystem that lost the file's
+       * data) is shown with -a, so that `rm -f NAME` is seen to be due;
+       * gone meanwhile, nothing */
+      if (cocin_error_status(&e) != ENOENT && p.all && !p.quiet)
+        printf("%-12s  %-16s  %-7s  %-34s  %-24s  %s\n", "?", *n, "-", "unknown (corrupt state)",
+               "", "?");
       cocin_error_release(&e);
-      continue; /* removed meanwhile */
+      continue;
     }
     struct cocin_info info;
     cocin_info_from_json(cfg, &info);

@@ -116,8 +116,17 @@ int cocin_kill(const char *root, const char *name, int sig, cocin_error_t *err)
 int cocin_rm(const char *root, const char *name, bool force, cocin_error_t *err)
 {
   cJSON *cfg = NULL;
-  if (cocin_state_load(root, name, &cfg, err) < 0)
-    return -1;
+  if (cocin_state_load(root, name, &cfg, err) < 0) {
+    /* rm -f of a container whose config.json is unreadable (a crash lost
+     * its data): nothing is known to run, its directory goes */
+    if (!force || cocin_error_status(err) == ENOENT || cocin_error_status(err) == 0)
+      return -1;
+    cocin_error_release(err);
+    if (container_remove(root, name, NULL, NULL, false, err) < 0)
+      return -1;
+    cocin_trash_sweep(root);
+    return 0;
+  }
   const char *st = cj_str(cfg, "status");
   bool starting = st && !strcmp(st, "created"); /* a stale one reads as exited */
   if (!force && (is_running(cfg) || starting)) {

@@ -154,8 +154,11 @@ static int take_away(const char *root, const char *name, const char *id, bool de
   cleanup_free char *bin = xasprintf("%s/containers/.trash", root);
   cleanup_free char *to = xasprintf("%s/%.16s", bin, rnd);
   int e = rename(dir, to) < 0 ? errno : 0;
-  if (e == ENOENT && (mkdir(bin, 0700) == 0 || errno == EEXIST)) /* the first removal */
+  if (e == ENOENT) { /* the first removal in this root makes the trash */
+    if (mkdir(bin, 0700) < 0 && errno != EEXIST)
+      return cocin_fail_errno(err, "remove %s: mkdir %s", name, bin);
     e = rename(dir, to) < 0 ? errno : 0;
+  }
   struct stat sb;
   if (e == ENOENT && lstat(dir, &sb) < 0 && errno == ENOENT) /* the directory went meanwhile */
     return steal_fd(lock);

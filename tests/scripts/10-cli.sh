@@ -508,6 +508,17 @@ cocin run --name "${P}sw2" busybox true >/dev/null 2>&1 && cocin rm "${P}sw2" >/
 no_trash || t_fail "rm did not sweep: $(trash)"
 t_end
 
+t_begin "a container whose config.json a crash emptied: ps -a shows it, rm -f removes it"
+cocin run --name "${P}cr" busybox true >/dev/null 2>&1 || t_fail "run"
+: >"$ROOT/containers/${P}cr/config.json"
+cocin ps -a | grep -q "${P}cr .*unknown (corrupt state)" || t_fail "ps -a: $(cocin ps -a | grep "${P}cr")"
+out=$(cocin rm "${P}cr" 2>&1) && t_fail "rm without -f removed it"
+grep -q "corrupt config.json" <<<"$out" || t_fail "rm: $out"
+out=$(cocin rm -f "${P}cr" 2>&1) || t_fail "rm -f: $out"
+[ -e "$ROOT/containers/${P}cr" ] && t_fail "still there"
+wait_for no_trash || t_fail "trash left: $(trash)"
+t_end
+
 t_begin "concurrent rm on a fresh root: each removes its container"
 # the first removals race to make the trash directory
 for k in 1 2 3; do
