@@ -10,13 +10,11 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/openat2.h>
-#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -345,8 +343,9 @@ int container_init(void *arg)
     }
   int keep[] = {a->errfd, a->console_sock, a->joinfd, a->netsock};
   close_fds_except(3, keep, sizeof(keep) / sizeof(keep[0]));
-  /* The monitor moves us into our cgroup while we build the root
-   * filesystem (nothing here forks or needs the limits yet). */
+  /* The monitor makes our cgroup while we build the root filesystem; we
+   * move ourselves in afterwards (nothing here forks or needs the limits
+   * yet). */
   if (setup_rootfs(a, &err) < 0)
     child_fail(a->errfd, 1, &err);
   TRACE("i-pivoted");
