@@ -343,8 +343,9 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
   ca->joinfd = joinsock[0];
   char *stack = xmalloc0(STACK_SIZE);
   int flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
-  /* The network namespace was made beforehand (netns.c); this monitor
-   * keeps its fd to the end, so the kernel tears it down after the answer. */
+  /* The network namespace comes from the caller's thread (netns.c) to
+   * the init directly; this monitor holds it from the init's ready mark to
+   * its own exit, so the kernel tears it down after the answer. */
   if (ca->netsock < 0)
     flags |= CLONE_NEWNET;
   pid_t pid = clone(container_init, stack + STACK_SIZE, flags, ca);
@@ -366,10 +367,11 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
     snprintf(nspath, sizeof(nspath), "/proc/%d/ns/mnt", (int)pid);
     mntns = open(nspath, O_RDONLY | O_CLOEXEC);
   }
-  /* The cgroup is made, recorded, and the init moved into it, while the
-   * init builds its root filesystem; it waits for the byte before it
-   * execs.  Its mounts and capabilities were chosen for the devices policy
-   * run expected: a cgroup that cannot enforce it fails the run. */
+  /* The cgroup is made and recorded while the init builds its root
+   * filesystem; the init gets its files with the byte it waits for, and
+   * moves itself in before it execs.  Its mounts and capabilities were
+   * chosen for the devices policy run expected: a cgroup that cannot
+   * enforce it fails the run. */
   if (place_in_cgroup(root, name, id, spec, ca->nodev, pid, joinsock[1], &cg, &err) < 0) {
     int cst = reap_init(pid, true);
     /* the init may have failed first: its reason comes first */
