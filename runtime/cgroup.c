@@ -41,44 +41,22 @@ static void sleep_ms(long ms)
 
 /* ---- file helpers ---- */
 
-int cg_write(const struct cocin_cgroup *cg, const char *dir, const char *file, const char *val,
-             cocin_error_t *err)
-{
-  char path[PATH_MAX];
-  if (snprintf(path, sizeof(path), "%s/%s", dir, file) >= (int)sizeof(path))
-    return cocin_fail(err, ENAMETOOLONG, "cgroup path too long: %s/%s", dir, file);
-  int flags = O_WRONLY | O_CLOEXEC | (cg->fake ? O_CREAT | O_TRUNC : 0);
-  cleanup_close int fd = open(path, flags, 0644);
-  if (fd < 0)
-    return cocin_fail_errno(err, "open %s", path);
-  size_t len = strlen(val);
-  ssize_t n;
-  do
-    n = write(fd, val, len);
-  while (n < 0 && errno == EINTR);
-  if (n < 0)
-    return cocin_fail_errno(err, "write \"%s\" to %s", val, path);
-  if ((size_t)n != len)
-    return cocin_fail(err, EIO, "write \"%s\" to %s: short write", val, path);
-  return 0;
-}
-
+/* In fake mode the file is created, and each value replaces the one before. */
 int cg_write_each(const struct cocin_cgroup *cg, const char *dir, const char *file,
                   const char *const *vals, cocin_error_t *err)
 {
-  if (cg->fake) { /* a plain file: each value replaces the one before */
-    for (; *vals; vals++)
-      if (cg_write(cg, dir, file, *vals, err) < 0)
-        return -1;
-    return 0;
-  }
   char path[PATH_MAX];
   if (snprintf(path, sizeof(path), "%s/%s", dir, file) >= (int)sizeof(path))
     return cocin_fail(err, ENAMETOOLONG, "cgroup path too long: %s/%s", dir, file);
-  cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0)
-    return cocin_fail_errno(err, "open %s", path);
-  for (; *vals; vals++) { /* one value per write(): the kernel parses each */
+  cleanup_close int fd = -1;
+  for (; *vals; vals++) {
+    if (fd < 0 || cg->fake) {
+      if (fd >= 0)
+        close(fd);
+      fd = open(path, O_WRONLY | O_CLOEXEC | (cg->fake ? O_CREAT | O_TRUNC : 0), 0644);
+      if (fd < 0)
+        return cocin_fail_errno(err, "open %s", path);
+    }
     size_t len = strlen(*vals);
     ssize_t n;
     do
@@ -90,6 +68,13 @@ int cg_write_each(const struct cocin_cgroup *cg, const char *dir, const char *fi
       return cocin_fail(err, EIO, "write \"%s\" to %s: short write", *vals, path);
   }
   return 0;
+}
+
+int cg_write(const struct cocin_cgroup *cg, const char *dir, const char *file, const char *val,
+             cocin_error_t *err)
+{
+  const char *const vals[] = {val, NULL};
+  return cg_write_each(cg, dir, file, vals, err);
 }
 
 int cg_read(const char *dir, const char *file, char *buf, size_t size)

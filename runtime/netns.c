@@ -106,8 +106,9 @@ int netns_finish(struct netns_maker *m, cocin_error_t *err)
     pthread_join(m->thread, NULL);
   m->started = false;
   if (m->fd < 0) {
-    *err = m->err;
-    m->err = NULL;
+    if (err)
+      *err = steal_ptr(m->err);
+    cocin_error_release(&m->err);
     return -2;
   }
   return steal_fd(m->fd);

@@ -103,8 +103,23 @@ static int record_finished(cJSON *cfg, void *data, cocin_error_t *err)
   return 0;
 }
 
+/* The cgroup a config.json (at path) records, or NULL. */
+static struct cocin_cgroup *recorded_cgroup(const char *cfgpath)
+{
+  cleanup_free char *text = NULL;
+  if (read_all_file(cfgpath, &text, NULL, NULL) < 0)
+    return NULL;
+  cJSON *cfg = cJSON_Parse(text);
+  const cJSON *cgj = cfg ? cJSON_GetObjectItemCaseSensitive(cfg, "cgroup") : NULL;
+  struct cocin_cgroup *cg = NULL;
+  if (cgj && !cJSON_IsNull(cgj) && cocin_cgroup_from_json(cgj, &cg, NULL) < 0)
+    cg = NULL;
+  cJSON_Delete(cfg);
+  return cg;
+}
+
 /* Take a container away, under its lock: its directory moves to
- * ROOT/trash, so the name is free at once and nothing lists it any more.
+ * containers/.trash, so the name is free at once and nothing lists it.
  * destroy_recorded: first remove the cgroup config.json records (rm -f:
  * nothing of it runs once it is gone).  only_stopped: refuse (EBUSY) a
  * container that, under the lock, is running or starting (rm without -f
@@ -127,8 +142,10 @@ static int take_away(const char *root, const char *name, const char *id, bool de
     cfg = cJSON_Parse(text);
   const char *st = cfg ? cj_str(cfg, "status") : NULL;
   if (only_stopped && st && (!strcmp(st, "running") || !strcmp(st, "created"))) {
+    int r = cocin_fail(err, EBUSY, "container %s is %s: stop it first, or use rm -f", name,
+                       strcmp(st, "created") ? "running" : "starting");
     cJSON_Delete(cfg);
-    return cocin_fail(err, EBUSY, "container %s is running: stop it first, or use rm -f", name);
+    return r;
   }
   if (id && (cfg == NULL || check_id(cfg, id, err) < 0)) {
     if (cfg == NULL)
@@ -136,14 +153,10 @@ static int take_away(const char *root, const char *name, const char *id, bool de
     cJSON_Delete(cfg);
     return -1;
   }
-  const cJSON *cgj = cfg ? cJSON_GetObjectItemCaseSensitive(cfg, "cgroup") : NULL;
-  struct cocin_cgroup *cg = NULL;
-  int r = 0;
-  if (destroy_recorded && cgj && !cJSON_IsNull(cgj) &&
-      cocin_cgroup_from_json(cgj, &cg, NULL) == 0 && cg)
-    r = cocin_cgroup_destroy(cg, err);
-  cocin_cgroup_free(cg);
   cJSON_Delete(cfg);
+  struct cocin_cgroup *cg = destroy_recorded ? recorded_cgroup(cfgpath) : NULL;
+  int r = cocin_cgroup_destroy(cg, err);
+  cocin_cgroup_free(cg);
   if (r < 0)
     return cocin_error_wrap(err, "remove %s", name);
   char rnd[65];
@@ -209,22 +222,12 @@ void cocin_trash_sweep(const char *root)
       continue;
     cleanup_free char *path = xasprintf("%s/%s", bin, de->d_name);
     cleanup_free char *cfgpath = xasprintf("%s/config.json", path);
-    cleanup_free char *text = NULL;
-    cJSON *cfg = NULL;
-    if (read_all_file(cfgpath, &text, NULL, NULL) == 0)
-      cfg = cJSON_Parse(text);
-    const cJSON *cgj = cfg ? cJSON_GetObjectItemCaseSensitive(cfg, "cgroup") : NULL;
-    struct cocin_cgroup *cg = NULL;
     /* never waits: a cgroup still busy is killed and kept for a later sweep */
-    if (cgj && !cJSON_IsNull(cgj) && cocin_cgroup_from_json(cgj, &cg, NULL) == 0 && cg &&
-        cocin_cgroup_destroy_nowait(cg) < 0) {
-      cocin_cgroup_free(cg);
-      cJSON_Delete(cfg);
-      continue;
-    }
+    struct cocin_cgroup *cg = recorded_cgroup(cfgpath);
+    int r = cocin_cgroup_destroy_nowait(cg);
     cocin_cgroup_free(cg);
-    cJSON_Delete(cfg);
-    rm_rf(path, NULL);
+    if (r == 0)
+      rm_rf(path, NULL);
   }
 }
 
@@ -270,6 +273,14 @@ static void removed_while_starting(const char *root, const char *name, const cha
     return;
   cocin_error_release(err);
   cocin_fail(err, ENOENT, "container %s was removed while it started", name);
+}
+
+/* The init's namespace of that kind ("mnt", "net"), opened to hold it. */
+static int open_ns(pid_t pid, const char *kind)
+{
+  char nspath[64];
+  snprintf(nspath, sizeof(nspath), "/proc/%d/ns/%s", (int)pid, kind);
+  return open(nspath, O_RDONLY | O_CLOEXEC);
 }
 
 /* Reap the container's init, killed first when kill_it; its wait status. */
@@ -362,11 +373,7 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
    * waits for us): when the init exits, the kernel then skips tearing down
    * its twenty-odd mounts on the exit path, and that work happens when
    * this monitor closes the fd, after it has answered. */
-  {
-    char nspath[64];
-    snprintf(nspath, sizeof(nspath), "/proc/%d/ns/mnt", (int)pid);
-    mntns = open(nspath, O_RDONLY | O_CLOEXEC);
-  }
+  mntns = open_ns(pid, "mnt");
   /* The cgroup is made and recorded while the init builds its root
    * filesystem; the init gets its files with the byte it waits for, and
    * moves itself in before it execs.  Its mounts and capabilities were
@@ -401,12 +408,7 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
   bool ready = got == 1 && first == 'R';
   /* The init has joined its network namespace: held to the end, the
    * kernel tears it down after the answer, not on the init's exit. */
-  int netns = -1;
-  if (ready && ca->netsock >= 0) {
-    char nspath[64];
-    snprintf(nspath, sizeof(nspath), "/proc/%d/ns/net", (int)pid);
-    netns = open(nspath, O_RDONLY | O_CLOEXEC);
-  }
+  int netns = ready && ca->netsock >= 0 ? open_ns(pid, "net") : -1;
   TRACE("got-R");
   struct started st = {id, pid, getpid()};
   if (ready && cocin_state_update_volatile(root, name, record_started, &st, &err) < 0) {
