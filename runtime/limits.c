@@ -1,9 +1,9 @@
 /* cocin — resource limit flags (docker spelling and units), their JSON form
  * in config.json, and the text form of cgroup statistics. */
 #include <ctype.h>
+#include <math.h> /* isfinite: a macro, no libm */
 #include <errno.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -224,13 +224,13 @@ static int set_cpus(struct cocin_limits *l, const char *flag, const char *value,
   char online[256];
   read_online("/sys/devices/system/cpu/online", "0", online, sizeof(online), bits);
   int ncpu = count_bits(bits);
-  int64_t quota = llround(v * (double)CPU_PERIOD);
-  if (quota < 1000 || v > ncpu)
+  /* a quota of at least 1000 us once rounded; v is bounded before the cast */
+  if (v > ncpu || v * (double)CPU_PERIOD < 999.5)
     return cocin_fail(err, EINVAL,
                       "--%s %s: range of CPUs is from 0.01 to %d.00, as there are only %d CPUs "
                       "available",
                       flag, value, ncpu, ncpu);
-  l->cpu_quota = quota;
+  l->cpu_quota = (int64_t)(v * (double)CPU_PERIOD + 0.5);
   l->cpu_period = CPU_PERIOD;
   return 0;
 }
@@ -395,8 +395,9 @@ int cocin_limits_from_json(const cJSON *j, struct cocin_limits *l, cocin_error_t
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, num_keys[i].key);
     if (v == NULL)
       continue;
-    if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) ||
-        v->valuedouble < -1 || v->valuedouble > 9.2e18) {
+    /* an integer in [-1, 9.2e18] (the range first: then the cast is defined) */
+    if (!cJSON_IsNumber(v) || !(v->valuedouble >= -1 && v->valuedouble <= 9.2e18) ||
+        (double)(int64_t)v->valuedouble != v->valuedouble) {
       cocin_limits_free(l);
       return cocin_fail(err, EINVAL, "limits: \"%s\" must be an integer", num_keys[i].key);
     }
