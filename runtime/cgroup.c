@@ -369,6 +369,14 @@ static int mkdir_steps_once(const struct cocin_cgroup *cg, struct cg_made *made,
   return 0;
 }
 
+bool cg_mkdir_leaf(struct cg_made *made, const char *dir)
+{
+  if (made->n == CG_MAXMADE || mkdir(dir, 0755) < 0)
+    return false;
+  made->path[made->n++] = xstrdup(dir);
+  return true;
+}
+
 int cg_mkdir_steps(const struct cocin_cgroup *cg, struct cg_made *made, const char *base,
                    const char *rel, cg_step_fn step, void *ctx, cocin_error_t *err)
 {

@@ -112,6 +112,10 @@ typedef int (*cg_step_fn)(const struct cocin_cgroup *cg, const char *dir, const 
  * the last component must not exist yet (EEXIST otherwise). */
 int cg_mkdir_steps(const struct cocin_cgroup *cg, struct cg_made *made, const char *base,
                    const char *rel, cg_step_fn step, void *ctx, cocin_error_t *err);
+/* The common case first: the leaf dir made with one mkdir (its parents
+ * exist, it does not), logged in made.  False when that did not work:
+ * the caller then clears a stale leaf and makes the path step by step. */
+bool cg_mkdir_leaf(struct cg_made *made, const char *dir);
 /* If base/rel (the container's leaf) exists with no process left (a crashed
  * run), remove it; with processes: EEXIST. */
 int cg_clear_stale(const struct cocin_cgroup *cg, const char *dir, cocin_error_t *err);

@@ -238,8 +238,10 @@ static int make_dirs(struct cocin_cgroup *cg, struct cg_made *made, char **mount
     cleanup_free char *rel = cg_container_rel(parent ? parent : self, name);
     cleanup_free char *dir = cg_join(mounts[i], rel);
     bool cpuset = mounts[CG_CPUSET] && strcmp(mounts[CG_CPUSET], mounts[i]) == 0;
-    if (cg_clear_stale(cg, dir, err) < 0 ||
-        cg_mkdir_steps(cg, made, mounts[i], rel, cpuset_step, &cpuset, err) < 0)
+    /* a cpuset cgroup needs each new level filled in: step by step */
+    if ((cpuset || !cg_mkdir_leaf(made, dir)) &&
+        (cg_clear_stale(cg, dir, err) < 0 ||
+         cg_mkdir_steps(cg, made, mounts[i], rel, cpuset_step, &cpuset, err) < 0))
       return -1;
     cg_add_ctrl_dir(cg, i, dir);
   }

@@ -187,16 +187,20 @@ static int make_dev(const char *dev, cocin_error_t *err)
   if (mount_or_fail("tmpfs", dev, "tmpfs", MS_NOSUID | MS_STRICTATIME,
                     "mode=755,size=65536k", err) < 0)
     return -1;
+  /* the modes as given (0666 nodes): no umask, and no chmod after each */
+  mode_t mask = umask(0);
   for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++) {
     cleanup_free char *p = xasprintf("%s/%s", dev, nodes[i].name);
-    if (mknod(p, S_IFCHR | 0666, makedev(nodes[i].maj, nodes[i].min)) < 0)
+    if (mknod(p, S_IFCHR | 0666, makedev(nodes[i].maj, nodes[i].min)) < 0) {
+      umask(mask);
       return cocin_fail_errno(err, "mknod %s", p);
-    chmod(p, 0666); /* umask */
+    }
   }
   cleanup_free char *pts = xasprintf("%s/pts", dev);
   cleanup_free char *shm = xasprintf("%s/shm", dev);
   mkdir(pts, 0755);
   mkdir(shm, 01777);
+  umask(mask);
   if (mount_or_fail("devpts", pts, "devpts", MS_NOSUID | MS_NOEXEC,
                     "newinstance,ptmxmode=0666,mode=0620,gid=5", err) < 0)
     return -1;

@@ -227,10 +227,18 @@ fail:
 
 /* ---- masked and read-only paths (docker's defaults) ---------------------- */
 
-static const char *const masked_paths[] = {
-    "/proc/asound",      "/proc/acpi",         "/proc/kcore",        "/proc/keys",
-    "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",  "/proc/sched_debug",
-    "/proc/scsi",        "/sys/firmware",      "/sys/devices/virtual/powercap",
+/* Each with the kind it is on today's kernels (a directory gets an empty
+ * read-only tmpfs, a file /dev/null); the other kind is tried when the
+ * kernel disagrees (ENOTDIR), so a wrong guess costs a syscall, not a hole. */
+static const struct {
+  const char *path;
+  bool dir;
+} masked_paths[] = {
+    {"/proc/asound", true},         {"/proc/acpi", true},        {"/proc/kcore", false},
+    {"/proc/keys", false},          {"/proc/latency_stats", false},
+    {"/proc/timer_list", false},    {"/proc/timer_stats", false},
+    {"/proc/sched_debug", false},   {"/proc/scsi", true},        {"/sys/firmware", true},
+    {"/sys/devices/virtual/powercap", true},
 };
 
 static const char *const readonly_paths[] = {
@@ -246,39 +254,55 @@ static const struct {
     {ST_NOATIME, MS_NOATIME},     {ST_NODIRATIME, MS_NODIRATIME}, {ST_RELATIME, MS_RELATIME},
 };
 
-/* Remount the mount at path read-only, keeping its other flags. */
-static int remount_ro(const char *path, unsigned long extra, cocin_error_t *err)
+/* Remount the mount at path read-only, keeping its other flags (read
+ * with statvfs unless the caller knows them: `known`). */
+static int remount_ro(const char *path, unsigned long known, bool have_known, cocin_error_t *err)
 {
-  struct statvfs sv;
-  unsigned long flags = MS_REMOUNT | MS_BIND | MS_RDONLY | extra;
-  if (statvfs(path, &sv) < 0)
-    return cocin_fail_errno(err, "read-only %s: statvfs", path);
-  for (size_t i = 0; i < sizeof(keep_flags) / sizeof(keep_flags[0]); i++)
-    if (sv.f_flag & keep_flags[i].st)
-      flags |= keep_flags[i].ms;
+  unsigned long flags = MS_REMOUNT | MS_BIND | MS_RDONLY | known;
+  if (!have_known) {
+    struct statvfs sv;
+    if (statvfs(path, &sv) < 0)
+      return cocin_fail_errno(err, "read-only %s: statvfs", path);
+    for (size_t i = 0; i < sizeof(keep_flags) / sizeof(keep_flags[0]); i++)
+      if (sv.f_flag & keep_flags[i].st)
+        flags |= keep_flags[i].ms;
+  }
   if (mount(NULL, path, NULL, flags, NULL) < 0)
     return cocin_fail_errno(err, "read-only %s: remount", path);
   return 0;
 }
 
-static int mask_path(const char *path, cocin_error_t *err)
+/* Hide path: an empty read-only tmpfs on a directory, /dev/null on a file.
+ * The directories share one tmpfs: the first one masked (*empty) is bound
+ * on the others (a bind keeps its read-only flags), one superblock to make
+ * and tear down instead of one per directory.  Absent paths are left. */
+static int mask_path(const char *path, bool dir, const char **empty, cocin_error_t *err)
 {
-  struct stat st;
-  if (stat(path, &st) < 0) {
-    if (errno == ENOENT || errno == ENOTDIR)
+  for (int attempt = 0; attempt < 2; attempt++, dir = !dir) {
+    int r;
+    if (!dir)
+      r = mount("/dev/null", path, NULL, MS_BIND, NULL);
+    else if (*empty)
+      r = mount(*empty, path, NULL, MS_BIND, NULL);
+    else
+      r = mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                "size=0,mode=0555");
+    if (r == 0) {
+      if (dir && *empty == NULL)
+        *empty = path;
+      return 0;
+    }
+    if (errno == ENOENT)
       return 0; /* not on this kernel */
-    return cocin_fail_errno(err, "mask %s", path);
+    if (errno != ENOTDIR)
+      break;
   }
-  if (S_ISDIR(st.st_mode)) {
-    if (mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-              "size=0,mode=0555") < 0)
-      return cocin_fail_errno(err, "mask %s: mount an empty tmpfs", path);
-  } else if (mount("/dev/null", path, NULL, MS_BIND, NULL) < 0) {
-    return cocin_fail_errno(err, "mask %s: bind /dev/null", path);
-  }
-  return 0;
+  return cocin_fail_errno(err, "mask %s", path);
 }
 
+/* The read-only paths are all in the container's own /proc, mounted
+ * nosuid, nodev, noexec (and relatime, a remount's default): flags known,
+ * no statvfs. */
 static int readonly_path(const char *path, cocin_error_t *err)
 {
   if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0) {
@@ -286,19 +310,20 @@ static int readonly_path(const char *path, cocin_error_t *err)
       return 0;
     return cocin_fail_errno(err, "read-only %s: bind", path);
   }
-  return remount_ro(path, MS_NOSUID | MS_NODEV | MS_NOEXEC, err);
+  return remount_ro(path, MS_NOSUID | MS_NODEV | MS_NOEXEC, true, err);
 }
 
 int cocin_security_mask_paths(const struct cocin_security *s, cocin_error_t *err)
 {
   /* --read-only: only the root mount; /proc, /dev, /dev/shm, /sys and the
    * volumes are mounts of their own and keep their modes. */
-  if (s->read_only && remount_ro("/", 0, err) < 0)
+  if (s->read_only && remount_ro("/", 0, false, err) < 0)
     return cocin_error_wrap(err, "--read-only");
   if (s->privileged)
     return 0;
+  const char *empty = NULL;
   for (size_t i = 0; i < sizeof(masked_paths) / sizeof(masked_paths[0]); i++)
-    if (mask_path(masked_paths[i], err) < 0)
+    if (mask_path(masked_paths[i].path, masked_paths[i].dir, &empty, err) < 0)
       return -1;
   for (size_t i = 0; i < sizeof(readonly_paths) / sizeof(readonly_paths[0]); i++)
     if (readonly_path(readonly_paths[i], err) < 0)
