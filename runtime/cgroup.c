@@ -532,8 +532,8 @@ bool cocin_cgroup_devices_expected(const struct cocin_limits *l)
   return r;
 }
 
-int cocin_cgroup_create(const char *name, const char *parent, const struct cocin_limits *l,
-                        struct cocin_cgroup **out, cocin_error_t *err)
+static int create(const char *name, const char *parent, const struct cocin_limits *l, bool dry,
+                  struct cocin_cgroup **out, cocin_error_t *err)
 {
   static const struct cocin_limits none;
   *out = NULL;
@@ -544,12 +544,37 @@ int cocin_cgroup_create(const char *name, const char *parent, const struct cocin
   struct cocin_cgroup *cg = cg_for_host(err);
   if (cg == NULL)
     return -1;
-  if (cg->ops->create(cg, name, parent, l, err) < 0) {
+  if (cg->ops->create(cg, name, parent, l, dry, err) < 0) {
     cocin_cgroup_free(cg);
     return -1;
   }
   *out = cg;
   return 0;
+}
+
+int cocin_cgroup_create(const char *name, const char *parent, const struct cocin_limits *l,
+                        struct cocin_cgroup **out, cocin_error_t *err)
+{
+  return create(name, parent, l, false, out, err);
+}
+
+int cocin_cgroup_plan(const char *name, const char *parent, const struct cocin_limits *l,
+                      struct cocin_cgroup **out, cocin_error_t *err)
+{
+  return create(name, parent, l, true, out, err);
+}
+
+bool cocin_cgroup_same(const struct cocin_cgroup *a, const struct cocin_cgroup *b)
+{
+  if (a == NULL || b == NULL)
+    return a == b;
+  if (a->mode != b->mode || a->fake != b->fake || strcmp(a->root, b->root) != 0 ||
+      a->ndirs != b->ndirs || memcmp(a->ctrl_dir, b->ctrl_dir, sizeof(a->ctrl_dir)) != 0)
+    return false;
+  for (size_t i = 0; i < a->ndirs; i++)
+    if (strcmp(a->dirs[i], b->dirs[i]) != 0)
+      return false;
+  return true;
 }
 
 const char *cocin_cgroup_path(const struct cocin_cgroup *cg, const char *controller)

@@ -51,9 +51,10 @@ bool cg_bpf_devices_loadable(void);
 struct cg_ops {
   const char *name; /* "v1" / "v2", stored in config.json */
   /* Make the directories (cg->dirs, cg->ctrl_dir) and apply the limits;
-   * on failure remove whatever it made. */
+   * on failure remove whatever it made.  dry: only name the directories
+   * (cocin_cgroup_plan), touching nothing. */
   int (*create)(struct cocin_cgroup *cg, const char *name, const char *parent,
-                const struct cocin_limits *l, cocin_error_t *err);
+                const struct cocin_limits *l, bool dry, cocin_error_t *err);
   int (*stats)(const struct cocin_cgroup *cg, struct cocin_cgroup_stats *st,
                cocin_error_t *err);
   /* Freeze (true) or thaw (false); 0 when done, -1 when not available. */

@@ -209,7 +209,7 @@ static void free_mounts(char **mounts)
 }
 
 static int make_dirs(struct cocin_cgroup *cg, struct cg_made *made, char **mounts,
-                     const char *name, const char *parent, cocin_error_t *err)
+                     const char *name, const char *parent, bool dry, cocin_error_t *err)
 {
   cleanup_free char *table = NULL; /* /proc/self/cgroup, read once */
   if (parent == NULL &&
@@ -239,7 +239,7 @@ static int make_dirs(struct cocin_cgroup *cg, struct cg_made *made, char **mount
     cleanup_free char *dir = cg_join(mounts[i], rel);
     bool cpuset = mounts[CG_CPUSET] && strcmp(mounts[CG_CPUSET], mounts[i]) == 0;
     /* a cpuset cgroup needs each new level filled in: step by step */
-    if ((cpuset || !cg_mkdir_leaf(made, dir)) &&
+    if (!dry && (cpuset || !cg_mkdir_leaf(made, dir)) &&
         (cg_clear_stale(cg, dir, err) < 0 ||
          cg_mkdir_steps(cg, made, mounts[i], rel, cpuset_step, &cpuset, err) < 0))
       return -1;
@@ -249,7 +249,7 @@ static int make_dirs(struct cocin_cgroup *cg, struct cg_made *made, char **mount
 }
 
 static int v1_create(struct cocin_cgroup *cg, const char *name, const char *parent,
-                     const struct cocin_limits *l, cocin_error_t *err)
+                     const struct cocin_limits *l, bool dry, cocin_error_t *err)
 {
   char *mounts[CG_NCTRL] = {0};
   for (int i = 0; i < CG_NCTRL; i++)
@@ -278,11 +278,11 @@ static int v1_create(struct cocin_cgroup *cg, const char *name, const char *pare
     }
   }
   struct cg_made made = {.fake = cg->fake};
-  int ret = make_dirs(cg, &made, mounts, name, parent, err);
+  int ret = make_dirs(cg, &made, mounts, name, parent, dry, err);
   free_mounts(mounts);
   if (ret == 0 && cg->ndirs == 0)
     ret = cocin_fail(err, ENOTSUP, "no cgroup v1 hierarchy found under %s", cg->root);
-  if (ret == 0)
+  if (ret == 0 && !dry)
     ret = apply_limits(cg, l, err);
   if (ret < 0) {
     cg_made_rollback(&made);

@@ -131,7 +131,7 @@ static int apply_limits(const struct cocin_cgroup *cg, const char *dir,
 }
 
 static int v2_create_at(struct cocin_cgroup *cg, const char *name, const char *parent_rel,
-                        const struct cocin_limits *l, cocin_error_t *err)
+                        const struct cocin_limits *l, bool dry, cocin_error_t *err)
 {
   struct v2_ctx ctx = {0};
   if (l->memory || l->memory_swap)
@@ -146,6 +146,10 @@ static int v2_create_at(struct cocin_cgroup *cg, const char *name, const char *p
 
   cleanup_free char *rel = cg_container_rel(parent_rel, name);
   cleanup_free char *dir = cg_join(cg->root, rel);
+  if (dry) {
+    cg_add_ctrl_dir(cg, -1, dir);
+    return 0;
+  }
   struct cg_made made = {.fake = cg->fake};
   if (cg_clear_stale(cg, dir, err) < 0)
     return -1;
@@ -170,10 +174,10 @@ static int v2_create_at(struct cocin_cgroup *cg, const char *name, const char *p
 }
 
 static int v2_create(struct cocin_cgroup *cg, const char *name, const char *parent,
-                     const struct cocin_limits *l, cocin_error_t *err)
+                     const struct cocin_limits *l, bool dry, cocin_error_t *err)
 {
   if (parent)
-    return v2_create_at(cg, name, parent, l, err);
+    return v2_create_at(cg, name, parent, l, dry, err);
   cleanup_free char *self = NULL;
   if (cg_self_path(NULL, NULL, &self, cg->fake ? NULL : err) < 0) {
     if (!cg->fake)
@@ -184,8 +188,8 @@ static int v2_create(struct cocin_cgroup *cg, const char *name, const char *pare
    * lets no such cgroup below the root delegate controllers (EBUSY): then
    * fall back to the root, like docker's /docker. */
   cocin_error_t local = NULL;
-  if (v2_create_at(cg, name, self, l, &local) == 0)
-    return 0;
+  if (v2_create_at(cg, name, self, l, dry, &local) == 0)
+    return 0; /* dry: the first choice, the one usually made */
   if (cocin_error_status(&local) != EBUSY || strcmp(self, "/") == 0) {
     if (err && *err == NULL)
       *err = local;
@@ -194,7 +198,7 @@ static int v2_create(struct cocin_cgroup *cg, const char *name, const char *pare
     return -1;
   }
   cocin_error_release(&local);
-  return v2_create_at(cg, name, "/", l, err);
+  return v2_create_at(cg, name, "/", l, false, err);
 }
 
 static int v2_stats(const struct cocin_cgroup *cg, struct cocin_cgroup_stats *st,

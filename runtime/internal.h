@@ -84,8 +84,8 @@ int exec_command(char **args, char **env, cocin_error_t *err);
 
 /* Update helpers used by run, the monitor and lifecycle verbs. */
 void monitor_main(const char *root, const char *name, const char *id, struct cocin_spec *spec,
-                  struct container_args *ca, int status_fd, int log_fd, int console_r)
-    __attribute__((noreturn));
+                  struct container_args *ca, const struct cocin_cgroup *cg_plan, int status_fd,
+                  int log_fd, int console_r) __attribute__((noreturn));
 
 /* Remove a container's state and cgroup, under its lock (ENOENT if it
  * went meanwhile, or if id is given and the name now belongs to another). */

@@ -297,8 +297,9 @@ static int reap_init(pid_t pid, bool kill_it)
 /* Make the cgroup, record it, and send the init (pid) the files it moves
  * itself in with, and the byte it waits for (on the join socket). */
 static int place_in_cgroup(const char *root, const char *name, const char *id,
-                           const struct cocin_spec *spec, bool nodev, pid_t pid, int join,
-                           struct cocin_cgroup **cg, cocin_error_t *err)
+                           const struct cocin_spec *spec, const struct cocin_cgroup *plan,
+                           bool nodev, pid_t pid, int join, struct cocin_cgroup **cg,
+                           cocin_error_t *err)
 {
   if (cocin_cgroup_create(id, spec->cgroup_parent, &spec->limits, cg, err) < 0)
     return -1;
@@ -306,8 +307,11 @@ static int place_in_cgroup(const char *root, const char *name, const char *id,
     return cocin_fail(err, EIO, "the devices policy could not be applied to cgroup %s: %s",
                       cocin_cgroup_path(*cg, NULL), cocin_cgroup_devices_error(*cg));
   TRACE("cg-created");
+  /* config.json has recorded the plan since the start: written again only
+   * for another cgroup (cgroup v2 falling back to the root) */
   struct made_cgroup made = {id, *cg};
-  if (cocin_state_update_volatile(root, name, record_cgroup, &made, err) < 0)
+  if (!cocin_cgroup_same(plan, *cg) &&
+      cocin_state_update_volatile(root, name, record_cgroup, &made, err) < 0)
     return -1;
   TRACE("cg-recorded");
   int fds[FDS_MAX];
@@ -321,7 +325,8 @@ static int place_in_cgroup(const char *root, const char *name, const char *id,
 }
 
 void monitor_main(const char *root, const char *name, const char *id, struct cocin_spec *spec,
-                  struct container_args *ca, int status_fd, int log_fd, int console_r)
+                  struct container_args *ca, const struct cocin_cgroup *cg_plan, int status_fd,
+                  int log_fd, int console_r)
 {
   struct cocin_cgroup *cg = NULL; /* made here, while the init builds its root */
   cocin_error_t err = NULL;
@@ -379,7 +384,8 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
    * moves itself in before it execs.  Its mounts and capabilities were
    * chosen for the devices policy run expected: a cgroup that cannot
    * enforce it fails the run. */
-  if (place_in_cgroup(root, name, id, spec, ca->nodev, pid, joinsock[1], &cg, &err) < 0) {
+  if (place_in_cgroup(root, name, id, spec, cg_plan, ca->nodev, pid, joinsock[1], &cg, &err) <
+      0) {
     int cst = reap_init(pid, true);
     /* the init may have failed first: its reason comes first */
     cocin_error_t first = NULL;
@@ -527,7 +533,8 @@ static int check_overlay_path(const char *p, cocin_error_t *err)
 }
 
 static int write_initial_state(const char *root, const struct cocin_spec *spec, const char *id,
-                               const char *device_policy, cocin_error_t *err)
+                               const char *device_policy, const struct cocin_cgroup *cg_plan,
+                               cocin_error_t *err)
 {
   cJSON *cfg = cocin_spec_to_json(spec);
   cleanup_free char *now = cocin_time_now();
@@ -537,7 +544,9 @@ static int write_initial_state(const char *root, const struct cocin_spec *spec, 
   cj_set_str(cfg, "status", "created");
   cj_set_num(cfg, "creatorPid", getpid());
   cj_set_num(cfg, "creatorStartTime", (double)proc_start_time(getpid()));
-  cj_set_item(cfg, "cgroup", cJSON_CreateNull()); /* the monitor makes and records it */
+  /* The cgroup the monitor will make (it records it again only if it made
+   * another): known from the start, whenever the run is cut short. */
+  cj_set_item(cfg, "cgroup", cocin_cgroup_to_json(cg_plan));
   cj_set_str(cfg, "devicePolicy", device_policy);
   /* Not fsync'ed: until the container runs, a crash loses nothing real. */
   int r = cocin_state_save_flags(root, spec->name, cfg, false, err);
@@ -582,6 +591,7 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
   cleanup_close int status_r = -1, status_w = -1, net_theirs = -1, net_mine = -1;
   cleanup_error cocin_error_t net_err = NULL; /* the network thread's failure */
   cleanup_strv char **env = NULL;
+  cleanup_cgroup struct cocin_cgroup *cg_plan = NULL; /* recorded first, made by the monitor */
   int pipefd[2];
 
   if (mkdir(upper, 0755) < 0 || mkdir(work, 0700) < 0) {
@@ -607,7 +617,14 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
   const char *policy = spec->security.privileged ? "none (privileged)"
                        : nodev ? "no device cgroup: MKNOD dropped, root and volumes nodev"
                                : "cgroup";
-  if (write_initial_state(root, spec, res->id, policy, err) < 0)
+  {
+    /* no plan (a limit without its controller, say): the monitor's create
+     * fails with the reason, and records what it makes */
+    cocin_error_t perr = NULL;
+    if (cocin_cgroup_plan(res->id, spec->cgroup_parent, &spec->limits, &cg_plan, &perr) < 0)
+      cocin_error_release(&perr);
+  }
+  if (write_initial_state(root, spec, res->id, policy, cg_plan, err) < 0)
     goto fail;
   TRACE("initial-state");
   {
@@ -713,7 +730,7 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
         close(devnull);
     }
     TRACE("monitor");
-    monitor_main(root, spec->name, res->id, spec, &ca, status_w, log_fd, console_r);
+    monitor_main(root, spec->name, res->id, spec, &ca, cg_plan, status_w, log_fd, console_r);
   }
   /* What only the monitor and the init use: a copy kept here would keep
    * the monitor from seeing the init's end of it close. */

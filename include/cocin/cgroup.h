@@ -64,6 +64,14 @@ struct cocin_cgroup; /* opaque */
 int cocin_cgroup_create(const char *name, const char *parent,
                         const struct cocin_limits *l, struct cocin_cgroup **out,
                         cocin_error_t *err);
+/* What cocin_cgroup_create with the same arguments will make, with nothing
+ * made: the directories can be recorded before they exist (run does, in
+ * the container's first config.json).  On cgroup v2 the create may still
+ * fall back to the root: cocin_cgroup_same tells. */
+int cocin_cgroup_plan(const char *name, const char *parent, const struct cocin_limits *l,
+                      struct cocin_cgroup **out, cocin_error_t *err);
+/* The same directories (NULL only equals NULL). */
+bool cocin_cgroup_same(const struct cocin_cgroup *a, const struct cocin_cgroup *b);
 /* Re-open a cgroup from what cocin_cgroup_to_json stored. */
 int cocin_cgroup_from_json(const cJSON *j, struct cocin_cgroup **out, cocin_error_t *err);
 cJSON *cocin_cgroup_to_json(const struct cocin_cgroup *cg);
@@ -121,5 +129,10 @@ int cocin_cgroup_destroy(const struct cocin_cgroup *cg, cocin_error_t *err);
  * -1 (EBUSY), for a later try. */
 int cocin_cgroup_destroy_nowait(const struct cocin_cgroup *cg);
 void cocin_cgroup_free(struct cocin_cgroup *cg);
+static inline void cocin_cgroup_freep(struct cocin_cgroup **cg)
+{
+  cocin_cgroup_free(*cg);
+}
+#define cleanup_cgroup __attribute__((cleanup(cocin_cgroup_freep)))
 
 #endif

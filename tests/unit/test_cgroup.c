@@ -556,6 +556,53 @@ static void test_v1(void)
   unsetenv("COCIN_CGROUP_MODE");
 }
 
+/* The plan names what create makes, and makes nothing (run records it in
+ * the first config.json, before the monitor creates it). */
+static void plan_matches(const char *mode)
+{
+  struct cocin_limits l;
+  memset(&l, 0, sizeof(l));
+  set(&l, "memory", "64m");
+  set(&l, "pids-limit", "20");
+  cocin_error_t err = NULL;
+  struct cocin_cgroup *plan = NULL, *other = NULL;
+  CHECK(cocin_cgroup_plan("p1", NULL, &l, &plan, &err) == 0 && plan != NULL,
+        "%s: plan: %s", mode, plan ? "ok" : cocin_error_msg(&err));
+  cocin_error_release(&err);
+  CHECK(!exists("cocin") && !exists("memory/cocin") && !exists("pids/cocin"),
+        "%s: the plan made no directory", mode);
+  CHECK(cocin_cgroup_plan("p2", NULL, &l, &other, NULL) == 0 && !cocin_cgroup_same(plan, other),
+        "%s: another name, another plan", mode);
+  struct cocin_cgroup *cg = create("p1", NULL, &l, &err);
+  CHECK(cg != NULL, "%s: create after the plan: %s", mode, cg ? "ok" : cocin_error_msg(&err));
+  cocin_error_release(&err);
+  CHECK(cocin_cgroup_same(plan, cg), "%s: create made what was planned", mode);
+  cJSON *a = cocin_cgroup_to_json(plan), *b = cocin_cgroup_to_json(cg);
+  CHECK(cJSON_Compare(a, b, true), "%s: the same record in config.json", mode);
+  cJSON_Delete(a);
+  cJSON_Delete(b);
+  cocin_cgroup_destroy(cg, NULL);
+  cocin_cgroup_free(cg);
+  cocin_cgroup_free(plan);
+  cocin_cgroup_free(other);
+}
+
+static void test_plan(void)
+{
+  CHECK(cocin_cgroup_same(NULL, NULL), "same: NULL is NULL");
+  fresh_root();
+  setenv("COCIN_CGROUP_MODE", "v2", 1);
+  put("cgroup.controllers", "cpuset cpu io memory hugetlb pids rdma misc\n");
+  put("cgroup.subtree_control", "");
+  plan_matches("v2");
+  fresh_root();
+  setenv("COCIN_CGROUP_MODE", "v1", 1);
+  static const char *const dirs[] = {"memory", "cpu", "cpuacct", "pids", "devices", "freezer"};
+  for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+    mk(dirs[i]);
+  plan_matches("v1");
+}
+
 static void test_detect_host(void)
 {
   unsetenv("COCIN_CGROUP_ROOT");
@@ -581,6 +628,7 @@ int main(void)
   test_stats_format();
   test_v2();
   test_v1();
+  test_plan();
   test_detect_host();
   fresh_root(); /* removes the last one */
   rmdir(root);
