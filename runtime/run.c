@@ -481,6 +481,12 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
     dprintf(status_fd, "EXIT %d\n", f.code);
     close(status_fd);
   }
+  {
+    /* What is left is housekeeping: it yields to whatever else wants the
+     * CPUs (a next run, say), and takes the idle time. */
+    struct sched_param sp = {0};
+    (void)sched_setscheduler(0, SCHED_IDLE, &sp);
+  }
   if (spec->autoremove) {
     /* an empty cgroup (the init was reaped, and with it its pid namespace) */
     delete_taken(trash, cg, lock, NULL);

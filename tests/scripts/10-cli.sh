@@ -488,6 +488,22 @@ check_clean "" "$before" ""
 wait_for no_trash || t_fail "trash left: $(trash)"
 t_end
 
+t_begin "--rm cleanup finishes while every CPU is busy"
+# the monitor's work after its answer runs SCHED_IDLE: it yields to a next
+# run, and must still finish when nothing leaves a CPU idle
+busy=()
+for i in $(seq 1 "$(nproc)"); do
+  cocin run -d --name "${P}busy$i" busybox sh -c 'while :; do :; done' >/dev/null 2>&1 ||
+    t_fail "busy container $i"
+  busy+=("${P}busy$i")
+done
+before=$(list_containers); CG_BEFORE=$(cgroup_snap)
+cocin run --rm --name "${P}idle" busybox true >/dev/null 2>&1 || t_fail "run --rm"
+wait_for no_trash || t_fail "trash left: $(trash)"
+check_clean "${P}idle" "$before" ""
+cocin rm -f "${busy[@]}" >/dev/null 2>&1 || t_fail "rm -f the busy ones"
+t_end
+
 t_begin "a removal whose monitor died is finished by a later one"
 # what a monitor killed between its answer and its deletion leaves: a trash
 # entry with its config.json (and the cgroup it records)
