@@ -481,9 +481,11 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
     dprintf(status_fd, "EXIT %d\n", f.code);
     close(status_fd);
   }
+  TRACE("exit-sent");
   {
     /* What is left is housekeeping: it yields to whatever else wants the
-     * CPUs (a next run, say), and takes the idle time. */
+     * CPUs (a next run, say), and takes the idle time.  Only after the
+     * answer: set before it, the caller woke up 0.3 ms later (measured). */
     struct sched_param sp = {0};
     (void)sched_setscheduler(0, SCHED_IDLE, &sp);
   }

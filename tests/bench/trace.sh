@@ -2,8 +2,9 @@
 # Where `cocin run --rm busybox true` spends its time: builds cocin with
 # -Dtrace=true in BUILD_DIR (default build-trace), runs it N times (default
 # 200) with COCIN_TRACE_FD, and prints for each traced step the median time
-# since the CLI's main() and the median time since the step before in the
-# same process (CLI, monitor, init).  Runs are GAP seconds apart (default
+# since the CLI's main(), the median time since the step before in the
+# same process (CLI, monitor, init), and since the step just before it in
+# any process (a wait for another process shows there).  Runs are GAP seconds apart (default
 # 0.02: each start finds the host idle, as a single run does).  A
 # developer's tool, not a test.
 # Usage: bash tests/bench/trace.sh [N] [BUILD_DIR] [-- extra run flags]
@@ -32,20 +33,26 @@ python3 - "$W/trace.log" <<'PY'
 import collections, statistics, sys
 runs = open(sys.argv[1]).read().split("RUN\n")[1:]
 since_start, step = collections.defaultdict(list), collections.defaultdict(list)
+prev_any = collections.defaultdict(list) # since the event just before, in any process
 for r in runs:
     ev = [l.split() for l in r.strip().splitlines()]
     t0 = next((float(t) for _, p, t in ev if p == "cli-start"), None)
     if t0 is None:
         continue
     last = {}
+    times = sorted(float(t) for _, _, t in ev)
     for pid, p, t in ev:
         t = float(t)
+        i = times.index(t)
+        if i:
+            prev_any[p].append((t - times[i - 1]) * 1e3)
         since_start[p].append((t - t0) * 1e3)
         if pid in last:
             step[p].append((t - last[pid]) * 1e3)
         last[pid] = t
-print(f"{'step':20s} {'since main':>10s} {'step took':>10s}   (ms, medians of {len(runs)} runs)")
+print(f"{'step':20s} {'since main':>10s} {'step took':>10s} {'since any':>10s}   (ms, medians of {len(runs)} runs)")
 for p in sorted(since_start, key=lambda p: statistics.median(since_start[p])):
     s = f"{statistics.median(step[p]):10.3f}" if step[p] else " " * 10
-    print(f"{p:20s} {statistics.median(since_start[p]):10.3f} {s}")
+    a = f"{statistics.median(prev_any[p]):10.3f}" if prev_any[p] else " " * 10
+    print(f"{p:20s} {statistics.median(since_start[p]):10.3f} {s} {a}")
 PY
