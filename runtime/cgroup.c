@@ -522,6 +522,16 @@ static struct cocin_cgroup *cg_for_host(cocin_error_t *err)
   return cg_new(mode, default_root(), fake);
 }
 
+bool cocin_cgroup_plan_devices_expected(const struct cocin_cgroup *plan,
+                                        const struct cocin_limits *l)
+{
+  if (plan == NULL)
+    return cocin_cgroup_devices_expected(l);
+  if (l && l->devices_unrestricted)
+    return false;
+  return plan->ops->devices_expected(plan);
+}
+
 bool cocin_cgroup_devices_expected(const struct cocin_limits *l)
 {
   if (l && l->devices_unrestricted)
@@ -556,6 +566,40 @@ int cocin_cgroup_create(const char *name, const char *parent, const struct cocin
                         struct cocin_cgroup **out, cocin_error_t *err)
 {
   return create(name, parent, l, false, out, err);
+}
+
+int cocin_cgroup_create_planned(const struct cocin_cgroup *plan, const char *name,
+                                const char *parent, const struct cocin_limits *l,
+                                struct cocin_cgroup **out, cocin_error_t *err)
+{
+  static const struct cocin_limits none;
+  if (plan == NULL)
+    return create(name, parent, l, false, out, err);
+  *out = NULL;
+  if (l == NULL)
+    l = &none;
+  if (cg_check_name(name, err) < 0 || cocin_limits_check(l, err) < 0)
+    return -1;
+  /* the plan's root is canonical already, its mode detected */
+  struct cocin_cgroup *cg = calloc(1, sizeof(*cg));
+  if (cg == NULL)
+    abort();
+  cg->root = xstrdup(plan->root);
+  cg->mode = plan->mode;
+  cg->ops = plan->ops;
+  cg->fake = plan->fake;
+  for (int i = 0; i < CG_NCTRL; i++) {
+    cg->ctrl_dir[i] = -1;
+    cg->mounts[i] = plan->mounts[i] ? xstrdup(plan->mounts[i]) : NULL;
+  }
+  cg->planned = plan->planned;
+  cg->self_table = plan->self_table ? xstrdup(plan->self_table) : NULL;
+  if (cg->ops->create(cg, name, parent, l, false, err) < 0) {
+    cocin_cgroup_free(cg);
+    return -1;
+  }
+  *out = cg;
+  return 0;
 }
 
 int cocin_cgroup_plan(const char *name, const char *parent, const struct cocin_limits *l,
@@ -900,6 +944,9 @@ void cocin_cgroup_free(struct cocin_cgroup *cg)
     return;
   for (size_t i = 0; i < cg->ndirs; i++)
     free(cg->dirs[i]);
+  for (int i = 0; i < CG_NCTRL; i++)
+    free(cg->mounts[i]);
+  free(cg->self_table);
   free(cg->root);
   free(cg->devices_err);
   free(cg);

@@ -37,6 +37,12 @@ struct cocin_cgroup {
   size_t ndirs;
   /* v1: index into dirs for each controller, -1 when not mounted. */
   int ctrl_dir[CG_NCTRL];
+  /* v1, filled in by a plan (a dry create) for the create after it, in the
+   * same process or a fork of it (run: the CLI plans, its monitor makes):
+   * the hierarchies' mount points and /proc/self/cgroup, looked up once. */
+  bool planned;
+  char *mounts[CG_NCTRL];
+  char *self_table;
   /* v2: a BPF device program is attached (known at create only) */
   bool devices_bpf;
   char *devices_err; /* v2: why the program was not attached */

@@ -212,12 +212,16 @@ static int make_dirs(struct cocin_cgroup *cg, struct cg_made *made, char **mount
                      const char *name, const char *parent, bool dry, cocin_error_t *err)
 {
   cleanup_free char *table = NULL; /* /proc/self/cgroup, read once */
-  if (parent == NULL &&
-      read_all_file("/proc/self/cgroup", &table, NULL, cg->fake ? NULL : err) < 0) {
+  if (parent == NULL && cg->self_table) {
+    table = xstrdup(cg->self_table); /* the plan's */
+  } else if (parent == NULL &&
+             read_all_file("/proc/self/cgroup", &table, NULL, cg->fake ? NULL : err) < 0) {
     if (!cg->fake)
       return cocin_error_wrap(err, "open /proc/self/cgroup");
     table = strdup("");
   }
+  if (dry && table && cg->self_table == NULL)
+    cg->self_table = xstrdup(table);
   for (int i = 0; i < CG_NCTRL; i++) {
     if (mounts[i] == NULL)
       continue;
@@ -253,7 +257,9 @@ static int v1_create(struct cocin_cgroup *cg, const char *name, const char *pare
 {
   char *mounts[CG_NCTRL] = {0};
   for (int i = 0; i < CG_NCTRL; i++)
-    mounts[i] = find_mount(cg, cg_ctrl_names[i]);
+    mounts[i] = !cg->planned ? find_mount(cg, cg_ctrl_names[i])
+                : cg->mounts[i] ? xstrdup(cg->mounts[i])
+                                : NULL;
   /* A cpuset cgroup only when --cpuset-* asks for one: without it the
    * container has its caller's cpuset anyway, and a new one costs a dozen
    * file operations to copy cpus and mems down two levels. */
@@ -276,6 +282,11 @@ static int v1_create(struct cocin_cgroup *cg, const char *name, const char *pare
                         "hierarchy for it under %s)",
                         required_msgs[i].what, cg_ctrl_names[c], cg->root);
     }
+  }
+  if (dry) { /* for the create after this plan */
+    for (int i = 0; i < CG_NCTRL; i++)
+      cg->mounts[i] = mounts[i] ? xstrdup(mounts[i]) : NULL;
+    cg->planned = true;
   }
   struct cg_made made = {.fake = cg->fake};
   int ret = make_dirs(cg, &made, mounts, name, parent, dry, err);
@@ -339,6 +350,8 @@ static int v1_kill_all(const struct cocin_cgroup *cg) { return -1; }
 
 static bool v1_devices_expected(const struct cocin_cgroup *cg)
 {
+  if (cg->planned)
+    return cg->mounts[CG_DEVICES] != NULL;
   cleanup_free char *m = find_mount(cg, cg_ctrl_names[CG_DEVICES]);
   return m != NULL;
 }

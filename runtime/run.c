@@ -301,7 +301,7 @@ static int place_in_cgroup(const char *root, const char *name, const char *id,
                            bool nodev, pid_t pid, int join, struct cocin_cgroup **cg,
                            cocin_error_t *err)
 {
-  if (cocin_cgroup_create(id, spec->cgroup_parent, &spec->limits, cg, err) < 0)
+  if (cocin_cgroup_create_planned(plan, id, spec->cgroup_parent, &spec->limits, cg, err) < 0)
     return -1;
   if (!nodev && !spec->security.privileged && !cocin_cgroup_devices_enforced(*cg))
     return cocin_fail(err, EIO, "the devices policy could not be applied to cgroup %s: %s",
@@ -615,16 +615,6 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
       goto fail;
     }
   }
-  /* No device policy (cgroup v2 without the BPF program, or no v1 devices
-   * hierarchy): nothing may make a device node, and none from the image or
-   * a volume may be opened; the container's /dev is cocin's own tmpfs.
-   * Decided now, for the monitor makes the cgroup while the init mounts. */
-  bool nodev = !spec->security.privileged && !cocin_cgroup_devices_expected(&spec->limits);
-  if (nodev && cocin_security_set(&spec->security, "cap-drop", "MKNOD", err) < 0)
-    goto fail;
-  const char *policy = spec->security.privileged ? "none (privileged)"
-                       : nodev ? "no device cgroup: MKNOD dropped, root and volumes nodev"
-                               : "cgroup";
   {
     /* no plan (a limit without its controller, say): the monitor's create
      * fails with the reason, and records what it makes */
@@ -632,6 +622,17 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
     if (cocin_cgroup_plan(res->id, spec->cgroup_parent, &spec->limits, &cg_plan, &perr) < 0)
       cocin_error_release(&perr);
   }
+  /* No device policy (cgroup v2 without the BPF program, or no v1 devices
+   * hierarchy): nothing may make a device node, and none from the image or
+   * a volume may be opened; the container's /dev is cocin's own tmpfs.
+   * Decided now, for the monitor makes the cgroup while the init mounts. */
+  bool nodev =
+      !spec->security.privileged && !cocin_cgroup_plan_devices_expected(cg_plan, &spec->limits);
+  if (nodev && cocin_security_set(&spec->security, "cap-drop", "MKNOD", err) < 0)
+    goto fail;
+  const char *policy = spec->security.privileged ? "none (privileged)"
+                       : nodev ? "no device cgroup: MKNOD dropped, root and volumes nodev"
+                               : "cgroup";
   if (write_initial_state(root, spec, res->id, policy, cg_plan, err) < 0)
     goto fail;
   TRACE("initial-state");

@@ -70,6 +70,12 @@ int cocin_cgroup_create(const char *name, const char *parent,
  * fall back to the root: cocin_cgroup_same tells. */
 int cocin_cgroup_plan(const char *name, const char *parent, const struct cocin_limits *l,
                       struct cocin_cgroup **out, cocin_error_t *err);
+/* cocin_cgroup_create(name, parent, l) with what plan (from
+ * cocin_cgroup_plan with the same arguments, in this process or the one it
+ * was forked from) looked up already; plan NULL: cocin_cgroup_create. */
+int cocin_cgroup_create_planned(const struct cocin_cgroup *plan, const char *name,
+                                const char *parent, const struct cocin_limits *l,
+                                struct cocin_cgroup **out, cocin_error_t *err);
 /* The same directories (NULL only equals NULL). */
 bool cocin_cgroup_same(const struct cocin_cgroup *a, const struct cocin_cgroup *b);
 /* Re-open a cgroup from what cocin_cgroup_to_json stored. */
@@ -118,6 +124,9 @@ bool cocin_cgroup_devices_enforced(const struct cocin_cgroup *cg);
  * capabilities while the monitor makes the cgroup): the v1 devices
  * hierarchy is there, or the kernel loads the v2 devices program. */
 bool cocin_cgroup_devices_expected(const struct cocin_limits *l);
+/* The same from a plan (what it looked up); plan NULL: the above. */
+bool cocin_cgroup_plan_devices_expected(const struct cocin_cgroup *plan,
+                                        const struct cocin_limits *l);
 /* Why the devices policy is not enforced (for a message). */
 const char *cocin_cgroup_devices_error(const struct cocin_cgroup *cg);
 

@@ -583,6 +583,18 @@ static void plan_matches(const char *mode)
   cJSON_Delete(b);
   cocin_cgroup_destroy(cg, NULL);
   cocin_cgroup_free(cg);
+  /* made from the plan (what it looked up, reused): the same again */
+  cg = NULL;
+  CHECK(cocin_cgroup_create_planned(plan, "p1", NULL, &l, &cg, &err) == 0 && cg != NULL,
+        "%s: create from the plan: %s", mode, cg ? "ok" : cocin_error_msg(&err));
+  cocin_error_release(&err);
+  CHECK(cocin_cgroup_same(plan, cg), "%s: create from the plan made what was planned", mode);
+  struct stat st;
+  const char *dir = cocin_cgroup_path(cg, NULL);
+  CHECK(dir && stat(dir, &st) == 0 && S_ISDIR(st.st_mode), "%s: its directory %s exists", mode,
+        dir ? dir : "(none)");
+  cocin_cgroup_destroy(cg, NULL);
+  cocin_cgroup_free(cg);
   cocin_cgroup_free(plan);
   cocin_cgroup_free(other);
 }
