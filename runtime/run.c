@@ -294,12 +294,34 @@ static int reap_init(pid_t pid, bool kill_it)
   return st;
 }
 
+/* The new init starts on another CPU than ours, where it builds its root
+ * while we make its cgroup: left to the scheduler it often queued behind
+ * us here (0.3 ms), the other CPU going idle meanwhile.  Its CPUs are
+ * given back (init_anywhere) before the byte it waits for before execve:
+ * the container never inherits the narrow set. */
+static bool init_away(pid_t pid, cpu_set_t *all)
+{
+  int here = sched_getcpu();
+  if (here < 0 || here >= CPU_SETSIZE || sched_getaffinity(0, sizeof(*all), all) < 0)
+    return false;
+  cpu_set_t away = *all;
+  CPU_CLR(here, &away);
+  return CPU_COUNT(&away) > 0 && sched_setaffinity(pid, sizeof(away), &away) == 0;
+}
+
+static int init_anywhere(pid_t pid, const cpu_set_t *all, cocin_error_t *err)
+{
+  if (sched_setaffinity(pid, sizeof(*all), all) < 0)
+    return cocin_fail_errno(err, "give the container's init its CPUs back");
+  return 0;
+}
+
 /* Make the cgroup, record it, and send the init (pid) the files it moves
  * itself in with, and the byte it waits for (on the join socket). */
 static int place_in_cgroup(const char *root, const char *name, const char *id,
                            const struct cocin_spec *spec, const struct cocin_cgroup *plan,
-                           bool nodev, pid_t pid, int join, struct cocin_cgroup **cg,
-                           cocin_error_t *err)
+                           bool nodev, pid_t pid, const cpu_set_t *cpus, int join,
+                           struct cocin_cgroup **cg, cocin_error_t *err)
 {
   if (cocin_cgroup_create_planned(plan, id, spec->cgroup_parent, &spec->limits, cg, err) < 0)
     return -1;
@@ -318,7 +340,9 @@ static int place_in_cgroup(const char *root, const char *name, const char *id,
   int n = cocin_cgroup_open_enter(*cg, fds, FDS_MAX, err);
   if (n < 0 || (n == 0 && cocin_cgroup_enter(*cg, pid, err) < 0))
     return cocin_error_wrap(err, "join the container's cgroup");
-  int r = fds_send(join, 'j', fds, (size_t)n, "the cgroup to join", err);
+  int r = cpus ? init_anywhere(pid, cpus, err) : 0;
+  if (r == 0)
+    r = fds_send(join, 'j', fds, (size_t)n, "the cgroup to join", err);
   for (int i = 0; i < n; i++)
     close(fds[i]);
   return r;
@@ -373,6 +397,8 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
   close(joinsock[0]);
   if (ca->netsock >= 0)
     close(ca->netsock);
+  cpu_set_t cpus;
+  bool away = init_away(pid, &cpus);
   TRACE("cloned");
   /* Hold the container's mount namespace (opened while the init still
    * waits for us): when the init exits, the kernel then skips tearing down
@@ -384,8 +410,8 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
    * moves itself in before it execs.  Its mounts and capabilities were
    * chosen for the devices policy run expected: a cgroup that cannot
    * enforce it fails the run. */
-  if (place_in_cgroup(root, name, id, spec, cg_plan, ca->nodev, pid, joinsock[1], &cg, &err) <
-      0) {
+  if (place_in_cgroup(root, name, id, spec, cg_plan, ca->nodev, pid, away ? &cpus : NULL,
+                      joinsock[1], &cg, &err) < 0) {
     int cst = reap_init(pid, true);
     /* the init may have failed first: its reason comes first */
     cocin_error_t first = NULL;
@@ -606,6 +632,7 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
     cocin_fail_errno(err, "run: make the container's layers");
     goto fail;
   }
+  TRACE("layers");
   /* The log exists before config.json does: whoever sees the container
    * (cocinfs links container.log to it) sees its log too. */
   if (spec->detach) {
@@ -617,11 +644,13 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
   }
   {
     /* no plan (a limit without its controller, say): the monitor's create
-     * fails with the reason, and records what it makes */
+     * fails with the reason, and records what it makes.  (Made in the
+     * network thread instead, the plan came later: measured, left.) */
     cocin_error_t perr = NULL;
     if (cocin_cgroup_plan(res->id, spec->cgroup_parent, &spec->limits, &cg_plan, &perr) < 0)
       cocin_error_release(&perr);
   }
+  TRACE("cgroup-planned");
   /* No device policy (cgroup v2 without the BPF program, or no v1 devices
    * hierarchy): nothing may make a device node, and none from the image or
    * a volume may be opened; the container's /dev is cocin's own tmpfs.

@@ -87,6 +87,18 @@ else
 fi
 t_end
 
+t_begin "the container may run on every CPU its caller may"
+# the monitor starts the init on another CPU than its own, and gives the
+# init its CPUs back before execve
+mine=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status)
+got=$(cocin run --rm busybox sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status 2>&1)
+[ "$got" = "$mine" ] || t_fail "CPUs [$got], the caller's [$mine]"
+last=$(($(nproc) - 1))
+got=$(taskset -c "$last" "$COCIN" --root "$ROOT" run --rm busybox \
+  sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status 2>&1)
+[ "$got" = "$last" ] || t_fail "caller on CPU $last only: the container's CPUs [$got]"
+t_end
+
 t_begin "exec joins the container's cgroup"
 d=$(cgpath $P-lim pids)
 cocin exec $P-lim sleep 3 >/dev/null 2>&1 &
