@@ -52,7 +52,8 @@ check_clean() {
   new=$(new_cgroups | head -3)
   [ -z "$new" ] || t_fail "new cgroup left: $new"
   [ "$after" = "$before" ] || t_fail "containers dir changed: before [$before] after [$after]"
-  if [ -n "$mark" ] && pgrep -f -- "$mark" >/dev/null; then
+  # (a monitor finishes its housekeeping at idle priority after it answered)
+  if [ -n "$mark" ] && ! wait_for no_proc "$mark"; then
     t_fail "process left: $(pgrep -af -- "$mark" | head -3)"
   fi
   if grep -q " $ROOT/containers/" /proc/mounts; then
@@ -711,7 +712,8 @@ for i in $(seq 1 40); do
   cocin rm -f "${P}dtr" >/dev/null 2>&1
 done
 [ "$hung" = 0 ] || t_fail "run -dt hung $hung times"
-pgrep -f 'sleep 8765432' >/dev/null && t_fail "process left: $(pgrep -af 'sleep 8765432' | head -2)"
+wait_for no_proc "sleep 8765432" ||
+  t_fail "process left: $(pgrep -af 'sleep 8765432' | head -2)"
 t_end
 
 t_begin "rm without -f refuses a container that is starting or running"
@@ -753,7 +755,7 @@ s=$(status_of "${P}st"); { [ "$s" = stopped ] || [ "$s" = exited ]; } || t_fail 
 [ "$(cfg "${P}st" .exitCode)" = 137 ] || t_fail "exitCode $(cfg "${P}st" .exitCode) (want 137: SIGKILL)"
 [ "$(cfg "${P}st" .finishedAt)" != null ] || t_fail "no finishedAt"
 cocin ps >"$T/ps"; grep -q " ${P}st " "$T/ps" && t_fail "still in ps"
-pgrep -f "${P}st" >/dev/null && t_fail "monitor left: $(pgrep -af "${P}st")"
+wait_for no_proc "${P}st" || t_fail "monitor left: $(pgrep -af "${P}st")"
 t_end
 
 if need_helper "stop: TERM handler"; then
@@ -833,7 +835,8 @@ pid_alive "$pid" || t_fail "process died"
 cocin rm -f "${P}d1" >"$T/o" 2>&1 || t_fail "rm -f: $(cat "$T/o")"
 [ -e "$ROOT/containers/${P}d1" ] && t_fail "dir left after rm -f"
 wait_for sh -c "! kill -0 $pid" || t_fail "process $pid survived rm -f"
-pgrep -f -- "--name ${P}d1 " >/dev/null && t_fail "monitor survived: $(pgrep -af -- "--name ${P}d1 ")"
+wait_for no_proc "--name ${P}d1 " ||
+  t_fail "monitor survived: $(pgrep -af -- "--name ${P}d1 ")"
 left=$(cgroups_gone $cgs) || t_fail "cgroup left: $left"
 t_end
 
@@ -1006,6 +1009,7 @@ t_begin "no leftover monitor or container processes after rm -f of all"
 for c in "$ROOT"/containers/*/; do [ -d "$c" ] && cocin rm -f "$(basename "$c")" >/dev/null 2>&1; done
 [ -z "$(list_containers)" ] || t_fail "left: $(list_containers)"
 wait_for no_trash || t_fail "trash left: $(trash)"
+wait_for no_proc "--root $ROOT "
 pgrep -f -- "--root $ROOT " >"$T/left" && t_fail "processes: $(cat "$T/left" | tr '\n' ' ')"
 grep -q " $ROOT" /proc/mounts && t_fail "mounts: $(grep " $ROOT" /proc/mounts | head -2)"
 t_end

@@ -207,7 +207,8 @@ for i in $(seq 1 15); do
   cocin rm -f $P-race >/dev/null 2>&1
 done
 wait_for test -z "$(leftovers)" || t_fail "cgroups left: $(leftovers | head -3)"
-pgrep -f 'sleep 7654321' >/dev/null && t_fail "process left: $(pgrep -af 'sleep 7654321' | head -2)"
+wait_for no_proc "sleep 7654321" ||
+  t_fail "process left: $(pgrep -af 'sleep 7654321' | head -2)"
 t_end
 
 t_begin "--cgroup-parent places the cgroup under it"

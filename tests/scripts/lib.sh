@@ -49,6 +49,10 @@ wait_for() {
   return 1
 }
 
+# No process whose command line matches (pgrep -f): for wait_for, which
+# runs it in this shell (a `sh -c "! pgrep ..."` would match itself).
+no_proc() { ! pgrep -f -- "$1" >/dev/null; }
+
 _t_cleanup() {
   local p c
   # containers of this root: force-remove them (kills via the runtime)
