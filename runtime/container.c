@@ -75,8 +75,8 @@ int read_child_error(int fd, cocin_error_t *err)
 static int mount_or_fail(const char *src, const char *dst, const char *type, unsigned long flags,
                          const char *data, cocin_error_t *err)
 {
-  if (mount(src, dst, type, flags, data) < 0)
-    return cocin_fail_errno(err, "mount %s on %s", type ? type : src, dst);
+  if (mount(src, dst, type, flags, data) < 0) /* dst: relative to the new root */
+    return cocin_fail_errno(err, "mount %s on /%s", type ? type : src, dst);
   return 0;
 }
 
@@ -193,7 +193,7 @@ static int make_dev(const char *dev, cocin_error_t *err)
     cleanup_free char *p = xasprintf("%s/%s", dev, nodes[i].name);
     if (mknod(p, S_IFCHR | 0666, makedev(nodes[i].maj, nodes[i].min)) < 0) {
       umask(mask);
-      return cocin_fail_errno(err, "mknod %s", p);
+      return cocin_fail_errno(err, "mknod /%s", p);
     }
   }
   cleanup_free char *pts = xasprintf("%s/pts", dev);
@@ -215,22 +215,22 @@ static int make_dev(const char *dev, cocin_error_t *err)
   for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
     cleanup_free char *p = xasprintf("%s/%s", dev, links[i].name);
     if (symlink(links[i].target, p) < 0)
-      return cocin_fail_errno(err, "symlink %s", p);
+      return cocin_fail_errno(err, "symlink /%s", p);
   }
   return 0;
 }
 
-static int mkdir_in(const char *root, const char *name, cocin_error_t *err)
+/* name: relative to the new root, our working directory */
+static int mkdir_in(const char *name, cocin_error_t *err)
 {
-  cleanup_free char *p = xasprintf("%s/%s", root, name);
   struct stat st;
-  if (lstat(p, &st) == 0) {
+  if (lstat(name, &st) == 0) {
     if (S_ISDIR(st.st_mode))
       return 0;
     return cocin_fail(err, EINVAL, "the image's /%s is not a directory (a symlink?): refused",
                       name);
   }
-  if (mkdir(p, 0755) < 0)
+  if (mkdir(name, 0755) < 0)
     return cocin_fail_errno(err, "mkdir /%s in the container", name);
   return 0;
 }
@@ -267,33 +267,33 @@ static int setup_rootfs(const struct container_args *a, cocin_error_t *err)
   if (mount("overlay", a->merged, "overlay", a->nodev ? MS_NODEV : 0, opts) < 0)
     return cocin_fail_errno(err, "mount overlay at %s", a->merged);
   TRACE("i-overlay");
+  /* Into the new root (the overlay, now over the directory): each path
+   * below is relative to it, a walk of a component or two instead of the
+   * whole state directory's path. */
+  if (chdir(a->merged) < 0)
+    return cocin_fail_errno(err, "chdir %s", a->merged);
   if (mount_volumes(a, err) < 0)
     return -1;
 
   static const char *const dirs[] = {"proc", "dev", "sys", NULL};
   for (int i = 0; dirs[i]; i++)
-    if (mkdir_in(a->merged, dirs[i], err) < 0)
+    if (mkdir_in(dirs[i], err) < 0)
       return -1;
-  cleanup_free char *proc = xasprintf("%s/proc", a->merged);
-  cleanup_free char *dev = xasprintf("%s/dev", a->merged);
-  cleanup_free char *sys = xasprintf("%s/sys", a->merged);
-  if (mount_or_fail("proc", proc, "proc", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL, err) < 0)
+  if (mount_or_fail("proc", "proc", "proc", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL, err) < 0)
     return -1;
   TRACE("i-proc");
-  if (make_dev(dev, err) < 0)
+  if (make_dev("dev", err) < 0)
     return -1;
   TRACE("i-dev");
   if (join_netns(a, err) < 0)
     return -1;
-  if (mount_or_fail("sysfs", sys, "sysfs", MS_RDONLY | MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL,
+  if (mount_or_fail("sysfs", "sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL,
                     err) < 0)
     return -1;
 
   TRACE("i-sys");
   /* pivot_root(".", "."): the old root ends up stacked under the new one
    * and is detached at once, with no directory left in the image. */
-  if (chdir(a->merged) < 0)
-    return cocin_fail_errno(err, "chdir %s", a->merged);
   if (syscall(SYS_pivot_root, ".", ".") < 0)
     return cocin_fail_errno(err, "pivot_root");
   if (umount2(".", MNT_DETACH) < 0)
