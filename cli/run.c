@@ -16,14 +16,21 @@
 
 /* Read "EXIT <code>" from the monitor; forward INT/TERM to the container
  * meanwhile (docker's sig-proxy). */
+/* The signals a foreground run passes on to its container (docker's
+ * sig-proxy), blocked here and read from a signalfd. */
+static void block_forwarded(sigset_t *mask)
+{
+  sigemptyset(mask);
+  sigaddset(mask, SIGINT);
+  sigaddset(mask, SIGTERM);
+  sigaddset(mask, SIGHUP);
+  sigprocmask(SIG_BLOCK, mask, NULL);
+}
+
 static int wait_exit(const char *root, const char *name, int exit_fd)
 {
   sigset_t mask;
-  sigemptyset(&mask);
-  sigaddset(&mask, SIGINT);
-  sigaddset(&mask, SIGTERM);
-  sigaddset(&mask, SIGHUP);
-  sigprocmask(SIG_BLOCK, &mask, NULL);
+  block_forwarded(&mask);
   cleanup_close int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
   char buf[64];
   size_t n = 0;
@@ -86,6 +93,14 @@ int cmd_run(const char *root, int argc, char **argv)
       null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
       io.stdio[0] = null_fd;
     }
+  }
+  /* Blocked from before the start (the monitor and the container unblock
+   * every signal): one that comes while the container starts, even after
+   * it has run its first line, waits for wait_exit to pass it on instead
+   * of ending this CLI with the container running on. */
+  if (!spec.detach && !spec.tty) {
+    sigset_t fwd;
+    block_forwarded(&fwd);
   }
   struct cocin_run_result res;
   if (cocin_run(root, &spec, &io, &res, &err) < 0) {

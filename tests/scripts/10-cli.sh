@@ -130,6 +130,32 @@ if [ ${#CI[@]} -gt 0 ]; then
   t_end
 fi
 
+t_begin "run foreground: a TERM while the container starts does not orphan it"
+# The CLI blocks the signals it passes on before it starts anything: a TERM
+# either ends it before it made a container, or waits to be passed on (sleep,
+# as a pid namespace's init without a handler, ignores it) and the CLI stays
+# with its container to the end.
+dead() { [ ! -e "/proc/$1" ] || [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" = Z ]; }
+settled() { dead "$cli" || is_running "${P}ste"; }
+for d in 0 0.001 0.002 0.004 0.008 0.016; do
+  "$COCIN" --root "$ROOT" run --name "${P}ste" busybox sleep 8765431 >/dev/null 2>&1 &
+  cli=$!
+  sleep "$d"
+  kill -TERM $cli
+  wait_for settled || t_fail "delay $d: neither ended nor started"
+  if dead "$cli"; then
+    wait $cli
+    [ -e "$ROOT/containers/${P}ste" ] && t_fail "delay $d: the CLI ended, its container $(cfg "${P}ste" .status) stays"
+  else
+    cocin kill -s KILL "${P}ste" >/dev/null 2>&1
+    wait $cli; rc=$?
+    [ "$rc" = 137 ] || t_fail "delay $d: CLI exited $rc, want the container's 137"
+  fi
+  wait_for no_proc "sleep 8765431" || t_fail "delay $d: the container runs on"
+  cocin rm -f "${P}ste" >/dev/null 2>&1
+done
+t_end
+
 t_begin "run -i passes stdin"
 got=$(printf 'line1\nline2\n' | cocin run --rm -i busybox cat 2>&1)
 [ "$got" = "$(printf 'line1\nline2')" ] || t_fail "got [$got]"
