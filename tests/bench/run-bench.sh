@@ -44,24 +44,38 @@ fi
 # pause before each start), which is what a single command meets: there,
 # work that waits for the kernel (an RCU grace period, an idle CPU waking
 # up) shows in full.
+# Back to back in ROUNDS rounds (default 2), the medians taken over the
+# runs of every round: on this VM a series' place in the order swayed its
+# median by up to 0.9 ms (the first series of a run was the slow one in
+# three runs out of four), and a second round puts every command first or
+# not far from it.
 unshare -m --propagation private bash -c '
   umount /sys/fs/cgroup/unified 2>/dev/null || true
-  hyperfine -N --setup "sleep ${SETTLE:-31}" --warmup 5 --runs "${RUNS:-100}" \
-    --export-json "$0/bench.json" "${@}" >&2
+  for r in $(seq 1 "${ROUNDS:-2}"); do
+    hyperfine -N --setup "sleep ${SETTLE:-31}" --warmup 5 --runs "${RUNS:-100}" \
+      --export-json "$0/bench-$r.json" "${@}" >&2
+    set -- "${@:4}" "${@:1:3}" # the next round starts with the next command (-n NAME CMD)
+  done
   hyperfine -N --warmup 2 --runs "${IDLE_RUNS:-40}" --prepare "sleep 0.05" \
     --export-json "$0/idle.json" "${@}" >&2
 ' "$W" "${cmds[@]}"
 ms() { printf '%.2f' "$(echo "$1*1000" | bc -l)"; }
-report() { # JSON TITLE
-  jq -r '.results[] | "\(.command) \(.median)"' "$1" >"$W/med"
+report() { # TITLE JSON...: medians over the runs of every file
+  local title=$1
+  shift
+  jq -rs '[.[].results[]] | group_by(.command)[]
+          | "\(.[0].command) \([.[].times[]] | sort | .[length / 2 | floor])"' "$@" >"$W/med"
   med() { awk -v n="$1" '$1 == n {print $2}' "$W/med"; }
   c=$(med cocin); u=$(med cocin-unconfined); b=$(med bare); r=$(med crun)
-  echo "$2: median start-up: cocin $(ms "$c") ms, cocin-unconfined $(ms "$u") ms, bare $(ms "$b") ms${r:+, crun $(ms "$r") ms}"
+  echo "$title: median start-up: cocin $(ms "$c") ms, cocin-unconfined $(ms "$u") ms, bare $(ms "$b") ms${r:+, crun $(ms "$r") ms}"
   printf '  ratio cocin/bare: %.2f, cocin-unconfined/bare: %.2f (target <= 2)\n' "$(echo "$c/$b" | bc -l)" "$(echo "$u/$b" | bc -l)"
   [ -z "$r" ] || printf '  ratio cocin/crun: %.2f, cocin-unconfined/crun: %.2f (target <= 0.7)\n' "$(echo "$c/$r" | bc -l)" "$(echo "$u/$r" | bc -l)"
 }
-report "$W/bench.json" "back to back"
-report "$W/idle.json" "one at a time, idle host"
+report "back to back" "$W"/bench-*.json
+for f in "$W"/bench-*.json; do # each round's own medians, to see the spread
+  echo "  round $(basename "$f" .json | sed 's/bench-//'): $(jq -r '[.results[] | "\(.command) \(.median * 1000 | . * 100 | round / 100) ms"] | join(", ")' "$f")"
+done
+report "one at a time, idle host" "$W/idle.json"
 
 # CPU time the whole host spends per start (all CPUs, kernel workers
 # included; from /proc/stat), back to back: on 2 CPUs a start cannot take
