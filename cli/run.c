@@ -14,8 +14,6 @@
 #include "cocin/runtime.h"
 #include "cocin/util.h"
 
-/* Read "EXIT <code>" from the monitor; forward INT/TERM to the container
- * meanwhile (docker's sig-proxy). */
 /* The signals a foreground run passes on to its container (docker's
  * sig-proxy), blocked here and read from a signalfd. */
 static void block_forwarded(sigset_t *mask)
@@ -27,6 +25,8 @@ static void block_forwarded(sigset_t *mask)
   sigprocmask(SIG_BLOCK, mask, NULL);
 }
 
+/* Read "EXIT <code>" from the monitor; pass INT, TERM and HUP on to the
+ * container meanwhile. */
 static int wait_exit(const char *root, const char *name, int exit_fd)
 {
   sigset_t mask;

@@ -490,18 +490,38 @@ static const struct cg_ops *ops_for(enum cocin_cgroup_mode mode)
   return mode == COCIN_CGROUP_UNIFIED ? &cg_v2_ops : &cg_v1_ops;
 }
 
-static struct cocin_cgroup *cg_new(enum cocin_cgroup_mode mode, const char *root, bool fake)
+/* root: canonical already, and ours */
+static struct cocin_cgroup *cg_alloc(enum cocin_cgroup_mode mode, char *root, bool fake)
 {
   struct cocin_cgroup *cg = calloc(1, sizeof(*cg));
-  /* canonical, so the paths of joined hierarchies (cpu -> cpu,cpuacct)
-   * compare equal whichever way they were reached */
-  if (cg == NULL || ((cg->root = realpath(root, NULL)) == NULL && (cg->root = strdup(root)) == NULL))
+  if (cg == NULL)
     abort();
+  cg->root = root;
   cg->mode = mode;
   cg->ops = ops_for(mode);
   cg->fake = fake;
   for (int i = 0; i < CG_NCTRL; i++)
     cg->ctrl_dir[i] = -1;
+  return cg;
+}
+
+static struct cocin_cgroup *cg_new(enum cocin_cgroup_mode mode, const char *root, bool fake)
+{
+  /* canonical, so the paths of joined hierarchies (cpu -> cpu,cpuacct)
+   * compare equal whichever way they were reached */
+  char *real = realpath(root, NULL);
+  return cg_alloc(mode, real ? real : xstrdup(root), fake);
+}
+
+/* A new cgroup object with what a plan looked up (its root, mode, and on
+ * v1 the mount points and /proc/self/cgroup), with no directory yet. */
+static struct cocin_cgroup *cg_from_plan(const struct cocin_cgroup *plan)
+{
+  struct cocin_cgroup *cg = cg_alloc(plan->mode, xstrdup(plan->root), plan->fake);
+  cg->planned = plan->planned;
+  for (int i = 0; i < CG_NCTRL; i++)
+    cg->mounts[i] = plan->mounts[i] ? xstrdup(plan->mounts[i]) : NULL;
+  cg->self_table = plan->self_table ? xstrdup(plan->self_table) : NULL;
   return cg;
 }
 
@@ -522,28 +542,22 @@ static struct cocin_cgroup *cg_for_host(cocin_error_t *err)
   return cg_new(mode, default_root(), fake);
 }
 
-bool cocin_cgroup_plan_devices_expected(const struct cocin_cgroup *plan,
-                                        const struct cocin_limits *l)
-{
-  if (plan == NULL)
-    return cocin_cgroup_devices_expected(l);
-  if (l && l->devices_unrestricted)
-    return false;
-  return plan->ops->devices_expected(plan);
-}
-
-bool cocin_cgroup_devices_expected(const struct cocin_limits *l)
+bool cocin_cgroup_devices_expected(const struct cocin_cgroup *plan, const struct cocin_limits *l)
 {
   if (l && l->devices_unrestricted)
     return false;
+  if (plan)
+    return plan->ops->devices_expected(plan);
   struct cocin_cgroup *cg = cg_for_host(NULL);
   bool r = cg && cg->ops->devices_expected(cg);
   cocin_cgroup_free(cg);
   return r;
 }
 
-static int create(const char *name, const char *parent, const struct cocin_limits *l, bool dry,
-                  struct cocin_cgroup **out, cocin_error_t *err)
+/* plan: what a plan looked up, or NULL (look it up now).  dry: plan. */
+static int create(const struct cocin_cgroup *plan, const char *name, const char *parent,
+                  const struct cocin_limits *l, bool dry, struct cocin_cgroup **out,
+                  cocin_error_t *err)
 {
   static const struct cocin_limits none;
   *out = NULL;
@@ -551,7 +565,7 @@ static int create(const char *name, const char *parent, const struct cocin_limit
     l = &none;
   if (cg_check_name(name, err) < 0 || cocin_limits_check(l, err) < 0)
     return -1;
-  struct cocin_cgroup *cg = cg_for_host(err);
+  struct cocin_cgroup *cg = plan ? cg_from_plan(plan) : cg_for_host(err);
   if (cg == NULL)
     return -1;
   if (cg->ops->create(cg, name, parent, l, dry, err) < 0) {
@@ -565,47 +579,20 @@ static int create(const char *name, const char *parent, const struct cocin_limit
 int cocin_cgroup_create(const char *name, const char *parent, const struct cocin_limits *l,
                         struct cocin_cgroup **out, cocin_error_t *err)
 {
-  return create(name, parent, l, false, out, err);
+  return create(NULL, name, parent, l, false, out, err);
 }
 
 int cocin_cgroup_create_planned(const struct cocin_cgroup *plan, const char *name,
                                 const char *parent, const struct cocin_limits *l,
                                 struct cocin_cgroup **out, cocin_error_t *err)
 {
-  static const struct cocin_limits none;
-  if (plan == NULL)
-    return create(name, parent, l, false, out, err);
-  *out = NULL;
-  if (l == NULL)
-    l = &none;
-  if (cg_check_name(name, err) < 0 || cocin_limits_check(l, err) < 0)
-    return -1;
-  /* the plan's root is canonical already, its mode detected */
-  struct cocin_cgroup *cg = calloc(1, sizeof(*cg));
-  if (cg == NULL)
-    abort();
-  cg->root = xstrdup(plan->root);
-  cg->mode = plan->mode;
-  cg->ops = plan->ops;
-  cg->fake = plan->fake;
-  for (int i = 0; i < CG_NCTRL; i++) {
-    cg->ctrl_dir[i] = -1;
-    cg->mounts[i] = plan->mounts[i] ? xstrdup(plan->mounts[i]) : NULL;
-  }
-  cg->planned = plan->planned;
-  cg->self_table = plan->self_table ? xstrdup(plan->self_table) : NULL;
-  if (cg->ops->create(cg, name, parent, l, false, err) < 0) {
-    cocin_cgroup_free(cg);
-    return -1;
-  }
-  *out = cg;
-  return 0;
+  return create(plan, name, parent, l, false, out, err);
 }
 
 int cocin_cgroup_plan(const char *name, const char *parent, const struct cocin_limits *l,
                       struct cocin_cgroup **out, cocin_error_t *err)
 {
-  return create(name, parent, l, true, out, err);
+  return create(NULL, name, parent, l, true, out, err);
 }
 
 bool cocin_cgroup_same(const struct cocin_cgroup *a, const struct cocin_cgroup *b)

@@ -1,10 +1,12 @@
 /* cocin — inside the child: from clone() to execve().
  *
- * Order (DESIGN.md): stdio → close inherited fds → cgroup joined →
- * cgroup namespace → mounts private → overlay rootfs → volumes → /proc,
- * /dev, /sys → pivot_root, old root detached → hostname → loopback up →
- * masked / read-only paths → workdir → user → capabilities, no_new_privs,
- * seccomp → execvp.  Any failure is written to errfd and the child exits;
+ * Order: stdio → close inherited fds → mounts private → overlay rootfs
+ * (our working directory from then on) → volumes → /proc, /dev → the
+ * network namespace joined → /sys → pivot_root, old root detached →
+ * hostname → loopback up (only when cloned with a network of its own) →
+ * masked / read-only paths → workdir → cgroup joined (its
+ * files come from the monitor, which made it meanwhile) → cgroup
+ * namespace → user → capabilities, no_new_privs, seccomp → execvp.  Any failure is written to errfd and the child exits;
  * the monitor relays it to whoever ran `run`. */
 #include <errno.h>
 #include <fcntl.h>

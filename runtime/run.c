@@ -316,8 +316,9 @@ static int init_anywhere(pid_t pid, const cpu_set_t *all, cocin_error_t *err)
   return 0;
 }
 
-/* Make the cgroup, record it, and send the init (pid) the files it moves
- * itself in with, and the byte it waits for (on the join socket). */
+/* Make the planned cgroup (recorded again only if it is another), give
+ * the init (pid) its CPUs back, and send it the files it moves itself in
+ * with, and the byte it waits for (on the join socket). */
 static int place_in_cgroup(const char *root, const char *name, const char *id,
                            const struct cocin_spec *spec, const struct cocin_cgroup *plan,
                            bool nodev, pid_t pid, const cpu_set_t *cpus, int join,
@@ -656,7 +657,7 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
    * a volume may be opened; the container's /dev is cocin's own tmpfs.
    * Decided now, for the monitor makes the cgroup while the init mounts. */
   bool nodev =
-      !spec->security.privileged && !cocin_cgroup_plan_devices_expected(cg_plan, &spec->limits);
+      !spec->security.privileged && !cocin_cgroup_devices_expected(cg_plan, &spec->limits);
   if (nodev && cocin_security_set(&spec->security, "cap-drop", "MKNOD", err) < 0)
     goto fail;
   const char *policy = spec->security.privileged ? "none (privileged)"
