@@ -82,10 +82,16 @@ int switch_user(bool has_user, uid_t uid, gid_t gid, cocin_error_t *err);
 /* execvp with the given environment (PATH is looked up in env). */
 int exec_command(char **args, char **env, cocin_error_t *err);
 
-/* Update helpers used by run, the monitor and lifecycle verbs. */
-void monitor_main(const char *root, const char *name, const char *id, struct cocin_spec *spec,
-                  struct container_args *ca, const struct cocin_cgroup *cg_plan, int status_fd,
-                  int log_fd, int console_r) __attribute__((noreturn));
+/* What run hands its monitor (a fork: these are copies). */
+struct monitor_args {
+  const char *root, *name, *id;
+  struct cocin_spec *spec;
+  struct container_args *ca;        /* the init's */
+  const struct cocin_cgroup *plan;  /* the cgroup to make, or NULL */
+  const char *device_policy;        /* recorded in config.json */
+  int status_fd, log_fd, console_r; /* to the caller; the log; -dt's pty */
+};
+void monitor_main(struct monitor_args *m) __attribute__((noreturn));
 
 /* Remove a container's state and cgroup, under its lock (ENOENT if it
  * went meanwhile, or if id is given and the name now belongs to another). */

@@ -283,6 +283,45 @@ static int open_ns(pid_t pid, const char *kind)
   return open(nspath, O_RDONLY | O_CLOEXEC);
 }
 
+static int write_initial_state(const char *root, const struct cocin_spec *spec, const char *id,
+                               const char *device_policy, const struct cocin_cgroup *cg_plan,
+                               cocin_error_t *err)
+{
+  cJSON *cfg = cocin_spec_to_json(spec);
+  cleanup_free char *now = cocin_time_now();
+  cj_set_str(cfg, "id", id);
+  cj_set_num(cfg, "pid", 0);
+  cj_set_str(cfg, "createTime", now);
+  cj_set_str(cfg, "status", "created");
+  /* the monitor, which writes this record: a "created" container whose
+   * creator is gone never started (state.c) */
+  cj_set_num(cfg, "creatorPid", getpid());
+  cj_set_num(cfg, "creatorStartTime", (double)proc_start_time(getpid()));
+  /* The cgroup the monitor will make (it records it again only if it made
+   * another): known from the start, whenever the run is cut short. */
+  cj_set_item(cfg, "cgroup", cocin_cgroup_to_json(cg_plan));
+  cj_set_str(cfg, "devicePolicy", device_policy);
+  /* Not fsync'ed: until the container runs, a crash loses nothing real. */
+  int r = cocin_state_save_flags(root, spec->name, cfg, false, err);
+  cJSON_Delete(cfg);
+  return r;
+}
+
+/* Remove a container that failed to start: by its record, or, before the
+ * monitor wrote one, its directory (which then holds only the layers, and
+ * no other run can hold the name meanwhile). */
+static void remove_failed(const char *root, const char *name, const char *id,
+                          const struct cocin_cgroup *cg)
+{
+  cleanup_free char *cfg = cocin_container_file(root, name, "config.json");
+  if (cg || access(cfg, F_OK) == 0 || errno != ENOENT) {
+    container_remove(root, name, id, cg, false, NULL);
+    return;
+  }
+  cleanup_free char *dir = cocin_container_dir(root, name);
+  rm_rf(dir, NULL);
+}
+
 /* Reap the container's init, killed first when kill_it; its wait status. */
 static int reap_init(pid_t pid, bool kill_it)
 {
@@ -349,10 +388,12 @@ static int place_in_cgroup(const char *root, const char *name, const char *id,
   return r;
 }
 
-void monitor_main(const char *root, const char *name, const char *id, struct cocin_spec *spec,
-                  struct container_args *ca, const struct cocin_cgroup *cg_plan, int status_fd,
-                  int log_fd, int console_r)
+void monitor_main(struct monitor_args *m)
 {
+  const char *root = m->root, *name = m->name, *id = m->id;
+  struct cocin_spec *spec = m->spec;
+  struct container_args *ca = m->ca;
+  int status_fd = m->status_fd, log_fd = m->log_fd;
   struct cocin_cgroup *cg = NULL; /* made here, while the init builds its root */
   cocin_error_t err = NULL;
   int errpipe[2];
@@ -406,12 +447,20 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
    * its twenty-odd mounts on the exit path, and that work happens when
    * this monitor closes the fd, after it has answered. */
   mntns = open_ns(pid, "mnt");
+  /* The first record, also while the init builds its root: the caller
+   * forked as soon as the name and the layers were made.  The cgroup is
+   * made after it, so whoever finds config.json finds the cgroup too. */
+  if (write_initial_state(root, spec, id, m->device_policy, m->plan, &err) < 0) {
+    reap_init(pid, true);
+    goto fail;
+  }
+  TRACE("initial-state");
   /* The cgroup is made and recorded while the init builds its root
    * filesystem; the init gets its files with the byte it waits for, and
    * moves itself in before it execs.  Its mounts and capabilities were
    * chosen for the devices policy run expected: a cgroup that cannot
    * enforce it fails the run. */
-  if (place_in_cgroup(root, name, id, spec, cg_plan, ca->nodev, pid, away ? &cpus : NULL,
+  if (place_in_cgroup(root, name, id, spec, m->plan, ca->nodev, pid, away ? &cpus : NULL,
                       joinsock[1], &cg, &err) < 0) {
     int cst = reap_init(pid, true);
     /* the init may have failed first: its reason comes first */
@@ -459,10 +508,10 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
   close(errpipe[0]);
 
   int pty_master = -1;
-  if (console_r >= 0) {
+  if (m->console_r >= 0) {
     /* an init killed before it made its pty closes the socket: no hang */
-    int r = cocin_console_recv(console_r, &pty_master, &err);
-    close(console_r);
+    int r = cocin_console_recv(m->console_r, &pty_master, &err);
+    close(m->console_r);
     if (r < 0) {
       reap_init(pid, true);
       removed_while_starting(root, name, id, &err);
@@ -532,7 +581,7 @@ void monitor_main(const char *root, const char *name, const char *id, struct coc
 fail:
   if (mntns >= 0) /* a failed run leaves nothing once it has answered */
     close(mntns);
-  container_remove(root, name, id, cg, false, NULL);
+  remove_failed(root, name, id, cg);
   dprintf(status_fd, "ERR %d %d\n%s", cocin_error_status(&err), child_code,
           cocin_error_msg(&err));
   _exit(1);
@@ -565,28 +614,6 @@ static int check_overlay_path(const char *p, cocin_error_t *err)
   if (strpbrk(p, ",:"))
     return cocin_fail(err, EINVAL, "path %s contains ',' or ':' which overlayfs cannot take", p);
   return 0;
-}
-
-static int write_initial_state(const char *root, const struct cocin_spec *spec, const char *id,
-                               const char *device_policy, const struct cocin_cgroup *cg_plan,
-                               cocin_error_t *err)
-{
-  cJSON *cfg = cocin_spec_to_json(spec);
-  cleanup_free char *now = cocin_time_now();
-  cj_set_str(cfg, "id", id);
-  cj_set_num(cfg, "pid", 0);
-  cj_set_str(cfg, "createTime", now);
-  cj_set_str(cfg, "status", "created");
-  cj_set_num(cfg, "creatorPid", getpid());
-  cj_set_num(cfg, "creatorStartTime", (double)proc_start_time(getpid()));
-  /* The cgroup the monitor will make (it records it again only if it made
-   * another): known from the start, whenever the run is cut short. */
-  cj_set_item(cfg, "cgroup", cocin_cgroup_to_json(cg_plan));
-  cj_set_str(cfg, "devicePolicy", device_policy);
-  /* Not fsync'ed: until the container runs, a crash loses nothing real. */
-  int r = cocin_state_save_flags(root, spec->name, cfg, false, err);
-  cJSON_Delete(cfg);
-  return r;
 }
 
 int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_io *io,
@@ -663,9 +690,6 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
   const char *policy = spec->security.privileged ? "none (privileged)"
                        : nodev ? "no device cgroup: MKNOD dropped, root and volumes nodev"
                                : "cgroup";
-  if (write_initial_state(root, spec, res->id, policy, cg_plan, err) < 0)
-    goto fail;
-  TRACE("initial-state");
   {
     cleanup_free char *cache = xasprintf("%s/cache", root);
     if (cocin_security_prepare(&spec->security, cache, err) < 0) {
@@ -769,7 +793,9 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
         close(devnull);
     }
     TRACE("monitor");
-    monitor_main(root, spec->name, res->id, spec, &ca, cg_plan, status_w, log_fd, console_r);
+    struct monitor_args m = {root,   spec->name, res->id, spec,     &ca,
+                             cg_plan, policy,     status_w, log_fd, console_r};
+    monitor_main(&m);
   }
   /* What only the monitor and the init use: a copy kept here would keep
    * the monitor from seeing the init's end of it close. */
@@ -830,7 +856,7 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
     return cocin_fail(err, atoi(buf + 4), "run: %s", nl ? nl + 1 : "failed");
   }
   cocin_fail(err, EIO, "run: the monitor died before the container started");
-  container_remove(root, spec->name, res->id, NULL, false, NULL);
+  remove_failed(root, spec->name, res->id, NULL);
   return -1;
 
 fail:
