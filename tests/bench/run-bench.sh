@@ -35,10 +35,13 @@ if command -v crun >/dev/null; then
   mv "$W/bundle/c.json" "$W/bundle/config.json"
   cmds+=(-n crun "crun --root $W/crun run --bundle $W/bundle bench")
 fi
-# Each series starts after SETTLE seconds (default 31) of quiet: on an ext4
+# Each series starts after SETTLE seconds (default 61) of quiet: on an ext4
 # without a journal (this VM's), allocating an inode skips every inode freed
-# in the last 30 s, so a series would otherwise pay for the files the one
-# before it made and deleted (cocin's state, crun's too).
+# in the last 60 s (RECENTCY_MIN in fs/ext4/ialloc.c; 360 s while the inode
+# table block is still dirty, and dirty blocks are written after 30 s), one
+# by one from the start of the group, so a series would otherwise pay for
+# the files the one before it made and deleted (cocin's state and overlay
+# work directories, 12 inodes a start; crun's too).
 # Two ways: back to back (hyperfine's default; each start overlaps what the
 # one before left to the kernel), and one at a time on an idle host (a
 # pause before each start), which is what a single command meets: there,
@@ -52,7 +55,7 @@ fi
 unshare -m --propagation private bash -c '
   umount /sys/fs/cgroup/unified 2>/dev/null || true
   for r in $(seq 1 "${ROUNDS:-2}"); do
-    hyperfine -N --setup "sleep ${SETTLE:-31}" --warmup 5 --runs "${RUNS:-100}" \
+    hyperfine -N --setup "sleep ${SETTLE:-61}" --warmup 5 --runs "${RUNS:-100}" \
       --export-json "$0/bench-$r.json" "${@}" >&2
     set -- "${@:4}" "${@:1:3}" # the next round starts with the next command (-n NAME CMD)
   done
