@@ -797,6 +797,7 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
                              cg_plan, policy,     status_w, log_fd, console_r};
     monitor_main(&m);
   }
+  TRACE("forked");
   /* What only the monitor and the init use: a copy kept here would keep
    * the monitor from seeing the init's end of it close. */
   int *mine[] = {&status_w, &console_w, &console_r, &log_fd, &null_fd, &net_theirs};
