@@ -1,5 +1,5 @@
-/* cocin — run: reserve the name, write the state, start a monitor that
- * clones the container's init and records how it ends.
+/* cocin — run: reserve the name, start a monitor that clones the
+ * container's init, writes the state and records how the container ends.
  *
  *   caller ──fork──> (intermediate, setsid) ──fork──> monitor ──clone──> init
  *
@@ -168,8 +168,12 @@ static int take_away(const char *root, const char *name, const char *id, bool de
   cleanup_free char *to = xasprintf("%s/%.16s", bin, rnd);
   int e = rename(dir, to) < 0 ? errno : 0;
   if (e == ENOENT) { /* the first removal in this root makes the trash */
-    if (mkdir(bin, 0700) < 0 && errno != EEXIST)
-      return cocin_fail_errno(err, "remove %s: mkdir %s", name, bin);
+    if (mkdir(bin, 0700) < 0 && errno != EEXIST) {
+      /* no room for it (a full filesystem, the very reason a run may
+       * fail): deleted where it is, the name free once it is gone */
+      *trash = steal_ptr(dir);
+      return steal_fd(lock);
+    }
     e = rename(dir, to) < 0 ? errno : 0;
   }
   struct stat sb;

@@ -594,14 +594,19 @@ if mount -t tmpfs tmpfs "$R3/containers"; then
   out=$("$COCIN" --root "$R3" rm b 2>&1) || t_fail "rm: $out"
   wait_for sh -c "[ -z \"\$(ls -A '$R3/containers/.trash')\" ]" || t_fail "trash: $(ls -A "$R3/containers/.trash")"
   [ -z "$(ls "$R3/containers")" ] || t_fail "left: $(ls "$R3/containers")"
-  # a late failure (no inode left for the overlay's work dir): one message,
-  # nothing left
-  umount "$R3/containers" && mount -t tmpfs -o nr_inodes=3 tmpfs "$R3/containers"
-  "$COCIN" --root "$R3" run --rm --name c busybox true >"$T/o" 2>&1; rc=$?
-  [ "$rc" = 125 ] && grep -q "No space left on device" "$T/o" && [ "$(wc -l <"$T/o")" = 1 ] ||
-    t_fail "exit $rc: $(head -c 300 "$T/o")"
-  [ -z "$(ls -A "$R3/containers")" ] || t_fail "left: $(ls -A "$R3/containers")"
+  # no inode left at each step in turn (the layers, the first record, the
+  # record of the start, the overlay's work directory, the trash): one
+  # message, nothing left but the (empty) trash
   umount "$R3/containers"
+  for n in 3 4 5 6 7 8; do
+    mount -t tmpfs -o nr_inodes=$n tmpfs "$R3/containers" || { t_fail "mount tmpfs $n"; break; }
+    "$COCIN" --root "$R3" run --rm --name c busybox true >"$T/o" 2>&1; rc=$?
+    [ "$rc" = 125 ] && grep -q "No space left on device" "$T/o" && [ "$(wc -l <"$T/o")" = 1 ] ||
+      t_fail "$n inodes: exit $rc: $(head -c 300 "$T/o")"
+    wait_for sh -c "[ -z \"\$(ls -A '$R3/containers' | grep -vx .trash)\$(ls -A '$R3/containers/.trash' 2>/dev/null)\" ]" ||
+      t_fail "$n inodes: left: $(ls -A "$R3/containers" "$R3/containers/.trash" 2>/dev/null | tr '\n' ' ')"
+    umount "$R3/containers"
+  done
 else
   t_fail "mount tmpfs"
 fi
