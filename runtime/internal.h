@@ -87,7 +87,6 @@ struct monitor_args {
   const char *root, *name, *id;
   struct cocin_spec *spec;
   struct container_args *ca;        /* the init's */
-  const struct cocin_cgroup *plan;  /* the cgroup to make, or NULL */
   const char *device_policy;        /* recorded in config.json */
   int status_fd, log_fd, console_r; /* to the caller; the log; -dt's pty */
 };

@@ -398,7 +398,8 @@ void monitor_main(struct monitor_args *m)
   struct cocin_spec *spec = m->spec;
   struct container_args *ca = m->ca;
   int status_fd = m->status_fd, log_fd = m->log_fd;
-  struct cocin_cgroup *cg = NULL; /* made here, while the init builds its root */
+  struct cocin_cgroup *plan = NULL, *cg = NULL; /* planned, made here while the init
+                                                 * builds its root */
   cocin_error_t err = NULL;
   int errpipe[2];
   int child_code = 125;
@@ -451,10 +452,19 @@ void monitor_main(struct monitor_args *m)
    * its twenty-odd mounts on the exit path, and that work happens when
    * this monitor closes the fd, after it has answered. */
   mntns = open_ns(pid, "mnt");
-  /* The first record, also while the init builds its root: the caller
-   * forked as soon as the name and the layers were made.  The cgroup is
-   * made after it, so whoever finds config.json finds the cgroup too. */
-  if (write_initial_state(root, spec, id, m->device_policy, m->plan, &err) < 0) {
+  /* While the init builds its root (the caller forked as soon as the name
+   * and the layers were made): the cgroup's plan, then the first record,
+   * with it, then the cgroup itself, so that whoever finds config.json
+   * finds the cgroup too.  No plan (a limit without its controller, say):
+   * recorded as none, and the create fails with the reason.  (Planned in
+   * the caller's network thread instead, it came later: measured, left.) */
+  {
+    cocin_error_t perr = NULL;
+    if (cocin_cgroup_plan(id, spec->cgroup_parent, &spec->limits, &plan, &perr) < 0)
+      cocin_error_release(&perr);
+  }
+  TRACE("cgroup-planned");
+  if (write_initial_state(root, spec, id, m->device_policy, plan, &err) < 0) {
     reap_init(pid, true);
     goto fail;
   }
@@ -464,7 +474,7 @@ void monitor_main(struct monitor_args *m)
    * moves itself in before it execs.  Its mounts and capabilities were
    * chosen for the devices policy run expected: a cgroup that cannot
    * enforce it fails the run. */
-  if (place_in_cgroup(root, name, id, spec, m->plan, ca->nodev, pid, away ? &cpus : NULL,
+  if (place_in_cgroup(root, name, id, spec, plan, ca->nodev, pid, away ? &cpus : NULL,
                       joinsock[1], &cg, &err) < 0) {
     int cst = reap_init(pid, true);
     /* the init may have failed first: its reason comes first */
@@ -657,7 +667,6 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
   cleanup_close int status_r = -1, status_w = -1, net_theirs = -1, net_mine = -1;
   cleanup_error cocin_error_t net_err = NULL; /* the network thread's failure */
   cleanup_strv char **env = NULL;
-  cleanup_cgroup struct cocin_cgroup *cg_plan = NULL; /* recorded first, made by the monitor */
   int pipefd[2];
 
   if (mkdir(upper, 0755) < 0 || mkdir(work, 0700) < 0) {
@@ -674,21 +683,14 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
       goto fail;
     }
   }
-  {
-    /* no plan (a limit without its controller, say): the monitor's create
-     * fails with the reason, and records what it makes.  (Made in the
-     * network thread instead, the plan came later: measured, left.) */
-    cocin_error_t perr = NULL;
-    if (cocin_cgroup_plan(res->id, spec->cgroup_parent, &spec->limits, &cg_plan, &perr) < 0)
-      cocin_error_release(&perr);
-  }
-  TRACE("cgroup-planned");
   /* No device policy (cgroup v2 without the BPF program, or no v1 devices
    * hierarchy): nothing may make a device node, and none from the image or
    * a volume may be opened; the container's /dev is cocin's own tmpfs.
-   * Decided now, for the monitor makes the cgroup while the init mounts. */
+   * Decided now, from a look at the host's hierarchies, for the init
+   * mounts with it; the monitor plans and makes the cgroup meanwhile. */
   bool nodev =
-      !spec->security.privileged && !cocin_cgroup_devices_expected(cg_plan, &spec->limits);
+      !spec->security.privileged && !cocin_cgroup_devices_expected(NULL, &spec->limits);
+  TRACE("devices-decided");
   if (nodev && cocin_security_set(&spec->security, "cap-drop", "MKNOD", err) < 0)
     goto fail;
   const char *policy = spec->security.privileged ? "none (privileged)"
@@ -798,7 +800,7 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
     }
     TRACE("monitor");
     struct monitor_args m = {root,   spec->name, res->id, spec,     &ca,
-                             cg_plan, policy,     status_w, log_fd, console_r};
+                             policy, status_w,   log_fd,  console_r};
     monitor_main(&m);
   }
   TRACE("forked");
