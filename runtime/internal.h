@@ -96,6 +96,9 @@ void monitor_main(struct monitor_args *m) __attribute__((noreturn));
  * went meanwhile, or if id is given and the name now belongs to another). */
 int container_remove(const char *root, const char *name, const char *id,
                      const struct cocin_cgroup *known, bool only_stopped, cocin_error_t *err);
+/* rm of a directory a dead run left without config.json: 1 removed, 0
+ * none there (or too young to be a leftover), -1 failed. */
+int container_remove_leftover(const char *root, const char *name, cocin_error_t *err);
 
 /* Finish the removals of ROOT/trash whose remover died (a monitor killed
  * after it answered run --rm): their cgroups, then their files. */

@@ -117,9 +117,22 @@ int cocin_rm(const char *root, const char *name, bool force, cocin_error_t *err)
 {
   cJSON *cfg = NULL;
   if (cocin_state_load(root, name, &cfg, err) < 0) {
+    if (cocin_error_status(err) == ENOENT) {
+      /* a directory a dead run left before its first record */
+      cocin_error_t lerr = NULL;
+      int r = container_remove_leftover(root, name, &lerr);
+      if (r > 0)
+        cocin_error_release(err);
+      else if (r < 0 && err) {
+        cocin_error_release(err);
+        *err = lerr;
+      } else
+        cocin_error_release(&lerr);
+      return r > 0 ? 0 : -1;
+    }
     /* rm -f of a container whose config.json is unreadable (a crash lost
      * its data): nothing is known to run, its directory goes */
-    if (!force || cocin_error_status(err) == ENOENT || cocin_error_status(err) == 0)
+    if (!force || cocin_error_status(err) == 0)
       return -1;
     cocin_error_release(err);
     if (container_remove(root, name, NULL, NULL, false, err) < 0)
@@ -134,18 +147,26 @@ int cocin_rm(const char *root, const char *name, bool force, cocin_error_t *err)
     return cocin_fail(err, EBUSY, "container %s is %s: stop it first, or use rm -f", name,
                       starting ? "starting" : "running");
   }
+  /* a --rm container's monitor removes it itself once it has stopped */
+  bool autoremove = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cfg, "autoRemove"));
   if (is_running(cfg)) {
     if (cocin_stop(root, name, 0, err) < 0) {
       cJSON_Delete(cfg);
-      return -1;
+      if (!autoremove || cocin_error_status(err) != ENOENT)
+        return -1;
+      cocin_error_release(err);
+      return 0;
     }
   } else {
     wait_monitor(cfg); /* it may still be writing the exit down */
   }
   cJSON_Delete(cfg);
   /* under its lock, where rm without -f looks again */
-  if (container_remove(root, name, NULL, NULL, !force, err) < 0)
-    return -1;
+  if (container_remove(root, name, NULL, NULL, !force, err) < 0) {
+    if (!autoremove || cocin_error_status(err) != ENOENT)
+      return -1;
+    cocin_error_release(err);
+  }
   cocin_trash_sweep(root); /* what a killed monitor left */
   return 0;
 }

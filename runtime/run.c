@@ -21,6 +21,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cocin/cleanup.h"
@@ -128,9 +129,10 @@ static struct cocin_cgroup *recorded_cgroup(const char *cfgpath)
  * Returns the lock, held until the files are deleted (a sweeper skips an
  * entry somebody holds); *trash is NULL if the directory went meanwhile. */
 static int take_away(const char *root, const char *name, const char *id, bool destroy_recorded,
-                     bool only_stopped, char **trash, cocin_error_t *err)
+                     bool only_stopped, char **trash, bool *in_place, cocin_error_t *err)
 {
   *trash = NULL;
+  *in_place = false;
   cleanup_close int lock = cocin_state_lock(root, name, err);
   if (lock < 0)
     return -1;
@@ -168,17 +170,27 @@ static int take_away(const char *root, const char *name, const char *id, bool de
   cleanup_free char *to = xasprintf("%s/%.16s", bin, rnd);
   int e = rename(dir, to) < 0 ? errno : 0;
   if (e == ENOENT) { /* the first removal in this root makes the trash */
-    if (mkdir(bin, 0700) < 0 && errno != EEXIST) {
-      /* no room for it (a full filesystem, the very reason a run may
-       * fail): deleted where it is, the name free once it is gone */
-      *trash = steal_ptr(dir);
-      return steal_fd(lock);
-    }
-    e = rename(dir, to) < 0 ? errno : 0;
+    if (mkdir(bin, 0700) < 0 && errno != EEXIST)
+      e = errno == ENOSPC || errno == EDQUOT ? ENOSPC : -errno;
+    else
+      e = rename(dir, to) < 0 ? errno : 0;
   }
   struct stat sb;
   if (e == ENOENT && lstat(dir, &sb) < 0 && errno == ENOENT) /* the directory went meanwhile */
     return steal_fd(lock);
+  if (e == ENOSPC || e == EDQUOT || e == EMLINK) {
+    /* No room in the trash (a full filesystem, the very reason a run may
+     * fail): deleted where it is, the name free once it is gone, its
+     * config.json last, so that a removal cut short leaves a container
+     * the next rm finds. */
+    *trash = steal_ptr(dir);
+    *in_place = true;
+    return steal_fd(lock);
+  }
+  if (e < 0) {
+    errno = -e;
+    return cocin_fail_errno(err, "remove %s: mkdir %s", name, bin);
+  }
   if (e) {
     errno = e;
     return cocin_fail_errno(err, "remove %s", dir);
@@ -187,13 +199,34 @@ static int take_away(const char *root, const char *name, const char *id, bool de
   return steal_fd(lock);
 }
 
+/* A directory's entries, then its config.json and itself. */
+static int rm_record_last(const char *dir, cocin_error_t *err)
+{
+  {
+    cleanup_dir DIR *d = opendir(dir);
+    if (d == NULL)
+      return errno == ENOENT ? 0 : cocin_fail_errno(err, "remove %s", dir);
+    struct dirent *de;
+    while ((de = readdir(d))) {
+      if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+          !strcmp(de->d_name, "config.json"))
+        continue;
+      cleanup_free char *p = xasprintf("%s/%s", dir, de->d_name);
+      if (rm_rf(p, err) < 0)
+        return -1;
+    }
+  }
+  return rm_rf(dir, err);
+}
+
 /* Delete what take_away left: the cgroup, then the files (the trash
  * entry keeps config.json, and with it the cgroup's record, to the end). */
-static int delete_taken(char *trash, const struct cocin_cgroup *cg, int lock, cocin_error_t *err)
+static int delete_taken(char *trash, bool in_place, const struct cocin_cgroup *cg, int lock,
+                        cocin_error_t *err)
 {
   int r = cg ? cocin_cgroup_destroy(cg, err) : 0;
   if (r == 0 && trash)
-    r = rm_rf(trash, err);
+    r = in_place ? rm_record_last(trash, err) : rm_rf(trash, err);
   free(trash);
   if (lock >= 0)
     close(lock);
@@ -206,10 +239,32 @@ int container_remove(const char *root, const char *name, const char *id,
   if (known && cocin_cgroup_destroy(known, err) < 0)
     return cocin_error_wrap(err, "remove %s", name);
   char *trash = NULL;
-  int lock = take_away(root, name, id, known == NULL, only_stopped, &trash, err);
+  bool in_place;
+  int lock = take_away(root, name, id, known == NULL, only_stopped, &trash, &in_place, err);
   if (lock < 0)
     return -1;
-  return delete_taken(trash, NULL, lock, err);
+  return delete_taken(trash, in_place, NULL, lock, err);
+}
+
+/* A directory at the name without config.json, made LEFTOVER_AGE seconds
+ * ago or more: what a run left that died before its monitor wrote the
+ * first record (a start writes it within milliseconds).  rm removes it:
+ * 1 if it did, 0 if there is no such leftover. */
+#define LEFTOVER_AGE 30
+int container_remove_leftover(const char *root, const char *name, cocin_error_t *err)
+{
+  if (cocin_name_check(name, NULL) < 0)
+    return 0;
+  cleanup_close int lock = cocin_state_lock(root, name, NULL);
+  if (lock < 0)
+    return 0;
+  cleanup_free char *cfg = cocin_container_file(root, name, "config.json");
+  struct stat st;
+  if (access(cfg, F_OK) == 0 || errno != ENOENT || fstat(lock, &st) < 0 ||
+      time(NULL) - st.st_ctime < LEFTOVER_AGE)
+    return 0;
+  cleanup_free char *dir = cocin_container_dir(root, name);
+  return rm_rf(dir, err) < 0 ? -1 : 1;
 }
 
 void cocin_trash_sweep(const char *root)
@@ -311,14 +366,14 @@ static int write_initial_state(const char *root, const struct cocin_spec *spec, 
   return r;
 }
 
-/* Remove a container that failed to start: by its record, or, before the
- * monitor wrote one, its directory (which then holds only the layers, and
- * no other run can hold the name meanwhile). */
+/* Remove a container that failed to start: by its record (which checks
+ * the id), or, before the monitor wrote one, its directory: nobody else
+ * can have removed it then (without a record, rm finds no container), so
+ * the directory at the name is still the one run reserved. */
 static void remove_failed(const char *root, const char *name, const char *id,
-                          const struct cocin_cgroup *cg)
+                          const struct cocin_cgroup *cg, bool recorded)
 {
-  cleanup_free char *cfg = cocin_container_file(root, name, "config.json");
-  if (cg || access(cfg, F_OK) == 0 || errno != ENOENT) {
+  if (recorded || cg) {
     container_remove(root, name, id, cg, false, NULL);
     return;
   }
@@ -400,6 +455,7 @@ void monitor_main(struct monitor_args *m)
   int status_fd = m->status_fd, log_fd = m->log_fd;
   struct cocin_cgroup *plan = NULL, *cg = NULL; /* planned, made here while the init
                                                  * builds its root */
+  bool recorded = false;                         /* config.json written */
   cocin_error_t err = NULL;
   int errpipe[2];
   int child_code = 125;
@@ -468,6 +524,7 @@ void monitor_main(struct monitor_args *m)
     reap_init(pid, true);
     goto fail;
   }
+  recorded = true;
   TRACE("initial-state");
   /* The cgroup is made and recorded while the init builds its root
    * filesystem; the init gets its files with the byte it waits for, and
@@ -564,8 +621,15 @@ void monitor_main(struct monitor_args *m)
    * die in between, the trash entry records its cgroup for a later sweep. */
   char *trash = NULL;
   int lock = -1;
-  if (spec->autoremove)
-    lock = take_away(root, name, id, false, false, &trash, NULL);
+  bool in_place = false;
+  if (spec->autoremove) {
+    lock = take_away(root, name, id, false, false, &trash, &in_place, NULL);
+    if (in_place) { /* no trash: deleted now, the name free when run returns */
+      delete_taken(trash, true, cg, lock, NULL);
+      trash = NULL;
+      lock = -1;
+    }
+  }
   TRACE("taken-away");
   if (status_fd >= 0) {
     dprintf(status_fd, "EXIT %d\n", f.code);
@@ -579,9 +643,9 @@ void monitor_main(struct monitor_args *m)
     struct sched_param sp = {0};
     (void)sched_setscheduler(0, SCHED_IDLE, &sp);
   }
-  if (spec->autoremove) {
+  if (spec->autoremove && !in_place) {
     /* an empty cgroup (the init was reaped, and with it its pid namespace) */
-    delete_taken(trash, cg, lock, NULL);
+    delete_taken(trash, false, cg, lock, NULL);
     cocin_trash_sweep(root);
     TRACE("deleted");
   }
@@ -595,13 +659,15 @@ void monitor_main(struct monitor_args *m)
 fail:
   if (mntns >= 0) /* a failed run leaves nothing once it has answered */
     close(mntns);
-  remove_failed(root, name, id, cg);
+  remove_failed(root, name, id, cg, recorded);
   dprintf(status_fd, "ERR %d %d\n%s", cocin_error_status(&err), child_code,
           cocin_error_msg(&err));
   _exit(1);
 }
 
-static int reserve_name(const char *root, struct cocin_spec *spec, const char *id,
+/* Make the container's directory: the name is ours.  *reserved: an fd of
+ * it, to know it later for the one we made. */
+static int reserve_name(const char *root, struct cocin_spec *spec, const char *id, int *reserved,
                         cocin_error_t *err)
 {
   cleanup_free char *dir = xasprintf("%s/containers", root);
@@ -619,7 +685,26 @@ static int reserve_name(const char *root, struct cocin_spec *spec, const char *i
                         spec->name, spec->name);
     return cocin_fail_errno(err, "mkdir %s", cdir);
   }
+  *reserved = open(cdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   return 0;
+}
+
+/* The caller's remove_failed, when the monitor died before it answered:
+ * by the record, if the monitor wrote one, or else the directory, if it
+ * is still the one reserved (an fd of it held since: its inode cannot have
+ * been reused by another run's). */
+static void remove_unstarted(const char *root, const char *name, const char *id, int reserved)
+{
+  cleanup_free char *dir = cocin_container_dir(root, name);
+  cleanup_free char *cfg = cocin_container_file(root, name, "config.json");
+  struct stat held, now;
+  if (reserved < 0 || fstat(reserved, &held) < 0 || stat(dir, &now) < 0 ||
+      held.st_dev != now.st_dev || held.st_ino != now.st_ino)
+    return;
+  if (access(cfg, F_OK) == 0)
+    container_remove(root, name, id, NULL, false, NULL);
+  else
+    rm_rf(dir, NULL);
 }
 
 /* Overlay options are comma separated and ':' separates lower layers. */
@@ -650,7 +735,8 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
   TRACE("image");
   if (cocin_random_id(res->id, err) < 0)
     return -1;
-  if (reserve_name(root, spec, res->id, err) < 0)
+  cleanup_close int reserved = -1; /* the directory reserve_name made */
+  if (reserve_name(root, spec, res->id, &reserved, err) < 0)
     return -1;
   TRACE("reserved");
 
@@ -863,7 +949,7 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
     return cocin_fail(err, atoi(buf + 4), "run: %s", nl ? nl + 1 : "failed");
   }
   cocin_fail(err, EIO, "run: the monitor died before the container started");
-  remove_failed(root, spec->name, res->id, NULL);
+  remove_unstarted(root, spec->name, res->id, reserved);
   return -1;
 
 fail:

@@ -52,14 +52,6 @@ wait_for() {
 # No process whose command line matches (pgrep -f): for wait_for, which
 # runs it in this shell (a `sh -c "! pgrep ..."` would match itself).
 no_proc() { ! pgrep -f -- "$1" >/dev/null; }
-# FILE without a sanitizer build's note: ASan warns once when a process
-# running on a stack of its own (the container's init) ends in a noreturn
-# call, as an init that fails does
-no_san_notes() {
-  grep -v -e '^==[0-9]*==WARNING: ASan is ignoring requested __asan_handle_no_return' \
-    -e '^False positive error reports may follow$' \
-    -e '^For details see https://github.com/google/sanitizers/issues/189$' "$1"
-}
 
 _t_cleanup() {
   local p c
