@@ -158,10 +158,11 @@ int write_file_atomic_flags(const char *path, const char *data, size_t len, mode
 {
   cleanup_free char *tmp = xasprintf("%s.tmp.%d", path, getpid());
   cleanup_close int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  /* the messages name the file the user knows, not the temporary one */
   if (fd < 0)
-    return cocin_fail_errno(err, "create %s", tmp);
+    return cocin_fail_errno(err, "write %s", path);
   if (write_all(fd, data, len) < 0 || (durable && fsync(fd) < 0)) {
-    cocin_fail_errno(err, "write %s", tmp);
+    cocin_fail_errno(err, "write %s", path);
     unlink(tmp);
     return -1;
   }
