@@ -542,12 +542,10 @@ static struct cocin_cgroup *cg_for_host(cocin_error_t *err)
   return cg_new(mode, default_root(), fake);
 }
 
-bool cocin_cgroup_devices_expected(const struct cocin_cgroup *plan, const struct cocin_limits *l)
+bool cocin_cgroup_devices_expected(const struct cocin_limits *l)
 {
   if (l && l->devices_unrestricted)
     return false;
-  if (plan)
-    return plan->ops->devices_expected(plan);
   struct cocin_cgroup *cg = cg_for_host(NULL);
   bool r = cg && cg->ops->devices_expected(cg);
   cocin_cgroup_free(cg);

@@ -38,8 +38,9 @@ struct cocin_cgroup {
   /* v1: index into dirs for each controller, -1 when not mounted. */
   int ctrl_dir[CG_NCTRL];
   /* v1, filled in by a plan (a dry create) for the create after it, in the
-   * same process or a fork of it (run: the CLI plans, its monitor makes):
-   * the hierarchies' mount points and /proc/self/cgroup, looked up once. */
+   * same process or a fork of it (run's monitor plans, records the plan,
+   * then makes it): the hierarchies' mount points and /proc/self/cgroup,
+   * looked up once. */
   bool planned;
   char *mounts[CG_NCTRL];
   char *self_table;

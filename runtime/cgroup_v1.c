@@ -350,8 +350,6 @@ static int v1_kill_all(const struct cocin_cgroup *cg) { return -1; }
 
 static bool v1_devices_expected(const struct cocin_cgroup *cg)
 {
-  if (cg->planned)
-    return cg->mounts[CG_DEVICES] != NULL;
   cleanup_free char *m = find_mount(cg, cg_ctrl_names[CG_DEVICES]);
   return m != NULL;
 }

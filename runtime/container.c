@@ -4,10 +4,10 @@
  * (our working directory from then on) → volumes → /proc, /dev → the
  * network namespace joined → /sys → pivot_root, old root detached →
  * hostname → loopback up (only when cloned with a network of its own) →
- * masked / read-only paths → workdir → cgroup joined (its
- * files come from the monitor, which made it meanwhile) → cgroup
- * namespace → user → capabilities, no_new_privs, seccomp → execvp.  Any failure is written to errfd and the child exits;
- * the monitor relays it to whoever ran `run`. */
+ * masked / read-only paths → workdir → cgroup joined (its files come
+ * from the monitor, which made it meanwhile) → cgroup namespace → user →
+ * capabilities, no_new_privs, seccomp → execvp.  Any failure is written to
+ * errfd and the child exits; the monitor relays it to whoever ran `run`. */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -268,7 +268,7 @@ static int setup_rootfs(const struct container_args *a, cocin_error_t *err)
    * it: no sync reaches the upper layer's filesystem, not even at unmount,
    * where overlayfs otherwise runs syncfs on the whole host filesystem
    * under it (here 20-odd metadata writes and a cache flush for every
-   * container that ends; 0.35 s for rm -f under a heavy writer).  Such a
+   * container that ends; 0.32 s for rm -f under a heavy writer).  Such a
    * container is thrown away at its end, so an fsync inside it protects
    * nothing a crash would not throw away too.  A kept one syncs as usual. */
   bool vol = a->spec->autoremove;

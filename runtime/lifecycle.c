@@ -117,17 +117,14 @@ int cocin_rm(const char *root, const char *name, bool force, cocin_error_t *err)
 {
   cJSON *cfg = NULL;
   if (cocin_state_load(root, name, &cfg, err) < 0) {
-    if (cocin_error_status(err) == ENOENT) {
-      /* a directory a dead run left before its first record */
+    if (cocin_error_status(err) == ENOENT) { /* or a dead run's bare directory */
       cocin_error_t lerr = NULL;
       int r = container_remove_leftover(root, name, &lerr);
-      if (r > 0)
+      if (r != 0) /* removed, or its reason instead of "no such container" */
         cocin_error_release(err);
-      else if (r < 0 && err) {
-        cocin_error_release(err);
-        *err = lerr;
-      } else
-        cocin_error_release(&lerr);
+      if (r < 0 && err)
+        *err = steal_ptr(lerr);
+      cocin_error_release(&lerr);
       return r > 0 ? 0 : -1;
     }
     /* rm -f of a container whose config.json is unreadable (a crash lost
@@ -149,24 +146,18 @@ int cocin_rm(const char *root, const char *name, bool force, cocin_error_t *err)
   }
   /* a --rm container's monitor removes it itself once it has stopped */
   bool autoremove = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cfg, "autoRemove"));
-  if (is_running(cfg)) {
-    if (cocin_stop(root, name, 0, err) < 0) {
-      cJSON_Delete(cfg);
-      if (!autoremove || cocin_error_status(err) != ENOENT)
-        return -1;
-      cocin_error_release(err);
-      return 0;
-    }
-  } else {
+  int r = 0;
+  if (is_running(cfg))
+    r = cocin_stop(root, name, 0, err);
+  else
     wait_monitor(cfg); /* it may still be writing the exit down */
-  }
   cJSON_Delete(cfg);
   /* under its lock, where rm without -f looks again */
-  if (container_remove(root, name, NULL, NULL, !force, err) < 0) {
-    if (!autoremove || cocin_error_status(err) != ENOENT)
-      return -1;
-    cocin_error_release(err);
-  }
+  if (r == 0)
+    r = container_remove(root, name, NULL, NULL, !force, err);
+  if (r < 0 && !(autoremove && cocin_error_status(err) == ENOENT))
+    return -1;
+  cocin_error_release(err);
   cocin_trash_sweep(root); /* what a killed monitor left */
   return 0;
 }

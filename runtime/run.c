@@ -170,10 +170,12 @@ static int take_away(const char *root, const char *name, const char *id, bool de
   cleanup_free char *to = xasprintf("%s/%.16s", bin, rnd);
   int e = rename(dir, to) < 0 ? errno : 0;
   if (e == ENOENT) { /* the first removal in this root makes the trash */
-    if (mkdir(bin, 0700) < 0 && errno != EEXIST)
-      e = errno == ENOSPC || errno == EDQUOT ? ENOSPC : -errno;
-    else
+    if (mkdir(bin, 0700) == 0 || errno == EEXIST)
       e = rename(dir, to) < 0 ? errno : 0;
+    else if (errno == ENOSPC || errno == EDQUOT)
+      e = ENOSPC; /* deleted in place, below */
+    else
+      return cocin_fail_errno(err, "remove %s: mkdir %s", name, bin);
   }
   struct stat sb;
   if (e == ENOENT && lstat(dir, &sb) < 0 && errno == ENOENT) /* the directory went meanwhile */
@@ -186,10 +188,6 @@ static int take_away(const char *root, const char *name, const char *id, bool de
     *trash = steal_ptr(dir);
     *in_place = true;
     return steal_fd(lock);
-  }
-  if (e < 0) {
-    errno = -e;
-    return cocin_fail_errno(err, "remove %s: mkdir %s", name, bin);
   }
   if (e) {
     errno = e;
@@ -356,8 +354,8 @@ static int write_initial_state(const char *root, const struct cocin_spec *spec, 
    * creator is gone never started (state.c) */
   cj_set_num(cfg, "creatorPid", getpid());
   cj_set_num(cfg, "creatorStartTime", (double)proc_start_time(getpid()));
-  /* The cgroup the monitor will make (it records it again only if it made
-   * another): known from the start, whenever the run is cut short. */
+  /* The cgroup this monitor makes next (recorded again only if it makes
+   * another): known before it exists, whenever the run is cut short. */
   cj_set_item(cfg, "cgroup", cocin_cgroup_to_json(cg_plan));
   cj_set_str(cfg, "devicePolicy", device_policy);
   /* Not fsync'ed: until the container runs, a crash loses nothing real. */
@@ -775,7 +773,7 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
    * Decided now, from a look at the host's hierarchies, for the init
    * mounts with it; the monitor plans and makes the cgroup meanwhile. */
   bool nodev =
-      !spec->security.privileged && !cocin_cgroup_devices_expected(NULL, &spec->limits);
+      !spec->security.privileged && !cocin_cgroup_devices_expected(&spec->limits);
   TRACE("devices-decided");
   if (nodev && cocin_security_set(&spec->security, "cap-drop", "MKNOD", err) < 0)
     goto fail;

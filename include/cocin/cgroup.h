@@ -122,9 +122,8 @@ bool cocin_cgroup_oom_killed(const struct cocin_cgroup *cg);
 bool cocin_cgroup_devices_enforced(const struct cocin_cgroup *cg);
 /* The same, known before the cgroup is made (run decides its mounts and
  * capabilities while the monitor makes the cgroup): the v1 devices
- * hierarchy is there, or the kernel loads the v2 devices program.  With a
- * plan (cocin_cgroup_plan), from what it looked up; NULL: looked up now. */
-bool cocin_cgroup_devices_expected(const struct cocin_cgroup *plan, const struct cocin_limits *l);
+ * hierarchy is there, or the kernel loads the v2 devices program. */
+bool cocin_cgroup_devices_expected(const struct cocin_limits *l);
 /* Why the devices policy is not enforced (for a message). */
 const char *cocin_cgroup_devices_error(const struct cocin_cgroup *cg);
 
