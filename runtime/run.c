@@ -445,6 +445,8 @@ static int place_in_cgroup(const char *root, const char *name, const char *id,
   return r;
 }
 
+const int monitor_ignored[3] = {SIGPIPE, SIGINT, SIGHUP};
+
 void monitor_main(struct monitor_args *m)
 {
   const char *root = m->root, *name = m->name, *id = m->id;
@@ -461,9 +463,8 @@ void monitor_main(struct monitor_args *m)
   /* Nothing of the caller's: not its handlers (cocinfs has libfuse's), not
    * its working directory (it would keep that filesystem busy). */
   cocin_reset_signals();
-  signal(SIGPIPE, SIG_IGN);
-  signal(SIGINT, SIG_IGN);
-  signal(SIGHUP, SIG_IGN);
+  for (size_t i = 0; i < sizeof(monitor_ignored) / sizeof(monitor_ignored[0]); i++)
+    signal(monitor_ignored[i], SIG_IGN);
   if (chdir("/") < 0) {
     cocin_fail_errno(&err, "chdir /");
     goto fail;
