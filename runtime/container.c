@@ -354,8 +354,7 @@ int container_init(void *arg)
 
   /* the monitor ignores HUP, INT and PIPE: the command must not inherit
    * that (the rest the monitor reset already: three calls, not sixty) */
-  for (size_t i = 0; i < sizeof(monitor_ignored) / sizeof(monitor_ignored[0]); i++)
-    signal(monitor_ignored[i], SIG_DFL);
+  monitor_ignored_signals(SIG_DFL);
 
   TRACE("init");
   for (int i = 0; a->console_sock < 0 && i < 3; i++)

@@ -91,9 +91,10 @@ struct monitor_args {
   int status_fd, log_fd, console_r; /* to the caller; the log; -dt's pty */
 };
 void monitor_main(struct monitor_args *m) __attribute__((noreturn));
-/* What the monitor ignores (every other signal it leaves at its default,
- * its mask empty): all the init has to undo before the command. */
-extern const int monitor_ignored[3];
+/* The signals the monitor ignores (HUP, INT, PIPE; every other one it
+ * leaves at its default, its mask empty), set to how: SIG_IGN in the
+ * monitor, SIG_DFL in the init, all it has to undo before the command. */
+void monitor_ignored_signals(void (*how)(int));
 
 /* Remove a container's state and cgroup, under its lock (ENOENT if it
  * went meanwhile, or if id is given and the name now belongs to another). */

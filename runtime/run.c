@@ -445,7 +445,12 @@ static int place_in_cgroup(const char *root, const char *name, const char *id,
   return r;
 }
 
-const int monitor_ignored[3] = {SIGPIPE, SIGINT, SIGHUP};
+void monitor_ignored_signals(void (*how)(int))
+{
+  static const int sigs[] = {SIGPIPE, SIGINT, SIGHUP};
+  for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+    signal(sigs[i], how);
+}
 
 void monitor_main(struct monitor_args *m)
 {
@@ -463,8 +468,7 @@ void monitor_main(struct monitor_args *m)
   /* Nothing of the caller's: not its handlers (cocinfs has libfuse's), not
    * its working directory (it would keep that filesystem busy). */
   cocin_reset_signals();
-  for (size_t i = 0; i < sizeof(monitor_ignored) / sizeof(monitor_ignored[0]); i++)
-    signal(monitor_ignored[i], SIG_IGN);
+  monitor_ignored_signals(SIG_IGN);
   if (chdir("/") < 0) {
     cocin_fail_errno(&err, "chdir /");
     goto fail;
