@@ -293,11 +293,19 @@ void cg_made_rollback(struct cg_made *made)
   cg_made_release(made);
 }
 
+/* A path that does not exist, or runs through a file (a --cgroup-parent
+ * naming one: the run that planned it failed to make it), holds no cgroup:
+ * nothing to remove, not an error. */
+static bool no_such_dir(int e)
+{
+  return e == ENOENT || e == ENOTDIR;
+}
+
 int cg_rmdir_tree(const char *dir, bool fake)
 {
   cleanup_dir DIR *d = opendir(dir);
   if (d == NULL)
-    return errno == ENOENT ? 0 : -1;
+    return no_such_dir(errno) ? 0 : -1;
   struct dirent *de;
   while ((de = readdir(d)) != NULL) {
     if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
@@ -309,7 +317,7 @@ int cg_rmdir_tree(const char *dir, bool fake)
       unlinkat(dirfd(d), de->d_name, 0);
     }
   }
-  if (rmdir(dir) < 0 && errno != ENOENT)
+  if (rmdir(dir) < 0 && !no_such_dir(errno))
     return -1;
   return 0;
 }
@@ -870,7 +878,7 @@ static bool rmdir_all(const struct cocin_cgroup *cg)
 {
   bool gone = !cg->fake;
   for (size_t d = 0; gone && d < cg->ndirs; d++)
-    if (rmdir(cg->dirs[d]) < 0 && errno != ENOENT)
+    if (rmdir(cg->dirs[d]) < 0 && !no_such_dir(errno))
       gone = false;
   return gone;
 }

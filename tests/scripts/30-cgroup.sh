@@ -223,6 +223,19 @@ fi
 find "$CGROOT" -depth -name "$P-parent" -type d -exec rmdir {} \; 2>/dev/null
 t_end
 
+# A parent through a file (cgroup.procs, tasks) cannot be made: the run
+# fails, and what it planned must not keep the failed container alive.
+files="cgroup.procs"
+[ "$V2" = 1 ] || files="$files tasks" # a v1 file only
+for f in $files; do
+  t_err "--cgroup-parent $f: the run fails naming it" "$f/cocin: Not a directory" \
+    cocin run --rm --name $P-badpar --cgroup-parent $f busybox true
+  t_begin "--cgroup-parent $f: nothing is left of the failed run"
+  cocin ps -a | grep -qw $P-badpar && { t_fail "ps -a lists it"; cocin rm -f $P-badpar >/dev/null 2>&1; }
+  [ -e "$ROOT/containers/$P-badpar" ] && t_fail "its directory is left"
+  t_end
+done
+
 # ---- after the suite: nothing of ours, and no empty cocin/ directory ----
 # ---- v2 code on a real cgroup2 mount (hybrid hosts have one, without
 # controllers): join, cgroup namespace, removal; limits refused by name ----
