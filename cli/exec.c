@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "cocin/cleanup.h"
 #include "cocin/runtime.h"
+#include "cocin/state.h"
 #include "cocin/util.h"
 
 static const char exec_usage[] =
@@ -41,6 +42,15 @@ int cmd_exec(const char *root, int argc, char **argv)
   if (o.tty && !isatty(0)) {
     cli_fail("exec: the input device is not a TTY (drop -t)");
     goto out;
+  }
+  {
+    char *resolved = cocin_state_resolve(root, name, &err);
+    if (resolved == NULL) {
+      cli_error(&err);
+      goto out;
+    }
+    free(name);
+    name = resolved;
   }
   int stdio[3] = {0, 1, 2};
   if (o.tty) {

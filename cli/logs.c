@@ -87,9 +87,9 @@ int cmd_logs(const char *root, int argc, char **argv)
     return cli_error(&err);
   if (pos != argc - 1)
     return cli_fail("logs: requires exactly one container name");
-  const char *name = argv[pos];
+  cleanup_free char *name = cocin_state_resolve(root, argv[pos], &err);
   cJSON *cfg = NULL;
-  if (cocin_state_load(root, name, &cfg, &err) < 0)
+  if (name == NULL || cocin_state_load(root, name, &cfg, &err) < 0)
     return cli_error(&err);
   cJSON_Delete(cfg);
   cleanup_free char *path = cocin_container_file(root, name, "container.log");

@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "cocin/cleanup.h"
+#include "cocin/state.h"
 #include "cocin/runtime.h"
 
 static int parse_rm(int argc, char **argv, int *force, char ***names, cocin_error_t *err)
@@ -41,10 +42,11 @@ static int manage(const char *verb, const char *root, int argc, char **argv)
     if (verbs[v].parse(argc, argv, &arg, &names, &err) < 0)
       return cli_error(&err);
     for (char **n = names; *n; n++) {
-      if (verbs[v].act(root, *n, arg, &err) < 0)
+      cleanup_free char *name = cocin_state_resolve(root, *n, &err);
+      if (name == NULL || verbs[v].act(root, name, arg, &err) < 0)
         rc = cli_error(&err);
       else
-        printf("%s\n", *n);
+        printf("%s\n", *n); /* as given, like docker */
     }
     return rc;
   }

@@ -87,7 +87,8 @@ int cmd_inspect(const char *root, int argc, char **argv)
   for (int i = 0; i < argc; i++) {
     cJSON *cfg = NULL;
     cleanup_error cocin_error_t err = NULL;
-    if (cocin_state_load(root, argv[i], &cfg, &err) < 0) {
+    cleanup_free char *name = cocin_state_resolve(root, argv[i], &err);
+    if (name == NULL || cocin_state_load(root, name, &cfg, &err) < 0) {
       rc = cli_error(&err);
       continue;
     }
@@ -105,7 +106,8 @@ int cmd_wait(const char *root, int argc, char **argv)
   int rc = 0;
   for (int i = 0; i < argc; i++) {
     cleanup_error cocin_error_t err = NULL;
-    int code = cocin_wait(root, argv[i], NULL, &err);
+    cleanup_free char *name = cocin_state_resolve(root, argv[i], &err);
+    int code = name ? cocin_wait(root, name, NULL, &err) : -1;
     if (code < 0)
       rc = cli_error(&err);
     else

@@ -102,10 +102,11 @@ int cmd_stats(const char *root, int argc, char **argv)
     names = xmalloc0(sizeof(char *));
     for (int i = pos; i < argc; i++) {
       cJSON *cfg = NULL;
-      if (cocin_state_load(root, argv[i], &cfg, &err) < 0)
+      cleanup_free char *name = cocin_state_resolve(root, argv[i], &err);
+      if (name == NULL || cocin_state_load(root, name, &cfg, &err) < 0)
         return cli_error(&err);
       cJSON_Delete(cfg);
-      strv_append(&names, argv[i]);
+      strv_append(&names, name);
     }
   } else {
     cleanup_strv char **all = NULL;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cocin/cleanup.h"
+#include "cocin/state.h"
 #include "cocin/runtime.h"
 #include "cocin/util.h"
 #include "cocin/words.h"
@@ -178,8 +179,9 @@ static int name_op(const char *root, const struct fs_cmd *cmd, enum name_op op, 
   }
 }
 
-/* Like the CLI: every name is tried; each success answers its name, the
- * first failure gives the errno and every failure's message is kept. */
+/* Like the CLI: every name (or id) is tried; each success answers it as
+ * given, the first failure gives the errno and every failure's message is
+ * kept.  The names are the containers' own afterwards (fs_cmd_removes). */
 static int run_names(const char *root, struct fs_cmd *cmd, enum name_op op, char **reply,
                      cocin_error_t *err)
 {
@@ -187,12 +189,17 @@ static int run_names(const char *root, struct fs_cmd *cmd, enum name_op op, char
   cleanup_free char *msgs = NULL;
   for (char **n = cmd->names; *n; n++) {
     cleanup_error cocin_error_t e = NULL;
-    if (name_op(root, cmd, op, *n, &e) < 0) {
+    char *name = cocin_state_resolve(root, *n, &e);
+    if (name == NULL || name_op(root, cmd, op, name, &e) < 0) {
       if (status == 0)
         status = cocin_error_status(&e);
       fs_str_append(&msgs, "%s%s", msgs ? "\n" : "", cocin_error_msg(&e));
     } else {
       fs_str_append(reply, "%s\n", *n);
+    }
+    if (name) {
+      free(*n);
+      *n = name;
     }
   }
   if (status)

@@ -68,7 +68,9 @@ struct fs_cmd {
  * command with verb NULL (nothing to do).  Syntax errors: EINVAL. */
 int fs_cmd_parse(enum fs_scope scope, const char *container, const char *line, size_t len,
                  struct fs_cmd *cmd, cocin_error_t *err);
-/* Run a parsed command; what it says on success is appended to *reply. */
+/* Run a parsed command; what it says on success is appended to *reply.
+ * Containers given by id (or a prefix of it) are then named by their names
+ * in cmd->names. */
 int fs_cmd_run(const char *root, struct fs_cmd *cmd, char **reply, cocin_error_t *err);
 void fs_cmd_free(struct fs_cmd *cmd);
 /* Does the command remove containers (their directories must go at once)? */

@@ -224,6 +224,37 @@ int cocin_state_load(const char *root, const char *name, cJSON **out, cocin_erro
   return 0;
 }
 
+char *cocin_state_resolve(const char *root, const char *ref, cocin_error_t *err)
+{
+  if (cocin_name_check(ref, NULL) == 0) {
+    cleanup_free char *cfg = cocin_container_file(root, ref, "config.json");
+    if (access(cfg, F_OK) == 0)
+      return xstrdup(ref);
+  }
+  size_t len = strlen(ref);
+  cleanup_strv char **names = NULL;
+  if (len == 0 || len > 64 || strspn(ref, "0123456789abcdef") != len ||
+      cocin_state_list(root, &names, NULL) < 0)
+    return xstrdup(ref);
+  char *name = NULL;
+  size_t found = 0;
+  for (char **n = names; *n; n++) {
+    cJSON *cfg = NULL;
+    if (load_raw(root, *n, &cfg, NULL) < 0)
+      continue;
+    const char *id = cj_str(cfg, "id");
+    if (id && strncmp(id, ref, len) == 0 && found++ == 0)
+      name = xstrdup(*n);
+    cJSON_Delete(cfg);
+  }
+  if (found <= 1)
+    return name ? name : xstrdup(ref);
+  free(name);
+  cocin_fail(err, EINVAL, "%zu containers have an id starting with %s: give more of it", found,
+             ref);
+  return NULL;
+}
+
 static int state_update(const char *root, const char *name,
                         int (*fn)(cJSON *cfg, void *data, cocin_error_t *err), void *data,
                         bool durable, cocin_error_t *err)

@@ -42,6 +42,12 @@ const char *cocin_state_name(enum cocin_state s);
  * or left "created" by a run that died before its monitor took over, is
  * reported as exited with exitCode -1 (and the file is fixed). */
 int cocin_state_load(const char *root, const char *name, cJSON **out, cocin_error_t *err);
+/* The container a user names: by its name, or else by its id or a prefix
+ * of it, as `run -d` and `ps -q` print them (docker's rule: a name wins).
+ * Returns its name, or ref itself when no container has such an id (the
+ * verb then says there is no such container); NULL with EINVAL when the
+ * prefix fits several.  Free the result. */
+char *cocin_state_resolve(const char *root, const char *ref, cocin_error_t *err);
 /* Write config.json atomically (caller holds the lock); durable: fsync. */
 int cocin_state_save(const char *root, const char *name, const cJSON *cfg,
                      cocin_error_t *err);

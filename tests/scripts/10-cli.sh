@@ -713,6 +713,57 @@ t_end
 
 t_eq "ps -aq combined" "$(cocin ps -a -q 2>&1)" "$(cocin ps -aq 2>&1)"
 
+# Docker's idioms: `docker stop $(docker run -d ...)`, `docker rm -f $(docker ps -aq)`
+t_begin "every verb takes the id run -d prints, or a prefix of it"
+nid=$(cocin run -d busybox sh -c 'echo by-id; sleep 1000' 2>"$T/e")
+[[ $nid =~ ^[0-9a-f]{64}$ ]] || t_fail "run -d printed [$nid] $(cat "$T/e")"
+wait_for grep -q by-id "$ROOT/containers/${nid:0:12}/container.log" 2>/dev/null
+[ "$(cocin inspect "$nid" 2>&1 | jq -r .id)" = "$nid" ] || t_fail "inspect by id: $(cocin inspect "$nid" 2>&1 | head -2)"
+[ "$(cocin exec "${nid:0:20}" hostname 2>&1)" = "${nid:0:12}" ] || t_fail "exec by prefix: $(cocin exec "${nid:0:20}" hostname 2>&1)"
+[ "$(cocin logs "${nid:0:7}" 2>&1)" = by-id ] || t_fail "logs by prefix: $(cocin logs "${nid:0:7}" 2>&1)"
+cocin stats --no-stream "$nid" >"$T/st" 2>&1 || t_fail "stats by id: $(cat "$T/st")"
+[ "$(cocin stop -t 0 "$nid" 2>&1)" = "$nid" ] || t_fail "stop by id does not answer the id given"
+[ "$(status_of "${nid:0:12}")" = stopped ] || t_fail "status after stop by id: $(status_of "${nid:0:12}")"
+[ "$(cocin wait "${nid:0:9}" 2>&1)" = 137 ] || t_fail "wait by prefix: $(cocin wait "${nid:0:9}" 2>&1)"
+cocin rm "$nid" >"$T/out" 2>&1 || t_fail "rm by id: $(cat "$T/out")"
+[ -e "$ROOT/containers/${nid:0:12}" ] && t_fail "still there after rm by id"
+t_err "an id nobody has" 'no such container: 0123456789ab' cocin rm -f 0123456789ab
+t_end
+
+t_begin "rm -f \$(ps -aq) removes named containers too"
+cocin run -d --name "${P}byq" busybox sleep 1000 >/dev/null 2>&1
+q=$(cocin ps -aq | grep -x "$(cfg "${P}byq" .id | cut -c1-12)")
+[ -n "$q" ] || t_fail "ps -aq lacks ${P}byq"
+[ -n "$q" ] && { cocin rm -f $q >"$T/out" 2>&1 || t_fail "rm -f $q: $(cat "$T/out")"; }
+[ -e "$ROOT/containers/${P}byq" ] && { t_fail "${P}byq still there"; cocin rm -f "${P}byq" >/dev/null 2>&1; }
+t_end
+
+t_begin "a prefix that fits several ids is refused, naming the count"
+# sixteen first digits: seventeen containers share one at the least
+made=()
+for i in $(seq 1 17); do
+  cocin run --name "${P}amb$i" busybox true >/dev/null 2>&1 && made+=("${P}amb$i")
+done
+dup=$(for n in "${made[@]}"; do cfg "$n" .id | cut -c1; done | sort | uniq -d | head -1)
+if [ -z "$dup" ]; then
+  t_fail "no two ids share a first digit"
+else
+  cocin inspect "$dup" >"$T/out" 2>&1 && t_fail "inspect $dup succeeded"
+  grep -qE "^cocin: [0-9]+ containers have an id starting with $dup: give more of it$" "$T/out" ||
+    t_fail "message: $(cat "$T/out")"
+  [ "$(grep -c . "$T/out")" = 1 ] || t_fail "more than one line: $(cat "$T/out")"
+fi
+cocin rm "${made[@]}" >/dev/null 2>&1
+t_end
+
+t_begin "a name wins over an id prefix"
+cocin run --name "${P}w1" busybox true >/dev/null 2>&1
+hex=$(cfg "${P}w1" .id | cut -c1-8)
+cocin run --name "$hex" busybox true >/dev/null 2>&1
+[ "$(cocin inspect "$hex" 2>&1 | jq -r .name)" = "$hex" ] || t_fail "inspect $hex did not take the name"
+cocin rm "${P}w1" "$hex" >/dev/null 2>&1
+t_end
+
 t_begin "logs capture stdout and stderr"
 cocin run -d --name "${P}lg" busybox sh -c 'echo to-out; echo to-err >&2; echo out2' >/dev/null 2>&1
 wait_for is_exited "${P}lg"

@@ -294,6 +294,15 @@ ctl "$M/ctl" "rm $E $C"; [ "$RC" = 0 ] && [ "$REPLY" = "$E
 $C" ] || t_fail "rm two: [$REPLY]"
 t_end
 
+t_begin fs-top-ctl-by-id
+ctl "$M/ctl" "run --name ${P}byid busybox sleep 60"
+bid=$(jq -r .id "$M/${P}byid/config.json" 2>/dev/null)
+ctl "$M/ctl" "stop -t 0 ${bid:0:10}"; [ "$RC" = 0 ] && [ "$REPLY" = "${bid:0:10}" ] || t_fail "stop by id prefix: $ERR [$REPLY]"
+ctl "$M/ctl" "rm $bid"; [ "$RC" = 0 ] || t_fail "rm by id: $ERR $REPLY"
+[ -e "$M/${P}byid" ] && t_fail "still listed after rm by id"
+ctl "$M/ctl" "rm 0123456789ab"; [ "$RC" != 0 ] && grep -q "No such file" <<<"$ERR" || t_fail "rm of an id nobody has: rc $RC [$ERR]"
+t_end
+
 t_begin fs-rmdir
 F=${P}f
 ctl "$M/ctl" "run --name $F busybox sleep 60"
