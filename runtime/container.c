@@ -1,8 +1,8 @@
 /* cocin — inside the child: from clone() to execve().
  *
  * Order: stdio → close inherited fds → mounts private → overlay rootfs
- * (our working directory from then on) → volumes → /proc, /dev → the
- * network namespace joined → /sys → pivot_root, old root detached →
+ * (our working directory from then on) → /proc, /dev → the network
+ * namespace joined → /sys → volumes → pivot_root, old root detached →
  * hostname → loopback up (only when cloned with a network of its own) →
  * masked / read-only paths → workdir → cgroup joined (its files come
  * from the monitor, which made it meanwhile) → cgroup namespace → user →
@@ -288,8 +288,6 @@ static int setup_rootfs(const struct container_args *a, cocin_error_t *err)
    * whole state directory's path. */
   if (chdir(a->merged) < 0)
     return cocin_fail_errno(err, "chdir %s", a->merged);
-  if (mount_volumes(a, err) < 0)
-    return -1;
 
   static const char *const dirs[] = {"proc", "dev", "sys", NULL};
   for (int i = 0; dirs[i]; i++)
@@ -305,6 +303,10 @@ static int setup_rootfs(const struct container_args *a, cocin_error_t *err)
     return -1;
   if (mount_or_fail("sysfs", "sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL,
                     err) < 0)
+    return -1;
+  /* The user's volumes last, as docker mounts them: over /dev/shm, in
+   * /dev, on a file of /proc (lxcfs's way) they stay seen. */
+  if (mount_volumes(a, err) < 0)
     return -1;
 
   TRACE("i-sys");

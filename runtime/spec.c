@@ -168,6 +168,29 @@ static bool path_clean_abs(const char *p)
   return true;
 }
 
+/* In place, an absolute path's spelling made plain: no "//", no "."
+ * component, no "/" at the end ("/./" and "//" are "/"). */
+static void path_tidy(char *p)
+{
+  char *out = p;
+  for (const char *in = p; *in;) {
+    while (*in == '/')
+      in++;
+    if (in[0] == '.' && (in[1] == '/' || in[1] == '\0')) {
+      in++;
+      continue;
+    }
+    if (*in == '\0')
+      break;
+    *out++ = '/';
+    while (*in && *in != '/')
+      *out++ = *in++;
+  }
+  if (out == p)
+    *out++ = '/';
+  *out = '\0';
+}
+
 static int parse_volume(struct cocin_spec *s, const char *v, cocin_error_t *err)
 {
   cleanup_free char *copy = xstrdup(v);
@@ -181,6 +204,8 @@ static int parse_volume(struct cocin_spec *s, const char *v, cocin_error_t *err)
   if (!path_clean_abs(src) || !path_clean_abs(dst))
     return cocin_fail(err, EINVAL,
                       "run: invalid volume \"%s\": both paths must be absolute, without \"..\"", v);
+  path_tidy(src);
+  path_tidy(dst);
   bool ro = false;
   if (mode && !strcmp(mode, "ro"))
     ro = true;

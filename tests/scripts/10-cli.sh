@@ -369,6 +369,29 @@ ls -A "$ROOT/containers" | grep -q -e "${P}deep" && t_fail "left: $(ls -A "$ROOT
 no_trash || t_fail "trash left: $(trash)"
 t_end
 
+t_begin "-v into /dev, over /dev/shm, onto a file of /proc: seen, as under docker"
+echo lxcfs-like >"$T/fakeinfo"
+o=$(cocin run --rm -v "$T/vol:/dev/myvol" -v "$T/vol2:/dev/shm" -v "$T/single:/dev/one" \
+  -v "$T/fakeinfo:/proc/cpuinfo:ro" busybox sh -c 'cat /dev/myvol/a /dev/shm/b /dev/one /proc/cpuinfo; echo w > /dev/shm/new' 2>&1)
+[ "$o" = "$(printf 'one\ntwo\nthree\nlxcfs-like')" ] || t_fail "got [$o]"
+[ "$(cat "$T/vol2/new" 2>/dev/null)" = w ] || t_fail "a write to /dev/shm did not reach the volume"
+rm -f "$T/vol2/new"
+t_end
+
+t_begin "-v destination spelled with // or /./ is tidied; one that is / in disguise is refused"
+o=$(cocin run --rm -v "$T/vol//:/x//y/./" busybox cat /x/y/a 2>&1)
+[ "$o" = one ] || t_fail "//-spelled volume: [$o]"
+for d in // /./ /. ///; do
+  cocin run --rm -v "$T/vol:$d" busybox true >"$T/o" 2>&1 && t_fail "-v X:$d accepted"
+  grep -q "cannot mount over /" "$T/o" || t_fail "-v X:$d: $(cat "$T/o")"
+done
+t_end
+
+t_begin "-v under the read-only /sys: one clear line"
+cocin run --rm -v "$T/vol:/sys/cocin-test" busybox true >"$T/o" 2>&1 && t_fail "accepted"
+[ "$(grep -c . "$T/o")" = 1 ] && grep -q "/sys/cocin-test" "$T/o" || t_fail "message: $(cat "$T/o")"
+t_end
+
 t_begin "volume mounts do not leak to the host"
 cocin run --rm -v "$T/vol:/data" busybox true >/dev/null 2>&1
 grep -q " $ROOT" /proc/mounts && t_fail "host mounts under root: $(grep " $ROOT" /proc/mounts)"
