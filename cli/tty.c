@@ -49,12 +49,22 @@ int tty_relay(int master, int end_fd)
     cfmakeraw(&raw);
     tcsetattr(0, TCSANOW, &raw);
   }
+  /* SIGWINCH, and the signals that would end us (docker passes none of
+   * them on with -t; one we ignore stays ignored): the terminal is given
+   * back before we go. */
+  static const int ending[] = {SIGTERM, SIGHUP, SIGINT, SIGQUIT};
   sigset_t mask;
   sigemptyset(&mask);
   sigaddset(&mask, SIGWINCH);
+  for (size_t i = 0; i < sizeof(ending) / sizeof(ending[0]); i++) {
+    struct sigaction sa;
+    if (sigaction(ending[i], NULL, &sa) == 0 && sa.sa_handler == SIG_DFL)
+      sigaddset(&mask, ending[i]);
+  }
   sigprocmask(SIG_BLOCK, &mask, NULL);
   cleanup_close int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 
+  int fatal = 0;
   bool stdin_open = true, ended = false;
   char buf[16384];
   for (;;) {
@@ -73,7 +83,10 @@ int tty_relay(int master, int end_fd)
       break; /* drained */
     if (p[3].revents & POLLIN) {
       struct signalfd_siginfo si;
-      (void)!read(sfd, &si, sizeof(si));
+      if (read(sfd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo != SIGWINCH) {
+        fatal = (int)si.ssi_signo;
+        break;
+      }
       copy_winsize(master);
     }
     if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
@@ -94,6 +107,10 @@ int tty_relay(int master, int end_fd)
   }
   if (is_tty)
     tcsetattr(0, TCSANOW, &saved);
+  if (fatal) { /* end as the signal would have ended us */
+    signal(fatal, SIG_DFL);
+    raise(fatal);
+  }
   sigprocmask(SIG_UNBLOCK, &mask, NULL);
   return 0;
 }

@@ -219,6 +219,26 @@ pane_has x2 'not running' || t_fail "message: $(pane x2 | head -2)"
 TM kill-session -t x2 >/dev/null 2>&1
 t_end
 
+# A CLI ended by a signal from outside gives the terminal back first (the
+# container, its pty hung up, ends too)
+for how in "run -it --rm --name ${P}tsig busybox sh:TERM:143" "exec -it ${P}ex1 sh:HUP:129"; do
+  cmd=${how%%:*}; rest=${how#*:}; sig=${rest%%:*}; want=${rest#*:}
+  [ "${cmd%% *}" = exec ] && { cocin run -d --name "${P}ex1" busybox sleep 100000 >/dev/null 2>&1; wait_for is_running "${P}ex1"; }
+  t_begin "${cmd%% *} -it: SIG$sig to the CLI restores the terminal, exit $want"
+  rm -f "$T/sig.pid" "$T/sig.rc" "$T/sig.before" "$T/sig.after"
+  start sg "stty -g > $T/sig.before; sh -c 'echo \$\$ > $T/sig.pid; exec $CABS --root $ROOT $cmd 2>$T/sig.err'; echo \$? > $T/sig.rc; stty -g > $T/sig.after; sleep 100000"
+  wait_for pane_has sg "^/ # " || t_fail "no prompt: $(pane sg | tail -3) $(cat $T/sig.err)"
+  kill -$sig "$(cat "$T/sig.pid")" 2>/dev/null || t_fail "no CLI pid"
+  wait_for test -s "$T/sig.after" || t_fail "the CLI did not end"
+  [ "$(cat "$T/sig.rc" 2>/dev/null)" = "$want" ] || t_fail "exit [$(cat "$T/sig.rc" 2>/dev/null)]"
+  [ "$(cat "$T/sig.before")" = "$(cat "$T/sig.after" 2>/dev/null)" ] ||
+    t_fail "terminal left changed: before $(cat "$T/sig.before") after $(cat "$T/sig.after" 2>/dev/null)"
+  TM kill-session -t sg >/dev/null 2>&1
+  t_end
+done
+cocin rm -f "${P}ex1" >/dev/null 2>&1
+wait_for test ! -e "$ROOT/containers/${P}tsig" # --rm: its shell ends on the hangup
+
 t_begin "exec -t with a terminal but no -i: output, exit code"
 cocin run -d --name "${P}ex2" busybox sleep 100000 >/dev/null 2>&1
 wait_for is_running "${P}ex2"
