@@ -22,34 +22,60 @@ static char *image_dir(const char *root, const char *name)
 }
 
 /* Run argv (no shell) with stdout to /dev/null; fail with the program's
- * name and status. */
+ * name, status and the first line it wrote on stderr (tar says "This does
+ * not look like a tar archive", then that it exits with failure: one line
+ * is enough, and the rest is dropped, as is all of it on success). */
 static int spawn_wait(char *const argv[], cocin_error_t *err)
 {
-  int errpipe[2];
+  int errpipe[2], out[2];
   if (pipe2(errpipe, O_CLOEXEC) < 0)
     return cocin_fail_errno(err, "pipe");
+  if (pipe2(out, O_CLOEXEC) < 0) {
+    close(errpipe[0]);
+    close(errpipe[1]);
+    return cocin_fail_errno(err, "pipe");
+  }
   pid_t pid = fork();
   if (pid < 0) {
     close(errpipe[0]);
     close(errpipe[1]);
+    close(out[0]);
+    close(out[1]);
     return cocin_fail_errno(err, "fork");
   }
   if (pid == 0) {
-    close(errpipe[0]);
     int null = open("/dev/null", O_RDWR);
     if (null >= 0) {
       dup2(null, 0);
       dup2(null, 1);
     }
+    dup2(out[1], 2);
     execvp(argv[0], argv);
     int e = errno;
     (void)!write(errpipe[1], &e, sizeof(e));
     _exit(127);
   }
   close(errpipe[1]);
+  close(out[1]);
   int e = 0;
   ssize_t n = read(errpipe[0], &e, sizeof(e));
   close(errpipe[0]);
+  char msg[512];
+  size_t have = 0;
+  for (;;) { /* to the end, so that the program never blocks on a full pipe */
+    char buf[4096];
+    ssize_t r = read(out[0], buf, sizeof(buf));
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r <= 0)
+      break;
+    size_t take = (size_t)r < sizeof(msg) - 1 - have ? (size_t)r : sizeof(msg) - 1 - have;
+    memcpy(msg + have, buf, take);
+    have += take;
+  }
+  close(out[0]);
+  msg[have] = '\0';
+  msg[strcspn(msg, "\n")] = '\0';
   int status;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
     ;
@@ -58,8 +84,9 @@ static int spawn_wait(char *const argv[], cocin_error_t *err)
     return cocin_fail_errno(err, "exec %s", argv[0]);
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    return cocin_fail(err, EIO, "%s failed (status %d)", argv[0],
-                      WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+    return cocin_fail(err, EIO, "%s failed (status %d)%s%s", argv[0],
+                      WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
+                      msg[0] ? ": " : "", msg);
   return 0;
 }
 

@@ -1130,6 +1130,15 @@ cocin import "$T/bb.tar.gz" "${P}imgz" >"$T/o" 2>&1 || t_fail "import .tar.gz: $
 t_end
 t_err "import of a missing tarball" "$T/nosuch.tar|no such file" cocin import "$T/nosuch.tar" "${P}img2"
 t_eq "failed import leaves no image" no "$([ -e "$ROOT/images/${P}img2" ] && echo yes || echo no)"
+t_begin "import of something that is no tarball: one line naming tar's reason, no image"
+echo garbage >"$T/garbage.tar"
+for src in "$T/garbage.tar" "$T"; do
+  cocin import "$src" "${P}img3" >"$T/o" 2>&1 && t_fail "import $src succeeded"
+  [ "$(grep -c . "$T/o")" = 1 ] || t_fail "import $src: not one line: $(cat "$T/o")"
+  grep -q "^cocin: image ${P}img3: tar failed (status 2): tar: " "$T/o" || t_fail "import $src: $(cat "$T/o")"
+  [ -e "$ROOT/images/${P}img3" ] && t_fail "import $src left an image"
+done
+t_end
 t_err "import with an invalid image name" 'invalid|name' cocin import "$T/bb.tar" "../evil"
 t_err "import over an existing image name" 'exists|already' cocin import "$T/bb.tar" "${P}img"
 
