@@ -736,6 +736,25 @@ t_end
 
 t_eq "ps -aq combined" "$(cocin ps -a -q 2>&1)" "$(cocin ps -aq 2>&1)"
 
+t_begin "ps: one line per container, newest first, columns as wide as their cells"
+cocin run -d --name "${P}nl" busybox sh -c "$(printf 'echo a\nsleep 1000')" >/dev/null 2>&1
+cocin run -d --name "${P}utf" busybox sh -c 'echo ééééééééééééééééééé; sleep 1000' >/dev/null 2>&1
+long=${P}$(printf 'n%.0s' $(seq 1 60))
+cocin run -d --name "$long" busybox sleep 1000 >/dev/null 2>&1
+cocin ps >"$T/ps" 2>&1
+[ "$(grep -c . "$T/ps")" = "$(( $(cocin ps -q | grep -c .) + 1 ))" ] || t_fail "not one line each: $(cat "$T/ps")"
+grep -q ' sh -c echo a\\nsleep 1000 ' "$T/ps" || t_fail "newline not shown as \\n: $(grep "${P}nl" "$T/ps")"
+iconv -f UTF-8 -t UTF-8 "$T/ps" >/dev/null 2>&1 || t_fail "ps printed invalid UTF-8"
+grep "${P}utf " "$T/ps" | grep -q 'éé\.\.\. ' || t_fail "long command not cut with ...: $(grep "${P}utf " "$T/ps")"
+[ "$(cut -c1-12 "$T/ps" | sed -n 2p)" = "$(cfg "$long" .id | cut -c1-12)" ] || t_fail "newest not first: $(sed -n 2p "$T/ps")"
+grep -q " $long " "$T/ps" || t_fail "a long name is cut: $(grep "${P}nnn" "$T/ps")"
+# aligned: every STATUS cell ("Up ...") starts under the header's STATUS
+at=$(head -1 "$T/ps" | awk '{ print index($0, "STATUS") }')
+[ "$(awk -v at="$at" 'NR > 1 && substr($0, at, 3) != "Up " { print }' "$T/ps")" = "" ] ||
+  t_fail "columns not aligned under STATUS (at $at): $(cat "$T/ps")"
+cocin rm -f "${P}nl" "${P}utf" "$long" >/dev/null 2>&1
+t_end
+
 # Docker's idioms: `docker stop $(docker run -d ...)`, `docker rm -f $(docker ps -aq)`
 t_begin "every verb takes the id run -d prints, or a prefix of it"
 nid=$(cocin run -d busybox sh -c 'echo by-id; sleep 1000' 2>"$T/e")
