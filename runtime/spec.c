@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "cocin/cleanup.h"
+#include "cocin/runtime.h"
 #include "cocin/spec.h"
 #include "cocin/util.h"
 
@@ -341,9 +342,9 @@ int cocin_spec_parse(struct cocin_spec *s, int argc, char **argv, cocin_error_t 
   if (pos >= argc)
     return cocin_fail(err, EINVAL, "run: requires an IMAGE (try: run busybox echo hi)");
   const char *image = argv[pos++];
-  if (cocin_name_check(image, NULL) < 0)
-    return cocin_fail(err, EINVAL, "run: invalid image name \"%s\"", image);
-  s->image = xstrdup(image);
+  s->image = cocin_image_name(image, err);
+  if (s->image == NULL)
+    return cocin_error_wrap(err, "run");
   if (pos < argc) {
     s->args = xmalloc0((size_t)(argc - pos + 1) * sizeof(char *));
     for (int i = pos; i < argc; i++)

@@ -12,6 +12,9 @@
 /* ---- images ------------------------------------------------------------ */
 /* Make sure image `name` exists (busybox is built on first use from the
  * host's busybox-static) and return its rootfs directory. */
+/* The image a user's reference names: NAME, or NAME:latest (docker's
+ * default tag); NULL with EINVAL for anything else. */
+char *cocin_image_name(const char *ref, cocin_error_t *err);
 int cocin_image_ensure(const char *root, const char *name, char **rootfs,
                        cocin_error_t *err);
 int cocin_image_import(const char *root, const char *tarball, const char *name,

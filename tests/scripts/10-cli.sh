@@ -1158,6 +1158,8 @@ for src in "$T/garbage.tar" "$T"; do
   [ -e "$ROOT/images/${P}img3" ] && t_fail "import $src left an image"
 done
 t_end
+t_eq "IMAGE:latest is the image (docker's default tag)" latest "$(cocin run --rm busybox:latest echo latest 2>&1)"
+t_err "another tag is refused, saying why" 'no tags but :latest' cocin run --rm busybox:1.36 true
 t_err "import with an invalid image name" 'invalid|name' cocin import "$T/bb.tar" "../evil"
 t_err "import over an existing image name" 'exists|already' cocin import "$T/bb.tar" "${P}img"
 
