@@ -105,10 +105,16 @@ static int parse_rm(struct fs_cmd *cmd, const char *container, int argc, char **
 }
 
 /* Per-container verbs reuse the top-level parsers with the directory's
- * name appended; any other name given is an extra argument. */
+ * name appended; any other name given is an extra argument.  An option
+ * left without its value (`stop -t`) is said so, before the name appended
+ * would pass for the value. */
 static int parse_with_name(fs_parse_fn fn, struct fs_cmd *cmd, const char *container, int argc,
                            char **argv, const char *verb, cocin_error_t *err)
 {
+  static const char *const valued[] = {"-t", "--time", "--timeout", "-s", "--signal"};
+  for (size_t i = 0; argc > 0 && i < sizeof(valued) / sizeof(valued[0]); i++)
+    if (!strcmp(argv[argc - 1], valued[i]))
+      return cocin_fail(err, EINVAL, "%s: %s needs a value", verb, valued[i]);
   cleanup_free char **v = xmalloc0((size_t)(argc + 2) * sizeof(char *));
   memcpy(v, argv, (size_t)argc * sizeof(char *));
   v[argc] = (char *)container;

@@ -173,9 +173,8 @@ static int dir_stat(int dfd, const char *name, struct stat *st)
   return 0;
 }
 
-/* The same for a listing, with one statx: the directory's birth time.
- * (A directory without config.json yet is a container being made: it is
- * listed a few milliseconds early; lookups still check config.json.) */
+/* The same for a listing, with one statx: the directory's birth time
+ * (next_container found its config.json). */
 static int dir_attrs(int dfd, const char *name, struct stat *st)
 {
   struct statx sx;
@@ -318,12 +317,18 @@ struct fs_dir {
 
 #define ROOT_FIXED 3 /* ".", "..", "ctl" */
 
+/* The next directory that is a container: one with its config.json, as
+ * `cocin ps -a` lists them (not a run's directory before its first record,
+ * nor one a killed run left: rmdir could not remove those). */
 static struct dirent *next_container(DIR *d)
 {
   struct dirent *de;
+  char rel[PATH_MAX];
   while ((de = readdir(d)))
     if (de->d_name[0] != '.' && (de->d_type == DT_DIR || de->d_type == DT_UNKNOWN) &&
-        cocin_name_check(de->d_name, NULL) == 0)
+        cocin_name_check(de->d_name, NULL) == 0 &&
+        snprintf(rel, sizeof(rel), "%s/config.json", de->d_name) < (int)sizeof(rel) &&
+        faccessat(dirfd(d), rel, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
       return de;
   return NULL;
 }
@@ -598,6 +603,11 @@ static int fs_link(const char *from, const char *to)
   return -EPERM;
 }
 
+static int fs_symlink(const char *target, const char *path)
+{
+  return -EPERM;
+}
+
 static int fs_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
   return -EPERM;
@@ -657,6 +667,7 @@ const struct fuse_operations fs_ops = {
     .mknod = fs_mknod,
     .rename = fs_rename,
     .link = fs_link,
+    .symlink = fs_symlink,
     .chmod = fs_chmod,
     .chown = fs_chown,
     .statfs = fs_statfs,

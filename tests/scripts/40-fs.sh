@@ -372,6 +372,24 @@ rm -f "$M/$A/status" 2>"$T/e" && t_fail "unlink succeeded"; grep -qi "not permit
 grep -qi "permission denied" "$T/e" || t_fail "write status: $(cat "$T/e")"
 [ -e "$M/nosuch$P" ] && t_fail "nosuch exists"
 [ -e "$M/$A/nosuch" ] && t_fail "nosuch file exists"
+ln -s x "$M/lnk$P" 2>"$T/e" && t_fail "symlink succeeded"; grep -qi "not permitted" "$T/e" || t_fail "symlink: $(cat "$T/e")"
+ln "$M/$A/status" "$M/$A/hard" 2>"$T/e" && t_fail "link succeeded"; grep -qi "not permitted" "$T/e" || t_fail "link: $(cat "$T/e")"
+t_end
+
+t_begin fs-ls-lists-only-containers
+# a run's directory before its first record, or one a killed run left, is
+# no container: ps -a does not list it, nor does ls
+mkdir "$ROOT/containers/ghost$P"
+ls "$M" | grep -qx "ghost$P" && t_fail "ls lists a directory without config.json"
+[ -e "$M/ghost$P" ] && t_fail "ghost$P can be looked up"
+rmdir "$ROOT/containers/ghost$P"
+t_end
+
+t_begin fs-container-ctl-option-without-value
+for l in "stop -t" "kill -s" "stop --time"; do
+  ctl "$M/$A/ctl" "$l"
+  [ "$RC" != 0 ] && grep -q "needs a value" <<<"$REPLY" || t_fail "$l: rc $RC [$REPLY]"
+done
 t_end
 
 t_begin fs-bad-input-leaves-nothing
