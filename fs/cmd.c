@@ -296,6 +296,11 @@ bool fs_cmd_removes(const struct fs_cmd *cmd)
   return cmd->verb && cmd->verb->run == run_rm;
 }
 
+bool fs_cmd_blocks(const struct fs_cmd *cmd)
+{
+  return cmd->verb && cmd->verb->run == run_stop && cmd->timeout > 0;
+}
+
 void fs_cmd_free(struct fs_cmd *cmd)
 {
   cocin_spec_free(&cmd->spec);

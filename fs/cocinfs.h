@@ -25,6 +25,10 @@
 
 /* ---- line accumulation (line.c) -------------------------------------- */
 #define FS_LINE_MAX (64 * 1024)
+/* Threads serving requests at the most (libfuse's default is 10), and how
+ * many of them may block at once (tree.c) */
+#define FS_MAX_THREADS 64
+#define FS_MAX_BLOCKING (FS_MAX_THREADS - 16)
 
 struct fs_linebuf {
   char *buf;
@@ -73,6 +77,8 @@ int fs_cmd_parse(enum fs_scope scope, const char *container, const char *line, s
  * in cmd->names. */
 int fs_cmd_run(const char *root, struct fs_cmd *cmd, char **reply, cocin_error_t *err);
 void fs_cmd_free(struct fs_cmd *cmd);
+/* Does the command wait (stop: up to its timeout), holding a thread? */
+bool fs_cmd_blocks(const struct fs_cmd *cmd);
 /* Does the command remove containers (their directories must go at once)? */
 bool fs_cmd_removes(const struct fs_cmd *cmd);
 
@@ -182,9 +188,11 @@ extern const struct fuse_operations fs_ops;
 void fs_forget_container(const char *name);
 /* true when the FUSE request being served was interrupted */
 bool fs_interrupted(void);
-/* A slot for a read that blocks (at most a few at once): 0, or -EAGAIN. */
+/* A slot for a read or command that blocks (FS_MAX_BLOCKING at once, of
+ * which a user other than root may hold half): the slot (>= 0) to give
+ * back, or -EAGAIN. */
 int fs_block_enter(void);
-void fs_block_leave(void);
+void fs_block_leave(int slot);
 
 /* Turn a cocin error into -errno for FUSE (EIO when unknown). */
 int fs_errno(const cocin_error_t *err);

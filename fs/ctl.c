@@ -54,9 +54,15 @@ static int ctl_line(const char *line, size_t len, void *data, cocin_error_t *err
   struct fs_cmd cmd;
   enum fs_scope scope = c->h->name ? FS_SCOPE_CONTAINER : FS_SCOPE_TOP;
   int r = fs_cmd_parse(scope, c->h->name, line, len, &cmd, err);
+  int slot = 0;
+  if (r == 0 && cmd.verb && fs_cmd_blocks(&cmd) && (slot = fs_block_enter()) < 0)
+    r = cocin_fail(err, EAGAIN, "%d commands and reads wait in cocinfs already: try again",
+                   FS_MAX_BLOCKING);
   if (r == 0 && cmd.verb) {
     c->ran = true;
     r = fs_cmd_run(fs_ctx()->root, &cmd, &c->reply, err);
+    if (fs_cmd_blocks(&cmd))
+      fs_block_leave(slot);
     if (fs_cmd_removes(&cmd))
       for (char **n = cmd.names; *n; n++)
         fs_forget_container(*n);

@@ -159,9 +159,9 @@ static int wait_readable(int fd)
   struct pollfd p = {.fd = fd, .events = POLLIN};
   if (poll(&p, 1, 0) > 0)
     return 0; /* no need to block */
-  int r = fs_block_enter();
-  if (r < 0)
-    return r;
+  int slot = fs_block_enter(), r = 0;
+  if (slot < 0)
+    return slot;
   for (;;) {
     if (fs_interrupted()) {
       r = -EINTR;
@@ -175,7 +175,7 @@ static int wait_readable(int fd)
       break;
     }
   }
-  fs_block_leave();
+  fs_block_leave(slot);
   return r;
 }
 

@@ -181,7 +181,7 @@ static ssize_t wait_read(struct fs_handle *h, char *buf, size_t size, off_t off)
       return slot;
     }
     int code = cocin_wait(fs_ctx()->root, h->name, fs_interrupted, &err);
-    fs_block_leave();
+    fs_block_leave(slot);
     if (code < 0) {
       pthread_mutex_unlock(&h->lock);
       return fs_errno(&err);

@@ -140,8 +140,15 @@ int main(int argc, char **argv)
   struct fuse_session *se = fuse_get_session(f);
   if (fuse_set_signal_handlers(se) < 0)
     goto out_unmount;
-  struct fuse_loop_config lc = {.clone_fd = 0, .max_idle_threads = 10};
-  rc = fuse_loop_mt(f, &lc) == 0 ? 0 : 1;
+  struct fuse_loop_config *lc = fuse_loop_cfg_create();
+  if (lc == NULL)
+    goto out_signals;
+  fuse_loop_cfg_set_clone_fd(lc, 0);
+  fuse_loop_cfg_set_idle_threads(lc, 10);
+  fuse_loop_cfg_set_max_threads(lc, FS_MAX_THREADS);
+  rc = fuse_loop_mt(f, lc) == 0 ? 0 : 1;
+  fuse_loop_cfg_destroy(lc);
+out_signals:
   fuse_remove_signal_handlers(se);
 out_unmount:
   fuse_unmount(f);

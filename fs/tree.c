@@ -47,26 +47,43 @@ bool fs_interrupted(void)
   return fuse_interrupted() != 0;
 }
 
-/* libfuse 3.14's loop (API 35) serves with at most 10 threads, and a read
- * that blocks (wait, exec output) holds one.  Only FS_MAX_BLOCKING may
- * block at once, so the rest of the tree, and the interrupts that free the
- * blocked ones, are always served. */
-#define FS_MAX_BLOCKING 6
-static atomic_int blocking;
+/* The loop serves with at most FS_MAX_THREADS threads (main.c), and a
+ * read that blocks (wait, exec output) or a stop waiting out its timeout
+ * holds one.  Only FS_MAX_BLOCKING may block at once, so the rest of the
+ * tree, and the interrupts that free the blocked ones, are always served;
+ * under allow_other, users other than root may hold only half of them, so
+ * that they cannot keep root's exec and wait out. */
+static atomic_int blocking, blocking_users;
+
+static bool take(atomic_int *count, int max)
+{
+  int n = atomic_load(count);
+  do {
+    if (n >= max)
+      return false;
+  } while (!atomic_compare_exchange_weak(count, &n, n + 1));
+  return true;
+}
 
 int fs_block_enter(void)
 {
-  int n = atomic_load(&blocking);
-  do {
-    if (n >= FS_MAX_BLOCKING)
-      return -EAGAIN;
-  } while (!atomic_compare_exchange_weak(&blocking, &n, n + 1));
-  return 0;
+  struct fuse_context *c = fuse_get_context();
+  bool user = c && c->uid != 0;
+  if (user && !take(&blocking_users, FS_MAX_BLOCKING / 2))
+    return -EAGAIN;
+  if (!take(&blocking, FS_MAX_BLOCKING)) {
+    if (user)
+      atomic_fetch_sub(&blocking_users, 1);
+    return -EAGAIN;
+  }
+  return user ? 1 : 0;
 }
 
-void fs_block_leave(void)
+void fs_block_leave(int slot)
 {
   atomic_fetch_sub(&blocking, 1);
+  if (slot == 1)
+    atomic_fetch_sub(&blocking_users, 1);
 }
 
 /* Only errnos whose meaning the README documents reach the kernel (an

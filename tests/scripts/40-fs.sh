@@ -258,13 +258,33 @@ t_end
 # container, and the rest of the tree still answers; the excess get EAGAIN.
 t_begin fs-wait-many-readers
 wpids=()
-for i in $(seq 1 12); do cat "$M/$A/wait" >"$T/w$i" 2>&1 & wpids+=($!); done
+for i in $(seq 1 60); do cat "$M/$A/wait" >"$T/w$i" 2>&1 & wpids+=($!); done
 sleep 1
-timeout 10 cat "$M/$A/status" >/dev/null || t_fail "status not served with 12 blocked waiters"
+timeout 10 cat "$M/$A/status" >/dev/null || t_fail "status not served with 60 blocked waiters"
 n=$(grep -l "temporarily unavailable" "$T"/w[0-9]* 2>/dev/null | wc -l)
 [ "$n" -ge 1 ] || t_fail "no reader was told EAGAIN"
 kill "${wpids[@]}" 2>/dev/null; wait "${wpids[@]}" 2>/dev/null
 daemon_up || t_fail "daemon down"
+t_end
+
+# stop waits out its timeout in the daemon: a dozen of them at once must
+# leave the tree served (ls returns while every stop still waits)
+t_begin fs-parallel-stops-leave-the-tree-served
+spids=()
+for i in $(seq 1 12); do
+  ctl "$M/ctl" "run --name ${P}st$i busybox sh -c 'trap \"\" TERM; sleep 1000'"
+done
+for i in $(seq 1 12); do (echo 'stop -t 4' >"$M/${P}st$i/ctl") & spids+=($!); done
+sleep 0.5
+timeout 20 ls "$M" >/dev/null || t_fail "ls not served"
+timeout 20 cat "$M/$A/status" >/dev/null || t_fail "status not served"
+left=0
+for p in "${spids[@]}"; do kill -0 "$p" 2>/dev/null && left=$((left + 1)); done
+[ "$left" -ge 1 ] || t_fail "the stops ended before ls was served: no proof"
+wait "${spids[@]}" 2>/dev/null
+for i in $(seq 1 12); do grep -q '^stopped' "$M/${P}st$i/status" || t_fail "${P}st$i: $(cat "$M/${P}st$i/status")"; done
+ctl "$M/ctl" "rm $(for i in $(seq 1 12); do printf '%s ' "${P}st$i"; done)"
+[ "$RC" = 0 ] || t_fail "rm: $ERR"
 t_end
 
 # ----------------------------------------------------- per-container ctl --
@@ -420,6 +440,18 @@ if command -v setpriv >/dev/null; then
     "${NOBODY[@]}" sh -c "echo stop > '$M2/$A/ctl'" 2>/dev/null && t_fail "nobody wrote ctl"
     "${NOBODY[@]}" sh -c "exec 3<>'$M2/$A/exec'" 2>/dev/null && t_fail "nobody opened exec"
     grep -q ^running "$M/$A/status" || t_fail "the container was touched"
+    t_end
+    # other users may hold only half of the blocking slots: root's wait is served
+    t_begin fs-perm-allow-other-users-cannot-take-every-slot
+    upids=()
+    for i in $(seq 1 40); do "${NOBODY[@]}" cat "$M2/$A/wait" >"$T/u$i" 2>&1 & upids+=($!); done
+    sleep 1
+    n=$(grep -l "temporarily unavailable" "$T"/u[0-9]* 2>/dev/null | wc -l)
+    [ "$n" -ge 1 ] || t_fail "no other user's reader was told EAGAIN"
+    cat "$M2/$A/wait" >"$T/rootwait" 2>&1 & rw=$!
+    sleep 1
+    kill -0 "$rw" 2>/dev/null || t_fail "root's wait did not block: $(cat "$T/rootwait")"
+    kill "$rw" "${upids[@]}" 2>/dev/null; wait "$rw" "${upids[@]}" 2>/dev/null
     fusermount3 -u "$M2"
   else
     t_fail "--allow-other mount failed: $(head -c 300 "$T/fs2.err")"
