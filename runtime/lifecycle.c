@@ -76,10 +76,17 @@ int cocin_stop(const char *root, const char *name, int timeout, cocin_error_t *e
     cJSON_Delete(cfg);
     return 0; /* already exited: not an error, rm still works */
   }
-  if (cocin_state_update(root, name, set_stop_requested, NULL, err) < 0) {
+  /* "stopped", not "exited", once it ends; a record that cannot be
+   * written (a full filesystem) does not keep it from stopping */
+  cocin_error_t serr = NULL;
+  if (cocin_state_update(root, name, set_stop_requested, NULL, &serr) < 0 &&
+      cocin_error_status(&serr) == ENOENT) {
     cJSON_Delete(cfg);
+    if (err)
+      *err = steal_ptr(serr);
     return -1;
   }
+  cocin_error_release(&serr);
   cleanup_close int pfd = init_pidfd(cfg);
   if (pfd >= 0) {
     sys_pidfd_send_signal(pfd, SIGTERM);

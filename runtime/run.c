@@ -341,13 +341,16 @@ static int open_ns(pid_t pid, const char *kind)
 }
 
 static int write_initial_state(const char *root, const struct cocin_spec *spec, const char *id,
-                               const char *device_policy, const struct cocin_cgroup *cg_plan,
-                               cocin_error_t *err)
+                               pid_t init, const char *device_policy,
+                               const struct cocin_cgroup *cg_plan, cocin_error_t *err)
 {
   cJSON *cfg = cocin_spec_to_json(spec);
   cleanup_free char *now = cocin_time_now();
   cj_set_str(cfg, "id", id);
-  cj_set_num(cfg, "pid", 0);
+  /* the init, known from the start: should this monitor die before it
+   * records it running, a later look finds it running all the same */
+  cj_set_num(cfg, "pid", init);
+  cj_set_num(cfg, "pidStartTime", (double)proc_start_time(init));
   cj_set_str(cfg, "createTime", now);
   cj_set_str(cfg, "status", "created");
   /* the monitor, which writes this record: a "created" container whose
@@ -523,7 +526,7 @@ void monitor_main(struct monitor_args *m)
       cocin_error_release(&perr);
   }
   TRACE("cgroup-planned");
-  if (write_initial_state(root, spec, id, m->device_policy, plan, &err) < 0) {
+  if (write_initial_state(root, spec, id, pid, m->device_policy, plan, &err) < 0) {
     reap_init(pid, true);
     goto fail;
   }
@@ -612,7 +615,9 @@ void monitor_main(struct monitor_args *m)
     f.oom = cocin_cgroup_oom_killed(cg);
     cocin_error_t rerr = NULL;
     if (cocin_state_update(root, name, record_finished, &f, &rerr) < 0 &&
-        cocin_error_status(&rerr) == ENOENT) /* removed meanwhile: its cgroup is ours */
+        (cocin_error_status(&rerr) == ENOENT || cocin_error_status(&rerr) == EIO))
+      /* removed meanwhile, or a record that no longer names it (damaged):
+       * nobody else can find its cgroup */
       cocin_cgroup_destroy(cg, NULL);
     cocin_error_release(&rerr);
   }
@@ -736,6 +741,18 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
   if (cocin_image_ensure(root, spec->image, &image_rootfs, err) < 0)
     return cocin_error_wrap(err, "run");
   TRACE("image");
+  {
+    /* the overlay's options name three paths, and the kernel reads one
+     * page of them: a longer set would be cut, and the mount fail as if a
+     * directory were missing */
+    size_t cdir = strlen(root) + sizeof("/containers/") + (spec->name ? strlen(spec->name) : 12);
+    size_t opts = strlen(image_rootfs) + 2 * cdir + sizeof("lowerdir=,upperdir=/upper,workdir=/work,volatile");
+    if (opts >= 4096)
+      return cocin_fail(err, ENAMETOOLONG,
+                        "run: the state root's path is too long for overlayfs (its options "
+                        "would take %zu bytes; the kernel reads 4095): choose a shorter --root",
+                        opts);
+  }
   if (cocin_random_id(res->id, err) < 0)
     return -1;
   cleanup_close int reserved = -1; /* the directory reserve_name made */

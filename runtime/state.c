@@ -108,8 +108,10 @@ static int load_raw(const char *root, const char *name, cJSON **out, cocin_error
     return cocin_fail(err, st, "read %s: %s", path, strerror(st));
   }
   cJSON *j = cJSON_Parse(buf);
-  if (j == NULL)
+  if (j == NULL || !cJSON_IsObject(j) || cj_str(j, "status") == NULL) {
+    cJSON_Delete(j); /* not a record cocin wrote */
     return cocin_fail(err, EIO, "%s: corrupt config.json", path);
+  }
   *out = j;
   return 0;
 }
@@ -175,7 +177,7 @@ static bool alive(const cJSON *cfg, const char *pidkey, const char *startkey)
 static bool stale_running(const cJSON *cfg)
 {
   const char *st = cj_str(cfg, "status");
-  if (st && !strcmp(st, "created")) /* whoever ran it died before its monitor wrote */
+  if (st && !strcmp(st, "created")) /* whoever ran it died before it recorded it running */
     return !alive(cfg, "creatorPid", "creatorStartTime") &&
            !alive(cfg, "monitorPid", "monitorStartTime");
   if (st == NULL || strcmp(st, "running"))
@@ -196,6 +198,15 @@ static int mark_lost(cJSON *cfg, void *data, cocin_error_t *err)
   /* Give a live monitor the chance to record the real exit first. */
   if (alive(cfg, "monitorPid", "monitorStartTime"))
     return 0;
+  const char *st = cj_str(cfg, "status");
+  if (st && !strcmp(st, "created") && alive(cfg, "pid", "pidStartTime")) {
+    /* its monitor died after the init was ready: it runs unwatched (stop,
+     * kill, exec and rm -f reach it; its exit code will not be known) */
+    cleanup_free char *now = cocin_time_now();
+    cj_set_str(cfg, "status", "running");
+    cj_set_str(cfg, "startedAt", now);
+    return 0;
+  }
   cj_set_str(cfg, "status", "exited");
   cj_set_num(cfg, "exitCode", -1);
   cleanup_free char *now = cocin_time_now();
@@ -212,13 +223,27 @@ int cocin_state_load(const char *root, const char *name, cJSON **out, cocin_erro
   if (load_raw(root, name, &j, err) < 0)
     return -1;
   if (stale_running(j)) {
-    /* Re-check and fix under the lock; the monitor may be writing now. */
-    cJSON_Delete(j);
-    j = NULL;
-    if (cocin_state_update(root, name, mark_lost, NULL, err) < 0)
-      return -1;
-    if (load_raw(root, name, &j, err) < 0)
-      return -1;
+    /* Re-check and fix under the lock; the monitor may be writing now.
+     * A fix that cannot be saved (a full filesystem) is still what the
+     * caller sees. */
+    cocin_error_t uerr = NULL;
+    if (cocin_state_update(root, name, mark_lost, NULL, &uerr) < 0) {
+      int st = cocin_error_status(&uerr);
+      if (st == ENOENT || st == EIO) {
+        cJSON_Delete(j);
+        if (err)
+          *err = steal_ptr(uerr);
+        cocin_error_release(&uerr);
+        return -1;
+      }
+      cocin_error_release(&uerr);
+      mark_lost(j, NULL, NULL);
+    } else {
+      cJSON_Delete(j);
+      j = NULL;
+      if (load_raw(root, name, &j, err) < 0)
+        return -1;
+    }
   }
   *out = j;
   return 0;

@@ -657,6 +657,53 @@ else
 fi
 t_end
 
+t_begin "a full state filesystem: stop and rm -f still work (they free the space)"
+R4=$T/fullfs; mkdir -p "$R4/containers" "$R4/images"; cp -a "$ROOT/images/busybox" "$R4/images/"
+if mount -t tmpfs -o size=4m tmpfs "$R4/containers"; then
+  "$COCIN" --root "$R4" run -d --name y busybox sleep 5000 >/dev/null 2>&1 || t_fail "run y"
+  "$COCIN" --root "$R4" run -d --name filler busybox sh -c 'dd if=/dev/zero of=/big bs=4k; sleep 5000' >/dev/null 2>&1 ||
+    t_fail "run filler"
+  wait_for sh -c "[ \"\$(df --output=avail '$R4/containers' | tail -1)\" -lt 8 ]" || t_fail "never full"
+  out=$("$COCIN" --root "$R4" stop -t 0 y 2>&1) || t_fail "stop on a full filesystem: $out"
+  [ "$("$COCIN" --root "$R4" inspect y 2>&1 | jq -r .status)" = running ] && t_fail "y still running"
+  out=$("$COCIN" --root "$R4" rm -f filler 2>&1) || t_fail "rm -f on a full filesystem: $out"
+  out=$("$COCIN" --root "$R4" rm y 2>&1) || t_fail "rm y: $out"
+  wait_for sh -c "[ -z \"\$(ls -A '$R4/containers' | grep -vx .trash)\$(ls -A '$R4/containers/.trash' 2>/dev/null)\" ]" ||
+    t_fail "left: $(ls -A "$R4/containers" "$R4/containers/.trash" 2>/dev/null | tr '\n' ' ')"
+  umount "$R4/containers"
+else
+  t_fail "mount tmpfs"
+fi
+t_end
+
+t_begin "a record without a status is corrupt: wait returns, rm -f removes"
+cocin run --name "${P}ns" busybox true >/dev/null 2>&1 || t_fail "run"
+cgs=$(cgroup_paths "${P}ns")
+echo '{"id":"x"}' >"$ROOT/containers/${P}ns/config.json"
+for d in $cgs; do rmdir "$d" 2>/dev/null; done
+out=$(timeout 20 "$COCIN" --root "$ROOT" wait "${P}ns" 2>&1); rc=$?
+[ "$rc" != 0 ] && [ "$rc" != 124 ] && grep -q "corrupt config.json" <<<"$out" || t_fail "wait: rc $rc: $out"
+cocin rm -f "${P}ns" >/dev/null 2>&1 || t_fail "rm -f"
+[ -e "$ROOT/containers/${P}ns" ] && t_fail "still there"
+t_end
+
+t_begin "an init whose monitor died before recording it running is found running"
+# the window: the init is ready and execs, its monitor is killed before it
+# writes "running" (the record still says created, its creator is dead)
+cocin run -d --name "${P}uw" busybox sleep 1000 >/dev/null 2>&1 || t_fail "run"
+mon=$(cfg "${P}uw" .monitorPid); ipid=$(cfg "${P}uw" .pid)
+kill -9 "$mon" 2>/dev/null; wait_for test ! -e "/proc/$mon"
+jq '.status = "created" | .creatorPid = .monitorPid | .creatorStartTime = .monitorStartTime
+    | del(.startedAt)' "$ROOT/containers/${P}uw/config.json" >"$T/c.json" &&
+  cat "$T/c.json" >"$ROOT/containers/${P}uw/config.json"
+[ "$(status_of "${P}uw")" = running ] || t_fail "status $(status_of "${P}uw")"
+cocin ps | grep -q " ${P}uw  *$ipid " || t_fail "ps: $(cocin ps | grep "${P}uw")"
+cocin stop -t 0 "${P}uw" >/dev/null 2>&1 || t_fail "stop"
+wait_for test ! -e "/proc/$ipid" || t_fail "the init $ipid still runs"
+is_exited "${P}uw" || t_fail "after stop: $(status_of "${P}uw")"
+cocin rm "${P}uw" >/dev/null 2>&1 || t_fail "rm"
+t_end
+
 t_begin "rm -f of a running --rm container succeeds (its monitor removes it)"
 cocin run --rm -d --name "${P}rmf" busybox sleep 100 >/dev/null 2>&1 || t_fail "run"
 out=$(cocin rm -f "${P}rmf" 2>&1); rc=$?

@@ -75,6 +75,30 @@ int main(void)
   CHECK(cocin_state_load(root, "web", &cfg, &err) == 0 && !strcmp(cj_str(cfg, "status"), "created"),
         "a created container whose creator lives stays created");
   cJSON_Delete(cfg);
+  /* a "created" record whose monitor died after its init was ready: the
+   * init (here: we) runs on, and is reported running */
+  j = cJSON_CreateObject();
+  cj_set_str(j, "status", "created");
+  cj_set_num(j, "creatorPid", 999999);
+  cj_set_num(j, "creatorStartTime", 1);
+  cj_set_num(j, "pid", getpid());
+  cj_set_num(j, "pidStartTime", (double)proc_start_time(getpid()));
+  CHECK(cocin_state_save(root, "web", j, &err) == 0, "save created with a live init");
+  cJSON_Delete(j);
+  CHECK(cocin_state_load(root, "web", &cfg, &err) == 0 && !strcmp(cj_str(cfg, "status"), "running"),
+        "an unwatched init is reported running");
+  cJSON_Delete(cfg);
+  /* JSON that is no record cocin wrote: corrupt, never "created" for ever */
+  static const char *const bad[] = {"{\"id\":\"x\"}\n", "[1,2,3]\n", "\"running\"\n"};
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    cleanup_free char *p = cocin_container_file(root, "web", "config.json");
+    CHECK(write_file_atomic(p, bad[i], strlen(bad[i]), 0644, &err) == 0, "write bad record %zu", i);
+    cfg = NULL;
+    CHECK(cocin_state_load(root, "web", &cfg, &err) < 0 && cocin_error_status(&err) == EIO,
+          "bad record %zu is corrupt", i);
+    cocin_error_release(&err);
+    cJSON_Delete(cfg);
+  }
 
   cleanup_strv char **names = NULL;
   mkdir(xasprintf("%s/containers/incomplete", root), 0700);
