@@ -94,6 +94,9 @@ struct fs_ctx {
    * tail -f go to the file itself); false with --allow-other, whose
    * readers cannot enter the state root: the daemon serves the bytes. */
   bool log_links;
+  /* the read end of a pipe only the daemon holds the write end of: what
+   * exec started dies with the daemon (its exec files close with it) */
+  int lifeline;
 };
 /* The context given to fuse_new (valid in any FUSE handler). */
 struct fs_ctx *fs_ctx(void);

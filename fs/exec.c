@@ -73,6 +73,7 @@ static int exec_start(struct fs_handle *h, char **words, cocin_error_t *err)
   struct cocin_exec_opts o = {0};
   cleanup_free char *name = NULL;
   int r = cocin_exec_parse(&o, &name, NULL, argc + 1, argv, err);
+  o.lifeline = fs_ctx()->lifeline;
   if (r == 0) {
     int p[2];
     cleanup_close int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -124,7 +125,11 @@ static int exec_feed(struct fs_handle *h, const char *buf, size_t size, bool flu
     r = fs_line_feed(&h->line, buf, size, exec_line, h, &err);
   }
   if (r < 0) {
-    fs_reply_set(h, xasprintf("%s\n", cocin_error_msg(&err)));
+    /* Readable on the file only before a command started: once one has,
+     * reads give its output and status, then end of file for good (a
+     * second command's EBUSY is the write's errno alone). */
+    if (h->xstate == FS_EXEC_IDLE)
+      fs_reply_set(h, xasprintf("%s\n", cocin_error_msg(&err)));
     return fs_errno(&err);
   }
   return 0;

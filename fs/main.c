@@ -118,8 +118,16 @@ int main(int argc, char **argv)
     fprintf(stderr, "cocinfs: %s\n", cocin_error_msg(&err));
     return 1;
   }
-  struct fs_ctx ctx = {
-      .root = root, .uid = geteuid(), .gid = getegid(), .log_links = !o.allow_other};
+  int lifeline[2]; /* the write end stays open until we exit: never closed */
+  if (pipe2(lifeline, O_CLOEXEC) < 0) {
+    fprintf(stderr, "cocinfs: pipe: %s\n", strerror(errno));
+    return 1;
+  }
+  struct fs_ctx ctx = {.root = root,
+                       .uid = geteuid(),
+                       .gid = getegid(),
+                       .log_links = !o.allow_other,
+                       .lifeline = lifeline[0]};
 
   opts = xasprintf("default_permissions,fsname=cocinfs,subtype=cocinfs%s",
                    o.allow_other ? ",allow_other" : "");

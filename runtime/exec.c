@@ -10,6 +10,7 @@
  * (the seed ran the command on the host when setns failed). */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -115,6 +116,26 @@ struct exec_ctx {
   int stdio[3];
 };
 
+/* Until the command ends: if the caller dies first (the lifeline's write
+ * end closes), kill the command's process group. */
+static void watch_lifeline(int lifeline, pid_t pid)
+{
+  cleanup_close int pfd = sys_pidfd_open(pid);
+  for (;;) {
+    struct pollfd p[2] = {{.fd = lifeline, .events = POLLIN}, {.fd = pfd, .events = POLLIN}};
+    int n = poll(p, pfd >= 0 ? 2 : 1, -1);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0 || (p[1].revents & POLLIN))
+      return; /* it ended: reaped by the caller of this */
+    if (p[0].revents) {
+      kill(-pid, SIGKILL);
+      kill(pid, SIGKILL);
+      return;
+    }
+  }
+}
+
 __attribute__((noreturn)) static void joiner(struct exec_ctx *x)
 {
   cocin_error_t err = NULL;
@@ -127,8 +148,8 @@ __attribute__((noreturn)) static void joiner(struct exec_ctx *x)
       cocin_fail_errno(&err, "exec: set up stdio");
       child_fail(x->errfd, 1, &err);
     }
-  int keep[] = {x->errfd, x->pidfd, o->tty ? o->console_sock : -1};
-  close_fds_except(3, keep, 3);
+  int keep[] = {x->errfd, x->pidfd, o->tty ? o->console_sock : -1, o->lifeline};
+  close_fds_except(3, keep, 4);
   if (x->cg && cocin_cgroup_enter(x->cg, 0, &err) < 0) {
     cocin_error_wrap(&err, "exec: join the cgroup");
     child_fail(x->errfd, 1, &err);
@@ -151,6 +172,9 @@ __attribute__((noreturn)) static void joiner(struct exec_ctx *x)
       cocin_fail_errno(&err, "exec: parent death signal");
       child_fail(x->errfd, 1, &err);
     }
+    /* with a lifeline, what it starts goes with it (its process group) */
+    if (o->lifeline >= 0)
+      (void)setpgid(0, 0);
     cocin_reset_signals();
     if (o->tty && o->console_sock >= 0) {
       /* a pty of the container's own /dev/pts, master sent to the caller */
@@ -175,6 +199,8 @@ __attribute__((noreturn)) static void joiner(struct exec_ctx *x)
   close(x->errfd);
   signal(SIGINT, SIG_IGN);
   signal(SIGTERM, SIG_IGN);
+  if (o->lifeline >= 0)
+    watch_lifeline(o->lifeline, pid);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
     ;

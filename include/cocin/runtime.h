@@ -81,6 +81,10 @@ struct cocin_exec_opts {
   bool has_user;
   uid_t uid;
   gid_t gid;
+  /* -1, or the read end of a pipe whose write end only the caller holds:
+   * when the caller dies, the command and its process group are killed
+   * (cocinfs: its exec files close with it) */
+  int lifeline;
 };
 void cocin_exec_opts_free(struct cocin_exec_opts *o);
 /* Parse "exec [OPTIONS] NAME CMD..." words after the verb; *name is set. */

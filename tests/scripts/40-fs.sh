@@ -232,6 +232,12 @@ cat <&3 >/dev/null; read -r code <&3; exec 3<&-
 ctl "$M/$B/exec" "true"; expect_fail fs-exec-not-running "No such process"
 ctl "$M/$A/exec" "sh -c 'unbalanced"; expect_fail fs-exec-syntax "Invalid argument"
 { echo true >"$M/$A/exec"; } 2>/dev/null && t_fail "write-only open accepted"
+# after the status, a refused second command leaves the end of file alone
+exec 3<>"$M/$A/exec"; echo 'echo hi' >&3
+cat <&3 >/dev/null; read -r code <&3
+echo 'echo again' >&3 2>/dev/null && t_fail "a second command after the status was accepted"
+rest=$(cat <&3); exec 3<&-
+[ -z "$rest" ] || t_fail "reads after the status gave [$rest]"
 t_end
 
 t_begin fs-exec-close-kills
@@ -477,7 +483,15 @@ t_end
 t_begin fs-restart-after-kill9
 K=${P}k
 ctl "$M/ctl" "run --name $K busybox sh -c 'sleep 1; exit 7'"
+# what an exec file started dies with the daemon, as it would at close
+mk=$((30000 + $$ % 20000))
+( exec 3<>"$M/$A/exec"; echo "sh -c 'sleep $mk & sleep $((mk + 1))'" >&3; cat <&3 ) >/dev/null 2>&1 &
+xp=$!
+wait_for pgrep -f "^sleep $((mk + 1))\$" || t_fail "the exec'd command did not start"
 kill -9 "$FSPID"; wait "$FSPID" 2>/dev/null; FSPID=""
+wait_for no_proc "^sleep $mk\$" || t_fail "the exec'd command's child outlived the daemon"
+wait_for no_proc "^sleep $((mk + 1))\$" || t_fail "the exec'd command outlived the daemon"
+kill "$xp" 2>/dev/null; wait "$xp" 2>/dev/null
 wait_for sh -c "jq -e '.status == \"exited\"' '$ROOT/containers/$K/config.json'" || t_fail "$K did not exit"
 stat "$M" 2>&1 | grep -qi "not connected" || t_fail "expected a dead mount: $(stat "$M" 2>&1 | head -1)"
 "$COCINFS" --root "$ROOT" "$M" || t_fail "restart failed"   # daemonizes this time
