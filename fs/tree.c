@@ -468,6 +468,37 @@ static void handle_free(struct fs_handle *h)
   free(h);
 }
 
+/* A served container.log keeps its pages across opens only while it is
+ * the same file: a container removed and run again under its name has a
+ * new log behind the same path (and libfuse's node), whose cached pages
+ * would otherwise show the old one's bytes.  The file last opened under
+ * each name, by a hash of it (a collision only costs a re-read). */
+#define LOG_SEEN 128
+static struct {
+  char name[129]; /* a name: at most 128 characters */
+  dev_t dev;
+  ino_t ino;
+} log_seen[LOG_SEEN];
+static pthread_mutex_t log_seen_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bool log_same_file(const char *name, int fd)
+{
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) < 0)
+    return false;
+  unsigned h = 5381;
+  for (const char *c = name; *c; c++)
+    h = h * 33 + (unsigned char)*c;
+  pthread_mutex_lock(&log_seen_lock);
+  __typeof__(log_seen[0]) *e = &log_seen[h % LOG_SEEN];
+  bool same = !strcmp(e->name, name) && e->dev == st.st_dev && e->ino == st.st_ino;
+  snprintf(e->name, sizeof(e->name), "%s", name);
+  e->dev = st.st_dev;
+  e->ino = st.st_ino;
+  pthread_mutex_unlock(&log_seen_lock);
+  return same;
+}
+
 static int fs_open(const char *path, struct fuse_file_info *fi)
 {
   struct fs_path p;
@@ -497,7 +528,9 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
     return r;
   }
   fi->direct_io = p.file->direct_io;
-  fi->keep_cache = p.file->kind == FS_KIND_LOG; /* append-only; see fs_init */
+  /* append-only, so its pages stay good (see fs_init), while it is the
+   * same file */
+  fi->keep_cache = p.file->kind == FS_KIND_LOG && log_same_file(h->name, h->fd);
   fi->fh = (uintptr_t)h;
   return 0;
 }

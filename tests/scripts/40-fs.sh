@@ -458,11 +458,36 @@ if command -v setpriv >/dev/null; then
     sleep 1
     kill -0 "$rw" 2>/dev/null || t_fail "root's wait did not block: $(cat "$T/rootwait")"
     kill "$rw" "${upids[@]}" 2>/dev/null; wait "$rw" "${upids[@]}" 2>/dev/null
+    t_end
     fusermount3 -u "$M2"
   else
     t_fail "--allow-other mount failed: $(head -c 300 "$T/fs2.err")"
   fi
   kill "$FS2" 2>/dev/null; wait "$FS2" 2>/dev/null
+  t_end
+  # a name run again has a new log: the served one (--allow-other) shows
+  # it, not the old one's cached pages, while a reader still holds the old
+  # one (a mount and root of its own: the daemon's first sight of the name)
+  t_begin fs-perm-allow-other-log-of-a-name-run-again
+  LR=$T/lr; mkdir -p "$LR/root" "$LR/mnt"; cp -a "$ROOT/images" "$LR/root/"
+  "$COCINFS" --foreground --allow-other --root "$LR/root" "$LR/mnt" 2>"$T/fs3.err" &
+  FS3=$!; t_track "$FS3"
+  if wait_for mounted "$LR/mnt"; then
+    echo "run --name rl busybox sh -c 'echo first-run-output-1111111111; sleep 1'" >"$LR/mnt/ctl"
+    wait_for grep -q first-run "$LR/mnt/rl/container.log" || t_fail "first log"
+    tail -n +1 -f "$LR/mnt/rl/container.log" >/dev/null 2>&1 & tp=$!
+    cat "$LR/mnt/rl/wait" >/dev/null
+    echo rm >"$LR/mnt/rl/ctl"
+    echo "run --name rl busybox sh -c 'echo SECOND'" >"$LR/mnt/ctl"
+    sleep 1.5 # it ends; the old reader's tail -f looks at its file meanwhile
+    [ "$(cat "$LR/mnt/rl/container.log")" = SECOND ] || t_fail "served log: [$(head -c 100 "$LR/mnt/rl/container.log")]"
+    kill "$tp" 2>/dev/null; wait "$tp" 2>/dev/null
+    echo "rm -f rl" >"$LR/mnt/ctl"
+    fusermount3 -u "$LR/mnt"
+  else
+    t_fail "mount: $(head -c 300 "$T/fs3.err")"
+  fi
+  kill "$FS3" 2>/dev/null; wait "$FS3" 2>/dev/null
   t_end
 else
   t_skip fs-perm "setpriv not installed"
