@@ -13,6 +13,8 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <fuse.h>
@@ -76,14 +78,43 @@ static int parse_args(int argc, char **argv, struct options *o)
   return 0;
 }
 
+#ifndef FUSE_SUPER_MAGIC
+#define FUSE_SUPER_MAGIC 0x65735546
+#endif
+
+/* mnt is a mount point of its own (not a directory of its parent's). */
+static bool mount_point(const char *mnt)
+{
+  struct stat here, up;
+  cleanup_free char *parent = xasprintf("%s/..", mnt);
+  return stat(mnt, &here) == 0 && stat(parent, &up) == 0 && here.st_dev != up.st_dev;
+}
+
 /* A daemon killed with -9 leaves its mount behind, answering ENOTCONN:
- * detach it so the new one can take its place. */
+ * detach it (each of them, should several be stacked) so the new one can
+ * take its place.  A live one is not mounted over: for a moment it may be
+ * one still dying, then it is a running daemon's. */
 static int prepare_mountpoint(const char *mnt, char **abs, cocin_error_t *err)
 {
-  struct stat st;
-  if (stat(mnt, &st) < 0 && errno == ENOTCONN) {
-    if (umount2(mnt, MNT_DETACH) < 0)
-      return cocin_fail_errno(err, "clear the dead mount at %s", mnt);
+  for (int dead = 0, live = 0;;) {
+    /* statfs always asks the daemon (a stat may be answered from the
+     * kernel's cache): a dead one's mount says ENOTCONN */
+    struct statfs sf;
+    int r = statfs(mnt, &sf);
+    if (r < 0 && errno == ENOTCONN) {
+      if (++dead > 64 || umount2(mnt, MNT_DETACH) < 0)
+        return cocin_fail_errno(err, "clear the dead mount at %s", mnt);
+      continue;
+    }
+    if (r < 0 || sf.f_type != FUSE_SUPER_MAGIC || !mount_point(mnt))
+      break;
+    if (++live > 40)
+      return cocin_fail(err, EBUSY,
+                        "%s is mounted already, by a daemon that runs (unmount it first: "
+                        "fusermount3 -u %s)",
+                        mnt, mnt);
+    struct timespec ts = {0, 50 * 1000 * 1000};
+    nanosleep(&ts, NULL);
   }
   if (mkdir_p(mnt, 0755, err) < 0)
     return -1;

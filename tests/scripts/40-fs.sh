@@ -20,6 +20,14 @@ FSPID=""
 list_containers() { ls -A "$ROOT/containers" 2>/dev/null | grep -v '^\.' | sort | tr '\n' ' '; }
 daemon_up() { [ -n "$FSPID" ] && kill -0 "$FSPID" 2>/dev/null && ls "$M" >/dev/null 2>&1; }
 mounted() { grep -q " $1 fuse.cocinfs " /proc/mounts; }
+# the daemonized cocinfs serving $M (the monitors it forked share its
+# command line, not its name)
+daemon_pid() {
+  local p
+  for p in $(pgrep -f -- "--root $ROOT $M\$"); do
+    [ "$(cat "/proc/$p/comm" 2>/dev/null)" = cocinfs ] && { echo "$p"; return; }
+  done
+}
 
 # fs_start_fg [OPTIONS]: the daemon in the foreground, in the background of
 # this shell, so its pid is exactly known.
@@ -520,11 +528,32 @@ kill "$xp" 2>/dev/null; wait "$xp" 2>/dev/null
 wait_for sh -c "jq -e '.status == \"exited\"' '$ROOT/containers/$K/config.json'" || t_fail "$K did not exit"
 stat "$M" 2>&1 | grep -qi "not connected" || t_fail "expected a dead mount: $(stat "$M" 2>&1 | head -1)"
 "$COCINFS" --root "$ROOT" "$M" || t_fail "restart failed"   # daemonizes this time
-FSPID=$(pgrep -f -- "--root $ROOT $M\$" | head -1); [ -n "$FSPID" ] && t_track "$FSPID"
+FSPID=$(daemon_pid); [ -n "$FSPID" ] && t_track "$FSPID"
 wait_for ls "$M/$K" || t_fail "mount does not work after restart"
 grep -q '^exited 7' "$M/$K/status" || t_fail "status after restart: $(cat "$M/$K/status" 2>&1)"
 grep -q ^running "$M/$A/status" || t_fail "$A lost its status"
 [ "$(grep -c " $M " /proc/mounts)" = 1 ] || t_fail "mounts: $(grep " $M " /proc/mounts)"
+t_end
+
+t_begin fs-no-second-daemon-over-a-live-mount
+"$COCINFS" --root "$ROOT" "$M" >"$T/o" 2>&1 && t_fail "a second daemon mounted over the live one"
+grep -q "is mounted already" "$T/o" || t_fail "message: $(cat "$T/o")"
+[ "$(grep -c " $M " /proc/mounts)" = 1 ] || t_fail "mounts: $(grep " $M " /proc/mounts)"
+daemon_up || t_fail "the running daemon was disturbed"
+t_end
+
+t_begin fs-restart-at-once-after-kill9-under-load
+# a restart right after kill -9, while readers keep the tree busy: one mount
+for round in 1 2 3; do
+  ( for j in $(seq 200); do cat "$M/$A/status"; done >/dev/null 2>&1 ) & lp=$!
+  sleep 0.2
+  kill -9 "$FSPID"; wait "$FSPID" 2>/dev/null; FSPID=""
+  "$COCINFS" --root "$ROOT" "$M" >"$T/o" 2>&1 || t_fail "round $round: restart: $(cat "$T/o")"
+  FSPID=$(daemon_pid); [ -n "$FSPID" ] && t_track "$FSPID"
+  wait "$lp" 2>/dev/null
+done
+[ "$(grep -c " $M " /proc/mounts)" = 1 ] || t_fail "mounts: $(grep -c " $M " /proc/mounts)"
+daemon_up || t_fail "daemon down"
 t_end
 
 # -------------------------------------------------- 50 concurrent writers --
