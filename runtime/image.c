@@ -227,24 +227,6 @@ static int build_busybox_cb(const char *tmp, const void *data, cocin_error_t *er
   return build_busybox(tmp, err);
 }
 
-char *cocin_image_name(const char *ref, cocin_error_t *err)
-{
-  size_t len = strlen(ref);
-  static const char latest[] = ":latest";
-  if (len > sizeof(latest) - 1 && !strcmp(ref + len - (sizeof(latest) - 1), latest))
-    len -= sizeof(latest) - 1; /* docker's default tag: the one image of that name */
-  cleanup_free char *name = strndup(ref, len);
-  if (name == NULL)
-    abort();
-  if (cocin_name_check(name, NULL) == 0)
-    return steal_ptr(name);
-  if (strchr(name, ':') && !strchr(name, '/'))
-    cocin_fail(err, EINVAL, "image \"%s\": cocin's images have no tags but :latest (cocin images lists them)", ref);
-  else
-    cocin_fail(err, EINVAL, "invalid image name \"%s\"", ref);
-  return NULL;
-}
-
 int cocin_image_ensure(const char *root, const char *name, char **rootfs, cocin_error_t *err)
 {
   if (cocin_name_check(name, NULL) < 0)

@@ -169,6 +169,24 @@ static bool path_clean_abs(const char *p)
   return true;
 }
 
+char *cocin_image_name(const char *ref, cocin_error_t *err)
+{
+  size_t len = strlen(ref);
+  static const char latest[] = ":latest";
+  if (len > sizeof(latest) - 1 && !strcmp(ref + len - (sizeof(latest) - 1), latest))
+    len -= sizeof(latest) - 1; /* docker's default tag: the one image of that name */
+  cleanup_free char *name = strndup(ref, len);
+  if (name == NULL)
+    abort();
+  if (cocin_name_check(name, NULL) == 0)
+    return steal_ptr(name);
+  if (strchr(name, ':') && !strchr(name, '/'))
+    cocin_fail(err, EINVAL, "image \"%s\": cocin's images have no tags but :latest (cocin images lists them)", ref);
+  else
+    cocin_fail(err, EINVAL, "invalid image name \"%s\"", ref);
+  return NULL;
+}
+
 /* In place, an absolute path's spelling made plain: no "//", no "."
  * component, no "/" at the end ("/./" and "//" are "/"). */
 static void path_tidy(char *p)
