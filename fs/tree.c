@@ -334,6 +334,45 @@ struct fs_dir {
 
 #define ROOT_FIXED 3 /* ".", "..", "ctl" */
 
+/* Directories seen with their config.json, by name and inode number: a
+ * container keeps both for life, so a listing looks for config.json only
+ * in a directory it has not seen with one (a new one; or a name run again,
+ * unless its new directory got the old inode number back: then it may be
+ * listed a few milliseconds before its record exists).  Emptied when full. */
+#define SEEN_SLOTS 16384
+static uint64_t seen[SEEN_SLOTS];
+static size_t seen_count;
+static pthread_mutex_t seen_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static uint64_t seen_key(const struct dirent *de)
+{
+  uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+  for (const char *c = de->d_name; *c; c++)
+    h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+  h ^= (uint64_t)de->d_ino * 0x9E3779B97F4A7C15ULL;
+  return h ? h : 1; /* 0: an empty slot */
+}
+
+/* Is key in the table; add it if add. */
+static bool seen_find(uint64_t key, bool add)
+{
+  pthread_mutex_lock(&seen_lock);
+  if (add && seen_count >= SEEN_SLOTS * 3 / 4) {
+    memset(seen, 0, sizeof(seen));
+    seen_count = 0;
+  }
+  size_t i = key % SEEN_SLOTS;
+  while (seen[i] && seen[i] != key)
+    i = (i + 1) % SEEN_SLOTS;
+  bool found = seen[i] == key;
+  if (!found && add) {
+    seen[i] = key;
+    seen_count++;
+  }
+  pthread_mutex_unlock(&seen_lock);
+  return found;
+}
+
 /* The next directory that is a container: one with its config.json, as
  * `cocin ps -a` lists them (not a run's directory before its first record,
  * nor one a killed run left: rmdir could not remove those). */
@@ -341,12 +380,19 @@ static struct dirent *next_container(DIR *d)
 {
   struct dirent *de;
   char rel[PATH_MAX];
-  while ((de = readdir(d)))
-    if (de->d_name[0] != '.' && (de->d_type == DT_DIR || de->d_type == DT_UNKNOWN) &&
-        cocin_name_check(de->d_name, NULL) == 0 &&
-        snprintf(rel, sizeof(rel), "%s/config.json", de->d_name) < (int)sizeof(rel) &&
-        faccessat(dirfd(d), rel, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+  while ((de = readdir(d))) {
+    if (de->d_name[0] == '.' || (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN) ||
+        cocin_name_check(de->d_name, NULL) < 0)
+      continue;
+    uint64_t key = seen_key(de);
+    if (seen_find(key, false))
       return de;
+    if (snprintf(rel, sizeof(rel), "%s/config.json", de->d_name) < (int)sizeof(rel) &&
+        faccessat(dirfd(d), rel, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+      seen_find(key, true);
+      return de;
+    }
+  }
   return NULL;
 }
 
