@@ -147,9 +147,10 @@ int cmd_ps(const char *root, int argc, char **argv)
     for (int c = 0; c < 6; c++)
       if (columns(rows[i].cell[c]) > width[c])
         width[c] = columns(rows[i].cell[c]);
-  for (size_t i = p.quiet ? 1 : 0; i < nrows; i++) {
+  for (size_t i = 0; i < nrows; i++) {
     if (p.quiet) {
-      printf("%s\n", rows[i].cell[0]);
+      if (i > 0) /* no header */
+        printf("%s\n", rows[i].cell[0]);
     } else {
       for (int c = 0; c < 5; c++) /* each column as wide as its widest cell, then two spaces */
         printf("%s%*s", rows[i].cell[c], (int)(width[c] - columns(rows[i].cell[c]) + 2), "");

@@ -298,7 +298,9 @@ bool fs_cmd_removes(const struct fs_cmd *cmd)
 
 bool fs_cmd_blocks(const struct fs_cmd *cmd)
 {
-  return cmd->verb && cmd->verb->run == run_stop && cmd->timeout > 0;
+  /* stop waits out its timeout, then (as rm -f does) for the init and its
+   * monitor to end */
+  return cmd->verb && (cmd->verb->run == run_stop || (cmd->verb->run == run_rm && cmd->force));
 }
 
 void fs_cmd_free(struct fs_cmd *cmd)

@@ -77,7 +77,8 @@ int fs_cmd_parse(enum fs_scope scope, const char *container, const char *line, s
  * in cmd->names. */
 int fs_cmd_run(const char *root, struct fs_cmd *cmd, char **reply, cocin_error_t *err);
 void fs_cmd_free(struct fs_cmd *cmd);
-/* Does the command wait (stop: up to its timeout), holding a thread? */
+/* Does the command wait (stop, rm -f: for the container to end), holding
+ * a thread? */
 bool fs_cmd_blocks(const struct fs_cmd *cmd);
 /* Does the command remove containers (their directories must go at once)? */
 bool fs_cmd_removes(const struct fs_cmd *cmd);

@@ -251,42 +251,12 @@ ssize_t fs_exec_read(struct fs_handle *h, char *buf, size_t size, off_t off)
   return 0;
 }
 
-/* Every descendant of pid (the command runs below the runtime's joiner). */
-static void collect_tree(pid_t pid, pid_t **v, size_t *n)
-{
-  cleanup_free char *dir = xasprintf("/proc/%d/task", pid);
-  cleanup_dir DIR *d = opendir(dir);
-  if (d == NULL || *n > 4096)
-    return;
-  struct dirent *de;
-  while ((de = readdir(d))) {
-    if (de->d_name[0] == '.')
-      continue;
-    cleanup_free char *path = xasprintf("%s/%s/children", dir, de->d_name);
-    cleanup_free char *text = NULL;
-    if (read_all_file(path, &text, NULL, NULL) < 0)
-      continue;
-    for (char *s = text, *tok; (tok = strsep(&s, " \n"));) {
-      long c;
-      if (*tok == '\0' || !parse_long(tok, 1, 0x7fffffff, &c))
-        continue;
-      *v = xrealloc(*v, (*n + 1) * sizeof(pid_t));
-      (*v)[(*n)++] = (pid_t)c;
-      collect_tree((pid_t)c, v, n);
-    }
-  }
-}
-
 /* Closed before the end: kill what the command started, reap the child. */
 void fs_exec_release(struct fs_handle *h)
 {
   if (h->pid > 0) {
-    cleanup_free pid_t *tree = NULL;
-    size_t n = 0;
-    collect_tree(h->pid, &tree, &n);
-    for (size_t i = 0; i < n; i++)
-      kill(tree[i], SIGKILL);
-    kill(h->pid, SIGKILL);
+    cleanup_close int proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    cocin_kill_tree(proc, h->pid); /* the command runs below the joiner */
     while (waitpid(h->pid, NULL, 0) < 0 && errno == EINTR)
       ;
     h->pid = -1;

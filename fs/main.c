@@ -6,6 +6,7 @@
  * It keeps no container state of its own: kill -9 it and start it again
  * on the same mountpoint (a dead mount left behind is cleared first). */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -138,6 +139,16 @@ static int prepare_root(const char *arg, char **abs, cocin_error_t *err)
 
 int main(int argc, char **argv)
 {
+  /* 0, 1 and 2 taken (by /dev/null if we were started without them):
+   * none of our own descriptors may land there (a child's stdio is dup2'd
+   * onto them; the exec lifeline on 0 would read as the daemon's death) */
+  for (int fd = 0; fd <= 2;) {
+    fd = open("/dev/null", O_RDWR);
+    if (fd < 0)
+      break;
+    if (fd > 2)
+      close(fd);
+  }
   struct options o = {0};
   cleanup_error cocin_error_t err = NULL;
   cleanup_free char *root = NULL, *mnt = NULL, *opts = NULL;

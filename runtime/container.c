@@ -260,7 +260,10 @@ static int join_netns(const struct container_args *a, cocin_error_t *err)
   return 0;
 }
 
-static int setup_rootfs(const struct container_args *a, cocin_error_t *err)
+/* *devnull: an O_PATH fd of the container's own /dev/null, taken before
+ * the volumes (a volume on /dev may have none): the masked files are
+ * bound from it. */
+static int setup_rootfs(const struct container_args *a, int *devnull, cocin_error_t *err)
 {
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
     return cocin_fail_errno(err, "make mounts private");
@@ -304,6 +307,9 @@ static int setup_rootfs(const struct container_args *a, cocin_error_t *err)
   if (mount_or_fail("sysfs", "sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL,
                     err) < 0)
     return -1;
+  *devnull = open("dev/null", O_PATH | O_CLOEXEC);
+  if (*devnull < 0)
+    return cocin_fail_errno(err, "open /dev/null in the container");
   /* The user's volumes last, as docker mounts them: over /dev/shm, in
    * /dev, on a file of /proc (lxcfs's way) they stay seen. */
   if (mount_volumes(a, err) < 0)
@@ -369,7 +375,8 @@ int container_init(void *arg)
   /* The monitor makes our cgroup while we build the root filesystem; we
    * move ourselves in afterwards (nothing here forks or needs the limits
    * yet). */
-  if (setup_rootfs(a, &err) < 0)
+  int devnull = -1;
+  if (setup_rootfs(a, &devnull, &err) < 0)
     child_fail(a->errfd, 1, &err);
   TRACE("i-pivoted");
   if (a->console_sock >= 0) {
@@ -388,8 +395,11 @@ int container_init(void *arg)
   if (a->netsock < 0 && loopback_up(&err) < 0) /* cloned with its own */
     child_fail(a->errfd, 1, &err);
   TRACE("i-lo");
-  if (cocin_security_mask_paths(&s->security, &err) < 0)
+  char null_src[32];
+  snprintf(null_src, sizeof(null_src), "/proc/self/fd/%d", devnull);
+  if (cocin_security_mask_paths(&s->security, null_src, &err) < 0)
     child_fail(a->errfd, 1, &err);
+  close(devnull);
   if (s->workdir) {
     if (mkdir_p(s->workdir, 0755, &err) < 0 || chdir(s->workdir) < 0) {
       if (!err)

@@ -117,10 +117,13 @@ struct exec_ctx {
 };
 
 /* Until the command ends: if the caller dies first (the lifeline's write
- * end closes), kill the command's process group. */
-static void watch_lifeline(int lifeline, pid_t pid)
+ * end closes), kill the command and everything it started (found in proc,
+ * our namespace's /proc: we see the pids as fork gave them). */
+static void watch_lifeline(int lifeline, int proc, pid_t pid)
 {
   cleanup_close int pfd = sys_pidfd_open(pid);
+  if (pfd < 0)
+    return; /* no way to see it end: not watched (never killed by mistake) */
   for (;;) {
     struct pollfd p[2] = {{.fd = lifeline, .events = POLLIN}, {.fd = pfd, .events = POLLIN}};
     int n = poll(p, pfd >= 0 ? 2 : 1, -1);
@@ -129,8 +132,8 @@ static void watch_lifeline(int lifeline, pid_t pid)
     if (n < 0 || (p[1].revents & POLLIN))
       return; /* it ended: reaped by the caller of this */
     if (p[0].revents) {
-      kill(-pid, SIGKILL);
-      kill(pid, SIGKILL);
+      cocin_kill_tree(proc, pid);
+      kill(-pid, SIGKILL); /* and what left the tree (its process group) */
       return;
     }
   }
@@ -148,8 +151,10 @@ __attribute__((noreturn)) static void joiner(struct exec_ctx *x)
       cocin_fail_errno(&err, "exec: set up stdio");
       child_fail(x->errfd, 1, &err);
     }
-  int keep[] = {x->errfd, x->pidfd, o->tty ? o->console_sock : -1, o->lifeline};
-  close_fds_except(3, keep, 4);
+  /* our /proc, before the container's mount namespace hides it */
+  int proc = o->lifeline >= 0 ? open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+  int keep[] = {x->errfd, x->pidfd, o->tty ? o->console_sock : -1, o->lifeline, proc};
+  close_fds_except(3, keep, 5);
   if (x->cg && cocin_cgroup_enter(x->cg, 0, &err) < 0) {
     cocin_error_wrap(&err, "exec: join the cgroup");
     child_fail(x->errfd, 1, &err);
@@ -200,7 +205,7 @@ __attribute__((noreturn)) static void joiner(struct exec_ctx *x)
   signal(SIGINT, SIG_IGN);
   signal(SIGTERM, SIG_IGN);
   if (o->lifeline >= 0)
-    watch_lifeline(o->lifeline, pid);
+    watch_lifeline(o->lifeline, proc, pid);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
     ;

@@ -276,12 +276,13 @@ static int remount_ro(const char *path, unsigned long known, bool have_known, co
  * The directories share one tmpfs: the first one masked (*empty) is bound
  * on the others (a bind keeps its read-only flags), one superblock to make
  * and tear down instead of one per directory.  Absent paths are left. */
-static int mask_path(const char *path, bool dir, const char **empty, cocin_error_t *err)
+static int mask_path(const char *path, bool dir, const char *null_src, const char **empty,
+                     cocin_error_t *err)
 {
   for (int attempt = 0; attempt < 2; attempt++, dir = !dir) {
     int r;
     if (!dir)
-      r = mount("/dev/null", path, NULL, MS_BIND, NULL);
+      r = mount(null_src, path, NULL, MS_BIND, NULL);
     else if (*empty)
       r = mount(*empty, path, NULL, MS_BIND, NULL);
     else
@@ -313,7 +314,8 @@ static int readonly_path(const char *path, cocin_error_t *err)
   return remount_ro(path, MS_NOSUID | MS_NODEV | MS_NOEXEC, true, err);
 }
 
-int cocin_security_mask_paths(const struct cocin_security *s, cocin_error_t *err)
+int cocin_security_mask_paths(const struct cocin_security *s, const char *null_src,
+                              cocin_error_t *err)
 {
   /* --read-only: only the root mount; /proc, /dev, /dev/shm, /sys and the
    * volumes are mounts of their own and keep their modes. */
@@ -323,7 +325,7 @@ int cocin_security_mask_paths(const struct cocin_security *s, cocin_error_t *err
     return 0;
   const char *empty = NULL;
   for (size_t i = 0; i < sizeof(masked_paths) / sizeof(masked_paths[0]); i++)
-    if (mask_path(masked_paths[i].path, masked_paths[i].dir, &empty, err) < 0)
+    if (mask_path(masked_paths[i].path, masked_paths[i].dir, null_src, &empty, err) < 0)
       return -1;
   for (size_t i = 0; i < sizeof(readonly_paths) / sizeof(readonly_paths[0]); i++)
     if (readonly_path(readonly_paths[i], err) < 0)

@@ -252,8 +252,10 @@ int cocin_state_load(const char *root, const char *name, cJSON **out, cocin_erro
 char *cocin_state_resolve(const char *root, const char *ref, cocin_error_t *err)
 {
   if (cocin_name_check(ref, NULL) == 0) {
-    cleanup_free char *cfg = cocin_container_file(root, ref, "config.json");
-    if (access(cfg, F_OK) == 0)
+    /* a directory of that name, with or without its record yet (a run
+     * making it, or one killed before it wrote one): the name's */
+    cleanup_free char *dir = cocin_container_dir(root, ref);
+    if (access(dir, F_OK) == 0)
       return xstrdup(ref);
   }
   size_t len = strlen(ref);

@@ -441,6 +441,52 @@ static int cmp_int(const void *a, const void *b)
   return *(const int *)a - *(const int *)b;
 }
 
+/* Every descendant of pid, from proc (a /proc of pid's namespace). */
+static void collect_tree(int proc, pid_t pid, pid_t **v, size_t *n)
+{
+  char dir[64];
+  snprintf(dir, sizeof(dir), "%d/task", pid);
+  int dfd = openat(proc, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  cleanup_dir DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+  if (d == NULL) {
+    if (dfd >= 0)
+      close(dfd);
+    return;
+  }
+  struct dirent *de;
+  while ((de = readdir(d)) && *n <= 4096) {
+    if (de->d_name[0] == '.')
+      continue;
+    char rel[sizeof(de->d_name) + sizeof("/children")];
+    snprintf(rel, sizeof(rel), "%s/children", de->d_name);
+    cleanup_close int fd = openat(dirfd(d), rel, O_RDONLY | O_CLOEXEC);
+    char text[4096];
+    ssize_t len = fd >= 0 ? read(fd, text, sizeof(text) - 1) : -1;
+    if (len <= 0)
+      continue;
+    text[len] = '\0';
+    for (char *s = text, *tok; (tok = strsep(&s, " \n"));) {
+      long c;
+      if (*tok == '\0' || !parse_long(tok, 1, 0x7fffffff, &c))
+        continue;
+      *v = xrealloc(*v, (*n + 1) * sizeof(pid_t));
+      (*v)[(*n)++] = (pid_t)c;
+      collect_tree(proc, (pid_t)c, v, n);
+    }
+  }
+}
+
+void cocin_kill_tree(int proc, pid_t pid)
+{
+  cleanup_free pid_t *tree = NULL;
+  size_t n = 0;
+  if (proc >= 0)
+    collect_tree(proc, pid, &tree, &n);
+  for (size_t i = 0; i < n; i++)
+    kill(tree[i], SIGKILL);
+  kill(pid, SIGKILL);
+}
+
 void close_fds_except(int lowfd, const int *keep, size_t nkeep)
 {
   /* close_range(2) between the kept fds: no /proc walk on the hot path */

@@ -39,8 +39,11 @@ cJSON *cocin_security_to_json(const struct cocin_security *s);
 int cocin_security_from_json(const cJSON *j, struct cocin_security *s, cocin_error_t *err);
 
 /* In the container, after pivot_root and after /proc and /sys are mounted:
- * mask and make read-only the docker default paths (not with privileged). */
-int cocin_security_mask_paths(const struct cocin_security *s, cocin_error_t *err);
+ * mask and make read-only the docker default paths (not with privileged);
+ * masked files are bound from null_src (the container's own /dev/null, by
+ * a path that a volume on /dev cannot take away). */
+int cocin_security_mask_paths(const struct cocin_security *s, const char *null_src,
+                              cocin_error_t *err);
 
 /* Last step before execve, for the container's init and for exec'd
  * processes (is_exec): capabilities, no_new_privs, seccomp.  Runs after the

@@ -67,6 +67,9 @@ void cocin_reset_signals(void);
 
 /* Close every fd >= lowfd except the n listed (negative entries ignored). */
 void close_fds_except(int lowfd, const int *keep, size_t n);
+/* SIGKILL pid and every descendant of it, found in proc (an fd of a /proc
+ * that shows pid's namespace; -1: pid alone). */
+void cocin_kill_tree(int proc, pid_t pid);
 
 /* Start-up tracing (meson -Dtrace=true): "PID POINT SECONDS" lines, on
  * CLOCK_MONOTONIC, written to the fd COCIN_TRACE_FD names; tests/bench/

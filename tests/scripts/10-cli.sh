@@ -378,6 +378,11 @@ o=$(cocin run --rm -v "$T/vol:/dev/myvol" -v "$T/vol2:/dev/shm" -v "$T/single:/d
 rm -f "$T/vol2/new"
 t_end
 
+t_begin "-v over /dev keeps docker's masked paths masked"
+o=$(cocin run --rm -v "$T/vol:/dev" busybox sh -c 'wc -c </proc/keys; wc -c </proc/timer_list' 2>&1)
+[ "$o" = "$(printf '0\n0')" ] || t_fail "masked files read [$o]"
+t_end
+
 t_begin "-v destination spelled with // or /./ is tidied; one that is / in disguise is refused"
 o=$(cocin run --rm -v "$T/vol//:/x//y/./" busybox cat /x/y/a 2>&1)
 [ "$o" = one ] || t_fail "//-spelled volume: [$o]"
@@ -843,6 +848,15 @@ else
   [ "$(grep -c . "$T/out")" = 1 ] || t_fail "more than one line: $(cat "$T/out")"
 fi
 cocin rm "${made[@]}" >/dev/null 2>&1
+t_end
+
+t_begin "rm -f of a hex-named leftover directory leaves the container whose id it prefixes"
+vid=$(cocin run -d --name "${P}victim" busybox sleep 1000 2>/dev/null)
+mkdir "$ROOT/containers/${vid:0:4}" # a run killed before its first record left it
+cocin rm -f "${vid:0:4}" >/dev/null 2>&1
+[ "$(status_of "${P}victim")" = running ] || t_fail "the container ${P}victim was touched: $(status_of "${P}victim")"
+rmdir "$ROOT/containers/${vid:0:4}" 2>/dev/null
+cocin rm -f "${P}victim" >/dev/null 2>&1
 t_end
 
 t_begin "a name wins over an id prefix"

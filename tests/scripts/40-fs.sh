@@ -518,7 +518,7 @@ K=${P}k
 ctl "$M/ctl" "run --name $K busybox sh -c 'sleep 1; exit 7'"
 # what an exec file started dies with the daemon, as it would at close
 mk=$((30000 + $$ % 20000))
-( exec 3<>"$M/$A/exec"; echo "sh -c 'sleep $mk & sleep $((mk + 1))'" >&3; cat <&3 ) >/dev/null 2>&1 &
+( exec 3<>"$M/$A/exec"; echo "sh -c 'setsid sleep $mk & sleep $((mk + 1))'" >&3; cat <&3 ) >/dev/null 2>&1 &
 xp=$!
 wait_for pgrep -f "^sleep $((mk + 1))\$" || t_fail "the exec'd command did not start"
 kill -9 "$FSPID"; wait "$FSPID" 2>/dev/null; FSPID=""
@@ -533,6 +533,22 @@ wait_for ls "$M/$K" || t_fail "mount does not work after restart"
 grep -q '^exited 7' "$M/$K/status" || t_fail "status after restart: $(cat "$M/$K/status" 2>&1)"
 grep -q ^running "$M/$A/status" || t_fail "$A lost its status"
 [ "$(grep -c " $M " /proc/mounts)" = 1 ] || t_fail "mounts: $(grep " $M " /proc/mounts)"
+t_end
+
+t_begin fs-exec-on-a-daemon-started-without-stdio
+# none of the daemon's own descriptors may take 0, 1 or 2
+M3=$T/mnt3; mkdir -p "$M3"
+"$COCINFS" --foreground --root "$ROOT" "$M3" 0<&- 1>&- 2>&- &
+FS3=$!; t_track "$FS3"
+if wait_for mounted "$M3"; then
+  exec 3<>"$M3/$A/exec"; echo "sh -c 'echo start; sleep 0.3; echo end'" >&3
+  out=$(cat <&3); read -r code <&3; exec 3<&-
+  [ "$out" = "$(printf 'start\nend')" ] && [ "$code" = 0 ] || t_fail "exec: [$out] status [$code]"
+  fusermount3 -u "$M3"
+else
+  t_fail "no mount"
+fi
+kill "$FS3" 2>/dev/null; wait "$FS3" 2>/dev/null
 t_end
 
 t_begin fs-no-second-daemon-over-a-live-mount
