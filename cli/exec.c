@@ -23,6 +23,11 @@ static const char exec_usage[] =
     "  -w, --workdir DIR   working directory\n"
     "  -u, --user UID[:GID] run as this user\n";
 
+static int child_ended(void *ctx)
+{
+  return 1; /* its pidfd is readable: it exited (reaped below) */
+}
+
 int cmd_exec(const char *root, int argc, char **argv)
 {
   if (argc > 0 && !strcmp(argv[0], "--help")) {
@@ -63,11 +68,22 @@ int cmd_exec(const char *root, int argc, char **argv)
     null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     stdio[0] = null_fd;
   }
+  struct relay relay = {{0, 1, 2}, {-1, -1, -1}, {false, false, false}};
+  if (!o.tty) {
+    if (relay_setup(&relay, stdio) < 0) {
+      relay_free(&relay);
+      cli_fail("exec: pipe: %s", strerror(errno));
+      goto out;
+    }
+    memcpy(stdio, relay.theirs, sizeof(stdio));
+  }
   pid_t pid;
   if (cocin_exec_start(root, name, &o, stdio, &pid, &err) < 0) {
+    relay_free(&relay);
     cli_error(&err);
     goto out;
   }
+  relay_started(&relay);
   signal(SIGINT, SIG_IGN); /* the command gets it from the terminal */
   if (o.tty) {
     close(slave);
@@ -80,7 +96,12 @@ int cmd_exec(const char *root, int argc, char **argv)
     }
     cleanup_close int pfd = sys_pidfd_open(pid);
     tty_relay(master, pfd);
+  } else if (relay.ours[0] >= 0 || relay.ours[1] >= 0 || relay.ours[2] >= 0) {
+    cleanup_close int pfd = sys_pidfd_open(pid);
+    if (pfd >= 0)
+      relay_run(&relay, pfd, child_ended, -1, NULL, NULL);
   }
+  relay_free(&relay);
   int status;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
     ;

@@ -25,37 +25,43 @@ static void block_forwarded(sigset_t *mask)
   sigprocmask(SIG_BLOCK, mask, NULL);
 }
 
-/* Read "EXIT <code>" from the monitor; pass INT, TERM and HUP on to the
- * container meanwhile. */
-static int wait_exit(const char *root, const char *name, int exit_fd)
+struct waiting {
+  const char *root, *name;
+  int exit_fd, sfd;
+  char buf[64];
+  size_t n;
+};
+
+/* exit_fd is readable: 1 once "EXIT <code>\n" (or the end) came */
+static int exit_came(void *ctx)
+{
+  struct waiting *w = ctx;
+  ssize_t r = read(w->exit_fd, w->buf + w->n, sizeof(w->buf) - 1 - w->n);
+  if (r <= 0)
+    return 1;
+  w->n += (size_t)r;
+  return memchr(w->buf, '\n', w->n) != NULL || w->n == sizeof(w->buf) - 1;
+}
+
+static void forward_signal(void *ctx)
+{
+  struct waiting *w = ctx;
+  struct signalfd_siginfo si;
+  if (read(w->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+    cocin_kill(w->root, w->name, (int)si.ssi_signo, NULL);
+}
+
+/* Read "EXIT <code>" from the monitor, copying the container's stdio (r)
+ * meanwhile and passing INT, TERM and HUP on to it. */
+static int wait_exit(const char *root, const char *name, int exit_fd, struct relay *r)
 {
   sigset_t mask;
   block_forwarded(&mask);
   cleanup_close int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-  char buf[64];
-  size_t n = 0;
-  for (;;) {
-    struct pollfd p[2] = {{.fd = exit_fd, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
-    if (poll(p, 2, -1) < 0) {
-      if (errno == EINTR)
-        continue;
-      break;
-    }
-    if (p[1].revents & POLLIN) {
-      struct signalfd_siginfo si;
-      if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
-        cocin_kill(root, name, (int)si.ssi_signo, NULL);
-    }
-    if (p[0].revents) {
-      ssize_t r = read(exit_fd, buf + n, sizeof(buf) - 1 - n);
-      if (r <= 0)
-        break;
-      n += (size_t)r;
-      if (memchr(buf, '\n', n))
-        break;
-    }
-  }
-  buf[n] = '\0';
+  struct waiting w = {root, name, exit_fd, sfd, {0}, 0};
+  relay_run(r, exit_fd, exit_came, sfd, forward_signal, &w);
+  char *buf = w.buf;
+  buf[w.n] = '\0';
   if (strncmp(buf, "EXIT ", 5))
     return cli_fail("%s: lost track of the container's exit", name), 125;
   return atoi(buf + 5);
@@ -82,6 +88,7 @@ int cmd_run(const char *root, int argc, char **argv)
   }
 
   struct cocin_run_io io = {{0, 1, 2}, -1, {0}, true};
+  struct relay relay = {{0, 1, 2}, {-1, -1, -1}, {false, false, false}};
   if (!spec.detach) {
     if (spec.tty) {
       if (tty_console(&master, &slave, &io.ws) < 0) {
@@ -89,9 +96,17 @@ int cmd_run(const char *root, int argc, char **argv)
         goto out;
       }
       io.console_sock = slave;
-    } else if (!spec.interactive) {
-      null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-      io.stdio[0] = null_fd;
+    } else {
+      if (!spec.interactive) {
+        null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        io.stdio[0] = null_fd;
+      }
+      if (relay_setup(&relay, io.stdio) < 0) {
+        cli_fail("run: pipe: %s", strerror(errno));
+        relay_free(&relay);
+        goto out;
+      }
+      memcpy(io.stdio, relay.theirs, sizeof(io.stdio));
     }
   }
   /* Blocked from before the start (the monitor and the container unblock
@@ -104,10 +119,12 @@ int cmd_run(const char *root, int argc, char **argv)
   }
   struct cocin_run_result res;
   if (cocin_run(root, &spec, &io, &res, &err) < 0) {
+    relay_free(&relay);
     cli_error(&err);
     rc = res.exit_code ? res.exit_code : 125;
     goto out;
   }
+  relay_started(&relay);
   if (spec.detach) {
     printf("%s\n", res.id);
     rc = 0;
@@ -123,7 +140,8 @@ int cmd_run(const char *root, int argc, char **argv)
     }
     tty_relay(master, exit_fd);
   }
-  rc = wait_exit(root, spec.name, exit_fd);
+  rc = wait_exit(root, spec.name, exit_fd, &relay);
+  relay_free(&relay);
   TRACE("cli-got-EXIT");
 out:
   cocin_spec_free(&spec);

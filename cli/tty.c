@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/signalfd.h>
 #include <termios.h>
 #include <unistd.h>
@@ -113,4 +114,106 @@ int tty_relay(int master, int end_fd)
   }
   sigprocmask(SIG_UNBLOCK, &mask, NULL);
   return 0;
+}
+
+/* ---- stdio behind pipes ----
+ * A regular file, a block device or a terminal given to a container as
+ * its stdin, stdout or stderr could be reopened from inside through
+ * /proc/self/fd with more access than it was given (a read-only file
+ * written, an append-only log truncated, a terminal's input faked): the
+ * container gets a pipe instead, and we copy.  Pipes, sockets and other
+ * devices (/dev/null) are given as they are, as docker's are to its
+ * daemon: reopening one gives nothing more. */
+static bool needs_pipe(int fd)
+{
+  struct stat st;
+  if (fstat(fd, &st) < 0)
+    return false;
+  return S_ISREG(st.st_mode) || S_ISBLK(st.st_mode) || S_ISDIR(st.st_mode) ||
+         (S_ISCHR(st.st_mode) && isatty(fd));
+}
+
+int relay_setup(struct relay *r, const int stdio[3])
+{
+  for (int i = 0; i < 3; i++) {
+    r->theirs[i] = stdio[i];
+    r->ours[i] = -1;
+    r->open[i] = false;
+  }
+  for (int i = 0; i < 3; i++) {
+    if (stdio[i] != i || !needs_pipe(i))
+      continue;
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0)
+      return -1;
+    r->theirs[i] = i == 0 ? p[0] : p[1];
+    r->ours[i] = i == 0 ? p[1] : p[0];
+    r->open[i] = true;
+  }
+  return 0;
+}
+
+void relay_started(struct relay *r)
+{
+  for (int i = 0; i < 3; i++)
+    if (r->ours[i] >= 0 && r->theirs[i] >= 0) {
+      close(r->theirs[i]); /* the container holds it now */
+      r->theirs[i] = -1;
+    }
+}
+
+void relay_free(struct relay *r)
+{
+  for (int i = 0; i < 3; i++) {
+    if (r->ours[i] >= 0) {
+      if (r->theirs[i] >= 0)
+        close(r->theirs[i]);
+      close(r->ours[i]);
+    }
+    r->ours[i] = r->theirs[i] = -1;
+  }
+}
+
+int relay_run(struct relay *r, int end_fd, int (*on_end)(void *ctx), int sig_fd,
+              void (*on_sig)(void *ctx), void *ctx)
+{
+  signal(SIGPIPE, SIG_IGN); /* a container gone: EPIPE, not our death */
+  bool ended = false;
+  char buf[16384];
+  for (;;) {
+    bool outputs = (r->ours[1] >= 0 && r->open[1]) || (r->ours[2] >= 0 && r->open[2]);
+    if (ended && !outputs)
+      return 0;
+    struct pollfd p[5] = {
+        {.fd = ended ? -1 : end_fd, .events = POLLIN},
+        {.fd = sig_fd, .events = POLLIN},
+        {.fd = !ended && r->ours[0] >= 0 && r->open[0] ? 0 : -1, .events = POLLIN},
+        {.fd = r->open[1] ? r->ours[1] : -1, .events = POLLIN},
+        {.fd = r->open[2] ? r->ours[2] : -1, .events = POLLIN},
+    };
+    if (poll(p, 5, -1) < 0) {
+      if (errno == EINTR)
+        continue;
+      return -1;
+    }
+    if (p[1].revents & POLLIN)
+      on_sig(ctx);
+    if (p[2].revents) {
+      ssize_t n = read(0, buf, sizeof(buf));
+      if (n <= 0 || write_all(r->ours[0], buf, (size_t)n) < 0) {
+        close(r->ours[0]); /* end of input for the container */
+        r->ours[0] = -1;
+      }
+    }
+    for (int i = 1; i <= 2; i++)
+      if (p[i + 2].revents) {
+        ssize_t n = read(r->ours[i], buf, sizeof(buf));
+        if (n <= 0)
+          r->open[i] = false; /* every writer gone */
+        else
+          (void)write_all(i, buf, (size_t)n);
+      }
+    if (p[0].revents && on_end(ctx))
+      ended = true;
+  }
 }

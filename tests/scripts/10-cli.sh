@@ -378,6 +378,21 @@ o=$(cocin run --rm -v "$T/vol:/dev/myvol" -v "$T/vol2:/dev/shm" -v "$T/single:/d
 rm -f "$T/vol2/new"
 t_end
 
+t_begin "a file given as stdin or stdout cannot be reopened from inside for more access"
+echo original >"$T/ro-in"; echo SECRET >"$T/ap-out"
+o=$(cocin run --rm -i busybox sh -c 'cat; echo PWNED > /proc/self/fd/0' <"$T/ro-in" 2>&1)
+[ "$o" = original ] || t_fail "stdin copied: [$o]"
+[ "$(cat "$T/ro-in")" = original ] || t_fail "a read-only stdin file was written: $(cat "$T/ro-in")"
+cocin run --rm busybox sh -c ': > /proc/self/fd/1; echo appended; echo to-err >&2' >>"$T/ap-out" 2>"$T/err-out"
+[ "$(cat "$T/ap-out")" = "$(printf 'SECRET\nappended')" ] || t_fail "an append-only stdout was truncated: $(cat "$T/ap-out")"
+[ "$(cat "$T/err-out")" = to-err ] || t_fail "stderr: $(cat "$T/err-out")"
+cocin run -d --name "${P}rx" busybox sleep 1000 >/dev/null 2>&1
+cocin exec -i "${P}rx" sh -c 'cat; echo PWNED > /proc/self/fd/0; exit 3' <"$T/ro-in" >"$T/x-out" 2>&1; rc=$?
+[ "$rc" = 3 ] && [ "$(cat "$T/x-out")" = original ] || t_fail "exec -i: rc $rc [$(cat "$T/x-out")]"
+[ "$(cat "$T/ro-in")" = original ] || t_fail "exec: a read-only stdin file was written"
+cocin rm -f "${P}rx" >/dev/null 2>&1
+t_end
+
 t_begin "-v over /dev keeps docker's masked paths masked"
 o=$(cocin run --rm -v "$T/vol:/dev" busybox sh -c 'wc -c </proc/keys; wc -c </proc/timer_list' 2>&1)
 [ "$o" = "$(printf '0\n0')" ] || t_fail "masked files read [$o]"
