@@ -277,6 +277,9 @@ static int set_pids_limit(struct cocin_limits *l, const char *flag, const char *
   if (!parse_i64(value, 1, INT32_MAX, &v))
     return cocin_fail(err, EINVAL, "--%s %s: must be a positive number, or -1 for unlimited",
                       flag, value);
+  if (v > 4194304) /* PID_MAX_LIMIT: the kernel takes no more */
+    return cocin_fail(err, EINVAL, "--%s %s: at most 4194304 (the kernel's most pids), or -1",
+                      flag, value);
   l->pids_limit = v;
   return 0;
 }

@@ -19,8 +19,9 @@
  * already refuses their writes without it; read-only queries are lost).
  *
  * Limits of a denylist: a syscall newer than this libseccomp is allowed
- * (the kernel's capability checks still apply); on i386 the socketcall
- * multiplexer is not inspected for AF_VSOCK; on s390 clone's flags are the
+ * (the kernel's capability checks still apply); on i386 socket(AF_VSOCK) is
+ * not refused (socket may come through socketcall, whose arguments the
+ * filter cannot see, and socketcall stays allowed); on s390 clone's flags are the
  * second argument and are not inspected (no s390 support). */
 #include <errno.h>
 #include <sched.h>
@@ -265,19 +266,25 @@ static int add_socket(scmp_filter_ctx ctx, cocin_error_t *err)
 }
 
 /* The native architecture's 32-bit companions run on the same kernel and
- * must get the same rules (otherwise the filter kills them). */
-static int add_arches(scmp_filter_ctx ctx, cocin_error_t *err)
+ * must get the same rules (otherwise the filter kills them).  socketcall:
+ * those whose socket(2) may come multiplexed through socketcall(2) (i386),
+ * where a rule on socket's arguments becomes a refusal of every socket,
+ * its arguments being out of the filter's sight: they are added only after
+ * that rule (a rule binds the architectures present when it is added), and
+ * socketcall is allowed, as docker allows it. */
+static int add_arches(scmp_filter_ctx ctx, bool socketcall, cocin_error_t *err)
 {
   static const struct {
     uint32_t native, extra;
+    bool socketcall;
   } companions[] = {
-      {SCMP_ARCH_X86_64, SCMP_ARCH_X86},
-      {SCMP_ARCH_X86_64, SCMP_ARCH_X32},
-      {SCMP_ARCH_AARCH64, SCMP_ARCH_ARM},
+      {SCMP_ARCH_X86_64, SCMP_ARCH_X86, true},
+      {SCMP_ARCH_X86_64, SCMP_ARCH_X32, false},
+      {SCMP_ARCH_AARCH64, SCMP_ARCH_ARM, false},
   };
   uint32_t native = seccomp_arch_native();
   for (size_t i = 0; i < sizeof(companions) / sizeof(companions[0]); i++) {
-    if (companions[i].native != native)
+    if (companions[i].native != native || companions[i].socketcall != socketcall)
       continue;
     int rc = seccomp_arch_add(ctx, companions[i].extra);
     if (rc < 0 && rc != -EEXIST)
@@ -301,7 +308,8 @@ static int build(scmp_filter_ctx *out, cocin_capmask_t caps, bool set_nnp, cocin
   rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
   if (rc < 0)
     return fail_rc(err, rc, "set attribute", "binary tree");
-  if (add_arches(ctx, err) < 0)
+  if (add_arches(ctx, false, err) < 0 || add_socket(ctx, err) < 0 ||
+      add_arches(ctx, true, err) < 0)
     return -1;
 
   bool old_kernel = kernel_older_than(4, 8);
@@ -315,7 +323,7 @@ static int build(scmp_filter_ctx *out, cocin_capmask_t caps, bool set_nnp, cocin
     if (add_rule(ctx, SCMP_ACT_ERRNO((uint32_t)d->errnum), d->name, 0, NULL, err) < 0)
       return -1;
   }
-  if (add_clone(ctx, caps, err) < 0 || add_personality(ctx, err) < 0 || add_socket(ctx, err) < 0)
+  if (add_clone(ctx, caps, err) < 0 || add_personality(ctx, err) < 0)
     return -1;
   *out = ctx;
   ctx = NULL;
@@ -376,14 +384,24 @@ static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
 }
 
 /* Everything the program depends on: cocin's and libseccomp's versions, the
- * machine, the kernel-age rule, the capability set. */
+ * rules themselves (a cocin built with other rules never loads an old
+ * program), the machine, the kernel-age rule, the capability set. */
 static uint64_t prog_key(cocin_capmask_t caps)
 {
   const struct scmp_version *v = seccomp_version();
   struct utsname u;
   uint64_t h = 0xcbf29ce484222325ULL;
   h = fnv1a(h, COCIN_VERSION, strlen(COCIN_VERSION));
-  h = fnv1a(h, "tree", 4); /* the layout the program is built with */
+  /* how the program is put together: bump the word when build() changes */
+  h = fnv1a(h, "tree,socket-native", 18);
+  for (size_t i = 0; i < sizeof(deny_table) / sizeof(deny_table[0]); i++) {
+    const struct deny *d = &deny_table[i];
+    h = fnv1a(h, d->name, strlen(d->name) + 1);
+    int nums[] = {d->errnum, (int)d->cap, (int)d->cap2, (int)d->flags};
+    h = fnv1a(h, nums, sizeof(nums));
+  }
+  h = fnv1a(h, clone_ns_flags, sizeof(clone_ns_flags));
+  h = fnv1a(h, personality_ok, sizeof(personality_ok));
   if (v)
     h = fnv1a(h, v, sizeof(*v));
   if (uname(&u) == 0)

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
@@ -244,6 +245,32 @@ static long op_vsock(void)
     close(fd);
   return fd < 0 ? -1 : 0;
 }
+/* An i386 program's socket(AF_INET): socketcall(SYS_SOCKET) through int
+ * 0x80, its arguments below 4 GiB.  "allowed": a socket came. */
+static long op_i386_socket(void)
+{
+#if defined(__x86_64__)
+  unsigned int *args = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+                            MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+  if (args == MAP_FAILED)
+    return -1;
+  args[0] = 2; /* AF_INET */
+  args[1] = 1; /* SOCK_STREAM */
+  args[2] = 0;
+  long r;
+  __asm__ volatile("int $0x80" : "=a"(r) : "a"(102L), "b"(1L), "c"(args) : "memory");
+  munmap(args, 4096);
+  if (r < 0) {
+    errno = (int)-r;
+    return -1;
+  }
+  close((int)r);
+  return 0;
+#else
+  errno = ENOSYS;
+  return -1;
+#endif
+}
 static long op_personality(void) { return syscall(SYS_personality, 0x0400000UL) < 0 ? -1 : 0; }
 
 static long op_ptrace(void)
@@ -372,6 +399,7 @@ static const struct op {
     {"userfaultfd", op_userfaultfd},     {"io_uring", op_io_uring},
     {"syslog", op_syslog},               {"kcmp", op_kcmp},
     {"vsock", op_vsock},                 {"personality", op_personality},
+    {"i386_socket", op_i386_socket},
     {"ptrace", op_ptrace},               {"chroot-escape", op_chroot_escape},
     {"host-fds", op_host_fds},           {"watch-exe", op_watch_exe},
 };

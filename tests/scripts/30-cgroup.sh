@@ -223,6 +223,8 @@ fi
 find "$CGROOT" -depth -name "$P-parent" -type d -exec rmdir {} \; 2>/dev/null
 t_end
 
+t_err "--pids-limit above the kernel's most pids" 'at most 4194304' cocin run --rm --pids-limit 4194305 busybox true
+
 # A parent through a file (cgroup.procs, tasks) cannot be made: the run
 # fails, and what it planned must not keep the failed container alive.
 files="cgroup.procs"

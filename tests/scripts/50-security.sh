@@ -213,6 +213,7 @@ refused "kernel: userfaultfd refused" -- userfaultfd
 allowed "kernel: userfaultfd works with --privileged" --privileged -- userfaultfd
 refused "kernel: io_uring refused" -- io_uring
 refused "kernel: socket(AF_VSOCK) refused" -- vsock
+[ "$(uname -m)" = x86_64 ] && allowed "kernel: an i386 program's socketcall(SOCKET) reaches the kernel, as under docker" -- i386_socket
 refused "kernel: personality(READ_IMPLIES_EXEC) refused" -- personality
 refused "kernel: kcmp refused" -- kcmp
 allowed "kernel: kcmp works with --cap-add SYS_PTRACE" --cap-add SYS_PTRACE -- kcmp
