@@ -34,18 +34,21 @@ int tty_receive(int *fd, cocin_error_t *err);
  * copy through (see tty.c for which). */
 struct relay {
   int theirs[3]; /* what the container gets */
-  int ours[3];   /* our end of each pipe, or -1: given as it is */
-  bool open[3];
+  int ours[3];   /* our end of each pipe, or -1: given as it is (or done) */
 };
+#define RELAY_NONE {{0, 1, 2}, {-1, -1, -1}}
 int relay_setup(struct relay *r, const int stdio[3]);
 /* The container started: close our copies of its ends. */
 void relay_started(struct relay *r);
 void relay_free(struct relay *r);
-/* Copy until on_end(ctx) (called when end_fd is readable) says 1 and the
- * container's outputs are at their end; on_sig(ctx) when sig_fd is
- * readable (-1: none). */
+/* Copy until on_end(ctx) (called when end_fd is readable) says 1, and
+ * then, with to_eof, until the container's outputs are at their end
+ * (run: its pid namespace is gone with its init), else as long as there
+ * is output at once (exec: a process the command left in the background
+ * may hold them for ever); on_sig(ctx) when sig_fd is readable (-1:
+ * none). */
 int relay_run(struct relay *r, int end_fd, int (*on_end)(void *ctx), int sig_fd,
-              void (*on_sig)(void *ctx), void *ctx);
+              void (*on_sig)(void *ctx), void *ctx, bool to_eof);
 
 int cmd_run(const char *root, int argc, char **argv);
 int cmd_exec(const char *root, int argc, char **argv);

@@ -68,7 +68,7 @@ int cmd_exec(const char *root, int argc, char **argv)
     null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     stdio[0] = null_fd;
   }
-  struct relay relay = {{0, 1, 2}, {-1, -1, -1}, {false, false, false}};
+  struct relay relay = RELAY_NONE;
   if (!o.tty) {
     if (relay_setup(&relay, stdio) < 0) {
       relay_free(&relay);
@@ -99,7 +99,7 @@ int cmd_exec(const char *root, int argc, char **argv)
   } else if (relay.ours[0] >= 0 || relay.ours[1] >= 0 || relay.ours[2] >= 0) {
     cleanup_close int pfd = sys_pidfd_open(pid);
     if (pfd >= 0)
-      relay_run(&relay, pfd, child_ended, -1, NULL, NULL);
+      relay_run(&relay, pfd, child_ended, -1, NULL, NULL, false);
   }
   relay_free(&relay);
   int status;

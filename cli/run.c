@@ -59,7 +59,7 @@ static int wait_exit(const char *root, const char *name, int exit_fd, struct rel
   block_forwarded(&mask);
   cleanup_close int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
   struct waiting w = {root, name, exit_fd, sfd, {0}, 0};
-  relay_run(r, exit_fd, exit_came, sfd, forward_signal, &w);
+  relay_run(r, exit_fd, exit_came, sfd, forward_signal, &w, true);
   char *buf = w.buf;
   buf[w.n] = '\0';
   if (strncmp(buf, "EXIT ", 5))
@@ -88,7 +88,7 @@ int cmd_run(const char *root, int argc, char **argv)
   }
 
   struct cocin_run_io io = {{0, 1, 2}, -1, {0}, true};
-  struct relay relay = {{0, 1, 2}, {-1, -1, -1}, {false, false, false}};
+  struct relay relay = RELAY_NONE;
   if (!spec.detach) {
     if (spec.tty) {
       if (tty_console(&master, &slave, &io.ws) < 0) {

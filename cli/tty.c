@@ -138,7 +138,6 @@ int relay_setup(struct relay *r, const int stdio[3])
   for (int i = 0; i < 3; i++) {
     r->theirs[i] = stdio[i];
     r->ours[i] = -1;
-    r->open[i] = false;
   }
   for (int i = 0; i < 3; i++) {
     if (stdio[i] != i || !needs_pipe(i))
@@ -148,7 +147,6 @@ int relay_setup(struct relay *r, const int stdio[3])
       return -1;
     r->theirs[i] = i == 0 ? p[0] : p[1];
     r->ours[i] = i == 0 ? p[1] : p[0];
-    r->open[i] = true;
   }
   return 0;
 }
@@ -174,44 +172,50 @@ void relay_free(struct relay *r)
   }
 }
 
+/* Done with our end of pipe i: its end of input, or of output. */
+static void relay_end(struct relay *r, int i)
+{
+  close(r->ours[i]);
+  r->ours[i] = -1;
+}
+
 int relay_run(struct relay *r, int end_fd, int (*on_end)(void *ctx), int sig_fd,
-              void (*on_sig)(void *ctx), void *ctx)
+              void (*on_sig)(void *ctx), void *ctx, bool to_eof)
 {
   signal(SIGPIPE, SIG_IGN); /* a container gone: EPIPE, not our death */
   bool ended = false;
   char buf[16384];
   for (;;) {
-    bool outputs = (r->ours[1] >= 0 && r->open[1]) || (r->ours[2] >= 0 && r->open[2]);
-    if (ended && !outputs)
+    if (ended && r->ours[1] < 0 && r->ours[2] < 0)
       return 0;
     struct pollfd p[5] = {
         {.fd = ended ? -1 : end_fd, .events = POLLIN},
         {.fd = sig_fd, .events = POLLIN},
-        {.fd = !ended && r->ours[0] >= 0 && r->open[0] ? 0 : -1, .events = POLLIN},
-        {.fd = r->open[1] ? r->ours[1] : -1, .events = POLLIN},
-        {.fd = r->open[2] ? r->ours[2] : -1, .events = POLLIN},
+        {.fd = !ended && r->ours[0] >= 0 ? 0 : -1, .events = POLLIN},
+        {.fd = r->ours[1], .events = POLLIN},
+        {.fd = r->ours[2], .events = POLLIN},
     };
-    if (poll(p, 5, -1) < 0) {
-      if (errno == EINTR)
-        continue;
-      return -1;
-    }
+    /* once it ended, without to_eof: what is there now, not what a
+     * process it left behind may write later */
+    int n = poll(p, 5, ended && !to_eof ? 0 : -1);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0 || (n == 0 && ended))
+      return n < 0 ? -1 : 0;
     if (p[1].revents & POLLIN)
       on_sig(ctx);
     if (p[2].revents) {
-      ssize_t n = read(0, buf, sizeof(buf));
-      if (n <= 0 || write_all(r->ours[0], buf, (size_t)n) < 0) {
-        close(r->ours[0]); /* end of input for the container */
-        r->ours[0] = -1;
-      }
+      ssize_t got = read(0, buf, sizeof(buf));
+      if (got <= 0 || write_all(r->ours[0], buf, (size_t)got) < 0)
+        relay_end(r, 0); /* end of input for the container */
     }
     for (int i = 1; i <= 2; i++)
       if (p[i + 2].revents) {
-        ssize_t n = read(r->ours[i], buf, sizeof(buf));
-        if (n <= 0)
-          r->open[i] = false; /* every writer gone */
+        ssize_t got = read(r->ours[i], buf, sizeof(buf));
+        if (got <= 0)
+          relay_end(r, i); /* every writer gone */
         else
-          (void)write_all(i, buf, (size_t)n);
+          (void)write_all(i, buf, (size_t)got);
       }
     if (p[0].revents && on_end(ctx))
       ended = true;

@@ -346,10 +346,8 @@ static pthread_mutex_t seen_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static uint64_t seen_key(const struct dirent *de)
 {
-  uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-  for (const char *c = de->d_name; *c; c++)
-    h = (h ^ (unsigned char)*c) * 1099511628211ULL;
-  h ^= (uint64_t)de->d_ino * 0x9E3779B97F4A7C15ULL;
+  uint64_t h = cocin_fnv1a(COCIN_FNV_INIT, de->d_name, strlen(de->d_name));
+  h = cocin_fnv1a(h, &de->d_ino, sizeof(de->d_ino));
   return h ? h : 1; /* 0: an empty slot */
 }
 
@@ -532,9 +530,7 @@ static bool log_same_file(const char *name, int fd)
   struct stat st;
   if (fd < 0 || fstat(fd, &st) < 0)
     return false;
-  unsigned h = 5381;
-  for (const char *c = name; *c; c++)
-    h = h * 33 + (unsigned char)*c;
+  uint64_t h = cocin_fnv1a(COCIN_FNV_INIT, name, strlen(name));
   pthread_mutex_lock(&log_seen_lock);
   __typeof__(log_seen[0]) *e = &log_seen[h % LOG_SEEN];
   bool same = !strcmp(e->name, name) && e->dev == st.st_dev && e->ino == st.st_ino;

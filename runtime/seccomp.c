@@ -373,16 +373,6 @@ int cocin_seccomp_load_prog(const struct cocin_seccomp_prog *p, cocin_error_t *e
   return 0;
 }
 
-static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
-{
-  const unsigned char *p = data;
-  for (size_t i = 0; i < len; i++) {
-    h ^= p[i];
-    h *= 0x100000001b3ULL;
-  }
-  return h;
-}
-
 /* Everything the program depends on: cocin's and libseccomp's versions, the
  * rules themselves (a cocin built with other rules never loads an old
  * program), the machine, the kernel-age rule, the capability set. */
@@ -390,25 +380,25 @@ static uint64_t prog_key(cocin_capmask_t caps)
 {
   const struct scmp_version *v = seccomp_version();
   struct utsname u;
-  uint64_t h = 0xcbf29ce484222325ULL;
-  h = fnv1a(h, COCIN_VERSION, strlen(COCIN_VERSION));
+  uint64_t h = COCIN_FNV_INIT;
+  h = cocin_fnv1a(h, COCIN_VERSION, strlen(COCIN_VERSION));
   /* how the program is put together: bump the word when build() changes */
-  h = fnv1a(h, "tree,socket-native", 18);
+  h = cocin_fnv1a(h, "tree,socket-native", 18);
   for (size_t i = 0; i < sizeof(deny_table) / sizeof(deny_table[0]); i++) {
     const struct deny *d = &deny_table[i];
-    h = fnv1a(h, d->name, strlen(d->name) + 1);
+    h = cocin_fnv1a(h, d->name, strlen(d->name) + 1);
     int nums[] = {d->errnum, (int)d->cap, (int)d->cap2, (int)d->flags};
-    h = fnv1a(h, nums, sizeof(nums));
+    h = cocin_fnv1a(h, nums, sizeof(nums));
   }
-  h = fnv1a(h, clone_ns_flags, sizeof(clone_ns_flags));
-  h = fnv1a(h, personality_ok, sizeof(personality_ok));
+  h = cocin_fnv1a(h, clone_ns_flags, sizeof(clone_ns_flags));
+  h = cocin_fnv1a(h, personality_ok, sizeof(personality_ok));
   if (v)
-    h = fnv1a(h, v, sizeof(*v));
+    h = cocin_fnv1a(h, v, sizeof(*v));
   if (uname(&u) == 0)
-    h = fnv1a(h, u.machine, strlen(u.machine));
+    h = cocin_fnv1a(h, u.machine, strlen(u.machine));
   bool old = kernel_older_than(4, 8);
-  h = fnv1a(h, &old, sizeof(old));
-  return fnv1a(h, &caps, sizeof(caps));
+  h = cocin_fnv1a(h, &old, sizeof(old));
+  return cocin_fnv1a(h, &caps, sizeof(caps));
 }
 
 #define MAX_INSNS 4096

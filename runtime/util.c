@@ -441,6 +441,16 @@ static int cmp_int(const void *a, const void *b)
   return *(const int *)a - *(const int *)b;
 }
 
+uint64_t cocin_fnv1a(uint64_t h, const void *data, size_t len)
+{
+  const unsigned char *p = data;
+  for (size_t i = 0; i < len; i++) {
+    h ^= p[i];
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
 /* Every descendant of pid, from proc (a /proc of pid's namespace). */
 static void collect_tree(int proc, pid_t pid, pid_t **v, size_t *n)
 {

@@ -10,14 +10,14 @@
 #include "spec.h"
 
 /* ---- images ------------------------------------------------------------ */
-/* Make sure image `name` exists (busybox is built on first use from the
- * host's busybox-static) and return its rootfs directory. */
 /* The image a user's reference names: NAME, or NAME:latest (docker's
  * default tag); NULL with EINVAL for anything else. */
 char *cocin_image_name(const char *ref, cocin_error_t *err);
+/* Make sure image `name` exists (busybox is built on first use from the
+ * host's busybox-static) and return its rootfs directory. */
 int cocin_image_ensure(const char *root, const char *name, char **rootfs,
                        cocin_error_t *err);
-int cocin_image_import(const char *root, const char *tarball, const char *name,
+int cocin_image_import(const char *root, const char *tarball, const char *ref,
                        cocin_error_t *err);
 int cocin_image_list(const char *root, char ***names, cocin_error_t *err);
 
@@ -82,8 +82,8 @@ struct cocin_exec_opts {
   uid_t uid;
   gid_t gid;
   /* -1, or the read end of a pipe whose write end only the caller holds:
-   * when the caller dies, the command and its process group are killed
-   * (cocinfs: its exec files close with it) */
+   * when the caller dies, the command, what it started and its process
+   * group are killed (cocinfs: its exec files close with it) */
   int lifeline;
 };
 void cocin_exec_opts_free(struct cocin_exec_opts *o);

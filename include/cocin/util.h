@@ -67,6 +67,10 @@ void cocin_reset_signals(void);
 
 /* Close every fd >= lowfd except the n listed (negative entries ignored). */
 void close_fds_except(int lowfd, const int *keep, size_t n);
+/* FNV-1a over len bytes, from h (COCIN_FNV_INIT to start): a cache key, a
+ * hash slot. */
+#define COCIN_FNV_INIT 0xcbf29ce484222325ULL
+uint64_t cocin_fnv1a(uint64_t h, const void *data, size_t len);
 /* SIGKILL pid and every descendant of it, found in proc (an fd of a /proc
  * that shows pid's namespace; -1: pid alone). */
 void cocin_kill_tree(int proc, pid_t pid);

@@ -390,6 +390,10 @@ cocin run -d --name "${P}rx" busybox sleep 1000 >/dev/null 2>&1
 cocin exec -i "${P}rx" sh -c 'cat; echo PWNED > /proc/self/fd/0; exit 3' <"$T/ro-in" >"$T/x-out" 2>&1; rc=$?
 [ "$rc" = 3 ] && [ "$(cat "$T/x-out")" = original ] || t_fail "exec -i: rc $rc [$(cat "$T/x-out")]"
 [ "$(cat "$T/ro-in")" = original ] || t_fail "exec: a read-only stdin file was written"
+# exec returns when its command ends, not when a process it left in the
+# background lets go of the output file's pipe
+timeout 60 "$COCIN" --root "$ROOT" exec "${P}rx" sh -c 'sleep 7321 & echo fg' >"$T/x-out" 2>&1; rc=$?
+[ "$rc" = 0 ] && [ "$(cat "$T/x-out")" = fg ] || t_fail "exec with a background child: rc $rc [$(cat "$T/x-out")]"
 cocin rm -f "${P}rx" >/dev/null 2>&1
 t_end
 
