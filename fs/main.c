@@ -83,12 +83,22 @@ static int parse_args(int argc, char **argv, struct options *o)
 #define FUSE_SUPER_MAGIC 0x65735546
 #endif
 
-/* mnt is a mount point of its own (not a directory of its parent's). */
-static bool mount_point(const char *mnt)
+/* 1 when mnt is a mount point of its own (not a directory of its
+ * parent's), 0 when not, -1 with errno when it cannot be told */
+static int mount_point(const char *mnt)
 {
   struct stat here, up;
   cleanup_free char *parent = xasprintf("%s/..", mnt);
-  return stat(mnt, &here) == 0 && stat(parent, &up) == 0 && here.st_dev != up.st_dev;
+  if (stat(mnt, &here) < 0 || stat(parent, &up) < 0)
+    return -1;
+  return here.st_dev != up.st_dev;
+}
+
+/* A request to a dead daemon fails with ENOTCONN; one it had not
+ * answered when it died, with ECONNABORTED. */
+static bool dead_mount(int e)
+{
+  return e == ENOTCONN || e == ECONNABORTED;
 }
 
 /* A daemon killed with -9 leaves its mount behind, answering ENOTCONN:
@@ -102,12 +112,20 @@ static int prepare_mountpoint(const char *mnt, char **abs, cocin_error_t *err)
      * kernel's cache): a dead one's mount says ENOTCONN */
     struct statfs sf;
     int r = statfs(mnt, &sf);
-    if (r < 0 && errno == ENOTCONN) {
+    if (r < 0 && dead_mount(errno)) {
       if (++dead > 64 || umount2(mnt, MNT_DETACH) < 0)
         return cocin_fail_errno(err, "clear the dead mount at %s", mnt);
       continue;
     }
-    if (r < 0 || sf.f_type != FUSE_SUPER_MAGIC || !mount_point(mnt))
+    if (r < 0 || sf.f_type != FUSE_SUPER_MAGIC)
+      break;
+    /* a daemon killed just after it answered statfs is dead by now: it
+     * is seen again above (taken for "no mount", it was mounted over and
+     * stayed stacked under the new one) */
+    int mp = mount_point(mnt);
+    if (mp < 0 && dead_mount(errno))
+      continue;
+    if (mp <= 0)
       break;
     if (++live > 40)
       return cocin_fail(err, EBUSY,

@@ -572,6 +572,20 @@ done
 daemon_up || t_fail "daemon down"
 t_end
 
+t_begin fs-restart-while-the-old-daemon-dies-mid-request
+# the new daemon's own statfs is in flight when the old one dies: the
+# kernel ends it with ECONNABORTED, which is a dead mount too (it was taken
+# for none: the restart failed or mounted over the dead one)
+kill -STOP "$FSPID"
+"$COCINFS" --root "$ROOT" "$M" >"$T/o" 2>&1 & np=$!
+sleep 0.3
+kill -9 "$FSPID"; FSPID=""
+wait "$np" || t_fail "restart: $(cat "$T/o")"
+FSPID=$(daemon_pid); [ -n "$FSPID" ] && t_track "$FSPID"
+[ "$(grep -c " $M " /proc/mounts)" = 1 ] || t_fail "mounts: $(grep -c " $M " /proc/mounts)"
+daemon_up || t_fail "daemon down"
+t_end
+
 # -------------------------------------------------- 50 concurrent writers --
 t_begin fs-50-concurrent-runs
 for i in $(seq 1 50); do
