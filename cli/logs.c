@@ -31,8 +31,10 @@ static int logs_opt(const struct cocin_opt *o, const char *v, void *data, cocin_
     l->tail = -1;
     return 0;
   }
-  if (!parse_long(v, 0, LONG_MAX, &l->tail))
-    return cocin_fail(err, EINVAL, "logs: invalid --tail \"%s\": expected a number", v);
+  if (!parse_long(v, LONG_MIN, LONG_MAX, &l->tail))
+    return cocin_fail(err, EINVAL, "logs: invalid --tail \"%s\": expected a number, or all", v);
+  if (l->tail < 0) /* docker's reading of a negative count */
+    l->tail = -1;
   return 0;
 }
 

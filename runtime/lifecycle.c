@@ -90,7 +90,7 @@ int cocin_stop(const char *root, const char *name, int timeout, cocin_error_t *e
   cleanup_close int pfd = init_pidfd(cfg);
   if (pfd >= 0) {
     sys_pidfd_send_signal(pfd, SIGTERM);
-    if (!pidfd_wait(pfd, timeout * 1000)) {
+    if (!pidfd_wait(pfd, timeout < 0 ? -1 : timeout * 1000)) {
       struct cocin_cgroup *cg = NULL;
       if (load_cgroup(cfg, &cg) == 0 && cg) {
         cocin_cgroup_kill(cg, SIGKILL, NULL);

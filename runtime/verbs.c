@@ -28,8 +28,10 @@ static int int_opt(const struct cocin_opt *o, const char *v, void *data, cocin_e
   long n;
   switch (o->id) {
   case V_TIME:
-    if (!parse_long(v, 0, INT_MAX / 1000, &n))
-      return cocin_fail(err, EINVAL, "stop: invalid timeout \"%s\": expected seconds", v);
+    /* -1: wait as long as it takes, never SIGKILL (docker, podman) */
+    if (!parse_long(v, -1, INT_MAX / 1000, &n))
+      return cocin_fail(err, EINVAL,
+                        "stop: invalid timeout \"%s\": expected seconds, or -1 for no limit", v);
     *(int *)data = (int)n;
     return 0;
   case V_SIGNAL: {

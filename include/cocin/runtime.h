@@ -58,8 +58,9 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
               struct cocin_run_result *res, cocin_error_t *err);
 
 /* ---- lifecycle --------------------------------------------------------- */
-/* SIGTERM, wait up to timeout seconds, then SIGKILL; returns once the
- * monitor recorded the exit.  Stopping an exited container succeeds. */
+/* SIGTERM, wait up to timeout seconds (for ever if negative), then
+ * SIGKILL; returns once the monitor recorded the exit.  Stopping an exited
+ * container succeeds. */
 int cocin_stop(const char *root, const char *name, int timeout, cocin_error_t *err);
 /* Send sig to the container's init; ESRCH-like EINVAL if not running. */
 int cocin_kill(const char *root, const char *name, int sig, cocin_error_t *err);

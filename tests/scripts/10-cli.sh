@@ -901,6 +901,10 @@ got=$(cocin logs --tail 2 "${P}tl" 2>&1)
 [ "$got" = "$(printf 'l4\nl5')" ] || t_fail "got [$got]"
 [ "$(cocin logs --tail 0 "${P}tl" 2>&1)" = "" ] || t_fail "--tail 0 printed [$(cocin logs --tail 0 "${P}tl" 2>&1)]"
 [ "$(cocin logs --tail 100 "${P}tl" 2>&1 | wc -l)" = 5 ] || t_fail "--tail 100"
+[ "$(cocin logs --tail all "${P}tl" 2>&1 | wc -l)" = 5 ] || t_fail "--tail all"
+[ "$(cocin logs --tail -1 "${P}tl" 2>&1 | wc -l)" = 5 ] || t_fail "--tail -1 (docker: all)"
+out=$(cocin logs --tail x "${P}tl" 2>&1) && t_fail "--tail x accepted"
+[ "$out" = 'cocin: logs: invalid --tail "x": expected a number, or all' ] || t_fail "message [$out]"
 t_end
 
 t_begin "logs -f follows until the container exits"
@@ -1026,6 +1030,17 @@ pid=$(cfg "${P}s0" .pid)
 cocin stop -t 0 "${P}s0" >"$T/o" 2>&1 || t_fail "stop: $(cat "$T/o")"
 pid_alive "$pid" && t_fail "pid alive"
 is_exited "${P}s0" || t_fail "status $(status_of "${P}s0")"
+t_end
+
+t_begin "stop -t -1 waits for as long as it takes, without SIGKILL"
+cocin run -d --name "${P}sf" busybox sh -c 'trap "sleep 1; exit 7" TERM; echo ready; while :; do sleep 0.1; done' >/dev/null 2>&1
+wait_for grep -q ready "$ROOT/containers/${P}sf/container.log" || t_fail "not ready"
+# (timeout: a guard against a hang, not a measure)
+timeout 120 "$COCIN" --root "$ROOT" stop -t -1 "${P}sf" >"$T/o" 2>&1 || t_fail "stop: $(cat "$T/o")"
+[ "$(cfg "${P}sf" .exitCode)" = 7 ] || t_fail "exitCode $(cfg "${P}sf" .exitCode)"
+out=$(cocin stop -t -2 "${P}sf" 2>&1) && t_fail "-t -2 accepted"
+[ "$out" = 'cocin: stop: invalid timeout "-2": expected seconds, or -1 for no limit' ] || t_fail "message [$out]"
+cocin rm "${P}sf" >/dev/null 2>&1 || t_fail "rm"
 t_end
 
 t_begin "stop several names at once"

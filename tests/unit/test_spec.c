@@ -130,6 +130,19 @@ int main(void)
     CHECK(cocin_parse_stop(3, a, &t, &names, &e) < 0, "stop -t x fails");
   }
   {
+    char *a[] = {"-t", "-1", "a", NULL};
+    int t;
+    cleanup_strv char **names = NULL;
+    CHECK(cocin_parse_stop(3, a, &t, &names, &err) == 0 && t == -1, "stop -t -1: no limit");
+  }
+  {
+    char *a[] = {"-t", "-2", "a", NULL};
+    int t;
+    cleanup_strv char **names = NULL;
+    cleanup_error cocin_error_t e = NULL;
+    CHECK(cocin_parse_stop(3, a, &t, &names, &e) < 0, "stop -t -2 fails");
+  }
+  {
     char *a[] = {"-s", "HUP", "a", NULL};
     int sig;
     cleanup_strv char **names = NULL;
