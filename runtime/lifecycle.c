@@ -154,10 +154,18 @@ int cocin_rm(const char *root, const char *name, bool force, cocin_error_t *err)
   /* a --rm container's monitor removes it itself once it has stopped */
   bool autoremove = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cfg, "autoRemove"));
   int r = 0;
-  if (is_running(cfg))
+  if (is_running(cfg)) {
     r = cocin_stop(root, name, 0, err);
-  else
+  } else {
+    if (starting) {
+      /* its init may not be in its cgroup yet (that removal would miss
+       * it, and the files go while it mounts its root there): by pid */
+      cleanup_close int pfd = init_pidfd(cfg);
+      if (pfd >= 0 && sys_pidfd_send_signal(pfd, SIGKILL) == 0)
+        pidfd_wait(pfd, 10000);
+    }
     wait_monitor(cfg); /* it may still be writing the exit down */
+  }
   cJSON_Delete(cfg);
   /* under its lock, where rm without -f looks again */
   if (r == 0)

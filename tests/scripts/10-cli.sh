@@ -981,6 +981,29 @@ case $out in *"is running"*) refused=1 ;; esac
 cocin rm -f "${P}rs" >/dev/null 2>&1
 t_end
 
+is_starting() { [ "$(cfg "$1" .status)" = created ]; }
+if command -v strace >/dev/null; then
+  t_begin "rm -f of a starting container kills its init before its files go"
+  # strace holds each process's first mkdir for 1.5 s: the monitor's is
+  # its cgroup, the init's /dev/pts; so the container stays "created" with
+  # its init outside any cgroup, where removing the cgroup would miss it
+  strace -f -qq -o /dev/null -e trace=mkdir -e inject=mkdir:delay_enter=1500000:when=1 \
+    "$COCIN" --root "$ROOT" run -d --name "${P}sr" busybox sleep 4567123 >"$T/o" 2>&1 &
+  rpid=$!
+  wait_for is_starting "${P}sr" || t_fail "never seen starting: $(status_of "${P}sr")"
+  ip=$(cfg "${P}sr" .pid)
+  cocin rm -f "${P}sr" >"$T/o2" 2>&1 || t_fail "rm -f: $(cat "$T/o2")"
+  st=$(awk '{print $3}' "/proc/$ip/stat" 2>/dev/null)
+  case $st in "" | Z) ;; *) t_fail "its init ($ip) is there after rm -f, state $st" ;; esac
+  wait "$rpid" && t_fail "the run succeeded"
+  grep -q "was removed while it started" "$T/o" || t_fail "run said: $(cat "$T/o")"
+  [ ! -e "$ROOT/containers/${P}sr" ] || t_fail "directory left"
+  wait_for no_proc "sleep 4567123" || t_fail "left: $(pgrep -af 'sleep 4567123')"
+  t_end
+else
+  t_skip "rm -f of a starting container" "no strace to hold it starting"
+fi
+
 t_begin "name reused after rm starts a fresh log"
 cocin run -d --name "${P}re" busybox echo first >/dev/null 2>&1
 wait_for is_exited "${P}re"
