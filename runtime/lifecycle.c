@@ -67,10 +67,38 @@ static int load_cgroup(const cJSON *cfg, struct cocin_cgroup **cg)
   return cocin_cgroup_from_json(j, cg, NULL);
 }
 
+static bool is_starting(const cJSON *cfg)
+{
+  const char *st = cj_str(cfg, "status");
+  return st && !strcmp(st, "created");
+}
+
+/* The record once its start is over, as docker's stop waits for a start:
+ * stopped then, a starting container would run on after a stop that said
+ * done; killed, its run would fail.  A start takes milliseconds: after
+ * 10 s (a monitor held up) the record is taken as it is. */
+static int load_started(const char *root, const char *name, cJSON **cfg, cocin_error_t *err)
+{
+  for (int ms = 0;; ms += 10) {
+    if (cocin_state_load(root, name, cfg, err) < 0)
+      return -1;
+    if (!is_starting(*cfg) || ms >= 10000)
+      return 0;
+    /* a starting record names its monitor as its creator */
+    cleanup_close int mfd = pidfd_open_checked((pid_t)cj_int(*cfg, "creatorPid", 0),
+                                               (uint64_t)cj_int(*cfg, "creatorStartTime", 0));
+    if (mfd < 0) /* no monitor: a stale record, read as it is */
+      return 0;
+    cJSON_Delete(*cfg);
+    *cfg = NULL;
+    pidfd_wait(mfd, 10);
+  }
+}
+
 int cocin_stop(const char *root, const char *name, int timeout, cocin_error_t *err)
 {
   cJSON *cfg = NULL;
-  if (cocin_state_load(root, name, &cfg, err) < 0)
+  if (load_started(root, name, &cfg, err) < 0)
     return -1;
   if (!is_running(cfg)) {
     cJSON_Delete(cfg);
@@ -144,8 +172,7 @@ int cocin_rm(const char *root, const char *name, bool force, cocin_error_t *err)
     cocin_trash_sweep(root);
     return 0;
   }
-  const char *st = cj_str(cfg, "status");
-  bool starting = st && !strcmp(st, "created"); /* a stale one reads as exited */
+  bool starting = is_starting(cfg); /* a stale one reads as exited */
   if (!force && (is_running(cfg) || starting)) {
     cJSON_Delete(cfg);
     return cocin_fail(err, EBUSY, "container %s is %s: stop it first, or use rm -f", name,

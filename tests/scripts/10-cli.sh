@@ -1000,8 +1000,19 @@ if command -v strace >/dev/null; then
   [ ! -e "$ROOT/containers/${P}sr" ] || t_fail "directory left"
   wait_for no_proc "sleep 4567123" || t_fail "left: $(pgrep -af 'sleep 4567123')"
   t_end
+  t_begin "stop of a starting container waits for its start, then stops it"
+  strace -f -qq -o /dev/null -e trace=mkdir -e inject=mkdir:delay_enter=1500000:when=1 \
+    "$COCIN" --root "$ROOT" run -d --name "${P}ss" busybox sleep 4567124 >"$T/o" 2>&1 &
+  rpid=$!
+  wait_for is_starting "${P}ss" || t_fail "never seen starting: $(status_of "${P}ss")"
+  cocin stop -t 0 "${P}ss" >"$T/o2" 2>&1 || t_fail "stop: $(cat "$T/o2")"
+  [ "$(cfg "${P}ss" .status)" = stopped ] || t_fail "status after stop: $(status_of "${P}ss")"
+  wait "$rpid" || t_fail "the run failed: $(cat "$T/o")"
+  wait_for no_proc "sleep 4567124" || t_fail "left: $(pgrep -af 'sleep 4567124')"
+  cocin rm "${P}ss" >/dev/null 2>&1 || t_fail "rm"
+  t_end
 else
-  t_skip "rm -f of a starting container" "no strace to hold it starting"
+  t_skip "rm -f and stop of a starting container" "no strace to hold it starting"
 fi
 
 t_begin "name reused after rm starts a fresh log"
