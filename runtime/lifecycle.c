@@ -50,6 +50,12 @@ static int set_stop_requested(cJSON *cfg, void *data, cocin_error_t *err)
   return 0;
 }
 
+static int set_remove_requested(cJSON *cfg, void *data, cocin_error_t *err)
+{
+  cj_set_bool(cfg, "removeRequested", true);
+  return 0;
+}
+
 /* After the init died: wait for its monitor to record the exit. */
 static void wait_monitor(const cJSON *cfg)
 {
@@ -186,7 +192,9 @@ int cocin_rm(const char *root, const char *name, bool force, cocin_error_t *err)
   } else {
     if (starting) {
       /* its init may not be in its cgroup yet (that removal would miss
-       * it, and the files go while it mounts its root there): by pid */
+       * it, and the files go while it mounts its root there): by pid.
+       * The mark first: the run it fails says it was removed. */
+      (void)cocin_state_update(root, name, set_remove_requested, NULL, NULL);
       cleanup_close int pfd = init_pidfd(cfg);
       if (pfd >= 0 && sys_pidfd_send_signal(pfd, SIGKILL) == 0)
         pidfd_wait(pfd, 10000);

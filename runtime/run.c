@@ -311,12 +311,13 @@ static void pump_pty(int master, int log_fd)
   }
 }
 
-/* Still the container this monitor runs (not removed, the name not
- * taken again)? */
+/* Still the container this monitor runs (not removed or being removed,
+ * the name not taken again)? */
 static bool still_ours(const char *root, const char *name, const char *id)
 {
   cJSON *cfg = NULL;
-  bool ours = cocin_state_load(root, name, &cfg, NULL) == 0 && check_id(cfg, id, NULL) == 0;
+  bool ours = cocin_state_load(root, name, &cfg, NULL) == 0 && check_id(cfg, id, NULL) == 0 &&
+              !cj_bool(cfg, "removeRequested");
   cJSON_Delete(cfg);
   return ours;
 }
