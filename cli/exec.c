@@ -34,7 +34,7 @@ int cmd_exec(const char *root, int argc, char **argv)
     fputs(exec_usage, stdout);
     return 0;
   }
-  struct cocin_exec_opts o = {.console_sock = -1, .lifeline = -1};
+  struct cocin_exec_opts o = {.console_sock = -1, .lifeline = -1, .env_from_caller = true};
   cleanup_free char *name = NULL;
   cleanup_error cocin_error_t err = NULL;
   bool interactive = false;

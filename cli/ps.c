@@ -163,10 +163,21 @@ int cmd_ps(const char *root, int argc, char **argv)
   return 0;
 }
 
-int cmd_inspect(const char *root, int argc, char **argv)
+/* inspect and wait take names only (a name or id never starts with '-') */
+static int names_only(const char *verb, int argc, char **argv)
 {
   if (argc < 1)
-    return cli_fail("inspect: requires at least one container name");
+    return cli_fail("%s: requires at least one container name", verb);
+  for (int i = 0; i < argc; i++)
+    if (argv[i][0] == '-')
+      return cli_fail("%s: unknown flag: %s", verb, argv[i]);
+  return 0;
+}
+
+int cmd_inspect(const char *root, int argc, char **argv)
+{
+  if (names_only("inspect", argc, argv) != 0)
+    return 1;
   int rc = 0;
   for (int i = 0; i < argc; i++) {
     cJSON *cfg = NULL;
@@ -185,8 +196,8 @@ int cmd_inspect(const char *root, int argc, char **argv)
 
 int cmd_wait(const char *root, int argc, char **argv)
 {
-  if (argc < 1)
-    return cli_fail("wait: requires at least one container name");
+  if (names_only("wait", argc, argv) != 0)
+    return 1;
   int rc = 0;
   for (int i = 0; i < argc; i++) {
     cleanup_error cocin_error_t err = NULL;

@@ -69,7 +69,7 @@ static int wait_exit(const char *root, const char *name, int exit_fd, struct rel
 
 int cmd_run(const char *root, int argc, char **argv)
 {
-  struct cocin_spec spec = {0};
+  struct cocin_spec spec = {.env_from_caller = true};
   cleanup_error cocin_error_t err = NULL;
   cleanup_close int master = -1, slave = -1, null_fd = -1, exit_fd = -1;
   int rc = 125;

@@ -60,10 +60,7 @@ static int exec_opt(const struct cocin_opt *opt, const char *v, void *data, coci
     p->o->tty = true;
     return 0;
   case X_ENV:
-    if (strchr(v, '=') == NULL || v[0] == '=')
-      return cocin_fail(err, EINVAL, "exec: invalid environment \"%s\": expected KEY=VALUE", v);
-    strv_append(&p->o->env, v);
-    return 0;
+    return cocin_env_add(&p->o->env, v, p->o->env_from_caller, "exec", err);
   case X_WORKDIR:
     if (v[0] != '/')
       return cocin_fail(err, EINVAL, "exec: workdir \"%s\" must be an absolute path", v);

@@ -56,7 +56,7 @@ int cocin_opts_parse(const struct cocin_opt *table, int argc, char **argv, int *
       i++;
       continue;
     }
-    /* a cluster of short flags: -dit, -eK=V, -e K=V */
+    /* a cluster of short flags: -dit, -eK=V, -e K=V, -e=K=V, -d=false */
     for (const char *c = w + 1; *c; c++) {
       const struct cocin_opt *o = NULL;
       for (const struct cocin_opt *t = table; t->long_name || t->short_name; t++)
@@ -66,13 +66,22 @@ int cocin_opts_parse(const struct cocin_opt *table, int argc, char **argv, int *
         return cocin_fail(err, EINVAL, "%s: unknown shorthand flag: '%c' in %s", verb, *c, w);
       if (o->arg == OPT_REQUIRED) {
         const char *val;
-        if (c[1])
+        if (c[1] == '=') /* as docker's flag library reads it */
+          val = c + 2;
+        else if (c[1])
           val = c + 1;
         else if (i + 1 < argc)
           val = argv[++i];
         else
           return cocin_fail(err, EINVAL, "%s: flag needs an argument: -%c", verb, *c);
         if (cb(o, val, data, err) < 0)
+          return -1;
+        break;
+      }
+      if (c[1] == '=') { /* -d=true, -d=false: ends the cluster */
+        if (strcmp(c + 2, "true") && strcmp(c + 2, "false"))
+          return cocin_fail(err, EINVAL, "%s: -%c takes no argument", verb, *c);
+        if (!strcmp(c + 2, "true") && cb(o, NULL, data, err) < 0)
           return -1;
         break;
       }
@@ -225,11 +234,35 @@ static int parse_volume(struct cocin_spec *s, const char *v, cocin_error_t *err)
                       "run: invalid volume \"%s\": both paths must be absolute, without \"..\"", v);
   path_tidy(src);
   path_tidy(dst);
-  bool ro = false;
-  if (mode && !strcmp(mode, "ro"))
-    ro = true;
-  else if (mode && strcmp(mode, "rw"))
-    return cocin_fail(err, EINVAL, "run: invalid volume mode \"%s\": expected ro or rw", mode);
+  /* docker's options, comma-separated: ro or rw, and those that change
+   * nothing here (z and Z relabel for SELinux, which this host lacks;
+   * cached, delegated and consistent are for macOS; rprivate is what
+   * every volume is); other propagations are not done, so refused */
+  static const char *const inert[] = {"z", "Z", "cached", "delegated", "consistent", "rprivate",
+                                      "private"};
+  bool ro = false, rw = false;
+  for (char *opt = mode, *next; opt; opt = next) {
+    next = strchr(opt, ',');
+    if (next)
+      *next++ = '\0';
+    bool known = false;
+    for (size_t i = 0; i < sizeof(inert) / sizeof(inert[0]); i++)
+      known = known || !strcmp(opt, inert[i]);
+    if (!strcmp(opt, "ro"))
+      ro = true;
+    else if (!strcmp(opt, "rw"))
+      rw = true;
+    else if (!known)
+      return cocin_fail(err, EINVAL,
+                        "run: invalid volume option \"%s\" in \"%s\": expected ro or rw (z, Z, "
+                        "cached, delegated, consistent and rprivate are taken and change nothing)",
+                        opt, v);
+  }
+  if (ro && rw)
+    return cocin_fail(err, EINVAL, "run: invalid volume \"%s\": both ro and rw", v);
+  for (size_t i = 0; i < s->n_mounts; i++)
+    if (!strcmp(s->mounts[i].dest, dst))
+      return cocin_fail(err, EINVAL, "run: duplicate mount point: %s", dst);
   struct stat st;
   if (stat(src, &st) < 0)
     return cocin_fail_errno(err, "run: volume source %s", src);
@@ -262,12 +295,24 @@ int cocin_parse_user(const char *v, uid_t *uid, gid_t *gid, cocin_error_t *err)
   return 0;
 }
 
-static int check_env(const char *verb, const char *v, cocin_error_t *err)
+int cocin_env_add(char ***env, const char *word, bool from_caller, const char *verb,
+                  cocin_error_t *err)
 {
-  const char *eq = strchr(v, '=');
-  if (eq == NULL || eq == v)
-    return cocin_fail(err, EINVAL, "%s: invalid environment \"%s\": expected KEY=VALUE", verb, v);
-  return 0;
+  const char *eq = strchr(word, '=');
+  if (eq && eq != word) {
+    strv_append(env, word);
+    return 0;
+  }
+  if (eq == NULL && word[0] && from_caller) {
+    const char *v = getenv(word);
+    if (v) {
+      cleanup_free char *kv = xasprintf("%s=%s", word, v);
+      strv_append(env, kv);
+    }
+    return 0;
+  }
+  return cocin_fail(err, EINVAL, "%s: invalid environment \"%s\": expected KEY=VALUE%s", verb,
+                    word, eq == NULL && word[0] ? " (a ctl file has no environment to take it from)" : "");
 }
 
 static int check_hostname(const char *h, cocin_error_t *err)
@@ -304,10 +349,7 @@ static int run_opt(const struct cocin_opt *o, const char *v, void *data, cocin_e
     s->name = xstrdup(v);
     return 0;
   case R_ENV:
-    if (check_env("run", v, err) < 0)
-      return -1;
-    strv_append(&s->env, v);
-    return 0;
+    return cocin_env_add(&s->env, v, s->env_from_caller, "run", err);
   case R_WORKDIR:
     if (!path_clean_abs(v))
       return cocin_fail(err, EINVAL, "run: workdir \"%s\" must be an absolute path", v);

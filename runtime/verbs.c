@@ -21,7 +21,7 @@ static int collect_names(int argc, char **argv, int pos, const char *verb, char 
   return 0;
 }
 
-enum { V_TIME = 1, V_SIGNAL, V_FORCE };
+enum { V_TIME = 1, V_SIGNAL, V_FORCE, V_NOTHING };
 
 static int int_opt(const struct cocin_opt *o, const char *v, void *data, cocin_error_t *err)
 {
@@ -43,6 +43,8 @@ static int int_opt(const struct cocin_opt *o, const char *v, void *data, cocin_e
   }
   case V_FORCE:
     *(bool *)data = true;
+    return 0;
+  case V_NOTHING:
     return 0;
   default:
     return cocin_fail(err, EINVAL, "unhandled flag");
@@ -74,8 +76,9 @@ int cocin_parse_kill(int argc, char **argv, int *sig, char ***names, cocin_error
 
 int cocin_parse_rm(int argc, char **argv, bool *force, char ***names, cocin_error_t *err)
 {
-  static const struct cocin_opt t[] = {{'f', "force", OPT_NONE,
-                                        V_FORCE},
+  /* -v: docker's "and its anonymous volumes"; cocin makes none */
+  static const struct cocin_opt t[] = {{'f', "force", OPT_NONE, V_FORCE},
+                                       {'v', "volumes", OPT_NONE, V_NOTHING},
                                        {0, NULL, OPT_NONE, 0}};
   int pos = 0;
   *force = false;

@@ -75,6 +75,7 @@ int cocin_wait(const char *root, const char *name, bool (*interrupted)(void),
 struct cocin_exec_opts {
   char **args; /* NULL-terminated */
   char **env;  /* extra -e K=V */
+  bool env_from_caller; /* set before parsing: see cocin_spec's */
   char *workdir;
   bool tty;
   int console_sock; /* with tty: where the pty master is sent (see run) */

@@ -33,11 +33,20 @@ struct cocin_spec {
   char *cgroup_parent; /* --cgroup-parent */
   bool detach, interactive, tty, autoremove;
   bool help; /* --help was given: nothing else was parsed */
+  /* set before parsing: -e KEY without "=" takes the caller's value (or
+   * none), as docker's CLI does; unset (a ctl file) it is refused */
+  bool env_from_caller;
   struct cocin_limits limits;
   struct cocin_security security;
 };
 
 void cocin_spec_free(struct cocin_spec *s);
+
+/* One -e word onto *env: "KEY=VALUE" as it is; a bare "KEY" with
+ * from_caller takes the caller's value, or adds nothing if it has none;
+ * EINVAL otherwise (verb names the command in the message). */
+int cocin_env_add(char ***env, const char *word, bool from_caller, const char *verb,
+                  cocin_error_t *err);
 
 /* -u: "UID[:GID]", numeric or "root"; EINVAL otherwise. */
 int cocin_parse_user(const char *v, uid_t *uid, gid_t *gid, cocin_error_t *err);

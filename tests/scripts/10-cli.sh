@@ -290,6 +290,20 @@ if need_helper "env starts clean"; then
   [ "$(grep -c . <<<"$got")" = 7 ] || t_fail "want 7 vars: $got"
   t_end
 
+  t_begin "-e KEY without a value takes the caller's (docker's CLI), or none"
+  export COCIN_T_FROM="from the caller=1"
+  unset COCIN_T_ABSENT
+  got=$(cocin run --rm "${CI[@]}" -e COCIN_T_FROM -e COCIN_T_ABSENT -e=E=eq busybox /cinfo env 2>&1)
+  grep -qxF "COCIN_T_FROM=from the caller=1" <<<"$got" || t_fail "run: $got"
+  grep -q "COCIN_T_ABSENT" <<<"$got" && t_fail "an unset one was set: $got"
+  grep -qxF "E=eq" <<<"$got" || t_fail "-e=E=eq: $got"
+  unset COCIN_T_FROM
+  for bad in "" "=x"; do
+    o=$(cocin run --rm -e "$bad" busybox true 2>&1) && t_fail "-e [$bad] accepted"
+    [ "$o" = "cocin: run: invalid environment \"$bad\": expected KEY=VALUE" ] || t_fail "message [$o]"
+  done
+  t_end
+
   t_begin "-e overrides a default (HOME, PATH)"
   got=$(cocin run --rm "${CI[@]}" -e HOME=/tmp -e PATH=/bin busybox /cinfo env 2>&1)
   grep -qx HOME=/tmp <<<"$got" || t_fail "HOME not overridden: $got"
@@ -409,6 +423,20 @@ for d in // /./ /. ///; do
   cocin run --rm -v "$T/vol:$d" busybox true >"$T/o" 2>&1 && t_fail "-v X:$d accepted"
   grep -q "cannot mount over /" "$T/o" || t_fail "-v X:$d: $(cat "$T/o")"
 done
+t_end
+
+t_begin "-v options: docker's list; z, Z and the like change nothing; a destination twice is refused"
+[ "$(cocin run --rm -v "$T/vol:/x:ro,z" busybox sh -c 'touch /x/n 2>/dev/null && echo rw || echo ro' 2>&1)" = ro ] ||
+  t_fail "ro,z is not read-only"
+[ "$(cocin run --rm -v "$T/vol:/x:Z" busybox sh -c 'touch /x/n 2>/dev/null && echo rw || echo ro' 2>&1)" = rw ] ||
+  t_fail "Z is not read-write"
+rm -f "$T/vol/n"
+o=$(cocin run --rm -v "$T/vol:/x:shared" busybox true 2>&1) && t_fail ":shared accepted"
+grep -q 'invalid volume option "shared"' <<<"$o" || t_fail "shared: $o"
+o=$(cocin run --rm -v "$T/vol:/x:ro,rw" busybox true 2>&1) && t_fail ":ro,rw accepted"
+grep -q "both ro and rw" <<<"$o" || t_fail "ro,rw: $o"
+o=$(cocin run --rm -v "$T/vol:/x" -v "$T/vol:/x/" busybox true 2>&1) && t_fail "two volumes on /x accepted"
+[ "$o" = "cocin: run: duplicate mount point: /x" ] || t_fail "duplicate: $o"
 t_end
 
 t_begin "-v under the read-only /sys: one clear line"
@@ -1161,6 +1189,15 @@ cocin run -d --name "${P}w1" busybox sh -c 'exit 1' >/dev/null 2>&1
 cocin run -d --name "${P}w2" busybox sh -c 'sleep 0.3; exit 2' >/dev/null 2>&1
 got=$(cocin wait "${P}w1" "${P}w2" 2>&1 | tr '\n' ' ')
 [ "$got" = "1 2 " ] || t_fail "got [$got]"
+t_end
+
+t_begin "inspect and wait refuse flags they do not have; rm -v is taken"
+o=$(cocin inspect -f '{{.State}}' "${P}w" 2>&1) && t_fail "inspect -f accepted"
+[ "$o" = "cocin: inspect: unknown flag: -f" ] || t_fail "inspect: [$o]"
+o=$(cocin wait --bogus "${P}w" 2>&1) && t_fail "wait --bogus accepted"
+[ "$o" = "cocin: wait: unknown flag: --bogus" ] || t_fail "wait: [$o]"
+cocin rm -fv "${P}w" >"$T/o" 2>&1 || t_fail "rm -fv: $(cat "$T/o")"
+[ ! -e "$ROOT/containers/${P}w" ] || t_fail "rm -fv left it"
 t_end
 
 t_begin "detached container without -i gets EOF on stdin"

@@ -368,6 +368,7 @@ ctl "$M/ctl" "rm $A"; expect_fail fs-bad-rm-running "Device or resource busy"
 ctl "$M/ctl" "run -i busybox sh"; expect_fail fs-bad-run-i "Invalid argument"
 ctl "$M/ctl" "kill -s NOSIG $A"; expect_fail fs-bad-signal "Invalid argument"
 ctl "$M/ctl" "stop -t abc $A"; expect_fail fs-bad-timeout "Invalid argument"
+ctl "$M/ctl" "run -e HOME busybox true"; expect_fail fs-env-without-value "Invalid argument"
 
 t_begin fs-bad-1mib-line
 out=$(pywrite "$M/ctl" "@BIG1048576")

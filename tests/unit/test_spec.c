@@ -52,6 +52,14 @@ int main(void)
   strv_free(env);
   cocin_spec_free(&s);
 
+  CHECK(parse("-e=A=B -w=/srv -d=false -i=true busybox", &s) == 0, "short flags with =");
+  CHECK(strv_len(s.env) == 1 && !strcmp(s.env[0], "A=B") && !strcmp(s.workdir, "/srv") &&
+            !s.detach && s.interactive,
+        "-e=A=B -w=/srv -d=false -i=true");
+  cocin_spec_free(&s);
+  CHECK(parse_err("-d=maybe busybox") == EINVAL, "-d=maybe refused");
+  CHECK(parse_err("-e HOME busybox") == EINVAL, "-e KEY refused without the caller's environment");
+
   CHECK(parse("-v /tmp:/data:ro -v /tmp:/x busybox", &s) == 0, "volumes");
   CHECK(s.n_mounts == 2 && s.mounts[0].readonly && !s.mounts[1].readonly, "ro flag");
   cJSON *j = cocin_spec_to_json(&s);
