@@ -327,21 +327,6 @@ static int setup_rootfs(const struct container_args *a, int *devnull, cocin_erro
   return 0;
 }
 
-int switch_user(bool has_user, uid_t uid, gid_t gid, cocin_error_t *err)
-{
-  if (!has_user)
-    return 0;
-  if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
-    return cocin_fail_errno(err, "keep capabilities");
-  if (setgroups(0, NULL) < 0)
-    return cocin_fail_errno(err, "setgroups");
-  if (setresgid(gid, gid, gid) < 0)
-    return cocin_fail_errno(err, "setgid %u", (unsigned)gid);
-  if (setresuid(uid, uid, uid) < 0)
-    return cocin_fail_errno(err, "setuid %u", (unsigned)uid);
-  return 0;
-}
-
 int exec_command(char **args, char **env, cocin_error_t *err)
 {
   environ = env;
@@ -439,7 +424,7 @@ int container_init(void *arg)
    * from here on follows the mark on the same pipe. */
   if (a->joinfd >= 0)
     (void)!write(a->errfd, "R", 1);
-  if (switch_user(s->has_user, s->uid, s->gid, &err) < 0)
+  if (cocin_user_enter(s->user, &a->env, s->env, NULL, &err) < 0)
     child_fail(a->errfd, 1, &err);
   if (cocin_security_apply(&s->security, false, &err) < 0)
     child_fail(a->errfd, 1, &err);

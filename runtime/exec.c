@@ -31,6 +31,7 @@ void cocin_exec_opts_free(struct cocin_exec_opts *o)
   strv_free(o->args);
   strv_free(o->env);
   free(o->workdir);
+  free(o->user);
   memset(o, 0, sizeof(*o));
 }
 
@@ -68,9 +69,11 @@ static int exec_opt(const struct cocin_opt *opt, const char *v, void *data, coci
     p->o->workdir = xstrdup(v);
     return 0;
   case X_USER:
-    p->o->has_user = true;
-    return cocin_parse_user(v, &p->o->uid, &p->o->gid, err) < 0 ? cocin_error_wrap(err, "exec")
-                                                                 : 0;
+    if (cocin_user_check(v, err) < 0)
+      return cocin_error_wrap(err, "exec");
+    free(p->o->user);
+    p->o->user = xstrdup(v);
+    return 0;
   default:
     return cocin_fail(err, EINVAL, "exec: unhandled flag");
   }
@@ -189,7 +192,7 @@ __attribute__((noreturn)) static void joiner(struct exec_ctx *x)
       cocin_fail_errno(&err, "exec: chdir %s", wd);
       child_fail(x->errfd, 1, &err);
     }
-    if (switch_user(x->spec.has_user, x->spec.uid, x->spec.gid, &err) < 0 ||
+    if (cocin_user_enter(x->spec.user, &x->env, x->spec.env, o->env, &err) < 0 ||
         cocin_security_apply(&x->spec.security, true, &err) < 0)
       child_fail(x->errfd, 1, &err);
     close(x->errfd);
@@ -236,10 +239,9 @@ int cocin_exec_start(const char *root, const char *name, const struct cocin_exec
   const cJSON *cgj = cJSON_GetObjectItemCaseSensitive(cfg, "cgroup");
   if (cgj && !cJSON_IsNull(cgj) && cocin_cgroup_from_json(cgj, &x.cg, err) < 0)
     goto out;
-  if (o->has_user) { /* exec -u: this command's user (and HOME) */
-    x.spec.has_user = true;
-    x.spec.uid = o->uid;
-    x.spec.gid = o->gid;
+  if (o->user) { /* exec -u: this command's user (and HOME) */
+    free(x.spec.user);
+    x.spec.user = xstrdup(o->user);
   }
   x.env = cocin_spec_build_env(&x.spec, o->env, o->tty);
   {

@@ -76,8 +76,13 @@ int read_child_error_after(int fd, const char *have, size_t nhave, cocin_error_t
  * the master on sock, make the slave the controlling terminal and 0, 1, 2. */
 int console_setup(int sock, const struct winsize *ws, cocin_error_t *err);
 
-/* Switch to the spec's user, keeping capabilities for the security step. */
-int switch_user(bool has_user, uid_t uid, gid_t gid, cocin_error_t *err);
+/* Become user (-u as given; NULL: root without the caller's groups),
+ * keeping capabilities for the security step; HOME in *env becomes the
+ * user's home unless one of the given -e lists sets it. */
+int cocin_user_enter(const char *user, char ***env, char *const *given, char *const *given2,
+                     cocin_error_t *err);
+int cocin_user_switch(const struct cocin_user *u, cocin_error_t *err);
+
 
 /* execvp with the given environment (PATH is looked up in env). */
 int exec_command(char **args, char **env, cocin_error_t *err);

@@ -273,28 +273,6 @@ static int parse_volume(struct cocin_spec *s, const char *v, cocin_error_t *err)
   return 0;
 }
 
-int cocin_parse_user(const char *v, uid_t *uid, gid_t *gid, cocin_error_t *err)
-{
-  cleanup_free char *copy = xstrdup(v);
-  char *g = strchr(copy, ':');
-  long u, gg;
-  if (g)
-    *g++ = '\0';
-  if (!strcmp(copy, "root"))
-    u = 0;
-  else if (!parse_long(copy, 0, 0x7ffffffe, &u))
-    return cocin_fail(err, EINVAL, "invalid user \"%s\": expected a numeric UID[:GID]", v);
-  if (g == NULL)
-    gg = u;
-  else if (!strcmp(g, "root"))
-    gg = 0;
-  else if (!parse_long(g, 0, 0x7ffffffe, &gg))
-    return cocin_fail(err, EINVAL, "invalid user \"%s\": expected a numeric UID[:GID]", v);
-  *uid = (uid_t)u;
-  *gid = (gid_t)gg;
-  return 0;
-}
-
 int cocin_env_add(char ***env, const char *word, bool from_caller, const char *verb,
                   cocin_error_t *err)
 {
@@ -365,8 +343,11 @@ static int run_opt(const struct cocin_opt *o, const char *v, void *data, cocin_e
     s->hostname = xstrdup(v);
     return 0;
   case R_USER:
-    s->has_user = true;
-    return cocin_parse_user(v, &s->uid, &s->gid, err) < 0 ? cocin_error_wrap(err, "run") : 0;
+    if (cocin_user_check(v, err) < 0)
+      return cocin_error_wrap(err, "run");
+    free(s->user);
+    s->user = xstrdup(v);
+    return 0;
   case R_CGROUP_PARENT:
     if (v[0] == '\0' || strstr(v, ".."))
       return cocin_fail(err, EINVAL, "run: invalid --cgroup-parent \"%s\"", v);
@@ -424,6 +405,7 @@ void cocin_spec_free(struct cocin_spec *s)
   strv_free(s->env);
   free(s->hostname);
   free(s->workdir);
+  free(s->user);
   for (size_t i = 0; i < s->n_mounts; i++) {
     free(s->mounts[i].source);
     free(s->mounts[i].dest);
@@ -467,10 +449,8 @@ cJSON *cocin_spec_to_json(const struct cocin_spec *s)
   cJSON_AddStringToObject(j, "hostname", s->hostname ? s->hostname : (s->name ? s->name : ""));
   if (s->workdir)
     cJSON_AddStringToObject(j, "workdir", s->workdir);
-  if (s->has_user) {
-    cleanup_free char *u = xasprintf("%u:%u", (unsigned)s->uid, (unsigned)s->gid);
-    cJSON_AddStringToObject(j, "user", u);
-  }
+  if (s->user)
+    cJSON_AddStringToObject(j, "user", s->user);
   cJSON *m = cJSON_AddArrayToObject(j, "mounts");
   for (size_t i = 0; i < s->n_mounts; i++) {
     cJSON *o = cJSON_CreateObject();
@@ -506,12 +486,9 @@ int cocin_spec_from_json(const cJSON *j, struct cocin_spec *s, cocin_error_t *er
   s->hostname = dup_opt(j, "hostname");
   s->workdir = dup_opt(j, "workdir");
   s->cgroup_parent = dup_opt(j, "cgroupParent");
-  cleanup_free char *user = dup_opt(j, "user");
-  if (user) {
-    s->has_user = true;
-    if (cocin_parse_user(user, &s->uid, &s->gid, err) < 0)
-      return -1;
-  }
+  s->user = dup_opt(j, "user");
+  if (s->user && cocin_user_check(s->user, err) < 0)
+    return -1;
   const cJSON *m, *ms = cJSON_GetObjectItemCaseSensitive(j, "mounts");
   cJSON_ArrayForEach(m, ms)
   {
@@ -532,7 +509,7 @@ int cocin_spec_from_json(const cJSON *j, struct cocin_spec *s, cocin_error_t *er
   return 0;
 }
 
-static void env_set(char ***env, const char *kv)
+void cocin_env_set(char ***env, const char *kv)
 {
   size_t klen = strcspn(kv, "=");
   for (char **p = *env; p && *p; p++) {
@@ -548,16 +525,17 @@ static void env_set(char ***env, const char *kv)
 char **cocin_spec_build_env(const struct cocin_spec *s, char *const *extra, bool tty)
 {
   char **env = xmalloc0(sizeof(char *));
-  env_set(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+  cocin_env_set(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
   cleanup_free char *host =
       xasprintf("HOSTNAME=%.64s", s->hostname ? s->hostname : (s->name ? s->name : ""));
-  env_set(&env, host);
-  env_set(&env, (s->has_user && s->uid != 0) ? "HOME=/" : "HOME=/root");
+  cocin_env_set(&env, host);
+  /* root's; another user's is set where its passwd entry is read */
+  cocin_env_set(&env, s->user ? "HOME=/" : "HOME=/root");
   if (tty)
-    env_set(&env, "TERM=xterm");
+    cocin_env_set(&env, "TERM=xterm");
   for (char **p = s->env; p && *p; p++)
-    env_set(&env, *p);
+    cocin_env_set(&env, *p);
   for (char *const *p = extra; p && *p; p++)
-    env_set(&env, *p);
+    cocin_env_set(&env, *p);
   return env;
 }

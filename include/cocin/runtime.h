@@ -80,9 +80,7 @@ struct cocin_exec_opts {
   bool tty;
   int console_sock; /* with tty: where the pty master is sent (see run) */
   struct winsize ws;
-  bool has_user;
-  uid_t uid;
-  gid_t gid;
+  char *user; /* -u as given, NULL: the container's */
   /* -1, or the read end of a pipe whose write end only the caller holds:
    * when the caller dies, the command, what it started and its process
    * group are killed (cocinfs: its exec files close with it) */

@@ -3,6 +3,7 @@
 #ifndef COCIN_SPEC_H
 #define COCIN_SPEC_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -25,9 +26,7 @@ struct cocin_spec {
   char **env;     /* -e K=V; the final environment is built at start */
   char *hostname; /* -h; default the name */
   char *workdir;  /* -w */
-  bool has_user;  /* -u UID[:GID] */
-  uid_t uid;
-  gid_t gid;
+  char *user;     /* -u USER[:GROUP] as given; NULL: root */
   struct cocin_mount *mounts; /* -v */
   size_t n_mounts;
   char *cgroup_parent; /* --cgroup-parent */
@@ -48,8 +47,24 @@ void cocin_spec_free(struct cocin_spec *s);
 int cocin_env_add(char ***env, const char *word, bool from_caller, const char *verb,
                   cocin_error_t *err);
 
-/* -u: "UID[:GID]", numeric or "root"; EINVAL otherwise. */
-int cocin_parse_user(const char *v, uid_t *uid, gid_t *gid, cocin_error_t *err);
+/* Set KEY=VALUE in a NULL-terminated environment, replacing KEY. */
+void cocin_env_set(char ***env, const char *kv);
+
+/* -u USER[:GROUP]: each a name or a number (looked up at the start, in
+ * the container's /etc/passwd and /etc/group); EINVAL otherwise. */
+int cocin_user_check(const char *v, cocin_error_t *err);
+
+#define COCIN_USER_GROUPS_MAX 64
+struct cocin_user {
+  uid_t uid;
+  gid_t gid;
+  gid_t groups[COCIN_USER_GROUPS_MAX]; /* supplementary */
+  size_t ngroups;
+  char home[PATH_MAX];
+};
+/* Resolve v in the current root's /etc/passwd and /etc/group (docker's
+ * and runc's rules); ENOENT for a name that is not there. */
+int cocin_user_resolve(const char *v, struct cocin_user *u, cocin_error_t *err);
 
 /* Parse "run [OPTIONS] IMAGE [COMMAND [ARG...]]" words (argv[0] is the first
  * option or the image, not "run").  Syntax errors fail with EINVAL. */

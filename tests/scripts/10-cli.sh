@@ -224,8 +224,12 @@ bad_run "run -v with a relative container path" 'volume|absolute|invalid' "${P}m
   cocin run --rm --name "${P}mv3" -v "$T:relative" busybox true
 bad_run "run -e without =" 'env|KEY=VALUE|invalid|=' "${P}be" \
   cocin run --rm --name "${P}be" -e "=novar" busybox true
-bad_run "run -u not numeric" 'user|uid|invalid|numeric' "${P}bu" \
-  cocin run --rm --name "${P}bu" -u nobody:x busybox true
+bad_run "run -u neither a name nor a number" 'invalid user' "${P}bu" \
+  cocin run --rm --name "${P}bu" -u 'no body:x' busybox true
+bad_run "run -u a name the image's passwd lacks" 'unable to find user nosuch: no matching entries in passwd file' "${P}bu2" \
+  cocin run --rm --name "${P}bu2" -u nosuch busybox true
+bad_run "run -u a group the image's group file lacks" 'unable to find group nosuch: no matching entries in group file' "${P}bu3" \
+  cocin run --rm --name "${P}bu3" -u nobody:nosuch busybox true
 t_err "run with no image" 'image|usage|requires' cocin run --rm
 
 long=$(printf 'a%.0s' $(seq 200))
@@ -329,6 +333,25 @@ if need_helper "env starts clean"; then
   t_eq "-u 1234 (uid only)" 1234 "$(cocin run --rm -u 1234 "${CI[@]}" busybox /cinfo uid 2>&1 | cut -d' ' -f1)"
   t_eq "default user root" "0 0" "$(cocin run --rm "${CI[@]}" busybox /cinfo uid 2>&1)"
 fi
+
+# -u names and numbers through the image's own /etc/passwd and /etc/group
+mkdir -p "$T/uimg"
+cp -a "$ROOT/images/busybox/rootfs/." "$T/uimg/"
+printf 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:2000::/home/app:/bin/sh\n' >"$T/uimg/etc/passwd"
+printf 'root:x:0:\nwheel:x:10:root,app\nstaff:x:50:app\napps:x:2000:\nnogroup:x:65534:\n' >"$T/uimg/etc/group"
+tar -C "$T/uimg" -cf "$T/uimg.tar" . && cocin import "$T/uimg.tar" "${P}uimg" >/dev/null 2>&1 ||
+  echo "FAIL: -u: import of the test image failed"
+ids() { cocin run --rm "$@" "${P}uimg" sh -c 'echo "$(id -u) $(id -g) [$(id -G)] $HOME"' 2>&1; }
+t_eq "-u NAME: uid, group and home from passwd, groups from group" "1000 2000 [2000 10 50] /home/app" "$(ids -u app)"
+t_eq "-u UID in passwd: the same" "1000 2000 [2000 10 50] /home/app" "$(ids -u 1000)"
+t_eq "-u NAME:GROUP by name" "1000 65534 [65534 10 50] /home/app" "$(ids -u app:nogroup)"
+t_eq "-u UID not in passwd: group 0, HOME=/ (docker's)" "1234 0 [0] /" "$(ids -u 1234)"
+t_eq "-u root: root's groups" "0 0 [0 10] /root" "$(ids -u root)"
+t_eq "-e HOME wins over passwd's" "1000 2000 [2000 10 50] /x" "$(ids -u app -e HOME=/x)"
+t_begin "without -u: root, and none of the caller's supplementary groups"
+got=$(setpriv --groups 6,4242 "$COCIN" --root "$ROOT" run --rm busybox id -G 2>&1)
+[ "$got" = 0 ] || t_fail "groups [$got]"
+t_end
 
 # ------------------------------------------------------------- volumes
 mkdir -p "$T/vol" "$T/vol2" "$T/volro"

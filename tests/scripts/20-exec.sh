@@ -107,6 +107,12 @@ t_err "exec -w missing dir fails" 'nosuchdir|no such file' cocin exec -w /nosuch
 t_eq "exec -u 1000:1000" "1000 1000" "$(cocin exec -u 1000:1000 "$C" sh -c 'echo $(id -u) $(id -g)' 2>&1)"
 t_eq "exec -u 1234" 1234 "$(cocin exec -u 1234 "$C" id -u 2>&1)"
 t_eq "exec default user root" 0 "$(cocin exec "$C" id -u 2>&1)"
+t_eq "exec -u a name from the image's passwd" "65534 /" "$(cocin exec -u nobody "$C" sh -c 'echo $(id -u) $HOME' 2>&1)"
+t_begin "exec -u a name the image lacks: one line, 125"
+out=$(cocin exec -u nosuch "$C" true 2>&1); rc=$?
+[ "$rc" = 125 ] || t_fail "rc $rc"
+[ "$out" = "cocin: unable to find user nosuch: no matching entries in passwd file" ] || t_fail "[$out]"
+t_end
 
 # ---------------------------------------------------------- exit codes
 cocin exec "$C" sh -c 'exit 7' >/dev/null 2>&1

@@ -41,7 +41,7 @@ int main(void)
   CHECK(s.detach && s.interactive && s.tty && s.autoremove, "-dit --rm");
   CHECK(strv_len(s.env) == 3 && !strcmp(s.env[1], "B=2") && !strcmp(s.env[2], "C=3"), "env");
   CHECK(!strcmp(s.workdir, "/srv") && !strcmp(s.hostname, "box"), "workdir hostname");
-  CHECK(s.has_user && s.uid == 1000 && s.gid == 100, "user");
+  CHECK(s.user && !strcmp(s.user, "1000:100"), "user");
   CHECK(s.args && !strcmp(s.args[0], "sh"), "default command is sh");
   char **env = cocin_spec_build_env(&s, NULL, true);
   cleanup_free char *joined = strv_join(env, " ");
@@ -94,7 +94,11 @@ int main(void)
   CHECK(parse_err("-v /tmp:/x:bogus busybox") == EINVAL, "bad volume mode");
   CHECK(parse_err("-v /tmp:/../etc busybox") == EINVAL, "volume with ..");
   CHECK(parse_err("-w rel busybox") == EINVAL, "relative workdir");
-  CHECK(parse_err("-u bob busybox") == EINVAL, "non-numeric user");
+  CHECK(parse_err("-u bob:staff busybox") == 0, "user and group names (looked up at the start)");
+  CHECK(parse_err("-u 'b ob' busybox") == EINVAL, "a user that is no name");
+  CHECK(parse_err("-u bob: busybox") == EINVAL, "an empty group");
+  CHECK(parse_err("-u :0 busybox") == EINVAL, "an empty user");
+  CHECK(parse_err("-u -1 busybox") == EINVAL, "a user starting with -");
   CHECK(parse_err("busy/box") == EINVAL, "invalid image name");
   CHECK(parse("--help", &s) == 0 && s.help, "--help");
   cocin_spec_free(&s);
