@@ -87,6 +87,13 @@ int cocin_user_switch(const struct cocin_user *u, cocin_error_t *err);
 /* execvp with the given environment (PATH is looked up in env). */
 int exec_command(char **args, char **env, cocin_error_t *err);
 
+/* wait on a --rm container: its waiters' FIFOs in the container's
+ * directory, named with this prefix; the monitor writes the exit code
+ * into each one there when it takes the container away (under its lock,
+ * where waiters make them). */
+#define COCIN_WAITER_PREFIX ".wait-"
+void waiter_notify(const char *dir, int code);
+
 /* What run hands its monitor (a fork: these are copies). */
 struct monitor_args {
   const char *root, *name, *id;

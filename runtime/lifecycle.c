@@ -1,10 +1,13 @@
 /* cocin — stop, kill, rm, wait.  Every signal goes through a pidfd that
  * was checked against the recorded start time, so a reused pid is never
  * signalled (the seed's stop could kill an unrelated process). */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -212,23 +215,127 @@ int cocin_rm(const char *root, const char *name, bool force, cocin_error_t *err)
   return 0;
 }
 
+void waiter_notify(const char *dir, int code)
+{
+  cleanup_dir DIR *d = opendir(dir);
+  struct dirent *de;
+  while (d && (de = readdir(d))) {
+    if (strncmp(de->d_name, COCIN_WAITER_PREFIX, strlen(COCIN_WAITER_PREFIX)))
+      continue;
+    /* a FIFO with its reader there (ENXIO: none), never a file to fill */
+    cleanup_close int fd =
+        openat(dirfd(d), de->d_name, O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode))
+      (void)!dprintf(fd, "%d\n", code);
+  }
+}
+
+/* A --rm container's record goes with it, exit code and all: its waiter
+ * leaves a FIFO in its directory, made under its lock while the record
+ * says it runs, and the monitor that takes the container away (under the
+ * same lock) writes the code into each one there (waiter_notify).
+ * Returns the FIFO open for reading, 0 if the container ended meanwhile
+ * (the record says so again), -1 with err. */
+static int waiter_fifo(const char *root, const char *name, char **path, cocin_error_t *err)
+{
+  *path = NULL;
+  cleanup_close int lock = cocin_state_lock(root, name, err);
+  if (lock < 0)
+    return -1;
+  /* read here, not by cocin_state_load: that one may take the lock */
+  cleanup_free char *cfgpath = cocin_container_file(root, name, "config.json");
+  cleanup_free char *text = NULL;
+  cJSON *cfg = read_all_file(cfgpath, &text, NULL, NULL) == 0 ? cJSON_Parse(text) : NULL;
+  const char *st = cfg ? cj_str(cfg, "status") : NULL;
+  bool runs = st && (!strcmp(st, "running") || !strcmp(st, "created"));
+  cJSON_Delete(cfg);
+  if (!runs)
+    return 0;
+  char rnd[65];
+  if (cocin_random_id(rnd, err) < 0)
+    return -1;
+  cleanup_free char *dir = cocin_container_dir(root, name);
+  cleanup_free char *p = xasprintf("%s/" COCIN_WAITER_PREFIX "%.16s", dir, rnd);
+  if (mkfifo(p, 0600) < 0)
+    return cocin_fail_errno(err, "wait for %s: make %s", name, p);
+  int fd = open(p, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    cocin_fail_errno(err, "wait for %s: open %s", name, p);
+    unlink(p);
+    return -1;
+  }
+  *path = steal_ptr(p);
+  return fd;
+}
+
+/* The code the monitor wrote into the FIFO, or -1 if none (yet). */
+static int waiter_code(int fd)
+{
+  char buf[32];
+  ssize_t n = read(fd, buf, sizeof(buf) - 1);
+  if (n <= 0)
+    return -1;
+  buf[n] = '\0';
+  long code;
+  buf[strcspn(buf, "\n")] = '\0';
+  return parse_long(buf, 0, 255, &code) ? (int)code : -1;
+}
+
 int cocin_wait(const char *root, const char *name, bool (*interrupted)(void), cocin_error_t *err)
 {
+  cleanup_close int fifo = -1;
+  cleanup_free char *fifo_path = NULL;
   for (;;) {
     cJSON *cfg = NULL;
-    if (cocin_state_load(root, name, &cfg, err) < 0)
+    if (cocin_state_load(root, name, &cfg, err) < 0) {
+      if (fifo >= 0) { /* taken away: the monitor may have written first */
+        int code = waiter_code(fifo);
+        if (code >= 0) {
+          cocin_error_release(err);
+          return code;
+        }
+      }
       return -1;
+    }
     const char *st = cj_str(cfg, "status");
     bool done = st && (!strcmp(st, "exited") || !strcmp(st, "stopped"));
     int code = (int)cj_int(cfg, "exitCode", -1);
+    bool autoremove = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cfg, "autoRemove"));
     cleanup_close int mfd = done ? -1 : monitor_pidfd(cfg);
     cJSON_Delete(cfg);
     if (done)
       return code < 0 ? 255 : code;
-    if (mfd >= 0) {
-      while (!pidfd_wait(mfd, 200))
-        if (interrupted && interrupted())
+    if (autoremove && fifo < 0) {
+      fifo = waiter_fifo(root, name, &fifo_path, err);
+      if (fifo < 0)
+        return -1;
+      if (fifo == 0) /* ended meanwhile */
+        fifo = -1;
+      continue;
+    }
+    if (mfd >= 0 || fifo >= 0) {
+      struct pollfd p[2] = {{.fd = fifo, .events = POLLIN}, {.fd = mfd, .events = POLLIN}};
+      for (;;) {
+        int r = poll(p, 2, 200);
+        if (r > 0 && (p[0].revents & (POLLIN | POLLHUP))) {
+          int c = waiter_code(fifo);
+          if (c >= 0) {
+            unlink(fifo_path); /* if the files are not gone yet */
+            return c;
+          }
+          p[0].fd = -1; /* a writer that wrote nothing: the monitor tells */
+        }
+        if (r > 0 && (p[1].revents & (POLLIN | POLLHUP)))
+          break;
+        if (r == 0 && mfd < 0)
+          break; /* no monitor to watch: look at the record again */
+        if (interrupted && interrupted()) {
+          if (fifo_path)
+            unlink(fifo_path);
           return cocin_fail(err, EINTR, "wait for %s: interrupted", name);
+        }
+      }
     } else {
       struct timespec ts = {0, 100 * 1000 * 1000};
       nanosleep(&ts, NULL);

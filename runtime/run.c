@@ -633,6 +633,8 @@ void monitor_main(struct monitor_args *m)
   bool in_place = false;
   if (spec->autoremove) {
     lock = take_away(root, name, id, false, false, &trash, &in_place, NULL);
+    if (in_place && trash)
+      waiter_notify(trash, f.code);
     if (in_place) { /* no trash: deleted now, the name free when run returns */
       delete_taken(trash, true, cg, lock, NULL);
       trash = NULL;
@@ -645,6 +647,8 @@ void monitor_main(struct monitor_args *m)
     close(status_fd);
   }
   TRACE("exit-sent");
+  if (trash) /* cocin wait's (the lock is still held) */
+    waiter_notify(trash, f.code);
   {
     /* What is left is housekeeping: it yields to whatever else wants the
      * CPUs (a next run, say), and takes the idle time.  Only after the

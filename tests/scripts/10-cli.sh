@@ -1214,6 +1214,22 @@ got=$(cocin wait "${P}w1" "${P}w2" 2>&1 | tr '\n' ' ')
 [ "$got" = "1 2 " ] || t_fail "got [$got]"
 t_end
 
+t_begin "wait of a --rm container prints its code, to every waiter, though its record goes"
+cocin run -d --rm --name "${P}wr" busybox sh -c 'sleep 1; exit 4' >/dev/null 2>&1
+cocin wait "${P}wr" >"$T/w1" 2>&1 & w1=$!
+cocin wait "${P}wr" >"$T/w2" 2>&1 & w2=$!
+wait "$w1" || t_fail "first wait failed: $(cat "$T/w1")"
+wait "$w2" || t_fail "second wait failed: $(cat "$T/w2")"
+[ "$(cat "$T/w1") $(cat "$T/w2")" = "4 4" ] || t_fail "codes [$(cat "$T/w1")] [$(cat "$T/w2")]"
+[ ! -e "$ROOT/containers/${P}wr" ] || t_fail "not removed"
+o=$(cocin wait "${P}wr" 2>&1) && t_fail "wait after the removal succeeded: $o"
+cocin run -d --rm --name "${P}wk" busybox sleep 100 >/dev/null 2>&1
+cocin wait "${P}wk" >"$T/w3" 2>&1 & w3=$!
+wait_for sh -c "ls -a '$ROOT/containers/${P}wk' | grep -q '^.wait-'" || t_fail "no waiter seen"
+cocin kill "${P}wk" >/dev/null 2>&1
+wait "$w3"; [ "$(cat "$T/w3")" = 137 ] || t_fail "killed: [$(cat "$T/w3")]"
+t_end
+
 t_begin "inspect and wait refuse flags they do not have; rm -v is taken"
 o=$(cocin inspect -f '{{.State}}' "${P}w" 2>&1) && t_fail "inspect -f accepted"
 [ "$o" = "cocin: inspect: unknown flag: -f" ] || t_fail "inspect: [$o]"
