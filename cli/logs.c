@@ -66,13 +66,15 @@ static off_t tail_offset(int fd, long n)
   return 0;
 }
 
-static bool still_running(const char *root, const char *name)
+/* The container id still runs (not another that took its name since). */
+static bool still_running(const char *root, const char *name, const char *id)
 {
   cJSON *cfg = NULL;
   if (cocin_state_load(root, name, &cfg, NULL) < 0)
     return false;
-  const char *st = cj_str(cfg, "status");
-  bool r = st && (!strcmp(st, "running") || !strcmp(st, "created"));
+  const char *st = cj_str(cfg, "status"), *have = cj_str(cfg, "id");
+  bool r = st && (!strcmp(st, "running") || !strcmp(st, "created")) && have && id &&
+           !strcmp(have, id);
   cJSON_Delete(cfg);
   return r;
 }
@@ -93,6 +95,7 @@ int cmd_logs(const char *root, int argc, char **argv)
   cJSON *cfg = NULL;
   if (name == NULL || cocin_state_load(root, name, &cfg, &err) < 0)
     return cli_error(&err);
+  cleanup_free char *id = cj_str(cfg, "id") ? xstrdup(cj_str(cfg, "id")) : NULL;
   cJSON_Delete(cfg);
   cleanup_free char *path = cocin_container_file(root, name, "container.log");
   cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -116,7 +119,7 @@ int cmd_logs(const char *root, int argc, char **argv)
     }
     if (!l.follow)
       break;
-    bool running = still_running(root, name);
+    bool running = still_running(root, name, id);
     if (!running) {
       /* one last read: what was written just before the exit */
       while (fd >= 0 && (n = read(fd, buf, sizeof(buf))) > 0)

@@ -16,9 +16,19 @@ static int parse_rm(int argc, char **argv, int *force, char ***names, cocin_erro
   return r;
 }
 
+static int do_stop(const char *root, const char *name, int timeout, cocin_error_t *err)
+{
+  return cocin_stop(root, name, NULL, timeout, err);
+}
+
+static int do_kill(const char *root, const char *name, int sig, cocin_error_t *err)
+{
+  return cocin_kill(root, name, NULL, sig, err);
+}
+
 static int do_rm(const char *root, const char *name, int force, cocin_error_t *err)
 {
-  return cocin_rm(root, name, force != 0, err);
+  return cocin_rm(root, name, NULL, force != 0, err);
 }
 
 static const struct {
@@ -26,8 +36,8 @@ static const struct {
   int (*parse)(int argc, char **argv, int *arg, char ***names, cocin_error_t *err);
   int (*act)(const char *root, const char *name, int arg, cocin_error_t *err);
 } verbs[] = {
-    {"stop", cocin_parse_stop, cocin_stop},
-    {"kill", cocin_parse_kill, cocin_kill},
+    {"stop", cocin_parse_stop, do_stop},
+    {"kill", cocin_parse_kill, do_kill},
     {"rm", parse_rm, do_rm},
 };
 

@@ -202,7 +202,7 @@ int cmd_wait(const char *root, int argc, char **argv)
   for (int i = 0; i < argc; i++) {
     cleanup_error cocin_error_t err = NULL;
     cleanup_free char *name = cocin_state_resolve(root, argv[i], &err);
-    int code = name ? cocin_wait(root, name, NULL, &err) : -1;
+    int code = name ? cocin_wait(root, name, NULL, NULL, &err) : -1;
     if (code < 0)
       rc = cli_error(&err);
     else

@@ -26,7 +26,7 @@ static void block_forwarded(sigset_t *mask)
 }
 
 struct waiting {
-  const char *root, *name;
+  const char *root, *name, *id; /* the signals go to this container only */
   int exit_fd, sfd;
   char buf[64];
   size_t n;
@@ -48,17 +48,18 @@ static void forward_signal(void *ctx)
   struct waiting *w = ctx;
   struct signalfd_siginfo si;
   if (read(w->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
-    cocin_kill(w->root, w->name, (int)si.ssi_signo, NULL);
+    cocin_kill(w->root, w->name, w->id, (int)si.ssi_signo, NULL);
 }
 
 /* Read "EXIT <code>" from the monitor, copying the container's stdio (r)
  * meanwhile and passing INT, TERM and HUP on to it. */
-static int wait_exit(const char *root, const char *name, int exit_fd, struct relay *r)
+static int wait_exit(const char *root, const char *name, const char *id, int exit_fd,
+                     struct relay *r)
 {
   sigset_t mask;
   block_forwarded(&mask);
   cleanup_close int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-  struct waiting w = {root, name, exit_fd, sfd, {0}, 0};
+  struct waiting w = {root, name, id, exit_fd, sfd, {0}, 0};
   relay_run(r, exit_fd, exit_came, sfd, forward_signal, &w, true);
   char *buf = w.buf;
   buf[w.n] = '\0';
@@ -140,7 +141,7 @@ int cmd_run(const char *root, int argc, char **argv)
     }
     tty_relay(master, exit_fd);
   }
-  rc = wait_exit(root, spec.name, exit_fd, &relay);
+  rc = wait_exit(root, spec.name, res.id, exit_fd, &relay);
   relay_free(&relay);
   TRACE("cli-got-EXIT");
 out:

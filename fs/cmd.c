@@ -175,11 +175,11 @@ static int name_op(const char *root, const struct fs_cmd *cmd, enum name_op op, 
 {
   switch (op) {
   case OP_STOP:
-    return cocin_stop(root, name, cmd->timeout, err);
+    return cocin_stop(root, name, cmd->id, cmd->timeout, err);
   case OP_KILL:
-    return cocin_kill(root, name, cmd->sig, err);
+    return cocin_kill(root, name, cmd->id, cmd->sig, err);
   case OP_RM:
-    return cocin_rm(root, name, cmd->force, err);
+    return cocin_rm(root, name, cmd->id, cmd->force, err);
   default:
     return cocin_fail(err, EINVAL, "unknown operation");
   }

@@ -65,6 +65,7 @@ struct fs_cmd {
   int sig;                /* kill */
   bool force;             /* rm */
   bool help;              /* run --help */
+  const char *id;         /* a container's ctl: the container opened */
 };
 
 /* Split one line into words and parse it for the scope; `container` is the
@@ -125,6 +126,9 @@ struct fs_file;
 struct fs_handle {
   const struct fs_file *file;
   char *name; /* container; NULL for /ctl */
+  /* ctl, wait, exec: the container's id when the file was opened: they
+   * act on that container only, not on one that took the name since */
+  char *id;
   pthread_mutex_t lock;
   /* snapshot of a generated file, or the reply of a control file */
   char *data;
@@ -138,6 +142,10 @@ struct fs_handle {
   pid_t pid;
   size_t status_pos;
 };
+
+/* Record in h->id the id of the container h->name names now (ENOENT
+ * as a -errno when there is none). */
+int fs_handle_pin(struct fs_handle *h);
 
 typedef int (*fs_open_fn)(struct fs_handle *h, int flags);
 typedef ssize_t (*fs_read_fn)(struct fs_handle *h, char *buf, size_t size, off_t off);

@@ -13,7 +13,7 @@
 int fs_ctl_open(struct fs_handle *h, int flags)
 {
   h->reply_base = -1;
-  return 0;
+  return h->name ? fs_handle_pin(h) : 0;
 }
 
 void fs_reply_set(struct fs_handle *h, char *reply)
@@ -54,6 +54,7 @@ static int ctl_line(const char *line, size_t len, void *data, cocin_error_t *err
   struct fs_cmd cmd;
   enum fs_scope scope = c->h->name ? FS_SCOPE_CONTAINER : FS_SCOPE_TOP;
   int r = fs_cmd_parse(scope, c->h->name, line, len, &cmd, err);
+  cmd.id = c->h->id;
   int slot = 0;
   if (r == 0 && cmd.verb && fs_cmd_blocks(&cmd) && (slot = fs_block_enter()) < 0)
     r = cocin_fail(err, EAGAIN, "%d commands and reads wait in cocinfs already: try again",

@@ -34,11 +34,9 @@ int fs_exec_open(struct fs_handle *h, int flags)
 {
   if ((flags & O_ACCMODE) == O_WRONLY)
     return -EINVAL; /* the output and status are read back: open it O_RDWR (3<>) */
-  cJSON *cfg = NULL;
-  cleanup_error cocin_error_t err = NULL;
-  if (cocin_state_load(fs_ctx()->root, h->name, &cfg, &err) < 0)
-    return fs_errno(&err);
-  cJSON_Delete(cfg);
+  int r = fs_handle_pin(h);
+  if (r < 0)
+    return r;
   h->reply_base = -1;
   h->pid = -1;
   h->xstate = FS_EXEC_IDLE;
@@ -74,6 +72,7 @@ static int exec_start(struct fs_handle *h, char **words, cocin_error_t *err)
   cleanup_free char *name = NULL;
   int r = cocin_exec_parse(&o, &name, NULL, argc + 1, argv, err);
   o.lifeline = fs_ctx()->lifeline;
+  o.id = h->id;
   if (r == 0) {
     int p[2];
     cleanup_close int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);

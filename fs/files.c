@@ -38,6 +38,18 @@ static int load(const char *name, cJSON **cfg)
   return 0;
 }
 
+int fs_handle_pin(struct fs_handle *h)
+{
+  cJSON *cfg = NULL;
+  int r = load(h->name, &cfg);
+  if (r == 0) {
+    const char *id = cj_str(cfg, "id");
+    h->id = id ? xstrdup(id) : NULL;
+  }
+  cJSON_Delete(cfg);
+  return r;
+}
+
 static ssize_t snapshot_read(struct fs_handle *h, char *buf, size_t size, off_t off)
 {
   return fs_serve(h->data, h->len, buf, size, off);
@@ -164,10 +176,7 @@ static int log_stat(const char *name, const struct stat *cst, struct stat *st)
 /* ---- wait: blocks until the container exited, then "<code>\n" ----------- */
 static int wait_open(struct fs_handle *h, int flags)
 {
-  cJSON *cfg = NULL;
-  int r = load(h->name, &cfg);
-  cJSON_Delete(cfg);
-  return r;
+  return fs_handle_pin(h);
 }
 
 static ssize_t wait_read(struct fs_handle *h, char *buf, size_t size, off_t off)
@@ -180,7 +189,7 @@ static ssize_t wait_read(struct fs_handle *h, char *buf, size_t size, off_t off)
       pthread_mutex_unlock(&h->lock);
       return slot;
     }
-    int code = cocin_wait(fs_ctx()->root, h->name, fs_interrupted, &err);
+    int code = cocin_wait(fs_ctx()->root, h->name, h->id, fs_interrupted, &err);
     fs_block_leave(slot);
     if (code < 0) {
       pthread_mutex_unlock(&h->lock);

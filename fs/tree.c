@@ -509,6 +509,7 @@ static void handle_free(struct fs_handle *h)
   pthread_mutex_destroy(&h->lock);
   free(h->data);
   free(h->name);
+  free(h->id);
   free(h);
 }
 
@@ -658,7 +659,7 @@ static int fs_rmdir(const char *path)
   if (p.type != P_DIR)
     return p.type == P_ROOT ? -EBUSY : -ENOTDIR;
   cleanup_error cocin_error_t err = NULL;
-  if (cocin_rm(fs_ctx()->root, p.name, false, &err) < 0)
+  if (cocin_rm(fs_ctx()->root, p.name, NULL, false, &err) < 0)
     return fs_errno(&err);
   return 0;
 }

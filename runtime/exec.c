@@ -107,6 +107,7 @@ static int exit_code_of(int status)
 }
 
 struct exec_ctx {
+  const char *name;
   const struct cocin_exec_opts *o;
   struct cocin_spec spec;
   struct cocin_cgroup *cg;
@@ -139,6 +140,18 @@ static void watch_lifeline(int lifeline, int proc, pid_t pid)
   }
 }
 
+/* A step that failed because the container stopped meanwhile (its init
+ * is gone: its cgroup, its namespaces, its pid namespace's forks) says
+ * that, not what broke. */
+static void stopped_meanwhile(const struct exec_ctx *x, cocin_error_t *err)
+{
+  struct pollfd p = {.fd = x->pidfd, .events = POLLIN};
+  if (poll(&p, 1, 0) == 1) {
+    cocin_error_release(err);
+    cocin_fail(err, ESRCH, "container %s is not running", x->name);
+  }
+}
+
 __attribute__((noreturn)) static void joiner(struct exec_ctx *x)
 {
   cocin_error_t err = NULL;
@@ -157,20 +170,23 @@ __attribute__((noreturn)) static void joiner(struct exec_ctx *x)
   close_fds_except(3, keep, 5);
   if (x->cg && cocin_cgroup_enter(x->cg, 0, &err) < 0) {
     cocin_error_wrap(&err, "exec: join the cgroup");
+    stopped_meanwhile(x, &err);
     child_fail(x->errfd, 1, &err);
   }
   int nsflags = CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWNS |
                 CLONE_NEWCGROUP;
   if (setns(x->pidfd, nsflags) < 0) {
     cocin_fail_errno(&err, "exec: join the container's namespaces");
+    stopped_meanwhile(x, &err);
+    child_fail(x->errfd, 1, &err);
+  }
+  pid_t pid = fork();
+  if (pid < 0) { /* ENOMEM: the pid namespace lost its init */
+    cocin_fail_errno(&err, "exec: fork");
+    stopped_meanwhile(x, &err);
     child_fail(x->errfd, 1, &err);
   }
   close(x->pidfd);
-  pid_t pid = fork();
-  if (pid < 0) {
-    cocin_fail_errno(&err, "exec: fork");
-    child_fail(x->errfd, 1, &err);
-  }
   if (pid == 0) {
     /* killing the pid the caller holds (the joiner) ends the command too */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) {
@@ -220,9 +236,14 @@ int cocin_exec_start(const char *root, const char *name, const struct cocin_exec
     return cocin_fail(err, EINVAL, "exec: no command given");
   if (cocin_state_load(root, name, &cfg, err) < 0)
     return -1;
-  struct exec_ctx x = {.o = o, .pidfd = -1, .errfd = -1};
+  struct exec_ctx x = {.name = name, .o = o, .pidfd = -1, .errfd = -1};
   const char *st = cj_str(cfg, "status");
   int r = -1;
+  const char *have = cj_str(cfg, "id");
+  if (o->id && (have == NULL || strcmp(have, o->id))) { /* the name was taken again */
+    cocin_fail(err, ENOENT, "no such container: %s", name);
+    goto out;
+  }
   if (st == NULL || strcmp(st, "running")) {
     cocin_fail(err, ESRCH, "container %s is not running (status: %s)", name,
                st ? st : "unknown");

@@ -47,14 +47,43 @@ static int init_pidfd(const cJSON *cfg)
                             (uint64_t)cj_int(cfg, "pidStartTime", 0));
 }
 
+/* The record at name, if it is container id (any, when id is NULL): one
+ * that took the name since is not it. */
+static int load_as(const char *root, const char *name, const char *id, cJSON **cfg,
+                   cocin_error_t *err)
+{
+  if (cocin_state_load(root, name, cfg, err) < 0)
+    return -1;
+  const char *have = cj_str(*cfg, "id");
+  if (id && (have == NULL || strcmp(have, id))) {
+    cJSON_Delete(*cfg);
+    *cfg = NULL;
+    return cocin_fail(err, ENOENT, "no such container: %s", name);
+  }
+  return 0;
+}
+
+static int same_id(const cJSON *cfg, const char *id, cocin_error_t *err)
+{
+  const char *have = cj_str(cfg, "id");
+  if (id && (have == NULL || strcmp(have, id)))
+    return cocin_fail(err, ENOENT, "the container was removed");
+  return 0;
+}
+
+/* data: the id of the container meant (the name may be another's now) */
 static int set_stop_requested(cJSON *cfg, void *data, cocin_error_t *err)
 {
+  if (same_id(cfg, data, err) < 0)
+    return -1;
   cj_set_bool(cfg, "stopRequested", true);
   return 0;
 }
 
 static int set_remove_requested(cJSON *cfg, void *data, cocin_error_t *err)
 {
+  if (same_id(cfg, data, err) < 0)
+    return -1;
   cj_set_bool(cfg, "removeRequested", true);
   return 0;
 }
@@ -86,11 +115,17 @@ static bool is_starting(const cJSON *cfg)
  * stopped then, a starting container would run on after a stop that said
  * done; killed, its run would fail.  A start takes milliseconds: after
  * 10 s (a monitor held up) the record is taken as it is. */
-static int load_started(const char *root, const char *name, cJSON **cfg, cocin_error_t *err)
+static int load_started(const char *root, const char *name, const char *id, cJSON **cfg,
+                        cocin_error_t *err)
 {
+  cleanup_free char *first = NULL;
   for (int ms = 0;; ms += 10) {
-    if (cocin_state_load(root, name, cfg, err) < 0)
+    if (load_as(root, name, id, cfg, err) < 0)
       return -1;
+    if (id == NULL) { /* the one found first, from now on */
+      first = xstrdup(cj_str(*cfg, "id") ? cj_str(*cfg, "id") : "");
+      id = first;
+    }
     if (!is_starting(*cfg) || ms >= 10000)
       return 0;
     /* a starting record names its monitor as its creator */
@@ -104,10 +139,11 @@ static int load_started(const char *root, const char *name, cJSON **cfg, cocin_e
   }
 }
 
-int cocin_stop(const char *root, const char *name, int timeout, cocin_error_t *err)
+int cocin_stop(const char *root, const char *name, const char *id, int timeout,
+               cocin_error_t *err)
 {
   cJSON *cfg = NULL;
-  if (load_started(root, name, &cfg, err) < 0)
+  if (load_started(root, name, id, &cfg, err) < 0)
     return -1;
   if (!is_running(cfg)) {
     cJSON_Delete(cfg);
@@ -116,12 +152,11 @@ int cocin_stop(const char *root, const char *name, int timeout, cocin_error_t *e
   /* "stopped", not "exited", once it ends; a record that cannot be
    * written (a full filesystem) does not keep it from stopping */
   cocin_error_t serr = NULL;
-  if (cocin_state_update(root, name, set_stop_requested, NULL, &serr) < 0 &&
+  if (cocin_state_update(root, name, set_stop_requested, (void *)cj_str(cfg, "id"), &serr) < 0 &&
       cocin_error_status(&serr) == ENOENT) {
     cJSON_Delete(cfg);
-    if (err)
-      *err = steal_ptr(serr);
-    return -1;
+    cocin_error_release(&serr);
+    return cocin_fail(err, ENOENT, "no such container: %s", name); /* removed meanwhile */
   }
   cocin_error_release(&serr);
   cleanup_close int pfd = init_pidfd(cfg);
@@ -142,10 +177,10 @@ int cocin_stop(const char *root, const char *name, int timeout, cocin_error_t *e
   return 0;
 }
 
-int cocin_kill(const char *root, const char *name, int sig, cocin_error_t *err)
+int cocin_kill(const char *root, const char *name, const char *id, int sig, cocin_error_t *err)
 {
   cJSON *cfg = NULL;
-  if (cocin_state_load(root, name, &cfg, err) < 0)
+  if (load_as(root, name, id, &cfg, err) < 0)
     return -1;
   bool running = is_running(cfg);
   cleanup_close int pfd = running ? init_pidfd(cfg) : -1;
@@ -157,10 +192,12 @@ int cocin_kill(const char *root, const char *name, int sig, cocin_error_t *err)
   return 0;
 }
 
-int cocin_rm(const char *root, const char *name, bool force, cocin_error_t *err)
+int cocin_rm(const char *root, const char *name, const char *id, bool force, cocin_error_t *err)
 {
   cJSON *cfg = NULL;
-  if (cocin_state_load(root, name, &cfg, err) < 0) {
+  if (load_as(root, name, id, &cfg, err) < 0) {
+    if (id) /* not the container meant */
+      return -1;
     if (cocin_error_status(err) == ENOENT) { /* or a dead run's bare directory */
       cocin_error_t lerr = NULL;
       int r = container_remove_leftover(root, name, &lerr);
@@ -187,17 +224,17 @@ int cocin_rm(const char *root, const char *name, bool force, cocin_error_t *err)
     return cocin_fail(err, EBUSY, "container %s is %s: stop it first, or use rm -f", name,
                       starting ? "starting" : "running");
   }
-  /* a --rm container's monitor removes it itself once it has stopped */
-  bool autoremove = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cfg, "autoRemove"));
+  /* from here on this container only, whoever takes the name meanwhile */
+  cleanup_free char *mine = xstrdup(cj_str(cfg, "id") ? cj_str(cfg, "id") : "");
   int r = 0;
   if (is_running(cfg)) {
-    r = cocin_stop(root, name, 0, err);
+    r = cocin_stop(root, name, mine, 0, err);
   } else {
     if (starting) {
       /* its init may not be in its cgroup yet (that removal would miss
        * it, and the files go while it mounts its root there): by pid.
        * The mark first: the run it fails says it was removed. */
-      (void)cocin_state_update(root, name, set_remove_requested, NULL, NULL);
+      (void)cocin_state_update(root, name, set_remove_requested, mine, NULL);
       cleanup_close int pfd = init_pidfd(cfg);
       if (pfd >= 0 && sys_pidfd_send_signal(pfd, SIGKILL) == 0)
         pidfd_wait(pfd, 10000);
@@ -205,10 +242,11 @@ int cocin_rm(const char *root, const char *name, bool force, cocin_error_t *err)
     wait_monitor(cfg); /* it may still be writing the exit down */
   }
   cJSON_Delete(cfg);
-  /* under its lock, where rm without -f looks again */
+  /* under its lock, where rm without -f looks again; gone meanwhile (a
+   * --rm container's monitor, another rm) is removed all the same */
   if (r == 0)
-    r = container_remove(root, name, NULL, NULL, !force, err);
-  if (r < 0 && !(autoremove && cocin_error_status(err) == ENOENT))
+    r = container_remove(root, name, mine, NULL, !force, err);
+  if (r < 0 && cocin_error_status(err) != ENOENT)
     return -1;
   cocin_error_release(err);
   cocin_trash_sweep(root); /* what a killed monitor left */
@@ -237,7 +275,8 @@ void waiter_notify(const char *dir, int code)
  * same lock) writes the code into each one there (waiter_notify).
  * Returns the FIFO open for reading, 0 if the container ended meanwhile
  * (the record says so again), -1 with err. */
-static int waiter_fifo(const char *root, const char *name, char **path, cocin_error_t *err)
+static int waiter_fifo(const char *root, const char *name, const char *id, char **path,
+                       cocin_error_t *err)
 {
   *path = NULL;
   cleanup_close int lock = cocin_state_lock(root, name, err);
@@ -248,9 +287,9 @@ static int waiter_fifo(const char *root, const char *name, char **path, cocin_er
   cleanup_free char *text = NULL;
   cJSON *cfg = read_all_file(cfgpath, &text, NULL, NULL) == 0 ? cJSON_Parse(text) : NULL;
   const char *st = cfg ? cj_str(cfg, "status") : NULL;
-  bool runs = st && (!strcmp(st, "running") || !strcmp(st, "created"));
+  bool runs = st && (!strcmp(st, "running") || !strcmp(st, "created")) && same_id(cfg, id, NULL) == 0;
   cJSON_Delete(cfg);
-  if (!runs)
+  if (!runs) /* ended, or gone: the record says which */
     return 0;
   char rnd[65];
   if (cocin_random_id(rnd, err) < 0)
@@ -282,13 +321,14 @@ static int waiter_code(int fd)
   return parse_long(buf, 0, 255, &code) ? (int)code : -1;
 }
 
-int cocin_wait(const char *root, const char *name, bool (*interrupted)(void), cocin_error_t *err)
+int cocin_wait(const char *root, const char *name, const char *id, bool (*interrupted)(void),
+               cocin_error_t *err)
 {
   cleanup_close int fifo = -1;
-  cleanup_free char *fifo_path = NULL;
+  cleanup_free char *fifo_path = NULL, *mine = NULL;
   for (;;) {
     cJSON *cfg = NULL;
-    if (cocin_state_load(root, name, &cfg, err) < 0) {
+    if (load_as(root, name, id, &cfg, err) < 0) {
       if (fifo >= 0) { /* taken away: the monitor may have written first */
         int code = waiter_code(fifo);
         if (code >= 0) {
@@ -302,12 +342,16 @@ int cocin_wait(const char *root, const char *name, bool (*interrupted)(void), co
     bool done = st && (!strcmp(st, "exited") || !strcmp(st, "stopped"));
     int code = (int)cj_int(cfg, "exitCode", -1);
     bool autoremove = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cfg, "autoRemove"));
+    if (id == NULL) { /* the one found first, from now on */
+      mine = xstrdup(cj_str(cfg, "id") ? cj_str(cfg, "id") : "");
+      id = mine;
+    }
     cleanup_close int mfd = done ? -1 : monitor_pidfd(cfg);
     cJSON_Delete(cfg);
     if (done)
       return code < 0 ? 255 : code;
     if (autoremove && fifo < 0) {
-      fifo = waiter_fifo(root, name, &fifo_path, err);
+      fifo = waiter_fifo(root, name, id, &fifo_path, err);
       if (fifo < 0)
         return -1;
       if (fifo == 0) /* ended meanwhile */

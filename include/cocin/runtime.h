@@ -58,17 +58,23 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
               struct cocin_run_result *res, cocin_error_t *err);
 
 /* ---- lifecycle --------------------------------------------------------- */
+/* Each acts on the container found at name, and on that one only, though
+ * the name may be removed and taken again while it works: what it found
+ * is known by its id.  With id (not NULL) it must be that container from
+ * the start (a file opened on it), or the name has none: ENOENT. */
+
 /* SIGTERM, wait up to timeout seconds (for ever if negative), then
  * SIGKILL; returns once the monitor recorded the exit.  Stopping an exited
  * container succeeds. */
-int cocin_stop(const char *root, const char *name, int timeout, cocin_error_t *err);
-/* Send sig to the container's init; ESRCH-like EINVAL if not running. */
-int cocin_kill(const char *root, const char *name, int sig, cocin_error_t *err);
+int cocin_stop(const char *root, const char *name, const char *id, int timeout,
+               cocin_error_t *err);
+/* Send sig to the container's init; ESRCH if not running. */
+int cocin_kill(const char *root, const char *name, const char *id, int sig, cocin_error_t *err);
 /* Remove: EBUSY while running unless force (then kill first). */
-int cocin_rm(const char *root, const char *name, bool force, cocin_error_t *err);
+int cocin_rm(const char *root, const char *name, const char *id, bool force, cocin_error_t *err);
 /* Wait until the container has exited; returns its exit code (>= 0).
  * interrupted() (may be NULL) is polled; if it returns true, EINTR. */
-int cocin_wait(const char *root, const char *name, bool (*interrupted)(void),
+int cocin_wait(const char *root, const char *name, const char *id, bool (*interrupted)(void),
                cocin_error_t *err);
 
 /* ---- exec -------------------------------------------------------------- */
@@ -81,6 +87,7 @@ struct cocin_exec_opts {
   int console_sock; /* with tty: where the pty master is sent (see run) */
   struct winsize ws;
   char *user; /* -u as given, NULL: the container's */
+  const char *id; /* not NULL: the container must be this one (not freed) */
   /* -1, or the read end of a pipe whose write end only the caller holds:
    * when the caller dies, the command, what it started and its process
    * group are killed (cocinfs: its exec files close with it) */

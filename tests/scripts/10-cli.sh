@@ -1230,6 +1230,44 @@ cocin kill "${P}wk" >/dev/null 2>&1
 wait "$w3"; [ "$(cat "$T/w3")" = 137 ] || t_fail "killed: [$(cat "$T/w3")]"
 t_end
 
+t_begin "logs -f ends when its container is removed, though the name is taken again"
+cocin run -d --name "${P}lr" busybox sh -c 'echo old; sleep 100' >/dev/null 2>&1
+wait_for grep -q old "$ROOT/containers/${P}lr/container.log" || t_fail "no output"
+timeout 20 "$COCIN" --root "$ROOT" logs -f "${P}lr" >"$T/lr" 2>&1 & lp=$!
+sleep 0.3
+cocin rm -f "${P}lr" >/dev/null 2>&1
+cocin run -d --name "${P}lr" busybox sh -c 'echo new; sleep 100' >/dev/null 2>&1
+wait "$lp"; rc=$?
+[ "$rc" = 0 ] || t_fail "logs -f went on following (rc $rc)"
+[ "$(cat "$T/lr")" = old ] || t_fail "output [$(cat "$T/lr")]"
+cocin rm -f "${P}lr" >/dev/null 2>&1
+t_end
+
+if command -v strace >/dev/null; then
+  t_begin "exec into a container that stops meanwhile: 'not running'"
+  for when in enter exit; do # the init dies before / after exec joins its namespaces
+    cocin run -d --name "${P}xs" busybox sleep 0.3 >/dev/null 2>&1
+    out=$(strace -f -qq -o /dev/null -e trace=setns -e inject=setns:delay_$when=800000 \
+      "$COCIN" --root "$ROOT" exec "${P}xs" echo hi 2>&1); rc=$?
+    [ "$rc" = 125 ] || t_fail "$when: rc $rc"
+    [ "$out" = "cocin: container ${P}xs is not running" ] || t_fail "$when: [$out]"
+    cocin rm -f "${P}xs" >/dev/null 2>&1
+  done
+  t_end
+  t_begin "rm -f of a container whose name is taken again meanwhile leaves the new one"
+  # strace holds the first rm -f after it has found the old container
+  cocin run -d --name "${P}rt" busybox sleep 100 >/dev/null 2>&1
+  strace -f -qq -o /dev/null -e trace=poll -e inject=poll:delay_enter=1500000:when=3 \
+    "$COCIN" --root "$ROOT" rm -f "${P}rt" >"$T/rt" 2>&1 & sp=$!
+  sleep 0.5
+  cocin rm -f "${P}rt" >/dev/null 2>&1
+  nid=$(cocin run -d --name "${P}rt" busybox sleep 100 2>&1)
+  wait "$sp" || t_fail "the first rm -f: $(cat "$T/rt")"
+  [ "$(cfg "${P}rt" .id)" = "$nid" ] && is_running "${P}rt" || t_fail "the new one was removed: $(status_of "${P}rt")"
+  cocin rm -f "${P}rt" >/dev/null 2>&1
+  t_end
+fi
+
 t_begin "inspect and wait refuse flags they do not have; rm -v is taken"
 o=$(cocin inspect -f '{{.State}}' "${P}w" 2>&1) && t_fail "inspect -f accepted"
 [ "$o" = "cocin: inspect: unknown flag: -f" ] || t_fail "inspect: [$o]"

@@ -267,6 +267,30 @@ timeout 1 cat "$M/$A/wait" >/dev/null; rc=$?
 daemon_up || t_fail "daemon down after an interrupted wait"
 t_end
 
+t_begin fs-files-keep-to-the-container-they-opened
+# ctl, wait and exec opened on a container act on it only: once it is
+# removed and its name taken again, they fail with ENOENT, and the new
+# container is untouched
+N=${P}ho
+ctl "$M/ctl" "run --name $N busybox sleep 100"
+exec 5<>"$M/$N/ctl" 6<"$M/$N/wait" 7<>"$M/$N/exec"
+ctl "$M/ctl" "rm -f $N"
+ctl "$M/ctl" "run --name $N busybox sleep 100"
+nid=$(jq -r .id "$M/$N/config.json")
+timeout 10 cat <&6 >"$T/hw" 2>&1 && t_fail "wait read the new one: $(cat "$T/hw")"
+grep -q "No such file" "$T/hw" || t_fail "wait: $(cat "$T/hw")"
+for cmd in kill stop "rm -f"; do
+  echo "$cmd" >&5 2>"$T/hc" && t_fail "$cmd through the old ctl succeeded"
+  grep -q "No such file" "$T/hc" || t_fail "$cmd: $(cat "$T/hc")"
+done
+echo "echo in" >&7 2>"$T/hx" && t_fail "exec through the old exec file succeeded"
+grep -q "No such file" "$T/hx" || t_fail "exec: $(cat "$T/hx")"
+exec 5>&- 6<&- 7>&-
+grep -q ^running "$M/$N/status" || t_fail "the new one: $(cat "$M/$N/status")"
+[ "$(jq -r .id "$M/$N/config.json")" = "$nid" ] || t_fail "the new one was replaced"
+ctl "$M/ctl" "rm -f $N"
+t_end
+
 t_begin fs-wait-rm
 # a --rm container's record goes with it: the code reaches the reader
 ctl "$M/ctl" "run --rm --name ${C}r busybox sh -c 'sleep 1; exit 6'"
