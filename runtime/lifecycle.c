@@ -279,9 +279,15 @@ static int waiter_fifo(const char *root, const char *name, const char *id, char 
                        cocin_error_t *err)
 {
   *path = NULL;
-  cleanup_close int lock = cocin_state_lock(root, name, err);
-  if (lock < 0)
-    return -1;
+  cocin_error_t lerr = NULL;
+  cleanup_close int lock = cocin_state_lock(root, name, &lerr);
+  if (lock < 0) { /* gone already: the record says so again */
+    int gone = cocin_error_status(&lerr) == ENOENT;
+    if (!gone && err)
+      *err = steal_ptr(lerr);
+    cocin_error_release(&lerr);
+    return gone ? 0 : -1;
+  }
   /* read here, not by cocin_state_load: that one may take the lock */
   cleanup_free char *cfgpath = cocin_container_file(root, name, "config.json");
   cleanup_free char *text = NULL;
