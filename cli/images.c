@@ -27,7 +27,7 @@ int cmd_import(const char *root, int argc, char **argv)
 {
   cleanup_error cocin_error_t err = NULL;
   if (argc != 2)
-    return cli_fail("import: usage: cocin import TARBALL NAME");
+    return cli_fail("import: usage: cocin import TARBALL|- NAME");
   if (cocin_image_import(root, argv[0], argv[1], &err) < 0)
     return cli_error(&err);
   printf("%s\n", argv[1]);

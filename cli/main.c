@@ -22,7 +22,7 @@ static const struct cli_verb verbs[] = {
     {"inspect", cmd_inspect, "inspect NAME...   print config.json"},
     {"stats", cmd_stats, "stats [--no-stream] [NAME...]   memory, cpu and pids usage"},
     {"images", cmd_images, "images   list images"},
-    {"import", cmd_import, "import TARBALL NAME   make an image from a root filesystem tarball"},
+    {"import", cmd_import, "import TARBALL|- NAME make an image from a root filesystem tarball"},
     {NULL, NULL, NULL},
 };
 

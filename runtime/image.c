@@ -248,6 +248,23 @@ int cocin_image_ensure(const char *root, const char *name, char **rootfs, cocin_
   return 0;
 }
 
+/* All of in into out, from where each stands. */
+static int copy_fd(int in, int out, cocin_error_t *err)
+{
+  char buf[65536];
+  for (;;) {
+    ssize_t n = read(in, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return cocin_fail_errno(err, "read");
+    if (n == 0)
+      return 0;
+    if (write_all(out, buf, (size_t)n) < 0)
+      return cocin_fail_errno(err, "write");
+  }
+}
+
 static int import_cb(const char *tmp, const void *data, cocin_error_t *err)
 {
   const char *tarball = data;
@@ -265,13 +282,28 @@ int cocin_image_import(const char *root, const char *tarball, const char *ref,
   cleanup_free char *name = cocin_image_name(ref, err);
   if (name == NULL)
     return -1;
-  char abs[PATH_MAX];
-  if (realpath(tarball, abs) == NULL)
-    return cocin_fail_errno(err, "import %s", tarball);
   cleanup_free char *dir = image_dir(root, name);
   if (path_exists(dir))
     return cocin_fail(err, EEXIST, "image %s already exists", name);
-  int r = install_image(root, name, abs, import_cb, abs, err);
+  char abs[PATH_MAX];
+  cleanup_close int spool = -1;
+  if (!strcmp(tarball, "-")) {
+    /* standard input, as docker import -: spooled into an unnamed file
+     * first, where tar finds a compression as it does in any file (it
+     * does not look for one in a pipe) */
+    cleanup_free char *images = xasprintf("%s/images", root);
+    if (mkdir_p(images, 0700, err) < 0)
+      return -1;
+    spool = open(images, O_TMPFILE | O_RDWR, 0600); /* not CLOEXEC: tar reads it */
+    if (spool < 0)
+      return cocin_fail_errno(err, "import -: a file for standard input in %s", images);
+    if (copy_fd(0, spool, err) < 0)
+      return cocin_error_wrap(err, "import -: standard input");
+    snprintf(abs, sizeof(abs), "/proc/self/fd/%d", spool);
+  } else if (realpath(tarball, abs) == NULL) {
+    return cocin_fail_errno(err, "import %s", tarball);
+  }
+  int r = install_image(root, name, spool >= 0 ? "-" : abs, import_cb, abs, err);
   if (r < 0)
     return -1;
   if (r > 0)

@@ -10,17 +10,18 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
   abort();
 }
 
-int cocin_stop(const char *root, const char *name, int timeout, cocin_error_t *err)
+int cocin_stop(const char *root, const char *name, const char *id, int timeout,
+               cocin_error_t *err)
 {
   abort();
 }
 
-int cocin_kill(const char *root, const char *name, int sig, cocin_error_t *err)
+int cocin_kill(const char *root, const char *name, const char *id, int sig, cocin_error_t *err)
 {
   abort();
 }
 
-int cocin_rm(const char *root, const char *name, bool force, cocin_error_t *err)
+int cocin_rm(const char *root, const char *name, const char *id, bool force, cocin_error_t *err)
 {
   abort();
 }
