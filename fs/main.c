@@ -22,6 +22,7 @@
 
 #include "cocin-config.h"
 #include "cocin/cleanup.h"
+#include "cocin/runtime.h"
 #include "cocin/state.h"
 #include "cocin/util.h"
 #include "cocinfs.h"
@@ -212,6 +213,8 @@ int main(int argc, char **argv)
   if (lc == NULL)
     goto out_signals;
   fuse_loop_cfg_set_clone_fd(lc, 0);
+  /* a ctl writer's signal ends its stop's wait (only FUSE threads stop) */
+  cocin_set_interrupted(fs_interrupted);
   fuse_loop_cfg_set_idle_threads(lc, 10);
   fuse_loop_cfg_set_max_threads(lc, FS_MAX_THREADS);
   rc = fuse_loop_mt(f, lc) == 0 ? 0 : 1;

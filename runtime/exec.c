@@ -140,13 +140,15 @@ static void watch_lifeline(int lifeline, int proc, pid_t pid)
   }
 }
 
-/* A step that failed because the container stopped meanwhile (its init
- * is gone: its cgroup, its namespaces, its pid namespace's forks) says
- * that, not what broke. */
-static void stopped_meanwhile(const struct exec_ctx *x, cocin_error_t *err)
+/* A step that failed because the container stopped meanwhile says that,
+ * not what broke.  gone: the error itself says so (setns ESRCH: the init
+ * has left its namespaces; fork ENOMEM in its pid namespace: that has no
+ * init), else the init's pidfd tells (readable only once every process of
+ * the container is reaped, so it may come late). */
+static void stopped_meanwhile(const struct exec_ctx *x, bool gone, cocin_error_t *err)
 {
   struct pollfd p = {.fd = x->pidfd, .events = POLLIN};
-  if (poll(&p, 1, 0) == 1) {
+  if (gone || poll(&p, 1, 0) == 1) {
     cocin_error_release(err);
     cocin_fail(err, ESRCH, "container %s is not running", x->name);
   }
@@ -170,20 +172,22 @@ __attribute__((noreturn)) static void joiner(struct exec_ctx *x)
   close_fds_except(3, keep, 5);
   if (x->cg && cocin_cgroup_enter(x->cg, 0, &err) < 0) {
     cocin_error_wrap(&err, "exec: join the cgroup");
-    stopped_meanwhile(x, &err);
+    stopped_meanwhile(x, false, &err);
     child_fail(x->errfd, 1, &err);
   }
   int nsflags = CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWNS |
                 CLONE_NEWCGROUP;
   if (setns(x->pidfd, nsflags) < 0) {
+    bool gone = errno == ESRCH;
     cocin_fail_errno(&err, "exec: join the container's namespaces");
-    stopped_meanwhile(x, &err);
+    stopped_meanwhile(x, gone, &err);
     child_fail(x->errfd, 1, &err);
   }
   pid_t pid = fork();
   if (pid < 0) { /* ENOMEM: the pid namespace lost its init */
+    bool gone = errno == ENOMEM;
     cocin_fail_errno(&err, "exec: fork");
-    stopped_meanwhile(x, &err);
+    stopped_meanwhile(x, gone, &err);
     child_fail(x->errfd, 1, &err);
   }
   close(x->pidfd);
@@ -208,8 +212,11 @@ __attribute__((noreturn)) static void joiner(struct exec_ctx *x)
       cocin_fail_errno(&err, "exec: chdir %s", wd);
       child_fail(x->errfd, 1, &err);
     }
-    if (cocin_user_enter(x->spec.user, &x->env, x->spec.env, o->env, &err) < 0 ||
-        cocin_security_apply(&x->spec.security, true, &err) < 0)
+    if (cocin_user_enter(x->spec.user, &x->env, x->spec.env, o->env, &err) < 0) {
+      cocin_error_wrap(&err, "exec");
+      child_fail(x->errfd, 1, &err);
+    }
+    if (cocin_security_apply(&x->spec.security, true, &err) < 0)
       child_fail(x->errfd, 1, &err);
     close(x->errfd);
     exec_command(o->args, x->env, &err);

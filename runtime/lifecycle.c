@@ -35,10 +35,41 @@ static bool pidfd_wait(int fd, int ms)
   }
 }
 
+static bool (*interrupted_hook)(void);
+
+void cocin_set_interrupted(bool (*interrupted)(void))
+{
+  interrupted_hook = interrupted;
+}
+
+/* pidfd_wait, in slices when the caller can be interrupted: 1 when the
+ * process exited, 0 when ms ran out, -1 when the caller was interrupted. */
+static int pidfd_wait_interruptible(int fd, int ms)
+{
+  for (int left = ms;;) {
+    int slice = interrupted_hook && (left < 0 || left > 200) ? 200 : left;
+    if (pidfd_wait(fd, slice))
+      return 1;
+    if (interrupted_hook && interrupted_hook())
+      return -1;
+    if (left >= 0 && (left -= slice) <= 0)
+      return 0;
+  }
+}
+
+/* The monitor: a running record's monitorPid, a starting one's creator. */
 static int monitor_pidfd(const cJSON *cfg)
 {
-  return pidfd_open_checked((pid_t)cj_int(cfg, "monitorPid", 0),
-                            (uint64_t)cj_int(cfg, "monitorStartTime", 0));
+  bool started = cj_int(cfg, "monitorPid", 0) > 0;
+  return pidfd_open_checked((pid_t)cj_int(cfg, started ? "monitorPid" : "creatorPid", 0),
+                            (uint64_t)cj_int(cfg, started ? "monitorStartTime" : "creatorStartTime", 0));
+}
+
+/* A copy of the record's id, NULL if it has none (then any will do). */
+static char *id_of(const cJSON *cfg)
+{
+  const char *id = cj_str(cfg, "id");
+  return id ? xstrdup(id) : NULL;
 }
 
 static int init_pidfd(const cJSON *cfg)
@@ -123,14 +154,12 @@ static int load_started(const char *root, const char *name, const char *id, cJSO
     if (load_as(root, name, id, cfg, err) < 0)
       return -1;
     if (id == NULL) { /* the one found first, from now on */
-      first = xstrdup(cj_str(*cfg, "id") ? cj_str(*cfg, "id") : "");
+      first = id_of(*cfg);
       id = first;
     }
     if (!is_starting(*cfg) || ms >= 10000)
       return 0;
-    /* a starting record names its monitor as its creator */
-    cleanup_close int mfd = pidfd_open_checked((pid_t)cj_int(*cfg, "creatorPid", 0),
-                                               (uint64_t)cj_int(*cfg, "creatorStartTime", 0));
+    cleanup_close int mfd = monitor_pidfd(*cfg);
     if (mfd < 0) /* no monitor: a stale record, read as it is */
       return 0;
     cJSON_Delete(*cfg);
@@ -162,7 +191,12 @@ int cocin_stop(const char *root, const char *name, const char *id, int timeout,
   cleanup_close int pfd = init_pidfd(cfg);
   if (pfd >= 0) {
     sys_pidfd_send_signal(pfd, SIGTERM);
-    if (!pidfd_wait(pfd, timeout < 0 ? -1 : timeout * 1000)) {
+    int w = pidfd_wait_interruptible(pfd, timeout < 0 ? -1 : timeout * 1000);
+    if (w < 0) {
+      cJSON_Delete(cfg);
+      return cocin_fail(err, EINTR, "stop %s: interrupted", name);
+    }
+    if (w == 0) {
       struct cocin_cgroup *cg = NULL;
       if (load_cgroup(cfg, &cg) == 0 && cg) {
         cocin_cgroup_kill(cg, SIGKILL, NULL);
@@ -225,7 +259,7 @@ int cocin_rm(const char *root, const char *name, const char *id, bool force, coc
                       starting ? "starting" : "running");
   }
   /* from here on this container only, whoever takes the name meanwhile */
-  cleanup_free char *mine = xstrdup(cj_str(cfg, "id") ? cj_str(cfg, "id") : "");
+  cleanup_free char *mine = id_of(cfg);
   int r = 0;
   if (is_running(cfg)) {
     r = cocin_stop(root, name, mine, 0, err);
@@ -327,11 +361,20 @@ static int waiter_code(int fd)
   return parse_long(buf, 0, 255, &code) ? (int)code : -1;
 }
 
+/* A waiter's FIFO goes with it, however it returns. */
+static void unlink_fifo(char **path)
+{
+  if (*path)
+    unlink(*path);
+  free(*path);
+}
+
 int cocin_wait(const char *root, const char *name, const char *id, bool (*interrupted)(void),
                cocin_error_t *err)
 {
   cleanup_close int fifo = -1;
-  cleanup_free char *fifo_path = NULL, *mine = NULL;
+  __attribute__((cleanup(unlink_fifo))) char *fifo_path = NULL;
+  cleanup_free char *mine = NULL;
   for (;;) {
     cJSON *cfg = NULL;
     if (load_as(root, name, id, &cfg, err) < 0) {
@@ -349,7 +392,7 @@ int cocin_wait(const char *root, const char *name, const char *id, bool (*interr
     int code = (int)cj_int(cfg, "exitCode", -1);
     bool autoremove = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cfg, "autoRemove"));
     if (id == NULL) { /* the one found first, from now on */
-      mine = xstrdup(cj_str(cfg, "id") ? cj_str(cfg, "id") : "");
+      mine = id_of(cfg);
       id = mine;
     }
     cleanup_close int mfd = done ? -1 : monitor_pidfd(cfg);
@@ -370,21 +413,16 @@ int cocin_wait(const char *root, const char *name, const char *id, bool (*interr
         int r = poll(p, 2, 200);
         if (r > 0 && (p[0].revents & (POLLIN | POLLHUP))) {
           int c = waiter_code(fifo);
-          if (c >= 0) {
-            unlink(fifo_path); /* if the files are not gone yet */
+          if (c >= 0)
             return c;
-          }
           p[0].fd = -1; /* a writer that wrote nothing: the monitor tells */
         }
         if (r > 0 && (p[1].revents & (POLLIN | POLLHUP)))
           break;
         if (r == 0 && mfd < 0)
           break; /* no monitor to watch: look at the record again */
-        if (interrupted && interrupted()) {
-          if (fifo_path)
-            unlink(fifo_path);
+        if (interrupted && interrupted())
           return cocin_fail(err, EINTR, "wait for %s: interrupted", name);
-        }
       }
     } else {
       struct timespec ts = {0, 100 * 1000 * 1000};

@@ -255,7 +255,8 @@ static int parse_volume(struct cocin_spec *s, const char *v, cocin_error_t *err)
     else if (!known)
       return cocin_fail(err, EINVAL,
                         "run: invalid volume option \"%s\" in \"%s\": expected ro or rw (z, Z, "
-                        "cached, delegated, consistent and rprivate are taken and change nothing)",
+                        "cached, delegated, consistent, private and rprivate are taken and "
+                        "change nothing)",
                         opt, v);
   }
   if (ro && rw)
@@ -290,7 +291,7 @@ int cocin_env_add(char ***env, const char *word, bool from_caller, const char *v
     return 0;
   }
   return cocin_fail(err, EINVAL, "%s: invalid environment \"%s\": expected KEY=VALUE%s", verb,
-                    word, eq == NULL && word[0] ? " (a ctl file has no environment to take it from)" : "");
+                    word, eq == NULL && word[0] ? " (cocinfs has no environment of yours to take it from)" : "");
 }
 
 static int check_hostname(const char *h, cocin_error_t *err)

@@ -3,9 +3,10 @@
  * USER and GROUP are names or numbers, looked up in the container's own
  * /etc/passwd and /etc/group (runc's rules): a user found in passwd gets
  * its group and home from there, and the groups that list it as a member
- * as supplementary groups; a number not in passwd runs with group 0 and
- * HOME=/; a name not found fails the start.  The files belong to the
- * image, so they are read with care: regular files only (a FIFO would
+ * as supplementary groups (a USER:GROUP given has that group only, as in
+ * runc); a number not in passwd runs with group 0 and HOME=/ (/root for
+ * 0); a name not found fails the start.  The files belong to the image,
+ * so they are read with care: regular files only (a FIFO would
  * hold the start), at most USER_FILE_MAX bytes. */
 #include <ctype.h>
 #include <errno.h>
@@ -197,8 +198,10 @@ int cocin_user_resolve(const char *v, struct cocin_user *u, cocin_error_t *err)
   if (pw.found || gby_name) {
     if (read_account_file("/etc/group", &group, err) < 0)
       return -1;
+    /* supplementary groups only in the implicit form, as runc: a group
+     * asked for is the only one */
     if (group)
-      scan_group(group, gby_name ? gname : NULL, &gwant, pw.found ? pw.name : NULL, u);
+      scan_group(group, gby_name ? gname : NULL, &gwant, pw.found && !gname ? pw.name : NULL, u);
   }
   if (gby_name && gwant < 0 && strcmp(gname, "root"))
     return cocin_fail(err, ENOENT, "unable to find group %s: no matching entries in group file",

@@ -63,6 +63,10 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
  * is known by its id.  With id (not NULL) it must be that container from
  * the start (a file opened on it), or the name has none: ENOENT. */
 
+/* A caller that can be interrupted (cocinfs: the writer of a ctl file got
+ * a signal) sets this: stop's wait for the container polls it, and fails
+ * with EINTR, sending nothing more, once it says so. */
+void cocin_set_interrupted(bool (*interrupted)(void));
 /* SIGTERM, wait up to timeout seconds (for ever if negative), then
  * SIGKILL; returns once the monitor recorded the exit.  Stopping an exited
  * container succeeds. */

@@ -344,7 +344,7 @@ tar -C "$T/uimg" -cf "$T/uimg.tar" . && cocin import "$T/uimg.tar" "${P}uimg" >/
 ids() { cocin run --rm "$@" "${P}uimg" sh -c 'echo "$(id -u) $(id -g) [$(id -G)] $HOME"' 2>&1; }
 t_eq "-u NAME: uid, group and home from passwd, groups from group" "1000 2000 [2000 10 50] /home/app" "$(ids -u app)"
 t_eq "-u UID in passwd: the same" "1000 2000 [2000 10 50] /home/app" "$(ids -u 1000)"
-t_eq "-u NAME:GROUP by name" "1000 65534 [65534 10 50] /home/app" "$(ids -u app:nogroup)"
+t_eq "-u NAME:GROUP by name: that group only (runc's rule)" "1000 65534 [65534] /home/app" "$(ids -u app:nogroup)"
 t_eq "-u UID not in passwd: group 0, HOME=/ (docker's)" "1234 0 [0] /" "$(ids -u 1234)"
 t_eq "-u root: root's groups" "0 0 [0 10] /root" "$(ids -u root)"
 t_eq "-e HOME wins over passwd's" "1000 2000 [2000 10 50] /x" "$(ids -u app -e HOME=/x)"
@@ -1118,7 +1118,8 @@ is_exited "${P}s0" || t_fail "status $(status_of "${P}s0")"
 t_end
 
 t_begin "stop -t -1 waits for as long as it takes, without SIGKILL"
-cocin run -d --name "${P}sf" busybox sh -c 'trap "sleep 1; exit 7" TERM; echo ready; while :; do sleep 0.1; done' >/dev/null 2>&1
+# its TERM handler takes 2 s: -t 1 would have killed it, -t -1 lets it end
+cocin run -d --name "${P}sf" busybox sh -c 'trap "sleep 2; exit 7" TERM; echo ready; while :; do sleep 0.1; done' >/dev/null 2>&1
 wait_for grep -q ready "$ROOT/containers/${P}sf/container.log" || t_fail "not ready"
 # (timeout: a guard against a hang, not a measure)
 timeout 120 "$COCIN" --root "$ROOT" stop -t -1 "${P}sf" >"$T/o" 2>&1 || t_fail "stop: $(cat "$T/o")"

@@ -111,7 +111,12 @@ t_eq "exec -u a name from the image's passwd" "65534 /" "$(cocin exec -u nobody 
 t_begin "exec -u a name the image lacks: one line, 125"
 out=$(cocin exec -u nosuch "$C" true 2>&1); rc=$?
 [ "$rc" = 125 ] || t_fail "rc $rc"
-[ "$out" = "cocin: unable to find user nosuch: no matching entries in passwd file" ] || t_fail "[$out]"
+[ "$out" = "cocin: exec: unable to find user nosuch: no matching entries in passwd file" ] || t_fail "[$out]"
+t_end
+t_begin "exec -e KEY takes the caller's value, or none"
+out=$(COCIN_T_X="from caller" "$COCIN" --root "$ROOT" exec -e COCIN_T_X -e COCIN_T_NONE "$C" env 2>&1)
+grep -qx "COCIN_T_X=from caller" <<<"$out" || t_fail "[$out]"
+grep -q COCIN_T_NONE <<<"$out" && t_fail "an unset one was set: [$out]"
 t_end
 
 # ---------------------------------------------------------- exit codes

@@ -291,6 +291,18 @@ grep -q ^running "$M/$N/status" || t_fail "the new one: $(cat "$M/$N/status")"
 ctl "$M/ctl" "rm -f $N"
 t_end
 
+t_begin fs-stop-forever-ends-with-the-writers-signal
+# stop -t -1 of a container that ignores TERM waits for ever; a signal to
+# the writer ends that wait (EINTR), sends nothing more, frees the thread
+N=${P}sfv
+ctl "$M/ctl" "run --name $N busybox sh -c 'trap \"\" TERM; echo ready; while :; do sleep 0.1; done'"
+wait_for grep -q ready "$ROOT/containers/$N/container.log" || t_fail "not ready"
+timeout -k 5 -s INT 1 sh -c "echo 'stop -t -1' >'$M/$N/ctl'"; rc=$?
+[ "$rc" = 124 ] || t_fail "the writer did not end with its INT (rc $rc: killed after 5 s)"
+grep -q ^running "$M/$N/status" || t_fail "status: $(cat "$M/$N/status")"
+ctl "$M/ctl" "rm -f $N"
+t_end
+
 t_begin fs-wait-rm
 # a --rm container's record goes with it: the code reaches the reader
 ctl "$M/ctl" "run --rm --name ${C}r busybox sh -c 'sleep 1; exit 6'"
@@ -399,6 +411,7 @@ ctl "$M/ctl" "run -i busybox sh"; expect_fail fs-bad-run-i "Invalid argument"
 ctl "$M/ctl" "kill -s NOSIG $A"; expect_fail fs-bad-signal "Invalid argument"
 ctl "$M/ctl" "stop -t abc $A"; expect_fail fs-bad-timeout "Invalid argument"
 ctl "$M/ctl" "run -e HOME busybox true"; expect_fail fs-env-without-value "Invalid argument"
+ctl "$M/$A/exec" "-e HOME env"; expect_fail fs-exec-env-without-value "Invalid argument"
 
 t_begin fs-bad-1mib-line
 out=$(pywrite "$M/ctl" "@BIG1048576")
