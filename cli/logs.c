@@ -72,9 +72,9 @@ static bool still_running(const char *root, const char *name, const char *id)
   cJSON *cfg = NULL;
   if (cocin_state_load(root, name, &cfg, NULL) < 0)
     return false;
-  const char *st = cj_str(cfg, "status"), *have = cj_str(cfg, "id");
-  bool r = st && (!strcmp(st, "running") || !strcmp(st, "created")) && have && id &&
-           !strcmp(have, id);
+  const char *st = cj_str(cfg, "status");
+  bool r = st && (!strcmp(st, "running") || !strcmp(st, "created")) &&
+           cocin_state_check_id(cfg, id, NULL) == 0;
   cJSON_Delete(cfg);
   return r;
 }

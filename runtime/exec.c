@@ -127,7 +127,7 @@ static void watch_lifeline(int lifeline, int proc, pid_t pid)
     return; /* no way to see it end: not watched (never killed by mistake) */
   for (;;) {
     struct pollfd p[2] = {{.fd = lifeline, .events = POLLIN}, {.fd = pfd, .events = POLLIN}};
-    int n = poll(p, pfd >= 0 ? 2 : 1, -1);
+    int n = poll(p, 2, -1);
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0 || (p[1].revents & POLLIN))
@@ -246,8 +246,7 @@ int cocin_exec_start(const char *root, const char *name, const struct cocin_exec
   struct exec_ctx x = {.name = name, .o = o, .pidfd = -1, .errfd = -1};
   const char *st = cj_str(cfg, "status");
   int r = -1;
-  const char *have = cj_str(cfg, "id");
-  if (o->id && (have == NULL || strcmp(have, o->id))) { /* the name was taken again */
+  if (cocin_state_check_id(cfg, o->id, NULL) < 0) { /* the name was taken again */
     cocin_fail(err, ENOENT, "no such container: %s", name);
     goto out;
   }

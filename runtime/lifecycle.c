@@ -85,8 +85,7 @@ static int load_as(const char *root, const char *name, const char *id, cJSON **c
 {
   if (cocin_state_load(root, name, cfg, err) < 0)
     return -1;
-  const char *have = cj_str(*cfg, "id");
-  if (id && (have == NULL || strcmp(have, id))) {
+  if (cocin_state_check_id(*cfg, id, NULL) < 0) {
     cJSON_Delete(*cfg);
     *cfg = NULL;
     return cocin_fail(err, ENOENT, "no such container: %s", name);
@@ -94,18 +93,10 @@ static int load_as(const char *root, const char *name, const char *id, cJSON **c
   return 0;
 }
 
-static int same_id(const cJSON *cfg, const char *id, cocin_error_t *err)
-{
-  const char *have = cj_str(cfg, "id");
-  if (id && (have == NULL || strcmp(have, id)))
-    return cocin_fail(err, ENOENT, "the container was removed");
-  return 0;
-}
-
 /* data: the id of the container meant (the name may be another's now) */
 static int set_stop_requested(cJSON *cfg, void *data, cocin_error_t *err)
 {
-  if (same_id(cfg, data, err) < 0)
+  if (cocin_state_check_id(cfg, data, err) < 0)
     return -1;
   cj_set_bool(cfg, "stopRequested", true);
   return 0;
@@ -113,7 +104,7 @@ static int set_stop_requested(cJSON *cfg, void *data, cocin_error_t *err)
 
 static int set_remove_requested(cJSON *cfg, void *data, cocin_error_t *err)
 {
-  if (same_id(cfg, data, err) < 0)
+  if (cocin_state_check_id(cfg, data, err) < 0)
     return -1;
   cj_set_bool(cfg, "removeRequested", true);
   return 0;
@@ -307,9 +298,9 @@ void waiter_notify(const char *dir, int code)
  * leaves a FIFO in its directory, made under its lock while the record
  * says it runs, and the monitor that takes the container away (under the
  * same lock) writes the code into each one there (waiter_notify).
- * Returns the FIFO open for reading, 0 if the container ended meanwhile
- * (the record says so again), -1 with err. */
-static int waiter_fifo(const char *root, const char *name, const char *id, char **path,
+ * Returns 1 with the FIFO open for reading in *fd, 0 if the container
+ * ended meanwhile (the record says so again), -1 with err. */
+static int waiter_fifo(const char *root, const char *name, const char *id, int *fd, char **path,
                        cocin_error_t *err)
 {
   *path = NULL;
@@ -322,12 +313,10 @@ static int waiter_fifo(const char *root, const char *name, const char *id, char 
     cocin_error_release(&lerr);
     return gone ? 0 : -1;
   }
-  /* read here, not by cocin_state_load: that one may take the lock */
-  cleanup_free char *cfgpath = cocin_container_file(root, name, "config.json");
-  cleanup_free char *text = NULL;
-  cJSON *cfg = read_all_file(cfgpath, &text, NULL, NULL) == 0 ? cJSON_Parse(text) : NULL;
+  cJSON *cfg = NULL; /* raw: cocin_state_load may take the lock */
+  (void)cocin_state_load_raw(root, name, &cfg, NULL);
   const char *st = cfg ? cj_str(cfg, "status") : NULL;
-  bool runs = st && (!strcmp(st, "running") || !strcmp(st, "created")) && same_id(cfg, id, NULL) == 0;
+  bool runs = st && (!strcmp(st, "running") || !strcmp(st, "created")) && cocin_state_check_id(cfg, id, NULL) == 0;
   cJSON_Delete(cfg);
   if (!runs) /* ended, or gone: the record says which */
     return 0;
@@ -338,14 +327,14 @@ static int waiter_fifo(const char *root, const char *name, const char *id, char 
   cleanup_free char *p = xasprintf("%s/" COCIN_WAITER_PREFIX "%.16s", dir, rnd);
   if (mkfifo(p, 0600) < 0)
     return cocin_fail_errno(err, "wait for %s: make %s", name, p);
-  int fd = open(p, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) {
+  *fd = open(p, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (*fd < 0) {
     cocin_fail_errno(err, "wait for %s: open %s", name, p);
     unlink(p);
     return -1;
   }
   *path = steal_ptr(p);
-  return fd;
+  return 1;
 }
 
 /* The code the monitor wrote into the FIFO, or -1 if none (yet). */
@@ -400,12 +389,9 @@ int cocin_wait(const char *root, const char *name, const char *id, bool (*interr
     if (done)
       return code < 0 ? 255 : code;
     if (autoremove && fifo < 0) {
-      fifo = waiter_fifo(root, name, id, &fifo_path, err);
-      if (fifo < 0)
+      if (waiter_fifo(root, name, id, &fifo, &fifo_path, err) < 0)
         return -1;
-      if (fifo == 0) /* ended meanwhile */
-        fifo = -1;
-      continue;
+      continue; /* made, or ended meanwhile: the record again */
     }
     if (mfd >= 0 || fifo >= 0) {
       struct pollfd p[2] = {{.fd = fifo, .events = POLLIN}, {.fd = mfd, .events = POLLIN}};

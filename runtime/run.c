@@ -38,20 +38,11 @@ struct started {
   pid_t pid, monitor;
 };
 
-/* The monitor edits only its own container: the name may have been
- * removed and taken again meanwhile. */
-static int check_id(const cJSON *cfg, const char *id, cocin_error_t *err)
-{
-  const char *have = cj_str(cfg, "id");
-  if (have == NULL || strcmp(have, id))
-    return cocin_fail(err, ENOENT, "the container was removed");
-  return 0;
-}
 
 static int record_started(cJSON *cfg, void *data, cocin_error_t *err)
 {
   const struct started *st = data;
-  if (check_id(cfg, st->id, err) < 0)
+  if (cocin_state_check_id(cfg, st->id, err) < 0)
     return -1;
   cleanup_free char *now = cocin_time_now();
   cj_set_num(cfg, "pid", st->pid);
@@ -74,7 +65,7 @@ struct made_cgroup {
 static int record_cgroup(cJSON *cfg, void *data, cocin_error_t *err)
 {
   const struct made_cgroup *m = data;
-  if (check_id(cfg, m->id, err) < 0)
+  if (cocin_state_check_id(cfg, m->id, err) < 0)
     return -1;
   cj_set_item(cfg, "cgroup", cocin_cgroup_to_json(m->cg));
   return 0;
@@ -90,7 +81,7 @@ struct finished {
 static int record_finished(cJSON *cfg, void *data, cocin_error_t *err)
 {
   const struct finished *f = data;
-  if (check_id(cfg, f->id, err) < 0)
+  if (cocin_state_check_id(cfg, f->id, err) < 0)
     return -1;
   cleanup_free char *now = cocin_time_now();
   if (!cj_str(cfg, "startedAt")) { /* it ended before "running" was written */
@@ -149,7 +140,7 @@ static int take_away(const char *root, const char *name, const char *id, bool de
     cJSON_Delete(cfg);
     return r;
   }
-  if (id && (cfg == NULL || check_id(cfg, id, err) < 0)) {
+  if (id && (cfg == NULL || cocin_state_check_id(cfg, id, err) < 0)) {
     if (cfg == NULL)
       cocin_fail(err, ENOENT, "the container was removed");
     cJSON_Delete(cfg);
@@ -316,7 +307,7 @@ static void pump_pty(int master, int log_fd)
 static bool still_ours(const char *root, const char *name, const char *id)
 {
   cJSON *cfg = NULL;
-  bool ours = cocin_state_load(root, name, &cfg, NULL) == 0 && check_id(cfg, id, NULL) == 0 &&
+  bool ours = cocin_state_load(root, name, &cfg, NULL) == 0 && cocin_state_check_id(cfg, id, NULL) == 0 &&
               !cj_bool(cfg, "removeRequested");
   cJSON_Delete(cfg);
   return ours;

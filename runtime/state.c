@@ -95,7 +95,15 @@ void cj_set_bool(cJSON *o, const char *key, bool val)
   cj_set_item(o, key, cJSON_CreateBool(val));
 }
 
-static int load_raw(const char *root, const char *name, cJSON **out, cocin_error_t *err)
+int cocin_state_check_id(const cJSON *cfg, const char *id, cocin_error_t *err)
+{
+  const char *have = cj_str(cfg, "id");
+  if (id && (have == NULL || strcmp(have, id)))
+    return cocin_fail(err, ENOENT, "the container was removed");
+  return 0;
+}
+
+int cocin_state_load_raw(const char *root, const char *name, cJSON **out, cocin_error_t *err)
 {
   cleanup_free char *path = cocin_container_file(root, name, "config.json");
   cleanup_free char *buf = NULL;
@@ -220,7 +228,7 @@ int cocin_state_load(const char *root, const char *name, cJSON **out, cocin_erro
   if (cocin_name_check(name, NULL) < 0)
     return cocin_fail(err, ENOENT, "no such container: %s", name);
   cJSON *j = NULL;
-  if (load_raw(root, name, &j, err) < 0)
+  if (cocin_state_load_raw(root, name, &j, err) < 0)
     return -1;
   if (stale_running(j)) {
     /* Re-check and fix under the lock; the monitor may be writing now.
@@ -241,7 +249,7 @@ int cocin_state_load(const char *root, const char *name, cJSON **out, cocin_erro
     } else {
       cJSON_Delete(j);
       j = NULL;
-      if (load_raw(root, name, &j, err) < 0)
+      if (cocin_state_load_raw(root, name, &j, err) < 0)
         return -1;
     }
   }
@@ -267,7 +275,7 @@ char *cocin_state_resolve(const char *root, const char *ref, cocin_error_t *err)
   size_t found = 0;
   for (char **n = names; *n; n++) {
     cJSON *cfg = NULL;
-    if (load_raw(root, *n, &cfg, NULL) < 0)
+    if (cocin_state_load_raw(root, *n, &cfg, NULL) < 0)
       continue;
     const char *id = cj_str(cfg, "id");
     if (id && strncmp(id, ref, len) == 0 && found++ == 0)
@@ -290,7 +298,7 @@ static int state_update(const char *root, const char *name,
   if (lock < 0)
     return -1;
   cJSON *j = NULL;
-  if (load_raw(root, name, &j, err) < 0)
+  if (cocin_state_load_raw(root, name, &j, err) < 0)
     return -1;
   int r = fn(j, data, err);
   if (r >= 0)

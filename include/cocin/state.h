@@ -42,6 +42,12 @@ const char *cocin_state_name(enum cocin_state s);
  * or left "created" by a run that died before its monitor took over, is
  * reported as exited with exitCode -1 (and the file is fixed). */
 int cocin_state_load(const char *root, const char *name, cJSON **out, cocin_error_t *err);
+/* config.json as it is, neither fixed nor locked (for a caller holding
+ * the container's lock); the same errors, and EIO for a corrupt one. */
+int cocin_state_load_raw(const char *root, const char *name, cJSON **out, cocin_error_t *err);
+/* The record is container id's (any, when id is NULL): the name may have
+ * been removed and taken again since it was known.  ENOENT otherwise. */
+int cocin_state_check_id(const cJSON *cfg, const char *id, cocin_error_t *err);
 /* The container a user names: by its name, or else by its id or a prefix
  * of it, as `run -d` and `ps -q` print them (docker's rule: a name wins).
  * Returns its name, or ref itself when no container has such an id (the
