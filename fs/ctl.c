@@ -13,7 +13,12 @@
 int fs_ctl_open(struct fs_handle *h, int flags)
 {
   h->reply_base = -1;
-  return h->name ? fs_handle_pin(h) : 0;
+  if (h->name == NULL)
+    return 0;
+  /* a record too damaged to name its id is still removed by its ctl
+   * (rm -f), by name as before */
+  int r = fs_handle_pin(h);
+  return r == -EIO ? 0 : r;
 }
 
 void fs_reply_set(struct fs_handle *h, char *reply)

@@ -291,6 +291,15 @@ grep -q ^running "$M/$N/status" || t_fail "the new one: $(cat "$M/$N/status")"
 ctl "$M/ctl" "rm -f $N"
 t_end
 
+t_begin fs-rm-f-of-a-corrupt-record-through-its-ctl
+N=${P}cr
+ctl "$M/ctl" "run --name $N busybox true"
+wait_for grep -q ^exited "$M/$N/status" || t_fail "never exited"
+echo '{"bad' >"$ROOT/containers/$N/config.json"
+ctl "$M/$N/ctl" "rm -f"; [ "$RC" = 0 ] || t_fail "rm -f: $ERR $REPLY"
+[ ! -e "$ROOT/containers/$N" ] || t_fail "left"
+t_end
+
 t_begin fs-stop-forever-ends-with-the-writers-signal
 # stop -t -1 of a container that ignores TERM waits for ever; a signal to
 # the writer ends that wait (EINTR), sends nothing more, frees the thread
