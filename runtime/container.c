@@ -1,7 +1,8 @@
 /* cocin — inside the child: from clone() to execve().
  *
  * Order: stdio → close inherited fds → mounts private → overlay rootfs
- * (our working directory from then on) → /proc, /dev → the network
+ * (our working directory from then on) → /proc, /dev, /etc/hostname and
+ * /etc/hosts → the network
  * namespace joined → /sys → volumes → pivot_root, old root detached →
  * hostname → loopback up (only when cloned with a network of its own) →
  * masked / read-only paths → workdir → cgroup joined (its files come
@@ -90,10 +91,14 @@ static int mount_or_fail(const char *src, const char *dst, const char *type, uns
 static int open_in_root(int rootfd, const char *path, bool as_file, cocin_error_t *err)
 {
   struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT};
+  int whole = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+  if (whole >= 0 || errno != ENOENT) /* there already: one lookup */
+    return whole >= 0 ? whole : cocin_fail_errno(err, "open %s in the container", path);
   cleanup_free char *p = xstrdup(path);
-  cleanup_close int cur = dup(rootfd); /* the resolved parent */
+  /* the resolved parent (rootfd may be AT_FDCWD) */
+  cleanup_close int cur = openat(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (cur < 0)
-    return cocin_fail_errno(err, "dup");
+    return cocin_fail_errno(err, "open the container's root");
   char *save = NULL;
   for (char *comp = strtok_r(p, "/", &save); comp; comp = strtok_r(NULL, "/", &save)) {
     bool last = save == NULL || *save == '\0';
@@ -222,6 +227,68 @@ static int make_dev(const char *dev, cocin_error_t *err)
   return 0;
 }
 
+/* The hostname the container gets: -h, else its name, cut to the 64
+ * characters a hostname may have (a name may have 128). */
+static size_t container_hostname(const struct cocin_spec *s, const char **host)
+{
+  *host = s->hostname ? s->hostname : s->name;
+  size_t n = strlen(*host);
+  return n > 64 ? 64 : n;
+}
+
+/* /etc/hostname and /etc/hosts that name the container's hostname, as
+ * docker and podman give them: a program that resolves its own hostname
+ * (sudo, hostname -i, a JVM) finds it at 127.0.1.1, Debian's address for
+ * it.  Each is written into the /dev tmpfs just mounted, bound over the
+ * image's file (made if the image has none) and unlinked there: nothing
+ * lands in the container's layer or on the host's disk, and a write to
+ * either lasts as long as the container.  The user's volumes come after
+ * and cover them (one on /etc/hosts itself replaces ours).  An image
+ * whose /etc cannot take them (a dangling symlink there) runs without
+ * them. */
+static int etc_files(const struct container_args *a, cocin_error_t *err)
+{
+  const char *host;
+  int n = (int)container_hostname(a->spec, &host);
+  cleanup_free char *hosts = xasprintf("127.0.0.1\tlocalhost\n"
+                                       "::1\tlocalhost ip6-localhost ip6-loopback\n"
+                                       "127.0.1.1\t%.*s\n",
+                                       n, host);
+  cleanup_free char *hostname = xasprintf("%.*s\n", n, host);
+  const struct {
+    const char *dest, *tmp, *text;
+  } files[] = {{"etc/hostname", "dev/.hostname", hostname}, {"etc/hosts", "dev/.hosts", hosts}};
+  for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+    /* a volume there is the user's own file (docker's rule); it could
+     * not be mounted over ours, unlinked below */
+    bool theirs = false;
+    for (size_t m = 0; m < a->spec->n_mounts && !theirs; m++)
+      theirs = !strcmp(a->spec->mounts[m].dest + 1, files[i].dest);
+    if (theirs)
+      continue;
+    /* our working directory is the container's root */
+    cleanup_close int dest = open_in_root(AT_FDCWD, files[i].dest, true, NULL);
+    if (dest < 0)
+      continue;
+    mode_t mask = umask(022); /* 0644 whatever the caller's umask */
+    cleanup_close int fd =
+        open(files[i].tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    umask(mask);
+    if (fd < 0 || write_all(fd, files[i].text, strlen(files[i].text)) < 0)
+      return cocin_fail_errno(err, "write /%s in the container", files[i].tmp);
+    char target[64];
+    snprintf(target, sizeof(target), "/proc/self/fd/%d", dest);
+    int r = mount(files[i].tmp, target, NULL, MS_BIND, NULL);
+    int e = errno;
+    unlink(files[i].tmp);
+    if (r < 0) {
+      errno = e;
+      return cocin_fail_errno(err, "bind mount /%s", files[i].dest);
+    }
+  }
+  return 0;
+}
+
 /* name: relative to the new root, our working directory */
 static int mkdir_in(const char *name, cocin_error_t *err)
 {
@@ -299,7 +366,7 @@ static int setup_rootfs(const struct container_args *a, int *devnull, cocin_erro
   if (mount_or_fail("proc", "proc", "proc", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL, err) < 0)
     return -1;
   TRACE("i-proc");
-  if (make_dev("dev", err) < 0)
+  if (make_dev("dev", err) < 0 || etc_files(a, err) < 0)
     return -1;
   TRACE("i-dev");
   if (join_netns(a, err) < 0)
@@ -369,10 +436,8 @@ int container_init(void *arg)
       child_fail(a->errfd, 1, &err);
     close(a->console_sock);
   }
-  const char *host = s->hostname ? s->hostname : s->name;
-  size_t hlen = strlen(host);
-  if (hlen > 64) /* a name may be 128 characters, a hostname 64 */
-    hlen = 64;
+  const char *host;
+  size_t hlen = container_hostname(s, &host);
   if (sethostname(host, hlen) < 0) {
     cocin_fail_errno(&err, "sethostname %s", host);
     child_fail(a->errfd, 1, &err);

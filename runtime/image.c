@@ -180,6 +180,7 @@ static int build_busybox(const char *tmp, cocin_error_t *err)
       {"etc/passwd", "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n"},
       {"etc/group", "root:x:0:\ntty:x:5:\nnogroup:x:65534:\n"},
       {"etc/hosts", "127.0.0.1\tlocalhost\n::1\tlocalhost\n"},
+      {"etc/hostname", ""}, /* both are bound over in every container */
       {"etc/resolv.conf", ""},
   };
   for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {

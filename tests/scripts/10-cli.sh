@@ -353,6 +353,43 @@ got=$(setpriv --groups 6,4242 "$COCIN" --root "$ROOT" run --rm busybox id -G 2>&
 [ "$got" = 0 ] || t_fail "groups [$got]"
 t_end
 
+# ------------------------------------------- /etc/hostname and /etc/hosts
+t_begin "/etc/hostname and /etc/hosts name the hostname (the name, or -h)"
+got=$(cocin run --rm --name "${P}eh" busybox sh -c 'cat /etc/hostname; grep -c "^127.0.1.1.${HOSTNAME}\$" /etc/hosts; hostname -i' 2>&1)
+[ "$got" = "$(printf '%s\n1\n127.0.1.1' "${P}eh")" ] || t_fail "default: [$got]"
+got=$(cocin run --rm -h web.example busybox sh -c 'cat /etc/hostname; grep "^127" /etc/hosts' 2>&1)
+[ "$got" = "$(printf 'web.example\n127.0.0.1\tlocalhost\n127.0.1.1\tweb.example')" ] || t_fail "-h: [$got]"
+t_end
+
+t_begin "/etc/hosts: writable inside, the image's file untouched, nothing left in the layer"
+got=$(cocin run --rm --name "${P}eh2" busybox sh -c 'echo "10.0.0.1 db" >>/etc/hosts && grep -c db /etc/hosts && ls -a /dev | grep -c "^\.host"' 2>&1)
+[ "$got" = "$(printf '1\n0')" ] || t_fail "got [$got]"
+grep -q "${P}eh2\|db" "$ROOT/images/busybox/rootfs/etc/hosts" && t_fail "the image's hosts changed"
+cocin run -d --name "${P}eh3" busybox sleep 1000 >/dev/null 2>&1 || t_fail "run -d"
+[ -e "$ROOT/containers/${P}eh3/upper/etc" ] && t_fail "etc/ copied up: $(ls -la "$ROOT/containers/${P}eh3/upper/etc")"
+t_eq "exec sees them" "${P}eh3" "$(cocin exec "${P}eh3" cat /etc/hostname 2>&1)"
+cocin rm -f "${P}eh3" >/dev/null 2>&1
+t_end
+
+t_begin "/etc/hostname and /etc/hosts: an image without them, --read-only, a volume over them"
+mkdir -p "$T/noetc/bin" && cp "$ROOT/images/busybox/rootfs/bin/busybox" "$T/noetc/bin/" &&
+  ln -s busybox "$T/noetc/bin/sh" && ln -s busybox "$T/noetc/bin/cat" &&
+  tar -C "$T/noetc" -cf "$T/noetc.tar" . && cocin import "$T/noetc.tar" "${P}noetc" >/dev/null 2>&1 ||
+  t_fail "import"
+got=$(cocin run --rm -h bare1 "${P}noetc" cat /etc/hostname 2>&1)
+[ "$got" = bare1 ] || t_fail "no /etc in the image: [$got]"
+got=$(cocin run --rm --read-only -h ro1 busybox sh -c 'cat /etc/hostname; echo x >>/etc/hosts && echo wrote' 2>&1)
+[ "$got" = "$(printf 'ro1\nwrote')" ] || t_fail "--read-only: [$got]"
+echo "1.2.3.4 mine" >"$T/myhosts"
+got=$(cocin run --rm -v "$T/myhosts:/etc/hosts:ro" busybox cat /etc/hosts 2>&1)
+[ "$got" = "1.2.3.4 mine" ] || t_fail "a volume on /etc/hosts: [$got]"
+ln -s /nowhere/etc "$T/noetc/etc"
+tar -C "$T/noetc" -cf "$T/noetc2.tar" . && cocin import "$T/noetc2.tar" "${P}noetc2" >/dev/null 2>&1 ||
+  t_fail "import 2"
+got=$(cocin run --rm "${P}noetc2" sh -c 'echo ran' 2>&1)
+[ "$got" = ran ] || t_fail "an /etc that cannot take them: [$got]"
+t_end
+
 # ------------------------------------------------------------- volumes
 mkdir -p "$T/vol" "$T/vol2" "$T/volro"
 echo hostdata >"$T/volro/f"
@@ -482,7 +519,7 @@ if need_helper "pid namespace"; then
 
   t_begin "mount namespace: only the container's mounts"
   cocin run --rm -v "$T/vol:/data" "${CI[@]}" busybox /cinfo mounts >"$T/m" 2>&1 || t_fail "run: $(head -3 "$T/m")"
-  awk '{print $2}' "$T/m" | grep -vE '^/$|^/(proc|dev|sys)(/|$)|^/cinfo$|^/data$' >"$T/extra"
+  awk '{print $2}' "$T/m" | grep -vE '^/$|^/(proc|dev|sys)(/|$)|^/cinfo$|^/data$|^/etc/(hosts|hostname)$' >"$T/extra"
   [ -s "$T/extra" ] && t_fail "unexpected mounts: $(tr '\n' ' ' <"$T/extra")"
   grep -qE '^overlay / overlay ' "$T/m" || t_fail "root is not overlay: $(head -1 "$T/m")"
   grep -q " $T" "$T/m" && grep -v '^overlay' "$T/m" | grep -q " $T" && t_fail "host path mountpoint visible"
