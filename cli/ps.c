@@ -1,7 +1,11 @@
 /* cocin ps, inspect, wait */
 #include <errno.h>
+#include <regex.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "cocin/cleanup.h"
@@ -9,18 +13,33 @@
 #include "cocin/state.h"
 #include "cocin/util.h"
 
-enum { PS_ALL = 1, PS_QUIET };
+enum { PS_ALL = 1, PS_QUIET, PS_FILTER, PS_FORMAT, PS_NO_TRUNC };
 struct ps_opts {
-  bool all, quiet;
+  bool all, quiet, no_trunc;
+  char **filters; /* KEY=VALUE, as given */
+  const char *format;
 };
 
 static int ps_opt(const struct cocin_opt *o, const char *v, void *data, cocin_error_t *err)
 {
   struct ps_opts *p = data;
-  if (o->id == PS_ALL)
+  (void)err;
+  switch (o->id) {
+  case PS_ALL:
     p->all = true;
-  else
+    break;
+  case PS_QUIET:
     p->quiet = true;
+    break;
+  case PS_FILTER:
+    strv_append(&p->filters, v);
+    break;
+  case PS_FORMAT:
+    p->format = v;
+    break;
+  default:
+    p->no_trunc = true;
+  }
   return 0;
 }
 
@@ -73,93 +92,479 @@ static char *command_cell(const char *cmd, size_t max)
   return out;
 }
 
-struct ps_row {
-  char *cell[6]; /* ID NAME PID STATUS COMMAND CREATED */
-  char *created; /* createTime, to sort by */
+/* ---- --filter KEY=VALUE, docker's keys: one key given twice matches
+ * either value, different keys must all match ------------------------------ */
+
+enum filter_key { F_ID, F_NAME, F_STATUS, F_EXITED, F_ANCESTOR };
+static const char *const filter_keys[] = {"id", "name", "status", "exited", "ancestor", NULL};
+/* docker's states, and cocin's own "stopped" (one docker calls exited) */
+static const char *const filter_states[] = {"created", "running", "exited",  "stopped", "paused",
+                                            "restarting", "removing", "dead", NULL};
+
+struct filter {
+  enum filter_key key;
+  char *value;
+  regex_t re; /* id and name: a regular expression, as docker matches them */
+  bool has_re;
+  int code;   /* exited */
 };
+
+struct filters {
+  struct filter *f;
+  size_t n;
+};
+
+static void filters_free(struct filters *fs)
+{
+  for (size_t i = 0; i < fs->n; i++) {
+    if (fs->f[i].has_re)
+      regfree(&fs->f[i].re);
+    free(fs->f[i].value);
+  }
+  free(fs->f);
+}
+#define cleanup_filters __attribute__((cleanup(filters_free)))
+
+static int filters_parse(char **given, struct filters *fs)
+{
+  for (char **g = given; g && *g; g++) {
+    const char *eq = strchr(*g, '=');
+    int key = -1;
+    for (int k = 0; eq && filter_keys[k]; k++)
+      if ((size_t)(eq - *g) == strlen(filter_keys[k]) && !strncmp(*g, filter_keys[k], eq - *g))
+        key = k;
+    if (key < 0)
+      return cli_fail("ps: invalid filter \"%s\": expected KEY=VALUE with KEY one of id, name, "
+                      "status, exited, ancestor",
+                      *g);
+    fs->f = xrealloc(fs->f, (fs->n + 1) * sizeof(*fs->f));
+    struct filter *f = &fs->f[fs->n++];
+    *f = (struct filter){(enum filter_key)key, xstrdup(eq + 1), {0}, false, 0};
+    char *end = NULL;
+    switch (f->key) {
+    case F_ID:
+    case F_NAME:
+      if (regcomp(&f->re, f->value, REG_EXTENDED | REG_NOSUB) != 0)
+        return cli_fail("ps: invalid filter \"%s\": not a regular expression", *g);
+      f->has_re = true;
+      break;
+    case F_STATUS: {
+      bool ok = false;
+      for (int i = 0; filter_states[i]; i++)
+        ok = ok || !strcmp(f->value, filter_states[i]);
+      if (!ok)
+        return cli_fail("ps: invalid filter \"%s\": a status is one of created, running, "
+                        "exited, stopped, paused, restarting, removing, dead",
+                        *g);
+      break;
+    }
+    case F_EXITED:
+      errno = 0;
+      long c = f->value[0] ? strtol(f->value, &end, 10) : -1;
+      if (errno || end == NULL || *end || c < 0 || c > 255)
+        return cli_fail("ps: invalid filter \"%s\": an exit code is a number from 0 to 255", *g);
+      f->code = (int)c;
+      break;
+    case F_ANCESTOR:
+    default:
+      break;
+    }
+  }
+  return 0;
+}
+
+/* What a filter or a format reads of one container. */
+struct ps_row {
+  char *id, *name, *image, *command, *created_text, *status;
+  enum cocin_state state;
+  pid_t pid;
+  int exit_code;
+  int64_t created;
+  bool corrupt; /* config.json unreadable: shown by the default table with -a */
+};
+
+static void row_free(struct ps_row *r)
+{
+  free(r->id);
+  free(r->name);
+  free(r->image);
+  free(r->command);
+  free(r->created_text);
+  free(r->status);
+}
+
+static bool filter_match(const struct filter *f, const struct ps_row *r)
+{
+  switch (f->key) {
+  case F_ID:
+    return regexec(&f->re, r->id, 0, NULL, 0) == 0;
+  case F_NAME:
+    return regexec(&f->re, r->name, 0, NULL, 0) == 0;
+  case F_STATUS:
+    return !strcmp(f->value, cocin_state_name(r->state)) ||
+           (!strcmp(f->value, "exited") && r->state == COCIN_STATE_STOPPED);
+  case F_EXITED:
+    return (r->state == COCIN_STATE_EXITED || r->state == COCIN_STATE_STOPPED) &&
+           r->exit_code == f->code;
+  case F_ANCESTOR: {
+    /* an image has no tags here: busybox and busybox:latest are one */
+    size_t n = strlen(r->image);
+    return !strcmp(f->value, r->image) ||
+           (!strncmp(f->value, r->image, n) && !strcmp(f->value + n, ":latest"));
+  }
+  default:
+    return false;
+  }
+}
+
+static bool filters_match(const struct filters *fs, const struct ps_row *r)
+{
+  for (int k = F_ID; k <= F_ANCESTOR; k++) {
+    bool given = false, any = false;
+    for (size_t i = 0; i < fs->n; i++)
+      if ((int)fs->f[i].key == k) {
+        given = true;
+        any = any || filter_match(&fs->f[i], r);
+      }
+    if (given && !any)
+      return false;
+  }
+  return true;
+}
+
+/* ---- --format: docker's placeholders, "table" for a header and columns - */
+
+enum field { FD_TEXT, FD_ID, FD_NAMES, FD_IMAGE, FD_COMMAND, FD_CREATED_AT, FD_RUNNING_FOR,
+             FD_STATUS, FD_STATE, FD_PID, FD_JSON };
+static const struct {
+  const char *name, *header;
+} fields[] = {
+    [FD_ID] = {".ID", "CONTAINER ID"},      [FD_NAMES] = {".Names", "NAMES"},
+    [FD_IMAGE] = {".Image", "IMAGE"},       [FD_COMMAND] = {".Command", "COMMAND"},
+    [FD_CREATED_AT] = {".CreatedAt", "CREATED AT"}, [FD_RUNNING_FOR] = {".RunningFor", "CREATED"},
+    [FD_STATUS] = {".Status", "STATUS"},    [FD_STATE] = {".State", "STATE"},
+    [FD_PID] = {".Pid", "PID"},             [FD_JSON] = {"json .", ""},
+};
+#define NFIELDS (sizeof(fields) / sizeof(fields[0]))
+
+struct piece {
+  enum field field;
+  char *text; /* FD_TEXT */
+};
+
+struct format {
+  struct piece *p;
+  size_t n;
+  bool table;
+};
+
+static void format_free(struct format *f)
+{
+  for (size_t i = 0; i < f->n; i++)
+    free(f->p[i].text);
+  free(f->p);
+}
+#define cleanup_format __attribute__((cleanup(format_free)))
+
+static void add_text(struct format *f, const char *s, size_t len)
+{
+  if (len == 0)
+    return;
+  /* \t and \n as docker reads them (a shell's '...' keeps the backslash) */
+  char *t = xmalloc0(len + 1), *o = t;
+  for (size_t i = 0; i < len; i++) {
+    if (s[i] == '\\' && i + 1 < len && (s[i + 1] == 't' || s[i + 1] == 'n')) {
+      *o++ = s[++i] == 't' ? '\t' : '\n';
+      continue;
+    }
+    *o++ = s[i];
+  }
+  f->p = xrealloc(f->p, (f->n + 1) * sizeof(*f->p));
+  f->p[f->n++] = (struct piece){FD_TEXT, t};
+}
+
+static int format_parse(const char *given, struct format *f)
+{
+  const char *s = given;
+  if (!strcmp(s, "json"))
+    s = "{{json .}}";
+  else if (!strncmp(s, "table", 5) && (s[5] == '\0' || s[5] == ' ')) {
+    f->table = true;
+    s += 5 + (s[5] == ' ');
+    if (*s == '\0') /* "table": the default columns */
+      s = "{{.ID}}\t{{.Names}}\t{{.Pid}}\t{{.Status}}\t{{.Command}}\t{{.RunningFor}}";
+  }
+  while (*s) {
+    const char *open = strstr(s, "{{");
+    if (open == NULL) {
+      add_text(f, s, strlen(s));
+      break;
+    }
+    add_text(f, s, (size_t)(open - s));
+    const char *close = strstr(open + 2, "}}");
+    if (close == NULL)
+      return cli_fail("ps: --format \"%s\": \"{{\" without its \"}}\"", given);
+    const char *a = open + 2, *b = close;
+    while (a < b && *a == ' ')
+      a++;
+    while (b > a && b[-1] == ' ')
+      b--;
+    size_t len = (size_t)(b - a);
+    size_t k = 1;
+    while (k < NFIELDS && (strlen(fields[k].name) != len || strncmp(a, fields[k].name, len)))
+      k++;
+    if (k == NFIELDS)
+      return cli_fail("ps: --format: unknown field \"%.*s\" (known: .ID .Names .Image .Command "
+                      ".CreatedAt .RunningFor .Status .State .Pid, and json .)",
+                      (int)len, a);
+    f->p = xrealloc(f->p, (f->n + 1) * sizeof(*f->p));
+    f->p[f->n++] = (struct piece){(enum field)k, NULL};
+    s = close + 2;
+  }
+  return 0;
+}
+
+/* docker's ps: a command in quotes, cut to 20 characters unless --no-trunc */
+static char *quoted_command(const struct ps_row *r, bool no_trunc)
+{
+  cleanup_free char *c = command_cell(r->command, no_trunc ? SIZE_MAX : 20);
+  return xasprintf("\"%s\"", c);
+}
+
+static char *field_value(enum field fd, const struct ps_row *r, bool no_trunc)
+{
+  switch (fd) {
+  case FD_ID:
+    return no_trunc ? xstrdup(r->id) : xasprintf("%.12s", r->id);
+  case FD_NAMES:
+    return xstrdup(r->name);
+  case FD_IMAGE:
+    return xstrdup(r->image);
+  case FD_COMMAND:
+    return quoted_command(r, no_trunc);
+  case FD_CREATED_AT: {
+    char buf[64] = "";
+    struct tm tm;
+    time_t t = (time_t)r->created;
+    if (r->created >= 0 && gmtime_r(&t, &tm))
+      strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S +0000 UTC", &tm);
+    return xstrdup(buf);
+  }
+  case FD_RUNNING_FOR: {
+    cleanup_free char *ago = cocin_time_ago(r->created);
+    return xasprintf("%s ago", ago);
+  }
+  case FD_STATUS:
+    return xstrdup(r->status);
+  case FD_STATE:
+    return xstrdup(cocin_state_name(r->state));
+  case FD_PID:
+    return r->state == COCIN_STATE_RUNNING ? xasprintf("%d", r->pid) : xstrdup("-");
+  case FD_JSON: {
+    cJSON *j = cJSON_CreateObject();
+    for (size_t k = FD_ID; k < FD_JSON; k++) {
+      cleanup_free char *v = field_value((enum field)k, r, no_trunc);
+      cJSON_AddStringToObject(j, fields[k].name + 1, v);
+    }
+    char *text = cJSON_PrintUnformatted(j);
+    cJSON_Delete(j);
+    return text;
+  }
+  case FD_TEXT:
+  default:
+    return xstrdup("");
+  }
+}
+
+/* One row of the format; header: the column names instead (table). */
+static char *format_row(const struct format *f, const struct ps_row *r, bool no_trunc,
+                        bool header)
+{
+  size_t len = 0;
+  char *out = xstrdup("");
+  for (size_t i = 0; i < f->n; i++) {
+    cleanup_free char *v = f->p[i].field == FD_TEXT ? xstrdup(f->p[i].text)
+                           : header                 ? xstrdup(fields[f->p[i].field].header)
+                                                    : field_value(f->p[i].field, r, no_trunc);
+    size_t vl = strlen(v);
+    out = xrealloc(out, len + vl + 1);
+    memcpy(out + len, v, vl + 1);
+    len += vl;
+  }
+  return out;
+}
+
+/* Lines whose cells are split by tabs, each column as wide as its widest
+ * cell and 3 more (10 at least), as docker's tabwriter lays a table out. */
+static void print_columns(char **lines)
+{
+  size_t width[64] = {0};
+  for (char **l = lines; *l; l++) {
+    size_t c = 0;
+    for (char *cell = *l; cell && c < 64; c++) {
+      char *tab = strchr(cell, '\t');
+      size_t w = 0;
+      for (char *x = cell; *x && x != tab; x++)
+        w += ((unsigned char)*x & 0xC0) != 0x80;
+      if (tab && w + 3 > width[c])
+        width[c] = w + 3 < 10 ? 10 : w + 3;
+      cell = tab ? tab + 1 : NULL;
+    }
+  }
+  for (char **l = lines; *l; l++) {
+    size_t c = 0;
+    for (char *cell = *l; cell; c++) {
+      char *tab = strchr(cell, '\t');
+      if (tab == NULL || c >= 64) {
+        printf("%s\n", cell);
+        break;
+      }
+      size_t w = 0;
+      for (char *x = cell; x != tab; x++)
+        w += ((unsigned char)*x & 0xC0) != 0x80;
+      printf("%.*s%*s", (int)(tab - cell), cell, (int)(width[c] - w), "");
+      cell = tab + 1;
+    }
+  }
+}
 
 static int newest_first(const void *a, const void *b)
 {
   const struct ps_row *x = a, *y = b;
-  return strcmp(y->created, x->created);
+  return strcmp(y->created_text, x->created_text);
+}
+
+static void print_default(struct ps_row *rows, size_t n, bool no_trunc)
+{
+  /* ID NAME PID STATUS COMMAND CREATED: each column as wide as its widest
+   * cell, then two spaces */
+  char *(*cells)[6] = xmalloc0((n + 1) * sizeof(*cells));
+  static const char *const head[6] = {"ID", "NAME", "PID", "STATUS", "COMMAND", "CREATED"};
+  for (int c = 0; c < 6; c++)
+    cells[0][c] = xstrdup(head[c]);
+  for (size_t i = 0; i < n; i++) {
+    struct ps_row *r = &rows[i];
+    char **cl = cells[i + 1];
+    if (r->corrupt) {
+      cl[0] = xstrdup("?"), cl[1] = xstrdup(r->name), cl[2] = xstrdup("-");
+      cl[3] = xstrdup("unknown (corrupt state)"), cl[4] = xstrdup(""), cl[5] = xstrdup("?");
+      continue;
+    }
+    cl[0] = field_value(FD_ID, r, no_trunc);
+    cl[1] = xstrdup(r->name);
+    cl[2] = field_value(FD_PID, r, no_trunc);
+    cl[3] = xstrdup(r->status);
+    cl[4] = command_cell(r->command, no_trunc ? SIZE_MAX : 24);
+    cl[5] = field_value(FD_RUNNING_FOR, r, no_trunc);
+  }
+  size_t width[6] = {0};
+  for (size_t i = 0; i <= n; i++)
+    for (int c = 0; c < 6; c++)
+      if (columns(cells[i][c]) > width[c])
+        width[c] = columns(cells[i][c]);
+  for (size_t i = 0; i <= n; i++) {
+    for (int c = 0; c < 5; c++)
+      printf("%s%*s", cells[i][c], (int)(width[c] - columns(cells[i][c]) + 2), "");
+    printf("%s\n", cells[i][5]);
+    for (int c = 0; c < 6; c++)
+      free(cells[i][c]);
+  }
+  free(cells);
 }
 
 int cmd_ps(const char *root, int argc, char **argv)
 {
   static const struct cocin_opt t[] = {{'a', "all", OPT_NONE, PS_ALL},
                                        {'q', "quiet", OPT_NONE, PS_QUIET},
+                                       {'f', "filter", OPT_REQUIRED, PS_FILTER},
+                                       {0, "format", OPT_REQUIRED, PS_FORMAT},
+                                       {0, "no-trunc", OPT_NONE, PS_NO_TRUNC},
                                        {0, NULL, OPT_NONE, 0}};
   struct ps_opts p = {0};
+  cleanup_strv char **filter_args = NULL;
   int pos = 0;
   cleanup_error cocin_error_t err = NULL;
-  if (cocin_opts_parse(t, argc, argv, &pos, ps_opt, &p, "ps", &err) < 0)
+  int r = cocin_opts_parse(t, argc, argv, &pos, ps_opt, &p, "ps", &err);
+  filter_args = p.filters;
+  if (r < 0)
     return cli_error(&err);
   if (pos < argc)
     return cli_fail("ps: unexpected argument \"%s\"", argv[pos]);
+  cleanup_filters struct filters fs = {0};
+  cleanup_format struct format fmt = {0};
+  if (filters_parse(filter_args, &fs) != 0 || (p.format && format_parse(p.format, &fmt) != 0))
+    return 1;
+  /* a status or exit code asked for: every container, as docker does */
+  for (size_t i = 0; i < fs.n; i++)
+    p.all = p.all || fs.f[i].key == F_STATUS || fs.f[i].key == F_EXITED;
+
   cleanup_strv char **names = NULL;
   if (cocin_state_list(root, &names, &err) < 0)
     return cli_error(&err);
-  size_t nrows = 0;
-  cleanup_free struct ps_row *rows = xmalloc0((strv_len(names) + 1) * sizeof(*rows));
-  rows[nrows++] = (struct ps_row){{xstrdup("ID"), xstrdup("NAME"), xstrdup("PID"),
-                                   xstrdup("STATUS"), xstrdup("COMMAND"), xstrdup("CREATED")},
-                                  xstrdup("")};
-  for (char **n = names; *n; n++) {
+  size_t n = 0;
+  struct ps_row *rows = xmalloc0((strv_len(names) + 1) * sizeof(*rows));
+  for (char **nm = names; *nm; nm++) {
     cJSON *cfg = NULL;
     cocin_error_t e = NULL;
-    struct ps_row *r = &rows[nrows];
-    if (cocin_state_load(root, *n, &cfg, &e) < 0) {
+    struct ps_row *row = &rows[n];
+    if (cocin_state_load(root, *nm, &cfg, &e) < 0) {
       /* an unreadable state (a crash on a filesystem that lost the file's
        * data) is shown with -a, so that `rm -f NAME` is seen to be due;
        * gone meanwhile, nothing */
-      if (cocin_error_status(&e) != ENOENT && p.all && !p.quiet) {
-        *r = (struct ps_row){{xstrdup("?"), xstrdup(*n), xstrdup("-"),
-                              xstrdup("unknown (corrupt state)"), xstrdup(""), xstrdup("?")},
-                             xstrdup("")};
-        nrows++;
-      }
+      if (cocin_error_status(&e) != ENOENT && p.all && !p.quiet && fs.n == 0 && !p.format)
+        *row = (struct ps_row){.name = xstrdup(*nm), .created_text = xstrdup(""),
+                               .corrupt = true};
+      else
+        row = NULL;
       cocin_error_release(&e);
+      n += row != NULL;
       continue;
     }
     struct cocin_info info;
     cocin_info_from_json(cfg, &info);
-    if (!p.all && info.state != COCIN_STATE_RUNNING) {
-      cJSON_Delete(cfg);
+    const char *id = cj_str(cfg, "id"), *cmd = cj_str(cfg, "command");
+    const char *image = cj_str(cfg, "image"), *created = cj_str(cfg, "createTime");
+    *row = (struct ps_row){.id = xstrdup(id ? id : ""),
+                           .name = xstrdup(*nm),
+                           .image = xstrdup(image ? image : ""),
+                           .command = xstrdup(cmd ? cmd : ""),
+                           .created_text = xstrdup(created ? created : ""),
+                           .status = cocin_status_human(cfg),
+                           .state = info.state,
+                           .pid = info.pid,
+                           .exit_code = info.exit_code,
+                           .created = info.created};
+    cJSON_Delete(cfg);
+    if ((!p.all && info.state != COCIN_STATE_RUNNING) || !filters_match(&fs, row)) {
+      row_free(row);
       continue;
     }
-    const char *id = cj_str(cfg, "id"), *cmd = cj_str(cfg, "command");
-    const char *created = cj_str(cfg, "createTime");
-    cleanup_free char *ago = cocin_time_ago(info.created);
-    r->cell[0] = xasprintf("%.12s", id ? id : "");
-    r->cell[1] = xstrdup(*n);
-    r->cell[2] = info.state == COCIN_STATE_RUNNING ? xasprintf("%d", info.pid) : xstrdup("-");
-    r->cell[3] = cocin_status_human(cfg);
-    r->cell[4] = command_cell(cmd ? cmd : "", 24);
-    r->cell[5] = xasprintf("%s ago", ago);
-    r->created = xstrdup(created ? created : "");
-    nrows++;
-    cJSON_Delete(cfg);
+    n++;
   }
   /* newest first, as docker lists them */
-  qsort(rows + 1, nrows - 1, sizeof(*rows), newest_first);
-  size_t width[6] = {0};
-  for (size_t i = 0; i < nrows; i++)
-    for (int c = 0; c < 6; c++)
-      if (columns(rows[i].cell[c]) > width[c])
-        width[c] = columns(rows[i].cell[c]);
-  for (size_t i = 0; i < nrows; i++) {
-    if (p.quiet) {
-      if (i > 0) /* no header */
-        printf("%s\n", rows[i].cell[0]);
-    } else {
-      for (int c = 0; c < 5; c++) /* each column as wide as its widest cell, then two spaces */
-        printf("%s%*s", rows[i].cell[c], (int)(width[c] - columns(rows[i].cell[c]) + 2), "");
-      printf("%s\n", rows[i].cell[5]);
-    }
-    for (int c = 0; c < 6; c++)
-      free(rows[i].cell[c]);
-    free(rows[i].created);
+  qsort(rows, n, sizeof(*rows), newest_first);
+  if (p.quiet) {
+    for (size_t i = 0; i < n; i++)
+      if (!rows[i].corrupt)
+        printf("%.*s\n", p.no_trunc ? 64 : 12, rows[i].id);
+  } else if (p.format) {
+    cleanup_strv char **lines = xmalloc0((n + 2) * sizeof(char *));
+    size_t nl = 0;
+    if (fmt.table)
+      lines[nl++] = format_row(&fmt, NULL, p.no_trunc, true);
+    for (size_t i = 0; i < n; i++)
+      lines[nl++] = format_row(&fmt, &rows[i], p.no_trunc, false);
+    if (fmt.table)
+      print_columns(lines);
+    else
+      for (size_t i = 0; i < nl; i++)
+        printf("%s\n", lines[i]);
+  } else {
+    print_default(rows, n, p.no_trunc);
   }
+  for (size_t i = 0; i < n; i++)
+    row_free(&rows[i]);
+  free(rows);
   return 0;
 }
 

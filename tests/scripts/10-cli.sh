@@ -914,6 +914,59 @@ at=$(head -1 "$T/ps" | awk '{ print index($0, "STATUS") }')
 cocin rm -f "${P}nl" "${P}utf" "$long" >/dev/null 2>&1
 t_end
 
+# ps --filter and --format, docker's: what cleanup scripts are made of
+cocin run -d --name "${P}zqa" busybox sleep 1000 >/dev/null 2>&1
+cocin run --name "${P}zqb" busybox sh -c 'exit 3' >/dev/null 2>&1
+cocin run --name "${P}zqc" busybox true >/dev/null 2>&1
+cocin run -d --name "${P}zqd" busybox sleep 1000 >/dev/null 2>&1
+cocin stop -t 0 "${P}zqd" >/dev/null 2>&1
+mine() { grep "^${P}zq[a-d]$" | sort | tr '\n' ' '; } # only this test's containers
+t_eq "ps -f status=exited: every container (no -a needed), stopped ones too" "${P}zqb ${P}zqc ${P}zqd " \
+  "$(cocin ps -f status=exited --format '{{.Names}}' 2>&1 | mine)"
+t_eq "ps -f status=running" "${P}zqa " "$(cocin ps -f status=running --format '{{.Names}}' 2>&1 | mine)"
+t_eq "ps -f status=stopped: cocin's own state" "${P}zqd " "$(cocin ps -f status=stopped --format '{{.Names}}' 2>&1 | mine)"
+t_eq "ps -f exited=3" "${P}zqb " "$(cocin ps -f exited=3 --format '{{.Names}}' 2>&1 | mine)"
+t_eq "ps -f exited=137 (stop's KILL)" "${P}zqd " "$(cocin ps -f exited=137 --format '{{.Names}}' 2>&1 | mine)"
+t_eq "ps -a -f name: a regular expression, as docker's" "${P}zqa ${P}zqb " \
+  "$(cocin ps -a -f "name=^${P}zq[ab]\$" --format '{{.Names}}' 2>&1 | mine)"
+t_eq "ps -a -f name twice: either" "${P}zqa ${P}zqc " \
+  "$(cocin ps -a -f "name=${P}zqa" -f "name=${P}zqc" --format '{{.Names}}' 2>&1 | mine)"
+t_eq "ps -f two keys: both" "${P}zqc " \
+  "$(cocin ps -f status=exited -f exited=0 -f "name=${P}zq" --format '{{.Names}}' 2>&1 | mine)"
+t_eq "ps -a -f id=PREFIX" "${P}zqa" \
+  "$(cocin ps -a -f "id=^$(cfg "${P}zqa" .id | cut -c1-8)" --format '{{.Names}}' 2>&1)"
+t_eq "ps -a -f ancestor=busybox:latest" "${P}zqa ${P}zqb ${P}zqc ${P}zqd " \
+  "$(cocin ps -a -f ancestor=busybox:latest --format '{{.Names}}' 2>&1 | mine)"
+t_eq "ps -aq -f: the ids, for rm \$(...)" "$(cfg "${P}zqb" .id | cut -c1-12)" "$(cocin ps -aq -f exited=3 -f "name=${P}zqb" 2>&1)"
+t_eq "ps --no-trunc -q: whole ids" "$(cfg "${P}zqa" .id)" "$(cocin ps --no-trunc -q -f "name=${P}zqa" 2>&1)"
+
+t_begin "ps --format: fields, \\t, json, table"
+got=$(cocin ps -a -f "name=${P}zqb" --format '{{.ID}}\t{{ .Names }}|{{.Image}}|{{.Command}}|{{.State}}|{{.Status}}|{{.Pid}}' 2>&1)
+want="$(cfg "${P}zqb" .id | cut -c1-12)	${P}zqb|busybox|\"sh -c exit 3\"|exited|Exited (3) "
+[ "${got:0:${#want}}" = "$want" ] || t_fail "fields: [$got]"
+[[ $got == *" ago|-" ]] || t_fail "status and pid: [$got]"
+got=$(cocin ps -f "name=${P}zqa" --format '{{.Pid}} {{.CreatedAt}} {{.RunningFor}}' 2>&1)
+[[ $got =~ ^$(cfg "${P}zqa" .pid)\ 20[0-9]{2}-[0-9]{2}-[0-9]{2}\ [0-9:]{8}\ \+0000\ UTC\ .*ago$ ]] || t_fail "pid, created: [$got]"
+got=$(cocin ps -f "name=${P}zqa" --format json 2>&1)
+[ "$(jq -r '.Names + " " + .State' <<<"$got" 2>&1)" = "${P}zqa running" ] || t_fail "json: [$got]"
+[ "$(cocin ps -f "name=${P}zqa" --format '{{json .}}' 2>&1)" = "$got" ] || t_fail "{{json .}} differs from json"
+cocin ps -a -f "name=${P}zq" --format 'table {{.Names}}\t{{.Status}}' >"$T/tab" 2>&1
+[[ $(head -1 "$T/tab") =~ ^NAMES\ {3,}STATUS$ ]] || t_fail "table header: [$(head -1 "$T/tab")]"
+[ "$(grep -c . "$T/tab")" = 5 ] || t_fail "table rows: $(cat "$T/tab")"
+at=$(head -1 "$T/tab" | awk '{ print index($0, "STATUS") }')
+[ "$(awk -v at="$at" 'NR > 1 && substr($0, at, 2) !~ /Up|Ex/ { print }' "$T/tab")" = "" ] ||
+  t_fail "table not aligned: $(cat "$T/tab")"
+t_end
+
+t_err "ps -f with an unknown key" 'invalid filter "foo=1"' cocin ps -f foo=1
+t_err "ps -f status= a state nobody has" 'a status is one of' cocin ps -f status=sleeping
+t_err "ps -f exited= not a number" 'an exit code is a number' cocin ps -f exited=x
+t_err "ps -f name= a broken regular expression" 'not a regular expression' cocin ps -f 'name=('
+t_err "ps -f without its argument" 'flag needs an argument' cocin ps -f
+t_err "ps --format with an unknown field" 'unknown field "\.Foo"' cocin ps --format '{{.Foo}}'
+t_err "ps --format with an unclosed {{" 'without its' cocin ps --format '{{.ID'
+cocin rm -f "${P}zqa" "${P}zqb" "${P}zqc" "${P}zqd" >/dev/null 2>&1
+
 # Docker's idioms: `docker stop $(docker run -d ...)`, `docker rm -f $(docker ps -aq)`
 t_begin "every verb takes the id run -d prints, or a prefix of it"
 nid=$(cocin run -d busybox sh -c 'echo by-id; sleep 1000' 2>"$T/e")
