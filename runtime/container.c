@@ -25,12 +25,17 @@
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "cocin/cleanup.h"
 #include "cocin/security.h"
 #include "cocin/util.h"
 #include "internal.h"
+
+#ifndef OVERLAYFS_SUPER_MAGIC
+#define OVERLAYFS_SUPER_MAGIC 0x794c7630
+#endif
 
 extern char **environ;
 
@@ -88,10 +93,21 @@ static int mount_or_fail(const char *src, const char *dst, const char *type, uns
  * directories, and a file for the last component when as_file.  Each
  * prefix is resolved from rootfd, so a symlink means what it would mean in
  * the container. */
-static int open_in_root(int rootfd, const char *path, bool as_file, cocin_error_t *err)
+static int openat2_in_root(int rootfd, const char *path)
 {
   struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT};
-  int whole = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+  int fd = -1;
+  /* EAGAIN: a rename or mount anywhere on the host raced a ".." of the
+   * walk; the kernel asks for a retry */
+  for (int i = 0; i < 16; i++)
+    if ((fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how))) >= 0 || errno != EAGAIN)
+      break;
+  return fd;
+}
+
+static int open_in_root(int rootfd, const char *path, bool as_file, cocin_error_t *err)
+{
+  int whole = openat2_in_root(rootfd, path);
   if (whole >= 0 || errno != ENOENT) /* there already: one lookup */
     return whole >= 0 ? whole : cocin_fail_errno(err, "open %s in the container", path);
   cleanup_free char *p = xstrdup(path);
@@ -103,7 +119,7 @@ static int open_in_root(int rootfd, const char *path, bool as_file, cocin_error_
   for (char *comp = strtok_r(p, "/", &save); comp; comp = strtok_r(NULL, "/", &save)) {
     bool last = save == NULL || *save == '\0';
     /* p now holds the prefix up to comp (strtok_r cut after it) */
-    int fd = (int)syscall(SYS_openat2, rootfd, p, &how, sizeof(how));
+    int fd = openat2_in_root(rootfd, p);
     if (fd < 0 && errno == ENOENT) {
       if (last && as_file) {
         int f = openat(cur, comp, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
@@ -112,7 +128,7 @@ static int open_in_root(int rootfd, const char *path, bool as_file, cocin_error_
       } else if (mkdirat(cur, comp, 0755) < 0 && errno != EEXIST) {
         return cocin_fail_errno(err, "mkdir %s in the container", path);
       }
-      fd = (int)syscall(SYS_openat2, rootfd, p, &how, sizeof(how));
+      fd = openat2_in_root(rootfd, p);
     }
     if (fd < 0)
       return cocin_fail_errno(err, "open %s in the container", path);
@@ -236,6 +252,23 @@ static size_t container_hostname(const struct cocin_spec *s, const char **host)
   return n > 64 ? 64 : n;
 }
 
+/* Is a volume's destination the file st (as the image resolves it: a
+ * symlink /etc/hosts -> /srv/hosts with -v X:/srv/hosts)?  Then it is the
+ * user's own: a volume could not be mounted over ours, unlinked below. */
+static bool volume_on(const struct container_args *a, const struct stat *st)
+{
+  for (size_t m = 0; m < a->spec->n_mounts; m++) {
+    int fd = openat2_in_root(AT_FDCWD, a->spec->mounts[m].dest + 1);
+    struct stat vs;
+    bool same = fd >= 0 && fstat(fd, &vs) == 0 && vs.st_dev == st->st_dev && vs.st_ino == st->st_ino;
+    if (fd >= 0)
+      close(fd);
+    if (same)
+      return true;
+  }
+  return false;
+}
+
 /* /etc/hostname and /etc/hosts that name the container's hostname, as
  * docker and podman give them: a program that resolves its own hostname
  * (sudo, hostname -i, a JVM) finds it at 127.0.1.1, Debian's address for
@@ -243,9 +276,10 @@ static size_t container_hostname(const struct cocin_spec *s, const char **host)
  * image's file (made if the image has none) and unlinked there: nothing
  * lands in the container's layer or on the host's disk, and a write to
  * either lasts as long as the container.  The user's volumes come after
- * and cover them (one on /etc/hosts itself replaces ours).  An image
- * whose /etc cannot take them (a dangling symlink there) runs without
- * them. */
+ * and cover them (one on the file itself replaces ours).  Where the
+ * image has no such file an empty one is made in its layer, the mount
+ * point; an image whose /etc cannot take one (a dangling symlink there,
+ * or a directory) runs without it. */
 static int etc_files(const struct container_args *a, cocin_error_t *err)
 {
   const char *host;
@@ -259,21 +293,23 @@ static int etc_files(const struct container_args *a, cocin_error_t *err)
     const char *dest, *tmp, *text;
   } files[] = {{"etc/hostname", "dev/.hostname", hostname}, {"etc/hosts", "dev/.hosts", hosts}};
   for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-    /* a volume there is the user's own file (docker's rule); it could
-     * not be mounted over ours, unlinked below */
-    bool theirs = false;
-    for (size_t m = 0; m < a->spec->n_mounts && !theirs; m++)
-      theirs = !strcmp(a->spec->mounts[m].dest + 1, files[i].dest);
-    if (theirs)
-      continue;
     /* our working directory is the container's root */
-    cleanup_close int dest = open_in_root(AT_FDCWD, files[i].dest, true, NULL);
-    if (dest < 0)
+    cleanup_error cocin_error_t oerr = NULL;
+    cleanup_close int dest = open_in_root(AT_FDCWD, files[i].dest, true, &oerr);
+    int why = dest < 0 ? cocin_error_status(&oerr) : 0;
+    if (why && why != ENOENT && why != ENOTDIR && why != ELOOP && why != EEXIST) {
+      *err = steal_ptr(oerr);
+      return -1;
+    }
+    /* only a file of the image (or made there now): not a directory, not
+     * a symlink's way into the container's /dev or /proc */
+    struct stat st;
+    struct statfs sf;
+    if (dest < 0 || fstat(dest, &st) < 0 || !S_ISREG(st.st_mode) || fstatfs(dest, &sf) < 0 ||
+        sf.f_type != OVERLAYFS_SUPER_MAGIC || volume_on(a, &st))
       continue;
-    mode_t mask = umask(022); /* 0644 whatever the caller's umask */
     cleanup_close int fd =
         open(files[i].tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-    umask(mask);
     if (fd < 0 || write_all(fd, files[i].text, strlen(files[i].text)) < 0)
       return cocin_fail_errno(err, "write /%s in the container", files[i].tmp);
     char target[64];
@@ -415,6 +451,9 @@ int container_init(void *arg)
   /* the monitor ignores HUP, INT and PIPE: the command must not inherit
    * that (the rest the monitor reset already: three calls, not sixty) */
   monitor_ignored_signals(SIG_DFL);
+  /* docker's umask, whoever ran us: what the init makes in the image
+   * (mount points, /etc/hosts) and what the command makes */
+  umask(022);
 
   TRACE("init");
   for (int i = 0; a->console_sock < 0 && i < 3; i++)

@@ -110,15 +110,18 @@ static int build_busybox(const char *tmp, cocin_error_t *err)
                                      "proc", "sys", "dev", "tmp", "root", "var", "home",
                                      "mnt", "run", NULL};
   cleanup_free char *rootfs = xasprintf("%s/rootfs", tmp);
+  /* every mode set as given, whatever the caller's umask (077 would make
+   * the image's directories root's alone) */
   if (mkdir_p(rootfs, 0755, err) < 0)
     return -1;
+  if (chmod(rootfs, 0755) < 0)
+    return cocin_fail_errno(err, "chmod %s", rootfs);
   for (int i = 0; dirs[i]; i++) {
     cleanup_free char *d = xasprintf("%s/%s", rootfs, dirs[i]);
-    if (mkdir(d, strcmp(dirs[i], "tmp") ? 0755 : 01777) < 0 && errno != EEXIST)
+    mode_t mode = strcmp(dirs[i], "tmp") ? 0755 : 01777;
+    if ((mkdir(d, mode) < 0 && errno != EEXIST) || chmod(d, mode) < 0)
       return cocin_fail_errno(err, "mkdir %s", d);
   }
-  cleanup_free char *tmpd = xasprintf("%s/tmp", rootfs);
-  chmod(tmpd, 01777);
 
   /* copy the static binary */
   cleanup_free char *dst = xasprintf("%s/bin/busybox", rootfs);
@@ -126,7 +129,7 @@ static int build_busybox(const char *tmp, cocin_error_t *err)
   if (in < 0)
     return cocin_fail_errno(err, "open %s (install busybox-static)", COCIN_BUSYBOX);
   cleanup_close int out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
-  if (out < 0)
+  if (out < 0 || fchmod(out, 0755) < 0)
     return cocin_fail_errno(err, "create %s", dst);
   char buf[65536];
   ssize_t n;
@@ -187,6 +190,8 @@ static int build_busybox(const char *tmp, cocin_error_t *err)
     cleanup_free char *path = xasprintf("%s/%s", rootfs, files[i].path);
     if (write_file_atomic(path, files[i].text, strlen(files[i].text), 0644, err) < 0)
       return -1;
+    if (chmod(path, 0644) < 0)
+      return cocin_fail_errno(err, "chmod %s", path);
   }
   return 0;
 }
@@ -270,7 +275,8 @@ static int import_cb(const char *tmp, const void *data, cocin_error_t *err)
 {
   const char *tarball = data;
   cleanup_free char *rootfs = xasprintf("%s/rootfs", tmp);
-  if (mkdir(rootfs, 0755) < 0)
+  /* 0755 whatever the umask; the tarball's "./", if it has one, says otherwise */
+  if (mkdir(rootfs, 0755) < 0 || chmod(rootfs, 0755) < 0)
     return cocin_fail_errno(err, "mkdir %s", rootfs);
   char *const argv[] = {(char *)"tar", (char *)"-x", (char *)"-f", (char *)tarball,
                         (char *)"-C",  rootfs,       (char *)"--numeric-owner", NULL};

@@ -771,7 +771,9 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
   cleanup_strv char **env = NULL;
   int pipefd[2];
 
-  if (mkdir(upper, 0755) < 0 || mkdir(work, 0700) < 0) {
+  /* the upper layer's directory is the root's mode inside: 0755 whatever
+   * the caller's umask (077 would lock every user but root out of /) */
+  if (mkdir(upper, 0755) < 0 || chmod(upper, 0755) < 0 || mkdir(work, 0700) < 0) {
     cocin_fail_errno(err, "run: make the container's layers");
     goto fail;
   }

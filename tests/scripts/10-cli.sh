@@ -390,6 +390,33 @@ got=$(cocin run --rm "${P}noetc2" sh -c 'echo ran' 2>&1)
 [ "$got" = ran ] || t_fail "an /etc that cannot take them: [$got]"
 t_end
 
+t_begin "/etc/hosts through an image's symlinks: a volume at its target wins, /dev is left alone"
+rm -f "$T/noetc/etc" && mkdir -p "$T/noetc/etc/hostname" "$T/noetc/srv" &&
+  ln -s /srv/hosts "$T/noetc/etc/hosts" && echo image >"$T/noetc/srv/hosts" &&
+  tar -C "$T/noetc" -cf "$T/noetc3.tar" . && cocin import "$T/noetc3.tar" "${P}noetc3" >/dev/null 2>&1 ||
+  t_fail "import 3"
+got=$(cocin run --rm -v "$T/myhosts:/srv/hosts" "${P}noetc3" cat /etc/hosts 2>&1)
+[ "$got" = "1.2.3.4 mine" ] || t_fail "a volume where /etc/hosts points: [$got]"
+got=$(cocin run --rm "${P}noetc3" sh -c 'cat /etc/hosts | grep -c 127.0.1.1; [ -d /etc/hostname ] && echo dir' 2>&1)
+[ "$got" = "$(printf '1\ndir')" ] || t_fail "a symlinked /etc/hosts, a directory /etc/hostname: [$got]"
+rm -f "$T/noetc/etc/hosts" && ln -s /dev/null "$T/noetc/etc/hosts" &&
+  tar -C "$T/noetc" -cf "$T/noetc4.tar" . && cocin import "$T/noetc4.tar" "${P}noetc4" >/dev/null 2>&1 ||
+  t_fail "import 4"
+got=$(cocin run --rm "${P}noetc4" sh -c 'echo x >/etc/hosts; cat /dev/null | wc -c; [ -c /dev/null ] && echo chr' 2>&1)
+[ "$got" = "$(printf '0\nchr')" ] || t_fail "/etc/hosts -> /dev/null: [$got]"
+t_end
+
+t_begin "umask 022 inside whatever the caller's (docker's): mount points made, files the command makes"
+rm -rf "$T/noetc/etc" && tar -C "$T/noetc" -cf "$T/noetc5.tar" . &&
+  cocin import "$T/noetc5.tar" "${P}noetc5" >/dev/null 2>&1 || t_fail "import 5"
+got=$( (umask 077 && "$COCIN" --root "$ROOT" run --rm -u 1000 "${P}noetc5" sh -c 'umask; cat /etc/hostname >/dev/null && echo read' 2>&1) )
+[ "$got" = "$(printf '0022\nread')" ] || t_fail "got [$got]"
+# a root whose busybox image is built under umask 077: its directories,
+# and the container's /, still open to every user
+got=$( (umask 077 && "$COCIN" --root "$T/um077" run --rm -u 1000 busybox sh -c 'ls / >/dev/null && id -u' 2>&1) )
+[ "$got" = 1000 ] || t_fail "umask 077 at the image's build: [$got]"
+t_end
+
 # ------------------------------------------------------------- volumes
 mkdir -p "$T/vol" "$T/vol2" "$T/volro"
 echo hostdata >"$T/volro/f"
