@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -201,6 +202,7 @@ __attribute__((noreturn)) static void joiner(struct exec_ctx *x)
     if (o->lifeline >= 0)
       (void)setpgid(0, 0);
     cocin_reset_signals();
+    umask(022); /* the container's, as its init has it */
     if (o->tty && o->console_sock >= 0) {
       /* a pty of the container's own /dev/pts, master sent to the caller */
       if (console_setup(o->console_sock, &o->ws, &err) < 0)

@@ -27,6 +27,7 @@ IPID=$(cfg "$C" .pid)
 t_eq "exec echo" hi "$(cocin exec "$C" echo hi 2>&1)"
 t_eq "exec sees the container's files" in-container "$(cocin exec "$C" cat /cfile 2>&1)"
 t_eq "exec hostname is the container's" "$C" "$(cocin exec "$C" hostname 2>&1)"
+t_eq "exec: umask 022 whatever the caller's" 0022 "$( (umask 077 && cocin exec "$C" sh -c umask) 2>&1)"
 
 t_begin "exec joins every namespace of the container"
 for ns in pid mnt uts ipc net cgroup; do
