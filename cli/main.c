@@ -18,6 +18,8 @@ static const struct cli_verb verbs[] = {
     {"stop", cmd_stop, "stop [-t SECS] NAME...   SIGTERM, then SIGKILL after SECS (10)"},
     {"kill", cmd_kill, "kill [-s SIG] NAME...   send a signal (KILL)"},
     {"rm", cmd_rm, "rm [-f] NAME...   remove containers (-f: kill running ones first)"},
+    {"start", cmd_start, "start NAME...   start exited or stopped containers again (detached)"},
+    {"restart", cmd_restart, "restart [-t SECS] NAME...   stop, then start"},
     {"wait", cmd_wait, "wait NAME...   block until they exit, print exit codes"},
     {"inspect", cmd_inspect, "inspect NAME...   print config.json"},
     {"stats", cmd_stats, "stats [--no-stream] [NAME...]   memory, cpu and pids usage"},

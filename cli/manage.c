@@ -1,4 +1,4 @@
-/* cocin stop, kill, rm: one table, one loop over the names; every failure
+/* cocin stop, kill, rm, start, restart: one table, one loop over the names; every failure
  * is one line on stderr and makes the exit status non-zero. */
 #include <stdio.h>
 #include <string.h>
@@ -31,6 +31,22 @@ static int do_rm(const char *root, const char *name, int force, cocin_error_t *e
   return cocin_rm(root, name, NULL, force != 0, err);
 }
 
+static int parse_start(int argc, char **argv, int *arg, char ***names, cocin_error_t *err)
+{
+  *arg = 0;
+  return cocin_parse_start(argc, argv, names, err);
+}
+
+static int do_start(const char *root, const char *name, int arg, cocin_error_t *err)
+{
+  return cocin_start(root, name, NULL, true, err) < 0 ? -1 : 0;
+}
+
+static int do_restart(const char *root, const char *name, int timeout, cocin_error_t *err)
+{
+  return cocin_restart(root, name, NULL, timeout, true, err);
+}
+
 static const struct {
   const char *verb;
   int (*parse)(int argc, char **argv, int *arg, char ***names, cocin_error_t *err);
@@ -39,6 +55,8 @@ static const struct {
     {"stop", cocin_parse_stop, do_stop},
     {"kill", cocin_parse_kill, do_kill},
     {"rm", parse_rm, do_rm},
+    {"start", parse_start, do_start},
+    {"restart", cocin_parse_restart, do_restart},
 };
 
 static int manage(const char *verb, const char *root, int argc, char **argv)
@@ -66,3 +84,8 @@ static int manage(const char *verb, const char *root, int argc, char **argv)
 int cmd_stop(const char *root, int argc, char **argv) { return manage("stop", root, argc, argv); }
 int cmd_kill(const char *root, int argc, char **argv) { return manage("kill", root, argc, argv); }
 int cmd_rm(const char *root, int argc, char **argv) { return manage("rm", root, argc, argv); }
+int cmd_start(const char *root, int argc, char **argv) { return manage("start", root, argc, argv); }
+int cmd_restart(const char *root, int argc, char **argv)
+{
+  return manage("restart", root, argc, argv);
+}

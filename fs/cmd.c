@@ -104,6 +104,22 @@ static int parse_rm(struct fs_cmd *cmd, const char *container, int argc, char **
   return check_names(cmd->names, err);
 }
 
+static int parse_start(struct fs_cmd *cmd, const char *container, int argc, char **argv,
+                       cocin_error_t *err)
+{
+  if (cocin_parse_start(argc, argv, &cmd->names, err) < 0)
+    return -1;
+  return check_names(cmd->names, err);
+}
+
+static int parse_restart(struct fs_cmd *cmd, const char *container, int argc, char **argv,
+                         cocin_error_t *err)
+{
+  if (cocin_parse_restart(argc, argv, &cmd->timeout, &cmd->names, err) < 0)
+    return -1;
+  return check_names(cmd->names, err);
+}
+
 /* Per-container verbs reuse the top-level parsers with the directory's
  * name appended; any other name given is an extra argument.  An option
  * left without its value (`stop -t`) is said so, before the name appended
@@ -151,6 +167,18 @@ static int parse_c_rm(struct fs_cmd *cmd, const char *container, int argc, char 
   return parse_with_name(parse_rm, cmd, container, argc, argv, "rm", err);
 }
 
+static int parse_c_start(struct fs_cmd *cmd, const char *container, int argc, char **argv,
+                         cocin_error_t *err)
+{
+  return parse_with_name(parse_start, cmd, container, argc, argv, "start", err);
+}
+
+static int parse_c_restart(struct fs_cmd *cmd, const char *container, int argc, char **argv,
+                           cocin_error_t *err)
+{
+  return parse_with_name(parse_restart, cmd, container, argc, argv, "restart", err);
+}
+
 /* ---- running -------------------------------------------------------------- */
 
 static int run_run(const char *root, struct fs_cmd *cmd, char **reply, cocin_error_t *err)
@@ -168,7 +196,7 @@ static int run_run(const char *root, struct fs_cmd *cmd, char **reply, cocin_err
   return 0;
 }
 
-enum name_op { OP_STOP, OP_KILL, OP_RM };
+enum name_op { OP_STOP, OP_KILL, OP_RM, OP_START, OP_RESTART };
 
 static int name_op(const char *root, const struct fs_cmd *cmd, enum name_op op, const char *name,
                    cocin_error_t *err)
@@ -180,6 +208,19 @@ static int name_op(const char *root, const struct fs_cmd *cmd, enum name_op op, 
     return cocin_kill(root, name, cmd->id, cmd->sig, err);
   case OP_RM:
     return cocin_rm(root, name, cmd->id, cmd->force, err);
+  case OP_START: {
+    /* the monitor double-forked: cocinfs lives on and reaps nothing */
+    cleanup_sigmask struct fs_sigmask m;
+    fs_sigmask_open(&m);
+    return cocin_start(root, name, cmd->id, false, err) < 0 ? -1 : 0;
+  }
+  case OP_RESTART: {
+    if (cocin_stop(root, name, cmd->id, cmd->timeout, err) < 0)
+      return cocin_error_wrap(err, "restart");
+    cleanup_sigmask struct fs_sigmask m;
+    fs_sigmask_open(&m);
+    return cocin_start(root, name, cmd->id, false, err) < 0 ? -1 : 0;
+  }
   default:
     return cocin_fail(err, EINVAL, "unknown operation");
   }
@@ -228,6 +269,16 @@ static int run_rm(const char *root, struct fs_cmd *cmd, char **reply, cocin_erro
   return run_names(root, cmd, OP_RM, reply, err);
 }
 
+static int run_start(const char *root, struct fs_cmd *cmd, char **reply, cocin_error_t *err)
+{
+  return run_names(root, cmd, OP_START, reply, err);
+}
+
+static int run_restart(const char *root, struct fs_cmd *cmd, char **reply, cocin_error_t *err)
+{
+  return run_names(root, cmd, OP_RESTART, reply, err);
+}
+
 /* ---- the tables ----------------------------------------------------------- */
 
 static const struct fs_verb top_verbs[] = {
@@ -235,6 +286,8 @@ static const struct fs_verb top_verbs[] = {
     {"stop", 1, -1, parse_stop, run_stop, "stop [-t SECS] NAME..."},
     {"kill", 1, -1, parse_kill, run_kill, "kill [-s SIG] NAME..."},
     {"rm", 1, -1, parse_rm, run_rm, "rm [-f] NAME..."},
+    {"start", 1, -1, parse_start, run_start, "start NAME..."},
+    {"restart", 1, -1, parse_restart, run_restart, "restart [-t SECS] NAME..."},
     {NULL, 0, 0, NULL, NULL, NULL},
 };
 
@@ -242,6 +295,8 @@ static const struct fs_verb container_verbs[] = {
     {"stop", 0, 2, parse_c_stop, run_stop, "stop [-t SECS]"},
     {"kill", 0, 2, parse_c_kill, run_kill, "kill [SIG | -s SIG]"},
     {"rm", 0, 1, parse_c_rm, run_rm, "rm [-f]"},
+    {"start", 0, 0, parse_c_start, run_start, "start"},
+    {"restart", 0, 2, parse_c_restart, run_restart, "restart [-t SECS]"},
     {NULL, 0, 0, NULL, NULL, NULL},
 };
 
@@ -300,7 +355,8 @@ bool fs_cmd_blocks(const struct fs_cmd *cmd)
 {
   /* stop waits out its timeout, then (as rm -f does) for the init and its
    * monitor to end */
-  return cmd->verb && (cmd->verb->run == run_stop || (cmd->verb->run == run_rm && cmd->force));
+  return cmd->verb && (cmd->verb->run == run_stop || cmd->verb->run == run_restart ||
+                       (cmd->verb->run == run_rm && cmd->force));
 }
 
 void fs_cmd_free(struct fs_cmd *cmd)

@@ -101,6 +101,7 @@ struct monitor_args {
   struct container_args *ca;        /* the init's */
   const char *device_policy;        /* recorded in config.json */
   int status_fd, log_fd, console_r; /* to the caller; the log; -dt's pty */
+  bool restart; /* start of a container that ran before: its record kept */
 };
 void monitor_main(struct monitor_args *m) __attribute__((noreturn));
 /* The signals the monitor ignores (HUP, INT, PIPE; every other one it

@@ -95,6 +95,80 @@ static int record_finished(cJSON *cfg, void *data, cocin_error_t *err)
   return 0;
 }
 
+/* What a container's last run left in its record, forgotten when it
+ * starts again (its pids, how it ended). */
+static void forget_last_run(cJSON *cfg)
+{
+  static const char *const keys[] = {"pid",      "pidStartTime",     "monitorPid",
+                                     "monitorStartTime", "exitCode", "oomKilled",
+                                     "finishedAt", "stopRequested",  "startedAt"};
+  for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+    cJSON_DeleteItemFromObjectCaseSensitive(cfg, keys[i]);
+}
+
+struct restarting {
+  const char *id;
+  pid_t init;
+  const char *device_policy;
+  const struct cocin_cgroup *plan;
+};
+
+/* start: the monitor's first record, on the one the container has (its
+ * id, name, createTime and what it was run with stay); the run's is
+ * write_initial_state */
+static int record_restarting(cJSON *cfg, void *data, cocin_error_t *err)
+{
+  const struct restarting *r = data;
+  if (cocin_state_check_id(cfg, r->id, err) < 0)
+    return -1;
+  if (cj_bool(cfg, "removeRequested"))
+    return cocin_fail(err, ENOENT, "the container was removed");
+  forget_last_run(cfg);
+  cj_set_num(cfg, "pid", r->init);
+  cj_set_num(cfg, "pidStartTime", (double)proc_start_time(r->init));
+  cj_set_str(cfg, "status", "created");
+  cj_set_num(cfg, "creatorPid", getpid());
+  cj_set_num(cfg, "creatorStartTime", (double)proc_start_time(getpid()));
+  cj_set_item(cfg, "cgroup", cocin_cgroup_to_json(r->plan));
+  cj_set_str(cfg, "devicePolicy", r->device_policy);
+  /* started detached: its output goes to its log from now on */
+  cj_set_bool(cfg, "detach", true);
+  cj_set_bool(cfg, "interactive", false);
+  return 0;
+}
+
+/* A start that failed: the container is kept, exited with the code run
+ * would have given (125, or 126 and 127 for its command).  Only while it
+ * is still this start's (created; with f->pid, by that creator): nobody
+ * else starts it meanwhile (EBUSY), and a removal under way takes it. */
+static int record_start_failed(cJSON *cfg, void *data, cocin_error_t *err)
+{
+  const struct finished *f = data;
+  if (cocin_state_check_id(cfg, f->id, err) < 0)
+    return -1;
+  const char *st = cj_str(cfg, "status");
+  if (cj_bool(cfg, "removeRequested") || st == NULL || strcmp(st, "created") ||
+      (f->pid && cj_int(cfg, "creatorPid", 0) != f->pid))
+    return cocin_fail(err, EALREADY, "not ours to record");
+  cleanup_free char *now = cocin_time_now();
+  forget_last_run(cfg);
+  cj_set_str(cfg, "status", "exited");
+  cj_set_num(cfg, "exitCode", f->code);
+  cj_set_bool(cfg, "oomKilled", false);
+  cj_set_str(cfg, "finishedAt", now);
+  if (!cj_str(cfg, "startedAt"))
+    cj_set_str(cfg, "startedAt", now);
+  return 0;
+}
+
+/* creator: 0 (the monitor, whose start it is), or the claimer's pid */
+static void start_failed(const char *root, const char *name, const char *id, int code,
+                         pid_t creator)
+{
+  struct finished f = {id, code, false, creator};
+  cocin_state_update(root, name, record_start_failed, &f, NULL);
+}
+
 /* The cgroup a config.json (at path) records, or NULL. */
 static struct cocin_cgroup *recorded_cgroup(const char *cfgpath)
 {
@@ -518,7 +592,9 @@ void monitor_main(struct monitor_args *m)
       cocin_error_release(&perr);
   }
   TRACE("cgroup-planned");
-  if (write_initial_state(root, spec, id, pid, m->device_policy, plan, &err) < 0) {
+  struct restarting rs = {id, pid, m->device_policy, plan};
+  if ((m->restart ? cocin_state_update_volatile(root, name, record_restarting, &rs, &err)
+                  : write_initial_state(root, spec, id, pid, m->device_policy, plan, &err)) < 0) {
     reap_init(pid, true);
     goto fail;
   }
@@ -663,7 +739,10 @@ void monitor_main(struct monitor_args *m)
 fail:
   if (mntns >= 0) /* a failed run leaves nothing once it has answered */
     close(mntns);
-  remove_failed(root, name, id, cg, recorded);
+  if (m->restart) /* the code run's caller would give */
+    start_failed(root, name, id, child_code == 126 || child_code == 127 ? child_code : 125, 0);
+  else
+    remove_failed(root, name, id, cg, recorded);
   dprintf(status_fd, "ERR %d %d\n%s", cocin_error_status(&err), child_code,
           cocin_error_msg(&err));
   _exit(1);
@@ -719,9 +798,12 @@ static int check_overlay_path(const char *p, cocin_error_t *err)
   return 0;
 }
 
-int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_io *io,
-              struct cocin_run_result *res, cocin_error_t *err)
+/* run (restart_id NULL), or start again the container of that id, whose
+ * directory, layers and record are there (cocin_start claimed it) */
+static int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io *io,
+                  const char *restart_id, struct cocin_run_result *res, cocin_error_t *err)
 {
+  bool restart = restart_id != NULL;
   memset(res, 0, sizeof(*res));
   res->exit_fd = -1;
   if (spec->args == NULL || spec->args[0] == NULL || spec->args[0][0] == '\0')
@@ -749,10 +831,10 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
                         "would take %zu bytes; the kernel reads 4095): choose a shorter --root",
                         opts);
   }
-  if (cocin_random_id(res->id, err) < 0)
-    return -1;
   cleanup_close int reserved = -1; /* the directory reserve_name made */
-  if (reserve_name(root, spec, res->id, &reserved, err) < 0)
+  if (restart)
+    snprintf(res->id, sizeof(res->id), "%s", restart_id);
+  else if (cocin_random_id(res->id, err) < 0 || reserve_name(root, spec, res->id, &reserved, err) < 0)
     return -1;
   TRACE("reserved");
 
@@ -773,7 +855,8 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
 
   /* the upper layer's directory is the root's mode inside: 0755 whatever
    * the caller's umask (077 would lock every user but root out of /) */
-  if (mkdir(upper, 0755) < 0 || chmod(upper, 0755) < 0 || mkdir(work, 0700) < 0) {
+  if ((mkdir(upper, 0755) < 0 && !(restart && errno == EEXIST)) || chmod(upper, 0755) < 0 ||
+      (mkdir(work, 0700) < 0 && !(restart && errno == EEXIST))) {
     cocin_fail_errno(err, "run: make the container's layers");
     goto fail;
   }
@@ -903,8 +986,8 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
         close(devnull);
     }
     TRACE("monitor");
-    struct monitor_args m = {root,   spec->name, res->id, spec,     &ca,
-                             policy, status_w,   log_fd,  console_r};
+    struct monitor_args m = {root,   spec->name, res->id, spec,      &ca,
+                             policy, status_w,   log_fd,  console_r, restart};
     monitor_main(&m);
   }
   TRACE("forked");
@@ -967,13 +1050,116 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
     return cocin_fail(err, atoi(buf + 4), "run: %s", nl ? nl + 1 : "failed");
   }
   cocin_fail(err, EIO, "run: the monitor died before the container started");
-  remove_unstarted(root, spec->name, res->id, reserved);
+  if (!restart) /* a start's is cocin_start's to record */
+    remove_unstarted(root, spec->name, res->id, reserved);
   return -1;
 
 fail:
-  {
+  if (!restart) {
     cleanup_free char *dir = cocin_container_dir(root, spec->name);
     rm_rf(dir, NULL);
   }
   return -1;
+}
+
+int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_io *io,
+              struct cocin_run_result *res, cocin_error_t *err)
+{
+  return launch(root, spec, io, NULL, res, err);
+}
+
+struct claim {
+  const char *id; /* as the caller pinned it, or NULL */
+  char found[65]; /* the container's */
+  struct cocin_spec spec;
+  bool parsed;
+};
+
+/* Under the container's lock: an exited or stopped container is marked
+ * starting (created, by us) and what it was run with read back; one
+ * running already answers EALREADY, one starting EBUSY. */
+static int claim_for_start(cJSON *cfg, void *data, cocin_error_t *err)
+{
+  struct claim *c = data;
+  if (cocin_state_check_id(cfg, c->id, err) < 0)
+    return -1;
+  const char *name = cj_str(cfg, "name"), *st = cj_str(cfg, "status");
+  if (cj_bool(cfg, "removeRequested"))
+    return cocin_fail(err, ENOENT, "no such container: %s", name ? name : "?");
+  if (st && !strcmp(st, "running"))
+    return cocin_fail(err, EALREADY, "running already");
+  if (st == NULL || (strcmp(st, "exited") && strcmp(st, "stopped")))
+    return cocin_fail(err, EBUSY, "container %s is starting", name ? name : "?");
+  const char *id = cj_str(cfg, "id");
+  if (id == NULL || strlen(id) != 64)
+    return cocin_fail(err, EIO, "container %s: its record has no id", name ? name : "?");
+  snprintf(c->found, sizeof(c->found), "%s", id);
+  if (cocin_spec_from_json(cfg, &c->spec, err) < 0)
+    return -1;
+  c->parsed = true;
+  forget_last_run(cfg);
+  cj_set_str(cfg, "status", "created");
+  cj_set_num(cfg, "creatorPid", getpid());
+  cj_set_num(cfg, "creatorStartTime", (double)proc_start_time(getpid()));
+  return 0;
+}
+
+int cocin_start(const char *root, const char *name, const char *id, bool caller_exits,
+                cocin_error_t *err)
+{
+  /* a record its monitor's death left "running" is marked exited first */
+  cJSON *cfg = NULL;
+  if (cocin_state_load(root, name, &cfg, err) < 0)
+    return cocin_error_wrap(err, "start");
+  cJSON_Delete(cfg);
+  struct claim c = {.id = id};
+  cocin_error_t cerr = NULL;
+  int r = cocin_state_update(root, name, claim_for_start, &c, &cerr);
+  if (r < 0) {
+    if (c.parsed)
+      cocin_spec_free(&c.spec);
+    if (cocin_error_status(&cerr) == EALREADY) { /* docker's start: nothing to do */
+      cocin_error_release(&cerr);
+      return 1;
+    }
+    if (err)
+      *err = cerr;
+    else
+      cocin_error_release(&cerr);
+    return cocin_error_wrap(err, "start");
+  }
+  /* detached, as docker's start is without -a: the output to the log
+   * (with -t, a logged pty, as -dt) */
+  c.spec.detach = true;
+  c.spec.interactive = false;
+  c.spec.autoremove = false;
+  struct cocin_run_io io = {{0, 1, 2}, -1, {0}, caller_exits};
+  struct cocin_run_result res;
+  r = launch(root, &c.spec, &io, c.found, &res, err);
+  cocin_spec_free(&c.spec);
+  if (r < 0) {
+    /* failed before its monitor took the start over (which records its
+     * own failure, and then names itself the creator): still our claim,
+     * so recorded here, else it would look starting while we live */
+    start_failed(root, name, c.found, res.exit_code ? res.exit_code : 125, getpid());
+    /* "run: x" from the shared path reads "start: x" here */
+    if (err && *err && !strncmp(cocin_error_msg(err), "run: ", 5)) {
+      const char *msg = cocin_error_msg(err);
+      cleanup_free char *rest = xstrdup(msg + 5);
+      int st = cocin_error_status(err);
+      cocin_error_release(err);
+      return cocin_fail(err, st, "start: %s", rest);
+    }
+    return cocin_error_wrap(err, "start");
+  }
+  return 0;
+}
+
+int cocin_restart(const char *root, const char *name, const char *id, int timeout,
+                  bool caller_exits, cocin_error_t *err)
+{
+  if (cocin_stop(root, name, id, timeout, err) < 0)
+    return cocin_error_wrap(err, "restart");
+  int r = cocin_start(root, name, id, caller_exits, err);
+  return r < 0 ? r : 0;
 }

@@ -72,6 +72,14 @@ void cocin_set_interrupted(bool (*interrupted)(void));
  * container succeeds. */
 int cocin_stop(const char *root, const char *name, const char *id, int timeout,
                cocin_error_t *err);
+/* Start an exited or stopped container again, as docker's start does:
+ * its id, record, layer and log kept, detached (its output appended to
+ * its log; with -t a logged pty).  0 when started, 1 if it runs already;
+ * EBUSY while another start of it is under way.  A start that fails
+ * leaves it exited with run's code (125, 126, 127).  caller_exits: see
+ * cocin_run_io. */
+int cocin_start(const char *root, const char *name, const char *id, bool caller_exits,
+                cocin_error_t *err);
 /* Send sig to the container's init; ESRCH if not running. */
 int cocin_kill(const char *root, const char *name, const char *id, int sig, cocin_error_t *err);
 /* Remove: EBUSY while running unless force (then kill first). */
@@ -114,5 +122,10 @@ int cocin_exec_start(const char *root, const char *name, const struct cocin_exec
 int cocin_parse_stop(int argc, char **argv, int *timeout, char ***names, cocin_error_t *err);
 int cocin_parse_kill(int argc, char **argv, int *sig, char ***names, cocin_error_t *err);
 int cocin_parse_rm(int argc, char **argv, bool *force, char ***names, cocin_error_t *err);
+int cocin_parse_start(int argc, char **argv, char ***names, cocin_error_t *err);
+int cocin_parse_restart(int argc, char **argv, int *timeout, char ***names, cocin_error_t *err);
+/* restart: stop (as cocin_stop, timeout), then start */
+int cocin_restart(const char *root, const char *name, const char *id, int timeout,
+                  bool caller_exits, cocin_error_t *err);
 
 #endif

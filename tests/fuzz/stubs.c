@@ -26,6 +26,12 @@ int cocin_rm(const char *root, const char *name, const char *id, bool force, coc
   abort();
 }
 
+int cocin_start(const char *root, const char *name, const char *id, bool caller_exits,
+                cocin_error_t *err)
+{
+  abort();
+}
+
 int cocin_image_ensure(const char *root, const char *name, char **rootfs, cocin_error_t *err)
 {
   abort();

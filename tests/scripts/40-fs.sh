@@ -382,6 +382,27 @@ ctl "$M/ctl" "rm $E $C"; [ "$RC" = 0 ] && [ "$REPLY" = "$E
 $C" ] || t_fail "rm two: [$REPLY]"
 t_end
 
+t_begin fs-ctl-start-restart
+S=${P}st
+ctl "$M/ctl" "run --name $S busybox sh -c 'echo ran; sleep 60'"
+ctl "$M/$S/ctl" "stop -t 0"; [ "$RC" = 0 ] || t_fail "stop: $ERR"
+ctl "$M/$S/ctl" "start"; [ "$RC" = 0 ] && [ "$REPLY" = "$S" ] || t_fail "start: rc $RC [$ERR] [$REPLY]"
+grep -q '^running' "$M/$S/status" || t_fail "status after start: $(cat "$M/$S/status")"
+pid1=$(jq -r .pid "$M/$S/config.json")
+ctl "$M/$S/ctl" "restart -t 0"; [ "$RC" = 0 ] && [ "$REPLY" = "$S" ] || t_fail "restart: rc $RC [$ERR]"
+grep -q '^running' "$M/$S/status" || t_fail "status after restart: $(cat "$M/$S/status")"
+[ "$(jq -r .pid "$M/$S/config.json")" != "$pid1" ] || t_fail "restart kept the pid"
+ctl "$M/ctl" "start $S"; [ "$RC" = 0 ] && [ "$REPLY" = "$S" ] || t_fail "start of a running one: $ERR"
+wait_for grep -c ran "$M/$S/container.log" >/dev/null
+[ "$(grep -c ran "$M/$S/container.log")" = 3 ] || t_fail "log: $(cat "$M/$S/container.log")"
+ctl "$M/ctl" "restart -t 0 $S"; [ "$RC" = 0 ] || t_fail "top restart: $ERR"
+ctl "$M/$S/ctl" "start $S"; expect_fail "start with a name in a container's ctl" "Invalid argument"
+ctl "$M/ctl" "start ${P}nosuch"; expect_fail "start of nobody" "No such file"
+ctl "$M/ctl" "start"; expect_fail "start without a name" "Invalid argument"
+ctl "$M/ctl" "restart -t x $S"; expect_fail "restart -t x" "Invalid argument"
+ctl "$M/$S/ctl" "rm -f"; [ "$RC" = 0 ] || t_fail "rm -f: $ERR"
+t_end
+
 t_begin fs-top-ctl-by-id
 ctl "$M/ctl" "run --name ${P}byid busybox sleep 60"
 bid=$(jq -r .id "$M/${P}byid/config.json" 2>/dev/null)
@@ -405,7 +426,7 @@ t_end
 # ------------------------------------------------------------ bad input ----
 before=$(list_containers)
 ctl "$M/ctl" "frobnicate x"; expect_fail fs-bad-unknown-verb "Invalid argument"
-grep -q 'unknown command "frobnicate" (verbs: run stop kill rm)' <<<"$REPLY" ||
+grep -q 'unknown command "frobnicate" (verbs: run stop kill rm start restart)' <<<"$REPLY" ||
   echo "FAIL: fs-bad-unknown-verb-message: [$REPLY]"
 ctl "$M/ctl" "stop"; expect_fail fs-bad-missing-args "Invalid argument"
 ctl "$M/ctl" "run"; expect_fail fs-bad-run-no-image "Invalid argument"
