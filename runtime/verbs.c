@@ -25,15 +25,7 @@ enum { V_TIME = 1, V_SIGNAL, V_FORCE, V_NOTHING };
 
 static int int_opt(const struct cocin_opt *o, const char *v, void *data, cocin_error_t *err)
 {
-  long n;
   switch (o->id) {
-  case V_TIME:
-    /* -1: wait as long as it takes, never SIGKILL (docker, podman) */
-    if (!parse_long(v, -1, INT_MAX / 1000, &n))
-      return cocin_fail(err, EINVAL,
-                        "stop: invalid timeout \"%s\": expected seconds, or -1 for no limit", v);
-    *(int *)data = (int)n;
-    return 0;
   case V_SIGNAL: {
     int s = cocin_signal_parse(v);
     if (s <= 0)
@@ -51,16 +43,42 @@ static int int_opt(const struct cocin_opt *o, const char *v, void *data, cocin_e
   }
 }
 
-int cocin_parse_stop(int argc, char **argv, int *timeout, char ***names, cocin_error_t *err)
+struct timeout_arg {
+  const char *verb;
+  int *timeout;
+};
+
+static int timeout_opt(const struct cocin_opt *o, const char *v, void *data, cocin_error_t *err)
+{
+  const struct timeout_arg *t = data;
+  long n;
+  /* -1: wait as long as it takes, never SIGKILL (docker, podman) */
+  if (!parse_long(v, -1, INT_MAX / 1000, &n))
+    return cocin_fail(err, EINVAL,
+                      "%s: invalid timeout \"%s\": expected seconds, or -1 for no limit", t->verb,
+                      v);
+  *t->timeout = (int)n;
+  return 0;
+}
+
+/* stop and restart: [-t SECS] NAME... */
+static int parse_timeout_names(const char *verb, int argc, char **argv, int *timeout,
+                               char ***names, cocin_error_t *err)
 {
   static const struct cocin_opt t[] = {{'t', "time", OPT_REQUIRED, V_TIME},
                                        {0, "timeout", OPT_REQUIRED, V_TIME},
                                        {0, NULL, OPT_NONE, 0}};
   int pos = 0;
   *timeout = 10;
-  if (cocin_opts_parse(t, argc, argv, &pos, int_opt, timeout, "stop", err) < 0)
+  struct timeout_arg arg = {verb, timeout};
+  if (cocin_opts_parse(t, argc, argv, &pos, timeout_opt, &arg, verb, err) < 0)
     return -1;
-  return collect_names(argc, argv, pos, "stop", names, err);
+  return collect_names(argc, argv, pos, verb, names, err);
+}
+
+int cocin_parse_stop(int argc, char **argv, int *timeout, char ***names, cocin_error_t *err)
+{
+  return parse_timeout_names("stop", argc, argv, timeout, names, err);
 }
 
 int cocin_parse_kill(int argc, char **argv, int *sig, char ***names, cocin_error_t *err)
@@ -99,12 +117,5 @@ int cocin_parse_start(int argc, char **argv, char ***names, cocin_error_t *err)
 
 int cocin_parse_restart(int argc, char **argv, int *timeout, char ***names, cocin_error_t *err)
 {
-  static const struct cocin_opt t[] = {{'t', "time", OPT_REQUIRED, V_TIME},
-                                       {0, "timeout", OPT_REQUIRED, V_TIME},
-                                       {0, NULL, OPT_NONE, 0}};
-  int pos = 0;
-  *timeout = 10;
-  if (cocin_opts_parse(t, argc, argv, &pos, int_opt, timeout, "restart", err) < 0)
-    return -1;
-  return collect_names(argc, argv, pos, "restart", names, err);
+  return parse_timeout_names("restart", argc, argv, timeout, names, err);
 }
