@@ -244,6 +244,23 @@ int cocin_rm(const char *root, const char *name, const char *id, bool force, coc
     return 0;
   }
   bool starting = is_starting(cfg); /* a stale one reads as exited */
+  if (force) {
+    /* Marked first: from now on no start claims it (a start of an exited
+     * container may be claiming it this very moment); then looked at
+     * again, to act on what it is now. */
+    cleanup_free char *seen = id_of(cfg);
+    if (cocin_state_update(root, name, set_remove_requested, seen, NULL) == 0) {
+      cJSON_Delete(cfg);
+      cfg = NULL;
+      if (load_as(root, name, seen, &cfg, err) < 0) {
+        if (cocin_error_status(err) != ENOENT)
+          return -1;
+        cocin_error_release(err); /* removed meanwhile: done */
+        return 0;
+      }
+      starting = is_starting(cfg);
+    }
+  }
   if (!force && (is_running(cfg) || starting)) {
     cJSON_Delete(cfg);
     return cocin_fail(err, EBUSY, "container %s is %s: stop it first, or use rm -f", name,

@@ -20,6 +20,7 @@
 #include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -106,16 +107,54 @@ static void forget_last_run(cJSON *cfg)
     cJSON_DeleteItemFromObjectCaseSensitive(cfg, keys[i]);
 }
 
+/* start: the monitor's claim, its first record, before it clones the
+ * init (which mounts the container's layers at once): an exited or
+ * stopped container becomes starting (created), by this monitor; its
+ * id, name, createTime and what it was run with stay.  Running already:
+ * EALREADY; starting (another start): EBUSY; being removed: EBUSY.  The
+ * cgroup its last run left, *old, goes once the claim is made. */
+struct claim {
+  const char *id;
+  const char *device_policy;
+  struct cocin_cgroup *old;
+};
+
+static int record_claim(cJSON *cfg, void *data, cocin_error_t *err)
+{
+  struct claim *c = data;
+  if (cocin_state_check_id(cfg, c->id, err) < 0)
+    return -1;
+  const char *name = cj_str(cfg, "name"), *st = cj_str(cfg, "status");
+  if (cj_bool(cfg, "removeRequested"))
+    return cocin_fail(err, EBUSY, "container %s is being removed", name ? name : "?");
+  if (st && !strcmp(st, "running"))
+    return cocin_fail(err, EALREADY, "container %s is running already", name ? name : "?");
+  if (st == NULL || (strcmp(st, "exited") && strcmp(st, "stopped")))
+    return cocin_fail(err, EBUSY, "container %s is starting", name ? name : "?");
+  const cJSON *cgj = cJSON_GetObjectItemCaseSensitive(cfg, "cgroup");
+  if (cgj && !cJSON_IsNull(cgj) && cocin_cgroup_from_json(cgj, &c->old, NULL) < 0)
+    c->old = NULL;
+  forget_last_run(cfg);
+  cJSON_DeleteItemFromObjectCaseSensitive(cfg, "cgroup");
+  cj_set_str(cfg, "status", "created");
+  cj_set_num(cfg, "creatorPid", getpid());
+  cj_set_num(cfg, "creatorStartTime", (double)proc_start_time(getpid()));
+  cj_set_str(cfg, "devicePolicy", c->device_policy);
+  /* started detached: its output goes to its log from now on */
+  cj_set_bool(cfg, "detach", true);
+  cj_set_bool(cfg, "interactive", false);
+  cj_set_bool(cfg, "autoRemove", false);
+  return 0;
+}
+
 struct restarting {
   const char *id;
   pid_t init;
-  const char *device_policy;
   const struct cocin_cgroup *plan;
 };
 
-/* start: the monitor's first record, on the one the container has (its
- * id, name, createTime and what it was run with stay); the run's is
- * write_initial_state */
+/* start: once the init is cloned, its pid and the cgroup planned for it
+ * (what write_initial_state records for a run) */
 static int record_restarting(cJSON *cfg, void *data, cocin_error_t *err)
 {
   const struct restarting *r = data;
@@ -123,24 +162,16 @@ static int record_restarting(cJSON *cfg, void *data, cocin_error_t *err)
     return -1;
   if (cj_bool(cfg, "removeRequested"))
     return cocin_fail(err, ENOENT, "the container was removed");
-  forget_last_run(cfg);
   cj_set_num(cfg, "pid", r->init);
   cj_set_num(cfg, "pidStartTime", (double)proc_start_time(r->init));
-  cj_set_str(cfg, "status", "created");
-  cj_set_num(cfg, "creatorPid", getpid());
-  cj_set_num(cfg, "creatorStartTime", (double)proc_start_time(getpid()));
   cj_set_item(cfg, "cgroup", cocin_cgroup_to_json(r->plan));
-  cj_set_str(cfg, "devicePolicy", r->device_policy);
-  /* started detached: its output goes to its log from now on */
-  cj_set_bool(cfg, "detach", true);
-  cj_set_bool(cfg, "interactive", false);
   return 0;
 }
 
 /* A start that failed: the container is kept, exited with the code run
- * would have given (125, or 126 and 127 for its command).  Only while it
- * is still this start's (created; with f->pid, by that creator): nobody
- * else starts it meanwhile (EBUSY), and a removal under way takes it. */
+ * would have given (125, or 126 and 127 for its command); only while it
+ * is this monitor's start (created, by us): a removal under way takes it
+ * instead.  Returns whether it recorded. */
 static int record_start_failed(cJSON *cfg, void *data, cocin_error_t *err)
 {
   const struct finished *f = data;
@@ -148,25 +179,22 @@ static int record_start_failed(cJSON *cfg, void *data, cocin_error_t *err)
     return -1;
   const char *st = cj_str(cfg, "status");
   if (cj_bool(cfg, "removeRequested") || st == NULL || strcmp(st, "created") ||
-      (f->pid && cj_int(cfg, "creatorPid", 0) != f->pid))
-    return cocin_fail(err, EALREADY, "not ours to record");
+      cj_int(cfg, "creatorPid", 0) != getpid())
+    return cocin_fail(err, EALREADY, "not this start's to record");
   cleanup_free char *now = cocin_time_now();
   forget_last_run(cfg);
   cj_set_str(cfg, "status", "exited");
   cj_set_num(cfg, "exitCode", f->code);
   cj_set_bool(cfg, "oomKilled", false);
+  cj_set_str(cfg, "startedAt", now);
   cj_set_str(cfg, "finishedAt", now);
-  if (!cj_str(cfg, "startedAt"))
-    cj_set_str(cfg, "startedAt", now);
   return 0;
 }
 
-/* creator: 0 (the monitor, whose start it is), or the claimer's pid */
-static void start_failed(const char *root, const char *name, const char *id, int code,
-                         pid_t creator)
+static bool start_failed(const char *root, const char *name, const char *id, int code)
 {
-  struct finished f = {id, code, false, creator};
-  cocin_state_update(root, name, record_start_failed, &f, NULL);
+  struct finished f = {id, code, false, 0};
+  return cocin_state_update(root, name, record_start_failed, &f, NULL) == 0;
 }
 
 /* The cgroup a config.json (at path) records, or NULL. */
@@ -530,6 +558,7 @@ void monitor_main(struct monitor_args *m)
   struct cocin_cgroup *plan = NULL, *cg = NULL; /* planned, made here while the init
                                                  * builds its root */
   bool recorded = false;                         /* config.json written */
+  bool claimed = false;                          /* start: the record is this start's */
   cocin_error_t err = NULL;
   int errpipe[2];
   int child_code = 125;
@@ -556,6 +585,16 @@ void monitor_main(struct monitor_args *m)
     goto fail;
   }
   ca->joinfd = joinsock[0];
+  if (m->restart) {
+    struct claim c = {id, m->device_policy, NULL};
+    if (cocin_state_update_volatile(root, name, record_claim, &c, &err) < 0)
+      goto fail;
+    claimed = true;
+    /* its last run's cgroup, empty since it ended: made again below if
+     * the plan is the same path, else gone for good */
+    cocin_cgroup_destroy(c.old, NULL);
+    cocin_cgroup_free(c.old);
+  }
   char *stack = xmalloc0(STACK_SIZE);
   int flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
   /* The network namespace comes from the caller's thread (netns.c) to
@@ -592,7 +631,7 @@ void monitor_main(struct monitor_args *m)
       cocin_error_release(&perr);
   }
   TRACE("cgroup-planned");
-  struct restarting rs = {id, pid, m->device_policy, plan};
+  struct restarting rs = {id, pid, plan};
   if ((m->restart ? cocin_state_update_volatile(root, name, record_restarting, &rs, &err)
                   : write_initial_state(root, spec, id, pid, m->device_policy, plan, &err)) < 0) {
     reap_init(pid, true);
@@ -739,9 +778,13 @@ void monitor_main(struct monitor_args *m)
 fail:
   if (mntns >= 0) /* a failed run leaves nothing once it has answered */
     close(mntns);
-  if (m->restart) /* the code run's caller would give */
-    start_failed(root, name, id, child_code == 126 || child_code == 127 ? child_code : 125, 0);
-  else
+  if (m->restart) {
+    /* the code run's caller would give; a container removed meanwhile
+     * (whose record no longer names what we made) loses its cgroup here */
+    if (claimed &&
+        !start_failed(root, name, id, child_code == 126 || child_code == 127 ? child_code : 125))
+      cocin_cgroup_destroy(cg, NULL);
+  } else
     remove_failed(root, name, id, cg, recorded);
   dprintf(status_fd, "ERR %d %d\n%s", cocin_error_status(&err), child_code,
           cocin_error_msg(&err));
@@ -799,7 +842,7 @@ static int check_overlay_path(const char *p, cocin_error_t *err)
 }
 
 /* run (restart_id NULL), or start again the container of that id, whose
- * directory, layers and record are there (cocin_start claimed it) */
+ * directory, layers and record are there (its monitor claims it) */
 static int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io *io,
                   const char *restart_id, struct cocin_run_result *res, cocin_error_t *err)
 {
@@ -1068,87 +1111,77 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
   return launch(root, spec, io, NULL, res, err);
 }
 
-struct claim {
-  const char *id; /* as the caller pinned it, or NULL */
-  char found[65]; /* the container's */
-  struct cocin_spec spec;
-  bool parsed;
-};
-
-/* Under the container's lock: an exited or stopped container is marked
- * starting (created, by us) and what it was run with read back; one
- * running already answers EALREADY, one starting EBUSY. */
-static int claim_for_start(cJSON *cfg, void *data, cocin_error_t *err)
+/* Wait (at most 10 s) for the monitor of the container's last run to be
+ * gone: it records the exit before it lets go of the old mounts, and the
+ * next start mounts the same layers. */
+static void wait_last_monitor(const cJSON *cfg)
 {
-  struct claim *c = data;
-  if (cocin_state_check_id(cfg, c->id, err) < 0)
-    return -1;
-  const char *name = cj_str(cfg, "name"), *st = cj_str(cfg, "status");
-  if (cj_bool(cfg, "removeRequested"))
-    return cocin_fail(err, ENOENT, "no such container: %s", name ? name : "?");
-  if (st && !strcmp(st, "running"))
-    return cocin_fail(err, EALREADY, "running already");
-  if (st == NULL || (strcmp(st, "exited") && strcmp(st, "stopped")))
-    return cocin_fail(err, EBUSY, "container %s is starting", name ? name : "?");
-  const char *id = cj_str(cfg, "id");
-  if (id == NULL || strlen(id) != 64)
-    return cocin_fail(err, EIO, "container %s: its record has no id", name ? name : "?");
-  snprintf(c->found, sizeof(c->found), "%s", id);
-  if (cocin_spec_from_json(cfg, &c->spec, err) < 0)
-    return -1;
-  c->parsed = true;
-  forget_last_run(cfg);
-  cj_set_str(cfg, "status", "created");
-  cj_set_num(cfg, "creatorPid", getpid());
-  cj_set_num(cfg, "creatorStartTime", (double)proc_start_time(getpid()));
-  return 0;
+  pid_t pid = (pid_t)cj_int(cfg, "monitorPid", 0);
+  uint64_t start = (uint64_t)cj_int(cfg, "monitorStartTime", 0);
+  if (pid <= 0 || start == 0)
+    return;
+  cleanup_close int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+  if (fd < 0 || proc_start_time(pid) != start)
+    return;
+  struct pollfd p = {fd, POLLIN, 0};
+  while (poll(&p, 1, 10000) < 0 && errno == EINTR)
+    ;
 }
 
 int cocin_start(const char *root, const char *name, const char *id, bool caller_exits,
                 cocin_error_t *err)
 {
-  /* a record its monitor's death left "running" is marked exited first */
+  /* a look first (a record its monitor's death left "running" is marked
+   * exited by it); the monitor claims it under the lock, before its init
+   * touches the layers */
   cJSON *cfg = NULL;
   if (cocin_state_load(root, name, &cfg, err) < 0)
     return cocin_error_wrap(err, "start");
+  const char *st = cj_str(cfg, "status"), *found = cj_str(cfg, "id");
+  int r = cocin_state_check_id(cfg, id, err);
+  if (r == 0 && (found == NULL || strlen(found) != 64))
+    r = cocin_fail(err, EIO, "container %s: its record has no id", name);
+  if (r == 0 && st && !strcmp(st, "running")) {
+    cJSON_Delete(cfg);
+    return 1; /* docker's start: nothing to do */
+  }
+  if (r == 0 && (st == NULL || !strcmp(st, "created")))
+    r = cocin_fail(err, EBUSY, "container %s is starting", name);
+  struct cocin_spec spec;
+  bool have_spec = r == 0; /* from_json clears it before anything can fail */
+  if (r == 0)
+    r = cocin_spec_from_json(cfg, &spec, err);
+  char idbuf[65];
+  snprintf(idbuf, sizeof(idbuf), "%s", found ? found : "");
+  if (r == 0)
+    wait_last_monitor(cfg);
   cJSON_Delete(cfg);
-  struct claim c = {.id = id};
-  cocin_error_t cerr = NULL;
-  int r = cocin_state_update(root, name, claim_for_start, &c, &cerr);
   if (r < 0) {
-    if (c.parsed)
-      cocin_spec_free(&c.spec);
-    if (cocin_error_status(&cerr) == EALREADY) { /* docker's start: nothing to do */
-      cocin_error_release(&cerr);
-      return 1;
-    }
-    if (err)
-      *err = cerr;
-    else
-      cocin_error_release(&cerr);
+    if (have_spec)
+      cocin_spec_free(&spec);
     return cocin_error_wrap(err, "start");
   }
   /* detached, as docker's start is without -a: the output to the log
    * (with -t, a logged pty, as -dt) */
-  c.spec.detach = true;
-  c.spec.interactive = false;
-  c.spec.autoremove = false;
+  spec.detach = true;
+  spec.interactive = false;
+  spec.autoremove = false;
   struct cocin_run_io io = {{0, 1, 2}, -1, {0}, caller_exits};
   struct cocin_run_result res;
-  r = launch(root, &c.spec, &io, c.found, &res, err);
-  cocin_spec_free(&c.spec);
+  r = launch(root, &spec, &io, idbuf, &res, err);
+  cocin_spec_free(&spec);
+  if (r < 0 && cocin_error_status(err) == EALREADY) { /* another start won */
+    cocin_error_release(err);
+    return 1;
+  }
   if (r < 0) {
-    /* failed before its monitor took the start over (which records its
-     * own failure, and then names itself the creator): still our claim,
-     * so recorded here, else it would look starting while we live */
-    start_failed(root, name, c.found, res.exit_code ? res.exit_code : 125, getpid());
     /* "run: x" from the shared path reads "start: x" here */
     if (err && *err && !strncmp(cocin_error_msg(err), "run: ", 5)) {
       const char *msg = cocin_error_msg(err);
       cleanup_free char *rest = xstrdup(msg + 5);
-      int st = cocin_error_status(err);
+      int status = cocin_error_status(err);
       cocin_error_release(err);
-      return cocin_fail(err, st, "start: %s", rest);
+      return cocin_fail(err, status, "start: %s", rest);
     }
     return cocin_error_wrap(err, "start");
   }
@@ -1161,5 +1194,7 @@ int cocin_restart(const char *root, const char *name, const char *id, int timeou
   if (cocin_stop(root, name, id, timeout, err) < 0)
     return cocin_error_wrap(err, "restart");
   int r = cocin_start(root, name, id, caller_exits, err);
-  return r < 0 ? r : 0;
+  if (r == 1) /* the stop gave up waiting (a monitor held up), or it was started again meanwhile */
+    return cocin_fail(err, EBUSY, "restart: container %s is still running", name);
+  return r;
 }

@@ -1241,6 +1241,38 @@ if command -v strace >/dev/null; then
   wait_for no_proc "sleep 4567124" || t_fail "left: $(pgrep -af 'sleep 4567124')"
   cocin rm "${P}ss" >/dev/null 2>&1 || t_fail "rm"
   t_end
+  # the same for a start of a stopped container: held as above, it is
+  # claimed (created, by its monitor) with its layers in use
+  t_begin "rm -f of a container being started again: the start fails, nothing left"
+  cocin run -d --name "${P}rs" busybox sleep 4567125 >/dev/null 2>&1 && cocin stop -t 0 "${P}rs" >/dev/null 2>&1
+  strace -f -qq -o /dev/null -e trace=mkdir -e inject=mkdir:delay_enter=1500000:when=1 \
+    "$COCIN" --root "$ROOT" start "${P}rs" >"$T/o" 2>&1 &
+  rpid=$!
+  wait_for is_starting "${P}rs" || t_fail "never seen starting: $(status_of "${P}rs")"
+  cocin start "${P}rs" >"$T/o3" 2>&1 && t_fail "a second start during the first succeeded"
+  grep -q "is starting" "$T/o3" || t_fail "second start said: $(cat "$T/o3")"
+  cocin rm -f "${P}rs" >"$T/o2" 2>&1 || t_fail "rm -f: $(cat "$T/o2")"
+  wait "$rpid" && t_fail "the start succeeded"
+  grep -q "removed" "$T/o" || t_fail "start said: $(cat "$T/o")"
+  [ ! -e "$ROOT/containers/${P}rs" ] || t_fail "directory left"
+  wait_for no_proc "sleep 4567125" || t_fail "left: $(pgrep -af 'sleep 4567125')"
+  t_end
+  t_begin "wait and stop of a container being started again wait for that start"
+  # its first run ends at once with 5; the next finds /ran and sleeps
+  cocin run --name "${P}ws" busybox sh -c '[ -e /ran ] && sleep 4567126; touch /ran; exit 5' >/dev/null 2>&1
+  strace -f -qq -o /dev/null -e trace=mkdir -e inject=mkdir:delay_enter=1500000:when=1 \
+    "$COCIN" --root "$ROOT" start "${P}ws" >"$T/o" 2>&1 &
+  rpid=$!
+  wait_for is_starting "${P}ws" || t_fail "never seen starting: $(status_of "${P}ws")"
+  cocin wait "${P}ws" >"$T/w" 2>&1 &
+  wpid=$!
+  cocin stop -t 0 "${P}ws" >"$T/o2" 2>&1 || t_fail "stop: $(cat "$T/o2")"
+  wait "$rpid" || t_fail "the start failed: $(cat "$T/o")"
+  [ "$(cfg "${P}ws" .status)" = stopped ] || t_fail "status after stop: $(status_of "${P}ws")"
+  wait "$wpid"; [ "$(cat "$T/w")" = 137 ] || t_fail "wait gave [$(cat "$T/w")], not the new run's 137"
+  wait_for no_proc "sleep 4567126" || t_fail "left: $(pgrep -af 'sleep 4567126')"
+  cocin rm "${P}ws" >/dev/null 2>&1 || t_fail "rm"
+  t_end
 else
   t_skip "rm -f and stop of a starting container" "no strace to hold it starting"
 fi
