@@ -20,6 +20,8 @@ static const struct cli_verb verbs[] = {
     {"rm", cmd_rm, "rm [-f] NAME...   remove containers (-f: kill running ones first)"},
     {"start", cmd_start, "start NAME...   start exited or stopped containers again (detached)"},
     {"restart", cmd_restart, "restart [-t SECS] NAME...   stop, then start"},
+    {"pause", cmd_pause, "pause NAME...   freeze every process of running containers"},
+    {"unpause", cmd_unpause, "unpause NAME...   thaw them"},
     {"wait", cmd_wait, "wait NAME...   block until they exit, print exit codes"},
     {"inspect", cmd_inspect, "inspect NAME...   print config.json"},
     {"stats", cmd_stats, "stats [--no-stream] [NAME...]   memory, cpu and pids usage"},

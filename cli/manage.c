@@ -1,4 +1,4 @@
-/* cocin stop, kill, rm, start, restart: one table, one loop over the names; every failure
+/* cocin stop, kill, rm, start, restart, pause, unpause: one table, one loop over the names; every failure
  * is one line on stderr and makes the exit status non-zero. */
 #include <stdio.h>
 #include <string.h>
@@ -42,6 +42,23 @@ static int do_start(const char *root, const char *name, int arg, cocin_error_t *
   return cocin_start(root, name, NULL, true, err) < 0 ? -1 : 0;
 }
 
+static int parse_pause(int argc, char **argv, int *arg, char ***names, cocin_error_t *err)
+{
+  *arg = 1;
+  return cocin_parse_names("pause", argc, argv, names, err);
+}
+
+static int parse_unpause(int argc, char **argv, int *arg, char ***names, cocin_error_t *err)
+{
+  *arg = 0;
+  return cocin_parse_names("unpause", argc, argv, names, err);
+}
+
+static int do_pause(const char *root, const char *name, int pause, cocin_error_t *err)
+{
+  return cocin_pause(root, name, NULL, pause != 0, err);
+}
+
 static int do_restart(const char *root, const char *name, int timeout, cocin_error_t *err)
 {
   return cocin_restart(root, name, NULL, timeout, true, err);
@@ -57,6 +74,8 @@ static const struct {
     {"rm", parse_rm, do_rm},
     {"start", parse_start, do_start},
     {"restart", cocin_parse_restart, do_restart},
+    {"pause", parse_pause, do_pause},
+    {"unpause", parse_unpause, do_pause},
 };
 
 static int manage(const char *verb, const char *root, int argc, char **argv)
@@ -88,4 +107,9 @@ int cmd_start(const char *root, int argc, char **argv) { return manage("start", 
 int cmd_restart(const char *root, int argc, char **argv)
 {
   return manage("restart", root, argc, argv);
+}
+int cmd_pause(const char *root, int argc, char **argv) { return manage("pause", root, argc, argv); }
+int cmd_unpause(const char *root, int argc, char **argv)
+{
+  return manage("unpause", root, argc, argv);
 }

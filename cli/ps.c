@@ -177,6 +177,7 @@ static int filters_parse(char **given, struct filters *fs)
 struct ps_row {
   char *id, *name, *image, *command, *created_text, *status;
   enum cocin_state state;
+  bool paused;
   pid_t pid;
   int exit_code;
   int64_t created;
@@ -193,6 +194,12 @@ static void row_free(struct ps_row *r)
   free(r->status);
 }
 
+/* docker's state words: a paused container is "paused", not "running" */
+static const char *row_state(const struct ps_row *r)
+{
+  return r->paused ? "paused" : cocin_state_name(r->state);
+}
+
 static bool filter_match(const struct filter *f, const struct ps_row *r)
 {
   switch (f->key) {
@@ -201,7 +208,7 @@ static bool filter_match(const struct filter *f, const struct ps_row *r)
   case F_NAME:
     return regexec(&f->re, r->name, 0, NULL, 0) == 0;
   case F_STATUS:
-    return !strcmp(f->value, cocin_state_name(r->state)) ||
+    return !strcmp(f->value, row_state(r)) ||
            (!strcmp(f->value, "exited") && r->state == COCIN_STATE_STOPPED);
   case F_EXITED:
     return (r->state == COCIN_STATE_EXITED || r->state == COCIN_STATE_STOPPED) &&
@@ -357,7 +364,7 @@ static char *field_value(enum field fd, const struct ps_row *r, bool no_trunc)
   case FD_STATUS:
     return xstrdup(r->status);
   case FD_STATE:
-    return xstrdup(cocin_state_name(r->state));
+    return xstrdup(row_state(r));
   case FD_PID:
     return r->state == COCIN_STATE_RUNNING ? xasprintf("%d", r->pid) : xstrdup("-");
   case FD_JSON: {
@@ -531,6 +538,7 @@ int cmd_ps(const char *root, int argc, char **argv)
                            .created_text = xstrdup(created ? created : ""),
                            .status = cocin_status_human(cfg),
                            .state = info.state,
+                           .paused = info.paused,
                            .pid = info.pid,
                            .exit_code = info.exit_code,
                            .created = info.created};

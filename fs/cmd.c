@@ -120,6 +120,22 @@ static int parse_restart(struct fs_cmd *cmd, const char *container, int argc, ch
   return check_names(cmd->names, err);
 }
 
+static int parse_pause(struct fs_cmd *cmd, const char *container, int argc, char **argv,
+                       cocin_error_t *err)
+{
+  if (cocin_parse_names("pause", argc, argv, &cmd->names, err) < 0)
+    return -1;
+  return check_names(cmd->names, err);
+}
+
+static int parse_unpause(struct fs_cmd *cmd, const char *container, int argc, char **argv,
+                         cocin_error_t *err)
+{
+  if (cocin_parse_names("unpause", argc, argv, &cmd->names, err) < 0)
+    return -1;
+  return check_names(cmd->names, err);
+}
+
 /* Per-container verbs reuse the top-level parsers with the directory's
  * name appended; any other name given is an extra argument.  An option
  * left without its value (`stop -t`) is said so, before the name appended
@@ -179,6 +195,18 @@ static int parse_c_restart(struct fs_cmd *cmd, const char *container, int argc, 
   return parse_with_name(parse_restart, cmd, container, argc, argv, "restart", err);
 }
 
+static int parse_c_pause(struct fs_cmd *cmd, const char *container, int argc, char **argv,
+                         cocin_error_t *err)
+{
+  return parse_with_name(parse_pause, cmd, container, argc, argv, "pause", err);
+}
+
+static int parse_c_unpause(struct fs_cmd *cmd, const char *container, int argc, char **argv,
+                           cocin_error_t *err)
+{
+  return parse_with_name(parse_unpause, cmd, container, argc, argv, "unpause", err);
+}
+
 /* ---- running -------------------------------------------------------------- */
 
 static int run_run(const char *root, struct fs_cmd *cmd, char **reply, cocin_error_t *err)
@@ -196,7 +224,7 @@ static int run_run(const char *root, struct fs_cmd *cmd, char **reply, cocin_err
   return 0;
 }
 
-enum name_op { OP_STOP, OP_KILL, OP_RM, OP_START, OP_RESTART };
+enum name_op { OP_STOP, OP_KILL, OP_RM, OP_START, OP_RESTART, OP_PAUSE, OP_UNPAUSE };
 
 static int name_op(const char *root, const struct fs_cmd *cmd, enum name_op op, const char *name,
                    cocin_error_t *err)
@@ -208,6 +236,9 @@ static int name_op(const char *root, const struct fs_cmd *cmd, enum name_op op, 
     return cocin_kill(root, name, cmd->id, cmd->sig, err);
   case OP_RM:
     return cocin_rm(root, name, cmd->id, cmd->force, err);
+  case OP_PAUSE:
+  case OP_UNPAUSE:
+    return cocin_pause(root, name, cmd->id, op == OP_PAUSE, err);
   case OP_START: {
     /* the monitor double-forked: cocinfs lives on and reaps nothing */
     cleanup_sigmask struct fs_sigmask m;
@@ -279,6 +310,16 @@ static int run_restart(const char *root, struct fs_cmd *cmd, char **reply, cocin
   return run_names(root, cmd, OP_RESTART, reply, err);
 }
 
+static int run_pause(const char *root, struct fs_cmd *cmd, char **reply, cocin_error_t *err)
+{
+  return run_names(root, cmd, OP_PAUSE, reply, err);
+}
+
+static int run_unpause(const char *root, struct fs_cmd *cmd, char **reply, cocin_error_t *err)
+{
+  return run_names(root, cmd, OP_UNPAUSE, reply, err);
+}
+
 /* ---- the tables ----------------------------------------------------------- */
 
 static const struct fs_verb top_verbs[] = {
@@ -288,6 +329,8 @@ static const struct fs_verb top_verbs[] = {
     {"rm", 1, -1, parse_rm, run_rm, "rm [-f] NAME..."},
     {"start", 1, -1, parse_start, run_start, "start NAME..."},
     {"restart", 1, -1, parse_restart, run_restart, "restart [-t SECS] NAME..."},
+    {"pause", 1, -1, parse_pause, run_pause, "pause NAME..."},
+    {"unpause", 1, -1, parse_unpause, run_unpause, "unpause NAME..."},
     {NULL, 0, 0, NULL, NULL, NULL},
 };
 
@@ -297,6 +340,8 @@ static const struct fs_verb container_verbs[] = {
     {"rm", 0, 1, parse_c_rm, run_rm, "rm [-f]"},
     {"start", 0, 0, parse_c_start, run_start, "start"},
     {"restart", 0, 2, parse_c_restart, run_restart, "restart [-t SECS]"},
+    {"pause", 0, 0, parse_c_pause, run_pause, "pause"},
+    {"unpause", 0, 0, parse_c_unpause, run_unpause, "unpause"},
     {NULL, 0, 0, NULL, NULL, NULL},
 };
 

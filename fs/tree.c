@@ -91,7 +91,7 @@ void fs_block_leave(int slot)
 int fs_errno(const cocin_error_t *err)
 {
   static const int allowed[] = {EINVAL, ENOENT, EEXIST, EBUSY, EPERM, ESRCH,
-                                EACCES, EINTR,  EAGAIN, ENOTDIR, EISDIR, ENOTSUP};
+                                EACCES, EINTR,  EAGAIN, ENOTDIR, EISDIR, ENOTSUP, EALREADY};
   int st = cocin_error_status(err);
   for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
     if (st == allowed[i])

@@ -828,6 +828,14 @@ static size_t collect_pids(const struct cocin_cgroup *cg, pid_t **out, bool *sel
   return n;
 }
 
+int cocin_cgroup_freeze(const struct cocin_cgroup *cg, bool frozen, cocin_error_t *err)
+{
+  if (cg == NULL || cg->ndirs == 0 || cg->ops->freeze(cg, frozen) < 0)
+    return cocin_fail(err, ENOTSUP, "%s: the container's cgroup has no freezer",
+                      frozen ? "pause" : "unpause");
+  return 0;
+}
+
 int cocin_cgroup_kill(const struct cocin_cgroup *cg, int sig, cocin_error_t *err)
 {
   if (cg == NULL || cg->ndirs == 0)

@@ -257,6 +257,10 @@ int cocin_exec_start(const char *root, const char *name, const struct cocin_exec
                st ? st : "unknown");
     goto out;
   }
+  if (cj_bool(cfg, "paused")) { /* docker's: it would hang, frozen */
+    cocin_fail(err, EBUSY, "container %s is paused: unpause it first", name);
+    goto out;
+  }
   x.pidfd = pidfd_open_checked((pid_t)cj_int(cfg, "pid", 0),
                                (uint64_t)cj_int(cfg, "pidStartTime", 0));
   if (x.pidfd < 0) {

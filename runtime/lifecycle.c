@@ -127,6 +127,67 @@ static int load_cgroup(const cJSON *cfg, struct cocin_cgroup **cg)
   return cocin_cgroup_from_json(j, cg, NULL);
 }
 
+struct pausing {
+  const char *id, *name;
+  bool pause;
+};
+
+/* Under the lock: freeze or thaw it, and say so in its record. */
+static int set_paused(cJSON *cfg, void *data, cocin_error_t *err)
+{
+  const struct pausing *p = data;
+  if (cocin_state_check_id(cfg, p->id, err) < 0)
+    return -1;
+  if (!is_running(cfg))
+    return cocin_fail(err, ESRCH, "container %s is not running", p->name);
+  if (cj_bool(cfg, "paused") == p->pause)
+    return cocin_fail(err, EALREADY, "container %s is %s", p->name,
+                      p->pause ? "already paused" : "not paused");
+  struct cocin_cgroup *cg = NULL;
+  if (load_cgroup(cfg, &cg) < 0 || cg == NULL)
+    return cocin_fail(err, ENOTSUP, "%s: container %s has no cgroup",
+                      p->pause ? "pause" : "unpause", p->name);
+  int r = cocin_cgroup_freeze(cg, p->pause, err);
+  cocin_cgroup_free(cg);
+  if (r < 0)
+    return -1;
+  if (p->pause)
+    cj_set_bool(cfg, "paused", true);
+  else
+    cJSON_DeleteItemFromObjectCaseSensitive(cfg, "paused");
+  return 0;
+}
+
+int cocin_pause(const char *root, const char *name, const char *id, bool pause,
+                cocin_error_t *err)
+{
+  cJSON *cfg = NULL;
+  if (load_as(root, name, id, &cfg, err) < 0)
+    return -1;
+  cleanup_free char *mine = id_of(cfg);
+  cJSON_Delete(cfg);
+  struct pausing p = {mine, name, pause};
+  return cocin_state_update(root, name, set_paused, &p, err);
+}
+
+/* A paused container sent a signal that ends it (stop's TERM, a KILL):
+ * thawed, so that it can act on it, as docker does; no longer paused. */
+static void thaw_for(const char *root, const char *name, const cJSON *cfg)
+{
+  if (!cj_bool(cfg, "paused"))
+    return;
+  struct pausing p = {cj_str(cfg, "id"), name, false};
+  cocin_error_t e = NULL;
+  if (cocin_state_update(root, name, set_paused, &p, &e) < 0) {
+    /* the record could not say so: thawed all the same */
+    struct cocin_cgroup *cg = NULL;
+    if (load_cgroup(cfg, &cg) == 0 && cg)
+      cocin_cgroup_freeze(cg, false, NULL);
+    cocin_cgroup_free(cg);
+  }
+  cocin_error_release(&e);
+}
+
 static bool is_starting(const cJSON *cfg)
 {
   const char *st = cj_str(cfg, "status");
@@ -182,6 +243,7 @@ int cocin_stop(const char *root, const char *name, const char *id, int timeout,
   cleanup_close int pfd = init_pidfd(cfg);
   if (pfd >= 0) {
     sys_pidfd_send_signal(pfd, SIGTERM);
+    thaw_for(root, name, cfg);
     int w = pidfd_wait_interruptible(pfd, timeout < 0 ? -1 : timeout * 1000);
     if (w < 0) {
       cJSON_Delete(cfg);
@@ -214,6 +276,12 @@ int cocin_kill(const char *root, const char *name, const char *id, int sig, coci
     return cocin_fail(err, ESRCH, "container %s is not running", name);
   if (sys_pidfd_send_signal(pfd, sig) < 0)
     return cocin_fail_errno(err, "kill %s", name);
+  if (sig == SIGKILL) { /* a frozen process dies only once thawed */
+    cJSON *now = NULL;
+    if (load_as(root, name, id, &now, NULL) == 0)
+      thaw_for(root, name, now);
+    cJSON_Delete(now);
+  }
   return 0;
 }
 

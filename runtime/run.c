@@ -90,6 +90,7 @@ static int record_finished(cJSON *cfg, void *data, cocin_error_t *err)
     cj_set_num(cfg, "pid", f->pid);
   }
   cj_set_str(cfg, "status", cj_bool(cfg, "stopRequested") ? "stopped" : "exited");
+  cJSON_DeleteItemFromObjectCaseSensitive(cfg, "paused");
   cj_set_num(cfg, "exitCode", f->code);
   cj_set_bool(cfg, "oomKilled", f->oom);
   cj_set_str(cfg, "finishedAt", now);
@@ -102,7 +103,8 @@ static void forget_last_run(cJSON *cfg)
 {
   static const char *const keys[] = {"pid",      "pidStartTime",     "monitorPid",
                                      "monitorStartTime", "exitCode", "oomKilled",
-                                     "finishedAt", "stopRequested",  "startedAt"};
+                                     "finishedAt", "stopRequested",  "startedAt",
+                                     "paused"};
   for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
     cJSON_DeleteItemFromObjectCaseSensitive(cfg, keys[i]);
 }

@@ -374,6 +374,7 @@ void cocin_info_from_json(const cJSON *cfg, struct cocin_info *info)
   info->pid_start = (uint64_t)cj_int(cfg, "pidStartTime", 0);
   info->exit_code = (int)cj_int(cfg, "exitCode", -1);
   info->oom_killed = cj_bool(cfg, "oomKilled");
+  info->paused = info->state == COCIN_STATE_RUNNING && cj_bool(cfg, "paused");
   info->created = cocin_time_parse(cj_str(cfg, "createTime"));
   info->finished = cocin_time_parse(cj_str(cfg, "finishedAt"));
 }
@@ -387,7 +388,8 @@ char *cocin_status_line(const cJSON *cfg)
   const char *finished = cj_str(cfg, "finishedAt");
   switch (i.state) {
   case COCIN_STATE_RUNNING:
-    return xasprintf("running pid %d since %s\n", i.pid, started ? started : "?");
+    return xasprintf("%s pid %d since %s\n", i.paused ? "paused" : "running", i.pid,
+                     started ? started : "?");
   case COCIN_STATE_EXITED:
   case COCIN_STATE_STOPPED:
     return xasprintf("%s %d%s at %s\n", cocin_state_name(i.state), i.exit_code,
@@ -406,7 +408,7 @@ char *cocin_status_human(const cJSON *cfg)
   case COCIN_STATE_RUNNING: {
     int64_t since = cocin_time_parse(cj_str(cfg, "startedAt"));
     cleanup_free char *ago = cocin_time_ago(since < 0 ? i.created : since);
-    return xasprintf("Up %s", ago);
+    return xasprintf("Up %s%s", ago, i.paused ? " (Paused)" : "");
   }
   case COCIN_STATE_EXITED:
   case COCIN_STATE_STOPPED: {

@@ -105,14 +105,19 @@ int cocin_parse_rm(int argc, char **argv, bool *force, char ***names, cocin_erro
   return collect_names(argc, argv, pos, "rm", names, err);
 }
 
+int cocin_parse_names(const char *verb, int argc, char **argv, char ***names, cocin_error_t *err)
+{
+  static const struct cocin_opt t[] = {{0, NULL, OPT_NONE, 0}};
+  int pos = 0;
+  if (cocin_opts_parse(t, argc, argv, &pos, int_opt, NULL, verb, err) < 0)
+    return -1;
+  return collect_names(argc, argv, pos, verb, names, err);
+}
+
 int cocin_parse_start(int argc, char **argv, char ***names, cocin_error_t *err)
 {
   /* docker's -a and -i attach a terminal to it: not this start's */
-  static const struct cocin_opt t[] = {{0, NULL, OPT_NONE, 0}};
-  int pos = 0;
-  if (cocin_opts_parse(t, argc, argv, &pos, int_opt, NULL, "start", err) < 0)
-    return -1;
-  return collect_names(argc, argv, pos, "start", names, err);
+  return cocin_parse_names("start", argc, argv, names, err);
 }
 
 int cocin_parse_restart(int argc, char **argv, int *timeout, char ***names, cocin_error_t *err)

@@ -129,6 +129,9 @@ const char *cocin_cgroup_devices_error(const struct cocin_cgroup *cg);
 
 /* Send sig to every process in the cgroup. */
 int cocin_cgroup_kill(const struct cocin_cgroup *cg, int sig, cocin_error_t *err);
+/* Freeze (docker's pause) or thaw every process of it; ENOTSUP without a
+ * freezer (v1 hierarchy or v2's cgroup.freeze). */
+int cocin_cgroup_freeze(const struct cocin_cgroup *cg, bool frozen, cocin_error_t *err);
 /* Remove the cgroup from every hierarchy (kills leftovers first). */
 int cocin_cgroup_destroy(const struct cocin_cgroup *cg, cocin_error_t *err);
 /* The same without waiting: a cgroup with processes left gets SIGKILL and

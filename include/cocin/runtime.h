@@ -80,6 +80,12 @@ int cocin_stop(const char *root, const char *name, const char *id, int timeout,
  * cocin_run_io. */
 int cocin_start(const char *root, const char *name, const char *id, bool caller_exits,
                 cocin_error_t *err);
+/* Freeze every process of a running container (pause) or thaw them
+ * (unpause), as docker's pause does: ESRCH if not running, EALREADY if
+ * paused already (not paused), ENOTSUP without a freezer.  stop, and
+ * kill with KILL, thaw a paused container after the signal. */
+int cocin_pause(const char *root, const char *name, const char *id, bool pause,
+                cocin_error_t *err);
 /* Send sig to the container's init; ESRCH if not running. */
 int cocin_kill(const char *root, const char *name, const char *id, int sig, cocin_error_t *err);
 /* Remove: EBUSY while running unless force (then kill first). */
@@ -123,6 +129,8 @@ int cocin_parse_stop(int argc, char **argv, int *timeout, char ***names, cocin_e
 int cocin_parse_kill(int argc, char **argv, int *sig, char ***names, cocin_error_t *err);
 int cocin_parse_rm(int argc, char **argv, bool *force, char ***names, cocin_error_t *err);
 int cocin_parse_start(int argc, char **argv, char ***names, cocin_error_t *err);
+/* A verb without flags: NAME... (pause, unpause) */
+int cocin_parse_names(const char *verb, int argc, char **argv, char ***names, cocin_error_t *err);
 int cocin_parse_restart(int argc, char **argv, int *timeout, char ***names, cocin_error_t *err);
 /* restart: stop (as cocin_stop, timeout), then start */
 int cocin_restart(const char *root, const char *name, const char *id, int timeout,

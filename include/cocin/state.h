@@ -83,6 +83,7 @@ struct cocin_info {
   uint64_t pid_start;
   int exit_code; /* -1 unknown */
   bool oom_killed;
+  bool paused; /* running, its processes frozen (pause) */
   int64_t created; /* epoch seconds */
   int64_t finished;
 };

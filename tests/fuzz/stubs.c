@@ -32,6 +32,12 @@ int cocin_start(const char *root, const char *name, const char *id, bool caller_
   abort();
 }
 
+int cocin_pause(const char *root, const char *name, const char *id, bool pause,
+                cocin_error_t *err)
+{
+  abort();
+}
+
 int cocin_image_ensure(const char *root, const char *name, char **rootfs, cocin_error_t *err)
 {
   abort();

@@ -1051,6 +1051,48 @@ wait_for is_exited "${P}sd"
 cocin rm "${P}sd" >"$T/out" 2>&1 || t_fail "rm: $(cat "$T/out")"
 t_end
 
+# ------------------------------------------------------- pause, unpause
+ticks() { grep -c tick "$ROOT/containers/$1/container.log" 2>/dev/null; }
+ticks_over() { [ "$(ticks "$1")" -gt "$2" ]; } # for wait_for: counted at each try
+t_begin "pause freezes every process, unpause thaws them; ps, inspect and status say so"
+cocin run -d --name "${P}pz" busybox sh -c 'while :; do echo tick; sleep 0.05; done' >/dev/null 2>&1
+wait_for ticks_over "${P}pz" 2
+[ "$(cocin pause "${P}pz" 2>&1)" = "${P}pz" ] || t_fail "pause did not answer the name"
+n1=$(ticks "${P}pz"); sleep 0.5; n2=$(ticks "${P}pz")
+[ "$n1" = "$n2" ] || t_fail "ticks went on while paused: $n1 -> $n2"
+grep -q FROZEN "$(cfg "${P}pz" .cgroup.paths.freezer)/freezer.state" || t_fail "freezer not FROZEN"
+[ "$(cfg "${P}pz" .paused)" = true ] || t_fail "inspect: paused [$(cfg "${P}pz" .paused)]"
+cocin ps -f "name=${P}pz" >"$T/ps" 2>&1
+grep -q "(Paused)" "$T/ps" || t_fail "ps: $(cat "$T/ps")"
+[ "$(cocin ps -f status=paused --format '{{.Names}} {{.State}}' 2>&1 | grep "^${P}pz ")" = "${P}pz paused" ] ||
+  t_fail "ps -f status=paused: $(cocin ps -f status=paused --format '{{.Names}}' 2>&1)"
+cocin ps -f status=running --format '{{.Names}}' 2>&1 | grep -qx "${P}pz" && t_fail "a paused one listed as running"
+t_err "pause of a paused one" "is already paused" cocin pause "${P}pz"
+t_err "exec into a paused one" "is paused: unpause it first" cocin exec "${P}pz" true
+[ "$(cocin unpause "${P}pz" 2>&1)" = "${P}pz" ] || t_fail "unpause did not answer the name"
+wait_for ticks_over "${P}pz" "$((n2 + 2))" || t_fail "no ticks after unpause"
+[ "$(cfg "${P}pz" .paused)" = null ] || t_fail "still marked paused"
+t_err "unpause of one not paused" "is not paused" cocin unpause "${P}pz"
+t_end
+
+t_begin "stop, kill -s KILL and rm -f of a paused container end it"
+cocin pause "${P}pz" >/dev/null 2>&1
+cocin stop -t 1 "${P}pz" >"$T/out" 2>&1 || t_fail "stop: $(cat "$T/out")"
+[ "$(status_of "${P}pz")" = stopped ] || t_fail "after stop: $(status_of "${P}pz")"
+[ "$(cfg "${P}pz" .paused)" = null ] || t_fail "stopped and still marked paused"
+cocin start "${P}pz" >/dev/null 2>&1 && cocin pause "${P}pz" >/dev/null 2>&1 || t_fail "start, pause"
+cocin kill -s KILL "${P}pz" >"$T/out" 2>&1 || t_fail "kill: $(cat "$T/out")"
+wait_for is_exited "${P}pz" || t_fail "KILL did not end a paused one: $(status_of "${P}pz")"
+cocin start "${P}pz" >/dev/null 2>&1 && cocin pause "${P}pz" >/dev/null 2>&1 || t_fail "start, pause 2"
+cocin rm -f "${P}pz" >"$T/out" 2>&1 || t_fail "rm -f: $(cat "$T/out")"
+[ ! -e "$ROOT/containers/${P}pz" ] || t_fail "still there after rm -f"
+t_end
+
+cocin run --name "${P}pe" busybox true >/dev/null 2>&1
+t_err "pause of an exited container" "container ${P}pe is not running" cocin pause "${P}pe"
+t_err "pause without a name" "requires at least one container name" cocin pause
+cocin rm "${P}pe" >/dev/null 2>&1
+
 t_err "start of no container" "no such container: ${P}nosuch" cocin start "${P}nosuch"
 t_err "start without a name" "requires at least one container name" cocin start
 t_err "start -a (docker's attach) refused" "unknown shorthand flag" cocin start -a "${P}x"

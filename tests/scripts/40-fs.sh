@@ -400,6 +400,12 @@ ctl "$M/$S/ctl" "start $S"; expect_fail "start with a name in a container's ctl"
 ctl "$M/ctl" "start ${P}nosuch"; expect_fail "start of nobody" "No such file"
 ctl "$M/ctl" "start"; expect_fail "start without a name" "Invalid argument"
 ctl "$M/ctl" "restart -t x $S"; expect_fail "restart -t x" "Invalid argument"
+ctl "$M/$S/ctl" "pause"; [ "$RC" = 0 ] && [ "$REPLY" = "$S" ] || t_fail "pause: rc $RC [$ERR]"
+grep -q '^paused pid ' "$M/$S/status" || t_fail "status when paused: $(cat "$M/$S/status")"
+ctl "$M/$S/ctl" "pause"; expect_fail "pause of a paused container" "already in progress"
+ctl "$M/$S/exec" "true"; expect_fail "exec into a paused container" "busy"
+ctl "$M/ctl" "unpause $S"; [ "$RC" = 0 ] || t_fail "unpause: rc $RC [$ERR]"
+grep -q '^running pid ' "$M/$S/status" || t_fail "status after unpause: $(cat "$M/$S/status")"
 ctl "$M/$S/ctl" "rm -f"; [ "$RC" = 0 ] || t_fail "rm -f: $ERR"
 t_end
 
@@ -426,7 +432,7 @@ t_end
 # ------------------------------------------------------------ bad input ----
 before=$(list_containers)
 ctl "$M/ctl" "frobnicate x"; expect_fail fs-bad-unknown-verb "Invalid argument"
-grep -q 'unknown command "frobnicate" (verbs: run stop kill rm start restart)' <<<"$REPLY" ||
+grep -q 'unknown command "frobnicate" (verbs: run stop kill rm start restart pause unpause)' <<<"$REPLY" ||
   echo "FAIL: fs-bad-unknown-verb-message: [$REPLY]"
 ctl "$M/ctl" "stop"; expect_fail fs-bad-missing-args "Invalid argument"
 ctl "$M/ctl" "run"; expect_fail fs-bad-run-no-image "Invalid argument"
