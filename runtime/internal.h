@@ -102,6 +102,10 @@ struct monitor_args {
   const char *device_policy;        /* recorded in config.json */
   int status_fd, log_fd, console_r; /* to the caller; the log; -dt's pty */
   bool restart; /* start of a container that ran before: its record kept */
+  /* A kept container in the foreground (no -t): its stdout and stderr
+   * come on the pipes tee_from[1], [2], copied to the log and to
+   * tee_to[1], [2] (the caller's); -1 otherwise. */
+  int tee_from[3], tee_to[3];
 };
 void monitor_main(struct monitor_args *m) __attribute__((noreturn));
 /* The signals the monitor ignores (HUP, INT, PIPE; every other one it

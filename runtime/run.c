@@ -406,6 +406,40 @@ static void pump_pty(int master, int log_fd)
   }
 }
 
+/* A kept container in the foreground: its output to the caller and to
+ * its log (docker logs it too) until every writer is gone (its pid
+ * namespace with its init).  A caller that stops reading (EPIPE: `| head`)
+ * gets no more, and the container's own pipe closes, so that it meets
+ * EPIPE as it would have writing to the caller. */
+static void tee_output(int from[3], const int to[3], int log_fd)
+{
+  char buf[16384];
+  for (;;) {
+    struct pollfd p[2] = {{from[1], POLLIN, 0}, {from[2], POLLIN, 0}};
+    if (from[1] < 0 && from[2] < 0)
+      return;
+    if (poll(p, 2, -1) < 0) {
+      if (errno == EINTR)
+        continue;
+      return;
+    }
+    for (int i = 1; i <= 2; i++) {
+      if (from[i] < 0 || p[i - 1].revents == 0)
+        continue;
+      ssize_t n = read(from[i], buf, sizeof(buf));
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n > 0) {
+        (void)write_all(log_fd, buf, (size_t)n);
+        if (write_all(to[i], buf, (size_t)n) >= 0 || errno != EPIPE)
+          continue;
+      }
+      close(from[i]); /* its end, or the caller's */
+      from[i] = -1;
+    }
+  }
+}
+
 /* Still the container this monitor runs (not removed or being removed,
  * the name not taken again)? */
 static bool still_ours(const char *root, const char *name, const char *id)
@@ -714,6 +748,8 @@ void monitor_main(struct monitor_args *m)
 
   if (pty_master >= 0)
     pump_pty(pty_master, log_fd);
+  if (m->tee_from[1] >= 0)
+    tee_output(m->tee_from, m->tee_to, log_fd);
 
   struct finished f = {id, exit_code_of(reap_init(pid, false)), false, pid};
   TRACE("reaped");
@@ -894,6 +930,9 @@ static int launch(const char *root, struct cocin_spec *spec, const struct cocin_
   /* -dt: the monitor receives the container's pty on console_r */
   cleanup_close int log_fd = -1, console_r = -1, console_w = -1, null_fd = -1;
   cleanup_close int status_r = -1, status_w = -1, net_theirs = -1, net_mine = -1;
+  /* tee: the pipes' ends, the monitor's (read) and the init's (write) */
+  cleanup_close int tee_r1 = -1, tee_r2 = -1, tee_w1 = -1, tee_w2 = -1;
+  int tee_to[3] = {-1, -1, -1};
   cleanup_error cocin_error_t net_err = NULL; /* the network thread's failure */
   cleanup_strv char **env = NULL;
   int pipefd[2];
@@ -907,8 +946,11 @@ static int launch(const char *root, struct cocin_spec *spec, const struct cocin_
   }
   TRACE("layers");
   /* The log exists before config.json does: whoever sees the container
-   * (cocinfs links container.log to it) sees its log too. */
-  if (spec->detach) {
+   * (cocinfs links container.log to it) sees its log too.  A kept
+   * container in the foreground without -t has one as well: the monitor
+   * copies its output there and to the caller (tee_output). */
+  bool tee = !spec->detach && !spec->tty && !spec->autoremove;
+  if (spec->detach || tee) {
     log_fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
     if (log_fd < 0) {
       cocin_fail_errno(err, "run: open %s", logpath);
@@ -972,6 +1014,23 @@ static int launch(const char *root, struct cocin_spec *spec, const struct cocin_
   } else {
     for (int i = 0; i < 3; i++)
       ca.stdio[i] = io ? io->stdio[i] : i;
+    if (tee) {
+      int p1[2], p2[2];
+      if (pipe2(p1, O_CLOEXEC) < 0) {
+        cocin_fail_errno(err, "run: pipe");
+        goto fail;
+      }
+      tee_r1 = p1[0], tee_w1 = p1[1];
+      if (pipe2(p2, O_CLOEXEC) < 0) {
+        cocin_fail_errno(err, "run: pipe");
+        goto fail;
+      }
+      tee_r2 = p2[0], tee_w2 = p2[1];
+      tee_to[1] = ca.stdio[1];
+      tee_to[2] = ca.stdio[2];
+      ca.stdio[1] = tee_w1;
+      ca.stdio[2] = tee_w2;
+    }
     if (spec->tty) {
       if (io == NULL || io->console_sock < 0) {
         cocin_fail(err, EINVAL, "run: -t needs a console socket");
@@ -1016,11 +1075,15 @@ static int launch(const char *root, struct cocin_spec *spec, const struct cocin_
         _exit(mon < 0 ? 1 : 0);
     }
     /* the monitor: keep only what it needs (never a /dev/fuse fd) */
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 3; i++) {
       if (ca.stdio[i] >= 0 && ca.stdio[i] <= 2) /* foreground: the caller's stdio */
         ca.stdio[i] = fcntl(ca.stdio[i], F_DUPFD_CLOEXEC, 3);
+      if (tee_to[i] >= 0 && tee_to[i] <= 2)
+        tee_to[i] = fcntl(tee_to[i], F_DUPFD_CLOEXEC, 3);
+    }
     int cand[] = {status_w,    log_fd,      console_r,   ca.console_sock, null_fd,
-                  ca.stdio[0], ca.stdio[1], ca.stdio[2], ca.netsock};
+                  ca.stdio[0], ca.stdio[1], ca.stdio[2], ca.netsock,      tee_r1,
+                  tee_r2,      tee_to[1],   tee_to[2]};
     close_fds_except(3, cand, sizeof(cand) / sizeof(cand[0]));
     int devnull = open("/dev/null", O_RDWR);
     if (devnull >= 0) {
@@ -1032,13 +1095,15 @@ static int launch(const char *root, struct cocin_spec *spec, const struct cocin_
     }
     TRACE("monitor");
     struct monitor_args m = {root,   spec->name, res->id, spec,      &ca,
-                             policy, status_w,   log_fd,  console_r, restart};
+                             policy, status_w,   log_fd,  console_r, restart,
+                             {-1, tee_r1, tee_r2},       {-1, tee_to[1], tee_to[2]}};
     monitor_main(&m);
   }
   TRACE("forked");
   /* What only the monitor and the init use: a copy kept here would keep
    * the monitor from seeing the init's end of it close. */
-  int *mine[] = {&status_w, &console_w, &console_r, &log_fd, &null_fd, &net_theirs};
+  int *mine[] = {&status_w, &console_w, &console_r, &log_fd, &null_fd, &net_theirs,
+                 &tee_r1,   &tee_r2,    &tee_w1,    &tee_w2};
   for (size_t i = 0; i < sizeof(mine) / sizeof(mine[0]); i++)
     if (*mine[i] >= 0) {
       close(*mine[i]);

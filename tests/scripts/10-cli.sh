@@ -995,6 +995,24 @@ t_err "ps --format with an unknown field" 'unknown field "\.Foo"' cocin ps --for
 t_err "ps --format with an unclosed {{" 'without its' cocin ps --format '{{.ID'
 cocin rm -f "${P}zqa" "${P}zqb" "${P}zqc" "${P}zqd" >/dev/null 2>&1
 
+# ------------------------------------------------- logs of the foreground
+t_begin "a container run in the foreground is logged too (docker's): stdout and stderr, exit code kept"
+out=$(cocin run --name "${P}fl" busybox sh -c 'echo out; echo err >&2; exit 4' 2>"$T/err"); rc=$?
+[ "$out" = out ] && [ "$(cat "$T/err")" = err ] && [ $rc = 4 ] || t_fail "caller got [$out] [$(cat "$T/err")] rc $rc"
+[ "$(cocin logs "${P}fl" 2>&1 | sort | tr '\n' ' ')" = "err out " ] || t_fail "logs: [$(cocin logs "${P}fl" 2>&1)]"
+cocin rm "${P}fl" >/dev/null 2>&1
+got=$(cocin run --rm --name "${P}fr" busybox echo gone 2>&1)
+[ "$got" = gone ] || t_fail "--rm in the foreground: [$got]"
+t_end
+
+t_begin "a foreground container whose reader stops (| head) meets EPIPE as before, its log has what came"
+cocin run --name "${P}fh" busybox sh -c 'echo one; echo two; exec yes' 2>/dev/null | head -2 >"$T/h"
+[ "$(cat "$T/h")" = "$(printf 'one\ntwo')" ] || t_fail "head got [$(cat "$T/h")]"
+wait_for is_exited "${P}fh" || t_fail "yes runs on: $(status_of "${P}fh")"
+[ "$(cocin logs "${P}fh" 2>/dev/null | head -2 | tr '\n' ' ')" = "one two " ] || t_fail "log start: $(cocin logs "${P}fh" 2>&1 | head -3)"
+cocin rm -f "${P}fh" >/dev/null 2>&1
+t_end
+
 # ------------------------------------------------------- start, restart
 t_begin "start: an exited container runs again: its id, record, layer and log kept"
 cocin run -d --name "${P}sa" -e A=1 -h sahost -v "$T/vol:/v" busybox \
@@ -1028,11 +1046,11 @@ cocin stop -t 0 "${P}sb" >/dev/null 2>&1
 cocin rm -f "${P}sb" >/dev/null 2>&1
 t_end
 
-t_begin "start of a container run in the foreground: detached, its output now logged"
+t_begin "start of a container run in the foreground: detached, logged after what it logged then"
 cocin run --name "${P}sc" busybox echo fg >/dev/null 2>&1
 cocin start "${P}sc" >/dev/null 2>&1 || t_fail "start"
 wait_for is_exited "${P}sc"
-[ "$(cocin logs "${P}sc" 2>&1)" = fg ] || t_fail "log: [$(cocin logs "${P}sc" 2>&1)]"
+[ "$(cocin logs "${P}sc" 2>&1)" = "$(printf 'fg\nfg')" ] || t_fail "log: [$(cocin logs "${P}sc" 2>&1)]"
 cocin rm "${P}sc" >/dev/null 2>&1
 t_end
 
