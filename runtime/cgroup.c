@@ -830,10 +830,16 @@ static size_t collect_pids(const struct cocin_cgroup *cg, pid_t **out, bool *sel
 
 int cocin_cgroup_freeze(const struct cocin_cgroup *cg, bool frozen, cocin_error_t *err)
 {
-  if (cg == NULL || cg->ndirs == 0 || cg->ops->freeze(cg, frozen) < 0)
-    return cocin_fail(err, ENOTSUP, "%s: the container's cgroup has no freezer",
-                      frozen ? "pause" : "unpause");
-  return 0;
+  if (cg == NULL || cg->ndirs == 0)
+    return cocin_fail(err, ENOTSUP, "the container has no cgroup to freeze");
+  if (cg->ops->freeze(cg, frozen) == 0)
+    return 0;
+  if (errno == ENOTSUP)
+    return cocin_fail(err, ENOTSUP, "the container's cgroup has no freezer");
+  if (errno == EBUSY)
+    return cocin_fail(err, EBUSY, "not every process of it froze within a second (one in "
+                                  "uninterruptible sleep?): left running");
+  return cocin_fail_errno(err, "%s the container's cgroup", frozen ? "freeze" : "thaw");
 }
 
 int cocin_cgroup_kill(const struct cocin_cgroup *cg, int sig, cocin_error_t *err)

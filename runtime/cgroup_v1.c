@@ -330,16 +330,26 @@ static int v1_stats(const struct cocin_cgroup *cg, struct cocin_cgroup_stats *st
   return 0;
 }
 
+/* As v2_freeze: ENOTSUP without a freezer hierarchy, EBUSY (thawed
+ * again) when it stays FREEZING for ~1 s. */
 static int v1_freeze(const struct cocin_cgroup *cg, bool frozen)
 {
   const char *dir = dir_of(cg, CG_FREEZER);
-  if (dir == NULL || cg->fake || cg_write(cg, dir, "freezer.state", frozen ? "FROZEN" : "THAWED",
-                                          NULL) < 0)
+  if (dir == NULL || cg->fake) {
+    errno = ENOTSUP;
     return -1;
-  for (int i = 0; frozen && i < 200; i++) { /* bounded: ~1 s */
+  }
+  if (cg_write(cg, dir, "freezer.state", frozen ? "FROZEN" : "THAWED", NULL) < 0)
+    return -1;
+  for (int i = 0; frozen; i++) {
     char buf[32];
-    if (cg_read(dir, "freezer.state", buf, sizeof(buf)) < 0 || strncmp(buf, "FROZEN", 6) == 0)
+    if (cg_read(dir, "freezer.state", buf, sizeof(buf)) == 0 && strncmp(buf, "FROZEN", 6) == 0)
       break;
+    if (i == 200) {
+      cg_write(cg, dir, "freezer.state", "THAWED", NULL);
+      errno = EBUSY;
+      return -1;
+    }
     struct timespec ts = {0, 5000000L};
     nanosleep(&ts, NULL);
   }

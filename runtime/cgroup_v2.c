@@ -219,16 +219,27 @@ static int v2_stats(const struct cocin_cgroup *cg, struct cocin_cgroup_stats *st
   return 0;
 }
 
+/* 0 once frozen (thawed); -1 with errno: ENOTSUP without the file,
+ * EBUSY (thawed again) when not every process froze within ~1 s (one in
+ * uninterruptible sleep, say: a half-frozen container is none). */
 static int v2_freeze(const struct cocin_cgroup *cg, bool frozen)
 {
   const char *dir = cg->dirs[0];
-  if (cg->fake || !cg_exists(dir, "cgroup.freeze") ||
-      cg_write(cg, dir, "cgroup.freeze", frozen ? "1" : "0", NULL) < 0)
+  if (cg->fake || !cg_exists(dir, "cgroup.freeze")) {
+    errno = ENOTSUP;
     return -1;
-  for (int i = 0; frozen && i < 200; i++) { /* bounded: ~1 s */
+  }
+  if (cg_write(cg, dir, "cgroup.freeze", frozen ? "1" : "0", NULL) < 0)
+    return -1;
+  for (int i = 0; frozen; i++) {
     uint64_t v;
-    if (cg_read_keyed(dir, "cgroup.events", "frozen", &v) < 0 || v == 1)
+    if (cg_read_keyed(dir, "cgroup.events", "frozen", &v) == 0 && v == 1)
       break;
+    if (i == 200) {
+      cg_write(cg, dir, "cgroup.freeze", "0", NULL);
+      errno = EBUSY;
+      return -1;
+    }
     struct timespec ts = {0, 5000000L};
     nanosleep(&ts, NULL);
   }

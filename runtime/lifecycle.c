@@ -130,12 +130,13 @@ static int load_cgroup(const cJSON *cfg, struct cocin_cgroup **cg)
 struct pausing {
   const char *id, *name;
   bool pause;
+  bool changed; /* the cgroup was frozen (thawed) */
 };
 
 /* Under the lock: freeze or thaw it, and say so in its record. */
 static int set_paused(cJSON *cfg, void *data, cocin_error_t *err)
 {
-  const struct pausing *p = data;
+  struct pausing *p = data;
   if (cocin_state_check_id(cfg, p->id, err) < 0)
     return -1;
   if (!is_running(cfg))
@@ -143,6 +144,8 @@ static int set_paused(cJSON *cfg, void *data, cocin_error_t *err)
   if (cj_bool(cfg, "paused") == p->pause)
     return cocin_fail(err, EALREADY, "container %s is %s", p->name,
                       p->pause ? "already paused" : "not paused");
+  if (p->pause && (cj_bool(cfg, "removeRequested") || cj_bool(cfg, "stopRequested")))
+    return cocin_fail(err, EBUSY, "container %s is being stopped", p->name);
   struct cocin_cgroup *cg = NULL;
   if (load_cgroup(cfg, &cg) < 0 || cg == NULL)
     return cocin_fail(err, ENOTSUP, "%s: container %s has no cgroup",
@@ -150,7 +153,8 @@ static int set_paused(cJSON *cfg, void *data, cocin_error_t *err)
   int r = cocin_cgroup_freeze(cg, p->pause, err);
   cocin_cgroup_free(cg);
   if (r < 0)
-    return -1;
+    return cocin_error_wrap(err, "%s %s", p->pause ? "pause" : "unpause", p->name);
+  p->changed = true;
   if (p->pause)
     cj_set_bool(cfg, "paused", true);
   else
@@ -165,20 +169,30 @@ int cocin_pause(const char *root, const char *name, const char *id, bool pause,
   if (load_as(root, name, id, &cfg, err) < 0)
     return -1;
   cleanup_free char *mine = id_of(cfg);
+  struct pausing p = {mine, name, pause, false};
+  int r = cocin_state_update(root, name, set_paused, &p, err);
+  if (r < 0 && p.changed && pause) {
+    /* frozen, but the record could not say so: nobody would thaw it */
+    struct cocin_cgroup *cg = NULL;
+    if (load_cgroup(cfg, &cg) == 0 && cg)
+      cocin_cgroup_freeze(cg, false, NULL);
+    cocin_cgroup_free(cg);
+  }
   cJSON_Delete(cfg);
-  struct pausing p = {mine, name, pause};
-  return cocin_state_update(root, name, set_paused, &p, err);
+  return r;
 }
 
 /* A paused container sent a signal that ends it (stop's TERM, a KILL):
- * thawed, so that it can act on it, as docker does; no longer paused. */
+ * thawed, so that it can act on it, as docker does; no longer paused.
+ * Looked at under the lock (a pause may have come since cfg was read):
+ * one that is not paused is left as it is. */
 static void thaw_for(const char *root, const char *name, const cJSON *cfg)
 {
-  if (!cj_bool(cfg, "paused"))
-    return;
-  struct pausing p = {cj_str(cfg, "id"), name, false};
+  struct pausing p = {cj_str(cfg, "id"), name, false, false};
   cocin_error_t e = NULL;
-  if (cocin_state_update(root, name, set_paused, &p, &e) < 0) {
+  if (cocin_state_update(root, name, set_paused, &p, &e) < 0 &&
+      cocin_error_status(&e) != EALREADY && cocin_error_status(&e) != ESRCH &&
+      cocin_error_status(&e) != ENOENT) {
     /* the record could not say so: thawed all the same */
     struct cocin_cgroup *cg = NULL;
     if (load_cgroup(cfg, &cg) == 0 && cg)
@@ -271,18 +285,15 @@ int cocin_kill(const char *root, const char *name, const char *id, int sig, coci
     return -1;
   bool running = is_running(cfg);
   cleanup_close int pfd = running ? init_pidfd(cfg) : -1;
-  cJSON_Delete(cfg);
+  int r = 0;
   if (!running || pfd < 0)
-    return cocin_fail(err, ESRCH, "container %s is not running", name);
-  if (sys_pidfd_send_signal(pfd, sig) < 0)
-    return cocin_fail_errno(err, "kill %s", name);
-  if (sig == SIGKILL) { /* a frozen process dies only once thawed */
-    cJSON *now = NULL;
-    if (load_as(root, name, id, &now, NULL) == 0)
-      thaw_for(root, name, now);
-    cJSON_Delete(now);
-  }
-  return 0;
+    r = cocin_fail(err, ESRCH, "container %s is not running", name);
+  else if (sys_pidfd_send_signal(pfd, sig) < 0)
+    r = cocin_fail_errno(err, "kill %s", name);
+  else if (sig == SIGKILL) /* a frozen process dies only once thawed (v1); this one, by its id */
+    thaw_for(root, name, cfg);
+  cJSON_Delete(cfg);
+  return r;
 }
 
 int cocin_rm(const char *root, const char *name, const char *id, bool force, cocin_error_t *err)

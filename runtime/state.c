@@ -216,6 +216,7 @@ static int mark_lost(cJSON *cfg, void *data, cocin_error_t *err)
     return 0;
   }
   cj_set_str(cfg, "status", "exited");
+  cJSON_DeleteItemFromObjectCaseSensitive(cfg, "paused");
   cj_set_num(cfg, "exitCode", -1);
   cleanup_free char *now = cocin_time_now();
   if (!cj_str(cfg, "finishedAt"))
