@@ -411,7 +411,28 @@ static void pump_pty(int master, int log_fd)
  * namespace with its init).  A caller that stops reading (EPIPE: `| head`)
  * gets no more, and the container's own pipe closes, so that it meets
  * EPIPE as it would have writing to the caller. */
-static void tee_output(int from[3], const int to[3], int log_fd)
+/* All of buf to the caller's fd, which may be non-blocking (EAGAIN:
+ * wait until it takes more). */
+static int write_caller(int fd, const char *buf, size_t n)
+{
+  size_t done = 0;
+  while (done < n) {
+    ssize_t w = write(fd, buf + done, n - done);
+    if (w < 0 && errno == EAGAIN) {
+      struct pollfd p = {fd, POLLOUT, 0};
+      (void)poll(&p, 1, -1);
+      continue;
+    }
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w < 0)
+      return -1;
+    done += (size_t)w;
+  }
+  return 0;
+}
+
+static void tee_output(int from[3], int to[3], int log_fd)
 {
   char buf[16384];
   for (;;) {
@@ -431,11 +452,15 @@ static void tee_output(int from[3], const int to[3], int log_fd)
         continue;
       if (n > 0) {
         (void)write_all(log_fd, buf, (size_t)n);
-        if (write_all(to[i], buf, (size_t)n) >= 0 || errno != EPIPE)
+        if (write_caller(to[i], buf, (size_t)n) == 0)
           continue;
       }
-      close(from[i]); /* its end, or the caller's */
+      /* its end, or the caller's (EPIPE or another error): done with both,
+       * so that the caller sees its end now, not when this monitor exits */
+      close(from[i]);
       from[i] = -1;
+      close(to[i]);
+      to[i] = -1;
     }
   }
 }
