@@ -22,7 +22,9 @@ bool cli_wants_help(int argc, char **argv);
 
 /* Relay a terminal: stdin -> master, master -> stdout, window size,
  * raw mode.  Ends when end_fd is readable and the master is drained. */
-int tty_relay(int master, int end_fd);
+/* Your terminal to the container's pty until end_fd is readable (and
+ * the pty drained); what it prints also to log_fd when >= 0. */
+int tty_relay(int master, int end_fd, int log_fd);
 /* A socket pair for a container's console (it sends its pty master on
  * *theirs) and our terminal's window size. */
 int tty_console(int *ours, int *theirs, struct winsize *ws);

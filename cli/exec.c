@@ -95,7 +95,7 @@ int cmd_exec(const char *root, int argc, char **argv)
       goto out;
     }
     cleanup_close int pfd = sys_pidfd_open(pid);
-    tty_relay(master, pfd);
+    tty_relay(master, pfd, -1);
   } else if (relay.ours[0] >= 0 || relay.ours[1] >= 0 || relay.ours[2] >= 0) {
     cleanup_close int pfd = sys_pidfd_open(pid);
     if (pfd >= 0)

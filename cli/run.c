@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "cocin/cleanup.h"
 #include "cocin/runtime.h"
+#include "cocin/state.h"
 #include "cocin/util.h"
 
 /* The signals a foreground run passes on to its container (docker's
@@ -139,7 +140,14 @@ int cmd_run(const char *root, int argc, char **argv)
       cli_error(&err);
       goto out;
     }
-    tty_relay(master, exit_fd);
+    /* logged as docker logs an -it session (a kept container's); from
+     * here, as the pty's master is ours */
+    cleanup_close int log_fd = -1;
+    if (!spec.autoremove) {
+      cleanup_free char *logpath = cocin_container_file(root, spec.name, "container.log");
+      log_fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    }
+    tty_relay(master, exit_fd, log_fd);
   }
   rc = wait_exit(root, spec.name, res.id, exit_fd, &relay);
   relay_free(&relay);

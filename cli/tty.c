@@ -41,7 +41,7 @@ int tty_receive(int *fd, cocin_error_t *err)
   return cocin_console_recv(sock, fd, err);
 }
 
-int tty_relay(int master, int end_fd)
+int tty_relay(int master, int end_fd, int log_fd)
 {
   struct termios saved, raw;
   bool is_tty = tcgetattr(0, &saved) == 0;
@@ -95,6 +95,8 @@ int tty_relay(int master, int end_fd)
       if (n <= 0)
         break; /* EIO: every slave closed */
       write_all(1, buf, (size_t)n);
+      if (log_fd >= 0)
+        (void)write_all(log_fd, buf, (size_t)n);
     }
     if (p[1].revents & (POLLIN | POLLHUP)) {
       ssize_t n = read(0, buf, sizeof(buf));

@@ -206,8 +206,8 @@ static int dir_attrs(int dfd, const char *name, struct stat *st)
 }
 
 /* The target of container name's log link, or NULL under --allow-other,
- * where the daemon serves the log.  A container run in the foreground with
- * -t has no log (its output went to the terminal): its link is to /dev/null, so
+ * where the daemon serves the log.  A --rm container run in the foreground
+ * has no log (nothing keeps one): its link is to /dev/null, so
  * reads are empty and the name is a link for every container alike (an
  * open file would go bad if its type changed when a name is reused). */
 static char *log_link(int dfd, const char *name)

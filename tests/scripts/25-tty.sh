@@ -138,6 +138,16 @@ pane_has t1 '^/dev/pts/[0-9]+' || t_fail "tty printed [$(pane t1 | head -1)]"
 TM kill-session -t t1 >/dev/null 2>&1
 t_end
 
+t_begin "run -it of a kept container: the session is logged too (docker's)"
+rm -f "$T/rc.lg"
+start lg "$CABS --root $ROOT run -it --name ${P}lg busybox sh -c 'echo logged-it; exit 3'; echo \$? > $T/rc.lg; sleep 100000"
+wait_for test -s "$T/rc.lg" || t_fail "CLI did not return"
+[ "$(cat "$T/rc.lg" 2>/dev/null)" = 3 ] || t_fail "exit code [$(cat "$T/rc.lg" 2>/dev/null)]"
+[ "$(cocin logs "${P}lg" 2>&1 | tr -d '\r')" = logged-it ] || t_fail "logs: [$(cocin logs "${P}lg" 2>&1)]"
+TM kill-session -t lg >/dev/null 2>&1
+cocin rm -f "${P}lg" >/dev/null 2>&1
+t_end
+
 t_begin "run -it: a program killed by a signal gives 128+N"
 rm -f "$T/rc.sig"
 start k1 "$CABS --root $ROOT run -it --name ${P}sig busybox sh; echo \$? > $T/rc.sig; sleep 100000"
