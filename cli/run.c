@@ -146,6 +146,8 @@ int cmd_run(const char *root, int argc, char **argv)
     if (!spec.autoremove) {
       cleanup_free char *logpath = cocin_container_file(root, spec.name, "container.log");
       log_fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+      if (log_fd < 0)
+        fprintf(stderr, "cocin: warning: %s: not logged: %s\r\n", spec.name, strerror(errno));
     }
     tty_relay(master, exit_fd, log_fd);
   }

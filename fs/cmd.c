@@ -250,7 +250,10 @@ static int name_op(const char *root, const struct fs_cmd *cmd, enum name_op op, 
       return cocin_error_wrap(err, "restart");
     cleanup_sigmask struct fs_sigmask m;
     fs_sigmask_open(&m);
-    return cocin_start(root, name, cmd->id, false, err) < 0 ? -1 : 0;
+    int r = cocin_start(root, name, cmd->id, false, err);
+    if (r == 1) /* as cocin_restart: the stop gave up, or another start came first */
+      return cocin_fail(err, EBUSY, "restart: container %s is still running", name);
+    return r < 0 ? -1 : 0;
   }
   default:
     return cocin_fail(err, EINVAL, "unknown operation");
@@ -400,8 +403,9 @@ bool fs_cmd_blocks(const struct fs_cmd *cmd)
 {
   /* stop waits out its timeout, then (as rm -f does) for the init and its
    * monitor to end */
+  /* start waits (at most 10 s) for the last run's monitor to be gone */
   return cmd->verb && (cmd->verb->run == run_stop || cmd->verb->run == run_restart ||
-                       (cmd->verb->run == run_rm && cmd->force));
+                       cmd->verb->run == run_start || (cmd->verb->run == run_rm && cmd->force));
 }
 
 void fs_cmd_free(struct fs_cmd *cmd)

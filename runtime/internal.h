@@ -9,6 +9,7 @@
 
 #include "cocin/cgroup.h"
 #include "cocin/error.h"
+#include "cocin/runtime.h"
 #include "cocin/spec.h"
 
 /* Everything the container's init needs, prepared before clone(). */
@@ -112,6 +113,21 @@ void monitor_main(struct monitor_args *m) __attribute__((noreturn));
  * leaves at its default, its mask empty), set to how: SIG_IGN in the
  * monitor, SIG_DFL in the init, all it has to undo before the command. */
 void monitor_ignored_signals(void (*how)(int));
+
+/* run (restart_id NULL), or start again the container of that id, whose
+ * directory, layers and record are there (its monitor claims it). */
+int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io *io,
+           const char *restart_id, struct cocin_run_result *res, cocin_error_t *err);
+/* start.c, for the monitor of a start: claim the container (exited or
+ * stopped becomes created, by this monitor; EALREADY running, EBUSY
+ * starting or being removed) and let go of its last run's cgroup; record
+ * the init and its planned cgroup; record a failed start as an exit with
+ * code (false: not this start's to record any more). */
+int start_claim(const char *root, const char *name, const char *id, const char *device_policy,
+                cocin_error_t *err);
+int start_record_init(const char *root, const char *name, const char *id, pid_t init,
+                      const struct cocin_cgroup *plan, cocin_error_t *err);
+bool start_failed(const char *root, const char *name, const char *id, int code);
 
 /* Remove a container's state and cgroup, under its lock (ENOENT if it
  * went meanwhile, or if id is given and the name now belongs to another). */

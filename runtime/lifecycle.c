@@ -323,12 +323,15 @@ int cocin_rm(const char *root, const char *name, const char *id, bool force, coc
     return 0;
   }
   bool starting = is_starting(cfg); /* a stale one reads as exited */
+  bool marked = false;
   if (force) {
     /* Marked first: from now on no start claims it (a start of an exited
      * container may be claiming it this very moment); then looked at
      * again, to act on what it is now. */
     cleanup_free char *seen = id_of(cfg);
-    if (cocin_state_update(root, name, set_remove_requested, seen, NULL) == 0) {
+    /* not fsync'ed: the record is about to go (a crash forgets the mark) */
+    if (cocin_state_update_volatile(root, name, set_remove_requested, seen, NULL) == 0) {
+      marked = true;
       cJSON_Delete(cfg);
       cfg = NULL;
       if (load_as(root, name, seen, &cfg, err) < 0) {
@@ -355,7 +358,8 @@ int cocin_rm(const char *root, const char *name, const char *id, bool force, coc
       /* its init may not be in its cgroup yet (that removal would miss
        * it, and the files go while it mounts its root there): by pid.
        * The mark first: the run it fails says it was removed. */
-      (void)cocin_state_update(root, name, set_remove_requested, mine, NULL);
+      if (!marked)
+        (void)cocin_state_update_volatile(root, name, set_remove_requested, mine, NULL);
       cleanup_close int pfd = init_pidfd(cfg);
       if (pfd >= 0 && sys_pidfd_send_signal(pfd, SIGKILL) == 0)
         pidfd_wait(pfd, 10000);

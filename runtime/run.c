@@ -97,108 +97,6 @@ static int record_finished(cJSON *cfg, void *data, cocin_error_t *err)
   return 0;
 }
 
-/* What a container's last run left in its record, forgotten when it
- * starts again (its pids, how it ended). */
-static void forget_last_run(cJSON *cfg)
-{
-  static const char *const keys[] = {"pid",      "pidStartTime",     "monitorPid",
-                                     "monitorStartTime", "exitCode", "oomKilled",
-                                     "finishedAt", "stopRequested",  "startedAt",
-                                     "paused"};
-  for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-    cJSON_DeleteItemFromObjectCaseSensitive(cfg, keys[i]);
-}
-
-/* start: the monitor's claim, its first record, before it clones the
- * init (which mounts the container's layers at once): an exited or
- * stopped container becomes starting (created), by this monitor; its
- * id, name, createTime and what it was run with stay.  Running already:
- * EALREADY; starting (another start): EBUSY; being removed: EBUSY.  The
- * cgroup its last run left, *old, goes once the claim is made. */
-struct claim {
-  const char *id;
-  const char *device_policy;
-  struct cocin_cgroup *old;
-};
-
-static int record_claim(cJSON *cfg, void *data, cocin_error_t *err)
-{
-  struct claim *c = data;
-  if (cocin_state_check_id(cfg, c->id, err) < 0)
-    return -1;
-  const char *name = cj_str(cfg, "name"), *st = cj_str(cfg, "status");
-  if (cj_bool(cfg, "removeRequested"))
-    return cocin_fail(err, EBUSY, "container %s is being removed", name ? name : "?");
-  if (st && !strcmp(st, "running"))
-    return cocin_fail(err, EALREADY, "container %s is running already", name ? name : "?");
-  if (st == NULL || (strcmp(st, "exited") && strcmp(st, "stopped")))
-    return cocin_fail(err, EBUSY, "container %s is starting", name ? name : "?");
-  const cJSON *cgj = cJSON_GetObjectItemCaseSensitive(cfg, "cgroup");
-  if (cgj && !cJSON_IsNull(cgj) && cocin_cgroup_from_json(cgj, &c->old, NULL) < 0)
-    c->old = NULL;
-  forget_last_run(cfg);
-  cJSON_DeleteItemFromObjectCaseSensitive(cfg, "cgroup");
-  cj_set_str(cfg, "status", "created");
-  cj_set_num(cfg, "creatorPid", getpid());
-  cj_set_num(cfg, "creatorStartTime", (double)proc_start_time(getpid()));
-  cj_set_str(cfg, "devicePolicy", c->device_policy);
-  /* started detached: its output goes to its log from now on */
-  cj_set_bool(cfg, "detach", true);
-  cj_set_bool(cfg, "interactive", false);
-  cj_set_bool(cfg, "autoRemove", false);
-  return 0;
-}
-
-struct restarting {
-  const char *id;
-  pid_t init;
-  const struct cocin_cgroup *plan;
-};
-
-/* start: once the init is cloned, its pid and the cgroup planned for it
- * (what write_initial_state records for a run) */
-static int record_restarting(cJSON *cfg, void *data, cocin_error_t *err)
-{
-  const struct restarting *r = data;
-  if (cocin_state_check_id(cfg, r->id, err) < 0)
-    return -1;
-  if (cj_bool(cfg, "removeRequested"))
-    return cocin_fail(err, ENOENT, "the container was removed");
-  cj_set_num(cfg, "pid", r->init);
-  cj_set_num(cfg, "pidStartTime", (double)proc_start_time(r->init));
-  cj_set_item(cfg, "cgroup", cocin_cgroup_to_json(r->plan));
-  return 0;
-}
-
-/* A start that failed: the container is kept, exited with the code run
- * would have given (125, or 126 and 127 for its command); only while it
- * is this monitor's start (created, by us): a removal under way takes it
- * instead.  Returns whether it recorded. */
-static int record_start_failed(cJSON *cfg, void *data, cocin_error_t *err)
-{
-  const struct finished *f = data;
-  if (cocin_state_check_id(cfg, f->id, err) < 0)
-    return -1;
-  const char *st = cj_str(cfg, "status");
-  if (cj_bool(cfg, "removeRequested") || st == NULL || strcmp(st, "created") ||
-      cj_int(cfg, "creatorPid", 0) != getpid())
-    return cocin_fail(err, EALREADY, "not this start's to record");
-  cleanup_free char *now = cocin_time_now();
-  forget_last_run(cfg);
-  cj_set_str(cfg, "status", "exited");
-  cj_set_num(cfg, "exitCode", f->code);
-  cj_set_bool(cfg, "oomKilled", false);
-  cj_set_str(cfg, "startedAt", now);
-  cj_set_str(cfg, "finishedAt", now);
-  return 0;
-}
-
-static bool start_failed(const char *root, const char *name, const char *id, int code)
-{
-  struct finished f = {id, code, false, 0};
-  return cocin_state_update(root, name, record_start_failed, &f, NULL) == 0;
-}
-
 /* The cgroup a config.json (at path) records, or NULL. */
 static struct cocin_cgroup *recorded_cgroup(const char *cfgpath)
 {
@@ -647,14 +545,9 @@ void monitor_main(struct monitor_args *m)
   }
   ca->joinfd = joinsock[0];
   if (m->restart) {
-    struct claim c = {id, m->device_policy, NULL};
-    if (cocin_state_update_volatile(root, name, record_claim, &c, &err) < 0)
+    if (start_claim(root, name, id, m->device_policy, &err) < 0)
       goto fail;
     claimed = true;
-    /* its last run's cgroup, empty since it ended: made again below if
-     * the plan is the same path, else gone for good */
-    cocin_cgroup_destroy(c.old, NULL);
-    cocin_cgroup_free(c.old);
   }
   char *stack = xmalloc0(STACK_SIZE);
   int flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
@@ -692,8 +585,7 @@ void monitor_main(struct monitor_args *m)
       cocin_error_release(&perr);
   }
   TRACE("cgroup-planned");
-  struct restarting rs = {id, pid, plan};
-  if ((m->restart ? cocin_state_update_volatile(root, name, record_restarting, &rs, &err)
+  if ((m->restart ? start_record_init(root, name, id, pid, plan, &err)
                   : write_initial_state(root, spec, id, pid, m->device_policy, plan, &err)) < 0) {
     reap_init(pid, true);
     goto fail;
@@ -904,9 +796,7 @@ static int check_overlay_path(const char *p, cocin_error_t *err)
   return 0;
 }
 
-/* run (restart_id NULL), or start again the container of that id, whose
- * directory, layers and record are there (its monitor claims it) */
-static int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io *io,
+int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io *io,
                   const char *restart_id, struct cocin_run_result *res, cocin_error_t *err)
 {
   bool restart = restart_id != NULL;
@@ -1046,15 +936,21 @@ static int launch(const char *root, struct cocin_spec *spec, const struct cocin_
         goto fail;
       }
       tee_r1 = p1[0], tee_w1 = p1[1];
-      if (pipe2(p2, O_CLOEXEC) < 0) {
-        cocin_fail_errno(err, "run: pipe");
-        goto fail;
-      }
-      tee_r2 = p2[0], tee_w2 = p2[1];
       tee_to[1] = ca.stdio[1];
-      tee_to[2] = ca.stdio[2];
+      /* stdout and stderr one file (2>&1): one pipe, so their order holds */
+      struct stat o, e;
+      bool one = fstat(ca.stdio[1], &o) == 0 && fstat(ca.stdio[2], &e) == 0 &&
+                 o.st_dev == e.st_dev && o.st_ino == e.st_ino;
+      if (!one) {
+        if (pipe2(p2, O_CLOEXEC) < 0) {
+          cocin_fail_errno(err, "run: pipe");
+          goto fail;
+        }
+        tee_r2 = p2[0], tee_w2 = p2[1];
+        tee_to[2] = ca.stdio[2];
+      }
       ca.stdio[1] = tee_w1;
-      ca.stdio[2] = tee_w2;
+      ca.stdio[2] = one ? tee_w1 : tee_w2;
     }
     if (spec->tty) {
       if (io == NULL || io->console_sock < 0) {
@@ -1203,90 +1099,3 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
   return launch(root, spec, io, NULL, res, err);
 }
 
-/* Wait (at most 10 s) for the monitor of the container's last run to be
- * gone: it records the exit before it lets go of the old mounts, and the
- * next start mounts the same layers. */
-static void wait_last_monitor(const cJSON *cfg)
-{
-  pid_t pid = (pid_t)cj_int(cfg, "monitorPid", 0);
-  uint64_t start = (uint64_t)cj_int(cfg, "monitorStartTime", 0);
-  if (pid <= 0 || start == 0)
-    return;
-  cleanup_close int fd = (int)syscall(SYS_pidfd_open, pid, 0);
-  if (fd < 0 || proc_start_time(pid) != start)
-    return;
-  struct pollfd p = {fd, POLLIN, 0};
-  while (poll(&p, 1, 10000) < 0 && errno == EINTR)
-    ;
-}
-
-int cocin_start(const char *root, const char *name, const char *id, bool caller_exits,
-                cocin_error_t *err)
-{
-  /* a look first (a record its monitor's death left "running" is marked
-   * exited by it); the monitor claims it under the lock, before its init
-   * touches the layers */
-  cJSON *cfg = NULL;
-  if (cocin_state_load(root, name, &cfg, err) < 0)
-    return cocin_error_wrap(err, "start");
-  const char *st = cj_str(cfg, "status"), *found = cj_str(cfg, "id");
-  int r = cocin_state_check_id(cfg, id, err);
-  if (r == 0 && (found == NULL || strlen(found) != 64))
-    r = cocin_fail(err, EIO, "container %s: its record has no id", name);
-  if (r == 0 && st && !strcmp(st, "running")) {
-    cJSON_Delete(cfg);
-    return 1; /* docker's start: nothing to do */
-  }
-  if (r == 0 && (st == NULL || !strcmp(st, "created")))
-    r = cocin_fail(err, EBUSY, "container %s is starting", name);
-  struct cocin_spec spec;
-  bool have_spec = r == 0; /* from_json clears it before anything can fail */
-  if (r == 0)
-    r = cocin_spec_from_json(cfg, &spec, err);
-  char idbuf[65];
-  snprintf(idbuf, sizeof(idbuf), "%s", found ? found : "");
-  if (r == 0)
-    wait_last_monitor(cfg);
-  cJSON_Delete(cfg);
-  if (r < 0) {
-    if (have_spec)
-      cocin_spec_free(&spec);
-    return cocin_error_wrap(err, "start");
-  }
-  /* detached, as docker's start is without -a: the output to the log
-   * (with -t, a logged pty, as -dt) */
-  spec.detach = true;
-  spec.interactive = false;
-  spec.autoremove = false;
-  struct cocin_run_io io = {{0, 1, 2}, -1, {0}, caller_exits};
-  struct cocin_run_result res;
-  r = launch(root, &spec, &io, idbuf, &res, err);
-  cocin_spec_free(&spec);
-  if (r < 0 && cocin_error_status(err) == EALREADY) { /* another start won */
-    cocin_error_release(err);
-    return 1;
-  }
-  if (r < 0) {
-    /* "run: x" from the shared path reads "start: x" here */
-    if (err && *err && !strncmp(cocin_error_msg(err), "run: ", 5)) {
-      const char *msg = cocin_error_msg(err);
-      cleanup_free char *rest = xstrdup(msg + 5);
-      int status = cocin_error_status(err);
-      cocin_error_release(err);
-      return cocin_fail(err, status, "start: %s", rest);
-    }
-    return cocin_error_wrap(err, "start");
-  }
-  return 0;
-}
-
-int cocin_restart(const char *root, const char *name, const char *id, int timeout,
-                  bool caller_exits, cocin_error_t *err)
-{
-  if (cocin_stop(root, name, id, timeout, err) < 0)
-    return cocin_error_wrap(err, "restart");
-  int r = cocin_start(root, name, id, caller_exits, err);
-  if (r == 1) /* the stop gave up waiting (a monitor held up), or it was started again meanwhile */
-    return cocin_fail(err, EBUSY, "restart: container %s is still running", name);
-  return r;
-}

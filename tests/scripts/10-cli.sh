@@ -993,6 +993,10 @@ t_err "ps -f name= a broken regular expression" 'not a regular expression' cocin
 t_err "ps -f without its argument" 'flag needs an argument' cocin ps -f
 t_err "ps --format with an unknown field" 'unknown field "\.Foo"' cocin ps --format '{{.Foo}}'
 t_err "ps --format with an unclosed {{" 'without its' cocin ps --format '{{.ID'
+t_err "ps -f exited=256" 'an exit code is a number from 0 to 255' cocin ps -f exited=256
+t_err "ps -f exited= (empty)" 'an exit code is a number' cocin ps -f exited=
+t_err "ps -f id= a broken regular expression" 'not a regular expression' cocin ps -f 'id=('
+t_eq "ps --format table alone: the default columns, docker's layout" "CONTAINER ID" "$(cocin ps --format table 2>&1 | head -1 | cut -c1-12)"
 cocin rm -f "${P}zqa" "${P}zqb" "${P}zqc" "${P}zqd" >/dev/null 2>&1
 
 # ------------------------------------------------- logs of the foreground

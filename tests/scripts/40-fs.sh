@@ -404,8 +404,12 @@ ctl "$M/$S/ctl" "pause"; [ "$RC" = 0 ] && [ "$REPLY" = "$S" ] || t_fail "pause: 
 grep -q '^paused pid ' "$M/$S/status" || t_fail "status when paused: $(cat "$M/$S/status")"
 ctl "$M/$S/ctl" "pause"; expect_fail "pause of a paused container" "already in progress"
 ctl "$M/$S/exec" "true"; expect_fail "exec into a paused container" "busy"
+ctl "$M/$S/ctl" "pause $S"; expect_fail "pause with a name in a container's ctl" "Invalid argument"
 ctl "$M/ctl" "unpause $S"; [ "$RC" = 0 ] || t_fail "unpause: rc $RC [$ERR]"
+ctl "$M/$S/ctl" "unpause"; expect_fail "unpause of a container not paused" "already in progress"
 grep -q '^running pid ' "$M/$S/status" || t_fail "status after unpause: $(cat "$M/$S/status")"
+ctl "$M/$S/ctl" "stop -t 0"; [ "$RC" = 0 ] || t_fail "stop: $ERR"
+ctl "$M/$S/ctl" "pause"; expect_fail "pause of an exited container" "No such process"
 ctl "$M/$S/ctl" "rm -f"; [ "$RC" = 0 ] || t_fail "rm -f: $ERR"
 t_end
 

@@ -155,6 +155,41 @@ int main(void)
     CHECK(cocin_parse_stop(3, a, &t, &names, &e) < 0, "stop -t -2 fails");
   }
   {
+    char *a[] = {"--time", "0", "a", NULL};
+    int t;
+    cleanup_strv char **names = NULL;
+    CHECK(cocin_parse_restart(3, a, &t, &names, &err) == 0 && t == 0 && strv_len(names) == 1,
+          "restart --time 0 a");
+  }
+  {
+    char *a[] = {"-t", "x", "a", NULL};
+    int t;
+    cleanup_strv char **names = NULL;
+    cleanup_error cocin_error_t e = NULL;
+    CHECK(cocin_parse_restart(3, a, &t, &names, &e) < 0 &&
+              strstr(cocin_error_msg(&e), "restart: invalid timeout") != NULL,
+          "restart -t x fails, naming restart");
+  }
+  {
+    char *a[] = {"a", "b", NULL};
+    cleanup_strv char **names = NULL;
+    CHECK(cocin_parse_names("pause", 2, a, &names, &err) == 0 && strv_len(names) == 2,
+          "pause a b");
+  }
+  {
+    char *a[] = {"-a", "x", NULL};
+    cleanup_strv char **names = NULL;
+    cleanup_error cocin_error_t e = NULL;
+    CHECK(cocin_parse_names("start", 2, a, &names, &e) < 0, "start -a fails (no flags)");
+  }
+  {
+    cleanup_strv char **names = NULL;
+    cleanup_error cocin_error_t e = NULL;
+    CHECK(cocin_parse_names("unpause", 0, NULL, &names, &e) < 0 &&
+              strstr(cocin_error_msg(&e), "unpause: requires at least one") != NULL,
+          "unpause without a name fails");
+  }
+  {
     char *a[] = {"-s", "HUP", "a", NULL};
     int sig;
     cleanup_strv char **names = NULL;
