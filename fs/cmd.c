@@ -22,12 +22,19 @@ typedef int (*fs_parse_fn)(struct fs_cmd *cmd, const char *container, int argc, 
                            cocin_error_t *err);
 typedef int (*fs_run_fn)(const char *root, struct fs_cmd *cmd, char **reply, cocin_error_t *err);
 
+/* the verbs that act on containers by name (run_names); run is none */
+enum name_op { OP_NONE, OP_STOP, OP_KILL, OP_RM, OP_START, OP_RESTART, OP_PAUSE, OP_UNPAUSE };
+
 struct fs_verb {
   const char *verb;
   int min_args, max_args; /* words after the verb; max -1: no limit */
   fs_parse_fn parse;
   fs_run_fn run;
   const char *usage;
+  enum name_op op;
+  /* a container's verb: the top-level parser, with the container's name
+   * appended (parse_with_name) */
+  bool named;
 };
 
 void fs_str_append(char **s, const char *fmt, ...)
@@ -158,12 +165,6 @@ static int parse_with_name(fs_parse_fn fn, struct fs_cmd *cmd, const char *conta
   return 0;
 }
 
-static int parse_c_stop(struct fs_cmd *cmd, const char *container, int argc, char **argv,
-                        cocin_error_t *err)
-{
-  return parse_with_name(parse_stop, cmd, container, argc, argv, "stop", err);
-}
-
 static int parse_c_kill(struct fs_cmd *cmd, const char *container, int argc, char **argv,
                         cocin_error_t *err)
 {
@@ -175,36 +176,6 @@ static int parse_c_kill(struct fs_cmd *cmd, const char *container, int argc, cha
     return 0;
   }
   return parse_with_name(parse_kill, cmd, container, argc, argv, "kill", err);
-}
-
-static int parse_c_rm(struct fs_cmd *cmd, const char *container, int argc, char **argv,
-                      cocin_error_t *err)
-{
-  return parse_with_name(parse_rm, cmd, container, argc, argv, "rm", err);
-}
-
-static int parse_c_start(struct fs_cmd *cmd, const char *container, int argc, char **argv,
-                         cocin_error_t *err)
-{
-  return parse_with_name(parse_start, cmd, container, argc, argv, "start", err);
-}
-
-static int parse_c_restart(struct fs_cmd *cmd, const char *container, int argc, char **argv,
-                           cocin_error_t *err)
-{
-  return parse_with_name(parse_restart, cmd, container, argc, argv, "restart", err);
-}
-
-static int parse_c_pause(struct fs_cmd *cmd, const char *container, int argc, char **argv,
-                         cocin_error_t *err)
-{
-  return parse_with_name(parse_pause, cmd, container, argc, argv, "pause", err);
-}
-
-static int parse_c_unpause(struct fs_cmd *cmd, const char *container, int argc, char **argv,
-                           cocin_error_t *err)
-{
-  return parse_with_name(parse_unpause, cmd, container, argc, argv, "unpause", err);
 }
 
 /* ---- running -------------------------------------------------------------- */
@@ -224,7 +195,6 @@ static int run_run(const char *root, struct fs_cmd *cmd, char **reply, cocin_err
   return 0;
 }
 
-enum name_op { OP_STOP, OP_KILL, OP_RM, OP_START, OP_RESTART, OP_PAUSE, OP_UNPAUSE };
 
 static int name_op(const char *root, const struct fs_cmd *cmd, enum name_op op, const char *name,
                    cocin_error_t *err)
@@ -288,64 +258,34 @@ static int run_names(const char *root, struct fs_cmd *cmd, enum name_op op, char
   return 0;
 }
 
-static int run_stop(const char *root, struct fs_cmd *cmd, char **reply, cocin_error_t *err)
+static int run_named(const char *root, struct fs_cmd *cmd, char **reply, cocin_error_t *err)
 {
-  return run_names(root, cmd, OP_STOP, reply, err);
-}
-
-static int run_kill(const char *root, struct fs_cmd *cmd, char **reply, cocin_error_t *err)
-{
-  return run_names(root, cmd, OP_KILL, reply, err);
-}
-
-static int run_rm(const char *root, struct fs_cmd *cmd, char **reply, cocin_error_t *err)
-{
-  return run_names(root, cmd, OP_RM, reply, err);
-}
-
-static int run_start(const char *root, struct fs_cmd *cmd, char **reply, cocin_error_t *err)
-{
-  return run_names(root, cmd, OP_START, reply, err);
-}
-
-static int run_restart(const char *root, struct fs_cmd *cmd, char **reply, cocin_error_t *err)
-{
-  return run_names(root, cmd, OP_RESTART, reply, err);
-}
-
-static int run_pause(const char *root, struct fs_cmd *cmd, char **reply, cocin_error_t *err)
-{
-  return run_names(root, cmd, OP_PAUSE, reply, err);
-}
-
-static int run_unpause(const char *root, struct fs_cmd *cmd, char **reply, cocin_error_t *err)
-{
-  return run_names(root, cmd, OP_UNPAUSE, reply, err);
+  return run_names(root, cmd, cmd->verb->op, reply, err);
 }
 
 /* ---- the tables ----------------------------------------------------------- */
 
 static const struct fs_verb top_verbs[] = {
-    {"run", 1, -1, parse_run, run_run, "run [OPTIONS] IMAGE [COMMAND] [ARG...]"},
-    {"stop", 1, -1, parse_stop, run_stop, "stop [-t SECS] NAME..."},
-    {"kill", 1, -1, parse_kill, run_kill, "kill [-s SIG] NAME..."},
-    {"rm", 1, -1, parse_rm, run_rm, "rm [-f] NAME..."},
-    {"start", 1, -1, parse_start, run_start, "start NAME..."},
-    {"restart", 1, -1, parse_restart, run_restart, "restart [-t SECS] NAME..."},
-    {"pause", 1, -1, parse_pause, run_pause, "pause NAME..."},
-    {"unpause", 1, -1, parse_unpause, run_unpause, "unpause NAME..."},
-    {NULL, 0, 0, NULL, NULL, NULL},
+    {"run", 1, -1, parse_run, run_run, "run [OPTIONS] IMAGE [COMMAND] [ARG...]", OP_NONE},
+    {"stop", 1, -1, parse_stop, run_named, "stop [-t SECS] NAME...", OP_STOP},
+    {"kill", 1, -1, parse_kill, run_named, "kill [-s SIG] NAME...", OP_KILL},
+    {"rm", 1, -1, parse_rm, run_named, "rm [-f] NAME...", OP_RM},
+    {"start", 1, -1, parse_start, run_named, "start NAME...", OP_START},
+    {"restart", 1, -1, parse_restart, run_named, "restart [-t SECS] NAME...", OP_RESTART},
+    {"pause", 1, -1, parse_pause, run_named, "pause NAME...", OP_PAUSE},
+    {"unpause", 1, -1, parse_unpause, run_named, "unpause NAME...", OP_UNPAUSE},
+    {NULL, 0, 0, NULL, NULL, NULL, OP_NONE},
 };
 
 static const struct fs_verb container_verbs[] = {
-    {"stop", 0, 2, parse_c_stop, run_stop, "stop [-t SECS]"},
-    {"kill", 0, 2, parse_c_kill, run_kill, "kill [SIG | -s SIG]"},
-    {"rm", 0, 1, parse_c_rm, run_rm, "rm [-f]"},
-    {"start", 0, 0, parse_c_start, run_start, "start"},
-    {"restart", 0, 2, parse_c_restart, run_restart, "restart [-t SECS]"},
-    {"pause", 0, 0, parse_c_pause, run_pause, "pause"},
-    {"unpause", 0, 0, parse_c_unpause, run_unpause, "unpause"},
-    {NULL, 0, 0, NULL, NULL, NULL},
+    {"stop", 0, 2, parse_stop, run_named, "stop [-t SECS]", OP_STOP, true},
+    {"kill", 0, 2, parse_c_kill, run_named, "kill [SIG | -s SIG]", OP_KILL},
+    {"rm", 0, 1, parse_rm, run_named, "rm [-f]", OP_RM, true},
+    {"start", 0, 0, parse_start, run_named, "start", OP_START, true},
+    {"restart", 0, 2, parse_restart, run_named, "restart [-t SECS]", OP_RESTART, true},
+    {"pause", 0, 0, parse_pause, run_named, "pause", OP_PAUSE, true},
+    {"unpause", 0, 0, parse_unpause, run_named, "unpause", OP_UNPAUSE, true},
+    {NULL, 0, 0, NULL, NULL, NULL, OP_NONE},
 };
 
 static const struct fs_verb *const scope_verbs[] = {
@@ -381,7 +321,8 @@ int fs_cmd_parse(enum fs_scope scope, const char *container, const char *line, s
     return cocin_fail(err, EINVAL, "%s: missing arguments (usage: %s)", v->verb, v->usage);
   if (v->max_args >= 0 && argc > v->max_args)
     return cocin_fail(err, EINVAL, "%s: too many arguments (usage: %s)", v->verb, v->usage);
-  if (v->parse(cmd, container, argc, words + 1, err) < 0)
+  if ((v->named ? parse_with_name(v->parse, cmd, container, argc, words + 1, v->verb, err)
+               : v->parse(cmd, container, argc, words + 1, err)) < 0)
     return -1;
   cmd->verb = v;
   return 0;
@@ -396,7 +337,7 @@ int fs_cmd_run(const char *root, struct fs_cmd *cmd, char **reply, cocin_error_t
 
 bool fs_cmd_removes(const struct fs_cmd *cmd)
 {
-  return cmd->verb && cmd->verb->run == run_rm;
+  return cmd->verb && cmd->verb->op == OP_RM;
 }
 
 bool fs_cmd_blocks(const struct fs_cmd *cmd)
@@ -404,8 +345,10 @@ bool fs_cmd_blocks(const struct fs_cmd *cmd)
   /* stop waits out its timeout, then (as rm -f does) for the init and its
    * monitor to end */
   /* start waits (at most 10 s) for the last run's monitor to be gone */
-  return cmd->verb && (cmd->verb->run == run_stop || cmd->verb->run == run_restart ||
-                       cmd->verb->run == run_start || (cmd->verb->run == run_rm && cmd->force));
+  if (cmd->verb == NULL)
+    return false;
+  enum name_op op = cmd->verb->op;
+  return op == OP_STOP || op == OP_RESTART || op == OP_START || (op == OP_RM && cmd->force);
 }
 
 void fs_cmd_free(struct fs_cmd *cmd)
