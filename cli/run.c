@@ -140,8 +140,8 @@ int cmd_run(const char *root, int argc, char **argv)
       cli_error(&err);
       goto out;
     }
-    /* logged as docker logs an -it session (a kept container's); from
-     * here, as the pty's master is ours */
+    /* logged as docker logs an -it session (a kept container's, whose
+     * log run made): from here, as the pty's master is ours */
     cleanup_close int log_fd = -1;
     if (!spec.autoremove) {
       cleanup_free char *logpath = cocin_container_file(root, spec.name, "container.log");

@@ -216,14 +216,10 @@ static int name_op(const char *root, const struct fs_cmd *cmd, enum name_op op, 
     return cocin_start(root, name, cmd->id, false, err) < 0 ? -1 : 0;
   }
   case OP_RESTART: {
-    if (cocin_stop(root, name, cmd->id, cmd->timeout, err) < 0)
-      return cocin_error_wrap(err, "restart");
+    /* open for the start's fork; the stop's waits go on through EINTR */
     cleanup_sigmask struct fs_sigmask m;
     fs_sigmask_open(&m);
-    int r = cocin_start(root, name, cmd->id, false, err);
-    if (r == 1) /* as cocin_restart: the stop gave up, or another start came first */
-      return cocin_fail(err, EBUSY, "restart: container %s is still running", name);
-    return r < 0 ? -1 : 0;
+    return cocin_restart(root, name, cmd->id, cmd->timeout, false, err);
   }
   default:
     return cocin_fail(err, EINVAL, "unknown operation");

@@ -127,6 +127,16 @@ static int load_cgroup(const cJSON *cfg, struct cocin_cgroup **cg)
   return cocin_cgroup_from_json(j, cg, NULL);
 }
 
+/* Thaw the cgroup cfg records, whatever its record says (one that could
+ * not be written). */
+static void thaw_recorded(const cJSON *cfg)
+{
+  struct cocin_cgroup *cg = NULL;
+  if (load_cgroup(cfg, &cg) == 0 && cg)
+    cocin_cgroup_freeze(cg, false, NULL);
+  cocin_cgroup_free(cg);
+}
+
 struct pausing {
   const char *id, *name;
   bool pause;
@@ -173,10 +183,7 @@ int cocin_pause(const char *root, const char *name, const char *id, bool pause,
   int r = cocin_state_update(root, name, set_paused, &p, err);
   if (r < 0 && p.changed && pause) {
     /* frozen, but the record could not say so: nobody would thaw it */
-    struct cocin_cgroup *cg = NULL;
-    if (load_cgroup(cfg, &cg) == 0 && cg)
-      cocin_cgroup_freeze(cg, false, NULL);
-    cocin_cgroup_free(cg);
+    thaw_recorded(cfg);
   }
   cJSON_Delete(cfg);
   return r;
@@ -194,10 +201,7 @@ static void thaw_for(const char *root, const char *name, const cJSON *cfg)
       cocin_error_status(&e) != EALREADY && cocin_error_status(&e) != ESRCH &&
       cocin_error_status(&e) != ENOENT) {
     /* the record could not say so: thawed all the same */
-    struct cocin_cgroup *cg = NULL;
-    if (load_cgroup(cfg, &cg) == 0 && cg)
-      cocin_cgroup_freeze(cg, false, NULL);
-    cocin_cgroup_free(cg);
+    thaw_recorded(cfg);
   }
   cocin_error_release(&e);
 }

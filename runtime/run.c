@@ -797,15 +797,16 @@ static int check_overlay_path(const char *p, cocin_error_t *err)
 }
 
 int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io *io,
-                  const char *restart_id, struct cocin_run_result *res, cocin_error_t *err)
+           const char *restart_id, struct cocin_run_result *res, cocin_error_t *err)
 {
   bool restart = restart_id != NULL;
+  const char *verb = restart ? "start" : "run"; /* the messages' */
   memset(res, 0, sizeof(*res));
   res->exit_fd = -1;
   if (spec->args == NULL || spec->args[0] == NULL || spec->args[0][0] == '\0')
-    return cocin_fail(err, EINVAL, "run: no command given");
+    return cocin_fail(err, EINVAL, "%s: no command given", verb);
   if (check_overlay_path(root, err) < 0 || cocin_limits_check(&spec->limits, err) < 0)
-    return cocin_error_wrap(err, "run");
+    return cocin_error_wrap(err, "%s", verb);
   TRACE("run");
   /* made on the other CPU while we prepare the rest */
   cleanup_netns struct netns_maker net;
@@ -813,7 +814,7 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
   TRACE("thread-started");
   cleanup_free char *image_rootfs = NULL;
   if (cocin_image_ensure(root, spec->image, &image_rootfs, err) < 0)
-    return cocin_error_wrap(err, "run");
+    return cocin_error_wrap(err, "%s", verb);
   TRACE("image");
   {
     /* the overlay's options name three paths, and the kernel reads one
@@ -823,9 +824,9 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
     size_t opts = strlen(image_rootfs) + 2 * cdir + sizeof("lowerdir=,upperdir=/upper,workdir=/work,volatile");
     if (opts >= 4096)
       return cocin_fail(err, ENAMETOOLONG,
-                        "run: the state root's path is too long for overlayfs (its options "
+                        "%s: the state root's path is too long for overlayfs (its options "
                         "would take %zu bytes; the kernel reads 4095): choose a shorter --root",
-                        opts);
+                        verb, opts);
   }
   cleanup_close int reserved = -1; /* the directory reserve_name made */
   if (restart)
@@ -853,22 +854,23 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
   int pipefd[2];
 
   /* the upper layer's directory is the root's mode inside: 0755 whatever
-   * the caller's umask (077 would lock every user but root out of /) */
-  if ((mkdir(upper, 0755) < 0 && !(restart && errno == EEXIST)) || chmod(upper, 0755) < 0 ||
-      (mkdir(work, 0700) < 0 && !(restart && errno == EEXIST))) {
-    cocin_fail_errno(err, "run: make the container's layers");
+   * the caller's umask (077 would lock every user but root out of /); a
+   * start finds both as its last run left them */
+  if (!restart && (mkdir(upper, 0755) < 0 || chmod(upper, 0755) < 0 || mkdir(work, 0700) < 0)) {
+    cocin_fail_errno(err, "%s: make the container's layers", verb);
     goto fail;
   }
   TRACE("layers");
   /* The log exists before config.json does: whoever sees the container
    * (cocinfs links container.log to it) sees its log too.  A kept
-   * container in the foreground without -t has one as well: the monitor
-   * copies its output there and to the caller (tee_output). */
+   * container in the foreground has one as well: without -t the monitor
+   * copies its output there and to the caller (tee_output); with -t the
+   * caller, which holds the pty, copies what it prints there. */
   bool tee = !spec->detach && !spec->tty && !spec->autoremove;
-  if (spec->detach || tee) {
+  if (spec->detach || !spec->autoremove) {
     log_fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
     if (log_fd < 0) {
-      cocin_fail_errno(err, "run: open %s", logpath);
+      cocin_fail_errno(err, "%s: open %s", verb, logpath);
       goto fail;
     }
   }
@@ -888,7 +890,7 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
   {
     cleanup_free char *cache = xasprintf("%s/cache", root);
     if (cocin_security_prepare(&spec->security, cache, err) < 0) {
-      cocin_error_wrap(err, "run");
+      cocin_error_wrap(err, "%s", verb);
       goto fail;
     }
   }
@@ -910,7 +912,7 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
   if (spec->detach) {
     null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
     if (null_fd < 0) {
-      cocin_fail_errno(err, "run: open /dev/null");
+      cocin_fail_errno(err, "%s: open /dev/null", verb);
       goto fail;
     }
     ca.stdio[0] = null_fd;
@@ -918,7 +920,7 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
     if (spec->tty) {
       int sv[2];
       if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-        cocin_fail_errno(err, "run: socketpair");
+        cocin_fail_errno(err, "%s: socketpair", verb);
         goto fail;
       }
       console_r = sv[0];
@@ -932,7 +934,7 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
     if (tee) {
       int p1[2], p2[2];
       if (pipe2(p1, O_CLOEXEC) < 0) {
-        cocin_fail_errno(err, "run: pipe");
+        cocin_fail_errno(err, "%s: pipe", verb);
         goto fail;
       }
       tee_r1 = p1[0], tee_w1 = p1[1];
@@ -943,7 +945,7 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
                  o.st_dev == e.st_dev && o.st_ino == e.st_ino;
       if (!one) {
         if (pipe2(p2, O_CLOEXEC) < 0) {
-          cocin_fail_errno(err, "run: pipe");
+          cocin_fail_errno(err, "%s: pipe", verb);
           goto fail;
         }
         tee_r2 = p2[0], tee_w2 = p2[1];
@@ -954,7 +956,7 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
     }
     if (spec->tty) {
       if (io == NULL || io->console_sock < 0) {
-        cocin_fail(err, EINVAL, "run: -t needs a console socket");
+        cocin_fail(err, EINVAL, "%s: -t needs a console socket", verb);
         goto fail;
       }
       ca.console_sock = io->console_sock;
@@ -963,7 +965,7 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
   }
 
   if (pipe2(pipefd, O_CLOEXEC) < 0) {
-    cocin_fail_errno(err, "run: pipe");
+    cocin_fail_errno(err, "%s: pipe", verb);
     goto fail;
   }
   status_r = pipefd[0];
@@ -974,7 +976,7 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
   if (net.started) {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-      cocin_fail_errno(err, "run: socketpair");
+      cocin_fail_errno(err, "%s: socketpair", verb);
       goto fail;
     }
     ca.netsock = net_theirs = sv[0];
@@ -985,7 +987,7 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
   netns_before_fork(&net);
   pid_t mid = fork();
   if (mid < 0) {
-    cocin_fail_errno(err, "run: fork");
+    cocin_fail_errno(err, "%s: fork", verb);
     goto fail;
   }
   if (mid == 0) {
@@ -1076,12 +1078,12 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
         cocin_error_release(err);
         *err = steal_ptr(net_err);
       }
-      return cocin_error_wrap(err, "run");
+      return cocin_error_wrap(err, "%s", verb);
     }
-    return cocin_fail(err, atoi(buf + 4), "run: %s", nl ? nl + 1 : "failed");
+    return cocin_fail(err, atoi(buf + 4), "%s: %s", verb, nl ? nl + 1 : "failed");
   }
-  cocin_fail(err, EIO, "run: the monitor died before the container started");
-  if (!restart) /* a start's is cocin_start's to record */
+  cocin_fail(err, EIO, "%s: the monitor died before the container started", verb);
+  if (!restart) /* a start's record: a later look finds its creator gone (mark_lost) */
     remove_unstarted(root, spec->name, res->id, reserved);
   return -1;
 

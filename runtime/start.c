@@ -202,18 +202,7 @@ int cocin_start(const char *root, const char *name, const char *id, bool caller_
     cocin_error_release(err);
     return 1;
   }
-  if (r < 0) {
-    /* "run: x" from the shared path reads "start: x" here */
-    if (err && *err && !strncmp(cocin_error_msg(err), "run: ", 5)) {
-      const char *msg = cocin_error_msg(err);
-      cleanup_free char *rest = xstrdup(msg + 5);
-      int status = cocin_error_status(err);
-      cocin_error_release(err);
-      return cocin_fail(err, status, "start: %s", rest);
-    }
-    return cocin_error_wrap(err, "start");
-  }
-  return 0;
+  return r < 0 ? -1 : 0; /* launch's messages begin "start: " */
 }
 
 int cocin_restart(const char *root, const char *name, const char *id, int timeout,

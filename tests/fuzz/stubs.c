@@ -32,6 +32,12 @@ int cocin_start(const char *root, const char *name, const char *id, bool caller_
   abort();
 }
 
+int cocin_restart(const char *root, const char *name, const char *id, int timeout,
+                  bool caller_exits, cocin_error_t *err)
+{
+  abort();
+}
+
 int cocin_pause(const char *root, const char *name, const char *id, bool pause,
                 cocin_error_t *err)
 {
