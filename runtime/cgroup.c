@@ -828,11 +828,31 @@ static size_t collect_pids(const struct cocin_cgroup *cg, pid_t **out, bool *sel
   return n;
 }
 
+/* Freeze and wait (~1 s) until every task is frozen, or thaw. */
+static int freeze_wait(const struct cocin_cgroup *cg, bool frozen)
+{
+  if (cg->ops->freeze(cg, frozen) < 0)
+    return -1;
+  for (int i = 0; frozen; i++) {
+    int f = cg->ops->frozen(cg);
+    if (f == 1)
+      break;
+    if (f < 0 || i == 200) { /* half frozen is none: thawed again */
+      int e = f < 0 ? errno : EBUSY;
+      cg->ops->freeze(cg, false);
+      errno = e;
+      return -1;
+    }
+    sleep_ms(5);
+  }
+  return 0;
+}
+
 int cocin_cgroup_freeze(const struct cocin_cgroup *cg, bool frozen, cocin_error_t *err)
 {
   if (cg == NULL || cg->ndirs == 0)
     return cocin_fail(err, ENOTSUP, "the container has no cgroup to freeze");
-  if (cg->ops->freeze(cg, frozen) == 0)
+  if (freeze_wait(cg, frozen) == 0)
     return 0;
   if (errno == ENOTSUP)
     return cocin_fail(err, ENOTSUP, "the container's cgroup has no freezer");
@@ -858,7 +878,7 @@ int cocin_cgroup_kill(const struct cocin_cgroup *cg, int sig, cocin_error_t *err
     return 0; /* empty: nothing to freeze or signal */
   /* Frozen, nothing can fork between reading cgroup.procs and the kill
    * (never freeze a cgroup we are in ourselves). */
-  bool frozen = !self && cg->ops->freeze(cg, true) == 0;
+  bool frozen = !self && freeze_wait(cg, true) == 0;
   for (int round = 0; round < 50; round++) {
     cleanup_free pid_t *pids = NULL;
     size_t n = collect_pids(cg, &pids, &self);

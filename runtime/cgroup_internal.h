@@ -65,7 +65,10 @@ struct cg_ops {
   int (*stats)(const struct cocin_cgroup *cg, struct cocin_cgroup_stats *st,
                cocin_error_t *err);
   /* Freeze (true) or thaw (false); 0 when done, -1 when not available. */
+  /* ask the kernel to freeze or thaw (0, or -1 with errno: ENOTSUP
+   * without a freezer); frozen: 1 once every task is, 0 not yet, -1 */
   int (*freeze)(const struct cocin_cgroup *cg, bool frozen);
+  int (*frozen)(const struct cocin_cgroup *cg);
   /* SIGKILL everything in one step (v2 cgroup.kill); 0 done, -1 not available. */
   int (*kill_all)(const struct cocin_cgroup *cg);
   /* Will create restrict devices (see cocin_cgroup_devices_expected)? */

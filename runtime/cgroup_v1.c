@@ -330,8 +330,6 @@ static int v1_stats(const struct cocin_cgroup *cg, struct cocin_cgroup_stats *st
   return 0;
 }
 
-/* As v2_freeze: ENOTSUP without a freezer hierarchy, EBUSY (thawed
- * again) when it stays FREEZING for ~1 s. */
 static int v1_freeze(const struct cocin_cgroup *cg, bool frozen)
 {
   const char *dir = dir_of(cg, CG_FREEZER);
@@ -339,21 +337,15 @@ static int v1_freeze(const struct cocin_cgroup *cg, bool frozen)
     errno = ENOTSUP;
     return -1;
   }
-  if (cg_write(cg, dir, "freezer.state", frozen ? "FROZEN" : "THAWED", NULL) < 0)
+  return cg_write(cg, dir, "freezer.state", frozen ? "FROZEN" : "THAWED", NULL);
+}
+
+static int v1_frozen(const struct cocin_cgroup *cg)
+{
+  char buf[32];
+  if (cg_read(dir_of(cg, CG_FREEZER), "freezer.state", buf, sizeof(buf)) < 0)
     return -1;
-  for (int i = 0; frozen; i++) {
-    char buf[32];
-    if (cg_read(dir, "freezer.state", buf, sizeof(buf)) == 0 && strncmp(buf, "FROZEN", 6) == 0)
-      break;
-    if (i == 200) {
-      cg_write(cg, dir, "freezer.state", "THAWED", NULL);
-      errno = EBUSY;
-      return -1;
-    }
-    struct timespec ts = {0, 5000000L};
-    nanosleep(&ts, NULL);
-  }
-  return 0;
+  return strncmp(buf, "FROZEN", 6) == 0;
 }
 
 static int v1_kill_all(const struct cocin_cgroup *cg) { return -1; }
@@ -369,6 +361,7 @@ const struct cg_ops cg_v1_ops = {
     .create = v1_create,
     .stats = v1_stats,
     .freeze = v1_freeze,
+    .frozen = v1_frozen,
     .kill_all = v1_kill_all,
     .devices_expected = v1_devices_expected,
 };

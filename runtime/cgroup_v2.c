@@ -219,9 +219,6 @@ static int v2_stats(const struct cocin_cgroup *cg, struct cocin_cgroup_stats *st
   return 0;
 }
 
-/* 0 once frozen (thawed); -1 with errno: ENOTSUP without the file,
- * EBUSY (thawed again) when not every process froze within ~1 s (one in
- * uninterruptible sleep, say: a half-frozen container is none). */
 static int v2_freeze(const struct cocin_cgroup *cg, bool frozen)
 {
   const char *dir = cg->dirs[0];
@@ -229,21 +226,15 @@ static int v2_freeze(const struct cocin_cgroup *cg, bool frozen)
     errno = ENOTSUP;
     return -1;
   }
-  if (cg_write(cg, dir, "cgroup.freeze", frozen ? "1" : "0", NULL) < 0)
+  return cg_write(cg, dir, "cgroup.freeze", frozen ? "1" : "0", NULL);
+}
+
+static int v2_frozen(const struct cocin_cgroup *cg)
+{
+  uint64_t v;
+  if (cg_read_keyed(cg->dirs[0], "cgroup.events", "frozen", &v) < 0)
     return -1;
-  for (int i = 0; frozen; i++) {
-    uint64_t v;
-    if (cg_read_keyed(dir, "cgroup.events", "frozen", &v) == 0 && v == 1)
-      break;
-    if (i == 200) {
-      cg_write(cg, dir, "cgroup.freeze", "0", NULL);
-      errno = EBUSY;
-      return -1;
-    }
-    struct timespec ts = {0, 5000000L};
-    nanosleep(&ts, NULL);
-  }
-  return 0;
+  return v == 1;
 }
 
 /* cgroup.kill (Linux 5.14+) kills everything, forks included, at once. */
@@ -265,6 +256,7 @@ const struct cg_ops cg_v2_ops = {
     .create = v2_create,
     .stats = v2_stats,
     .freeze = v2_freeze,
+    .frozen = v2_frozen,
     .kill_all = v2_kill_all,
     .devices_expected = v2_devices_expected,
 };
