@@ -340,22 +340,29 @@ static int mkdir_in(const char *name, cocin_error_t *err)
   return 0;
 }
 
-/* Into the network namespace the caller's thread made (netns.c), as late
- * as can be: before sysfs is mounted, for sysfs shows the network of
- * whoever mounts it. */
-static int join_netns(const struct container_args *a, cocin_error_t *err)
+/* What the caller's thread made (prep.c): the network namespace, joined
+ * here, and the overlay, detached (*ovl), or -1: mounted here instead.
+ * Waited for first: everything after builds on the overlay. */
+static int receive_prep(const struct container_args *a, int *ovl, cocin_error_t *err)
 {
+  *ovl = -1;
   if (a->netsock < 0)
     return 0;
-  char byte;
-  int fd = -1;
-  size_t n = 1;
-  if (fds_recv(a->netsock, &byte, &fd, &n, "the network namespace", NULL) < 0 || n != 1)
-    return cocin_fail(err, EIO, "%s", NETNS_NOT_MADE);
-  int r = setns(fd, CLONE_NEWNET);
-  int e = errno;
-  close(fd);
+  char flags = 0;
+  int fds[2] = {-1, -1};
+  size_t n = 2;
+  int r = fds_recv(a->netsock, &flags, fds, &n, "the network namespace", NULL);
   close(a->netsock);
+  if (r < 0 || !(flags & PREP_NET) || n != ((flags & PREP_OVERLAY) ? 2u : 1u)) {
+    for (size_t i = 0; r == 0 && i < n; i++)
+      close(fds[i]);
+    return cocin_fail(err, EIO, "%s", PREP_NOT_MADE);
+  }
+  r = setns(fds[0], CLONE_NEWNET);
+  int e = errno;
+  close(fds[0]);
+  if (n == 2)
+    *ovl = fds[1];
   if (r < 0) {
     errno = e;
     return cocin_fail_errno(err, "join the container's network namespace");
@@ -376,18 +383,30 @@ static int setup_rootfs(const struct container_args *a, int *devnull, cocin_erro
    * under it (here 20-odd metadata writes and a cache flush for every
    * container that ends; 0.32 s for rm -f under a heavy writer).  Such a
    * container is thrown away at its end, so an fsync inside it protects
-   * nothing a crash would not throw away too.  A kept one syncs as usual. */
-  bool vol = a->spec->autoremove;
-  cleanup_free char *opts = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s%s", a->image_rootfs,
-                                      a->upper, a->work, vol ? ",volatile" : "");
-  unsigned long flags = a->nodev ? MS_NODEV : 0;
-  int r = mount("overlay", a->merged, "overlay", flags, opts);
-  if (r < 0 && vol && errno == EINVAL) { /* a kernel before 5.10 */
-    opts[strlen(opts) - strlen(",volatile")] = '\0';
-    r = mount("overlay", a->merged, "overlay", flags, opts);
+   * nothing a crash would not throw away too.  A kept one syncs as usual.
+   * (prep.c makes it so too, where the caller's thread mounts it.) */
+  int ovl;
+  if (receive_prep(a, &ovl, err) < 0)
+    return -1;
+  if (ovl >= 0) {
+    int r = move_mount(ovl, "", AT_FDCWD, a->merged, MOVE_MOUNT_F_EMPTY_PATH);
+    close(ovl);
+    if (r < 0)
+      return cocin_fail_errno(err, "attach the overlay at %s", a->merged);
+  } else {
+    bool vol = a->spec->autoremove;
+    cleanup_free char *opts = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s%s",
+                                        a->image_rootfs, a->upper, a->work,
+                                        vol ? ",volatile" : "");
+    unsigned long flags = a->nodev ? MS_NODEV : 0;
+    int r = mount("overlay", a->merged, "overlay", flags, opts);
+    if (r < 0 && vol && errno == EINVAL) { /* a kernel before 5.10 */
+      opts[strlen(opts) - strlen(",volatile")] = '\0';
+      r = mount("overlay", a->merged, "overlay", flags, opts);
+    }
+    if (r < 0)
+      return cocin_fail_errno(err, "mount overlay at %s", a->merged);
   }
-  if (r < 0)
-    return cocin_fail_errno(err, "mount overlay at %s", a->merged);
   TRACE("i-overlay");
   /* Into the new root (the overlay, now over the directory): each path
    * below is relative to it, a walk of a component or two instead of the
@@ -405,8 +424,6 @@ static int setup_rootfs(const struct container_args *a, int *devnull, cocin_erro
   if (make_dev("dev", err) < 0 || etc_files(a, err) < 0)
     return -1;
   TRACE("i-dev");
-  if (join_netns(a, err) < 0)
-    return -1;
   if (mount_or_fail("sysfs", "sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL,
                     err) < 0)
     return -1;

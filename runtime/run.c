@@ -446,15 +446,14 @@ static int reap_init(pid_t pid, bool kill_it)
   return st;
 }
 
-/* The new init starts on another CPU than ours, where it builds its root
- * while we make its cgroup: left to the scheduler it often queued behind
- * us here (0.3 ms), the other CPU going idle meanwhile.  Its CPUs are
- * given back (init_anywhere) before the byte it waits for before execve:
- * the container never inherits the narrow set. */
-static bool init_away(pid_t pid, cpu_set_t *all)
+/* The new init starts on another CPU than ours (here), where it builds
+ * its root while we make its cgroup: left to the scheduler it often
+ * queued behind us here (0.3 ms), the other CPU going idle meanwhile.
+ * Its CPUs (all) are given back (init_anywhere) before the byte it waits
+ * for before execve: the container never inherits the narrow set. */
+static bool init_away(pid_t pid, int here, const cpu_set_t *all)
 {
-  int here = sched_getcpu();
-  if (here < 0 || here >= CPU_SETSIZE || sched_getaffinity(0, sizeof(*all), all) < 0)
+  if (here < 0 || here >= CPU_SETSIZE)
     return false;
   cpu_set_t away = *all;
   CPU_CLR(here, &away);
@@ -530,6 +529,22 @@ void monitor_main(struct monitor_args *m)
     cocin_fail_errno(&err, "chdir /");
     goto fail;
   }
+  /* On the caller's CPU until the init is in its cgroup (the caller's
+   * thread is on the others, making what the init waits for): left to
+   * fork's placement, we often landed beside the thread and slowed it. */
+  cpu_set_t cpus;
+  int here = -1;
+  bool pinned = false;
+  if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0) {
+    here = m->cpu >= 0 && m->cpu < CPU_SETSIZE && CPU_ISSET(m->cpu, &cpus) ? m->cpu
+                                                                          : sched_getcpu();
+    if (m->cpu == here) {
+      cpu_set_t one;
+      CPU_ZERO(&one);
+      CPU_SET(here, &one);
+      pinned = sched_setaffinity(0, sizeof(one), &one) == 0;
+    }
+  }
   prctl(PR_SET_NAME, "cocin-monitor", 0, 0, 0);
   prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); /* orphans come back to us */
 
@@ -551,7 +566,7 @@ void monitor_main(struct monitor_args *m)
   }
   char *stack = xmalloc0(STACK_SIZE);
   int flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
-  /* The network namespace comes from the caller's thread (netns.c) to
+  /* The network namespace comes from the caller's thread (prep.c) to
    * the init directly; this monitor holds it from the init's ready mark to
    * its own exit, so the kernel tears it down after the answer. */
   if (ca->netsock < 0)
@@ -565,8 +580,7 @@ void monitor_main(struct monitor_args *m)
   close(joinsock[0]);
   if (ca->netsock >= 0)
     close(ca->netsock);
-  cpu_set_t cpus;
-  bool away = init_away(pid, &cpus);
+  bool away = here >= 0 && init_away(pid, here, &cpus);
   TRACE("cloned");
   /* Hold the container's mount namespace (opened while the init still
    * waits for us): when the init exits, the kernel then skips tearing down
@@ -611,6 +625,8 @@ void monitor_main(struct monitor_args *m)
     goto fail;
   }
   TRACE("cg-sent");
+  if (pinned)
+    (void)sched_setaffinity(0, sizeof(cpus), &cpus);
   close(joinsock[1]);
   for (int i = 0; i < 3; i++)
     if (ca->stdio[i] > 2 && ca->stdio[i] != log_fd && ca->stdio[i] != status_fd)
@@ -808,9 +824,10 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
   if (check_overlay_path(root, err) < 0 || cocin_limits_check(&spec->limits, err) < 0)
     return cocin_error_wrap(err, "%s", verb);
   TRACE("run");
-  /* made on the other CPU while we prepare the rest */
-  cleanup_netns struct netns_maker net;
-  netns_start(&net);
+  /* the network namespace, then the layers and their overlay: made on the
+   * other CPU while we prepare the rest */
+  cleanup_prep struct prep prep;
+  prep_start(&prep);
   TRACE("thread-started");
   cleanup_free char *image_rootfs = NULL;
   if (cocin_image_ensure(root, spec->image, &image_rootfs, err) < 0)
@@ -853,11 +870,15 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
   cleanup_strv char **env = NULL;
   int pipefd[2];
 
-  /* the upper layer's directory is the root's mode inside: 0755 whatever
-   * the caller's umask (077 would lock every user but root out of /); a
-   * start finds both as its last run left them */
-  if (!restart && (mkdir(upper, 0755) < 0 || chmod(upper, 0755) < 0 || mkdir(work, 0700) < 0)) {
-    cocin_fail_errno(err, "%s: make the container's layers", verb);
+  /* Our thread makes the layers (a start finds both as its last run left
+   * them) and mounts the overlay, detached, for the init to attach: the
+   * mount options are known now, the devices policy being decided from
+   * the limits alone. */
+  bool nodev =
+      !spec->security.privileged && !cocin_cgroup_devices_expected(&spec->limits);
+  struct prep_layers layers = {image_rootfs, upper, work, !restart, spec->autoremove, nodev};
+  if (!prep_layers(&prep, &layers) && !restart && make_layers(upper, work, err) < 0) {
+    cocin_error_wrap(err, "%s", verb);
     goto fail;
   }
   TRACE("layers");
@@ -877,10 +898,8 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
   /* No device policy (cgroup v2 without the BPF program, or no v1 devices
    * hierarchy): nothing may make a device node, and none from the image or
    * a volume may be opened; the container's /dev is cocin's own tmpfs.
-   * Decided now, from a look at the host's hierarchies, for the init
+   * Decided above, from a look at the host's hierarchies, for the init
    * mounts with it; the monitor plans and makes the cgroup meanwhile. */
-  bool nodev =
-      !spec->security.privileged && !cocin_cgroup_devices_expected(&spec->limits);
   TRACE("devices-decided");
   if (nodev && cocin_security_set(&spec->security, "cap-drop", "MKNOD", err) < 0)
     goto fail;
@@ -971,9 +990,9 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
   status_r = pipefd[0];
   status_w = pipefd[1];
 
-  /* the init gets the network namespace on this socket once the thread
-   * made it: we fork meanwhile */
-  if (net.started) {
+  /* the init gets the network namespace and the overlay on this socket
+   * once the thread made them: we fork meanwhile */
+  if (prep.started) {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
       cocin_fail_errno(err, "%s: socketpair", verb);
@@ -983,8 +1002,10 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
     net_mine = sv[1];
   }
 
+  /* the monitor starts on our CPU, the thread being on the others */
+  int cpu = prep.started ? sched_getcpu() : -1;
   TRACE("prepared");
-  netns_before_fork(&net);
+  prep_before_fork(&prep);
   pid_t mid = fork();
   if (mid < 0) {
     cocin_fail_errno(err, "%s: fork", verb);
@@ -1019,7 +1040,8 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
     TRACE("monitor");
     struct monitor_args m = {root,   spec->name, res->id, spec,      &ca,
                              policy, status_w,   log_fd,  console_r, restart,
-                             {-1, tee_r1, tee_r2},       {-1, tee_to[1], tee_to[2]}};
+                             {-1, tee_r1, tee_r2},       {-1, tee_to[1], tee_to[2]},
+                             cpu};
     monitor_main(&m);
   }
   TRACE("forked");
@@ -1032,13 +1054,16 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
       close(*mine[i]);
       *mine[i] = -1;
     }
-  /* the network namespace, to the init (which waits for it before it
-   * mounts sysfs); if the thread failed, the init fails for want of it,
+  /* the network namespace and the overlay, to the init (which waits for
+   * them first); if the thread failed, the init fails for want of them,
    * and the thread's reason is the run's */
   if (net_mine >= 0) {
-    cleanup_close int nfd = netns_finish(&net, &net_err);
-    if (nfd >= 0)
-      (void)fds_send(net_mine, 'n', &nfd, 1, "the network namespace", NULL);
+    cleanup_close int nfd = -1, ofd = -1;
+    if (prep_finish(&prep, &nfd, &ofd, &net_err) == 0) {
+      int fds[] = {nfd, ofd};
+      (void)fds_send(net_mine, PREP_NET | (ofd >= 0 ? PREP_OVERLAY : 0), fds, ofd >= 0 ? 2 : 1,
+                     "the network namespace", NULL);
+    }
     close(net_mine);
     net_mine = -1;
   }
@@ -1073,7 +1098,7 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
     res->exit_code = code ? atoi(code + 1) : 125;
     if (res->exit_code != 126 && res->exit_code != 127)
       res->exit_code = 125;
-    if (net_err && nl && strstr(nl + 1, NETNS_NOT_MADE)) { /* the thread's reason */
+    if (net_err && nl && strstr(nl + 1, PREP_NOT_MADE)) { /* the thread's reason */
       if (err) {
         cocin_error_release(err);
         *err = steal_ptr(net_err);
@@ -1088,6 +1113,7 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
   return -1;
 
 fail:
+  prep_abandon(&prep); /* before the directory goes: it may still make the layers */
   if (!restart) {
     cleanup_free char *dir = cocin_container_dir(root, spec->name);
     rm_rf(dir, NULL);

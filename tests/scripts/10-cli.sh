@@ -680,6 +680,28 @@ else
   t_skip "the overlay is volatile" "Linux $kv has no volatile overlay (5.10): the plain mount is used"
 fi
 
+t_begin "the overlay comes from run's thread, or from the init where fsconfig refuses its paths"
+# run's thread mounts the overlay (fsopen/fsmount) for the init to attach;
+# fsconfig takes at most 256 bytes a path, so a deeper state root's overlay
+# is mounted by the init with mount(2), with the same options
+long="$T/$(printf 'l%.0s' $(seq 250))"
+for r in "$ROOT" "$long"; do
+  got=$("$COCIN" --root "$r" run --rm busybox grep ' / ' /proc/self/mountinfo 2>&1)
+  case "$got" in *" - overlay overlay rw,lowerdir=$r/images/busybox/rootfs,upperdir=$r/containers/"*) ;;
+    *) t_fail "--rm root mount under ${#r}-byte root: [$got]" ;; esac
+  "$COCIN" --root "$r" run --name "${P}ovl" busybox sh -c 'echo kept > /f' >"$T/o" 2>&1 || t_fail "kept run: $(cat "$T/o")"
+  "$COCIN" --root "$r" start "${P}ovl" >/dev/null 2>&1 || t_fail "start under ${#r}-byte root"
+  "$COCIN" --root "$r" wait "${P}ovl" >/dev/null 2>&1
+  got=$("$COCIN" --root "$r" logs "${P}ovl" 2>&1)
+  [ -z "$got" ] || t_fail "logs: [$got]"
+  got=$("$COCIN" --root "$r" run --rm -v "$r/containers/${P}ovl/upper:/u:ro" busybox cat /u/f 2>&1)
+  [ "$got" = kept ] || t_fail "the kept layer under ${#r}-byte root: [$got]"
+  "$COCIN" --root "$r" rm "${P}ovl" >/dev/null 2>&1 || t_fail "rm under ${#r}-byte root"
+done
+[ -z "$(ls -A "$long/containers" 2>/dev/null | grep -v '^\.trash$')" ] || t_fail "left: $(ls -A "$long/containers")"
+rm -rf "$long"
+t_end
+
 if command -v setpriv >/dev/null; then
   t_begin "run without CAP_SYS_ADMIN: one clear message, nothing left"
   # run's network-namespace thread and the monitor's clone both fail: the
