@@ -75,8 +75,11 @@ int fds_recv(int sock, char *byte, int *fds, size_t *n, const char *what, cocin_
         close(fd);
     }
   }
-  if (msg.msg_flags & MSG_CTRUNC)
+  if (msg.msg_flags & MSG_CTRUNC) { /* what came goes too: the caller gets none */
+    for (; *n > 0; (*n)--)
+      close(fds[*n - 1]);
     return cocin_fail(err, EIO, "receive %s: descriptors lost", what);
+  }
   return 0;
 }
 

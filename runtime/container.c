@@ -351,22 +351,15 @@ static int receive_prep(const struct container_args *a, int *ovl, cocin_error_t 
   char flags = 0;
   int fds[2] = {-1, -1};
   size_t n = 2;
-  int r = fds_recv(a->netsock, &flags, fds, &n, "the network namespace", NULL);
+  int r = fds_recv(a->netsock, &flags, fds, &n, "the network namespace and the overlay", NULL);
   close(a->netsock);
-  if (r < 0 || !(flags & PREP_NET) || n != ((flags & PREP_OVERLAY) ? 2u : 1u)) {
-    for (size_t i = 0; r == 0 && i < n; i++)
-      close(fds[i]);
+  cleanup_close int net = r == 0 && n > 0 ? fds[0] : -1;
+  cleanup_close int overlay = r == 0 && n > 1 ? fds[1] : -1;
+  if (r < 0 || !(flags & PREP_NET) || n != ((flags & PREP_OVERLAY) ? 2u : 1u))
     return cocin_fail(err, EIO, "%s", PREP_NOT_MADE);
-  }
-  r = setns(fds[0], CLONE_NEWNET);
-  int e = errno;
-  close(fds[0]);
-  if (n == 2)
-    *ovl = fds[1];
-  if (r < 0) {
-    errno = e;
+  if (setns(net, CLONE_NEWNET) < 0)
     return cocin_fail_errno(err, "join the container's network namespace");
-  }
+  *ovl = steal_fd(overlay);
   return 0;
 }
 
@@ -385,15 +378,14 @@ static int setup_rootfs(const struct container_args *a, int *devnull, cocin_erro
    * container is thrown away at its end, so an fsync inside it protects
    * nothing a crash would not throw away too.  A kept one syncs as usual.
    * (prep.c makes it so too, where the caller's thread mounts it.) */
-  int ovl;
+  cleanup_close int ovl = -1;
   if (receive_prep(a, &ovl, err) < 0)
     return -1;
-  if (ovl >= 0) {
-    int r = move_mount(ovl, "", AT_FDCWD, a->merged, MOVE_MOUNT_F_EMPTY_PATH);
-    close(ovl);
-    if (r < 0)
-      return cocin_fail_errno(err, "attach the overlay at %s", a->merged);
-  } else {
+  /* attached as it came; mounted here if it did not come, or would not
+   * attach (mount(2) then says why, if it fails too) */
+  if (ovl < 0 || move_mount(ovl, "", AT_FDCWD, a->merged, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+    if (ovl >= 0) /* gone first: two overlays must never share a work directory */
+      close(steal_fd(ovl));
     bool vol = a->spec->autoremove;
     cleanup_free char *opts = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s%s",
                                         a->image_rootfs, a->upper, a->work,

@@ -34,7 +34,7 @@ struct container_args {
 /* What a thread of the caller makes while it forks (prep.c): the network
  * namespace, then the layers and the overlay, once handed their paths. */
 struct prep_layers {
-  const char *lower, *upper, *work; /* NULL upper: nothing to make */
+  char *lower, *upper, *work; /* NULL upper: nothing to make */
   bool make;                        /* mkdir upper and work (a run, not a start) */
   bool volatile_upper, nodev;       /* the overlay's options */
 };
@@ -47,9 +47,10 @@ struct prep {
   cocin_error_t err;
 };
 void prep_start(struct prep *p);
-/* Hand the thread the layers' paths (they must outlive prep_finish);
- * false when there is no thread: the caller makes the layers itself. */
-bool prep_layers(struct prep *p, const struct prep_layers *l);
+/* Hand the thread the layers (their paths are copied); false when there
+ * is no thread: the caller makes the layers itself, the init mounts. */
+bool prep_layers(struct prep *p, const char *lower, const char *upper, const char *work,
+                 bool make, bool volatile_upper, bool nodev);
 /* What the init says when the caller's thread failed: the caller then
  * gives the thread's reason instead. */
 #define PREP_NOT_MADE "the container's network namespace and layers were not made"
@@ -74,7 +75,8 @@ int loopback_up(cocin_error_t *err);
 
 /* One byte and up to FDS_MAX descriptors over a unix socket (SCM_RIGHTS);
  * what names them in errors.  fds_recv: *n is the room in fds, then the
- * count received (received with close-on-exec); the other end closing is
+ * count received (received with close-on-exec; none left open on a
+ * failure); the other end closing is
  * an error (EIO). */
 #define FDS_MAX 16
 int fds_send(int sock, char byte, const int *fds, size_t n, const char *what, cocin_error_t *err);

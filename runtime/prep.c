@@ -28,6 +28,7 @@
 #include <net/if.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -133,24 +134,37 @@ void prep_start(struct prep *p)
     sem_destroy(&p->go);
 }
 
-bool prep_layers(struct prep *p, const struct prep_layers *l)
+static void layers_free(struct prep_layers *l)
+{
+  free(l->lower);
+  free(l->upper);
+  free(l->work);
+  *l = (struct prep_layers){0};
+}
+
+bool prep_layers(struct prep *p, const char *lower, const char *upper, const char *work,
+                 bool make, bool volatile_upper, bool nodev)
 {
   if (!p->started || p->posted)
     return false;
-  p->layers = *l;
+  p->layers = (struct prep_layers){xstrdup(lower), xstrdup(upper), xstrdup(work),
+                                   make,           volatile_upper, nodev};
   p->posted = sem_post(&p->go) == 0;
+  if (!p->posted)
+    layers_free(&p->layers);
   return p->posted;
 }
 
 static void prep_join(struct prep *p)
 {
   if (!p->posted) { /* nothing to make: the thread ends after the namespace */
-    p->layers = (struct prep_layers){0};
-    p->posted = sem_post(&p->go) == 0;
+    layers_free(&p->layers);
+    p->posted = sem_post(&p->go) == 0; /* fails only on a bad semaphore */
   }
   pthread_join(p->thread, NULL);
   sem_destroy(&p->go);
   p->joined = true;
+  layers_free(&p->layers);
 }
 
 #if defined(__SANITIZE_ADDRESS__)

@@ -538,7 +538,7 @@ void monitor_main(struct monitor_args *m)
   if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0) {
     here = m->cpu >= 0 && m->cpu < CPU_SETSIZE && CPU_ISSET(m->cpu, &cpus) ? m->cpu
                                                                           : sched_getcpu();
-    if (m->cpu == here) {
+    if (m->cpu >= 0 && m->cpu == here) {
       cpu_set_t one;
       CPU_ZERO(&one);
       CPU_SET(here, &one);
@@ -588,11 +588,12 @@ void monitor_main(struct monitor_args *m)
    * this monitor closes the fd, after it has answered. */
   mntns = open_ns(pid, "mnt");
   /* While the init builds its root (the caller forked as soon as the name
-   * and the layers were made): the cgroup's plan, then the first record,
-   * with it, then the cgroup itself, so that whoever finds config.json
-   * finds the cgroup too.  No plan (a limit without its controller, say):
-   * recorded as none, and the create fails with the reason.  (Planned in
-   * the caller's network thread instead, it came later: measured, left.) */
+   * was reserved, its thread making the layers): the cgroup's plan, then
+   * the first record, with it, then the cgroup itself, so that whoever
+   * finds config.json finds the cgroup too.  No plan (a limit without its
+   * controller, say): recorded as none, and the create fails with the
+   * reason.  (Planned in the caller's thread instead, it came later when
+   * that thread only made the network: measured, left.) */
   {
     cocin_error_t perr = NULL;
     if (cocin_cgroup_plan(id, spec->cgroup_parent, &spec->limits, &plan, &perr) < 0)
@@ -611,7 +612,9 @@ void monitor_main(struct monitor_args *m)
    * moves itself in before it execs.  Its mounts and capabilities were
    * chosen for the devices policy run expected: a cgroup that cannot
    * enforce it fails the run. */
-  if (place_in_cgroup(root, name, id, spec, plan, ca->nodev, pid, away ? &cpus : NULL,
+  /* the init's CPUs back: it has the narrow set from init_away, or from
+   * us (cloned while we were pinned) */
+  if (place_in_cgroup(root, name, id, spec, plan, ca->nodev, pid, away || pinned ? &cpus : NULL,
                       joinsock[1], &cg, &err) < 0) {
     int cst = reap_init(pid, true);
     /* the init may have failed first: its reason comes first */
@@ -786,10 +789,11 @@ static int reserve_name(const char *root, struct cocin_spec *spec, const char *i
   return 0;
 }
 
-/* The caller's remove_failed, when the monitor died before it answered:
- * by the record, if the monitor wrote one, or else the directory, if it
- * is still the one reserved (an fd of it held since: its inode cannot have
- * been reused by another run's). */
+/* The caller's remove_failed, when the monitor died before it answered
+ * (or answered a failure: what our thread made after the monitor's
+ * remove_failed goes): by the record, if the monitor wrote one, or else
+ * the directory, if it is still the one reserved (an fd of it held since:
+ * its inode cannot have been reused by another run's). */
 static void remove_unstarted(const char *root, const char *name, const char *id, int reserved)
 {
   cleanup_free char *dir = cocin_container_dir(root, name);
@@ -866,18 +870,27 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
   /* tee: the pipes' ends, the monitor's (read) and the init's (write) */
   cleanup_close int tee_r1 = -1, tee_r2 = -1, tee_w1 = -1, tee_w2 = -1;
   int tee_to[3] = {-1, -1, -1};
-  cleanup_error cocin_error_t net_err = NULL; /* the network thread's failure */
+  cleanup_error cocin_error_t net_err = NULL; /* our thread's failure (prep.c) */
   cleanup_strv char **env = NULL;
   int pipefd[2];
 
-  /* Our thread makes the layers (a start finds both as its last run left
-   * them) and mounts the overlay, detached, for the init to attach: the
-   * mount options are known now, the devices policy being decided from
-   * the limits alone. */
+  /* No device policy (cgroup v2 without the BPF program, or no v1 devices
+   * hierarchy): nothing may make a device node, and none from the image or
+   * a volume may be opened; the container's /dev is cocin's own tmpfs.
+   * Decided now, from the limits and a look at the host's hierarchies,
+   * for the overlay and the init mount with it; the monitor plans and
+   * makes the cgroup meanwhile. */
   bool nodev =
       !spec->security.privileged && !cocin_cgroup_devices_expected(&spec->limits);
-  struct prep_layers layers = {image_rootfs, upper, work, !restart, spec->autoremove, nodev};
-  if (!prep_layers(&prep, &layers) && !restart && make_layers(upper, work, err) < 0) {
+  /* A run's layers: our thread makes them and mounts the overlay,
+   * detached, for the init to attach.  A start's are there, its last
+   * run's, and are the container's only once its monitor has claimed it
+   * (start.c): another start may be about to, so its init mounts them,
+   * after the claim (a second overlay on one work directory would empty
+   * the first's). */
+  if (!restart &&
+      !prep_layers(&prep, image_rootfs, upper, work, true, spec->autoremove, nodev) &&
+      make_layers(upper, work, err) < 0) {
     cocin_error_wrap(err, "%s", verb);
     goto fail;
   }
@@ -895,11 +908,6 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
       goto fail;
     }
   }
-  /* No device policy (cgroup v2 without the BPF program, or no v1 devices
-   * hierarchy): nothing may make a device node, and none from the image or
-   * a volume may be opened; the container's /dev is cocin's own tmpfs.
-   * Decided above, from a look at the host's hierarchies, for the init
-   * mounts with it; the monitor plans and makes the cgroup meanwhile. */
   TRACE("devices-decided");
   if (nodev && cocin_security_set(&spec->security, "cap-drop", "MKNOD", err) < 0)
     goto fail;
@@ -1062,12 +1070,12 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
     if (prep_finish(&prep, &nfd, &ofd, &net_err) == 0) {
       int fds[] = {nfd, ofd};
       (void)fds_send(net_mine, PREP_NET | (ofd >= 0 ? PREP_OVERLAY : 0), fds, ofd >= 0 ? 2 : 1,
-                     "the network namespace", NULL);
+                     "the network namespace and the overlay", NULL);
     }
     close(net_mine);
     net_mine = -1;
   }
-  TRACE("netns-sent");
+  TRACE("prep-sent");
   while (!(io && io->caller_exits) && waitpid(mid, NULL, 0) < 0 && errno == EINTR)
     ;
 
@@ -1098,6 +1106,11 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
     res->exit_code = code ? atoi(code + 1) : 125;
     if (res->exit_code != 126 && res->exit_code != 127)
       res->exit_code = 125;
+    /* The monitor removed the container before it answered, maybe while
+     * our thread still made the layers in its directory (it had not been
+     * joined then): whatever it made after is removed here. */
+    if (!restart)
+      remove_unstarted(root, spec->name, res->id, reserved);
     if (net_err && nl && strstr(nl + 1, PREP_NOT_MADE)) { /* the thread's reason */
       if (err) {
         cocin_error_release(err);

@@ -680,7 +680,7 @@ else
   t_skip "the overlay is volatile" "Linux $kv has no volatile overlay (5.10): the plain mount is used"
 fi
 
-t_begin "the overlay comes from run's thread, or from the init where fsconfig refuses its paths"
+t_begin "the root overlay is the same under a state root deeper than fsconfig takes (the init mounts it)"
 # run's thread mounts the overlay (fsopen/fsmount) for the init to attach;
 # fsconfig takes at most 256 bytes a path, so a deeper state root's overlay
 # is mounted by the init with mount(2), with the same options
@@ -1070,6 +1070,29 @@ cocin stop -t 0 "${P}sb" >/dev/null 2>&1
 [ "$(cocin start "${P}sb" 2>&1)" = "${P}sb" ] && [ "$(status_of "${P}sb")" = running ] ||
   t_fail "start of a stopped one: $(status_of "${P}sb")"
 cocin rm -f "${P}sb" >/dev/null 2>&1
+t_end
+
+t_begin "two starts at once: one runs the container, whose layer stays whole"
+# Only the start whose monitor claims the container may mount its layers:
+# a second overlay on one work directory empties the first's, and the
+# running container could then no longer write a file of its image.
+cocin run -d --name "${P}sr" busybox sleep 1000 >/dev/null 2>&1
+for i in 1 2 3 4 5 6 7 8; do
+  cocin stop -t 0 "${P}sr" >/dev/null 2>&1
+  cocin start "${P}sr" >"$T/s1" 2>&1 &
+  s1=$!
+  cocin start "${P}sr" >"$T/s2" 2>&1 &
+  s2=$!
+  wait "$s1"; r1=$?; wait "$s2"; r2=$?
+  [ "$r1" = 0 ] || [ "$r2" = 0 ] || t_fail "round $i: no start succeeded: $(cat "$T/s1" "$T/s2")"
+  for f in s1 s2; do # the other one answers the name too, or says it is starting
+    grep -qx "${P}sr" "$T/$f" || grep -q "is starting" "$T/$f" || t_fail "round $i: $(cat "$T/$f")"
+  done
+  wait_for is_running "${P}sr"
+  got=$(cocin exec "${P}sr" sh -c "echo $i >> /etc/profile && tail -1 /etc/profile && mkdir -p /root/d$i && echo ok" 2>&1)
+  [ "$got" = "$(printf '%s\nok' "$i")" ] || { t_fail "round $i: copy-up in the running container: [$got]"; break; }
+done
+cocin rm -f "${P}sr" >/dev/null 2>&1
 t_end
 
 t_begin "start of a container run in the foreground: detached, logged after what it logged then"
