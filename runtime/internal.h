@@ -155,6 +155,15 @@ int start_record_init(const char *root, const char *name, const char *id, pid_t 
                       const struct cocin_cgroup *plan, cocin_error_t *err);
 bool start_failed(const char *root, const char *name, const char *id, int code);
 
+/* remove.c, for the monitor of a --rm container: take it away (its
+ * directory into containers/.trash, under its lock: the lock is returned,
+ * *trash NULL if the directory went meanwhile, *in_place when there was no
+ * room for the trash), then delete what was taken. */
+int take_away(const char *root, const char *name, const char *id, bool destroy_recorded,
+              bool only_stopped, char **trash, bool *in_place, cocin_error_t *err);
+int delete_taken(char *trash, bool in_place, const struct cocin_cgroup *cg, int lock,
+                 cocin_error_t *err);
+
 /* Remove a container's state and cgroup, under its lock (ENOENT if it
  * went meanwhile, or if id is given and the name now belongs to another). */
 int container_remove(const char *root, const char *name, const char *id,
