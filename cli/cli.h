@@ -68,5 +68,6 @@ int cmd_wait(const char *root, int argc, char **argv);
 int cmd_images(const char *root, int argc, char **argv);
 int cmd_import(const char *root, int argc, char **argv);
 int cmd_stats(const char *root, int argc, char **argv);
+int cmd_top(const char *root, int argc, char **argv);
 
 #endif

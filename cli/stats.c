@@ -1,6 +1,6 @@
 /* cocin stats [--no-stream] [NAME...] — like docker stats: CPU % over the
  * sampling interval, memory usage / limit, pids; from each container's
- * cgroup. */
+ * cgroup.  cocin top NAME — its processes, as docker top lists them. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "cocin/cgroup.h"
 #include "cocin/cleanup.h"
+#include "cocin/runtime.h"
 #include "cocin/spec.h"
 #include "cocin/state.h"
 #include "cocin/util.h"
@@ -140,4 +141,21 @@ int cmd_stats(const char *root, int argc, char **argv)
     if (no_stream)
       return 0;
   }
+}
+
+int cmd_top(const char *root, int argc, char **argv)
+{
+  if (argc < 1)
+    return cli_fail("top: requires exactly one container name");
+  if (argv[0][0] == '-')
+    return cli_fail("top: unknown flag: %s", argv[0]);
+  if (argc > 1) /* docker hands these to ps; cocin lists ps -ef's columns only */
+    return cli_fail("top: ps options are not supported: %s", argv[1]);
+  cleanup_error cocin_error_t err = NULL;
+  cleanup_free char *name = cocin_state_resolve(root, argv[0], &err);
+  cleanup_free char *text = NULL;
+  if (name == NULL || cocin_top(root, name, &text, &err) < 0)
+    return cli_error(&err);
+  fputs(text, stdout);
+  return 0;
 }

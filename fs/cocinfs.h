@@ -112,6 +112,7 @@ enum fs_kind {
   FS_KIND_EXEC,
   FS_KIND_WAIT,
   FS_KIND_STATS,
+  FS_KIND_PROCS, /* top */
 };
 
 enum fs_exec_state {

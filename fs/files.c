@@ -137,6 +137,22 @@ static int stats_open(struct fs_handle *h, int flags)
   return 0;
 }
 
+/* top: the container's processes (cocin top); a container that is not
+ * running has none, and reads as the header alone. */
+static int top_open(struct fs_handle *h, int flags)
+{
+  cleanup_error cocin_error_t err = NULL;
+  char *text = NULL;
+  if (cocin_top(fs_ctx()->root, h->name, &text, &err) < 0) {
+    if (cocin_error_status(&err) != ESRCH)
+      return fs_errno(&err);
+    text = xstrdup(COCIN_TOP_HEADER);
+  }
+  h->data = text;
+  h->len = strlen(text);
+  return 0;
+}
+
 /* ---- container.log: the real file --------------------------------------- */
 static int log_open(struct fs_handle *h, int flags)
 {
@@ -218,6 +234,7 @@ const struct fs_file fs_files[] = {
      fs_exec_release, NULL},
     {"wait", FS_KIND_WAIT, 0444, true, wait_open, wait_read, NULL, NULL, NULL, NULL},
     {"stats", FS_KIND_STATS, 0444, true, stats_open, snapshot_read, NULL, NULL, NULL, NULL},
+    {"top", FS_KIND_PROCS, 0444, true, top_open, snapshot_read, NULL, NULL, NULL, NULL},
     {NULL, 0, 0, false, NULL, NULL, NULL, NULL, NULL, NULL},
 };
 

@@ -791,6 +791,12 @@ int cocin_cgroup_stats(const struct cocin_cgroup *cg, struct cocin_cgroup_stats 
   return cg->ops->stats(cg, st, err);
 }
 
+static int cmp_pid(const void *a, const void *b)
+{
+  pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+  return (x > y) - (x < y);
+}
+
 /* Every pid in the cgroup (all hierarchies), without duplicates; *self
  * tells whether the caller itself is in it. */
 static size_t collect_pids(const struct cocin_cgroup *cg, pid_t **out, bool *self)
@@ -825,6 +831,15 @@ static size_t collect_pids(const struct cocin_cgroup *cg, pid_t **out, bool *sel
       (*out)[n++] = (pid_t)v;
     }
   }
+  return n;
+}
+
+size_t cocin_cgroup_pids(const struct cocin_cgroup *cg, pid_t **pids)
+{
+  bool self;
+  size_t n = collect_pids(cg, pids, &self);
+  if (n)
+    qsort(*pids, n, sizeof(pid_t), cmp_pid);
   return n;
 }
 

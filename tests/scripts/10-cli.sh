@@ -1072,6 +1072,32 @@ cocin stop -t 0 "${P}sb" >/dev/null 2>&1
 cocin rm -f "${P}sb" >/dev/null 2>&1
 t_end
 
+t_begin "top lists the container's processes, exec'd ones too, with the host's pids; bad input refused"
+cocin run -d --name "${P}top" busybox sh -c 'sleep 1000 & exec sleep 999' >/dev/null 2>&1
+wait_for is_running "${P}top"
+cocin exec "${P}top" sleep 998 >/dev/null 2>&1 &
+ex=$!
+t_track "$ex"
+pid=$(cfg "${P}top" .pid)
+row_with() { awk -v c="$1" 'NR > 1 && substr($0, index($0, $8)) == c' "$T/top"; }
+wait_for sh -c "'$COCIN' --root '$ROOT' top '${P}top' >'$T/top' 2>&1 && grep -q 'sleep 998\$' '$T/top'" ||
+  t_fail "exec'd process not listed: $(cat "$T/top")"
+[ "$(head -1 "$T/top")" = "$(printf '%-8s %7s %7s %2s %-5s %-8s %8s %s' UID PID PPID C STIME TTY TIME CMD)" ] ||
+  t_fail "header: $(head -1 "$T/top")"
+[ "$(row_with 'sleep 999' | awk '{print $1, $2}')" = "root $pid" ] || t_fail "the init $pid: $(cat "$T/top")"
+[ "$(row_with 'sleep 1000' | awk '{print $3}')" = "$pid" ] || t_fail "its child: $(cat "$T/top")"
+[ "$(row_with 'sleep 1000' | awk '{print $4, $6, $7}')" = "0 ? 00:00:00" ] || t_fail "C TTY TIME: $(cat "$T/top")"
+[ "$(grep -c . "$T/top")" = 4 ] || t_fail "rows: $(cat "$T/top")"
+t_err "top without a name" "cocin: top: requires exactly one container name" cocin top
+t_err "top with a flag" "cocin: top: unknown flag: -x" cocin top -x "${P}top"
+t_err "top with ps options" "cocin: top: ps options are not supported: aux" cocin top "${P}top" aux
+t_err "top of an unknown container" "cocin: no such container: ${P}nosuch" cocin top "${P}nosuch"
+cocin stop -t 0 "${P}top" >/dev/null 2>&1
+t_err "top of a stopped container" "cocin: container ${P}top is not running" cocin top "${P}top"
+wait "$ex" 2>/dev/null
+cocin rm -f "${P}top" >/dev/null 2>&1
+t_end
+
 t_begin "two starts at once: one runs the container, whose layer stays whole"
 # Only the start whose monitor claims the container may mount its layers:
 # a second overlay on one work directory empties the first's, and the
@@ -1640,7 +1666,7 @@ wait_for sh -c "! kill -0 $p" || t_fail "logs -f still running after rm -f"
 t_end
 
 t_begin "--help for each verb"
-for v in run exec ps logs stop kill rm wait inspect images import; do
+for v in run exec ps logs stop kill rm wait inspect images import start restart pause unpause stats top; do
   cocin "$v" --help >"$T/o" 2>&1 || t_fail "$v --help exited non-zero"
   grep -qi usage "$T/o" || t_fail "$v --help: $(head -1 "$T/o")"
 done

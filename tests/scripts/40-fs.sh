@@ -200,6 +200,19 @@ grep -q '^memory_usage [0-9]' "$M/$A/stats" && grep -q '^pids_current [0-9]' "$M
   t_fail "stats: $(head -c 200 "$M/$A/stats")"
 t_end
 
+t_begin fs-top
+# the container's processes as cocin top lists them (host pids); one that
+# has exited has none: the header alone
+hdr=$(printf '%-8s %7s %7s %2s %-5s %-8s %8s %s' UID PID PPID C STIME TTY TIME CMD)
+got=$(cat "$M/$A/top")
+[ "$(head -1 <<<"$got")" = "$hdr" ] || t_fail "header: [$(head -1 <<<"$got")]"
+pid=$(jq -r .pid "$ROOT/containers/$A/config.json")
+awk -v p="$pid" '$2 == p' <<<"$got" | grep -q ' sh -c echo first; while' || t_fail "no row for the init $pid: [$got]"
+[ "$got" = "$("$COCIN" --root "$ROOT" top "$A" 2>&1)" ] || [ "$(wc -l <<<"$got")" -ge 2 ] || t_fail "differs from cocin top"
+wait_for sh -c "grep -q '^exited' '$M/$B/status'" || t_fail "$B did not exit: $(cat "$M/$B/status")"
+[ "$(cat "$M/$B/top")" = "$hdr" ] || t_fail "exited: [$(cat "$M/$B/top")]"
+t_end
+
 # --------------------------------------------------------------- exec ------
 t_begin fs-exec
 exec 3<>"$M/$A/exec"
