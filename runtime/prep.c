@@ -76,8 +76,12 @@ int make_layers(const char *upper, const char *work, cocin_error_t *err)
   return 0;
 }
 
-/* The overlay, detached: its fd, or -1 (the init mounts it instead). */
-static int make_overlay(const struct prep_layers *l)
+/* The overlay, detached: its fd; -1: the init mounts it instead (the
+ * API is missing, or refuses a path or an option it does not know);
+ * -2 with *err: the kernel could not make it (no space, say).  Such a
+ * failure is final: overlayfs may have begun its work directory, and a
+ * second try would fail on that (EINVAL for a half-made "volatile"). */
+static int make_overlay(const struct prep_layers *l, cocin_error_t *err)
 {
   cleanup_close int fs = fsopen("overlay", FSOPEN_CLOEXEC);
   if (fs < 0)
@@ -86,10 +90,23 @@ static int make_overlay(const struct prep_layers *l)
       fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", l->lower, 0) < 0 ||
       fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", l->upper, 0) < 0 ||
       fsconfig(fs, FSCONFIG_SET_STRING, "workdir", l->work, 0) < 0 ||
-      (l->volatile_upper && fsconfig(fs, FSCONFIG_SET_FLAG, "volatile", NULL, 0) < 0) ||
-      fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+      (l->volatile_upper && fsconfig(fs, FSCONFIG_SET_FLAG, "volatile", NULL, 0) < 0))
     return -1;
-  return fsmount(fs, FSMOUNT_CLOEXEC, l->nodev ? MOUNT_ATTR_NODEV : 0);
+  if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+    if (errno == EINVAL) /* "volatile" before 5.10 (legacy options are read here) */
+      return -1;
+    /* the message the init's mount(2) gives: at the container's directory */
+    size_t dir = strlen(l->upper) - strlen("/upper");
+    cocin_fail_errno(err, "mount overlay at %.*s", (int)dir, l->upper);
+    return -2;
+  }
+  int fd = fsmount(fs, FSMOUNT_CLOEXEC, l->nodev ? MOUNT_ATTR_NODEV : 0);
+  if (fd < 0 && errno != EINVAL && errno != ENOSYS) {
+    size_t dir = strlen(l->upper) - strlen("/upper");
+    cocin_fail_errno(err, "mount overlay at %.*s", (int)dir, l->upper);
+    return -2;
+  }
+  return fd < 0 ? -1 : fd;
 }
 
 static void *prep_main(void *arg)
@@ -106,7 +123,8 @@ static void *prep_main(void *arg)
   if (l->make && make_layers(l->upper, l->work, &p->err) < 0)
     return NULL;
   TRACE("p-layers");
-  p->ovlfd = make_overlay(l);
+  int fd = make_overlay(l, &p->err);
+  p->ovlfd = fd >= 0 ? fd : -1;
   TRACE("p-ovl");
   return NULL; /* the thread ends, the fds keep what they hold */
 }

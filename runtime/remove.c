@@ -4,6 +4,7 @@
  * finishes what a killed remover left. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>

@@ -3,12 +3,13 @@
  * cgroup and pid namespace): UID PID PPID C STIME TTY TIME CMD, pids as
  * the host sees them. */
 #include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,6 +26,15 @@ struct proc {
   char comm[64];
 };
 
+/* What a process may not put on the caller's terminal: ps's '?' for
+ * every control byte. */
+static void printable(char *s)
+{
+  for (; *s; s++)
+    if ((unsigned char)*s < 0x20 || *s == 0x7f)
+      *s = '?';
+}
+
 /* /proc/PID/stat; false if the process is gone. */
 static bool read_stat(pid_t pid, struct proc *p)
 {
@@ -34,15 +44,16 @@ static bool read_stat(pid_t pid, struct proc *p)
   if (read_all_file(path, &text, NULL, NULL) < 0)
     return false;
   /* the command name may hold spaces and ')': it ends at the last ')' */
-  char *open = strchr(text, '('), *close = strrchr(text, ')');
-  if (open == NULL || close == NULL || close < open)
+  char *lp = strchr(text, '('), *rp = strrchr(text, ')');
+  if (lp == NULL || rp == NULL || rp < lp || rp[1] != ' ')
     return false;
-  snprintf(p->comm, sizeof(p->comm), "%.*s", (int)(close - open - 1), open + 1);
+  snprintf(p->comm, sizeof(p->comm), "%.*s", (int)(rp - lp - 1), lp + 1);
+  printable(p->comm);
   unsigned long long ut = 0, st = 0;
   /* fields 3..22: state ppid pgrp session tty_nr tpgid flags minflt
    * cminflt majflt cmajflt utime stime cutime cstime priority nice
    * num_threads itrealvalue starttime */
-  if (sscanf(close + 2, "%c %ld %*d %*d %ld %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %*d %*d %llu",
+  if (sscanf(rp + 2, "%c %ld %*d %*d %ld %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %*d %*d %llu",
              &p->state, &p->ppid, &p->tty, &ut, &st, &p->start) != 6)
     return false;
   p->ticks = ut + st;
@@ -80,9 +91,10 @@ static char *read_cmd(pid_t pid, const char *comm)
   while (len > 0 && text[len - 1] == '\0')
     len--;
   for (size_t i = 0; i < len; i++)
-    if (text[i] == '\0' || text[i] == '\n')
+    if (text[i] == '\0')
       text[i] = ' ';
   text[len] = '\0';
+  printable(text);
   return text;
 }
 
@@ -125,11 +137,17 @@ static void row(FILE *f, pid_t pid, const struct proc *p, time_t now, time_t boo
   else
     snprintf(user, sizeof(user), "%lu", (unsigned long)uid);
   tty_name(p->tty, tty, sizeof(tty));
-  /* ps: STIME is the time of day within a day, else the date, else the year */
+  /* ps: STIME is the time of day the same day, the date the same year,
+   * else the year */
   time_t start = boot + (time_t)(p->start / (unsigned long long)hz);
-  struct tm tm;
+  struct tm tm, today;
   localtime_r(&start, &tm);
-  strftime(stime, sizeof(stime), now - start < 24 * 3600 ? "%H:%M" : "%b%d", &tm);
+  localtime_r(&now, &today);
+  strftime(stime, sizeof(stime),
+           tm.tm_year != today.tm_year ? "%Y"
+           : tm.tm_yday != today.tm_yday ? "%b%d"
+                                         : "%H:%M",
+           &tm);
   unsigned long long secs = p->ticks / (unsigned long long)hz;
   if (secs >= 86400)
     snprintf(cputime, sizeof(cputime), "%llu-%02llu:%02llu:%02llu", secs / 86400,
@@ -141,17 +159,31 @@ static void row(FILE *f, pid_t pid, const struct proc *p, time_t now, time_t boo
   double alive = difftime(now, start);
   unsigned c = alive > 0 ? (unsigned)((double)p->ticks / (double)hz * 100.0 / alive) : 0;
   cleanup_free char *cmd = read_cmd(pid, p->comm);
-  fprintf(f, "%-8s %7d %7ld %2u %-5s %-8s %8s %s\n", user, (int)pid, p->ppid, c > 99 ? 99 : c,
-          stime, tty, cputime, cmd);
+  fprintf(f, "%-8s %7d %7ld %2u %-5s %-8s %8s %s%s\n", user, (int)pid, p->ppid, c > 99 ? 99 : c,
+          stime, tty, cputime, cmd, p->state == 'Z' ? " <defunct>" : "");
 }
 
-/* The inode of a process's pid namespace; 0 if it is gone. */
-static ino_t pid_ns(pid_t pid)
+/* How deep a process's pid namespace lies below ours: the count of its
+ * NSpid entries, 0 if it is gone. */
+static int pid_depth(pid_t pid)
 {
   char path[64];
-  struct stat st;
-  snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
-  return stat(path, &st) == 0 ? st.st_ino : 0;
+  snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+  cleanup_free char *text = NULL;
+  if (read_all_file(path, &text, NULL, NULL) < 0)
+    return 0;
+  char *l = strstr(text, "\nNSpid:");
+  if (l == NULL)
+    return 0;
+  int n = 0;
+  for (char *s = l + 7; *s && *s != '\n';) {
+    s += strspn(s, " \t");
+    if (*s < '0' || *s > '9')
+      break;
+    n++;
+    s += strspn(s, "0123456789");
+  }
+  return n;
 }
 
 int cocin_top(const char *root, const char *name, char **out, cocin_error_t *err)
@@ -171,7 +203,7 @@ int cocin_top(const char *root, const char *name, char **out, cocin_error_t *err
   if (pfd < 0)
     r = cocin_fail(err, ESRCH, "container %s is not running", name);
   else if (j == NULL || cJSON_IsNull(j))
-    r = cocin_fail(err, ENOENT, "container %s has no cgroup to list its processes from", name);
+    r = cocin_fail(err, ENOTSUP, "container %s has no cgroup to list its processes from", name);
   else
     r = cocin_cgroup_from_json(j, &cg, err);
   cJSON_Delete(cfg);
@@ -190,16 +222,24 @@ int cocin_top(const char *root, const char *name, char **out, cocin_error_t *err
   long hz = sysconf(_SC_CLK_TCK);
   if (hz <= 0)
     hz = 100;
-  /* The container's processes are those of its pid namespace: an exec's
-   * helper, in the cgroup but not in the namespace (it forks the command
-   * into it), is cocin's, not the container's. */
-  ino_t ns = pid_ns(init);
+  /* The container's processes are those of its pid namespace and the
+   * namespaces below it: an exec's helper, in the cgroup but in ours (it
+   * forks the command into the container's), is cocin's. */
+  int depth = pid_depth(init);
   for (size_t i = 0; i < n; i++) {
     struct proc p;
-    if (ns && pid_ns(pids[i]) == ns && read_stat(pids[i], &p)) /* gone meanwhile: not listed */
+    if (depth > 0 && pid_depth(pids[i]) >= depth && read_stat(pids[i], &p)) /* gone: not listed */
       row(f, pids[i], &p, now, boot, hz);
   }
-  fclose(f);
+  /* the init gone meanwhile: the list may hold another namespace's */
+  struct pollfd pf = {.fd = pfd, .events = POLLIN};
+  bool ended = depth == 0 || poll(&pf, 1, 0) != 0;
+  if (fclose(f) != 0 || text == NULL || ended) {
+    free(text);
+    if (ended)
+      return cocin_fail(err, ESRCH, "container %s is not running", name);
+    return cocin_fail_errno(err, "top");
+  }
   *out = text;
   return 0;
 }

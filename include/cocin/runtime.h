@@ -134,8 +134,8 @@ int cocin_parse_names(const char *verb, int argc, char **argv, char ***names, co
 int cocin_parse_restart(int argc, char **argv, int *timeout, char ***names, cocin_error_t *err);
 /* top: the processes of a running (or paused) container as docker top
  * lists them, the host's ps -ef columns (UID PID PPID C STIME TTY TIME
- * CMD) for the pids of its cgroup and pid namespace, in *out (free it);
- * ESRCH when it is not running. */
+ * CMD) for the pids of its cgroup in its pid namespace or one below it,
+ * in *out (free it); ESRCH when it is not running. */
 int cocin_top(const char *root, const char *name, char **out, cocin_error_t *err);
 #define COCIN_TOP_HEADER "UID          PID    PPID  C STIME TTY          TIME CMD\n"
 /* restart: stop (as cocin_stop, timeout), then start */
