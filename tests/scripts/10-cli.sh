@@ -1080,7 +1080,8 @@ ex=$!
 t_track "$ex"
 pid=$(cfg "${P}top" .pid)
 row_with() { awk -v c="$1" 'NR > 1 && substr($0, index($0, $8)) == c' "$T/top"; }
-wait_for sh -c "'$COCIN' --root '$ROOT' top '${P}top' >'$T/top' 2>&1 && grep -q 'sleep 998\$' '$T/top'" ||
+wait_for sh -c "'$COCIN' --root '$ROOT' top '${P}top' >'$T/top' 2>&1 && grep -q 'sleep 998\$' '$T/top' &&
+  grep -q 'sleep 999\$' '$T/top' && grep -q 'sleep 1000\$' '$T/top'" ||
   t_fail "exec'd process not listed: $(cat "$T/top")"
 [ "$(head -1 "$T/top")" = "$(printf '%-8s %7s %7s %2s %-5s %-8s %8s %s' UID PID PPID C STIME TTY TIME CMD)" ] ||
   t_fail "header: $(head -1 "$T/top")"
