@@ -1099,6 +1099,16 @@ wait "$ex" 2>/dev/null
 cocin rm -f "${P}top" >/dev/null 2>&1
 t_end
 
+t_begin "top lists the processes of a pid namespace nested in the container"
+# docker top lists every process of the container; one in a namespace of
+# its own (a sandbox, unshare -p) is the container's too
+cocin run -d --privileged --name "${P}topn" busybox sh -c 'unshare -p -f sleep 997 & exec sleep 999' >/dev/null 2>&1
+wait_for sh -c "'$COCIN' --root '$ROOT' top '${P}topn' >'$T/top' 2>&1 && grep -q ' sleep 997\$' '$T/top'" ||
+  t_fail "nested: $(cat "$T/top")"
+[ "$(grep -c . "$T/top")" = 4 ] || t_fail "rows: $(cat "$T/top")"
+cocin rm -f "${P}topn" >/dev/null 2>&1
+t_end
+
 t_begin "two starts at once: one runs the container, whose layer stays whole"
 # Only the start whose monitor claims the container may mount its layers:
 # a second overlay on one work directory empties the first's, and the
