@@ -349,13 +349,13 @@ void monitor_main(struct monitor_args *m)
   int here = -1;
   bool pinned = false;
   if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0) {
-    here = m->cpu >= 0 && m->cpu < CPU_SETSIZE && CPU_ISSET(m->cpu, &cpus) ? m->cpu
-                                                                          : sched_getcpu();
-    if (m->cpu >= 0 && m->cpu == here) {
+    here = sched_getcpu();
+    if (m->cpu >= 0 && m->cpu < CPU_SETSIZE && CPU_ISSET(m->cpu, &cpus)) {
       cpu_set_t one;
       CPU_ZERO(&one);
-      CPU_SET(here, &one);
-      pinned = sched_setaffinity(0, sizeof(one), &one) == 0;
+      CPU_SET(m->cpu, &one);
+      if ((pinned = sched_setaffinity(0, sizeof(one), &one) == 0))
+        here = m->cpu;
     }
   }
   prctl(PR_SET_NAME, "cocin-monitor", 0, 0, 0);

@@ -92,21 +92,16 @@ static int make_overlay(const struct prep_layers *l, cocin_error_t *err)
       fsconfig(fs, FSCONFIG_SET_STRING, "workdir", l->work, 0) < 0 ||
       (l->volatile_upper && fsconfig(fs, FSCONFIG_SET_FLAG, "volatile", NULL, 0) < 0))
     return -1;
-  if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
-    if (errno == EINVAL) /* "volatile" before 5.10 (legacy options are read here) */
-      return -1;
-    /* the message the init's mount(2) gives: at the container's directory */
-    size_t dir = strlen(l->upper) - strlen("/upper");
-    cocin_fail_errno(err, "mount overlay at %.*s", (int)dir, l->upper);
-    return -2;
-  }
-  int fd = fsmount(fs, FSMOUNT_CLOEXEC, l->nodev ? MOUNT_ATTR_NODEV : 0);
-  if (fd < 0 && errno != EINVAL && errno != ENOSYS) {
-    size_t dir = strlen(l->upper) - strlen("/upper");
-    cocin_fail_errno(err, "mount overlay at %.*s", (int)dir, l->upper);
-    return -2;
-  }
-  return fd < 0 ? -1 : fd;
+  int fd = -1;
+  if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
+    fd = fsmount(fs, FSMOUNT_CLOEXEC, l->nodev ? MOUNT_ATTR_NODEV : 0);
+  if (fd >= 0 || errno == EINVAL || errno == ENOSYS) /* EINVAL: "volatile" before 5.10 */
+    return fd;
+  /* the message the init's mount(2) gives: at the container's directory,
+   * the upper layer's parent */
+  size_t dir = strlen(l->upper) - strlen("/upper");
+  cocin_fail_errno(err, "mount overlay at %.*s", (int)dir, l->upper);
+  return -2;
 }
 
 static void *prep_main(void *arg)

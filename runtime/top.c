@@ -35,6 +35,31 @@ static void printable(char *s)
       *s = '?';
 }
 
+/* From /proc/PID/status: the effective uid (ps -ef's UID; -1 if not
+ * read) and how deep the process's pid namespace lies below ours (the
+ * count of its NSpid entries); 0 if the process is gone. */
+static int read_status(pid_t pid, uid_t *euid)
+{
+  char path[64];
+  snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+  cleanup_free char *text = NULL;
+  if (read_all_file(path, &text, NULL, NULL) < 0)
+    return 0;
+  char *l = strstr(text, "\nUid:");
+  unsigned long real, eff;
+  *euid = l && sscanf(l + 5, "%lu %lu", &real, &eff) == 2 ? (uid_t)eff : (uid_t)-1;
+  l = strstr(text, "\nNSpid:");
+  int depth = 0;
+  for (char *s = l ? l + 7 : NULL; s && *s && *s != '\n';) {
+    s += strspn(s, " \t");
+    if (*s < '0' || *s > '9')
+      break;
+    depth++;
+    s += strspn(s, "0123456789");
+  }
+  return depth;
+}
+
 /* /proc/PID/stat; false if the process is gone. */
 static bool read_stat(pid_t pid, struct proc *p)
 {
@@ -57,22 +82,6 @@ static bool read_stat(pid_t pid, struct proc *p)
              &p->state, &p->ppid, &p->tty, &ut, &st, &p->start) != 6)
     return false;
   p->ticks = ut + st;
-  return true;
-}
-
-/* The effective uid (ps -ef's UID), from /proc/PID/status. */
-static bool read_euid(pid_t pid, uid_t *uid)
-{
-  char path[64];
-  snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-  cleanup_free char *text = NULL;
-  if (read_all_file(path, &text, NULL, NULL) < 0)
-    return false;
-  char *l = strstr(text, "\nUid:");
-  unsigned long real, eff;
-  if (l == NULL || sscanf(l + 5, "%lu %lu", &real, &eff) != 2)
-    return false;
-  *uid = (uid_t)eff;
   return true;
 }
 
@@ -124,13 +133,13 @@ static time_t boot_time(void)
   return l ? (time_t)strtoll(l + 7, NULL, 10) : 0;
 }
 
-static void row(FILE *f, pid_t pid, const struct proc *p, time_t now, time_t boot, long hz)
+static void row(FILE *f, pid_t pid, const struct proc *p, uid_t uid, time_t now, time_t boot,
+                long hz)
 {
   char user[64], tty[32], stime[16], cputime[32];
-  uid_t uid = 0;
   struct passwd pw, *found = NULL;
   char pwbuf[1024];
-  if (!read_euid(pid, &uid))
+  if (uid == (uid_t)-1)
     snprintf(user, sizeof(user), "?");
   else if (getpwuid_r(uid, &pw, pwbuf, sizeof(pwbuf), &found) == 0 && found)
     snprintf(user, sizeof(user), "%s", found->pw_name);
@@ -161,29 +170,6 @@ static void row(FILE *f, pid_t pid, const struct proc *p, time_t now, time_t boo
   cleanup_free char *cmd = read_cmd(pid, p->comm);
   fprintf(f, "%-8s %7d %7ld %2u %-5s %-8s %8s %s%s\n", user, (int)pid, p->ppid, c > 99 ? 99 : c,
           stime, tty, cputime, cmd, p->state == 'Z' ? " <defunct>" : "");
-}
-
-/* How deep a process's pid namespace lies below ours: the count of its
- * NSpid entries, 0 if it is gone. */
-static int pid_depth(pid_t pid)
-{
-  char path[64];
-  snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-  cleanup_free char *text = NULL;
-  if (read_all_file(path, &text, NULL, NULL) < 0)
-    return 0;
-  char *l = strstr(text, "\nNSpid:");
-  if (l == NULL)
-    return 0;
-  int n = 0;
-  for (char *s = l + 7; *s && *s != '\n';) {
-    s += strspn(s, " \t");
-    if (*s < '0' || *s > '9')
-      break;
-    n++;
-    s += strspn(s, "0123456789");
-  }
-  return n;
 }
 
 int cocin_top(const char *root, const char *name, char **out, cocin_error_t *err)
@@ -225,11 +211,12 @@ int cocin_top(const char *root, const char *name, char **out, cocin_error_t *err
   /* The container's processes are those of its pid namespace and the
    * namespaces below it: an exec's helper, in the cgroup but in ours (it
    * forks the command into the container's), is cocin's. */
-  int depth = pid_depth(init);
+  uid_t uid;
+  int depth = read_status(init, &uid);
   for (size_t i = 0; i < n; i++) {
     struct proc p;
-    if (depth > 0 && pid_depth(pids[i]) >= depth && read_stat(pids[i], &p)) /* gone: not listed */
-      row(f, pids[i], &p, now, boot, hz);
+    if (depth > 0 && read_status(pids[i], &uid) >= depth && read_stat(pids[i], &p)) /* gone: not listed */
+      row(f, pids[i], &p, uid, now, boot, hz);
   }
   /* the init gone meanwhile: the list may hold another namespace's */
   struct pollfd pf = {.fd = pfd, .events = POLLIN};
