@@ -20,8 +20,6 @@ int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* `--help`/`-h` as the only argument. */
 bool cli_wants_help(int argc, char **argv);
 
-/* Relay a terminal: stdin -> master, master -> stdout, window size,
- * raw mode.  Ends when end_fd is readable and the master is drained. */
 /* Your terminal to the container's pty until end_fd is readable (and
  * the pty drained); what it prints also to log_fd when >= 0. */
 int tty_relay(int master, int end_fd, int log_fd);

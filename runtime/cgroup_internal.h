@@ -64,7 +64,6 @@ struct cg_ops {
                 const struct cocin_limits *l, bool dry, cocin_error_t *err);
   int (*stats)(const struct cocin_cgroup *cg, struct cocin_cgroup_stats *st,
                cocin_error_t *err);
-  /* Freeze (true) or thaw (false); 0 when done, -1 when not available. */
   /* ask the kernel to freeze or thaw (0, or -1 with errno: ENOTSUP
    * without a freezer); frozen: 1 once every task is, 0 not yet, -1 */
   int (*freeze)(const struct cocin_cgroup *cg, bool frozen);

@@ -1,9 +1,10 @@
 /* cocin — inside the child: from clone() to execve().
  *
- * Order: stdio → close inherited fds → mounts private → overlay rootfs
- * (our working directory from then on) → /proc, /dev, /etc/hostname and
- * /etc/hosts → the network
- * namespace joined → /sys → volumes → pivot_root, old root detached →
+ * Order: stdio → close inherited fds → mounts private → the network
+ * namespace joined and the overlay rootfs attached, both from the caller's
+ * thread (or mounted here; our working directory from then on) → /proc,
+ * /dev, /etc/hostname and /etc/hosts → /sys → volumes → pivot_root, old
+ * root detached →
  * hostname → loopback up (only when cloned with a network of its own) →
  * masked / read-only paths → workdir → cgroup joined (its files come
  * from the monitor, which made it meanwhile) → cgroup namespace → user →

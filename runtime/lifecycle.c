@@ -238,6 +238,29 @@ static int load_started(const char *root, const char *name, const char *id, cJSO
   }
 }
 
+/* Take back a stop's or an rm's mark (key) of the container of that id,
+ * when the stop or rm did not finish: left, it would refuse every later
+ * pause (stopRequested) or start (removeRequested) of a container that
+ * lives on. */
+struct request {
+  const char *id, *key;
+};
+
+static int clear_request(cJSON *cfg, void *data, cocin_error_t *err)
+{
+  const struct request *r = data;
+  if (cocin_state_check_id(cfg, r->id, err) < 0)
+    return -1;
+  cJSON_DeleteItemFromObjectCaseSensitive(cfg, r->key);
+  return 0;
+}
+
+static void unmark(const char *root, const char *name, const char *id, const char *key)
+{
+  struct request r = {id, key};
+  (void)cocin_state_update_volatile(root, name, clear_request, &r, NULL);
+}
+
 int cocin_stop(const char *root, const char *name, const char *id, int timeout,
                cocin_error_t *err)
 {
@@ -264,6 +287,7 @@ int cocin_stop(const char *root, const char *name, const char *id, int timeout,
     thaw_for(root, name, cfg);
     int w = pidfd_wait_interruptible(pfd, timeout < 0 ? -1 : timeout * 1000);
     if (w < 0) {
+      unmark(root, name, cj_str(cfg, "id"), "stopRequested");
       cJSON_Delete(cfg);
       return cocin_fail(err, EINTR, "stop %s: interrupted", name);
     }
@@ -339,8 +363,10 @@ int cocin_rm(const char *root, const char *name, const char *id, bool force, coc
       cJSON_Delete(cfg);
       cfg = NULL;
       if (load_as(root, name, seen, &cfg, err) < 0) {
-        if (cocin_error_status(err) != ENOENT)
+        if (cocin_error_status(err) != ENOENT) {
+          unmark(root, name, seen, "removeRequested");
           return -1;
+        }
         cocin_error_release(err); /* removed meanwhile: done */
         return 0;
       }
@@ -363,7 +389,7 @@ int cocin_rm(const char *root, const char *name, const char *id, bool force, coc
        * it, and the files go while it mounts its root there): by pid.
        * The mark first: the run it fails says it was removed. */
       if (!marked)
-        (void)cocin_state_update_volatile(root, name, set_remove_requested, mine, NULL);
+        marked = cocin_state_update_volatile(root, name, set_remove_requested, mine, NULL) == 0;
       cleanup_close int pfd = init_pidfd(cfg);
       if (pfd >= 0 && sys_pidfd_send_signal(pfd, SIGKILL) == 0)
         pidfd_wait(pfd, 10000);
@@ -375,8 +401,11 @@ int cocin_rm(const char *root, const char *name, const char *id, bool force, coc
    * --rm container's monitor, another rm) is removed all the same */
   if (r == 0)
     r = container_remove(root, name, mine, NULL, !force, err);
-  if (r < 0 && cocin_error_status(err) != ENOENT)
+  if (r < 0 && cocin_error_status(err) != ENOENT) {
+    if (marked) /* it lives on: a later start or rm must not find it "being removed" */
+      unmark(root, name, mine, "removeRequested");
     return -1;
+  }
   cocin_error_release(err);
   cocin_trash_sweep(root); /* what a killed monitor left */
   return 0;

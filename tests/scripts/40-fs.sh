@@ -282,6 +282,20 @@ timeout 1 cat "$M/$A/wait" >/dev/null; rc=$?
 daemon_up || t_fail "daemon down after an interrupted wait"
 t_end
 
+t_begin fs-stop-interrupted
+# a shell as PID 1 ignores TERM: the stop waits its 30 s, and is
+# interrupted; the container lives on and takes its mark back (pause
+# would say "being stopped" for ever)
+S=${P}s
+ctl "$M/ctl" "run -d --name $S busybox sh -c 'while :; do sleep 1; done'"
+timeout -s INT 1 sh -c "echo 'stop -t 30' > '$M/$S/ctl'" 2>/dev/null
+[ "$(jq -r '.stopRequested // false' "$ROOT/containers/$S/config.json")" = false ] ||
+  t_fail "the stop's mark stayed: $(jq -c . "$ROOT/containers/$S/config.json" | head -c 300)"
+echo pause > "$M/$S/ctl" 2>"$T/e" || t_fail "pause after the interrupted stop: $(cat "$T/e")"
+"$COCIN" --root "$ROOT" rm -f "$S" >/dev/null 2>&1
+daemon_up || t_fail "daemon down after an interrupted stop"
+t_end
+
 t_begin fs-files-keep-to-the-container-they-opened
 # ctl, wait and exec opened on a container act on it only: once it is
 # removed and its name taken again, they fail with ENOENT, and the new
