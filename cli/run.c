@@ -74,6 +74,7 @@ int cmd_run(const char *root, int argc, char **argv)
   struct cocin_spec spec = {.env_from_caller = true};
   cleanup_error cocin_error_t err = NULL;
   cleanup_close int master = -1, slave = -1, null_fd = -1, exit_fd = -1;
+  struct cocin_run_result res = {.exit_fd = -1, .log_fd = -1};
   int rc = 125;
   if (cocin_spec_parse(&spec, argc, argv, &err) < 0) {
     cli_error(&err);
@@ -119,7 +120,6 @@ int cmd_run(const char *root, int argc, char **argv)
     sigset_t fwd;
     block_forwarded(&fwd);
   }
-  struct cocin_run_result res;
   if (cocin_run(root, &spec, &io, &res, &err) < 0) {
     relay_free(&relay);
     cli_error(&err);
@@ -140,21 +140,16 @@ int cmd_run(const char *root, int argc, char **argv)
       cli_error(&err);
       goto out;
     }
-    /* logged as docker logs an -it session (a kept container's, whose
-     * log run made): from here, as the pty's master is ours */
-    cleanup_close int log_fd = -1;
-    if (!spec.autoremove) {
-      cleanup_free char *logpath = cocin_container_file(root, spec.name, "container.log");
-      log_fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-      if (log_fd < 0)
-        fprintf(stderr, "cocin: warning: %s: not logged: %s\r\n", spec.name, strerror(errno));
-    }
-    tty_relay(master, exit_fd, log_fd);
+    /* logged as docker logs an -it session (a kept container's: run
+     * hands us its log): from here, as the pty's master is ours */
+    tty_relay(master, exit_fd, res.log_fd);
   }
   rc = wait_exit(root, spec.name, res.id, exit_fd, &relay);
   relay_free(&relay);
   TRACE("cli-got-EXIT");
 out:
+  if (res.log_fd >= 0)
+    close(res.log_fd);
   cocin_spec_free(&spec);
   return rc;
 }

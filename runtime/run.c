@@ -84,7 +84,7 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
   bool restart = restart_id != NULL;
   const char *verb = restart ? "start" : "run"; /* the messages' */
   memset(res, 0, sizeof(*res));
-  res->exit_fd = -1;
+  res->exit_fd = res->log_fd = -1;
   if (spec->args == NULL || spec->args[0] == NULL || spec->args[0][0] == '\0')
     return cocin_fail(err, EINVAL, "%s: no command given", verb);
   if (check_overlay_path(root, err) < 0 || cocin_limits_check(&spec->limits, err) < 0)
@@ -161,7 +161,9 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
    * (cocinfs links container.log to it) sees its log too.  A kept
    * container in the foreground has one as well: without -t the monitor
    * copies its output there and to the caller (tee_output); with -t the
-   * caller, which holds the pty, copies what it prints there. */
+   * caller, which holds the pty, copies what it prints there (this fd,
+   * res->log_fd: not opened again by name, which might be another's by
+   * then). */
   bool tee = !spec->detach && !spec->tty && !spec->autoremove;
   if (spec->detach || !spec->autoremove) {
     log_fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
@@ -317,8 +319,11 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
   TRACE("forked");
   /* What only the monitor and the init use: a copy kept here would keep
    * the monitor from seeing the init's end of it close. */
-  int *mine[] = {&status_w, &console_w, &console_r, &log_fd, &null_fd, &net_theirs,
-                 &tee_r1,   &tee_r2,    &tee_w1,    &tee_w2};
+  /* (the log stays ours for a kept -t session in the foreground: we copy
+   * what the pty prints into it) */
+  bool tty_log = !spec->detach && spec->tty && !spec->autoremove;
+  int *mine[] = {&status_w, &console_w, &console_r, tty_log ? &null_fd : &log_fd, &null_fd,
+                 &net_theirs, &tee_r1, &tee_r2, &tee_w1, &tee_w2};
   for (size_t i = 0; i < sizeof(mine) / sizeof(mine[0]); i++)
     if (*mine[i] >= 0) {
       close(*mine[i]);
@@ -360,6 +365,8 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
     res->pid = (pid_t)atoi(buf + 3);
     if (!spec->detach)
       res->exit_fd = steal_fd(status_r);
+    if (tty_log)
+      res->log_fd = steal_fd(log_fd);
     return 0;
   }
   if (!strncmp(buf, "ERR ", 4)) {

@@ -49,6 +49,10 @@ struct cocin_run_result {
   /* On failure: 127 / 126 when the command was not found / not executable
    * (docker's codes), 125 for any other failure. */
   int exit_code;
+  /* Foreground -t of a kept container: its log, open for appending, for
+   * the caller, which holds the pty, to copy the session into (close
+   * it); -1 otherwise. */
+  int log_fd;
 };
 
 /* Create and start a container.  Returns when it is running (execve done)
