@@ -452,6 +452,6 @@ int cocin_seccomp_prepare(cocin_capmask_t caps, const char *cache_dir,
     return cocin_fail(err, EIO, "seccomp: the exported filter has a bad size");
   }
   if (path && mkdir_p(cache_dir, 0700, NULL) == 0) /* best effort */
-    write_file_atomic_flags(path, buf, (size_t)len, 0600, false, NULL);
+    write_file_atomic_flags(path, buf, (size_t)len, 0600, WRITE_PLAIN, NULL);
   return 0;
 }

@@ -135,7 +135,14 @@ static int state_save(const char *root, const char *name, const cJSON *cfg, bool
   text = xrealloc(text, len + 2);
   text[len] = '\n';
   text[len + 1] = '\0';
-  return write_file_atomic_flags(path, text, len + 1, 0644, durable, err);
+  /* an --rm container's record goes at its end: what a crash would take
+   * from it (it may come back empty, see enum write_mode) is not kept */
+  bool disposable = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cfg, "autoRemove"));
+  return write_file_atomic_flags(path, text, len + 1, 0644,
+                                 durable      ? WRITE_DURABLE
+                                 : disposable ? WRITE_DISPOSABLE
+                                              : WRITE_PLAIN,
+                                 err);
 }
 
 int cocin_state_save(const char *root, const char *name, const cJSON *cfg, cocin_error_t *err)

@@ -25,12 +25,21 @@ char *strv_join(char *const *v, const char *sep);
 
 /* Files. */
 int read_all_file(const char *path, char **out, size_t *len, cocin_error_t *err);
-/* temp file + rename: readers see the old or the new content, never half.
- * durable: fsync before the rename (survives a crash). */
+/* temp file + rename: readers see the old or the new content, never half. */
+enum write_mode {
+  /* a crash leaves the old content or the new (a plain rename over it:
+   * ext4's auto_da_alloc writes the new data out first) */
+  WRITE_PLAIN,
+  /* fsync'ed before the rename: survives a crash */
+  WRITE_DURABLE,
+  /* a file soon deleted (an --rm container's record): RENAME_EXCHANGE,
+   * which spares the data write, so a crash may leave it empty */
+  WRITE_DISPOSABLE,
+};
 int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode,
-                      cocin_error_t *err);
+                      cocin_error_t *err); /* WRITE_DURABLE */
 int write_file_atomic_flags(const char *path, const char *data, size_t len, mode_t mode,
-                            bool durable, cocin_error_t *err);
+                            enum write_mode how, cocin_error_t *err);
 int write_file_str(const char *path, const char *data, cocin_error_t *err);
 int mkdir_p(const char *path, mode_t mode, cocin_error_t *err);
 int rm_rf(const char *path, cocin_error_t *err);

@@ -1,3 +1,4 @@
+#include <dirent.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -98,6 +99,34 @@ int main(void)
           "bad record %zu is corrupt", i);
     cocin_error_release(&err);
     cJSON_Delete(cfg);
+  }
+
+  /* each way of writing replaces the content whole and leaves no
+   * temporary file: the exchange too, where the file exists or not */
+  {
+    static const enum write_mode modes[] = {WRITE_PLAIN, WRITE_DURABLE, WRITE_DISPOSABLE};
+    cleanup_free char *wdir = xasprintf("%s/w", root);
+    cleanup_free char *wf = xasprintf("%s/f", wdir);
+    for (size_t m = 0; m < 3; m++) {
+      mkdir(wdir, 0700);
+      for (int round = 0; round < 2; round++) { /* new file, then over it */
+        cleanup_free char *text = xasprintf("mode %zu round %d\n", m, round);
+        cleanup_free char *got = NULL;
+        CHECK(write_file_atomic_flags(wf, text, strlen(text), 0600, modes[m], &err) == 0 &&
+                  read_all_file(wf, &got, NULL, &err) == 0 && !strcmp(got, text),
+              "write mode %zu, %s file: content replaced", m, round ? "an existing" : "a new");
+        struct stat st;
+        CHECK(stat(wf, &st) == 0 && (st.st_mode & 0777) == 0600, "write mode %zu: mode kept", m);
+      }
+      int n = 0;
+      DIR *d = opendir(wdir);
+      for (struct dirent *e; d && (e = readdir(d));)
+        n += e->d_name[0] != '.';
+      if (d)
+        closedir(d);
+      CHECK(n == 1, "write mode %zu: no temporary file left (%d files)", m, n);
+      rm_rf(wdir, NULL);
+    }
   }
 
   cleanup_strv char **names = NULL;
