@@ -17,6 +17,8 @@ static const char exec_usage[] =
     "Usage: cocin exec [OPTIONS] NAME COMMAND [ARG...]\n\n"
     "Run a command in a running container; exits with the command's status\n"
     "(126: not executable, 127: not found).\n\n"
+    "  -d, --detach        run it in the background: exit once it has started\n"
+    "                      (its output is discarded, as docker does)\n"
     "  -i, --interactive   keep standard input open\n"
     "  -t, --tty           allocate a pseudo-terminal\n"
     "  -e, --env K=V       set an environment variable (repeatable)\n"
@@ -56,6 +58,11 @@ int cmd_exec(const char *root, int argc, char **argv)
     }
     free(name);
     name = resolved;
+  }
+  if (o.detach) {
+    if (cocin_exec_detached(root, name, &o, &rc, &err) < 0)
+      cli_error(&err);
+    goto out;
   }
   int stdio[3] = {0, 1, 2};
   if (o.tty) {

@@ -23,7 +23,7 @@ typedef int (*fs_parse_fn)(struct fs_cmd *cmd, const char *container, int argc, 
 typedef int (*fs_run_fn)(const char *root, struct fs_cmd *cmd, char **reply, cocin_error_t *err);
 
 /* the verbs that act on containers by name (run_names); run is none */
-enum name_op { OP_NONE, OP_STOP, OP_KILL, OP_RM, OP_START, OP_RESTART, OP_PAUSE, OP_UNPAUSE };
+enum name_op { OP_NONE, OP_EXEC, OP_STOP, OP_KILL, OP_RM, OP_START, OP_RESTART, OP_PAUSE, OP_UNPAUSE };
 
 struct fs_verb {
   const char *verb;
@@ -143,6 +143,64 @@ static int parse_unpause(struct fs_cmd *cmd, const char *container, int argc, ch
   return check_names(cmd->names, err);
 }
 
+/* `cocin exec`'s flags, only to find where they end (the runtime parses
+ * them again once the name is in place). */
+enum { XF_TTY = 1, XF_ARG, XF_FLAG };
+static const struct cocin_opt exec_flags[] = {
+    {'i', "interactive", OPT_NONE, XF_TTY}, {'t', "tty", OPT_NONE, XF_TTY},
+    {'e', "env", OPT_REQUIRED, XF_ARG},     {'w', "workdir", OPT_REQUIRED, XF_ARG},
+    {'u', "user", OPT_REQUIRED, XF_ARG},    {'d', "detach", OPT_NONE, XF_FLAG},
+    {0, NULL, OPT_NONE, 0},
+};
+
+static int exec_flag(const struct cocin_opt *o, const char *v, void *data, cocin_error_t *err)
+{
+  if (o->id == XF_TTY)
+    return cocin_fail(err, EINVAL, "exec -%c needs a terminal: use the cocin CLI", o->short_name);
+  return 0;
+}
+
+int fs_exec_words(const char *name, int argc, char **words, char ***out, cocin_error_t *err)
+{
+  int pos = 0;
+  if (cocin_opts_parse(exec_flags, argc, words, &pos, exec_flag, NULL, "exec", err) < 0)
+    return -1;
+  char **argv = xmalloc0((size_t)(argc + 2) * sizeof(char *));
+  memcpy(argv, words, (size_t)pos * sizeof(char *));
+  argv[pos] = (char *)name;
+  memcpy(argv + pos + 1, words + pos, (size_t)(argc - pos) * sizeof(char *));
+  *out = argv;
+  return 0;
+}
+
+/* exec through a ctl file is exec -d (a terminal or input needs the CLI;
+ * output and status: the container's exec file) */
+static int parse_exec(struct fs_cmd *cmd, const char *container, int argc, char **argv,
+                      cocin_error_t *err)
+{
+  bool interactive = false;
+  cmd->exec.lifeline = -1;
+  cmd->exec.console_sock = -1;
+  if (cocin_exec_parse(&cmd->exec, &cmd->exec_name, &interactive, argc, argv, err) < 0)
+    return -1;
+  if (interactive || cmd->exec.tty)
+    return cocin_fail(err, EINVAL, "exec -%c needs a terminal: use the cocin CLI",
+                      cmd->exec.tty ? 't' : 'i');
+  cmd->exec.detach = true;
+  return cocin_name_check(cmd->exec_name, err);
+}
+
+/* A container's exec: the name goes where `cocin exec` has it, after the
+ * flags (fs_exec_words, as the exec file does). */
+static int parse_c_exec(struct fs_cmd *cmd, const char *container, int argc, char **argv,
+                        cocin_error_t *err)
+{
+  cleanup_free char **v = NULL;
+  if (fs_exec_words(container, argc, argv, &v, err) < 0)
+    return -1;
+  return parse_exec(cmd, container, argc + 1, v, err);
+}
+
 /* Per-container verbs reuse the top-level parsers with the directory's
  * name appended; any other name given is an extra argument.  An option
  * left without its value (`stop -t`) is said so, before the name appended
@@ -254,6 +312,18 @@ static int run_names(const char *root, struct fs_cmd *cmd, enum name_op op, char
   return 0;
 }
 
+static int run_exec(const char *root, struct fs_cmd *cmd, char **reply, cocin_error_t *err)
+{
+  cleanup_free char *name = cocin_state_resolve(root, cmd->exec_name, err);
+  if (name == NULL)
+    return -1;
+  cmd->exec.id = cmd->id;
+  cleanup_sigmask struct fs_sigmask m; /* open for the fork */
+  fs_sigmask_open(&m);
+  int code;
+  return cocin_exec_detached(root, name, &cmd->exec, &code, err);
+}
+
 static int run_named(const char *root, struct fs_cmd *cmd, char **reply, cocin_error_t *err)
 {
   return run_names(root, cmd, cmd->verb->op, reply, err);
@@ -263,6 +333,7 @@ static int run_named(const char *root, struct fs_cmd *cmd, char **reply, cocin_e
 
 static const struct fs_verb top_verbs[] = {
     {"run", 1, -1, parse_run, run_run, "run [OPTIONS] IMAGE [COMMAND] [ARG...]", OP_NONE},
+    {"exec", 2, -1, parse_exec, run_exec, "exec [-d] [OPTIONS] NAME COMMAND [ARG...]", OP_EXEC},
     {"stop", 1, -1, parse_stop, run_named, "stop [-t SECS] NAME...", OP_STOP},
     {"kill", 1, -1, parse_kill, run_named, "kill [-s SIG] NAME...", OP_KILL},
     {"rm", 1, -1, parse_rm, run_named, "rm [-f] NAME...", OP_RM},
@@ -274,6 +345,7 @@ static const struct fs_verb top_verbs[] = {
 };
 
 static const struct fs_verb container_verbs[] = {
+    {"exec", 1, -1, parse_c_exec, run_exec, "exec [-d] [OPTIONS] COMMAND [ARG...]", OP_EXEC},
     {"stop", 0, 2, parse_stop, run_named, "stop [-t SECS]", OP_STOP, true},
     {"kill", 0, 2, parse_c_kill, run_named, "kill [SIG | -s SIG]", OP_KILL},
     {"rm", 0, 1, parse_rm, run_named, "rm [-f]", OP_RM, true},
@@ -350,6 +422,8 @@ bool fs_cmd_blocks(const struct fs_cmd *cmd)
 void fs_cmd_free(struct fs_cmd *cmd)
 {
   cocin_spec_free(&cmd->spec);
+  cocin_exec_opts_free(&cmd->exec);
+  free(cmd->exec_name);
   strv_free(cmd->names);
   memset(cmd, 0, sizeof(*cmd));
 }

@@ -43,34 +43,18 @@ int fs_exec_open(struct fs_handle *h, int flags)
   return 0;
 }
 
-/* `cocin exec`'s flags, only to find where they end (the runtime parses
- * them again once the name is in place). */
-enum { XF_TTY = 1, XF_ARG };
-static const struct cocin_opt exec_flags[] = {
-    {'i', "interactive", OPT_NONE, XF_TTY}, {'t', "tty", OPT_NONE, XF_TTY},
-    {'e', "env", OPT_REQUIRED, XF_ARG},     {'w', "workdir", OPT_REQUIRED, XF_ARG},
-    {'u', "user", OPT_REQUIRED, XF_ARG},    {0, NULL, OPT_NONE, 0},
-};
-
-static int exec_flag(const struct cocin_opt *o, const char *v, void *data, cocin_error_t *err)
-{
-  if (o->id == XF_TTY)
-    return cocin_fail(err, EINVAL, "exec -%c needs a terminal: use the cocin CLI", o->short_name);
-  return 0;
-}
-
 static int exec_start(struct fs_handle *h, char **words, cocin_error_t *err)
 {
-  int argc = (int)strv_len(words), pos = 0;
-  if (cocin_opts_parse(exec_flags, argc, words, &pos, exec_flag, NULL, "exec", err) < 0)
+  int argc = (int)strv_len(words);
+  cleanup_free char **argv = NULL;
+  if (fs_exec_words(h->name, argc, words, &argv, err) < 0)
     return -1;
-  cleanup_free char **argv = xmalloc0((size_t)(argc + 2) * sizeof(char *));
-  memcpy(argv, words, (size_t)pos * sizeof(char *));
-  argv[pos] = h->name;
-  memcpy(argv + pos + 1, words + pos, (size_t)(argc - pos) * sizeof(char *));
   struct cocin_exec_opts o = {0};
   cleanup_free char *name = NULL;
   int r = cocin_exec_parse(&o, &name, NULL, argc + 1, argv, err);
+  if (r == 0 && o.detach)
+    r = cocin_fail(err, EINVAL, "exec -d: the exec file gives the output and status: write the "
+                                "command without -d (or write exec -d to the container's ctl)");
   o.lifeline = fs_ctx()->lifeline;
   o.id = h->id;
   if (r == 0) {

@@ -27,85 +27,16 @@
 #include "cocin/util.h"
 #include "internal.h"
 
-void cocin_exec_opts_free(struct cocin_exec_opts *o)
-{
-  strv_free(o->args);
-  strv_free(o->env);
-  free(o->workdir);
-  free(o->user);
-  memset(o, 0, sizeof(*o));
-}
-
-enum { X_INTERACTIVE = 1, X_TTY, X_ENV, X_WORKDIR, X_USER, X_DETACH };
-static const struct cocin_opt exec_opts[] = {
-    {'i', "interactive", OPT_NONE, X_INTERACTIVE},
-    {'t', "tty", OPT_NONE, X_TTY},
-    {'e', "env", OPT_REQUIRED, X_ENV},
-    {'w', "workdir", OPT_REQUIRED, X_WORKDIR},
-    {'u', "user", OPT_REQUIRED, X_USER},
-    {0, NULL, OPT_NONE, 0},
-};
-
-struct exec_parse {
-  struct cocin_exec_opts *o;
-  bool interactive;
-};
-
-static int exec_opt(const struct cocin_opt *opt, const char *v, void *data, cocin_error_t *err)
-{
-  struct exec_parse *p = data;
-  switch (opt->id) {
-  case X_INTERACTIVE:
-    p->interactive = true;
-    return 0;
-  case X_TTY:
-    p->o->tty = true;
-    return 0;
-  case X_ENV:
-    return cocin_env_add(&p->o->env, v, p->o->env_from_caller, "exec", err);
-  case X_WORKDIR:
-    if (v[0] != '/')
-      return cocin_fail(err, EINVAL, "exec: workdir \"%s\" must be an absolute path", v);
-    free(p->o->workdir);
-    p->o->workdir = xstrdup(v);
-    return 0;
-  case X_USER:
-    if (cocin_user_check(v, err) < 0)
-      return cocin_error_wrap(err, "exec");
-    free(p->o->user);
-    p->o->user = xstrdup(v);
-    return 0;
-  default:
-    return cocin_fail(err, EINVAL, "exec: unhandled flag");
-  }
-}
-
-int cocin_exec_parse(struct cocin_exec_opts *o, char **name, bool *interactive, int argc,
-                     char **argv, cocin_error_t *err)
-{
-  struct exec_parse p = {o, false};
-  int pos = 0;
-  if (cocin_opts_parse(exec_opts, argc, argv, &pos, exec_opt, &p, "exec", err) < 0)
-    return -1;
-  if (pos >= argc)
-    return cocin_fail(err, EINVAL, "exec: requires a container name and a command");
-  *name = xstrdup(argv[pos++]);
-  if (pos >= argc)
-    return cocin_fail(err, EINVAL, "exec: requires a command to run in %s", *name);
-  o->args = xmalloc0((size_t)(argc - pos + 1) * sizeof(char *));
-  for (int i = pos; i < argc; i++)
-    o->args[i - pos] = xstrdup(argv[i]);
-  if (interactive)
-    *interactive = p.interactive;
-  return 0;
-}
-
 static int exit_code_of(int status)
 {
   if (WIFEXITED(status))
     return WEXITSTATUS(status);
   return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }
+
+/* the first byte of an exec -d's error when the command could not be
+ * executed (the rest is child_fail's) */
+#define COMMAND_FAILED "X"
 
 struct exec_ctx {
   const char *name;
@@ -162,6 +93,19 @@ __attribute__((noreturn)) static void joiner(struct exec_ctx *x)
 
   /* Nothing in the container may open our /proc/PID/exe (CVE-2019-5736). */
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  if (o->detach) {
+    /* exec -d: the caller reaps this process at once; its child, in a
+     * session of its own (the caller's terminal signals are not its), goes
+     * on as the joiner and is reaped by whoever adopts orphans */
+    pid_t p = fork();
+    if (p < 0) {
+      cocin_fail_errno(&err, "exec: fork");
+      child_fail(x->errfd, 1, &err);
+    }
+    if (p > 0)
+      _exit(0);
+    (void)setsid();
+  }
   for (int i = 0; i < 3; i++)
     if (x->stdio[i] != i && dup2(x->stdio[i], i) < 0) {
       cocin_fail_errno(&err, "exec: set up stdio");
@@ -220,11 +164,19 @@ __attribute__((noreturn)) static void joiner(struct exec_ctx *x)
     }
     if (cocin_security_apply(&x->spec.security, true, &err) < 0)
       child_fail(x->errfd, 1, &err);
-    close(x->errfd);
+    /* exec -d: the pipe stays open until the execve (close-on-exec), to
+     * carry its failure back marked as the command's own */
+    if (!o->detach)
+      close(x->errfd);
     exec_command(o->args, x->env, &err);
     /* not found / not executable: the command's exit status says it */
+    int code = cocin_error_status(&err) == ENOENT ? 127 : 126;
+    if (o->detach) {
+      (void)!write(x->errfd, COMMAND_FAILED, 1);
+      child_fail(x->errfd, code, &err);
+    }
     dprintf(2, "cocin: %s\n", cocin_error_msg(&err));
-    _exit(cocin_error_status(&err) == ENOENT ? 127 : 126);
+    _exit(code);
   }
   close(x->errfd);
   signal(SIGINT, SIG_IGN);
@@ -237,8 +189,9 @@ __attribute__((noreturn)) static void joiner(struct exec_ctx *x)
   _exit(exit_code_of(status));
 }
 
-int cocin_exec_start(const char *root, const char *name, const struct cocin_exec_opts *o,
-                     const int stdio[3], pid_t *pid_out, cocin_error_t *err)
+static int exec_begin(const char *root, const char *name, const struct cocin_exec_opts *o,
+                      const int stdio[3], pid_t *pid_out, bool *command_failed,
+                      cocin_error_t *err)
 {
   cJSON *cfg = NULL;
   if (o->args == NULL || o->args[0] == NULL || o->args[0][0] == '\0')
@@ -303,9 +256,16 @@ int cocin_exec_start(const char *root, const char *name, const struct cocin_exec
     joiner(&x);
   }
   close(pipefd[1]);
-  r = read_child_error(pipefd[0], err);
+  char mark = 0;
+  ssize_t n;
+  while ((n = read(pipefd[0], &mark, 1)) < 0 && errno == EINTR)
+    ;
+  *command_failed = n == 1 && mark == COMMAND_FAILED[0];
+  r = n == 1 && !*command_failed ? read_child_error_after(pipefd[0], &mark, 1, err)
+      : n == 1                    ? read_child_error(pipefd[0], err)
+                                  : 0;
   close(pipefd[0]);
-  if (r < 0) {
+  if (r < 0 || o->detach) { /* exec -d: the first child ends at once */
     while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
       ;
     goto out;
@@ -320,4 +280,34 @@ out:
   cocin_spec_free(&x.spec);
   cJSON_Delete(cfg);
   return r;
+}
+
+int cocin_exec_start(const char *root, const char *name, const struct cocin_exec_opts *o,
+                     const int stdio[3], pid_t *pid_out, cocin_error_t *err)
+{
+  bool command_failed = false;
+  if (o->detach)
+    return cocin_fail(err, EINVAL, "exec: -d: use cocin_exec_detached");
+  return exec_begin(root, name, o, stdio, pid_out, &command_failed, err);
+}
+
+int cocin_exec_detached(const char *root, const char *name, const struct cocin_exec_opts *o,
+                        int *code, cocin_error_t *err)
+{
+  *code = 125;
+  if (!o->detach || o->tty || o->lifeline >= 0)
+    return cocin_fail(err, EINVAL, "exec -d: no terminal or lifeline");
+  cleanup_close int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null_fd < 0)
+    return cocin_fail_errno(err, "exec: open /dev/null");
+  int stdio[3] = {null_fd, null_fd, null_fd};
+  bool command_failed = false;
+  pid_t pid;
+  if (exec_begin(root, name, o, stdio, &pid, &command_failed, err) < 0) {
+    if (command_failed)
+      *code = cocin_error_status(err) == ENOENT ? 127 : 126;
+    return -1;
+  }
+  *code = 0;
+  return 0;
 }

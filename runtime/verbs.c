@@ -124,3 +124,86 @@ int cocin_parse_restart(int argc, char **argv, int *timeout, char ***names, coci
 {
   return parse_timeout_names("restart", argc, argv, timeout, names, err);
 }
+
+/* ---- exec ---------------------------------------------------------------- */
+
+void cocin_exec_opts_free(struct cocin_exec_opts *o)
+{
+  strv_free(o->args);
+  strv_free(o->env);
+  free(o->workdir);
+  free(o->user);
+  memset(o, 0, sizeof(*o));
+}
+
+enum { X_INTERACTIVE = 1, X_TTY, X_ENV, X_WORKDIR, X_USER, X_DETACH };
+static const struct cocin_opt exec_opts[] = {
+    {'i', "interactive", OPT_NONE, X_INTERACTIVE},
+    {'t', "tty", OPT_NONE, X_TTY},
+    {'e', "env", OPT_REQUIRED, X_ENV},
+    {'w', "workdir", OPT_REQUIRED, X_WORKDIR},
+    {'u', "user", OPT_REQUIRED, X_USER},
+    {'d', "detach", OPT_NONE, X_DETACH},
+    {0, NULL, OPT_NONE, 0},
+};
+
+struct exec_parse {
+  struct cocin_exec_opts *o;
+  bool interactive;
+};
+
+static int exec_opt(const struct cocin_opt *opt, const char *v, void *data, cocin_error_t *err)
+{
+  struct exec_parse *p = data;
+  switch (opt->id) {
+  case X_INTERACTIVE:
+    p->interactive = true;
+    return 0;
+  case X_TTY:
+    p->o->tty = true;
+    return 0;
+  case X_ENV:
+    return cocin_env_add(&p->o->env, v, p->o->env_from_caller, "exec", err);
+  case X_WORKDIR:
+    if (v[0] != '/')
+      return cocin_fail(err, EINVAL, "exec: workdir \"%s\" must be an absolute path", v);
+    free(p->o->workdir);
+    p->o->workdir = xstrdup(v);
+    return 0;
+  case X_USER:
+    if (cocin_user_check(v, err) < 0)
+      return cocin_error_wrap(err, "exec");
+    free(p->o->user);
+    p->o->user = xstrdup(v);
+    return 0;
+  case X_DETACH:
+    p->o->detach = true;
+    return 0;
+  default:
+    return cocin_fail(err, EINVAL, "exec: unhandled flag");
+  }
+}
+
+int cocin_exec_parse(struct cocin_exec_opts *o, char **name, bool *interactive, int argc,
+                     char **argv, cocin_error_t *err)
+{
+  struct exec_parse p = {o, false};
+  int pos = 0;
+  if (cocin_opts_parse(exec_opts, argc, argv, &pos, exec_opt, &p, "exec", err) < 0)
+    return -1;
+  if (pos >= argc)
+    return cocin_fail(err, EINVAL, "exec: requires a container name and a command");
+  *name = xstrdup(argv[pos++]);
+  if (pos >= argc)
+    return cocin_fail(err, EINVAL, "exec: requires a command to run in %s", *name);
+  /* docker's -dt and -di would hold a terminal or an input nobody feeds */
+  if (o->detach && (o->tty || p.interactive))
+    return cocin_fail(err, EINVAL, "exec: -d cannot be combined with -%c: a detached command has no terminal or input",
+                      o->tty ? 't' : 'i');
+  o->args = xmalloc0((size_t)(argc - pos + 1) * sizeof(char *));
+  for (int i = pos; i < argc; i++)
+    o->args[i - pos] = xstrdup(argv[i]);
+  if (interactive)
+    *interactive = p.interactive;
+  return 0;
+}

@@ -109,6 +109,7 @@ struct cocin_exec_opts {
   int console_sock; /* with tty: where the pty master is sent (see run) */
   struct winsize ws;
   char *user; /* -u as given, NULL: the container's */
+  bool detach; /* -d: see cocin_exec_detached */
   const char *id; /* not NULL: the container must be this one (not freed) */
   /* -1, or the read end of a pipe whose write end only the caller holds:
    * when the caller dies, the command, what it started and its process
@@ -127,6 +128,14 @@ int cocin_exec_parse(struct cocin_exec_opts *o, char **name, bool *interactive, 
  * call from a multithreaded process: no thread of the caller calls setns. */
 int cocin_exec_start(const char *root, const char *name, const struct cocin_exec_opts *o,
                      const int stdio[3], pid_t *pid, cocin_error_t *err);
+/* exec -d: start argv inside the running container with stdio on
+ * /dev/null and return once it runs (its execve done), leaving nothing to
+ * wait for: a helper outside the caller's session reaps it and ends with
+ * it.  When the command itself could not be executed, -1 with *code 127
+ * (not found) or 126 (not executable), as the command's status would be;
+ * any other failure: -1 with *code 125. */
+int cocin_exec_detached(const char *root, const char *name, const struct cocin_exec_opts *o,
+                        int *code, cocin_error_t *err);
 
 /* ---- small verbs' argument parsers (shared by the CLI and ctl files) --- */
 int cocin_parse_stop(int argc, char **argv, int *timeout, char ***names, cocin_error_t *err);

@@ -48,3 +48,9 @@ int cocin_image_ensure(const char *root, const char *name, char **rootfs, cocin_
 {
   abort();
 }
+
+int cocin_exec_detached(const char *root, const char *name, const struct cocin_exec_opts *o,
+                        int *code, cocin_error_t *err)
+{
+  abort();
+}

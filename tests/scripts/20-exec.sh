@@ -229,6 +229,55 @@ kill $victim 2>/dev/null; wait $victim 2>/dev/null
 cocin rm -f "${P}stale" >/dev/null 2>&1
 t_end
 
+# ---------------------------------------------------------------- exec -d
+t_begin "exec -d returns once the command runs; it goes on in the container, output nowhere"
+mark=$((7000 + $$ % 1000))
+out=$(cocin exec -d "$C" sh -c "echo visible; echo started > /xd; exec sleep $mark" 2>&1); rc=$?
+[ "$rc" = 0 ] && [ -z "$out" ] || t_fail "rc $rc [$out]"
+wait_for pgrep -f "^sleep $mark\$" || t_fail "not running after exec -d returned"
+xp=$(pgrep -f "^sleep $mark\$" | head -1)
+[ "$(cocin exec "$C" cat /xd 2>&1)" = started ] || t_fail "the command did not run in the container"
+[ -n "$xp" ] && [ "$(readlink /proc/$xp/ns/pid)" = "$(readlink /proc/$IPID/ns/pid)" ] ||
+  t_fail "not in the container's pid namespace"
+[ -n "$xp" ] && [ "$(readlink /proc/$xp/ns/mnt)" = "$(readlink /proc/$IPID/ns/mnt)" ] ||
+  t_fail "not in the container's mount namespace"
+# its waiting helper is in a session of its own, not the caller's
+hp=$(awk '{print $4}' /proc/$xp/stat 2>/dev/null)
+[ -n "$hp" ] && [ "$(awk '{print $6}' /proc/$hp/stat)" != "$(awk '{print $6}' /proc/$$/stat)" ] ||
+  t_fail "the helper shares the caller's session"
+[ -n "$xp" ] && kill "$xp" # the command this test started
+wait_for no_proc "^sleep $mark\$" || t_fail "the command did not end"
+[ -n "$hp" ] && { wait_for sh -c "! kill -0 $hp 2>/dev/null" || t_fail "its helper outlived it"; }
+t_end
+
+t_begin "exec -d of a command not found: 127, not executable: 126, one line each"
+cocin exec -d "$C" nosuchcmd >"$T/o" 2>&1; rc=$?
+[ "$rc" = 127 ] || t_fail "not found: exit $rc"
+[ "$(wc -l <"$T/o")" = 1 ] && grep -q 'exec "nosuchcmd": executable file not found' "$T/o" ||
+  t_fail "message: $(cat "$T/o")"
+cocin exec -d "$C" /etc/passwd >"$T/o" 2>&1; rc=$?
+[ "$rc" = 126 ] || t_fail "not executable: exit $rc"
+grep -qi 'permission denied' "$T/o" || t_fail "message: $(cat "$T/o")"
+cocin exec -d -w /nosuchdir "$C" true >"$T/o" 2>&1; rc=$?
+[ "$rc" = 125 ] && grep -q nosuchdir "$T/o" || t_fail "missing workdir: exit $rc $(cat "$T/o")"
+t_end
+
+t_err "exec -d -t refused" 'cannot be combined with -t' cocin exec -d -t "$C" true
+t_err "exec -d -i refused" 'cannot be combined with -i' cocin exec -di "$C" true
+t_err "exec -d into an unknown container" 'no such container' cocin exec -d "${P}nosuch" true
+
+t_begin "exec -d: the command and its helper end with the container"
+cocin run -d --name "${P}xd" busybox sleep 100000 >/dev/null 2>&1
+wait_for is_running "${P}xd" || t_fail "not running"
+mark2=$((mark + 1000))
+cocin exec -d "${P}xd" sleep "$mark2" >"$T/o" 2>&1 || t_fail "exec -d: $(cat "$T/o")"
+wait_for pgrep -f "^sleep $mark2\$" || t_fail "not running"
+hp=$(awk '{print $4}' /proc/"$(pgrep -f "^sleep $mark2\$" | head -1)"/stat 2>/dev/null)
+cocin rm -f "${P}xd" >"$T/o" 2>&1 || t_fail "rm -f: $(cat "$T/o")"
+wait_for no_proc "^sleep $mark2\$" || t_fail "the command outlived the container"
+[ -n "$hp" ] && { wait_for sh -c "! kill -0 $hp 2>/dev/null" || t_fail "its helper outlived the container"; }
+t_end
+
 # ---------------------------------------------------------- in a -dt / -i container
 t_begin "exec into a -dt container"
 cocin run -dt --name "${P}tty" busybox sh -c 'echo ready; exec sleep 100000' >/dev/null 2>&1 </dev/null

@@ -271,6 +271,31 @@ exec 3<&-
 wait_for sh -c "! pgrep -f '^sleep $mark\$'" || t_fail "sleep survived the close"
 t_end
 
+t_begin fs-ctl-exec-detached
+# exec through a ctl file is exec -d: the write returns once it runs
+mark=$((mark + 1))
+ctl "$M/ctl" "exec $A sh -c 'echo out; echo top > /fs-xd; exec sleep $mark'"
+[ "$RC" = 0 ] && [ "$REPLY" = ok ] || t_fail "top ctl: rc $RC reply [$REPLY] err [$ERR]"
+wait_for pgrep -f "^sleep $mark\$" || t_fail "top ctl: not running"
+[ "$("$COCIN" --root "$ROOT" exec "$A" cat /fs-xd 2>&1)" = top ] || t_fail "top ctl: did not run inside"
+xp=$(pgrep -f "^sleep $mark\$" | head -1); [ -n "$xp" ] && kill "$xp"
+ctl "$M/$A/ctl" "exec -e W=c -w /tmp sh -c 'echo \$W\$(pwd) > /fs-xd2'"
+[ "$RC" = 0 ] || t_fail "container ctl: rc $RC [$ERR] [$REPLY]"
+wait_for "$COCIN" --root "$ROOT" exec "$A" test -s /fs-xd2
+[ "$("$COCIN" --root "$ROOT" exec "$A" cat /fs-xd2 2>&1)" = c/tmp ] || t_fail "container ctl: flags lost"
+wait_for no_proc "^sleep $mark\$" || t_fail "the command survived its kill"
+t_end
+ctl "$M/ctl" "exec $A nosuchcmd"; expect_fail fs-ctl-exec-not-found "No such file"
+grep -q 'nosuchcmd' <<<"$REPLY" || echo "FAIL: fs-ctl-exec-not-found-message: [$REPLY]"
+ctl "$M/$A/ctl" "exec /etc/passwd"; expect_fail fs-ctl-exec-not-executable "Permission denied"
+ctl "$M/$B/ctl" "exec true"; expect_fail fs-ctl-exec-not-running "No such process"
+ctl "$M/ctl" "exec -it $A sh"; expect_fail fs-ctl-exec-tty "Invalid argument"
+ctl "$M/$A/ctl" "exec -i cat"; expect_fail fs-ctl-exec-interactive "Invalid argument"
+ctl "$M/ctl" "exec $A"; expect_fail fs-ctl-exec-no-command "Invalid argument"
+ctl "$M/ctl" "exec ../x true"; expect_fail fs-ctl-exec-bad-name "Invalid argument"
+ctl "$M/ctl" "exec ${P}nosuch true"; expect_fail fs-ctl-exec-unknown "No such file"
+ctl "$M/$A/exec" "-d true"; expect_fail fs-exec-file-refuses-d "Invalid argument"
+
 # --------------------------------------------------------------- wait ------
 C=${P}c
 t_begin fs-wait
@@ -395,7 +420,7 @@ ctl "$M/$D/ctl" "rm"; [ "$RC" != 0 ] && grep -qi busy <<<"$ERR" || t_fail "rm ru
 ctl "$M/$D/ctl" "stop -t 1"; [ "$RC" = 0 ] && [ "$REPLY" = "$D" ] || t_fail "stop: $ERR $REPLY"
 grep -q '^stopped' "$M/$D/status" || t_fail "status after stop: $(cat "$M/$D/status")"
 ctl "$M/$D/ctl" "stop $A"; [ "$RC" != 0 ] || t_fail "stop with another name accepted"
-ctl "$M/$D/ctl" "run busybox true"; [ "$RC" != 0 ] && grep -q 'verbs: stop kill rm' <<<"$REPLY" ||
+ctl "$M/$D/ctl" "run busybox true"; [ "$RC" != 0 ] && grep -q 'verbs: exec stop kill rm' <<<"$REPLY" ||
   t_fail "run in a container ctl: $REPLY"
 ctl "$M/$D/ctl" "rm"; [ "$RC" = 0 ] || t_fail "rm: $ERR $REPLY"
 [ ! -e "$M/$D" ] || t_fail "directory still there after rm"
@@ -465,7 +490,7 @@ t_end
 # ------------------------------------------------------------ bad input ----
 before=$(list_containers)
 ctl "$M/ctl" "frobnicate x"; expect_fail fs-bad-unknown-verb "Invalid argument"
-grep -q 'unknown command "frobnicate" (verbs: run stop kill rm start restart pause unpause)' <<<"$REPLY" ||
+grep -q 'unknown command "frobnicate" (verbs: run exec stop kill rm start restart pause unpause)' <<<"$REPLY" ||
   echo "FAIL: fs-bad-unknown-verb-message: [$REPLY]"
 ctl "$M/ctl" "stop"; expect_fail fs-bad-missing-args "Invalid argument"
 ctl "$M/ctl" "run"; expect_fail fs-bad-run-no-image "Invalid argument"
