@@ -31,27 +31,9 @@ static int do_rm(const char *root, const char *name, int force, cocin_error_t *e
   return cocin_rm(root, name, NULL, force != 0, err);
 }
 
-static int parse_start(int argc, char **argv, int *arg, char ***names, cocin_error_t *err)
-{
-  *arg = 0;
-  return cocin_parse_start(argc, argv, names, err);
-}
-
 static int do_start(const char *root, const char *name, int arg, cocin_error_t *err)
 {
   return cocin_start(root, name, NULL, true, err) < 0 ? -1 : 0;
-}
-
-static int parse_pause(int argc, char **argv, int *arg, char ***names, cocin_error_t *err)
-{
-  *arg = 1;
-  return cocin_parse_names("pause", argc, argv, names, err);
-}
-
-static int parse_unpause(int argc, char **argv, int *arg, char ***names, cocin_error_t *err)
-{
-  *arg = 0;
-  return cocin_parse_names("unpause", argc, argv, names, err);
 }
 
 static int do_pause(const char *root, const char *name, int pause, cocin_error_t *err)
@@ -66,16 +48,18 @@ static int do_restart(const char *root, const char *name, int timeout, cocin_err
 
 static const struct {
   const char *verb;
+  /* NULL: names only, and act gets arg */
   int (*parse)(int argc, char **argv, int *arg, char ***names, cocin_error_t *err);
   int (*act)(const char *root, const char *name, int arg, cocin_error_t *err);
+  int arg;
 } verbs[] = {
-    {"stop", cocin_parse_stop, do_stop},
-    {"kill", cocin_parse_kill, do_kill},
-    {"rm", parse_rm, do_rm},
-    {"start", parse_start, do_start},
-    {"restart", cocin_parse_restart, do_restart},
-    {"pause", parse_pause, do_pause},
-    {"unpause", parse_unpause, do_pause},
+    {"stop", cocin_parse_stop, do_stop, 0},
+    {"kill", cocin_parse_kill, do_kill, 0},
+    {"rm", parse_rm, do_rm, 0},
+    {"start", NULL, do_start, 0},
+    {"restart", cocin_parse_restart, do_restart, 0},
+    {"pause", NULL, do_pause, 1},
+    {"unpause", NULL, do_pause, 0},
 };
 
 static int manage(const char *verb, const char *root, int argc, char **argv)
@@ -85,8 +69,9 @@ static int manage(const char *verb, const char *root, int argc, char **argv)
       continue;
     cleanup_error cocin_error_t err = NULL;
     cleanup_strv char **names = NULL;
-    int arg, rc = 0;
-    if (verbs[v].parse(argc, argv, &arg, &names, &err) < 0)
+    int arg = verbs[v].arg, rc = 0;
+    if ((verbs[v].parse ? verbs[v].parse(argc, argv, &arg, &names, &err)
+                        : cocin_parse_names(verb, argc, argv, &names, &err)) < 0)
       return cli_error(&err);
     for (char **n = names; *n; n++) {
       cleanup_free char *name = cocin_state_resolve(root, *n, &err);

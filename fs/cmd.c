@@ -111,14 +111,6 @@ static int parse_rm(struct fs_cmd *cmd, const char *container, int argc, char **
   return check_names(cmd->names, err);
 }
 
-static int parse_start(struct fs_cmd *cmd, const char *container, int argc, char **argv,
-                       cocin_error_t *err)
-{
-  if (cocin_parse_start(argc, argv, &cmd->names, err) < 0)
-    return -1;
-  return check_names(cmd->names, err);
-}
-
 static int parse_restart(struct fs_cmd *cmd, const char *container, int argc, char **argv,
                          cocin_error_t *err)
 {
@@ -127,18 +119,11 @@ static int parse_restart(struct fs_cmd *cmd, const char *container, int argc, ch
   return check_names(cmd->names, err);
 }
 
-static int parse_pause(struct fs_cmd *cmd, const char *container, int argc, char **argv,
+/* start, pause, unpause: names only (the verb is set before the parse) */
+static int parse_names(struct fs_cmd *cmd, const char *container, int argc, char **argv,
                        cocin_error_t *err)
 {
-  if (cocin_parse_names("pause", argc, argv, &cmd->names, err) < 0)
-    return -1;
-  return check_names(cmd->names, err);
-}
-
-static int parse_unpause(struct fs_cmd *cmd, const char *container, int argc, char **argv,
-                         cocin_error_t *err)
-{
-  if (cocin_parse_names("unpause", argc, argv, &cmd->names, err) < 0)
+  if (cocin_parse_names(cmd->verb->verb, argc, argv, &cmd->names, err) < 0)
     return -1;
   return check_names(cmd->names, err);
 }
@@ -337,10 +322,10 @@ static const struct fs_verb top_verbs[] = {
     {"stop", 1, -1, parse_stop, run_named, "stop [-t SECS] NAME...", OP_STOP},
     {"kill", 1, -1, parse_kill, run_named, "kill [-s SIG] NAME...", OP_KILL},
     {"rm", 1, -1, parse_rm, run_named, "rm [-f] NAME...", OP_RM},
-    {"start", 1, -1, parse_start, run_named, "start NAME...", OP_START},
+    {"start", 1, -1, parse_names, run_named, "start NAME...", OP_START},
     {"restart", 1, -1, parse_restart, run_named, "restart [-t SECS] NAME...", OP_RESTART},
-    {"pause", 1, -1, parse_pause, run_named, "pause NAME...", OP_PAUSE},
-    {"unpause", 1, -1, parse_unpause, run_named, "unpause NAME...", OP_UNPAUSE},
+    {"pause", 1, -1, parse_names, run_named, "pause NAME...", OP_PAUSE},
+    {"unpause", 1, -1, parse_names, run_named, "unpause NAME...", OP_UNPAUSE},
     {NULL, 0, 0, NULL, NULL, NULL, OP_NONE},
 };
 
@@ -349,10 +334,10 @@ static const struct fs_verb container_verbs[] = {
     {"stop", 0, 2, parse_stop, run_named, "stop [-t SECS]", OP_STOP, true},
     {"kill", 0, 2, parse_c_kill, run_named, "kill [SIG | -s SIG]", OP_KILL},
     {"rm", 0, 1, parse_rm, run_named, "rm [-f]", OP_RM, true},
-    {"start", 0, 0, parse_start, run_named, "start", OP_START, true},
+    {"start", 0, 0, parse_names, run_named, "start", OP_START, true},
     {"restart", 0, 2, parse_restart, run_named, "restart [-t SECS]", OP_RESTART, true},
-    {"pause", 0, 0, parse_pause, run_named, "pause", OP_PAUSE, true},
-    {"unpause", 0, 0, parse_unpause, run_named, "unpause", OP_UNPAUSE, true},
+    {"pause", 0, 0, parse_names, run_named, "pause", OP_PAUSE, true},
+    {"unpause", 0, 0, parse_names, run_named, "unpause", OP_UNPAUSE, true},
     {NULL, 0, 0, NULL, NULL, NULL, OP_NONE},
 };
 
@@ -389,10 +374,12 @@ int fs_cmd_parse(enum fs_scope scope, const char *container, const char *line, s
     return cocin_fail(err, EINVAL, "%s: missing arguments (usage: %s)", v->verb, v->usage);
   if (v->max_args >= 0 && argc > v->max_args)
     return cocin_fail(err, EINVAL, "%s: too many arguments (usage: %s)", v->verb, v->usage);
-  if ((v->named ? parse_with_name(v->parse, cmd, container, argc, words + 1, v->verb, err)
-               : v->parse(cmd, container, argc, words + 1, err)) < 0)
-    return -1;
   cmd->verb = v;
+  if ((v->named ? parse_with_name(v->parse, cmd, container, argc, words + 1, v->verb, err)
+               : v->parse(cmd, container, argc, words + 1, err)) < 0) {
+    cmd->verb = NULL;
+    return -1;
+  }
   return 0;
 }
 

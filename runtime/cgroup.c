@@ -797,50 +797,64 @@ static int cmp_pid(const void *a, const void *b)
   return (x > y) - (x < y);
 }
 
-/* Every pid in the cgroup (all hierarchies), without duplicates; *self
- * tells whether the caller itself is in it. */
+struct pid_list {
+  pid_t *v;
+  size_t n, cap;
+  bool self; /* the caller itself is in the cgroup */
+};
+
+/* The pids of dir's cgroup.procs and of every cgroup below it (a
+ * container with the rights to may make its own: a --privileged one). */
+static void collect_dir(const char *dir, int depth, struct pid_list *l)
+{
+  cleanup_free char *buf = cg_read_alloc(dir, "cgroup.procs");
+  for (char *p = buf; p && *p;) {
+    char *end = NULL;
+    long v = strtol(p, &end, 10);
+    if (end == p)
+      break;
+    p = end + (*end != '\0');
+    if (v == getpid())
+      l->self = true;
+    if (v <= 1 || v == getpid())
+      continue; /* never the host's init, never ourselves */
+    if (l->n == l->cap) {
+      l->cap = l->cap ? l->cap * 2 : 64;
+      l->v = xrealloc(l->v, l->cap * sizeof(pid_t));
+    }
+    l->v[l->n++] = (pid_t)v;
+  }
+  cleanup_dir DIR *d = depth < 32 ? opendir(dir) : NULL;
+  for (struct dirent *de; d && (de = readdir(d)) != NULL;)
+    if (de->d_type == DT_DIR && strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+      cleanup_free char *sub = cg_join(dir, de->d_name);
+      collect_dir(sub, depth + 1, l);
+    }
+}
+
+/* Every pid in the cgroup and below it (all hierarchies), sorted, without
+ * duplicates; *self tells whether the caller itself is in it. */
 static size_t collect_pids(const struct cocin_cgroup *cg, pid_t **out, bool *self)
 {
-  size_t n = 0, cap = 0;
-  *out = NULL;
-  *self = false;
-  for (size_t d = 0; d < cg->ndirs; d++) {
-    cleanup_free char *buf = cg_read_alloc(cg->dirs[d], "cgroup.procs");
-    for (char *p = buf; p && *p;) {
-      char *end = NULL;
-      long v = strtol(p, &end, 10);
-      if (end == p)
-        break;
-      p = end + (*end != '\0');
-      if (v == getpid())
-        *self = true;
-      if (v <= 1 || v == getpid())
-        continue; /* never the host's init, never ourselves */
-      bool dup = false;
-      for (size_t i = 0; i < n && !dup; i++)
-        dup = (*out)[i] == (pid_t)v;
-      if (dup)
-        continue;
-      if (n == cap) {
-        cap = cap ? cap * 2 : 64;
-        pid_t *np = realloc(*out, cap * sizeof(pid_t));
-        if (np == NULL)
-          abort();
-        *out = np;
-      }
-      (*out)[n++] = (pid_t)v;
-    }
+  struct pid_list l = {0};
+  for (size_t d = 0; d < cg->ndirs; d++)
+    collect_dir(cg->dirs[d], 0, &l);
+  size_t n = 0;
+  if (l.n) {
+    qsort(l.v, l.n, sizeof(pid_t), cmp_pid);
+    for (size_t i = 0; i < l.n; i++)
+      if (n == 0 || l.v[n - 1] != l.v[i])
+        l.v[n++] = l.v[i];
   }
+  *out = l.v;
+  *self = l.self;
   return n;
 }
 
 size_t cocin_cgroup_pids(const struct cocin_cgroup *cg, pid_t **pids)
 {
   bool self;
-  size_t n = collect_pids(cg, pids, &self);
-  if (n)
-    qsort(*pids, n, sizeof(pid_t), cmp_pid);
-  return n;
+  return collect_pids(cg, pids, &self);
 }
 
 /* Freeze and wait (~1 s) until every task is frozen, or thaw. */

@@ -114,11 +114,6 @@ int cocin_parse_names(const char *verb, int argc, char **argv, char ***names, co
   return collect_names(argc, argv, pos, verb, names, err);
 }
 
-int cocin_parse_start(int argc, char **argv, char ***names, cocin_error_t *err)
-{
-  /* docker's -a and -i attach a terminal to it: not this start's */
-  return cocin_parse_names("start", argc, argv, names, err);
-}
 
 int cocin_parse_restart(int argc, char **argv, int *timeout, char ***names, cocin_error_t *err)
 {

@@ -108,8 +108,9 @@ int cocin_cgroup_stats(const struct cocin_cgroup *cg, struct cocin_cgroup_stats 
  *   memory_usage N / memory_limit N|max / cpu_usage_ns N / pids_current N /
  *   pids_limit N|max / oom_killed 0|1 */
 char *cocin_cgroup_stats_format(const struct cocin_cgroup_stats *st);
-/* The processes in the cgroup (every hierarchy's, once each, never the
- * caller), in *pids (free it), sorted; their count. */
+/* The processes in the cgroup and the cgroups below it (every
+ * hierarchy's, once each, never the caller), in *pids (free it), sorted;
+ * their count. */
 size_t cocin_cgroup_pids(const struct cocin_cgroup *cg, pid_t **pids);
 /* The container's directory for a controller ("memory", "cpu", "pids", ...;
  * on v2 any name gives the one directory); NULL when it has none. */

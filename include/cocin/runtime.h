@@ -141,7 +141,6 @@ int cocin_exec_detached(const char *root, const char *name, const struct cocin_e
 int cocin_parse_stop(int argc, char **argv, int *timeout, char ***names, cocin_error_t *err);
 int cocin_parse_kill(int argc, char **argv, int *sig, char ***names, cocin_error_t *err);
 int cocin_parse_rm(int argc, char **argv, bool *force, char ***names, cocin_error_t *err);
-int cocin_parse_start(int argc, char **argv, char ***names, cocin_error_t *err);
 /* A verb without flags: NAME... (pause, unpause) */
 int cocin_parse_names(const char *verb, int argc, char **argv, char ***names, cocin_error_t *err);
 int cocin_parse_restart(int argc, char **argv, int *timeout, char ***names, cocin_error_t *err);

@@ -1109,6 +1109,26 @@ wait_for sh -c "'$COCIN' --root '$ROOT' top '${P}topn' >'$T/top' 2>&1 && grep -q
 cocin rm -f "${P}topn" >/dev/null 2>&1
 t_end
 
+t_begin "top lists a process in a cgroup below the container's"
+# a container with the rights to (--privileged) may make cgroups of its
+# own: its processes there are the container's all the same; the test
+# moves one from the host, in every hierarchy
+cocin run -d --name "${P}topc" busybox sh -c 'sleep 996 & exec sleep 999' >/dev/null 2>&1
+wait_for is_running "${P}topc" || t_fail "not running"
+ipid=$(cfg "${P}topc" .pid)
+wait_for sh -c "pgrep -P $ipid >/dev/null"
+kid=$(pgrep -P "$ipid" | head -1)
+for d in $(cfg "${P}topc" '.cgroup.paths[]'); do
+  mkdir -p "$d/sub" && echo "$kid" >"$d/sub/cgroup.procs" || t_fail "move into $d/sub"
+done
+cocin top "${P}topc" >"$T/top" 2>&1
+grep -q " $kid .* sleep 996\$" "$T/top" || t_fail "the process below not listed: $(cat "$T/top")"
+cocin rm -f "${P}topc" >"$T/o" 2>&1 || t_fail "rm -f: $(cat "$T/o")"
+for d in $(find /sys/fs/cgroup -maxdepth 6 -type d -path "*/cocin/*" -name sub 2>/dev/null); do
+  t_fail "left: $d"
+done
+t_end
+
 t_begin "two starts at once: one runs the container, whose layer stays whole"
 # Only the start whose monitor claims the container may mount its layers:
 # a second overlay on one work directory empties the first's, and the
