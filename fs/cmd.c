@@ -403,7 +403,10 @@ bool fs_cmd_blocks(const struct fs_cmd *cmd)
   if (cmd->verb == NULL)
     return false;
   enum name_op op = cmd->verb->op;
-  return op == OP_STOP || op == OP_RESTART || op == OP_START || (op == OP_RM && cmd->force);
+  /* exec waits for its command's execve (which a stopped or frozen
+   * container holds up) */
+  return op == OP_STOP || op == OP_RESTART || op == OP_START || op == OP_EXEC ||
+         (op == OP_RM && cmd->force);
 }
 
 void fs_cmd_free(struct fs_cmd *cmd)

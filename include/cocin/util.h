@@ -27,10 +27,12 @@ char *strv_join(char *const *v, const char *sep);
 int read_all_file(const char *path, char **out, size_t *len, cocin_error_t *err);
 /* temp file + rename: readers see the old or the new content, never half. */
 enum write_mode {
-  /* a crash leaves the old content or the new (a plain rename over it:
-   * ext4's auto_da_alloc writes the new data out first) */
+  /* a plain rename over the old file: on ext4 (auto_da_alloc, its
+   * default) a crash leaves the old content or the new, as the new data is
+   * written out first; elsewhere it may leave an empty file */
   WRITE_PLAIN,
-  /* fsync'ed before the rename: survives a crash */
+  /* fsync'ed before the rename: the content survives a crash (the rename
+   * may not: the directory is not synced, and the old content comes back) */
   WRITE_DURABLE,
   /* a file soon deleted (an --rm container's record): RENAME_EXCHANGE,
    * which spares the data write, so a crash may leave it empty */

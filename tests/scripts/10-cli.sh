@@ -1118,7 +1118,7 @@ wait_for is_running "${P}topc" || t_fail "not running"
 ipid=$(cfg "${P}topc" .pid)
 wait_for sh -c "pgrep -P $ipid >/dev/null"
 kid=$(pgrep -P "$ipid" | head -1)
-for d in $(cfg "${P}topc" '.cgroup.paths[]'); do
+for d in $(cfg "${P}topc" '.cgroup.paths // {} | .[]'); do # v1 (the hosts here)
   mkdir -p "$d/sub" && echo "$kid" >"$d/sub/cgroup.procs" || t_fail "move into $d/sub"
 done
 cocin top "${P}topc" >"$T/top" 2>&1

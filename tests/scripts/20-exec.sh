@@ -230,6 +230,8 @@ cocin rm -f "${P}stale" >/dev/null 2>&1
 t_end
 
 # ---------------------------------------------------------------- exec -d
+# gone, or a zombie its adopter has yet to reap
+ended() { [ ! -e "/proc/$1/stat" ] || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
 t_begin "exec -d returns once the command runs; it goes on in the container, output nowhere"
 mark=$((7000 + $$ % 1000))
 out=$(cocin exec -d "$C" sh -c "echo visible; echo started > /xd; exec sleep $mark" 2>&1); rc=$?
@@ -247,7 +249,7 @@ hp=$(awk '{print $4}' /proc/$xp/stat 2>/dev/null)
   t_fail "the helper shares the caller's session"
 [ -n "$xp" ] && kill "$xp" # the command this test started
 wait_for no_proc "^sleep $mark\$" || t_fail "the command did not end"
-[ -n "$hp" ] && { wait_for sh -c "! kill -0 $hp 2>/dev/null" || t_fail "its helper outlived it"; }
+[ -n "$hp" ] && { wait_for ended "$hp" || t_fail "its helper outlived it"; }
 t_end
 
 t_begin "exec -d of a command not found: 127, not executable: 126, one line each"
@@ -265,6 +267,16 @@ t_end
 t_err "exec -d -t refused" 'cannot be combined with -t' cocin exec -d -t "$C" true
 t_err "exec -d -i refused" 'cannot be combined with -i' cocin exec -di "$C" true
 t_err "exec -d into an unknown container" 'no such container' cocin exec -d "${P}nosuch" true
+t_begin "exec -d into a stopped or a paused container: refused, 125"
+cocin exec -d "${P}st" true >"$T/o" 2>&1; rc=$?
+[ "$rc" = 125 ] && grep -q "container ${P}st is not running" "$T/o" || t_fail "stopped: rc $rc $(cat "$T/o")"
+cocin run -d --name "${P}xp" busybox sleep 100000 >/dev/null 2>&1
+wait_for is_running "${P}xp"
+cocin pause "${P}xp" >/dev/null 2>&1 || t_fail "pause"
+cocin exec -d "${P}xp" true >"$T/o" 2>&1; rc=$?
+[ "$rc" = 125 ] && grep -q "is paused: unpause it first" "$T/o" || t_fail "paused: rc $rc $(cat "$T/o")"
+cocin rm -f "${P}xp" >/dev/null 2>&1
+t_end
 
 t_begin "exec -d: the command and its helper end with the container"
 cocin run -d --name "${P}xd" busybox sleep 100000 >/dev/null 2>&1
@@ -275,7 +287,7 @@ wait_for pgrep -f "^sleep $mark2\$" || t_fail "not running"
 hp=$(awk '{print $4}' /proc/"$(pgrep -f "^sleep $mark2\$" | head -1)"/stat 2>/dev/null)
 cocin rm -f "${P}xd" >"$T/o" 2>&1 || t_fail "rm -f: $(cat "$T/o")"
 wait_for no_proc "^sleep $mark2\$" || t_fail "the command outlived the container"
-[ -n "$hp" ] && { wait_for sh -c "! kill -0 $hp 2>/dev/null" || t_fail "its helper outlived the container"; }
+[ -n "$hp" ] && { wait_for ended "$hp" || t_fail "its helper outlived the container"; }
 t_end
 
 # ---------------------------------------------------------- in a -dt / -i container
