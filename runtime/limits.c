@@ -183,7 +183,7 @@ static int check_set(const char *flag, const char *value, const char *online_pat
 static int set_memory(struct cocin_limits *l, const char *flag, const char *value,
                       cocin_error_t *err)
 {
-  int64_t v;
+  int64_t v = 0;
   if (parse_size(flag, value, &v, err) < 0)
     return -1;
   if (v < MIN_MEMORY)
@@ -195,7 +195,7 @@ static int set_memory(struct cocin_limits *l, const char *flag, const char *valu
 static int set_memory_swap(struct cocin_limits *l, const char *flag, const char *value,
                            cocin_error_t *err)
 {
-  int64_t v;
+  int64_t v = 0;
   if (strcmp(value, "-1") == 0) {
     l->memory_swap = -1;
     return 0;

@@ -117,7 +117,7 @@ struct pw_entry {
 /* The first passwd entry with that name (num < 0) or that uid. */
 static void find_passwd(char *text, const char *name, long num, struct pw_entry *e)
 {
-  char *f[7], *cur = text;
+  char *f[7] = {0}, *cur = text;
   int n;
   while ((n = next_entry(&cur, f, 7)) >= 0) {
     if (n < 7 || f[0][0] == '\0')
@@ -149,7 +149,7 @@ static bool member(char *list, const char *name)
 static void scan_group(char *text, const char *want, long *want_gid, const char *user,
                        struct cocin_user *u)
 {
-  char *f[4], *cur = text;
+  char *f[4] = {0}, *cur = text;
   int n;
   while ((n = next_entry(&cur, f, 4)) >= 0) {
     if (n < 3 || f[0][0] == '\0')

@@ -3,7 +3,8 @@
 #   bash tests/run-all.sh
 # installs what is missing, builds, runs the C unit tests and every script
 # suite, then builds again with AddressSanitizer + UBSan and runs the whole
-# suite once more, runs the ctl-parser fuzzer for a bounded time, checks
+# suite once more, checks that an optimised (release) build compiles too,
+# runs the ctl-parser fuzzer for a bounded time, checks
 # that nothing leaked (mounts, cgroups, processes), and ends with one line:
 #   N passed, N failed, N skipped
 set -u
@@ -75,6 +76,17 @@ if [ "${COCIN_SKIP_ASAN:-0}" != 1 ]; then
     echo "FAIL: sanitizer build failed: see $LOG/build-build-asan.log"; FAIL=$((FAIL + 1))
   fi
 fi
+
+# A user's optimised build (-O3 warns of more than -O2) compiles too: a
+# build that fails on the first -Werror of another optimisation level is
+# no release.
+out=$LOG/release.log
+if build build-release --buildtype=release; then
+  echo "PASS: a --buildtype=release build compiles without a warning" >"$out"
+else
+  echo "FAIL: --buildtype=release build failed: $(grep -m3 -E 'error|warning' "$LOG/build-build-release.log" | tr '\n' ' ')" >"$out"
+fi
+count "release build" "$out"
 
 if [ -x tests/fuzz/run.sh ]; then
   out=$LOG/fuzz.log
