@@ -133,18 +133,37 @@ static time_t boot_time(void)
   return l ? (time_t)strtoll(l + 7, NULL, 10) : 0;
 }
 
+/* The host's name for uid, as ps prints it: cut to 8 characters with a
+ * '+' at the end where longer (procps), the number where it has none.  An
+ * entry too big for the first buffer (ERANGE) is looked up again in a
+ * bigger one. */
+static void user_name(uid_t uid, char *out, size_t size)
+{
+  struct passwd pw, *found = NULL;
+  int r = ERANGE;
+  for (size_t len = 1024; r == ERANGE && len <= 1024 * 1024; len *= 4) {
+    cleanup_free char *buf = xmalloc0(len);
+    r = getpwuid_r(uid, &pw, buf, len, &found);
+    if (r == 0 && found) {
+      size_t n = strlen(found->pw_name);
+      if (n > 8)
+        snprintf(out, size, "%.7s+", found->pw_name);
+      else
+        snprintf(out, size, "%s", found->pw_name);
+      return;
+    }
+  }
+  snprintf(out, size, "%lu", (unsigned long)uid);
+}
+
 static void row(FILE *f, pid_t pid, const struct proc *p, uid_t uid, time_t now, time_t boot,
                 long hz)
 {
   char user[64], tty[32], stime[16], cputime[32];
-  struct passwd pw, *found = NULL;
-  char pwbuf[1024];
   if (uid == (uid_t)-1)
     snprintf(user, sizeof(user), "?");
-  else if (getpwuid_r(uid, &pw, pwbuf, sizeof(pwbuf), &found) == 0 && found)
-    snprintf(user, sizeof(user), "%s", found->pw_name);
   else
-    snprintf(user, sizeof(user), "%lu", (unsigned long)uid);
+    user_name(uid, user, sizeof(user));
   tty_name(p->tty, tty, sizeof(tty));
   /* ps: STIME is the time of day the same day, the date the same year,
    * else the year */

@@ -1109,6 +1109,20 @@ wait_for sh -c "'$COCIN' --root '$ROOT' top '${P}topn' >'$T/top' 2>&1 && grep -q
 cocin rm -f "${P}topn" >/dev/null 2>&1
 t_end
 
+lu=$(awk -F: 'length($1) > 8 && $3 > 0 {print $1 ":" $3; exit}' /etc/passwd)
+if [ -z "$lu" ]; then
+  t_skip "top cuts a host user name over 8 characters" "no host user with a name over 8 characters"
+else
+  t_begin "top cuts a host user name over 8 characters as ps does (systemd+)"
+  cocin run -d -u "${lu#*:}" --name "${P}topu" busybox sleep 995 >/dev/null 2>&1
+  wait_for is_running "${P}topu"
+  cocin top "${P}topu" >"$T/top" 2>&1
+  want=$(printf '%.7s+' "${lu%%:*}")
+  [ "$(awk 'NR == 2 {print $1}' "$T/top")" = "$want" ] || t_fail "want $want: $(cat "$T/top")"
+  cocin rm -f "${P}topu" >/dev/null 2>&1
+  t_end
+fi
+
 t_begin "top lists a process in a cgroup below the container's"
 # a container with the rights to (--privileged) may make cgroups of its
 # own: its processes there are the container's all the same; the test
