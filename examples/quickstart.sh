@@ -40,6 +40,7 @@ What to type next:
   ls -l $MNT                                   # ps, with creation times
   tail -f $MNT/demo/container.log              # logs -f
   exec 3<>$MNT/demo/exec; echo 'ps' >&3; cat <&3; read code <&3; echo "exit \$code"
+  echo 'exec touch /hello' > $MNT/demo/ctl     # exec -d: in the background
   echo 'run -d --name web busybox httpd -f -p 8080' > $MNT/ctl
   echo stop > $MNT/demo/ctl; cat $MNT/demo/status
   rmdir $MNT/demo                              # rm
