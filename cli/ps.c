@@ -401,9 +401,10 @@ static char *format_row(const struct format *f, const struct ps_row *r, bool no_
   return out;
 }
 
-/* Lines whose cells are split by tabs, each column as wide as its widest
- * cell and 3 more (10 at least), as docker's tabwriter lays a table out. */
-static void print_columns(char **lines)
+/* Lines whose cells are split by tabs (a cell never holds one: commands
+ * show it as \t), each column as wide as its widest cell and pad more
+ * (min at least); the last cell of a line is not padded. */
+static void print_columns(char **lines, size_t pad, size_t min)
 {
   size_t width[64] = {0};
   for (char **l = lines; *l; l++) {
@@ -413,8 +414,8 @@ static void print_columns(char **lines)
       size_t w = 0;
       for (char *x = cell; *x && x != tab; x++)
         w += ((unsigned char)*x & 0xC0) != 0x80;
-      if (tab && w + 3 > width[c])
-        width[c] = w + 3 < 10 ? 10 : w + 3;
+      if (tab && w + pad > width[c])
+        width[c] = w + pad < min ? min : w + pad;
       cell = tab ? tab + 1 : NULL;
     }
   }
@@ -441,42 +442,26 @@ static int newest_first(const void *a, const void *b)
   return strcmp(y->created_text, x->created_text);
 }
 
+/* ID NAME PID STATUS COMMAND CREATED: each column as wide as its widest
+ * cell, then two spaces */
 static void print_default(struct ps_row *rows, size_t n, bool no_trunc)
 {
-  /* ID NAME PID STATUS COMMAND CREATED: each column as wide as its widest
-   * cell, then two spaces */
-  char *(*cells)[6] = xmalloc0((n + 1) * sizeof(*cells));
-  static const char *const head[6] = {"ID", "NAME", "PID", "STATUS", "COMMAND", "CREATED"};
-  for (int c = 0; c < 6; c++)
-    cells[0][c] = xstrdup(head[c]);
+  char **lines = xmalloc0((n + 2) * sizeof(char *));
+  lines[0] = xstrdup("ID\tNAME\tPID\tSTATUS\tCOMMAND\tCREATED");
   for (size_t i = 0; i < n; i++) {
     struct ps_row *r = &rows[i];
-    char **cl = cells[i + 1];
     if (r->corrupt) {
-      cl[0] = xstrdup("?"), cl[1] = xstrdup(r->name), cl[2] = xstrdup("-");
-      cl[3] = xstrdup("unknown (corrupt state)"), cl[4] = xstrdup(""), cl[5] = xstrdup("?");
+      lines[i + 1] = xasprintf("?\t%s\t-\tunknown (corrupt state)\t\t?", r->name);
       continue;
     }
-    cl[0] = field_value(FD_ID, r, no_trunc);
-    cl[1] = xstrdup(r->name);
-    cl[2] = field_value(FD_PID, r, no_trunc);
-    cl[3] = xstrdup(r->status);
-    cl[4] = command_cell(r->command, no_trunc ? SIZE_MAX : 24);
-    cl[5] = field_value(FD_RUNNING_FOR, r, no_trunc);
+    cleanup_free char *id = field_value(FD_ID, r, no_trunc);
+    cleanup_free char *pid = field_value(FD_PID, r, no_trunc);
+    cleanup_free char *cmd = command_cell(r->command, no_trunc ? SIZE_MAX : 24);
+    cleanup_free char *created = field_value(FD_RUNNING_FOR, r, no_trunc);
+    lines[i + 1] = xasprintf("%s\t%s\t%s\t%s\t%s\t%s", id, r->name, pid, r->status, cmd, created);
   }
-  size_t width[6] = {0};
-  for (size_t i = 0; i <= n; i++)
-    for (int c = 0; c < 6; c++)
-      if (columns(cells[i][c]) > width[c])
-        width[c] = columns(cells[i][c]);
-  for (size_t i = 0; i <= n; i++) {
-    for (int c = 0; c < 5; c++)
-      printf("%s%*s", cells[i][c], (int)(width[c] - columns(cells[i][c]) + 2), "");
-    printf("%s\n", cells[i][5]);
-    for (int c = 0; c < 6; c++)
-      free(cells[i][c]);
-  }
-  free(cells);
+  print_columns(lines, 2, 0);
+  strv_free(lines);
 }
 
 int cmd_ps(const char *root, int argc, char **argv)
@@ -563,7 +548,7 @@ int cmd_ps(const char *root, int argc, char **argv)
     for (size_t i = 0; i < n; i++)
       lines[nl++] = format_row(&fmt, &rows[i], p.no_trunc, false);
     if (fmt.table)
-      print_columns(lines);
+      print_columns(lines, 3, 10); /* docker's tabwriter */
     else
       for (size_t i = 0; i < nl; i++)
         printf("%s\n", lines[i]);
