@@ -175,8 +175,7 @@ int cocin_start(const char *root, const char *name, const char *id, bool caller_
   }
   if (r == 0 && (st == NULL || !strcmp(st, "created")))
     r = cocin_fail(err, EBUSY, "container %s is starting", name);
-  struct cocin_spec spec;
-  bool have_spec = r == 0; /* from_json clears it before anything can fail */
+  struct cocin_spec spec = {0}; /* freeing an empty one is a no-op */
   if (r == 0)
     r = cocin_spec_from_json(cfg, &spec, err);
   char idbuf[65];
@@ -185,8 +184,7 @@ int cocin_start(const char *root, const char *name, const char *id, bool caller_
     wait_last_monitor(cfg);
   cJSON_Delete(cfg);
   if (r < 0) {
-    if (have_spec)
-      cocin_spec_free(&spec);
+    cocin_spec_free(&spec);
     return cocin_error_wrap(err, "start");
   }
   /* detached, as docker's start is without -a: the output to the log
