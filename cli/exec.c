@@ -22,6 +22,7 @@ static const char exec_usage[] =
     "  -i, --interactive   keep standard input open\n"
     "  -t, --tty           allocate a pseudo-terminal\n"
     "  -e, --env K=V       set an environment variable (repeatable)\n"
+    "      --env-file FILE read variables from a file of K=V lines\n"
     "  -w, --workdir DIR   working directory\n"
     "  -u, --user UID[:GID] run as this user\n";
 

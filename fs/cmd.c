@@ -133,7 +133,8 @@ static int parse_names(struct fs_cmd *cmd, const char *container, int argc, char
 enum { XF_TTY = 1, XF_ARG, XF_FLAG };
 static const struct cocin_opt exec_flags[] = {
     {'i', "interactive", OPT_NONE, XF_TTY}, {'t', "tty", OPT_NONE, XF_TTY},
-    {'e', "env", OPT_REQUIRED, XF_ARG},     {'w', "workdir", OPT_REQUIRED, XF_ARG},
+    {'e', "env", OPT_REQUIRED, XF_ARG},     {0, "env-file", OPT_REQUIRED, XF_ARG},
+    {'w', "workdir", OPT_REQUIRED, XF_ARG},
     {'u', "user", OPT_REQUIRED, XF_ARG},    {'d', "detach", OPT_NONE, XF_FLAG},
     {0, NULL, OPT_NONE, 0},
 };

@@ -2,9 +2,11 @@
  * container's environment. */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cocin/cleanup.h"
 #include "cocin/runtime.h"
@@ -100,6 +102,7 @@ enum {
   R_TTY,
   R_NAME,
   R_ENV,
+  R_ENV_FILE,
   R_WORKDIR,
   R_VOLUME,
   R_HOSTNAME,
@@ -117,6 +120,7 @@ static const struct cocin_opt run_opts[] = {
     {'t', "tty", OPT_NONE, R_TTY},
     {0, "name", OPT_REQUIRED, R_NAME},
     {'e', "env", OPT_REQUIRED, R_ENV},
+    {0, "env-file", OPT_REQUIRED, R_ENV_FILE},
     {'w', "workdir", OPT_REQUIRED, R_WORKDIR},
     {'v', "volume", OPT_REQUIRED, R_VOLUME},
     {'h', "hostname", OPT_REQUIRED, R_HOSTNAME},
@@ -149,6 +153,7 @@ const char cocin_run_usage[] =
     "  -t, --tty                 allocate a pseudo-terminal\n"
     "      --name NAME           container name ([a-zA-Z0-9][a-zA-Z0-9_.-]{0,127})\n"
     "  -e, --env KEY=VALUE       set an environment variable (repeatable)\n"
+    "      --env-file FILE       read variables from a file of KEY=VALUE lines\n"
     "  -w, --workdir DIR         working directory inside the container\n"
     "  -v, --volume HOST:CTR[:ro] bind mount a host directory or file (repeatable)\n"
     "  -h, --hostname NAME       hostname (default: the container name)\n"
@@ -294,6 +299,79 @@ int cocin_env_add(char ***env, const char *word, bool from_caller, const char *v
                     word, eq == NULL && word[0] ? " (cocinfs has no environment of yours to take it from)" : "");
 }
 
+#define ENV_FILE_MAX (1024 * 1024)
+
+int cocin_env_file_add(char ***env, size_t *at, const char *path, bool from_caller,
+                       const char *verb, cocin_error_t *err)
+{
+  if (!from_caller && path[0] != '/')
+    return cocin_fail(err, EINVAL, "%s: --env-file %s: give an absolute path (cocinfs reads it)",
+                      verb, path);
+  cleanup_close int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0)
+    return cocin_fail_errno(err, "%s: --env-file %s", verb, path);
+  struct stat st;
+  if (fstat(fd, &st) < 0)
+    return cocin_fail_errno(err, "%s: --env-file %s", verb, path);
+  if (!S_ISREG(st.st_mode) || st.st_size > ENV_FILE_MAX)
+    return cocin_fail(err, EINVAL, "%s: --env-file %s: not a regular file of at most 1 MiB", verb,
+                      path);
+  cleanup_free char *text = xmalloc0((size_t)st.st_size + 1);
+  size_t len = 0;
+  for (ssize_t n; len < (size_t)st.st_size; len += (size_t)n) {
+    n = read(fd, text + len, (size_t)st.st_size - len);
+    if (n < 0 && errno == EINTR) {
+      n = 0;
+      continue;
+    }
+    if (n < 0)
+      return cocin_fail_errno(err, "%s: --env-file %s", verb, path);
+    if (n == 0)
+      break;
+  }
+  if (memchr(text, '\0', len))
+    return cocin_fail(err, EINVAL, "%s: --env-file %s: holds a NUL byte", verb, path);
+  text[len] = '\0';
+  cleanup_strv char **add = xmalloc0(sizeof(char *));
+  int lineno = 0;
+  for (char *line = text, *next; line && *line; line = next) {
+    lineno++;
+    next = strchr(line, '\n');
+    if (next)
+      *next++ = '\0';
+    size_t l = strlen(line);
+    if (l && line[l - 1] == '\r') /* written on Windows */
+      line[--l] = '\0';
+    while (*line == ' ' || *line == '\t')
+      line++;
+    if (*line == '\0' || *line == '#')
+      continue;
+    size_t name_len = strcspn(line, "=");
+    if (strcspn(line, " \t") < name_len)
+      return cocin_fail(err, EINVAL, "%s: --env-file %s: line %d: variable \"%.*s\" contains whitespace",
+                        verb, path, lineno, (int)name_len, line);
+    cleanup_error cocin_error_t e = NULL;
+    if (cocin_env_add(&add, line, from_caller, verb, &e) < 0)
+      return cocin_fail(err, EINVAL, "%s: --env-file %s: line %d: %s", verb, path, lineno,
+                        cocin_error_msg(&e));
+  }
+  /* after the entries of earlier files, before every -e */
+  size_t n_add = strv_len(add), n_env = strv_len(*env);
+  char **merged = xmalloc0((n_env + n_add + 1) * sizeof(char *));
+  size_t k = 0;
+  for (size_t i = 0; i < *at && i < n_env; i++)
+    merged[k++] = (*env)[i];
+  for (size_t i = 0; i < n_add; i++)
+    merged[k++] = add[i]; /* moved: the array goes, not its strings */
+  for (size_t i = *at; i < n_env; i++)
+    merged[k++] = (*env)[i];
+  free(*env);
+  free(steal_ptr(add));
+  *env = merged;
+  *at += n_add;
+  return 0;
+}
+
 static int check_hostname(const char *h, cocin_error_t *err)
 {
   size_t l = strlen(h);
@@ -329,6 +407,8 @@ static int run_opt(const struct cocin_opt *o, const char *v, void *data, cocin_e
     return 0;
   case R_ENV:
     return cocin_env_add(&s->env, v, s->env_from_caller, "run", err);
+  case R_ENV_FILE:
+    return cocin_env_file_add(&s->env, &s->env_file_n, v, s->env_from_caller, "run", err);
   case R_WORKDIR:
     if (!path_clean_abs(v))
       return cocin_fail(err, EINVAL, "run: workdir \"%s\" must be an absolute path", v);

@@ -131,11 +131,12 @@ void cocin_exec_opts_free(struct cocin_exec_opts *o)
   memset(o, 0, sizeof(*o));
 }
 
-enum { X_INTERACTIVE = 1, X_TTY, X_ENV, X_WORKDIR, X_USER, X_DETACH };
+enum { X_INTERACTIVE = 1, X_TTY, X_ENV, X_ENV_FILE, X_WORKDIR, X_USER, X_DETACH };
 static const struct cocin_opt exec_opts[] = {
     {'i', "interactive", OPT_NONE, X_INTERACTIVE},
     {'t', "tty", OPT_NONE, X_TTY},
     {'e', "env", OPT_REQUIRED, X_ENV},
+    {0, "env-file", OPT_REQUIRED, X_ENV_FILE},
     {'w', "workdir", OPT_REQUIRED, X_WORKDIR},
     {'u', "user", OPT_REQUIRED, X_USER},
     {'d', "detach", OPT_NONE, X_DETACH},
@@ -145,6 +146,7 @@ static const struct cocin_opt exec_opts[] = {
 struct exec_parse {
   struct cocin_exec_opts *o;
   bool interactive;
+  size_t env_file_n; /* the first entries of o->env, from --env-file */
 };
 
 static int exec_opt(const struct cocin_opt *opt, const char *v, void *data, cocin_error_t *err)
@@ -159,6 +161,8 @@ static int exec_opt(const struct cocin_opt *opt, const char *v, void *data, coci
     return 0;
   case X_ENV:
     return cocin_env_add(&p->o->env, v, p->o->env_from_caller, "exec", err);
+  case X_ENV_FILE:
+    return cocin_env_file_add(&p->o->env, &p->env_file_n, v, p->o->env_from_caller, "exec", err);
   case X_WORKDIR:
     if (v[0] != '/')
       return cocin_fail(err, EINVAL, "exec: workdir \"%s\" must be an absolute path", v);
@@ -182,7 +186,7 @@ static int exec_opt(const struct cocin_opt *opt, const char *v, void *data, coci
 int cocin_exec_parse(struct cocin_exec_opts *o, char **name, bool *interactive, int argc,
                      char **argv, cocin_error_t *err)
 {
-  struct exec_parse p = {o, false};
+  struct exec_parse p = {o, false, 0};
   int pos = 0;
   if (cocin_opts_parse(exec_opts, argc, argv, &pos, exec_opt, &p, "exec", err) < 0)
     return -1;

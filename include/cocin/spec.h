@@ -35,6 +35,7 @@ struct cocin_spec {
   /* set before parsing: -e KEY without "=" takes the caller's value (or
    * none), as docker's CLI does; unset (a ctl file) it is refused */
   bool env_from_caller;
+  size_t env_file_n; /* parsing: the first entries of env, from --env-file */
   struct cocin_limits limits;
   struct cocin_security security;
 };
@@ -46,6 +47,14 @@ void cocin_spec_free(struct cocin_spec *s);
  * EINVAL otherwise (verb names the command in the message). */
 int cocin_env_add(char ***env, const char *word, bool from_caller, const char *verb,
                   cocin_error_t *err);
+/* --env-file PATH: its KEY=VALUE lines (and bare KEYs, as -e takes them)
+ * into *env at *at, after those of earlier files and before every -e, as
+ * docker orders them; *at moves past them.  Blank lines and lines starting
+ * with # are skipped; a name with whitespace, a NUL byte, or a file that
+ * is no regular file of at most 1 MiB is EINVAL.  Without from_caller (a
+ * ctl file, read by cocinfs) the path must be absolute. */
+int cocin_env_file_add(char ***env, size_t *at, const char *path, bool from_caller,
+                       const char *verb, cocin_error_t *err);
 
 /* Set KEY=VALUE in a NULL-terminated environment, replacing KEY. */
 void cocin_env_set(char ***env, const char *kv);

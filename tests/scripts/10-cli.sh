@@ -308,6 +308,38 @@ if need_helper "env starts clean"; then
   done
   t_end
 
+  t_begin "--env-file: KEY=VALUE lines, comments and blanks skipped, files first and -e last"
+  printf '# a comment\n\nA=1\n  B=two words\nC=\nCOCIN_T_FILE\nA=again\r\n' >"$T/env1"
+  printf 'D=x=y\nA=second file\n' >"$T/env2"
+  export COCIN_T_FILE="from the caller"
+  got=$(cocin run --rm "${CI[@]}" --env-file "$T/env1" -e A=flag --env-file "$T/env2" busybox /cinfo env 2>&1)
+  unset COCIN_T_FILE
+  for want in A=flag 'B=two words' C= D=x=y 'COCIN_T_FILE=from the caller'; do
+    grep -qxF -- "$want" <<<"$got" || t_fail "lacks [$want]: $got"
+  done
+  [ "$(grep -c '^A=' <<<"$got")" = 1 ] || t_fail "A twice: $got"
+  got=$(cocin run --rm "${CI[@]}" --env-file "$T/env2" busybox /cinfo env 2>&1)
+  grep -qxF "A=second file" <<<"$got" || t_fail "the file's last A: $got"
+  t_end
+
+  t_begin "--env-file bad input: one line each, nothing left"
+  before=$(ls "$ROOT/containers" | wc -l)
+  printf 'GOOD=1\nBAD KEY=1\n' >"$T/envbad"
+  printf 'A=\0b\n' >"$T/envnul"
+  printf '=x\n' >"$T/envempty"
+  for c in "$T/envbad|line 2: variable \"BAD KEY\" contains whitespace" \
+           "$T/nosuch|$T/nosuch: No such file or directory" \
+           "$T|not a regular file of at most 1 MiB" \
+           "$T/envnul|holds a NUL byte" \
+           "$T/envempty|line 1: run: invalid environment \"=x\""; do
+    o=$(cocin run --rm --env-file "${c%%|*}" busybox true 2>&1); rc=$?
+    [ "$rc" = 125 ] && [ "$(grep -c . <<<"$o")" = 1 ] && grep -qF -- "${c#*|}" <<<"$o" ||
+      t_fail "${c%%|*}: rc $rc [$o]"
+  done
+  o=$(cocin run --rm --env-file 2>&1) && t_fail "--env-file without a value accepted"
+  [ "$(ls "$ROOT/containers" | wc -l)" = "$before" ] || t_fail "a container was left"
+  t_end
+
   t_begin "-e overrides a default (HOME, PATH)"
   got=$(cocin run --rm "${CI[@]}" -e HOME=/tmp -e PATH=/bin busybox /cinfo env 2>&1)
   grep -qx HOME=/tmp <<<"$got" || t_fail "HOME not overridden: $got"

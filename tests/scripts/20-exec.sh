@@ -114,6 +114,14 @@ out=$(cocin exec -u nosuch "$C" true 2>&1); rc=$?
 [ "$rc" = 125 ] || t_fail "rc $rc"
 [ "$out" = "cocin: exec: unable to find user nosuch: no matching entries in passwd file" ] || t_fail "[$out]"
 t_end
+t_begin "exec --env-file, before -e; a bad file refused"
+printf 'XF=file\nXG=file\n' >"$T/xenv"
+[ "$(cocin exec --env-file "$T/xenv" -e XG=flag "$C" sh -c 'echo $XF $XG' 2>&1)" = "file flag" ] ||
+  t_fail "got $(cocin exec --env-file "$T/xenv" -e XG=flag "$C" sh -c 'echo $XF $XG' 2>&1)"
+cocin exec --env-file "$T/nosuch" "$C" true >"$T/o" 2>&1; rc=$?
+[ "$rc" = 125 ] && grep -q "exec: --env-file $T/nosuch: No such file" "$T/o" || t_fail "missing file: rc $rc $(cat "$T/o")"
+t_end
+
 t_begin "exec -e KEY takes the caller's value, or none"
 out=$(COCIN_T_X="from caller" "$COCIN" --root "$ROOT" exec -e COCIN_T_X -e COCIN_T_NONE "$C" env 2>&1)
 grep -qx "COCIN_T_X=from caller" <<<"$out" || t_fail "[$out]"

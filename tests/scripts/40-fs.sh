@@ -285,6 +285,13 @@ wait_for "$COCIN" --root "$ROOT" exec "$A" test -s /fs-xd2
 [ "$("$COCIN" --root "$ROOT" exec "$A" cat /fs-xd2 2>&1)" = c/tmp ] || t_fail "container ctl: flags lost"
 wait_for no_proc "^sleep $mark\$" || t_fail "the command survived its kill"
 t_end
+printf 'FSV=from-file\n' >"$T/fsenv"
+ctl "$M/$A/ctl" "exec --env-file $T/fsenv sh -c 'echo \$FSV > /fs-xd3'"
+[ "$RC" = 0 ] && wait_for "$COCIN" --root "$ROOT" exec "$A" test -s /fs-xd3 &&
+  [ "$("$COCIN" --root "$ROOT" exec "$A" cat /fs-xd3)" = from-file ] &&
+  echo "PASS: fs-ctl-exec-env-file" || echo "FAIL: fs-ctl-exec-env-file: rc $RC [$ERR] [$REPLY]"
+ctl "$M/ctl" "exec --env-file fsenv $A true"; expect_fail fs-ctl-env-file-relative "Invalid argument"
+grep -q "absolute path" <<<"$REPLY" || echo "FAIL: fs-ctl-env-file-relative-message: [$REPLY]"
 ctl "$M/ctl" "exec $A nosuchcmd"; expect_fail fs-ctl-exec-not-found "No such file"
 grep -q 'nosuchcmd' <<<"$REPLY" || echo "FAIL: fs-ctl-exec-not-found-message: [$REPLY]"
 ctl "$M/$A/ctl" "exec /etc/passwd"; expect_fail fs-ctl-exec-not-executable "Permission denied"
