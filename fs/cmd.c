@@ -2,7 +2,8 @@
  * scope {verb, min args, max args, parse, run} (Plan 9 style).  The words
  * are split like a shell splits them, with no shell; the arguments are the
  * CLI's, parsed by the same library functions.  Parsing never touches the
- * state store, so the fuzz harness can drive it alone. */
+ * state store (it reads only what --env-file names), so the fuzz harness
+ * can drive it alone. */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
