@@ -301,6 +301,29 @@ int cocin_env_add(char ***env, const char *word, bool from_caller, const char *v
 
 #define ENV_FILE_MAX (1024 * 1024)
 
+/* Well-formed UTF-8: no stray continuation byte, no sequence cut short,
+ * no overlong form, nothing past U+10FFFF or in the surrogates. */
+static bool utf8_valid(const char *s)
+{
+  for (const unsigned char *p = (const unsigned char *)s; *p;) {
+    unsigned c = *p, n = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2
+                                     : (c & 0xF8) == 0xF0 ? 3 : 4;
+    if (n == 4 || (n == 1 && c < 0xC2) || (n == 3 && c > 0xF4))
+      return false;
+    unsigned cp = c & (0x7F >> n);
+    for (unsigned k = 1; k <= n; k++) {
+      if ((p[k] & 0xC0) != 0x80)
+        return false;
+      cp = (cp << 6) | (p[k] & 0x3F);
+    }
+    if ((n == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+        (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
+      return false;
+    p += n + 1;
+  }
+  return true;
+}
+
 int cocin_env_file_add(char ***env, size_t *at, const char *path, bool from_caller,
                        const char *verb, cocin_error_t *err)
 {
@@ -313,13 +336,19 @@ int cocin_env_file_add(char ***env, size_t *at, const char *path, bool from_call
   struct stat st;
   if (fstat(fd, &st) < 0)
     return cocin_fail_errno(err, "%s: --env-file %s", verb, path);
-  if (!S_ISREG(st.st_mode) || st.st_size > ENV_FILE_MAX)
-    return cocin_fail(err, EINVAL, "%s: --env-file %s: not a regular file of at most 1 MiB", verb,
-                      path);
-  cleanup_free char *text = xmalloc0((size_t)st.st_size + 1);
+  /* a pipe (--env-file <(...)) from the CLI only: cocinfs would wait on
+   * its writer with a thread of the daemon */
+  bool pipe = S_ISFIFO(st.st_mode) && from_caller;
+  if (!S_ISREG(st.st_mode) && !pipe)
+    return cocin_fail(err, EINVAL, "%s: --env-file %s: not a regular file%s", verb, path,
+                      from_caller ? " or a pipe" : "");
+  if (pipe && fcntl(fd, F_SETFL, 0) < 0) /* blocking: read to its end */
+    return cocin_fail_errno(err, "%s: --env-file %s", verb, path);
+  /* to the end of the file, whatever its size said (0 in /proc) */
+  cleanup_free char *text = xmalloc0(ENV_FILE_MAX + 2);
   size_t len = 0;
-  for (ssize_t n; len < (size_t)st.st_size; len += (size_t)n) {
-    n = read(fd, text + len, (size_t)st.st_size - len);
+  for (ssize_t n; len <= ENV_FILE_MAX; len += (size_t)n) {
+    n = read(fd, text + len, ENV_FILE_MAX + 1 - len);
     if (n < 0 && errno == EINTR) {
       n = 0;
       continue;
@@ -329,12 +358,17 @@ int cocin_env_file_add(char ***env, size_t *at, const char *path, bool from_call
     if (n == 0)
       break;
   }
+  if (len > ENV_FILE_MAX)
+    return cocin_fail(err, EINVAL, "%s: --env-file %s: over 1 MiB", verb, path);
   if (memchr(text, '\0', len))
     return cocin_fail(err, EINVAL, "%s: --env-file %s: holds a NUL byte", verb, path);
   text[len] = '\0';
   cleanup_strv char **add = xmalloc0(sizeof(char *));
   int lineno = 0;
-  for (char *line = text, *next; line && *line; line = next) {
+  char *start = text;
+  if (!strncmp(start, "\xef\xbb\xbf", 3)) /* a byte-order mark, as docker drops it */
+    start += 3;
+  for (char *line = start, *next; line && *line; line = next) {
     lineno++;
     next = strchr(line, '\n');
     if (next)
@@ -346,14 +380,16 @@ int cocin_env_file_add(char ***env, size_t *at, const char *path, bool from_call
       line++;
     if (*line == '\0' || *line == '#')
       continue;
+    if (!utf8_valid(line))
+      return cocin_fail(err, EINVAL, "%s: --env-file %s: line %d: invalid UTF-8", verb, path,
+                        lineno);
     size_t name_len = strcspn(line, "=");
     if (strcspn(line, " \t") < name_len)
       return cocin_fail(err, EINVAL, "%s: --env-file %s: line %d: variable \"%.*s\" contains whitespace",
                         verb, path, lineno, (int)name_len, line);
-    cleanup_error cocin_error_t e = NULL;
-    if (cocin_env_add(&add, line, from_caller, verb, &e) < 0)
-      return cocin_fail(err, EINVAL, "%s: --env-file %s: line %d: %s", verb, path, lineno,
-                        cocin_error_msg(&e));
+    cleanup_free char *where = xasprintf("%s: --env-file %s: line %d", verb, path, lineno);
+    if (cocin_env_add(&add, line, from_caller, where, err) < 0)
+      return -1;
   }
   /* after the entries of earlier files, before every -e */
   size_t n_add = strv_len(add), n_env = strv_len(*env);

@@ -320,6 +320,12 @@ if need_helper "env starts clean"; then
   [ "$(grep -c '^A=' <<<"$got")" = 1 ] || t_fail "A twice: $got"
   got=$(cocin run --rm "${CI[@]}" --env-file "$T/env2" busybox /cinfo env 2>&1)
   grep -qxF "A=second file" <<<"$got" || t_fail "the file's last A: $got"
+  # a byte-order mark (Windows editors) is dropped, UTF-8 values kept; a pipe is read
+  printf '\357\273\277BOM=1\nU=\303\251t\303\251\n' >"$T/envbom"
+  got=$(cocin run --rm "${CI[@]}" --env-file "$T/envbom" --env-file <(printf 'PIPED=yes\n') busybox /cinfo env 2>&1)
+  for want in BOM=1 "U=$(printf '\303\251t\303\251')" PIPED=yes; do
+    grep -qxF -- "$want" <<<"$got" || t_fail "lacks [$want]: $got"
+  done
   t_end
 
   t_begin "--env-file bad input: one line each, nothing left"
@@ -327,11 +333,15 @@ if need_helper "env starts clean"; then
   printf 'GOOD=1\nBAD KEY=1\n' >"$T/envbad"
   printf 'A=\0b\n' >"$T/envnul"
   printf '=x\n' >"$T/envempty"
+  printf 'A=1\nB=\377\n' >"$T/envutf"
+  head -c 1048577 /dev/zero | tr '\0' a >"$T/envbig"
   for c in "$T/envbad|line 2: variable \"BAD KEY\" contains whitespace" \
            "$T/nosuch|$T/nosuch: No such file or directory" \
-           "$T|not a regular file of at most 1 MiB" \
+           "$T|not a regular file or a pipe" \
            "$T/envnul|holds a NUL byte" \
-           "$T/envempty|line 1: run: invalid environment \"=x\""; do
+           "$T/envempty|--env-file $T/envempty: line 1: invalid environment \"=x\"" \
+           "$T/envutf|line 2: invalid UTF-8" \
+           "$T/envbig|over 1 MiB"; do
     o=$(cocin run --rm --env-file "${c%%|*}" busybox true 2>&1); rc=$?
     [ "$rc" = 125 ] && [ "$(grep -c . <<<"$o")" = 1 ] && grep -qF -- "${c#*|}" <<<"$o" ||
       t_fail "${c%%|*}: rc $rc [$o]"
