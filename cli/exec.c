@@ -43,7 +43,7 @@ int cmd_exec(const char *root, int argc, char **argv)
   bool interactive = false;
   int rc = 125;
   cleanup_close int master = -1, slave = -1, null_fd = -1;
-  if (cocin_exec_parse(&o, &name, &interactive, argc, argv, &err) < 0) {
+  if (cocin_exec_parse(&o, NULL, &name, &interactive, argc, argv, &err) < 0) {
     cli_error(&err);
     goto out;
   }

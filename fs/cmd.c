@@ -129,46 +129,16 @@ static int parse_names(struct fs_cmd *cmd, const char *container, int argc, char
   return check_names(cmd->names, err);
 }
 
-/* `cocin exec`'s flags, only to find where they end (the runtime parses
- * them again once the name is in place). */
-enum { XF_TTY = 1, XF_ARG, XF_FLAG };
-static const struct cocin_opt exec_flags[] = {
-    {'i', "interactive", OPT_NONE, XF_TTY}, {'t', "tty", OPT_NONE, XF_TTY},
-    {'e', "env", OPT_REQUIRED, XF_ARG},     {0, "env-file", OPT_REQUIRED, XF_ARG},
-    {'w', "workdir", OPT_REQUIRED, XF_ARG},
-    {'u', "user", OPT_REQUIRED, XF_ARG},    {'d', "detach", OPT_NONE, XF_FLAG},
-    {0, NULL, OPT_NONE, 0},
-};
-
-static int exec_flag(const struct cocin_opt *o, const char *v, void *data, cocin_error_t *err)
-{
-  if (o->id == XF_TTY)
-    return cocin_fail(err, EINVAL, "exec -%c needs a terminal: use the cocin CLI", o->short_name);
-  return 0;
-}
-
-int fs_exec_words(const char *name, int argc, char **words, char ***out, cocin_error_t *err)
-{
-  int pos = 0;
-  if (cocin_opts_parse(exec_flags, argc, words, &pos, exec_flag, NULL, "exec", err) < 0)
-    return -1;
-  char **argv = xmalloc0((size_t)(argc + 2) * sizeof(char *));
-  memcpy(argv, words, (size_t)pos * sizeof(char *));
-  argv[pos] = (char *)name;
-  memcpy(argv + pos + 1, words + pos, (size_t)(argc - pos) * sizeof(char *));
-  *out = argv;
-  return 0;
-}
-
 /* exec through a ctl file is exec -d (a terminal or input needs the CLI;
- * output and status: the container's exec file) */
-static int parse_exec(struct fs_cmd *cmd, const char *container, int argc, char **argv,
+ * output and status: the container's exec file); a container's own ctl
+ * names no container */
+static int exec_parse(struct fs_cmd *cmd, const char *container, int argc, char **argv,
                       cocin_error_t *err)
 {
   bool interactive = false;
   cmd->exec.lifeline = -1;
   cmd->exec.console_sock = -1;
-  if (cocin_exec_parse(&cmd->exec, &cmd->exec_name, &interactive, argc, argv, err) < 0)
+  if (cocin_exec_parse(&cmd->exec, container, &cmd->exec_name, &interactive, argc, argv, err) < 0)
     return -1;
   if (interactive || cmd->exec.tty)
     return cocin_fail(err, EINVAL, "exec -%c needs a terminal: use the cocin CLI",
@@ -177,15 +147,16 @@ static int parse_exec(struct fs_cmd *cmd, const char *container, int argc, char 
   return cocin_name_check(cmd->exec_name, err);
 }
 
-/* A container's exec: the name goes where `cocin exec` has it, after the
- * flags (fs_exec_words, as the exec file does). */
+static int parse_exec(struct fs_cmd *cmd, const char *container, int argc, char **argv,
+                      cocin_error_t *err)
+{
+  return exec_parse(cmd, NULL, argc, argv, err);
+}
+
 static int parse_c_exec(struct fs_cmd *cmd, const char *container, int argc, char **argv,
                         cocin_error_t *err)
 {
-  cleanup_free char **v = NULL;
-  if (fs_exec_words(container, argc, argv, &v, err) < 0)
-    return -1;
-  return parse_exec(cmd, container, argc + 1, v, err);
+  return exec_parse(cmd, container, argc, argv, err);
 }
 
 /* Per-container verbs reuse the top-level parsers with the directory's

@@ -193,10 +193,6 @@ void fs_reply_set(struct fs_handle *h, char *reply);
 
 /* exec.c */
 int fs_exec_open(struct fs_handle *h, int flags);
-/* `cocin exec`'s words without the name (flags, command) with the name put
- * back after the flags, as cocin_exec_parse takes them (*out: free the
- * array, not the words).  -i and -t are refused: they need a terminal. */
-int fs_exec_words(const char *name, int argc, char **words, char ***out, cocin_error_t *err);
 ssize_t fs_exec_read(struct fs_handle *h, char *buf, size_t size, off_t off);
 ssize_t fs_exec_write(struct fs_handle *h, const char *buf, size_t size, off_t off);
 int fs_exec_flush(struct fs_handle *h);

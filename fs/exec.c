@@ -45,13 +45,12 @@ int fs_exec_open(struct fs_handle *h, int flags)
 
 static int exec_start(struct fs_handle *h, char **words, cocin_error_t *err)
 {
-  int argc = (int)strv_len(words);
-  cleanup_free char **argv = NULL;
-  if (fs_exec_words(h->name, argc, words, &argv, err) < 0)
-    return -1;
   struct cocin_exec_opts o = {0};
   cleanup_free char *name = NULL;
-  int r = cocin_exec_parse(&o, &name, NULL, argc + 1, argv, err);
+  bool interactive = false;
+  int r = cocin_exec_parse(&o, h->name, &name, &interactive, (int)strv_len(words), words, err);
+  if (r == 0 && (interactive || o.tty))
+    r = cocin_fail(err, EINVAL, "exec -%c needs a terminal: use the cocin CLI", o.tty ? 't' : 'i');
   if (r == 0 && o.detach)
     r = cocin_fail(err, EINVAL, "exec -d: the exec file gives the output and status: write the "
                                 "command without -d (or write exec -d to the container's ctl)");

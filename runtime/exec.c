@@ -265,11 +265,13 @@ static int exec_begin(const char *root, const char *name, const struct cocin_exe
    * ending at that moment) also says nothing: it counts as started, and
    * ended at once, as it would have a moment later. */
   *command_failed = n == 1 && mark == COMMAND_FAILED[0];
-  r = n == 1 && !*command_failed ? read_child_error_after(pipefd[0], &mark, 1, err)
-      : n == 1                    ? read_child_error(pipefd[0], err)
-                                  : 0;
-  if (*command_failed && r == 0) /* the mark, and then nothing */
-    r = cocin_fail(err, EIO, "exec: the command could not be executed");
+  if (*command_failed) {
+    r = read_child_error(pipefd[0], err);
+    if (r == 0) /* the mark, and then nothing */
+      r = cocin_fail(err, EIO, "exec: the command could not be executed");
+  } else {
+    r = n == 1 ? read_child_error_after(pipefd[0], &mark, 1, err) : 0;
+  }
   close(pipefd[0]);
   if (r < 0 || o->detach) { /* exec -d: the first child ends at once */
     while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)

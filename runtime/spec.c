@@ -345,24 +345,13 @@ int cocin_env_file_add(char ***env, size_t *at, const char *path, bool from_call
   if (pipe && fcntl(fd, F_SETFL, 0) < 0) /* blocking: read to its end */
     return cocin_fail_errno(err, "%s: --env-file %s", verb, path);
   /* to the end of the file, whatever its size said (0 in /proc) */
-  cleanup_free char *text = xmalloc0(ENV_FILE_MAX + 2);
+  cleanup_free char *text = NULL;
   size_t len = 0;
-  for (ssize_t n; len <= ENV_FILE_MAX; len += (size_t)n) {
-    n = read(fd, text + len, ENV_FILE_MAX + 1 - len);
-    if (n < 0 && errno == EINTR) {
-      n = 0;
-      continue;
-    }
-    if (n < 0)
-      return cocin_fail_errno(err, "%s: --env-file %s", verb, path);
-    if (n == 0)
-      break;
-  }
-  if (len > ENV_FILE_MAX)
-    return cocin_fail(err, EINVAL, "%s: --env-file %s: over 1 MiB", verb, path);
+  if (read_all_fd(fd, ENV_FILE_MAX, &text, &len) < 0)
+    return errno == EFBIG ? cocin_fail(err, EINVAL, "%s: --env-file %s: over 1 MiB", verb, path)
+                          : cocin_fail_errno(err, "%s: --env-file %s", verb, path);
   if (memchr(text, '\0', len))
     return cocin_fail(err, EINVAL, "%s: --env-file %s: holds a NUL byte", verb, path);
-  text[len] = '\0';
   cleanup_strv char **add = xmalloc0(sizeof(char *));
   int lineno = 0;
   char *start = text;
@@ -385,8 +374,9 @@ int cocin_env_file_add(char ***env, size_t *at, const char *path, bool from_call
                         lineno);
     size_t name_len = strcspn(line, "=");
     if (strcspn(line, " \t") < name_len)
-      return cocin_fail(err, EINVAL, "%s: --env-file %s: line %d: variable \"%.*s\" contains whitespace",
-                        verb, path, lineno, (int)name_len, line);
+      return cocin_fail(err, EINVAL,
+                        "%s: --env-file %s: line %d: variable \"%.*s\" contains whitespace", verb,
+                        path, lineno, (int)name_len, line);
     cleanup_free char *where = xasprintf("%s: --env-file %s: line %d", verb, path, lineno);
     if (cocin_env_add(&add, line, from_caller, where, err) < 0)
       return -1;
@@ -419,9 +409,15 @@ static int check_hostname(const char *h, cocin_error_t *err)
   return 0;
 }
 
+struct run_parse {
+  struct cocin_spec *s;
+  size_t env_file_n; /* the first entries of s->env, from --env-file */
+};
+
 static int run_opt(const struct cocin_opt *o, const char *v, void *data, cocin_error_t *err)
 {
-  struct cocin_spec *s = data;
+  struct run_parse *p = data;
+  struct cocin_spec *s = p->s;
   switch (o->id) {
   case R_DETACH:
     s->detach = true;
@@ -444,7 +440,7 @@ static int run_opt(const struct cocin_opt *o, const char *v, void *data, cocin_e
   case R_ENV:
     return cocin_env_add(&s->env, v, s->env_from_caller, "run", err);
   case R_ENV_FILE:
-    return cocin_env_file_add(&s->env, &s->env_file_n, v, s->env_from_caller, "run", err);
+    return cocin_env_file_add(&s->env, &p->env_file_n, v, s->env_from_caller, "run", err);
   case R_WORKDIR:
     if (!path_clean_abs(v))
       return cocin_fail(err, EINVAL, "run: workdir \"%s\" must be an absolute path", v);
@@ -489,7 +485,8 @@ static int run_opt(const struct cocin_opt *o, const char *v, void *data, cocin_e
 int cocin_spec_parse(struct cocin_spec *s, int argc, char **argv, cocin_error_t *err)
 {
   int pos = 0;
-  if (cocin_opts_parse(run_opts, argc, argv, &pos, run_opt, s, "run", err) < 0)
+  struct run_parse p = {s, 0};
+  if (cocin_opts_parse(run_opts, argc, argv, &pos, run_opt, &p, "run", err) < 0)
     return -1;
   if (s->help)
     return 0;

@@ -69,20 +69,9 @@ static int read_account_file(const char *path, char **text, cocin_error_t *err)
   if (!S_ISREG(st.st_mode) || st.st_size > USER_FILE_MAX)
     return cocin_fail(err, EINVAL, "%s is not a regular file of at most %d bytes", path,
                       USER_FILE_MAX);
-  cleanup_free char *buf = xmalloc0((size_t)st.st_size + 1);
-  size_t have = 0;
-  while (have < (size_t)st.st_size) {
-    ssize_t n = read(fd, buf + have, (size_t)st.st_size - have);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      return cocin_fail_errno(err, "read %s", path);
-    if (n == 0)
-      break;
-    have += (size_t)n;
-  }
-  buf[have] = '\0';
-  *text = steal_ptr(buf);
+  if (read_all_fd(fd, USER_FILE_MAX, text, NULL) < 0)
+    return errno == EFBIG ? cocin_fail(err, EINVAL, "%s grew past %d bytes", path, USER_FILE_MAX)
+                          : cocin_fail_errno(err, "read %s", path);
   return 0;
 }
 

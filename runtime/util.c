@@ -120,11 +120,8 @@ ssize_t write_all(int fd, const void *buf, size_t len)
   return (ssize_t)done;
 }
 
-int read_all_file(const char *path, char **out, size_t *len, cocin_error_t *err)
+int read_all_fd(int fd, size_t max, char **out, size_t *len)
 {
-  cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return cocin_fail_errno(err, "open %s", path);
   size_t cap = 4096, n = 0;
   cleanup_free char *buf = xmalloc0(cap);
   for (;;) {
@@ -136,16 +133,30 @@ int read_all_file(const char *path, char **out, size_t *len, cocin_error_t *err)
     if (r < 0) {
       if (errno == EINTR)
         continue;
-      return cocin_fail_errno(err, "read %s", path);
+      return -1;
     }
     if (r == 0)
       break;
     n += (size_t)r;
+    if (n > max) {
+      errno = EFBIG;
+      return -1;
+    }
   }
   buf[n] = '\0';
   if (len)
     *len = n;
   *out = steal_ptr(buf);
+  return 0;
+}
+
+int read_all_file(const char *path, char **out, size_t *len, cocin_error_t *err)
+{
+  cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return cocin_fail_errno(err, "open %s", path);
+  if (read_all_fd(fd, SIZE_MAX, out, len) < 0)
+    return cocin_fail_errno(err, "read %s", path);
   return 0;
 }
 

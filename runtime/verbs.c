@@ -183,21 +183,23 @@ static int exec_opt(const struct cocin_opt *opt, const char *v, void *data, coci
   }
 }
 
-int cocin_exec_parse(struct cocin_exec_opts *o, char **name, bool *interactive, int argc,
-                     char **argv, cocin_error_t *err)
+int cocin_exec_parse(struct cocin_exec_opts *o, const char *container, char **name,
+                     bool *interactive, int argc, char **argv, cocin_error_t *err)
 {
   struct exec_parse p = {o, false, 0};
   int pos = 0;
   if (cocin_opts_parse(exec_opts, argc, argv, &pos, exec_opt, &p, "exec", err) < 0)
     return -1;
-  if (pos >= argc)
+  if (container == NULL && pos >= argc)
     return cocin_fail(err, EINVAL, "exec: requires a container name and a command");
-  *name = xstrdup(argv[pos++]);
+  *name = xstrdup(container ? container : argv[pos++]);
   if (pos >= argc)
     return cocin_fail(err, EINVAL, "exec: requires a command to run in %s", *name);
   /* docker's -dt and -di would hold a terminal or an input nobody feeds */
   if (o->detach && (o->tty || p.interactive))
-    return cocin_fail(err, EINVAL, "exec: -d cannot be combined with -%c: a detached command has no terminal or input",
+    return cocin_fail(err, EINVAL,
+                      "exec: -d cannot be combined with -%c: a detached command has no "
+                      "terminal or input",
                       o->tty ? 't' : 'i');
   o->args = xmalloc0((size_t)(argc - pos + 1) * sizeof(char *));
   for (int i = pos; i < argc; i++)

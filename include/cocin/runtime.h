@@ -117,9 +117,11 @@ struct cocin_exec_opts {
   int lifeline;
 };
 void cocin_exec_opts_free(struct cocin_exec_opts *o);
-/* Parse "exec [OPTIONS] NAME CMD..." words after the verb; *name is set. */
-int cocin_exec_parse(struct cocin_exec_opts *o, char **name, bool *interactive, int argc,
-                     char **argv, cocin_error_t *err);
+/* Parse "exec [OPTIONS] NAME CMD..." words after the verb; *name is set.
+ * With container (a container's own file), the words name none: "exec
+ * [OPTIONS] CMD...", and *name is container. */
+int cocin_exec_parse(struct cocin_exec_opts *o, const char *container, char **name,
+                     bool *interactive, int argc, char **argv, cocin_error_t *err);
 
 /* Start argv inside the running container.  stdio[0..2] become its fds.
  * Returns the pid of a child of the caller; wait for it with waitpid(); its

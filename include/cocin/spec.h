@@ -35,7 +35,6 @@ struct cocin_spec {
   /* set before parsing: -e KEY without "=" takes the caller's value (or
    * none), as docker's CLI does; unset (a ctl file) it is refused */
   bool env_from_caller;
-  size_t env_file_n; /* parsing: the first entries of env, from --env-file */
   struct cocin_limits limits;
   struct cocin_security security;
 };

@@ -25,6 +25,9 @@ char *strv_join(char *const *v, const char *sep);
 
 /* Files. */
 int read_all_file(const char *path, char **out, size_t *len, cocin_error_t *err);
+/* fd to its end into *out (NUL-terminated, *len without it): -1 with errno,
+ * EFBIG once past max bytes. */
+int read_all_fd(int fd, size_t max, char **out, size_t *len);
 /* temp file + rename: readers see the old or the new content, never half. */
 enum write_mode {
   /* a plain rename over the old file: on ext4 (auto_da_alloc, its
