@@ -270,6 +270,18 @@ static bool volume_on(const struct container_args *a, const struct stat *st)
   return false;
 }
 
+/* A file of the host's (with --network host), at most 64 KiB; NULL if it
+ * has none.  Read before pivot_root, where / is still the host's. */
+static char *host_file(const char *path)
+{
+  cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  char *text = NULL;
+  size_t len;
+  if (fd < 0 || read_all_fd(fd, 64 * 1024, &text, &len) < 0)
+    return NULL;
+  return text;
+}
+
 /* /etc/hostname and /etc/hosts that name the container's hostname, as
  * docker and podman give them: a program that resolves its own hostname
  * (sudo, hostname -i, a JVM) finds it at 127.0.1.1, Debian's address for
@@ -280,20 +292,32 @@ static bool volume_on(const struct container_args *a, const struct stat *st)
  * and cover them (one on the file itself replaces ours).  Where the
  * image has no such file an empty one is made in its layer, the mount
  * point; an image whose /etc cannot take one (a dangling symlink there,
- * or a directory) runs without it. */
+ * or a directory) runs without it.  With --network host they are the
+ * host's /etc/hosts (the hostname is the host's too) and, as a third,
+ * its /etc/resolv.conf: the container resolves names as the host does. */
 static int etc_files(const struct container_args *a, cocin_error_t *err)
 {
   const char *host;
   int n = (int)container_hostname(a->spec, &host);
-  cleanup_free char *hosts = xasprintf("127.0.0.1\tlocalhost\n"
-                                       "::1\tlocalhost ip6-localhost ip6-loopback\n"
-                                       "127.0.1.1\t%.*s\n",
-                                       n, host);
+  bool host_net = a->spec->host_network;
+  /* on the host's network the host's names and resolver, as docker
+   * copies them; a host without a resolv.conf gives none */
+  cleanup_free char *hosts = host_net ? host_file("/etc/hosts") : NULL;
+  if (hosts == NULL)
+    hosts = xasprintf("127.0.0.1\tlocalhost\n"
+                      "::1\tlocalhost ip6-localhost ip6-loopback\n"
+                      "127.0.1.1\t%.*s\n",
+                      n, host);
+  cleanup_free char *resolv = host_net ? host_file("/etc/resolv.conf") : NULL;
   cleanup_free char *hostname = xasprintf("%.*s\n", n, host);
   const struct {
     const char *dest, *tmp, *text;
-  } files[] = {{"etc/hostname", "dev/.hostname", hostname}, {"etc/hosts", "dev/.hosts", hosts}};
+  } files[] = {{"etc/hostname", "dev/.hostname", hostname},
+               {"etc/hosts", "dev/.hosts", hosts},
+               {"etc/resolv.conf", "dev/.resolv.conf", resolv}};
   for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+    if (files[i].text == NULL)
+      continue;
     /* our working directory is the container's root */
     cleanup_error cocin_error_t oerr = NULL;
     cleanup_close int dest = open_in_root(AT_FDCWD, files[i].dest, true, &oerr);
@@ -354,11 +378,19 @@ static int receive_prep(const struct container_args *a, int *ovl, cocin_error_t 
   size_t n = 2;
   int r = fds_recv(a->netsock, &flags, fds, &n, "the network namespace and the overlay", NULL);
   close(a->netsock);
-  cleanup_close int net = r == 0 && n > 0 ? fds[0] : -1;
-  cleanup_close int overlay = r == 0 && n > 1 ? fds[1] : -1;
-  if (r < 0 || !(flags & PREP_NET) || n != ((flags & PREP_OVERLAY) ? 2u : 1u))
+  /* in the sender's order: the namespace (none on the host's network),
+   * then the overlay (none when we mount it) */
+  bool own_net = !a->spec->host_network;
+  size_t want = (own_net ? 1u : 0u) + ((flags & PREP_OVERLAY) ? 1u : 0u);
+  bool ok = r == 0 && !(flags & PREP_NET) == !own_net && n == want;
+  cleanup_close int net = ok && own_net ? fds[0] : -1;
+  cleanup_close int overlay = ok && (flags & PREP_OVERLAY) ? fds[want - 1] : -1;
+  if (!ok) {
+    for (size_t i = 0; r == 0 && i < n; i++)
+      close(fds[i]);
     return cocin_fail(err, EIO, "%s", PREP_NOT_MADE);
-  if (setns(net, CLONE_NEWNET) < 0)
+  }
+  if (own_net && setns(net, CLONE_NEWNET) < 0)
     return cocin_fail_errno(err, "join the container's network namespace");
   *ovl = steal_fd(overlay);
   return 0;
@@ -491,7 +523,7 @@ int container_init(void *arg)
     cocin_fail_errno(&err, "sethostname %s", host);
     child_fail(a->errfd, 1, &err);
   }
-  if (a->netsock < 0 && loopback_up(&err) < 0) /* cloned with its own */
+  if (a->netsock < 0 && !s->host_network && loopback_up(&err) < 0) /* cloned with its own */
     child_fail(a->errfd, 1, &err);
   TRACE("i-lo");
   char null_src[32];

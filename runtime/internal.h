@@ -42,11 +42,12 @@ struct prep {
   pthread_t thread;
   sem_t go; /* posted with the layers (or with none) */
   bool started, posted, joined;
+  bool want_netns; /* false: the container is on the host's network */
   struct prep_layers layers;
   int netfd, ovlfd; /* ovlfd -1: the init mounts the overlay itself */
   cocin_error_t err;
 };
-void prep_start(struct prep *p);
+void prep_start(struct prep *p, bool netns);
 /* Hand the thread the layers (their paths are copied); false when there
  * is no thread: the caller makes the layers itself, the init mounts. */
 bool prep_layers(struct prep *p, const char *lower, const char *upper, const char *work,
@@ -58,10 +59,11 @@ bool prep_layers(struct prep *p, const char *lower, const char *upper, const cha
  * these, then the fds in this order. */
 #define PREP_NET 1
 #define PREP_OVERLAY 2
-/* Wait for the thread: 0 and the namespace's fd and the detached
- * overlay's (-1 if the init must mount it); -1 if there was no thread
- * (the caller clones with CLONE_NEWNET, the init mounts); -2 with *err if
- * it failed.  The thread runs on another CPU than the caller when there
+/* Wait for the thread: 0 and the namespace's fd (-1 on the host's
+ * network) and the detached overlay's (-1 if the init must mount it);
+ * -1 if there was no thread (the monitor clones with CLONE_NEWNET unless
+ * the container is on the host's network, the init mounts); -2 with *err
+ * if it failed.  The thread runs on another CPU than the caller when there
  * is one. */
 int prep_finish(struct prep *p, int *netfd, int *ovlfd, cocin_error_t *err);
 /* Called before fork() while the thread may run (see prep.c). */

@@ -382,7 +382,7 @@ void monitor_main(struct monitor_args *m)
   /* The network namespace comes from the caller's thread (prep.c) to
    * the init directly; this monitor holds it from the init's ready mark to
    * its own exit, so the kernel tears it down after the answer. */
-  if (ca->netsock < 0)
+  if (ca->netsock < 0 && !m->spec->host_network)
     flags |= CLONE_NEWNET;
   pid_t pid = clone(container_init, stack + STACK_SIZE, flags, ca);
   if (pid < 0) {
@@ -459,7 +459,7 @@ void monitor_main(struct monitor_args *m)
   bool ready = got == 1 && first == 'R';
   /* The init has joined its network namespace: held to the end, the
    * kernel tears it down after the answer, not on the init's exit. */
-  int netns = ready && ca->netsock >= 0 ? open_ns(pid, "net") : -1;
+  int netns = ready && ca->netsock >= 0 && !m->spec->host_network ? open_ns(pid, "net") : -1;
   TRACE("got-R");
   struct started st = {id, pid, getpid()};
   if (ready && cocin_state_update_volatile(root, name, record_started, &st, &err) < 0) {

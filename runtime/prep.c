@@ -22,7 +22,8 @@
  *   as before, and that gives the error if there is one.
  *
  * The thread starts at once with the namespace, then waits (prep_layers)
- * for the container's directory, which the caller reserves meanwhile. */
+ * for the container's directory, which the caller reserves meanwhile.
+ * On the host's network (--network host) it makes the layers only. */
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -107,7 +108,7 @@ static int make_overlay(const struct prep_layers *l, cocin_error_t *err)
 static void *prep_main(void *arg)
 {
   struct prep *p = arg;
-  bool ok = make_netns(p) == 0;
+  bool ok = !p->want_netns || make_netns(p) == 0;
   TRACE("p-net");
   while (sem_wait(&p->go) < 0 && errno == EINTR)
     ;
@@ -124,9 +125,9 @@ static void *prep_main(void *arg)
   return NULL; /* the thread ends, the fds keep what they hold */
 }
 
-void prep_start(struct prep *p)
+void prep_start(struct prep *p, bool netns)
 {
-  *p = (struct prep){.netfd = -1, .ovlfd = -1};
+  *p = (struct prep){.netfd = -1, .ovlfd = -1, .want_netns = netns};
   if (sem_init(&p->go, 0, 0) < 0)
     return;
   /* On another CPU than ours: the scheduler puts a new thread beside its
@@ -210,7 +211,7 @@ int prep_finish(struct prep *p, int *netfd, int *ovlfd, cocin_error_t *err)
   if (!p->joined)
     prep_join(p);
   p->started = false;
-  if (p->err || p->netfd < 0) {
+  if (p->err || (p->want_netns && p->netfd < 0)) {
     if (err)
       *err = steal_ptr(p->err);
     cocin_error_release(&p->err);
@@ -230,7 +231,8 @@ void prep_abandon(struct prep *p)
   cocin_error_t err = NULL;
   int netfd, ovlfd;
   if (prep_finish(p, &netfd, &ovlfd, &err) == 0) {
-    close(netfd);
+    if (netfd >= 0)
+      close(netfd);
     if (ovlfd >= 0)
       close(ovlfd);
   }

@@ -92,8 +92,10 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
   TRACE("run");
   /* the network namespace, then the layers and their overlay: made on the
    * other CPU while we prepare the rest */
-  cleanup_prep struct prep prep;
-  prep_start(&prep);
+  cleanup_prep struct prep prep = {.netfd = -1, .ovlfd = -1};
+  /* (a start on the host's network: nothing for it to make) */
+  if (!(restart && spec->host_network))
+    prep_start(&prep, !spec->host_network);
   TRACE("thread-started");
   cleanup_free char *image_rootfs = NULL;
   if (cocin_image_ensure(root, spec->image, &image_rootfs, err) < 0)
@@ -335,9 +337,14 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
   if (net_mine >= 0) {
     cleanup_close int nfd = -1, ofd = -1;
     if (prep_finish(&prep, &nfd, &ofd, &net_err) == 0) {
-      int fds[] = {nfd, ofd};
-      (void)fds_send(net_mine, PREP_NET | (ofd >= 0 ? PREP_OVERLAY : 0), fds, ofd >= 0 ? 2 : 1,
-                     "the network namespace and the overlay", NULL);
+      int fds[2];
+      size_t n = 0;
+      char what = 0;
+      if (nfd >= 0)
+        what |= PREP_NET, fds[n++] = nfd;
+      if (ofd >= 0)
+        what |= PREP_OVERLAY, fds[n++] = ofd;
+      (void)fds_send(net_mine, what, fds, n, "the network namespace and the overlay", NULL);
     }
     close(net_mine);
     net_mine = -1;

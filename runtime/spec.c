@@ -109,6 +109,7 @@ enum {
   R_USER,
   R_RM,
   R_CGROUP_PARENT,
+  R_NETWORK,
   R_LIMIT,
   R_SECURITY,
   R_HELP,
@@ -127,6 +128,8 @@ static const struct cocin_opt run_opts[] = {
     {'u', "user", OPT_REQUIRED, R_USER},
     {0, "rm", OPT_NONE, R_RM},
     {0, "cgroup-parent", OPT_REQUIRED, R_CGROUP_PARENT},
+    {0, "network", OPT_REQUIRED, R_NETWORK},
+    {0, "net", OPT_REQUIRED, R_NETWORK}, /* docker's older spelling */
     {'m', "memory", OPT_REQUIRED, R_LIMIT},
     {0, "memory-swap", OPT_REQUIRED, R_LIMIT},
     {0, "cpus", OPT_REQUIRED, R_LIMIT},
@@ -156,9 +159,11 @@ const char cocin_run_usage[] =
     "      --env-file FILE       read variables from a file of KEY=VALUE lines\n"
     "  -w, --workdir DIR         working directory inside the container\n"
     "  -v, --volume HOST:CTR[:ro] bind mount a host directory or file (repeatable)\n"
-    "  -h, --hostname NAME       hostname (default: the container name)\n"
+    "  -h, --hostname NAME       hostname (default: the container name; with\n"
+    "                            --network host, the host's)\n"
     "  -u, --user UID[:GID]      run as this numeric user and group\n"
     "      --rm                  remove the container when it exits\n"
+    "      --network MODE        none (its own, loopback only; the default) or host\n"
     "  -m, --memory SIZE         memory limit (512k, 64m, 1g)\n"
     "      --memory-swap SIZE    memory plus swap limit (-1: unlimited)\n"
     "      --cpus N              number of CPUs (0.5 = half a core)\n"
@@ -467,6 +472,16 @@ static int run_opt(const struct cocin_opt *o, const char *v, void *data, cocin_e
     free(s->cgroup_parent);
     s->cgroup_parent = xstrdup(v);
     return 0;
+  case R_NETWORK:
+    if (!strcmp(v, "none") || !strcmp(v, "host")) {
+      s->host_network = !strcmp(v, "host");
+      return 0;
+    }
+    return cocin_fail(err, EINVAL,
+                      "run: --network \"%s\": cocin has the modes none (the container's own "
+                      "network namespace with only a loopback, the default) and host (the "
+                      "host's)",
+                      v);
   case R_LIMIT:
     return cocin_limits_set(&s->limits, o->long_name, v, err) < 0 ? cocin_error_wrap(err, "run")
                                                                   : 0;
@@ -494,6 +509,12 @@ int cocin_spec_parse(struct cocin_spec *s, int argc, char **argv, cocin_error_t 
   s->limits.devices_unrestricted = s->security.privileged;
   if (cocin_limits_check(&s->limits, err) < 0)
     return cocin_error_wrap(err, "run");
+  /* the host's network, the host's name (docker's rule), unless -h */
+  if (s->host_network && s->hostname == NULL) {
+    char h[HOST_NAME_MAX + 1] = "";
+    if (gethostname(h, sizeof(h)) == 0 && check_hostname(h, NULL) == 0)
+      s->hostname = xstrdup(h);
+  }
   if (pos >= argc)
     return cocin_fail(err, EINVAL, "run: requires an IMAGE (try: run busybox echo hi)");
   const char *image = argv[pos++];
@@ -579,6 +600,7 @@ cJSON *cocin_spec_to_json(const struct cocin_spec *s)
   cJSON_AddBoolToObject(j, "autoRemove", s->autoremove);
   if (s->cgroup_parent)
     cJSON_AddStringToObject(j, "cgroupParent", s->cgroup_parent);
+  cJSON_AddStringToObject(j, "network", s->host_network ? "host" : "none");
   cJSON_AddItemToObject(j, "limits", cocin_limits_to_json(&s->limits));
   cJSON_AddItemToObject(j, "security", cocin_security_to_json(&s->security));
   return j;
@@ -615,6 +637,10 @@ int cocin_spec_from_json(const cJSON *j, struct cocin_spec *s, cocin_error_t *er
   s->tty = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "tty"));
   s->interactive = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "interactive"));
   s->autoremove = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "autoRemove"));
+  const cJSON *net = cJSON_GetObjectItemCaseSensitive(j, "network");
+  s->host_network = cJSON_IsString(net) && !strcmp(net->valuestring, "host");
+  if (net && !s->host_network && !(cJSON_IsString(net) && !strcmp(net->valuestring, "none")))
+    return cocin_fail(err, EINVAL, "unknown network mode in the container's record");
   if (cocin_limits_from_json(cJSON_GetObjectItemCaseSensitive(j, "limits"), &s->limits, err) < 0)
     return -1;
   if (cocin_security_from_json(cJSON_GetObjectItemCaseSensitive(j, "security"), &s->security,

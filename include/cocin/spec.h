@@ -30,6 +30,9 @@ struct cocin_spec {
   struct cocin_mount *mounts; /* -v */
   size_t n_mounts;
   char *cgroup_parent; /* --cgroup-parent */
+  /* --network host: the host's network namespace, where the default
+   * (none) is one of the container's own with only its loopback */
+  bool host_network;
   bool detach, interactive, tty, autoremove;
   bool help; /* --help was given: nothing else was parsed */
   /* set before parsing: -e KEY without "=" takes the caller's value (or

@@ -757,6 +757,24 @@ ctl "$M/ctl" "rm -f $names"; [ "$RC" = 0 ] || t_fail "rm -f of the 50: $ERR"
 daemon_up || t_fail "daemon down"
 t_end
 
+# ----------------------------------------------------- --network via ctl ---
+t_begin fs-ctl-network-host
+N=${P}net
+ctl "$M/ctl" "run -d --name $N --network host busybox sleep 30"
+[ "$RC" = 0 ] || t_fail "run: $ERR $REPLY"
+[ "$(jq -r .network "$M/$N/config.json" 2>&1)" = host ] || t_fail "network: $(jq -r .network "$M/$N/config.json" 2>&1)"
+pid=$(jq -r .pid "$M/$N/config.json" 2>/dev/null)
+[ "$(readlink "/proc/$pid/ns/net")" = "$(readlink /proc/self/ns/net)" ] || t_fail "not on the host's network"
+ctl "$M/ctl" "rm -f $N"
+t_end
+before=$(list_containers)
+ctl "$M/ctl" "run -d --name ${P}nb --network bridge busybox sleep 30"
+expect_fail fs-ctl-network-bridge "Invalid argument"
+t_begin fs-ctl-network-bridge-says-why
+grep -q "cocin has the modes none" <<<"$REPLY" || t_fail "reply: $REPLY"
+[ "$(list_containers)" = "$before" ] || t_fail "left: $(list_containers)"
+t_end
+
 # ------------------------------------------------------------ examples ------
 if [ -d "$EXAMPLES" ]; then
   export COCIN_MNT=$M

@@ -1,4 +1,5 @@
 #include <string.h>
+#include <unistd.h>
 
 #include "cocin/cleanup.h"
 #include "cocin/runtime.h"
@@ -71,6 +72,45 @@ int main(void)
   cJSON_Delete(j);
   cocin_spec_free(&s2);
   cocin_spec_free(&s);
+
+  /* --network: none (the default) and host; the host's name unless -h */
+  CHECK(parse("busybox", &s) == 0 && !s.host_network && s.hostname == NULL, "default: none");
+  cocin_spec_free(&s);
+  char hn[256] = "";
+  gethostname(hn, sizeof(hn));
+  /* (a host name cocin refuses, over 64 characters say, is not taken) */
+  bool hn_ok = strlen(hn) > 0 && strlen(hn) <= 64 && strspn(hn,
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._") == strlen(hn);
+  CHECK(parse("--network host busybox", &s) == 0 && s.host_network &&
+            (hn_ok ? s.hostname && !strcmp(s.hostname, hn) : s.hostname == NULL),
+        "--network host takes the host's name [%s]", s.hostname ? s.hostname : "(none)");
+  j = cocin_spec_to_json(&s);
+  CHECK(cocin_spec_from_json(j, &s2, &err) == 0 && s2.host_network, "host network round trip");
+  cJSON_Delete(j);
+  cocin_spec_free(&s2);
+  cocin_spec_free(&s);
+  CHECK(parse("--net=host -h box --network none busybox", &s) == 0 && !s.host_network &&
+            !strcmp(s.hostname, "box"),
+        "--net spelling; the last mode wins; -h kept");
+  j = cocin_spec_to_json(&s);
+  CHECK(cocin_spec_from_json(j, &s2, &err) == 0 && !s2.host_network, "none round trip");
+  cJSON_Delete(j);
+  cocin_spec_free(&s2);
+  cocin_spec_free(&s);
+  CHECK(parse("--network host -h box busybox", &s) == 0 && !strcmp(s.hostname, "box"),
+        "-h wins over the host's name");
+  cocin_spec_free(&s);
+  CHECK(parse_err("--network bridge busybox") == EINVAL, "bridge refused");
+  CHECK(parse_err("--network container:x busybox") == EINVAL, "container:NAME refused");
+  CHECK(parse_err("--network= busybox") == EINVAL, "empty mode refused");
+  CHECK(parse_err("--network") == EINVAL, "mode missing");
+  {
+    cJSON *bad = cJSON_Parse("{\"name\":\"x\",\"network\":\"bridge\"}");
+    CHECK(cocin_spec_from_json(bad, &s2, &err) < 0, "an unknown mode in a record is refused");
+    cJSON_Delete(bad);
+    cocin_spec_free(&s2);
+    cocin_error_release(&err);
+  }
 
   CHECK(parse("busybox echo -d --name x", &s) == 0 && !s.detach && s.name == NULL,
         "flags after the image belong to the command");

@@ -1,0 +1,139 @@
+#!/bin/bash
+# Script tests for run's --network: none (the default, the container's own
+# namespace with only its loopback, up) and host (the host's namespace,
+# its name, hosts and resolv.conf), through run, exec and start; a server
+# inside is reachable from the host only with host; bad modes refused.
+. "$(dirname "$0")/lib.sh"
+
+P=n15x$$
+command -v jq >/dev/null || { t_skip network "jq is not installed"; exit 0; }
+command -v busybox >/dev/null || { t_skip network "no busybox on the host (busybox-static)"; exit 0; }
+cfg() { jq -r "$2" "$ROOT/containers/$1/config.json" 2>/dev/null; }
+netns_of() { readlink "/proc/$1/ns/net" 2>/dev/null; }
+HOSTNET=$(readlink /proc/self/ns/net)
+# a port nobody listens on (from /proc/net/tcp, in hex), below the
+# ephemeral range (32768 on): 20000-32767
+free_port() {
+  local p
+  for _ in $(seq 1 50); do
+    p=$((20000 + RANDOM % 12768))
+    grep -qi ":$(printf '%04X' "$p") " /proc/net/tcp /proc/net/tcp6 2>/dev/null || { echo "$p"; return; }
+  done
+  echo 29517
+}
+# (busybox's wget -T crashes on a refused connection: timeout(1) instead)
+fetch() { timeout 5 busybox wget -q -O - "http://127.0.0.1:$1/hostname" 2>/dev/null; }
+
+t_begin "default network: the container's own namespace, with lo, and lo is up"
+out=$(cocin run --rm busybox readlink /proc/self/ns/net 2>&1)
+[ -n "$out" ] && [ "$out" != "$HOSTNET" ] || t_fail "netns [$out], the host's $HOSTNET"
+out=$(cocin run --rm busybox cat /sys/class/net/lo/flags 2>&1)
+# IFF_UP is bit 0 of flags
+[ $((${out:-0} & 1)) = 1 ] || t_fail "lo is down: flags [$out]"
+t_end
+
+t_begin "--network none is the default: recorded as none"
+cocin run -d --name "${P}none" --network none busybox sleep 60 >/dev/null 2>&1 || t_fail "run"
+[ "$(cfg "${P}none" .network)" = none ] || t_fail "network: $(cfg "${P}none" .network)"
+pid=$(cfg "${P}none" .pid)
+[ "$(netns_of "$pid")" != "$HOSTNET" ] || t_fail "on the host's network"
+cocin run -d --name "${P}dflt" busybox sleep 60 >/dev/null 2>&1
+[ "$(cfg "${P}dflt" .network)" = none ] || t_fail "default recorded as $(cfg "${P}dflt" .network)"
+cocin rm -f "${P}none" "${P}dflt" >/dev/null 2>&1
+t_end
+
+t_begin "--network host: the host's namespace, hostname, /etc/hosts and resolv.conf"
+H=${P}host
+cocin run -d --name "$H" --network host busybox sleep 60 >"$T/o" 2>&1 || t_fail "run: $(cat "$T/o")"
+pid=$(cfg "$H" .pid)
+[ "$(netns_of "$pid")" = "$HOSTNET" ] || t_fail "netns $(netns_of "$pid") is not the host's $HOSTNET"
+[ "$(cfg "$H" .network)" = host ] || t_fail "network: $(cfg "$H" .network)"
+[ "$(cfg "$H" .hostname)" = "$(hostname)" ] || t_fail "recorded hostname $(cfg "$H" .hostname)"
+[ "$(cocin exec "$H" hostname 2>&1)" = "$(hostname)" ] || t_fail "hostname inside: $(cocin exec "$H" hostname 2>&1)"
+[ "$(cocin exec "$H" cat /etc/hosts 2>&1)" = "$(cat /etc/hosts)" ] || t_fail "/etc/hosts is not the host's"
+if [ -r /etc/resolv.conf ]; then
+  [ "$(cocin exec "$H" cat /etc/resolv.conf 2>&1)" = "$(cat /etc/resolv.conf)" ] ||
+    t_fail "/etc/resolv.conf is not the host's"
+fi
+[ "$(cocin exec "$H" sh -c 'echo $HOSTNAME' 2>&1)" = "$(hostname)" ] || t_fail "HOSTNAME"
+# the host's devices are seen (sysfs shows its mounter's network)
+cocin exec "$H" ls /sys/class/net >"$T/devs" 2>&1
+[ "$(sort "$T/devs")" = "$(ls /sys/class/net | sort)" ] || t_fail "devices: $(tr '\n' ' ' <"$T/devs")"
+# no more power over the host's network than docker's defaults give:
+# no NET_ADMIN (bit 12), a read-only /proc/sys (the same value written back)
+capeff=$(cocin exec "$H" sh -c 'grep CapEff /proc/self/status' 2>&1 | awk '{print $2}')
+[ -n "$capeff" ] && [ $(((0x$capeff >> 12) & 1)) = 0 ] || t_fail "NET_ADMIN in CapEff [$capeff]"
+cocin exec "$H" sh -c 'cat /proc/sys/net/ipv4/ip_forward > /proc/sys/net/ipv4/ip_forward' >/dev/null 2>&1 &&
+  t_fail "/proc/sys/net is writable"
+# its hosts file is a copy: a write inside stays inside
+before=$(cat /etc/hosts)
+cocin exec "$H" sh -c 'echo "10.9.9.9 cocin-test-$$" >> /etc/hosts' >/dev/null 2>&1 || t_fail "write /etc/hosts inside"
+[ "$(cat /etc/hosts)" = "$before" ] || t_fail "the host's /etc/hosts changed"
+cocin exec "$H" grep -q 10.9.9.9 /etc/hosts || t_fail "the write did not stay inside"
+# still its own uts, pid and mount namespaces
+[ "$(readlink /proc/"$pid"/ns/uts)" != "$(readlink /proc/self/ns/uts)" ] || t_fail "host's uts"
+[ "$(readlink /proc/"$pid"/ns/pid)" != "$(readlink /proc/self/ns/pid)" ] || t_fail "host's pid ns"
+t_end
+
+t_begin "--network host: exec joins the host's network; start runs it there again"
+out=$(cocin exec "$H" readlink /proc/self/ns/net 2>&1)
+[ "$out" = "$HOSTNET" ] || t_fail "exec: $out"
+cocin stop -t 0 "$H" >/dev/null 2>&1 || t_fail "stop"
+cocin start "$H" >/dev/null 2>&1 || t_fail "start"
+pid=$(cfg "$H" .pid)
+[ "$(netns_of "$pid")" = "$HOSTNET" ] || t_fail "after start: $(netns_of "$pid")"
+[ "$(cocin exec "$H" hostname 2>&1)" = "$(hostname)" ] || t_fail "hostname after start"
+cocin rm -f "$H" >/dev/null 2>&1
+t_end
+
+t_begin "--network host with -h: the given name, the host's hosts file"
+out=$(cocin run --rm --network host -h "${P}h" busybox sh -c 'hostname; cat /etc/hostname' 2>&1)
+[ "$out" = "${P}h
+${P}h" ] || t_fail "[$out]"
+[ "$(hostname)" != "${P}h" ] || t_fail "the host's hostname changed"
+t_end
+
+t_begin "a server inside: reachable from the host with --network host, not without"
+port=$(free_port)
+cocin run -d --name "${P}web" --network host busybox httpd -f -p "127.0.0.1:$port" -h /etc >"$T/o" 2>&1 ||
+  t_fail "run: $(cat "$T/o")"
+wait_for fetch "$port" || t_fail "nothing on 127.0.0.1:$port: $(cocin logs "${P}web" 2>&1 | head -3)"
+[ "$(fetch "$port")" = "$(hostname)" ] || t_fail "fetched [$(fetch "$port")]"
+cocin rm -f "${P}web" >/dev/null 2>&1
+port=$(free_port)
+cocin run -d --name "${P}web2" busybox httpd -f -p "127.0.0.1:$port" -h /etc >"$T/o" 2>&1 ||
+  t_fail "run (none): $(cat "$T/o")"
+# it serves inside its own namespace...
+wait_for timeout 5 "$COCIN" --root "$ROOT" exec "${P}web2" wget -q -O /dev/null "http://127.0.0.1:$port/hostname" ||
+  t_fail "not serving inside"
+out=$(timeout 5 "$COCIN" --root "$ROOT" exec "${P}web2" wget -q -O - "http://127.0.0.1:$port/hostname" 2>&1)
+[ "$out" = "${P}web2" ] || t_fail "inside: [$out]"
+# ...and not on the host's
+fetch "$port" >/dev/null && t_fail "reachable from the host without --network host"
+cocin rm -f "${P}web2" >/dev/null 2>&1
+t_end
+
+t_begin "bad --network values: one line, exit 125, nothing left behind"
+before=$(ls "$ROOT/containers" 2>/dev/null | sort | tr '\n' ' ')
+for v in bridge default container:x "" HOST none,host; do
+  out=$(cocin run --name "${P}bad" --network "$v" busybox true 2>&1); rc=$?
+  [ "$rc" = 125 ] || t_fail "--network '$v': exit $rc"
+  [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] || t_fail "--network '$v': [$out]"
+  grep -q "cocin has the modes none" <<<"$out" || t_fail "--network '$v': [$out]"
+done
+out=$(cocin run --network 2>&1); rc=$?
+[ "$rc" = 125 ] && grep -q -- "--network" <<<"$out" || t_fail "no value: $rc [$out]"
+[ "$(ls "$ROOT/containers" 2>/dev/null | sort | tr '\n' ' ')" = "$before" ] || t_fail "left: $(ls "$ROOT/containers")"
+t_end
+
+t_begin "--net is --network's older spelling; run --help names the modes"
+out=$(cocin run --rm --net host busybox readlink /proc/self/ns/net 2>&1)
+[ "$out" = "$HOSTNET" ] || t_fail "--net host: $out"
+cocin run --help 2>&1 | grep -q -- "--network MODE .*none.*host" || t_fail "help"
+t_end
+
+t_begin "no container, mount or process left"
+for c in "$ROOT"/containers/*/; do [ -d "$c" ] && cocin rm -f "$(basename "$c")" >/dev/null 2>&1; done
+wait_for no_proc "--root $ROOT " || t_fail "processes: $(pgrep -af -- "--root $ROOT " | head -3)"
+grep -q " $ROOT" /proc/mounts && t_fail "mounts: $(grep " $ROOT" /proc/mounts | head -2)"
+t_end
