@@ -110,6 +110,7 @@ enum {
   R_RM,
   R_CGROUP_PARENT,
   R_NETWORK,
+  R_PUBLISH,
   R_LIMIT,
   R_SECURITY,
   R_HELP,
@@ -130,6 +131,8 @@ static const struct cocin_opt run_opts[] = {
     {0, "cgroup-parent", OPT_REQUIRED, R_CGROUP_PARENT},
     {0, "network", OPT_REQUIRED, R_NETWORK},
     {0, "net", OPT_REQUIRED, R_NETWORK}, /* docker's older spelling */
+    {'p', "publish", OPT_REQUIRED, R_PUBLISH},
+    {'P', "publish-all", OPT_NONE, R_PUBLISH},
     {'m', "memory", OPT_REQUIRED, R_LIMIT},
     {0, "memory-swap", OPT_REQUIRED, R_LIMIT},
     {0, "cpus", OPT_REQUIRED, R_LIMIT},
@@ -482,6 +485,11 @@ static int run_opt(const struct cocin_opt *o, const char *v, void *data, cocin_e
                       "network namespace with only a loopback, the default) and host (the "
                       "host's)",
                       v);
+  case R_PUBLISH: /* known, to say what to do instead */
+    return cocin_fail(err, EINVAL,
+                      "run: --%s: cocin publishes no ports (it has no bridge network): with "
+                      "--network host a server inside listens on the host's ports",
+                      o->long_name);
   case R_LIMIT:
     return cocin_limits_set(&s->limits, o->long_name, v, err) < 0 ? cocin_error_wrap(err, "run")
                                                                   : 0;

@@ -126,6 +126,15 @@ out=$(cocin run --network 2>&1); rc=$?
 [ "$(ls "$ROOT/containers" 2>/dev/null | sort | tr '\n' ' ')" = "$before" ] || t_fail "left: $(ls "$ROOT/containers")"
 t_end
 
+t_begin "-p and -P: refused with what to do instead, nothing left behind"
+for f in "-p 8080:80" "--publish=8080:80" "-P" "--publish-all"; do
+  out=$(cocin run --name "${P}pub" $f busybox true 2>&1); rc=$?
+  [ "$rc" = 125 ] || t_fail "$f: exit $rc"
+  grep -q "publishes no ports.*--network host" <<<"$out" || t_fail "$f: [$out]"
+done
+[ -e "$ROOT/containers/${P}pub" ] && t_fail "container left"
+t_end
+
 t_begin "--net is --network's older spelling; run --help names the modes"
 out=$(cocin run --rm --net host busybox readlink /proc/self/ns/net 2>&1)
 [ "$out" = "$HOSTNET" ] || t_fail "--net host: $out"

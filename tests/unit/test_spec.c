@@ -104,6 +104,8 @@ int main(void)
   CHECK(parse_err("--network container:x busybox") == EINVAL, "container:NAME refused");
   CHECK(parse_err("--network= busybox") == EINVAL, "empty mode refused");
   CHECK(parse_err("--network") == EINVAL, "mode missing");
+  CHECK(parse_err("-p 8080:80 busybox") == EINVAL && parse_err("-P busybox") == EINVAL,
+        "-p and -P refused (no bridge)");
   {
     cJSON *bad = cJSON_Parse("{\"name\":\"x\",\"network\":\"bridge\"}");
     CHECK(cocin_spec_from_json(bad, &s2, &err) < 0, "an unknown mode in a record is refused");
