@@ -3,6 +3,7 @@
 #define COCIN_RUNTIME_INTERNAL_H
 
 #include <pthread.h>
+#include <sched.h>
 #include <semaphore.h>
 #include <stdbool.h>
 #include <sys/ioctl.h>
@@ -84,6 +85,14 @@ int loopback_up(cocin_error_t *err);
 int fds_send(int sock, char byte, const int *fds, size_t n, const char *what, cocin_error_t *err);
 int fds_recv(int sock, char *byte, int *fds, size_t *n, const char *what, cocin_error_t *err);
 
+/* Published ports (proxy.c): bind and listen on each host port (lfd[i]
+ * for ports[i]), all or none; then, once the container runs, a relay
+ * process in its network namespace (netns) that connects each client to
+ * 127.0.0.1:PORT there.  It dies with the caller; its pid, or -1. */
+int proxy_listen(const struct cocin_port *ports, size_t n, int *lfd, cocin_error_t *err);
+pid_t proxy_start(int netns, const int *lfd, const struct cocin_port *ports, size_t n,
+                  const cpu_set_t *cpus);
+
 /* The clone() entry of the container's init: never returns on success. */
 int container_init(void *arg);
 
@@ -131,6 +140,7 @@ struct monitor_args {
    * come on the pipes tee_from[1], [2], copied to the log and to
    * tee_to[1], [2] (the caller's); -1 otherwise. */
   int tee_from[3], tee_to[3];
+  const int *port_fds; /* -p: listening, one per spec->ports, handed to the relay */
   /* The caller's CPU, where the monitor starts (and stays until the init
    * is in its cgroup) while the caller's thread and then the init take
    * the others; -1: wherever the scheduler puts it. */

@@ -488,6 +488,26 @@ void monitor_main(struct monitor_args *m)
     }
   }
 
+  /* -p: the relay, in the container's network, before the answer (a
+   * client that came meanwhile waits in the listening socket's queue) */
+  pid_t proxy = -1;
+  if (spec->n_ports) {
+    int pnet = open_ns(pid, "net");
+    if (pnet >= 0)
+      proxy = proxy_start(pnet, m->port_fds, spec->ports, spec->n_ports, &cpus);
+    if (proxy < 0) {
+      cocin_fail_errno(&err, "start the relay of the published ports");
+      if (pnet >= 0)
+        close(pnet);
+      reap_init(pid, true);
+      removed_while_starting(root, name, id, &err);
+      goto fail;
+    }
+    close(pnet);
+    for (size_t i = 0; i < spec->n_ports; i++)
+      close(m->port_fds[i]); /* the relay's alone: the ports go with it */
+  }
+
   TRACE("exec-done");
   dprintf(status_fd, "OK %d\n", pid);
   if (spec->detach) {
@@ -502,6 +522,11 @@ void monitor_main(struct monitor_args *m)
 
   struct finished f = {id, exit_code_of(reap_init(pid, false)), false, pid};
   TRACE("reaped");
+  if (proxy > 0) { /* the ports are free again when the container has ended */
+    kill(proxy, SIGKILL);
+    while (waitpid(proxy, NULL, 0) < 0 && errno == EINTR)
+      ;
+  }
   /* run --rm: no exit record, the container is removed at once below and
    * the caller gets the code from us (docker's ps likewise never shows an
    * exited --rm container). */

@@ -1,5 +1,6 @@
 /* cocin — the run command line: option table parser, spec <-> JSON, and the
  * container's environment. */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -167,6 +168,7 @@ const char cocin_run_usage[] =
     "  -u, --user UID[:GID]      run as this numeric user and group\n"
     "      --rm                  remove the container when it exits\n"
     "      --network MODE        none (its own, loopback only; the default) or host\n"
+    "  -p, --publish [IP:]HOSTPORT:PORT  relay a port of the host to the container's\n"
     "  -m, --memory SIZE         memory limit (512k, 64m, 1g)\n"
     "      --memory-swap SIZE    memory plus swap limit (-1: unlimited)\n"
     "      --cpus N              number of CPUs (0.5 = half a core)\n"
@@ -406,6 +408,64 @@ int cocin_env_file_add(char ***env, size_t *at, const char *path, bool from_call
   return 0;
 }
 
+static bool port_number(const char *v, size_t len, uint16_t *out)
+{
+  unsigned long n = 0;
+  if (len == 0 || len > 5)
+    return false;
+  for (size_t i = 0; i < len; i++) {
+    if (v[i] < '0' || v[i] > '9')
+      return false;
+    n = n * 10 + (unsigned long)(v[i] - '0');
+  }
+  if (n == 0 || n > 65535)
+    return false;
+  *out = (uint16_t)n;
+  return true;
+}
+
+/* -p [IP:]HOSTPORT:PORT[/tcp], docker's spelling; an IPv4 address */
+static int parse_publish(struct cocin_spec *s, const char *v, cocin_error_t *err)
+{
+  cleanup_free char *copy = xstrdup(v);
+  char *proto = strchr(copy, '/');
+  if (proto) {
+    *proto++ = '\0';
+    if (strcmp(proto, "tcp"))
+      return cocin_fail(err, EINVAL, "run: -p %s: cocin publishes tcp ports only", v);
+  }
+  char *last = strrchr(copy, ':');
+  if (last == NULL)
+    return cocin_fail(err, EINVAL,
+                      "run: -p %s: give the host's port too: -p HOSTPORT:%s (cocin picks none)",
+                      v, copy);
+  *last = '\0';
+  char *hostport = strrchr(copy, ':');
+  struct cocin_port p = {0};
+  if (hostport) {
+    *hostport++ = '\0';
+    struct in_addr a;
+    if (inet_pton(AF_INET, copy, &a) != 1)
+      return cocin_fail(err, EINVAL, "run: -p %s: \"%s\" is not an IPv4 address", v, copy);
+    p.host_ip = a.s_addr;
+  } else
+    hostport = copy;
+  if (!port_number(hostport, strlen(hostport), &p.host_port) ||
+      !port_number(last + 1, strlen(last + 1), &p.container_port))
+    return cocin_fail(err, EINVAL,
+                      "run: invalid -p %s: expected [IP:]HOSTPORT:PORT, ports 1 to 65535", v);
+  for (size_t i = 0; i < s->n_ports; i++)
+    if (s->ports[i].host_port == p.host_port &&
+        (s->ports[i].host_ip == p.host_ip || !s->ports[i].host_ip || !p.host_ip))
+      return cocin_fail(err, EINVAL, "run: -p %s: host port %u is published twice", v,
+                        (unsigned)p.host_port);
+  if (s->n_ports >= COCIN_PORTS_MAX)
+    return cocin_fail(err, EINVAL, "run: -p %s: at most %d published ports", v, COCIN_PORTS_MAX);
+  s->ports = xrealloc(s->ports, (s->n_ports + 1) * sizeof(*s->ports));
+  s->ports[s->n_ports++] = p;
+  return 0;
+}
+
 static int check_hostname(const char *h, cocin_error_t *err)
 {
   size_t l = strlen(h);
@@ -485,11 +545,12 @@ static int run_opt(const struct cocin_opt *o, const char *v, void *data, cocin_e
                       "network namespace with only a loopback, the default) and host (the "
                       "host's)",
                       v);
-  case R_PUBLISH: /* known, to say what to do instead */
-    return cocin_fail(err, EINVAL,
-                      "run: --%s: cocin publishes no ports (it has no bridge network): with "
-                      "--network host a server inside listens on the host's ports",
-                      o->long_name);
+  case R_PUBLISH:
+    if (o->arg == OPT_NONE) /* -P: docker publishes the image's EXPOSE, which cocin's lack */
+      return cocin_fail(err, EINVAL,
+                        "run: --publish-all: cocin's images declare no ports: publish each "
+                        "with -p HOSTPORT:PORT");
+    return parse_publish(s, v, err);
   case R_LIMIT:
     return cocin_limits_set(&s->limits, o->long_name, v, err) < 0 ? cocin_error_wrap(err, "run")
                                                                   : 0;
@@ -517,6 +578,10 @@ int cocin_spec_parse(struct cocin_spec *s, int argc, char **argv, cocin_error_t 
   s->limits.devices_unrestricted = s->security.privileged;
   if (cocin_limits_check(&s->limits, err) < 0)
     return cocin_error_wrap(err, "run");
+  if (s->host_network && s->n_ports)
+    return cocin_fail(err, EINVAL,
+                      "run: -p with --network host: the container's ports are the host's "
+                      "already");
   /* the host's network, the host's name (docker's rule), unless -h */
   if (s->host_network && s->hostname == NULL) {
     char h[HOST_NAME_MAX + 1] = "";
@@ -554,6 +619,7 @@ void cocin_spec_free(struct cocin_spec *s)
     free(s->mounts[i].dest);
   }
   free(s->mounts);
+  free(s->ports);
   free(s->cgroup_parent);
   cocin_limits_free(&s->limits);
   cocin_security_free(&s->security);
@@ -609,6 +675,17 @@ cJSON *cocin_spec_to_json(const struct cocin_spec *s)
   if (s->cgroup_parent)
     cJSON_AddStringToObject(j, "cgroupParent", s->cgroup_parent);
   cJSON_AddStringToObject(j, "network", s->host_network ? "host" : "none");
+  cJSON *ps = cJSON_AddArrayToObject(j, "ports");
+  for (size_t i = 0; i < s->n_ports; i++) {
+    char ip[INET_ADDRSTRLEN] = "0.0.0.0";
+    inet_ntop(AF_INET, &s->ports[i].host_ip, ip, sizeof(ip));
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "hostIp", ip);
+    cJSON_AddNumberToObject(o, "hostPort", s->ports[i].host_port);
+    cJSON_AddNumberToObject(o, "containerPort", s->ports[i].container_port);
+    cJSON_AddStringToObject(o, "protocol", "tcp");
+    cJSON_AddItemToArray(ps, o);
+  }
   cJSON_AddItemToObject(j, "limits", cocin_limits_to_json(&s->limits));
   cJSON_AddItemToObject(j, "security", cocin_security_to_json(&s->security));
   return j;
@@ -649,6 +726,22 @@ int cocin_spec_from_json(const cJSON *j, struct cocin_spec *s, cocin_error_t *er
   s->host_network = cJSON_IsString(net) && !strcmp(net->valuestring, "host");
   if (net && !s->host_network && !(cJSON_IsString(net) && !strcmp(net->valuestring, "none")))
     return cocin_fail(err, EINVAL, "unknown network mode in the container's record");
+  const cJSON *pj, *pjs = cJSON_GetObjectItemCaseSensitive(j, "ports");
+  cJSON_ArrayForEach(pj, pjs)
+  {
+    const cJSON *ip = cJSON_GetObjectItemCaseSensitive(pj, "hostIp");
+    const cJSON *hp = cJSON_GetObjectItemCaseSensitive(pj, "hostPort");
+    const cJSON *cp = cJSON_GetObjectItemCaseSensitive(pj, "containerPort");
+    struct in_addr a;
+    if (!cJSON_IsString(ip) || inet_pton(AF_INET, ip->valuestring, &a) != 1 ||
+        !cJSON_IsNumber(hp) || hp->valuedouble < 1 || hp->valuedouble > 65535 ||
+        !cJSON_IsNumber(cp) || cp->valuedouble < 1 || cp->valuedouble > 65535 ||
+        s->n_ports >= COCIN_PORTS_MAX)
+      return cocin_fail(err, EINVAL, "a published port in the container's record is invalid");
+    s->ports = xrealloc(s->ports, (s->n_ports + 1) * sizeof(*s->ports));
+    s->ports[s->n_ports++] = (struct cocin_port){a.s_addr, (uint16_t)hp->valuedouble,
+                                                 (uint16_t)cp->valuedouble};
+  }
   if (cocin_limits_from_json(cJSON_GetObjectItemCaseSensitive(j, "limits"), &s->limits, err) < 0)
     return -1;
   if (cocin_security_from_json(cJSON_GetObjectItemCaseSensitive(j, "security"), &s->security,

@@ -5,6 +5,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include <cjson/cJSON.h>
@@ -18,6 +19,14 @@ struct cocin_mount {
   char *dest;   /* absolute path in the container */
   bool readonly;
 };
+
+/* -p [IP:]HOSTPORT:PORT[/tcp]: the host's port relayed to the
+ * container's (proxy.c) */
+struct cocin_port {
+  uint32_t host_ip; /* network byte order; 0: every address */
+  uint16_t host_port, container_port;
+};
+#define COCIN_PORTS_MAX 64
 
 struct cocin_spec {
   char *name;     /* --name, or generated */
@@ -33,6 +42,8 @@ struct cocin_spec {
   /* --network host: the host's network namespace, where the default
    * (none) is one of the container's own with only its loopback */
   bool host_network;
+  struct cocin_port *ports; /* -p */
+  size_t n_ports;
   bool detach, interactive, tty, autoremove;
   bool help; /* --help was given: nothing else was parsed */
   /* set before parsing: -e KEY without "=" takes the caller's value (or

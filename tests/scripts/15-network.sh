@@ -11,6 +11,7 @@ command -v busybox >/dev/null || { t_skip network "no busybox on the host (busyb
 cfg() { jq -r "$2" "$ROOT/containers/$1/config.json" 2>/dev/null; }
 netns_of() { readlink "/proc/$1/ns/net" 2>/dev/null; }
 HOSTNET=$(readlink /proc/self/ns/net)
+no_proc_comm() { ! ps -eo comm | grep -qx "$1"; }
 # a port nobody listens on (from /proc/net/tcp, in hex), below the
 # ephemeral range (32768 on): 20000-32767
 free_port() {
@@ -126,13 +127,82 @@ out=$(cocin run --network 2>&1); rc=$?
 [ "$(ls "$ROOT/containers" 2>/dev/null | sort | tr '\n' ' ')" = "$before" ] || t_fail "left: $(ls "$ROOT/containers")"
 t_end
 
-t_begin "-p and -P: refused with what to do instead, nothing left behind"
-for f in "-p 8080:80" "--publish=8080:80" "-P" "--publish-all"; do
-  out=$(cocin run --name "${P}pub" $f busybox true 2>&1); rc=$?
-  [ "$rc" = 125 ] || t_fail "$f: exit $rc"
-  grep -q "publishes no ports.*--network host" <<<"$out" || t_fail "$f: [$out]"
+# ------------------------------------------------------------------ -p ---
+WWW=$T/www
+mkdir -p "$WWW"
+head -c 3000000 /dev/urandom >"$WWW/big"
+echo "page" >"$WWW/index.html"
+want_sum=$(md5sum <"$WWW/big")
+get() { timeout 10 busybox wget -q -O - "http://127.0.0.1:$1/$2" 2>/dev/null; }
+
+t_begin "-p HOSTPORT:PORT: the host's port reaches a server in the container's own network"
+port=$(free_port)
+cocin run -d --name "${P}pub" -p "$port:80" -v "$WWW:/www:ro" busybox httpd -f -p 80 -h /www >"$T/o" 2>&1 ||
+  t_fail "run: $(cat "$T/o")"
+wait_for get "$port" index.html || t_fail "nothing on $port"
+[ "$(get "$port" index.html)" = page ] || t_fail "page: [$(get "$port" index.html)]"
+[ "$(get "$port" big | md5sum)" = "$want_sum" ] || t_fail "3 MB file changed on its way"
+# twenty at once, whole
+for i in $(seq 1 20); do (get "$port" big | md5sum >"$T/sum.$i") & done
+wait
+for i in $(seq 1 20); do [ "$(cat "$T/sum.$i")" = "$want_sum" ] || t_fail "client $i: $(cat "$T/sum.$i")"; done
+# still the container's own network namespace
+pid=$(cfg "${P}pub" .pid)
+[ "$(netns_of "$pid")" != "$HOSTNET" ] || t_fail "on the host's network"
+[ "$(cfg "${P}pub" '.ports[0] | "\(.hostIp) \(.hostPort) \(.containerPort) \(.protocol)"')" = "0.0.0.0 $port 80 tcp" ] ||
+  t_fail "record: $(cfg "${P}pub" -c .ports)"
+t_end
+
+t_begin "-p: a port in use fails the run with one line, exit 125, nothing left behind"
+before=$(ls "$ROOT/containers" 2>/dev/null | sort | tr '\n' ' ')
+out=$(cocin run -d --name "${P}pub2" -p "$port:80" busybox sleep 30 2>&1); rc=$?
+[ "$rc" = 125 ] || t_fail "exit $rc"
+[ "$out" = "cocin: run: publish 0.0.0.0:$port: Address already in use" ] || t_fail "[$out]"
+[ "$(ls "$ROOT/containers" 2>/dev/null | sort | tr '\n' ' ')" = "$before" ] || t_fail "left: $(ls "$ROOT/containers")"
+[ "$(get "$port" index.html)" = page ] || t_fail "the first container's port disturbed"
+t_end
+
+t_begin "-p: the relay ends with the container (port free, no process); start takes the port again"
+cocin stop -t 1 "${P}pub" >/dev/null 2>&1 || t_fail "stop"
+get "$port" index.html >/dev/null && t_fail "still served after stop"
+! grep -qi ":$(printf '%04X' "$port") .* 0A " /proc/net/tcp || t_fail "port still listening after stop"
+[ -z "$(ps -eo comm | grep -x cocin-proxy)" ] || t_fail "a relay left: $(ps -eo pid,comm | grep cocin-proxy)"
+cocin start "${P}pub" >/dev/null 2>&1 || t_fail "start"
+wait_for get "$port" index.html || t_fail "not served after start"
+cocin rm -f "${P}pub" >/dev/null 2>&1
+wait_for no_proc_comm cocin-proxy 2>/dev/null
+t_end
+
+t_begin "-p IP:HOSTPORT:PORT/tcp: bound to that address only; nothing listening inside closes the client"
+port=$(free_port)
+cocin run -d --name "${P}pub3" -p "127.0.0.1:$port:8080/tcp" busybox sleep 60 >"$T/o" 2>&1 || t_fail "run: $(cat "$T/o")"
+grep -qi "0100007F:$(printf '%04X' "$port") 00000000:0000 0A" /proc/net/tcp || t_fail "not bound to 127.0.0.1:$port"
+# the relay accepts, finds nothing on 8080 inside, and closes: no hang
+out=$(printf 'x' | timeout 5 busybox nc 127.0.0.1 "$port" 2>&1); rc=$?
+[ "$rc" != 124 ] || t_fail "the client hung"
+cocin rm -f "${P}pub3" >/dev/null 2>&1
+t_end
+
+t_begin "bad -p values: one line each, exit 125, nothing left behind"
+before=$(ls "$ROOT/containers" 2>/dev/null | sort | tr '\n' ' ')
+for v in 80 abc:80 0:80 70000:80 8080:0 8080:80/udp 8080:80/sctp 1.2.3:8080:80 ::1:8080:80 8080-8081:80 ""; do
+  out=$(cocin run --name "${P}bad" -p "$v" busybox true 2>&1); rc=$?
+  [ "$rc" = 125 ] || t_fail "-p '$v': exit $rc"
+  [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] || t_fail "-p '$v': [$out]"
 done
-[ -e "$ROOT/containers/${P}pub" ] && t_fail "container left"
+out=$(cocin run -p 80 busybox true 2>&1)
+grep -q "give the host's port too" <<<"$out" || t_fail "-p 80: [$out]"
+out=$(cocin run -p 8080:80/udp busybox true 2>&1)
+grep -q "tcp ports only" <<<"$out" || t_fail "udp: [$out]"
+out=$(cocin run -p 8080:80 -p 8080:81 busybox true 2>&1)
+grep -q "published twice" <<<"$out" || t_fail "twice: [$out]"
+out=$(cocin run --network host -p 8080:80 busybox true 2>&1); rc=$?
+[ "$rc" = 125 ] && grep -q "ports are the host's already" <<<"$out" || t_fail "with host: $rc [$out]"
+for f in -P --publish-all; do
+  out=$(cocin run $f busybox true 2>&1); rc=$?
+  [ "$rc" = 125 ] && grep -q "declare no ports" <<<"$out" || t_fail "$f: $rc [$out]"
+done
+[ "$(ls "$ROOT/containers" 2>/dev/null | sort | tr '\n' ' ')" = "$before" ] || t_fail "left: $(ls "$ROOT/containers")"
 t_end
 
 t_begin "--net is --network's older spelling; run --help names the modes"

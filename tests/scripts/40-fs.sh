@@ -767,6 +767,18 @@ pid=$(jq -r .pid "$M/$N/config.json" 2>/dev/null)
 [ "$(readlink "/proc/$pid/ns/net")" = "$(readlink /proc/self/ns/net)" ] || t_fail "not on the host's network"
 ctl "$M/ctl" "rm -f $N"
 t_end
+if ! command -v busybox >/dev/null; then t_skip fs-ctl-publish "no busybox on the host"; else
+t_begin fs-ctl-publish
+port=$((20000 + RANDOM % 12768))
+N=${P}pub
+ctl "$M/ctl" "run -d --name $N -p 127.0.0.1:$port:80 busybox httpd -f -p 80 -h /etc"
+[ "$RC" = 0 ] || t_fail "run: $ERR $REPLY"
+fetch() { timeout 5 busybox wget -q -O - "http://127.0.0.1:$port/hostname" 2>/dev/null; }
+wait_for fetch || t_fail "nothing on $port"
+[ "$(fetch)" = "$N" ] || t_fail "fetched [$(fetch)]"
+ctl "$M/ctl" "rm -f $N"
+t_end
+fi
 before=$(list_containers)
 ctl "$M/ctl" "run -d --name ${P}nb --network bridge busybox sleep 30"
 expect_fail fs-ctl-network-bridge "Invalid argument"

@@ -1,3 +1,4 @@
+#include <arpa/inet.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -104,8 +105,26 @@ int main(void)
   CHECK(parse_err("--network container:x busybox") == EINVAL, "container:NAME refused");
   CHECK(parse_err("--network= busybox") == EINVAL, "empty mode refused");
   CHECK(parse_err("--network") == EINVAL, "mode missing");
-  CHECK(parse_err("-p 8080:80 busybox") == EINVAL && parse_err("-P busybox") == EINVAL,
-        "-p and -P refused (no bridge)");
+  CHECK(parse("-p 8080:80 --publish=127.0.0.1:8081:81/tcp busybox", &s) == 0 && s.n_ports == 2 &&
+            s.ports[0].host_ip == 0 && s.ports[0].host_port == 8080 &&
+            s.ports[0].container_port == 80 && s.ports[1].host_ip == htonl(0x7f000001) &&
+            s.ports[1].host_port == 8081 && s.ports[1].container_port == 81,
+        "-p HOSTPORT:PORT and IP:HOSTPORT:PORT/tcp");
+  j = cocin_spec_to_json(&s);
+  CHECK(cocin_spec_from_json(j, &s2, &err) == 0 && s2.n_ports == 2 &&
+            s2.ports[1].host_ip == s.ports[1].host_ip && s2.ports[1].host_port == 8081 &&
+            s2.ports[1].container_port == 81,
+        "published ports round trip");
+  cJSON_Delete(j);
+  cocin_spec_free(&s2);
+  cocin_spec_free(&s);
+  CHECK(parse_err("-p 80 busybox") == EINVAL && parse_err("-p 0:80 busybox") == EINVAL &&
+            parse_err("-p 65536:80 busybox") == EINVAL && parse_err("-p 80:80/udp busybox") == EINVAL &&
+            parse_err("-p x.y:80:80 busybox") == EINVAL && parse_err("-p 8:80 -p 8:81 busybox") == EINVAL &&
+            parse_err("-p 127.0.0.1:8:80 -p 8:81 busybox") == EINVAL,
+        "bad -p values refused");
+  CHECK(parse_err("-P busybox") == EINVAL, "-P refused (cocin's images declare no ports)");
+  CHECK(parse_err("--network host -p 8:80 busybox") == EINVAL, "-p with the host's network");
   {
     cJSON *bad = cJSON_Parse("{\"name\":\"x\",\"network\":\"bridge\"}");
     CHECK(cocin_spec_from_json(bad, &s2, &err) < 0, "an unknown mode in a record is refused");

@@ -1,0 +1,223 @@
+/* cocin — published ports (run -p HOSTPORT:PORT): a relay in user space,
+ * as docker-proxy and podman's rootlessport are, since cocin has no
+ * bridge and no NAT.
+ *
+ * `run` binds and listens on the host's ports itself, before the monitor
+ * forks: a port in use fails the run at once, with nothing left behind.
+ * Once the container runs, its monitor forks this relay with the
+ * listening sockets and the container's network namespace, which the
+ * relay joins: a socket belongs to the namespace it was made in, so the
+ * listeners stay on the host's network while every socket the relay
+ * makes from then on is the container's.  For each connection it accepts
+ * it connects to 127.0.0.1:PORT in the container and copies both ways
+ * until both sides are done (a half-close is passed on).  The monitor
+ * kills it when the container ends; it dies with the monitor too. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cocin/util.h"
+#include "internal.h"
+
+#define RELAY_BUF 16384
+#define RELAY_MAX 512 /* connections at once; more wait in the backlog */
+
+struct half { /* one direction: read from one socket, written to the other */
+  char buf[RELAY_BUF];
+  size_t len, off;
+  bool eof;  /* the reader saw the end... */
+  bool shut; /* ...passed on (shutdown) once the buffer was out */
+};
+
+struct conn {
+  int fd[2];        /* [0] the client, on the host's network; [1] the container's */
+  struct half h[2]; /* h[0]: client to container; h[1]: container to client */
+  bool connecting;
+  bool hup[2]; /* poll said the socket is closed or broken: left out of
+                * poll while there is nothing to do on it (no spinning) */
+};
+
+static void conn_close(struct conn *c)
+{
+  close(c->fd[0]);
+  close(c->fd[1]);
+  free(c);
+}
+
+/* Move what can move without blocking; false when the connection is done
+ * (both ways ended and sent) or broken. */
+static bool conn_step(struct conn *c, const short *rev)
+{
+  for (int d = 0; d < 2; d++)
+    c->hup[d] = c->hup[d] || (rev[d] & (POLLHUP | POLLERR));
+  if (c->connecting) {
+    if (!(rev[1] & (POLLOUT | POLLERR | POLLHUP)))
+      return true;
+    int e = 0;
+    socklen_t l = sizeof(e);
+    if (getsockopt(c->fd[1], SOL_SOCKET, SO_ERROR, &e, &l) < 0 || e != 0)
+      return false; /* nothing listens there: the client's connection goes */
+    c->connecting = false;
+  }
+  for (int d = 0; d < 2; d++) {
+    struct half *h = &c->h[d];
+    int from = c->fd[d], to = c->fd[1 - d];
+    if (h->len == 0 && !h->eof && (rev[d] & (POLLIN | POLLHUP | POLLERR))) {
+      ssize_t n = recv(from, h->buf, sizeof(h->buf), 0);
+      if (n > 0)
+        h->len = (size_t)n, h->off = 0;
+      else if (n == 0)
+        h->eof = true;
+      else if (errno != EAGAIN && errno != EINTR)
+        return false;
+    }
+    while (h->off < h->len) {
+      ssize_t n = send(to, h->buf + h->off, h->len - h->off, MSG_NOSIGNAL);
+      if (n < 0) {
+        if (errno == EAGAIN || errno == EINTR)
+          break;
+        return false;
+      }
+      h->off += (size_t)n;
+    }
+    if (h->off == h->len) {
+      h->len = h->off = 0;
+      if (h->eof && !h->shut) {
+        shutdown(to, SHUT_WR);
+        h->shut = true;
+      }
+    }
+  }
+  return !(c->h[0].shut && c->h[1].shut);
+}
+
+static struct conn *conn_open(int client, uint16_t port)
+{
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(port),
+                           .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  struct conn *c = fd >= 0 ? calloc(1, sizeof(*c)) : NULL;
+  if (c == NULL || (connect(fd, (struct sockaddr *)&to, sizeof(to)) < 0 && errno != EINPROGRESS)) {
+    free(c);
+    if (fd >= 0)
+      close(fd);
+    close(client); /* the client sees its connection closed */
+    return NULL;
+  }
+  c->fd[0] = client;
+  c->fd[1] = fd;
+  c->connecting = true;
+  return c;
+}
+
+static void relay(const int *lfd, const struct cocin_port *ports, size_t nports)
+{
+  struct conn *conns[RELAY_MAX];
+  size_t n = 0;
+  struct pollfd pfd[RELAY_MAX * 2 + COCIN_PORTS_MAX];
+  for (;;) {
+    size_t k = 0;
+    for (size_t i = 0; i < nports; i++) /* (full: they wait in the backlog) */
+      pfd[k++] = (struct pollfd){.fd = lfd[i], .events = n < RELAY_MAX ? POLLIN : 0};
+    for (size_t i = 0; i < n; i++) {
+      struct conn *c = conns[i];
+      for (int d = 0; d < 2; d++) {
+        short ev = 0;
+        if (c->connecting)
+          ev = d == 1 ? POLLOUT : 0;
+        else {
+          if (c->h[d].len == 0 && !c->h[d].eof)
+            ev |= POLLIN; /* read d */
+          if (c->h[1 - d].len > c->h[1 - d].off)
+            ev |= POLLOUT; /* write to d */
+        }
+        pfd[k++] = (struct pollfd){.fd = ev == 0 && c->hup[d] ? -1 : c->fd[d], .events = ev};
+      }
+    }
+    if (poll(pfd, k, -1) < 0) {
+      if (errno == EINTR)
+        continue;
+      _exit(1);
+    }
+    /* the connections first: their slots in pfd follow the listeners' */
+    size_t live = 0;
+    for (size_t i = 0; i < n; i++) {
+      short rev[2] = {pfd[nports + 2 * i].revents, pfd[nports + 2 * i + 1].revents};
+      if (conn_step(conns[i], rev))
+        conns[live++] = conns[i];
+      else
+        conn_close(conns[i]);
+    }
+    n = live;
+    for (size_t i = 0; i < nports && n < RELAY_MAX; i++) {
+      if (!(pfd[i].revents & POLLIN))
+        continue;
+      int client = accept4(lfd[i], NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (client < 0)
+        continue; /* (EAGAIN, or a client gone before we took it) */
+      struct conn *c = conn_open(client, ports[i].container_port);
+      if (c)
+        conns[n++] = c;
+    }
+  }
+}
+
+pid_t proxy_start(int netns, const int *lfd, const struct cocin_port *ports, size_t n,
+                  const cpu_set_t *cpus)
+{
+  pid_t monitor = getpid();
+  pid_t pid = fork();
+  if (pid != 0)
+    return pid;
+  /* it ends with the monitor, whatever way the monitor ends */
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != monitor)
+    _exit(1);
+  prctl(PR_SET_NAME, "cocin-proxy", 0, 0, 0);
+  int keep[COCIN_PORTS_MAX + 1];
+  size_t nk = 0;
+  for (size_t i = 0; i < n && i < COCIN_PORTS_MAX; i++)
+    keep[nk++] = lfd[i];
+  keep[nk++] = netns;
+  close_fds_except(3, keep, nk);
+  if (cpus)
+    (void)sched_setaffinity(0, sizeof(*cpus), cpus); /* (the monitor may sit on one) */
+  for (size_t i = 0; i < n; i++)
+    (void)fcntl(lfd[i], F_SETFL, O_NONBLOCK);
+  if (setns(netns, CLONE_NEWNET) < 0)
+    _exit(1);
+  close(netns);
+  relay(lfd, ports, n);
+  _exit(0);
+}
+
+int proxy_listen(const struct cocin_port *ports, size_t n, int *lfd, cocin_error_t *err)
+{
+  for (size_t i = 0; i < n; i++)
+    lfd[i] = -1;
+  for (size_t i = 0; i < n; i++) {
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(ports[i].host_port),
+                            .sin_addr.s_addr = ports[i].host_ip};
+    int one = 1;
+    lfd[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (lfd[i] < 0 || setsockopt(lfd[i], SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+        bind(lfd[i], (struct sockaddr *)&a, sizeof(a)) < 0 || listen(lfd[i], 128) < 0) {
+      char ip[INET_ADDRSTRLEN] = "?";
+      inet_ntop(AF_INET, &ports[i].host_ip, ip, sizeof(ip));
+      cocin_fail_errno(err, "publish %s:%u", ip, (unsigned)ports[i].host_port);
+      for (size_t j = 0; j <= i; j++)
+        if (lfd[j] >= 0)
+          close(lfd[j]), lfd[j] = -1;
+      return -1;
+    }
+  }
+  return 0;
+}
