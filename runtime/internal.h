@@ -88,10 +88,11 @@ int fds_recv(int sock, char *byte, int *fds, size_t *n, const char *what, cocin_
 /* Published ports (proxy.c): bind and listen on each host port (lfd[i]
  * for ports[i]), all or none; then, once the container runs, a relay
  * process in its network namespace (netns) that connects each client to
- * 127.0.0.1:PORT there.  It dies with the caller; its pid, or -1. */
+ * 127.0.0.1:PORT there, once it is in there.  It dies with the caller;
+ * its pid, or -1 with *err. */
 int proxy_listen(const struct cocin_port *ports, size_t n, int *lfd, cocin_error_t *err);
 pid_t proxy_start(int netns, const int *lfd, const struct cocin_port *ports, size_t n,
-                  const cpu_set_t *cpus);
+                  const cpu_set_t *cpus, cocin_error_t *err);
 
 /* The clone() entry of the container's init: never returns on success. */
 int container_init(void *arg);

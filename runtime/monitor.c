@@ -249,6 +249,14 @@ static void remove_failed(const char *root, const char *name, const char *id,
 }
 
 /* Reap the container's init, killed first when kill_it; its wait status. */
+/* -p's listening sockets, ours until the relay has them (once) */
+static void close_ports(struct monitor_args *m)
+{
+  for (size_t i = 0; m->port_fds && i < m->spec->n_ports; i++)
+    close(m->port_fds[i]);
+  m->port_fds = NULL;
+}
+
 static int reap_init(pid_t pid, bool kill_it)
 {
   int st = 0;
@@ -348,7 +356,8 @@ void monitor_main(struct monitor_args *m)
   cpu_set_t cpus;
   int here = -1;
   bool pinned = false;
-  if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0) {
+  bool have_cpus = sched_getaffinity(0, sizeof(cpus), &cpus) == 0;
+  if (have_cpus) {
     here = sched_getcpu();
     if (m->cpu >= 0 && m->cpu < CPU_SETSIZE && CPU_ISSET(m->cpu, &cpus)) {
       cpu_set_t one;
@@ -460,6 +469,9 @@ void monitor_main(struct monitor_args *m)
   /* The init has joined its network namespace: held to the end, the
    * kernel tears it down after the answer, not on the init's exit. */
   int netns = ready && ca->netsock >= 0 && !m->spec->host_network ? open_ns(pid, "net") : -1;
+  /* -p: the relay's way into the container's network, taken at the mark
+   * too (a command that ends at once takes its namespace with it) */
+  int pnet = ready && spec->n_ports ? open_ns(pid, "net") : -1;
   TRACE("got-R");
   struct started st = {id, pid, getpid()};
   if (ready && cocin_state_update_volatile(root, name, record_started, &st, &err) < 0) {
@@ -489,24 +501,20 @@ void monitor_main(struct monitor_args *m)
   }
 
   /* -p: the relay, in the container's network, before the answer (a
-   * client that came meanwhile waits in the listening socket's queue) */
+   * client that came meanwhile waits in the listening socket's queue);
+   * none if the command has ended already */
   pid_t proxy = -1;
-  if (spec->n_ports) {
-    int pnet = open_ns(pid, "net");
-    if (pnet >= 0)
-      proxy = proxy_start(pnet, m->port_fds, spec->ports, spec->n_ports, &cpus);
+  if (pnet >= 0) {
+    proxy = proxy_start(pnet, m->port_fds, spec->ports, spec->n_ports, have_cpus ? &cpus : NULL,
+                        &err);
+    close(pnet);
     if (proxy < 0) {
-      cocin_fail_errno(&err, "start the relay of the published ports");
-      if (pnet >= 0)
-        close(pnet);
       reap_init(pid, true);
       removed_while_starting(root, name, id, &err);
       goto fail;
     }
-    close(pnet);
-    for (size_t i = 0; i < spec->n_ports; i++)
-      close(m->port_fds[i]); /* the relay's alone: the ports go with it */
   }
+  close_ports(m); /* the relay's alone: the ports go with it */
 
   TRACE("exec-done");
   dprintf(status_fd, "OK %d\n", pid);
@@ -588,6 +596,7 @@ void monitor_main(struct monitor_args *m)
   _exit(0);
 
 fail:
+  close_ports(m); /* free before the answer */
   if (mntns >= 0) /* a failed run leaves nothing once it has answered */
     close(mntns);
   if (m->restart) {

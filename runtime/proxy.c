@@ -16,13 +16,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cocin/util.h"
@@ -71,27 +74,32 @@ static bool conn_step(struct conn *c, const short *rev)
   for (int d = 0; d < 2; d++) {
     struct half *h = &c->h[d];
     int from = c->fd[d], to = c->fd[1 - d];
+    if (h->shut)
+      continue;
     if (h->len == 0 && !h->eof && (rev[d] & (POLLIN | POLLHUP | POLLERR))) {
       ssize_t n = recv(from, h->buf, sizeof(h->buf), 0);
       if (n > 0)
         h->len = (size_t)n, h->off = 0;
-      else if (n == 0)
-        h->eof = true;
-      else if (errno != EAGAIN && errno != EINTR)
-        return false;
+      else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+        h->eof = true; /* (a reset ends this way only: the other may still flow) */
     }
     while (h->off < h->len) {
       ssize_t n = send(to, h->buf + h->off, h->len - h->off, MSG_NOSIGNAL);
-      if (n < 0) {
-        if (errno == EAGAIN || errno == EINTR)
-          break;
-        return false;
+      if (n >= 0) {
+        h->off += (size_t)n;
+        continue;
       }
-      h->off += (size_t)n;
+      if (errno == EAGAIN || errno == EINTR)
+        break;
+      /* the receiver is gone (a server that replied and closed with our
+       * input unread resets): this way is over, the other goes on */
+      shutdown(from, SHUT_RD);
+      h->eof = true;
+      h->off = h->len;
     }
     if (h->off == h->len) {
       h->len = h->off = 0;
-      if (h->eof && !h->shut) {
+      if (h->eof) {
         shutdown(to, SHUT_WR);
         h->shut = true;
       }
@@ -116,18 +124,27 @@ static struct conn *conn_open(int client, uint16_t port)
   c->fd[0] = client;
   c->fd[1] = fd;
   c->connecting = true;
+  /* a peer that vanished is found out (keepalive); small replies go at
+   * once (no Nagle delay), as docker-proxy sets them */
+  int one = 1;
+  for (int d = 0; d < 2; d++) {
+    (void)setsockopt(c->fd[d], SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+    (void)setsockopt(c->fd[d], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  }
   return c;
 }
 
-static void relay(const int *lfd, const struct cocin_port *ports, size_t nports)
+static void relay(const int *lfd, const struct cocin_port *ports, size_t nports, size_t max)
 {
   struct conn *conns[RELAY_MAX];
   size_t n = 0;
   struct pollfd pfd[RELAY_MAX * 2 + COCIN_PORTS_MAX];
+  bool starved = false; /* out of fds or memory: no accept until one closes */
   for (;;) {
     size_t k = 0;
-    for (size_t i = 0; i < nports; i++) /* (full: they wait in the backlog) */
-      pfd[k++] = (struct pollfd){.fd = lfd[i], .events = n < RELAY_MAX ? POLLIN : 0};
+    bool take = n < max && !starved; /* (if not: clients wait in the backlog) */
+    for (size_t i = 0; i < nports; i++)
+      pfd[k++] = (struct pollfd){.fd = take ? lfd[i] : -1, .events = POLLIN};
     for (size_t i = 0; i < n; i++) {
       struct conn *c = conns[i];
       for (int d = 0; d < 2; d++) {
@@ -157,45 +174,89 @@ static void relay(const int *lfd, const struct cocin_port *ports, size_t nports)
       else
         conn_close(conns[i]);
     }
+    if (live < n)
+      starved = false;
     n = live;
-    for (size_t i = 0; i < nports && n < RELAY_MAX; i++) {
+    for (size_t i = 0; i < nports && n < max && !starved; i++) {
       if (!(pfd[i].revents & POLLIN))
         continue;
       int client = accept4(lfd[i], NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-      if (client < 0)
-        continue; /* (EAGAIN, or a client gone before we took it) */
+      if (client < 0) {
+        starved = errno == EMFILE || errno == ENFILE || errno == ENOMEM || errno == ENOBUFS;
+        continue; /* (or EAGAIN: a client gone before we took it) */
+      }
       struct conn *c = conn_open(client, ports[i].container_port);
       if (c)
         conns[n++] = c;
+      else
+        starved = n > 0; /* (no socket or memory for its other end) */
     }
   }
 }
 
 pid_t proxy_start(int netns, const int *lfd, const struct cocin_port *ports, size_t n,
-                  const cpu_set_t *cpus)
+                  const cpu_set_t *cpus, cocin_error_t *err)
 {
+  int ready[2];
+  if (pipe2(ready, O_CLOEXEC) < 0)
+    return cocin_fail_errno(err, "start the relay of the published ports: pipe");
   pid_t monitor = getpid();
   pid_t pid = fork();
-  if (pid != 0)
-    return pid;
+  if (pid < 0) {
+    cocin_fail_errno(err, "start the relay of the published ports: fork");
+    close(ready[0]);
+    close(ready[1]);
+    return -1;
+  }
+  if (pid > 0) {
+    /* a byte once it is in the container's network; none if it failed */
+    close(ready[1]);
+    char b;
+    ssize_t r;
+    while ((r = read(ready[0], &b, 1)) < 0 && errno == EINTR)
+      ;
+    close(ready[0]);
+    if (r == 1)
+      return pid;
+    kill(pid, SIGKILL);
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+      ;
+    return cocin_fail(err, EIO,
+                      "start the relay of the published ports: it could not join the "
+                      "container's network");
+  }
   /* it ends with the monitor, whatever way the monitor ends */
   if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != monitor)
     _exit(1);
   prctl(PR_SET_NAME, "cocin-proxy", 0, 0, 0);
-  int keep[COCIN_PORTS_MAX + 1];
+  int keep[COCIN_PORTS_MAX + 2];
   size_t nk = 0;
-  for (size_t i = 0; i < n && i < COCIN_PORTS_MAX; i++)
+  for (size_t i = 0; i < n; i++)
     keep[nk++] = lfd[i];
   keep[nk++] = netns;
+  keep[nk++] = ready[1];
   close_fds_except(3, keep, nk);
   if (cpus)
     (void)sched_setaffinity(0, sizeof(*cpus), cpus); /* (the monitor may sit on one) */
   for (size_t i = 0; i < n; i++)
     (void)fcntl(lfd[i], F_SETFL, O_NONBLOCK);
+  /* two fds a connection: as many as the hard limit allows */
+  struct rlimit rl;
+  size_t max = RELAY_MAX;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+    rl.rlim_cur = rl.rlim_max;
+    (void)setrlimit(RLIMIT_NOFILE, &rl);
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+        rl.rlim_cur < 2 * RELAY_MAX + n + 16)
+      max = rl.rlim_cur > n + 16 ? (rl.rlim_cur - n - 16) / 2 : 1;
+  }
   if (setns(netns, CLONE_NEWNET) < 0)
     _exit(1);
   close(netns);
-  relay(lfd, ports, n);
+  if (write(ready[1], "R", 1) != 1)
+    _exit(1);
+  close(ready[1]);
+  relay(lfd, ports, n, max);
   _exit(0);
 }
 

@@ -325,6 +325,7 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
                                       null_fd,     ca.stdio[0], ca.stdio[1], ca.stdio[2],
                                       ca.netsock,  tee_r1,      tee_r2,      tee_to[1],
                                       tee_to[2]};
+    _Static_assert(13 + COCIN_PORTS_MAX <= 64, "close_fds_except keeps 64 fds at most");
     for (size_t i = 0; i < ports.n; i++)
       cand[13 + i] = ports.fd[i];
     close_fds_except(3, cand, 13 + ports.n);

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -431,8 +432,10 @@ static int parse_publish(struct cocin_spec *s, const char *v, cocin_error_t *err
   char *proto = strchr(copy, '/');
   if (proto) {
     *proto++ = '\0';
-    if (strcmp(proto, "tcp"))
+    if (!strcasecmp(proto, "udp") || !strcasecmp(proto, "sctp"))
       return cocin_fail(err, EINVAL, "run: -p %s: cocin publishes tcp ports only", v);
+    if (strcasecmp(proto, "tcp"))
+      return cocin_fail(err, EINVAL, "run: invalid -p %s: expected [IP:]HOSTPORT:PORT[/tcp]", v);
   }
   char *last = strrchr(copy, ':');
   if (last == NULL)
@@ -450,6 +453,10 @@ static int parse_publish(struct cocin_spec *s, const char *v, cocin_error_t *err
     p.host_ip = a.s_addr;
   } else
     hostport = copy;
+  if (hostport[0] == '\0') /* docker's ":80", "IP::80": a port it picks */
+    return cocin_fail(err, EINVAL,
+                      "run: -p %s: give the host's port too: -p HOSTPORT:%s (cocin picks none)",
+                      v, last + 1);
   if (!port_number(hostport, strlen(hostport), &p.host_port) ||
       !port_number(last + 1, strlen(last + 1), &p.container_port))
     return cocin_fail(err, EINVAL,
@@ -735,7 +742,8 @@ int cocin_spec_from_json(const cJSON *j, struct cocin_spec *s, cocin_error_t *er
     struct in_addr a;
     if (!cJSON_IsString(ip) || inet_pton(AF_INET, ip->valuestring, &a) != 1 ||
         !cJSON_IsNumber(hp) || hp->valuedouble < 1 || hp->valuedouble > 65535 ||
-        !cJSON_IsNumber(cp) || cp->valuedouble < 1 || cp->valuedouble > 65535 ||
+        hp->valuedouble != (double)hp->valueint || !cJSON_IsNumber(cp) ||
+        cp->valuedouble < 1 || cp->valuedouble > 65535 || cp->valuedouble != (double)cp->valueint ||
         s->n_ports >= COCIN_PORTS_MAX)
       return cocin_fail(err, EINVAL, "a published port in the container's record is invalid");
     s->ports = xrealloc(s->ports, (s->n_ports + 1) * sizeof(*s->ports));

@@ -26,7 +26,7 @@ struct cocin_port {
   uint32_t host_ip; /* network byte order; 0: every address */
   uint16_t host_port, container_port;
 };
-#define COCIN_PORTS_MAX 64
+#define COCIN_PORTS_MAX 32 /* (the monitor keeps them among at most 64 fds) */
 
 struct cocin_spec {
   char *name;     /* --name, or generated */

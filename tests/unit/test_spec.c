@@ -121,8 +121,11 @@ int main(void)
   CHECK(parse_err("-p 80 busybox") == EINVAL && parse_err("-p 0:80 busybox") == EINVAL &&
             parse_err("-p 65536:80 busybox") == EINVAL && parse_err("-p 80:80/udp busybox") == EINVAL &&
             parse_err("-p x.y:80:80 busybox") == EINVAL && parse_err("-p 8:80 -p 8:81 busybox") == EINVAL &&
-            parse_err("-p 127.0.0.1:8:80 -p 8:81 busybox") == EINVAL,
+            parse_err("-p 127.0.0.1:8:80 -p 8:81 busybox") == EINVAL &&
+            parse_err("-p :80 busybox") == EINVAL && parse_err("-p 1.2.3.4::80 busybox") == EINVAL &&
+            parse_err("-p 8:80/ busybox") == EINVAL && parse_err("-p 8:80/sctp busybox") == EINVAL,
         "bad -p values refused");
+  CHECK(parse_err("-p 8:80/TCP busybox") == 0, "/TCP taken, as docker takes it");
   CHECK(parse_err("-P busybox") == EINVAL, "-P refused (cocin's images declare no ports)");
   CHECK(parse_err("--network host -p 8:80 busybox") == EINVAL, "-p with the host's network");
   {
