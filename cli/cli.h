@@ -63,6 +63,7 @@ int cmd_restart(const char *root, int argc, char **argv);
 int cmd_pause(const char *root, int argc, char **argv);
 int cmd_unpause(const char *root, int argc, char **argv);
 int cmd_wait(const char *root, int argc, char **argv);
+int cmd_port(const char *root, int argc, char **argv);
 int cmd_images(const char *root, int argc, char **argv);
 int cmd_import(const char *root, int argc, char **argv);
 int cmd_stats(const char *root, int argc, char **argv);

@@ -25,6 +25,7 @@ static const struct cli_verb verbs[] = {
     {"wait", cmd_wait, "wait NAME...   block until they exit, print exit codes"},
     {"inspect", cmd_inspect, "inspect NAME...   print config.json"},
     {"stats", cmd_stats, "stats [--no-stream] [NAME...]   memory, cpu and pids usage"},
+    {"port", cmd_port, "port NAME [PORT]   its published ports (-p)"},
     {"top", cmd_top, "top NAME   the container's processes (ps -ef columns, host pids)"},
     {"images", cmd_images, "images   list images"},
     {"import", cmd_import, "import TARBALL|- NAME make an image from a root filesystem tarball"},

@@ -176,6 +176,7 @@ static int filters_parse(char **given, struct filters *fs)
 /* What a filter or a format reads of one container. */
 struct ps_row {
   char *id, *name, *image, *command, *created_text, *status;
+  char *ports; /* docker's "0.0.0.0:8080->80/tcp, ...": running ones only */
   enum cocin_state state;
   bool paused;
   pid_t pid;
@@ -192,6 +193,7 @@ static void row_free(struct ps_row *r)
   free(r->command);
   free(r->created_text);
   free(r->status);
+  free(r->ports);
 }
 
 /* docker's state words: a paused container is "paused", not "running" */
@@ -239,10 +241,30 @@ static bool filters_match(const struct filters *fs, const struct ps_row *r)
   return true;
 }
 
+/* -p's ports as docker's ps shows them: "0.0.0.0:8080->80/tcp, ..." */
+static char *ports_text(const cJSON *cfg)
+{
+  char *out = xstrdup("");
+  const cJSON *p;
+  cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(cfg, "ports"))
+  {
+    const char *ip = cj_str(p, "hostIp");
+    const cJSON *hp = cJSON_GetObjectItemCaseSensitive(p, "hostPort");
+    const cJSON *cp = cJSON_GetObjectItemCaseSensitive(p, "containerPort");
+    if (!ip || !cJSON_IsNumber(hp) || !cJSON_IsNumber(cp))
+      continue;
+    char *more = xasprintf("%s%s%s:%d->%d/tcp", out, *out ? ", " : "", ip, hp->valueint,
+                           cp->valueint);
+    free(out);
+    out = more;
+  }
+  return out;
+}
+
 /* ---- --format: docker's placeholders, "table" for a header and columns - */
 
 enum field { FD_TEXT, FD_ID, FD_NAMES, FD_IMAGE, FD_COMMAND, FD_CREATED_AT, FD_RUNNING_FOR,
-             FD_STATUS, FD_STATE, FD_PID, FD_JSON };
+             FD_STATUS, FD_STATE, FD_PID, FD_PORTS, FD_JSON };
 static const struct {
   const char *name, *header;
 } fields[] = {
@@ -250,7 +272,8 @@ static const struct {
     [FD_IMAGE] = {".Image", "IMAGE"},       [FD_COMMAND] = {".Command", "COMMAND"},
     [FD_CREATED_AT] = {".CreatedAt", "CREATED AT"}, [FD_RUNNING_FOR] = {".RunningFor", "CREATED"},
     [FD_STATUS] = {".Status", "STATUS"},    [FD_STATE] = {".State", "STATE"},
-    [FD_PID] = {".Pid", "PID"},             [FD_JSON] = {"json .", ""},
+    [FD_PID] = {".Pid", "PID"},             [FD_PORTS] = {".Ports", "PORTS"},
+    [FD_JSON] = {"json .", ""},
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 
@@ -322,7 +345,7 @@ static int format_parse(const char *given, struct format *f)
       k++;
     if (k == NFIELDS)
       return cli_fail("ps: --format: unknown field \"%.*s\" (known: .ID .Names .Image .Command "
-                      ".CreatedAt .RunningFor .Status .State .Pid, and json .)",
+                      ".CreatedAt .RunningFor .Status .State .Pid .Ports, and json .)",
                       (int)len, a);
     f->p = xrealloc(f->p, (f->n + 1) * sizeof(*f->p));
     f->p[f->n++] = (struct piece){(enum field)k, NULL};
@@ -367,6 +390,8 @@ static char *field_value(enum field fd, const struct ps_row *r, bool no_trunc)
     return xstrdup(row_state(r));
   case FD_PID:
     return r->state == COCIN_STATE_RUNNING ? xasprintf("%d", r->pid) : xstrdup("-");
+  case FD_PORTS:
+    return xstrdup(r->ports ? r->ports : "");
   case FD_JSON: {
     cJSON *j = cJSON_CreateObject();
     for (size_t k = FD_ID; k < FD_JSON; k++) {
@@ -526,7 +551,8 @@ int cmd_ps(const char *root, int argc, char **argv)
                            .paused = info.paused,
                            .pid = info.pid,
                            .exit_code = info.exit_code,
-                           .created = info.created};
+                           .created = info.created,
+                           .ports = info.state == COCIN_STATE_RUNNING ? ports_text(cfg) : NULL};
     cJSON_Delete(cfg);
     if ((!p.all && info.state != COCIN_STATE_RUNNING) || !filters_match(&fs, row)) {
       row_free(row);
@@ -590,6 +616,52 @@ int cmd_inspect(const char *root, int argc, char **argv)
     cJSON_Delete(cfg);
   }
   return rc;
+}
+
+/* docker's port: "80/tcp -> 0.0.0.0:8080" for each published port of a
+ * running container; with PORT[/tcp], that port's host address only */
+int cmd_port(const char *root, int argc, char **argv)
+{
+  for (int i = 0; i < argc; i++)
+    if (argv[i][0] == '-')
+      return cli_fail("port: unknown flag: %s", argv[i]);
+  if (argc < 1 || argc > 2)
+    return cli_fail("port: requires a container name, and at most one port");
+  long want = 0;
+  if (argc == 2) {
+    char *end;
+    want = strtol(argv[1], &end, 10);
+    if (end == argv[1] || want < 1 || want > 65535 || (*end && strcmp(end, "/tcp")))
+      return cli_fail("port: invalid port \"%s\": expected PORT or PORT/tcp", argv[1]);
+  }
+  cJSON *cfg = NULL;
+  cleanup_error cocin_error_t err = NULL;
+  cleanup_free char *name = cocin_state_resolve(root, argv[0], &err);
+  if (name == NULL || cocin_state_load(root, name, &cfg, &err) < 0)
+    return cli_error(&err);
+  struct cocin_info info;
+  cocin_info_from_json(cfg, &info);
+  bool found = false;
+  const cJSON *p, *ports = info.state == COCIN_STATE_RUNNING
+                               ? cJSON_GetObjectItemCaseSensitive(cfg, "ports")
+                               : NULL;
+  cJSON_ArrayForEach(p, ports)
+  {
+    const char *ip = cj_str(p, "hostIp");
+    const cJSON *hp = cJSON_GetObjectItemCaseSensitive(p, "hostPort");
+    const cJSON *cp = cJSON_GetObjectItemCaseSensitive(p, "containerPort");
+    if (!ip || !cJSON_IsNumber(hp) || !cJSON_IsNumber(cp) || (want && cp->valueint != want))
+      continue;
+    found = true;
+    if (want)
+      printf("%s:%d\n", ip, hp->valueint);
+    else
+      printf("%d/tcp -> %s:%d\n", cp->valueint, ip, hp->valueint);
+  }
+  cJSON_Delete(cfg);
+  if (want && !found)
+    return cli_fail("port: no public port '%ld/tcp' published for %s", want, argv[0]);
+  return 0;
 }
 
 int cmd_wait(const char *root, int argc, char **argv)

@@ -150,6 +150,16 @@ pid=$(cfg "${P}pub" .pid)
 [ "$(netns_of "$pid")" != "$HOSTNET" ] || t_fail "on the host's network"
 [ "$(cfg "${P}pub" '.ports[0] | "\(.hostIp) \(.hostPort) \(.containerPort) \(.protocol)"')" = "0.0.0.0 $port 80 tcp" ] ||
   t_fail "record: $(cfg "${P}pub" -c .ports)"
+# docker's port and ps --format {{.Ports}}
+[ "$(cocin port "${P}pub" 2>&1)" = "80/tcp -> 0.0.0.0:$port" ] || t_fail "port: $(cocin port "${P}pub" 2>&1)"
+[ "$(cocin port "${P}pub" 80/tcp 2>&1)" = "0.0.0.0:$port" ] || t_fail "port 80/tcp: $(cocin port "${P}pub" 80/tcp 2>&1)"
+out=$(cocin port "${P}pub" 81 2>&1) && t_fail "port 81 succeeded"
+[ "$out" = "cocin: port: no public port '81/tcp' published for ${P}pub" ] || t_fail "port 81: [$out]"
+out=$(cocin port "${P}pub" 80/udp 2>&1) && t_fail "port 80/udp succeeded"
+out=$(cocin port -x "${P}pub" 2>&1) && t_fail "port -x succeeded"
+out=$(cocin port 2>&1) && t_fail "port without a name succeeded"
+out=$(cocin ps --format '{{.Names}} {{.Ports}}' -f "name=^${P}pub\$" 2>&1)
+[ "$out" = "${P}pub 0.0.0.0:$port->80/tcp" ] || t_fail "ps .Ports: [$out]"
 t_end
 
 # a client in python: the request, then a half-close (halfclose) or
@@ -200,6 +210,8 @@ mon=$(cfg "${P}pub" .monitorPid)
 pgrep -P "$mon" -x cocin-proxy >/dev/null || t_fail "no relay under the monitor $mon"
 cocin stop -t 1 "${P}pub" >/dev/null 2>&1 || t_fail "stop"
 get "$port" index.html >/dev/null && t_fail "still served after stop"
+[ -z "$(cocin port "${P}pub" 2>&1)" ] || t_fail "port of a stopped container: $(cocin port "${P}pub" 2>&1)"
+[ -z "$(cocin ps -a --format '{{.Ports}}' -f "name=^${P}pub\$")" ] || t_fail "ps .Ports of a stopped one"
 ! grep -qi ":$(printf '%04X' "$port") .* 0A " /proc/net/tcp || t_fail "port still listening after stop"
 [ -z "$(pgrep -P "$mon" -x cocin-proxy)" ] || t_fail "a relay left: $(pgrep -a -P "$mon")"
 cocin start "${P}pub" >/dev/null 2>&1 || t_fail "start"
