@@ -85,14 +85,24 @@ int loopback_up(cocin_error_t *err);
 int fds_send(int sock, char byte, const int *fds, size_t n, const char *what, cocin_error_t *err);
 int fds_recv(int sock, char *byte, int *fds, size_t *n, const char *what, cocin_error_t *err);
 
-/* Published ports (proxy.c): bind and listen on each host port (lfd[i]
- * for ports[i]), all or none; then, once the container runs, a relay
- * process in its network namespace (netns) that connects each client to
- * 127.0.0.1:PORT there, once it is in there.  It dies with the caller;
- * its pid, or -1 with *err. */
-int proxy_listen(const struct cocin_port *ports, size_t n, int *lfd, cocin_error_t *err);
-pid_t proxy_start(int netns, const int *lfd, const struct cocin_port *ports, size_t n,
-                  const cpu_set_t *cpus, cocin_error_t *err);
+/* Published ports (proxy.c): the host's listening sockets, each with
+ * the container's port it leads to (one on 0.0.0.0 and one on [::] for a
+ * port given no address, where the host has IPv6). */
+struct cocin_listeners {
+  int fd[2 * COCIN_PORTS_MAX];
+  uint16_t to[2 * COCIN_PORTS_MAX];
+  size_t n;
+};
+/* Bind and listen on each port of ports, all or none (*l empty then). */
+int proxy_listen(const struct cocin_port *ports, size_t n, struct cocin_listeners *l,
+                 cocin_error_t *err);
+void proxy_listeners_close(struct cocin_listeners *l);
+#define cleanup_listeners __attribute__((cleanup(proxy_listeners_close)))
+/* Once the container runs: a relay process that joins its network
+ * namespace (netns) and connects each client to 127.0.0.1:PORT there.
+ * It dies with the caller; its pid once it is in there, or -1 with *err. */
+pid_t proxy_start(int netns, const struct cocin_listeners *l, const cpu_set_t *cpus,
+                  cocin_error_t *err);
 
 /* The clone() entry of the container's init: never returns on success. */
 int container_init(void *arg);
@@ -141,7 +151,7 @@ struct monitor_args {
    * come on the pipes tee_from[1], [2], copied to the log and to
    * tee_to[1], [2] (the caller's); -1 otherwise. */
   int tee_from[3], tee_to[3];
-  const int *port_fds; /* -p: listening, one per spec->ports, handed to the relay */
+  struct cocin_listeners *ports; /* -p: listening, handed to the relay */
   /* The caller's CPU, where the monitor starts (and stays until the init
    * is in its cgroup) while the caller's thread and then the init take
    * the others; -1: wherever the scheduler puts it. */

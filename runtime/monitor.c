@@ -252,9 +252,8 @@ static void remove_failed(const char *root, const char *name, const char *id,
 /* -p's listening sockets, ours until the relay has them (once) */
 static void close_ports(struct monitor_args *m)
 {
-  for (size_t i = 0; m->port_fds && i < m->spec->n_ports; i++)
-    close(m->port_fds[i]);
-  m->port_fds = NULL;
+  if (m->ports)
+    proxy_listeners_close(m->ports);
 }
 
 static int reap_init(pid_t pid, bool kill_it)
@@ -505,8 +504,7 @@ void monitor_main(struct monitor_args *m)
    * none if the command has ended already */
   pid_t proxy = -1;
   if (pnet >= 0) {
-    proxy = proxy_start(pnet, m->port_fds, spec->ports, spec->n_ports, have_cpus ? &cpus : NULL,
-                        &err);
+    proxy = proxy_start(pnet, m->ports, have_cpus ? &cpus : NULL, &err);
     close(pnet);
     if (proxy < 0) {
       reap_init(pid, true);

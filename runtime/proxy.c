@@ -134,11 +134,13 @@ static struct conn *conn_open(int client, uint16_t port)
   return c;
 }
 
-static void relay(const int *lfd, const struct cocin_port *ports, size_t nports, size_t max)
+static void relay(const struct cocin_listeners *l, size_t max)
 {
+  const int *lfd = l->fd;
+  size_t nports = l->n;
   struct conn *conns[RELAY_MAX];
   size_t n = 0;
-  struct pollfd pfd[RELAY_MAX * 2 + COCIN_PORTS_MAX];
+  struct pollfd pfd[RELAY_MAX * 2 + 2 * COCIN_PORTS_MAX];
   bool starved = false; /* out of fds or memory: no accept until one closes */
   for (;;) {
     size_t k = 0;
@@ -185,7 +187,7 @@ static void relay(const int *lfd, const struct cocin_port *ports, size_t nports,
         starved = errno == EMFILE || errno == ENFILE || errno == ENOMEM || errno == ENOBUFS;
         continue; /* (or EAGAIN: a client gone before we took it) */
       }
-      struct conn *c = conn_open(client, ports[i].container_port);
+      struct conn *c = conn_open(client, l->to[i]);
       if (c)
         conns[n++] = c;
       else
@@ -194,9 +196,10 @@ static void relay(const int *lfd, const struct cocin_port *ports, size_t nports,
   }
 }
 
-pid_t proxy_start(int netns, const int *lfd, const struct cocin_port *ports, size_t n,
-                  const cpu_set_t *cpus, cocin_error_t *err)
+pid_t proxy_start(int netns, const struct cocin_listeners *l, const cpu_set_t *cpus,
+                  cocin_error_t *err)
 {
+  size_t n = l->n;
   int ready[2];
   if (pipe2(ready, O_CLOEXEC) < 0)
     return cocin_fail_errno(err, "start the relay of the published ports: pipe");
@@ -229,17 +232,17 @@ pid_t proxy_start(int netns, const int *lfd, const struct cocin_port *ports, siz
   if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != monitor)
     _exit(1);
   prctl(PR_SET_NAME, "cocin-proxy", 0, 0, 0);
-  int keep[COCIN_PORTS_MAX + 2];
+  int keep[2 * COCIN_PORTS_MAX + 2];
   size_t nk = 0;
   for (size_t i = 0; i < n; i++)
-    keep[nk++] = lfd[i];
+    keep[nk++] = l->fd[i];
   keep[nk++] = netns;
   keep[nk++] = ready[1];
   close_fds_except(3, keep, nk);
   if (cpus)
     (void)sched_setaffinity(0, sizeof(*cpus), cpus); /* (the monitor may sit on one) */
   for (size_t i = 0; i < n; i++)
-    (void)fcntl(lfd[i], F_SETFL, O_NONBLOCK);
+    (void)fcntl(l->fd[i], F_SETFL, O_NONBLOCK);
   /* two fds a connection: as many as the hard limit allows */
   struct rlimit rl;
   size_t max = RELAY_MAX;
@@ -256,29 +259,67 @@ pid_t proxy_start(int netns, const int *lfd, const struct cocin_port *ports, siz
   if (write(ready[1], "R", 1) != 1)
     _exit(1);
   close(ready[1]);
-  relay(lfd, ports, n, max);
+  relay(l, max);
   _exit(0);
 }
 
-int proxy_listen(const struct cocin_port *ports, size_t n, int *lfd, cocin_error_t *err)
+void proxy_listeners_close(struct cocin_listeners *l)
 {
-  for (size_t i = 0; i < n; i++)
-    lfd[i] = -1;
-  for (size_t i = 0; i < n; i++) {
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(ports[i].host_port),
-                            .sin_addr.s_addr = ports[i].host_ip};
-    int one = 1;
-    lfd[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (lfd[i] < 0 || setsockopt(lfd[i], SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-        bind(lfd[i], (struct sockaddr *)&a, sizeof(a)) < 0 || listen(lfd[i], 128) < 0) {
+  for (size_t i = 0; i < l->n; i++)
+    close(l->fd[i]);
+  l->n = 0;
+}
+
+/* A listening socket on addr; -1 with errno. */
+static int listen_on(const struct sockaddr *addr, socklen_t len)
+{
+  int one = 1;
+  int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return -1;
+  if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+      (addr->sa_family == AF_INET6 &&
+       setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0) ||
+      bind(fd, addr, len) < 0 || listen(fd, 128) < 0) {
+    int e = errno;
+    close(fd);
+    errno = e;
+    return -1;
+  }
+  return fd;
+}
+
+int proxy_listen(const struct cocin_port *ports, size_t n, struct cocin_listeners *l,
+                 cocin_error_t *err)
+{
+  l->n = 0;
+  for (size_t i = 0; i < n && i < COCIN_PORTS_MAX; i++) {
+    const struct cocin_port *p = &ports[i];
+    struct sockaddr_in a4 = {.sin_family = AF_INET, .sin_port = htons(p->host_port),
+                             .sin_addr.s_addr = p->host_ip};
+    int fd = listen_on((struct sockaddr *)&a4, sizeof(a4));
+    if (fd < 0) {
       char ip[INET_ADDRSTRLEN] = "?";
-      inet_ntop(AF_INET, &ports[i].host_ip, ip, sizeof(ip));
-      cocin_fail_errno(err, "publish %s:%u", ip, (unsigned)ports[i].host_port);
-      for (size_t j = 0; j <= i; j++)
-        if (lfd[j] >= 0)
-          close(lfd[j]), lfd[j] = -1;
+      inet_ntop(AF_INET, &p->host_ip, ip, sizeof(ip));
+      cocin_fail_errno(err, "publish %s:%u", ip, (unsigned)p->host_port);
+      proxy_listeners_close(l);
       return -1;
     }
+    l->fd[l->n] = fd, l->to[l->n++] = p->container_port;
+    if (p->host_ip != 0)
+      continue;
+    /* no address given: IPv6's too, as docker listens (a client that
+     * tries ::1 for localhost first); a host without IPv6 has none */
+    struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_port = htons(p->host_port),
+                              .sin6_addr = IN6ADDR_ANY_INIT};
+    fd = listen_on((struct sockaddr *)&a6, sizeof(a6));
+    if (fd < 0 && errno != EAFNOSUPPORT && errno != EADDRNOTAVAIL) {
+      cocin_fail_errno(err, "publish [::]:%u", (unsigned)p->host_port);
+      proxy_listeners_close(l);
+      return -1;
+    }
+    if (fd >= 0)
+      l->fd[l->n] = fd, l->to[l->n++] = p->container_port;
   }
   return 0;
 }

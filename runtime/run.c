@@ -78,19 +78,6 @@ static int check_overlay_path(const char *p, cocin_error_t *err)
   return 0;
 }
 
-/* -p's listening sockets, until the monitor has them */
-struct port_fds {
-  int fd[COCIN_PORTS_MAX];
-  size_t n;
-};
-static void port_fds_close(struct port_fds *p)
-{
-  for (size_t i = 0; i < p->n; i++)
-    close(p->fd[i]);
-  p->n = 0;
-}
-#define cleanup_port_fds __attribute__((cleanup(port_fds_close)))
-
 int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io *io,
            const char *restart_id, struct cocin_run_result *res, cocin_error_t *err)
 {
@@ -148,7 +135,7 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
   cleanup_close int tee_r1 = -1, tee_r2 = -1, tee_w1 = -1, tee_w2 = -1;
   int tee_to[3] = {-1, -1, -1};
   cleanup_error cocin_error_t net_err = NULL; /* our thread's failure (prep.c) */
-  cleanup_port_fds struct port_fds ports = {.n = 0};
+  cleanup_listeners struct cocin_listeners ports = {.n = 0};
   cleanup_strv char **env = NULL;
   int pipefd[2];
 
@@ -292,11 +279,10 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
 
   /* -p: the host's ports, taken now (one in use fails the run here);
    * the monitor hands them to the relay once the container runs */
-  if (spec->n_ports && proxy_listen(spec->ports, spec->n_ports, ports.fd, err) < 0) {
+  if (spec->n_ports && proxy_listen(spec->ports, spec->n_ports, &ports, err) < 0) {
     cocin_error_wrap(err, "%s", verb);
     goto fail;
   }
-  ports.n = spec->n_ports;
 
   /* the monitor starts on our CPU, the thread being on the others */
   int cpu = prep.started ? sched_getcpu() : -1;
@@ -321,11 +307,11 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
       if (tee_to[i] >= 0 && tee_to[i] <= 2)
         tee_to[i] = fcntl(tee_to[i], F_DUPFD_CLOEXEC, 3);
     }
-    int cand[13 + COCIN_PORTS_MAX] = {status_w,    log_fd,      console_r,   ca.console_sock,
+    int cand[13 + 2 * COCIN_PORTS_MAX] = {status_w,    log_fd,      console_r,   ca.console_sock,
                                       null_fd,     ca.stdio[0], ca.stdio[1], ca.stdio[2],
                                       ca.netsock,  tee_r1,      tee_r2,      tee_to[1],
                                       tee_to[2]};
-    _Static_assert(13 + COCIN_PORTS_MAX <= 64, "close_fds_except keeps 64 fds at most");
+    _Static_assert(13 + 2 * COCIN_PORTS_MAX <= CLOSE_FDS_KEEP_MAX, "close_fds_except's room");
     for (size_t i = 0; i < ports.n; i++)
       cand[13 + i] = ports.fd[i];
     close_fds_except(3, cand, 13 + ports.n);
@@ -341,7 +327,7 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
     struct monitor_args m = {root,   spec->name, res->id, spec,      &ca,
                              policy, status_w,   log_fd,  console_r, restart,
                              {-1, tee_r1, tee_r2},       {-1, tee_to[1], tee_to[2]},
-                             ports.fd, cpu};
+                             &ports, cpu};
     monitor_main(&m);
   }
   TRACE("forked");
@@ -357,7 +343,7 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
       close(*mine[i]);
       *mine[i] = -1;
     }
-  port_fds_close(&ports); /* the monitor's now */
+  proxy_listeners_close(&ports); /* the monitor's now */
   /* the network namespace and the overlay, to the init (which waits for
    * them first); if the thread failed, the init fails for want of them,
    * and the thread's reason is the run's */

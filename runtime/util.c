@@ -522,12 +522,12 @@ void cocin_kill_tree(int proc, pid_t pid)
 void close_fds_except(int lowfd, const int *keep, size_t nkeep)
 {
   /* close_range(2) between the kept fds: no /proc walk on the hot path */
-  int kept[65], n = 0;
+  int kept[CLOSE_FDS_KEEP_MAX + 1], n = 0;
 #ifdef COCIN_TRACING
   if (cocin_trace_fd() >= lowfd)
     kept[n++] = cocin_trace_fd();
 #endif
-  for (size_t i = 0; i < nkeep && n < 64; i++)
+  for (size_t i = 0; i < nkeep && n < CLOSE_FDS_KEEP_MAX; i++)
     if (keep[i] >= lowfd)
       kept[n++] = keep[i];
   qsort(kept, (size_t)n, sizeof(int), cmp_int);

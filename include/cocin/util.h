@@ -79,7 +79,9 @@ int sys_pidfd_send_signal(int pidfd, int sig);
  * exec'd command expects, whatever its launcher ignored or blocked. */
 void cocin_reset_signals(void);
 
-/* Close every fd >= lowfd except the n listed (negative entries ignored). */
+/* Close every fd >= lowfd except the n listed (negative entries ignored;
+ * at most CLOSE_FDS_KEEP_MAX are kept). */
+#define CLOSE_FDS_KEEP_MAX 160
 void close_fds_except(int lowfd, const int *keep, size_t n);
 /* FNV-1a over len bytes, from h (COCIN_FNV_INIT to start): a cache key, a
  * hash slot. */

@@ -150,6 +150,20 @@ pid=$(cfg "${P}pub" .pid)
 [ "$(netns_of "$pid")" != "$HOSTNET" ] || t_fail "on the host's network"
 [ "$(cfg "${P}pub" '.ports[0] | "\(.hostIp) \(.hostPort) \(.containerPort) \(.protocol)"')" = "0.0.0.0 $port 80 tcp" ] ||
   t_fail "record: $(cfg "${P}pub" -c .ports)"
+# a port given no address listens on IPv6 too (where the host has it)
+if [ -s /proc/net/if_inet6 ]; then
+  out=$(python3 -c '
+import socket, sys
+s = socket.create_connection(("::1", int(sys.argv[1])), timeout=10)
+s.sendall(b"GET /index.html HTTP/1.0\r\n\r\n")
+d = b""
+while True:
+    b = s.recv(65536)
+    if not b: break
+    d += b
+print(d.split(b"\r\n\r\n", 1)[1].decode().strip())' "$port" 2>&1)
+  [ "$out" = page ] || t_fail "over [::1]: [$out]"
+fi
 # docker's port and ps --format {{.Ports}}
 [ "$(cocin port "${P}pub" 2>&1)" = "80/tcp -> 0.0.0.0:$port" ] || t_fail "port: $(cocin port "${P}pub" 2>&1)"
 [ "$(cocin port "${P}pub" 80/tcp 2>&1)" = "0.0.0.0:$port" ] || t_fail "port 80/tcp: $(cocin port "${P}pub" 80/tcp 2>&1)"
@@ -233,6 +247,7 @@ t_begin "-p IP:HOSTPORT:PORT/tcp: bound to that address only; nothing listening 
 port=$(free_port)
 cocin run -d --name "${P}pub3" -p "127.0.0.1:$port:8080/tcp" busybox sleep 60 >"$T/o" 2>&1 || t_fail "run: $(cat "$T/o")"
 grep -qi "0100007F:$(printf '%04X' "$port") 00000000:0000 0A" /proc/net/tcp || t_fail "not bound to 127.0.0.1:$port"
+grep -qi ":$(printf '%04X' "$port") .* 0A " /proc/net/tcp6 && t_fail "an address given, yet IPv6 listens too"
 # the relay accepts, finds nothing on 8080 inside, and closes: no hang
 out=$(printf 'x' | timeout 5 busybox nc 127.0.0.1 "$port" 2>&1); rc=$?
 [ "$rc" != 124 ] || t_fail "the client hung"
