@@ -41,7 +41,8 @@ What to type next:
   tail -f $MNT/demo/container.log              # logs -f
   exec 3<>$MNT/demo/exec; echo 'ps' >&3; cat <&3; read code <&3; echo "exit \$code"
   echo 'exec touch /hello' > $MNT/demo/ctl     # exec -d: in the background
-  echo 'run -d --name web busybox httpd -f -p 8080' > $MNT/ctl
+  echo 'run -d --name web -p 8080:80 busybox httpd -f -p 80 -h /etc' > $MNT/ctl
+  busybox wget -qO- 127.0.0.1:8080/hostname    # the host's 8080 is web's 80 (-p)
   echo stop > $MNT/demo/ctl; cat $MNT/demo/status
   rmdir $MNT/demo                              # rm
   $COCIN run -it --rm busybox sh               # a terminal needs the CLI
