@@ -31,7 +31,7 @@
 #include "cocin/util.h"
 #include "internal.h"
 
-#define RELAY_BUF 16384
+#define RELAY_BUF 65536
 #define RELAY_MAX 512 /* connections at once; more wait in the backlog */
 
 struct half { /* one direction: read from one socket, written to the other */
