@@ -248,7 +248,6 @@ static void remove_failed(const char *root, const char *name, const char *id,
   rm_rf(dir, NULL);
 }
 
-/* Reap the container's init, killed first when kill_it; its wait status. */
 /* -p's listening sockets, ours until the relay has them (once) */
 static void close_ports(struct monitor_args *m)
 {
@@ -256,6 +255,7 @@ static void close_ports(struct monitor_args *m)
     proxy_listeners_close(m->ports);
 }
 
+/* Reap the container's init, killed first when kill_it; its wait status. */
 static int reap_init(pid_t pid, bool kill_it)
 {
   int st = 0;

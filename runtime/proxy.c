@@ -162,11 +162,15 @@ static void relay(const struct cocin_listeners *l, size_t max)
         pfd[k++] = (struct pollfd){.fd = ev == 0 && c->hup[d] ? -1 : c->fd[d], .events = ev};
       }
     }
-    if (poll(pfd, k, -1) < 0) {
+    /* starved: tried again after a while, or when a connection closes */
+    int r = poll(pfd, k, starved ? 100 : -1);
+    if (r < 0) {
       if (errno == EINTR)
         continue;
-      _exit(1);
+      _exit(1); /* (EFAULT, EINVAL: not on this path; ENOMEM: nothing to be done) */
     }
+    if (r == 0)
+      starved = false;
     /* the connections first: their slots in pfd follow the listeners' */
     size_t live = 0;
     for (size_t i = 0; i < n; i++) {
@@ -218,15 +222,20 @@ pid_t proxy_start(int netns, const struct cocin_listeners *l, const cpu_set_t *c
     ssize_t r;
     while ((r = read(ready[0], &b, 1)) < 0 && errno == EINTR)
       ;
-    close(ready[0]);
-    if (r == 1)
+    if (r == 1 && b == 'R') {
+      close(ready[0]);
       return pid;
+    }
+    int e = 0; /* 'E' and the errno, from a relay that failed */
+    if (r == 1 && b == 'E' && read(ready[0], &e, sizeof(e)) != (ssize_t)sizeof(e))
+      e = 0;
+    close(ready[0]);
     kill(pid, SIGKILL);
     while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
       ;
-    return cocin_fail(err, EIO,
-                      "start the relay of the published ports: it could not join the "
-                      "container's network");
+    errno = e ? e : EIO;
+    return cocin_fail_errno(err, "start the relay of the published ports: join the "
+                                 "container's network");
   }
   /* it ends with the monitor, whatever way the monitor ends */
   if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != monitor)
@@ -253,8 +262,13 @@ pid_t proxy_start(int netns, const struct cocin_listeners *l, const cpu_set_t *c
         rl.rlim_cur < 2 * RELAY_MAX + n + 16)
       max = rl.rlim_cur > n + 16 ? (rl.rlim_cur - n - 16) / 2 : 1;
   }
-  if (setns(netns, CLONE_NEWNET) < 0)
+  if (setns(netns, CLONE_NEWNET) < 0) {
+    char msg[1 + sizeof(int)] = {'E'};
+    int e = errno;
+    memcpy(msg + 1, &e, sizeof(e));
+    (void)!write(ready[1], msg, sizeof(msg));
     _exit(1);
+  }
   close(netns);
   if (write(ready[1], "R", 1) != 1)
     _exit(1);

@@ -307,14 +307,14 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
       if (tee_to[i] >= 0 && tee_to[i] <= 2)
         tee_to[i] = fcntl(tee_to[i], F_DUPFD_CLOEXEC, 3);
     }
-    int cand[13 + 2 * COCIN_PORTS_MAX] = {status_w,    log_fd,      console_r,   ca.console_sock,
-                                      null_fd,     ca.stdio[0], ca.stdio[1], ca.stdio[2],
-                                      ca.netsock,  tee_r1,      tee_r2,      tee_to[1],
-                                      tee_to[2]};
-    _Static_assert(13 + 2 * COCIN_PORTS_MAX <= CLOSE_FDS_KEEP_MAX, "close_fds_except's room");
+    enum { NFIXED = 13 }; /* the fds listed first; the listeners follow */
+    int cand[NFIXED + 2 * COCIN_PORTS_MAX] = {
+        status_w,    log_fd,      console_r,  ca.console_sock, null_fd, ca.stdio[0], ca.stdio[1],
+        ca.stdio[2], ca.netsock,  tee_r1,     tee_r2,          tee_to[1], tee_to[2]};
+    _Static_assert(NFIXED + 2 * COCIN_PORTS_MAX <= CLOSE_FDS_KEEP_MAX, "close_fds_except's room");
     for (size_t i = 0; i < ports.n; i++)
-      cand[13 + i] = ports.fd[i];
-    close_fds_except(3, cand, 13 + ports.n);
+      cand[NFIXED + i] = ports.fd[i];
+    close_fds_except(3, cand, NFIXED + ports.n);
     int devnull = open("/dev/null", O_RDWR);
     if (devnull >= 0) {
       dup2(devnull, 0);

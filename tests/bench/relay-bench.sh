@@ -35,6 +35,7 @@ free_port() {
 }
 P1=$(free_port)
 P2=$(free_port)
+while [ "$P2" = "$P1" ]; do P2=$(free_port); done
 "$COCIN" --root "$R" run -d --name relay -p "127.0.0.1:$P1:80" -v "$W/www:/www:ro" busybox httpd -f -p 80 -h /www >/dev/null
 "$COCIN" --root "$R" run -d --name direct --network host -v "$W/www:/www:ro" busybox httpd -f -p "127.0.0.1:$P2" -h /www >/dev/null
 for p in "$P1" "$P2"; do
