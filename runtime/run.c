@@ -78,6 +78,49 @@ static int check_overlay_path(const char *p, cocin_error_t *err)
   return 0;
 }
 
+/* --network container:NAME: an fd of that running container's network
+ * namespace; its hostname becomes ours (docker's rule). */
+static int join_network_of(const char *root, struct cocin_spec *spec, cocin_error_t *err)
+{
+  const char *other = spec->net_container;
+  cJSON *cfg = NULL;
+  cleanup_free char *name = cocin_state_resolve(root, other, err);
+  if (name == NULL || cocin_state_load(root, name, &cfg, err) < 0)
+    return cocin_error_wrap(err, "--network container:%s", other);
+  int fd = -1;
+  const char *st = cj_str(cfg, "status"), *host = cj_str(cfg, "hostname");
+  const cJSON *net = cJSON_GetObjectItemCaseSensitive(cfg, "network");
+  cleanup_close int pidfd = -1;
+  if (spec->name && !strcmp(name, spec->name)) {
+    cocin_fail(err, EINVAL, "--network container:%s: a container cannot join itself", other);
+  } else if (cJSON_IsString(net) && !strcmp(net->valuestring, "host")) {
+    cocin_fail(err, EINVAL, "--network container:%s: it is on the host's network: use --network host",
+               other);
+  } else if (st == NULL || strcmp(st, "running") ||
+             (pidfd = pidfd_open_checked((pid_t)cj_int(cfg, "pid", 0),
+                                         (uint64_t)cj_int(cfg, "pidStartTime", 0))) < 0) {
+    cocin_fail(err, ESRCH, "--network container:%s: it is not running", other);
+  } else {
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)cj_int(cfg, "pid", 0));
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* still the same process (the pidfd holds it): then that is its network */
+    if (fd >= 0 && sys_pidfd_send_signal(pidfd, 0) < 0) {
+      close(fd);
+      fd = -1;
+      errno = ESRCH;
+    }
+    if (fd < 0)
+      cocin_fail_errno(err, "--network container:%s: its network namespace", other);
+    else if (host) {
+      free(spec->hostname);
+      spec->hostname = xstrdup(host);
+    }
+  }
+  cJSON_Delete(cfg);
+  return fd;
+}
+
 int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io *io,
            const char *restart_id, struct cocin_run_result *res, cocin_error_t *err)
 {
@@ -90,12 +133,17 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
   if (check_overlay_path(root, err) < 0 || cocin_limits_check(&spec->limits, err) < 0)
     return cocin_error_wrap(err, "%s", verb);
   TRACE("run");
+  /* --network container:NAME: that container's namespace, and its name */
+  cleanup_close int joined_net = -1;
+  if (spec->net_container && (joined_net = join_network_of(root, spec, err)) < 0)
+    return cocin_error_wrap(err, "%s", verb);
   /* the network namespace, then the layers and their overlay: made on the
    * other CPU while we prepare the rest */
   cleanup_prep struct prep prep = {.netfd = -1, .ovlfd = -1};
-  /* (a start on the host's network: nothing for it to make) */
-  if (!(restart && spec->host_network))
-    prep_start(&prep, !spec->host_network);
+  bool own_net = !spec->host_network && !spec->net_container;
+  /* (a start on another's network or the host's: nothing for it to make) */
+  if (own_net || !restart)
+    prep_start(&prep, own_net);
   TRACE("thread-started");
   cleanup_free char *image_rootfs = NULL;
   if (cocin_image_ensure(root, spec->image, &image_rootfs, err) < 0)
@@ -267,7 +315,7 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
 
   /* the init gets the network namespace and the overlay on this socket
    * once the thread made them: we fork meanwhile */
-  if (prep.started) {
+  if (prep.started || joined_net >= 0) {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
       cocin_fail_errno(err, "%s: socketpair", verb);
@@ -349,7 +397,9 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
    * and the thread's reason is the run's */
   if (net_mine >= 0) {
     cleanup_close int nfd = -1, ofd = -1;
-    if (prep_finish(&prep, &nfd, &ofd, &net_err) == 0) {
+    if (!prep.started || prep_finish(&prep, &nfd, &ofd, &net_err) == 0) {
+      if (joined_net >= 0) /* (the thread made none) */
+        nfd = steal_fd(joined_net);
       int fds[2];
       size_t n = 0;
       char what = 0;

@@ -168,7 +168,8 @@ const char cocin_run_usage[] =
     "                            --network host, the host's)\n"
     "  -u, --user UID[:GID]      run as this numeric user and group\n"
     "      --rm                  remove the container when it exits\n"
-    "      --network MODE        none (its own, loopback only; the default) or host\n"
+    "      --network MODE        none (its own, loopback only; the default), host,\n"
+    "                            or container:NAME (that running container's)\n"
     "  -p, --publish [IP:]HOSTPORT:PORT  relay a port of the host to the container's\n"
     "  -m, --memory SIZE         memory limit (512k, 64m, 1g)\n"
     "      --memory-swap SIZE    memory plus swap limit (-1: unlimited)\n"
@@ -545,12 +546,22 @@ static int run_opt(const struct cocin_opt *o, const char *v, void *data, cocin_e
   case R_NETWORK:
     if (!strcmp(v, "none") || !strcmp(v, "host")) {
       s->host_network = !strcmp(v, "host");
+      free(s->net_container);
+      s->net_container = NULL;
+      return 0;
+    }
+    if (!strncmp(v, "container:", 10)) {
+      if (cocin_name_check(v + 10, NULL) < 0)
+        return cocin_fail(err, EINVAL, "run: --network \"%s\": expected container:NAME", v);
+      s->host_network = false;
+      free(s->net_container);
+      s->net_container = xstrdup(v + 10);
       return 0;
     }
     return cocin_fail(err, EINVAL,
                       "run: --network \"%s\": cocin has the modes none (the container's own "
-                      "network namespace with only a loopback, the default) and host (the "
-                      "host's)",
+                      "network namespace with only a loopback, the default), host (the "
+                      "host's) and container:NAME (another's)",
                       v);
   case R_PUBLISH:
     if (o->arg == OPT_NONE) /* -P: docker publishes the image's EXPOSE, which cocin's lack */
@@ -585,6 +596,11 @@ int cocin_spec_parse(struct cocin_spec *s, int argc, char **argv, cocin_error_t 
   s->limits.devices_unrestricted = s->security.privileged;
   if (cocin_limits_check(&s->limits, err) < 0)
     return cocin_error_wrap(err, "run");
+  if (s->net_container && (s->hostname || s->n_ports))
+    return cocin_fail(err, EINVAL,
+                      "run: %s with --network container:%s: the container takes %s's network "
+                      "(its hostname and ports too)",
+                      s->hostname ? "-h" : "-p", s->net_container, s->net_container);
   if (s->host_network && s->n_ports)
     return cocin_fail(err, EINVAL,
                       "run: -p with --network host: the container's ports are the host's "
@@ -627,6 +643,7 @@ void cocin_spec_free(struct cocin_spec *s)
   }
   free(s->mounts);
   free(s->ports);
+  free(s->net_container);
   free(s->cgroup_parent);
   cocin_limits_free(&s->limits);
   cocin_security_free(&s->security);
@@ -681,7 +698,11 @@ cJSON *cocin_spec_to_json(const struct cocin_spec *s)
   cJSON_AddBoolToObject(j, "autoRemove", s->autoremove);
   if (s->cgroup_parent)
     cJSON_AddStringToObject(j, "cgroupParent", s->cgroup_parent);
-  cJSON_AddStringToObject(j, "network", s->host_network ? "host" : "none");
+  if (s->net_container) {
+    cleanup_free char *mode = xasprintf("container:%s", s->net_container);
+    cJSON_AddStringToObject(j, "network", mode);
+  } else
+    cJSON_AddStringToObject(j, "network", s->host_network ? "host" : "none");
   cJSON *ps = cJSON_AddArrayToObject(j, "ports");
   for (size_t i = 0; i < s->n_ports; i++) {
     char ip[INET_ADDRSTRLEN] = "0.0.0.0";
@@ -731,7 +752,10 @@ int cocin_spec_from_json(const cJSON *j, struct cocin_spec *s, cocin_error_t *er
   s->autoremove = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "autoRemove"));
   const cJSON *net = cJSON_GetObjectItemCaseSensitive(j, "network");
   s->host_network = cJSON_IsString(net) && !strcmp(net->valuestring, "host");
-  if (net && !s->host_network && !(cJSON_IsString(net) && !strcmp(net->valuestring, "none")))
+  if (cJSON_IsString(net) && !strncmp(net->valuestring, "container:", 10) &&
+      cocin_name_check(net->valuestring + 10, NULL) == 0)
+    s->net_container = xstrdup(net->valuestring + 10);
+  else if (net && !s->host_network && !(cJSON_IsString(net) && !strcmp(net->valuestring, "none")))
     return cocin_fail(err, EINVAL, "unknown network mode in the container's record");
   const cJSON *pj, *pjs = cJSON_GetObjectItemCaseSensitive(j, "ports");
   cJSON_ArrayForEach(pj, pjs)

@@ -42,6 +42,9 @@ struct cocin_spec {
   /* --network host: the host's network namespace, where the default
    * (none) is one of the container's own with only its loopback */
   bool host_network;
+  /* --network container:NAME: that running container's network namespace
+   * (and its hostname), joined at each start */
+  char *net_container;
   struct cocin_port *ports; /* -p */
   size_t n_ports;
   bool detach, interactive, tty, autoremove;

@@ -115,9 +115,62 @@ fetch "$port" >/dev/null && t_fail "reachable from the host without --network ho
 cocin rm -f "${P}web2" >/dev/null 2>&1
 t_end
 
+t_begin "--network container:NAME: that container's network and hostname (a sidecar reaches its server on 127.0.0.1)"
+port=$(free_port)
+cocin run -d --name "${P}main" busybox httpd -f -p "127.0.0.1:$port" -h /etc >"$T/o" 2>&1 || t_fail "run main: $(cat "$T/o")"
+cocin run -d --name "${P}side" --network "container:${P}main" busybox sleep 60 >"$T/o" 2>&1 ||
+  t_fail "run side: $(cat "$T/o")"
+mpid=$(cfg "${P}main" .pid); spid=$(cfg "${P}side" .pid)
+[ -n "$spid" ] && [ "$(netns_of "$spid")" = "$(netns_of "$mpid")" ] || t_fail "side's netns $(netns_of "$spid"), main's $(netns_of "$mpid")"
+[ "$(readlink /proc/"$spid"/ns/uts)" != "$(readlink /proc/"$mpid"/ns/uts)" ] || t_fail "one uts namespace"
+[ "$(cfg "${P}side" .network)" = "container:${P}main" ] || t_fail "network: $(cfg "${P}side" .network)"
+[ "$(cocin exec "${P}side" hostname 2>&1)" = "${P}main" ] || t_fail "hostname: $(cocin exec "${P}side" hostname 2>&1)"
+out=$(timeout 10 "$COCIN" --root "$ROOT" exec "${P}side" wget -q -O - "http://127.0.0.1:$port/hostname" 2>&1)
+[ "$out" = "${P}main" ] || t_fail "the sidecar fetched [$out]"
+# start joins it again
+cocin stop -t 0 "${P}side" >/dev/null 2>&1 || t_fail "stop side"
+cocin start "${P}side" >"$T/o" 2>&1 || t_fail "start side: $(cat "$T/o")"
+spid=$(cfg "${P}side" .pid)
+[ "$(netns_of "$spid")" = "$(netns_of "$mpid")" ] || t_fail "after start: $(netns_of "$spid")"
+# by id too; and the network lives on while side runs, after main is gone
+mid=$(cfg "${P}main" .id)
+cocin run --rm --network "container:${mid:0:12}" busybox true >"$T/o" 2>&1 || t_fail "by id: $(cat "$T/o")"
+cocin rm -f "${P}main" >/dev/null 2>&1
+[ "$(cocin exec "${P}side" cat /sys/class/net/lo/operstate 2>&1)" != "" ] || t_fail "side lost its network"
+# a start needs its network's container running
+cocin stop -t 0 "${P}side" >/dev/null 2>&1
+out=$(cocin start "${P}side" 2>&1); rc=$?
+[ "$rc" != 0 ] && grep -q "container:${P}main: no such container" <<<"$out" || t_fail "start without main: $rc [$out]"
+cocin rm -f "${P}side" >/dev/null 2>&1
+t_end
+
+t_begin "--network container:NAME refused: unknown, not running, itself, on the host's network, with -h or -p"
+before=$(ls "$ROOT/containers" 2>/dev/null | sort | tr '\n' ' ')
+out=$(cocin run --rm --network container:nosuch busybox true 2>&1); rc=$?
+[ "$rc" = 125 ] && [ "$out" = "cocin: run: --network container:nosuch: no such container: nosuch" ] || t_fail "unknown: $rc [$out]"
+cocin run --name "${P}ended" busybox true >/dev/null 2>&1
+out=$(cocin run --rm --network "container:${P}ended" busybox true 2>&1); rc=$?
+[ "$rc" = 125 ] && grep -q "it is not running" <<<"$out" || t_fail "ended: $rc [$out]"
+cocin run -d --name "${P}hostnet" --network host busybox sleep 60 >/dev/null 2>&1
+out=$(cocin run --rm --network "container:${P}hostnet" busybox true 2>&1); rc=$?
+[ "$rc" = 125 ] && grep -q "use --network host" <<<"$out" || t_fail "host's: $rc [$out]"
+out=$(cocin run --name "${P}self" --network "container:${P}self" busybox true 2>&1); rc=$?
+[ "$rc" = 125 ] || t_fail "itself: $rc [$out]"
+out=$(cocin run --rm --network "container:${P}hostnet" -h x busybox true 2>&1); rc=$?
+[ "$rc" = 125 ] && grep -q -- "-h with --network container" <<<"$out" || t_fail "-h: $rc [$out]"
+out=$(cocin run --rm --network "container:${P}hostnet" -p 8080:80 busybox true 2>&1); rc=$?
+[ "$rc" = 125 ] && grep -q -- "-p with --network container" <<<"$out" || t_fail "-p: $rc [$out]"
+for v in "container:../x" "container:" "container:a/b"; do
+  out=$(cocin run --rm --network "$v" busybox true 2>&1); rc=$?
+  [ "$rc" = 125 ] && grep -q "expected container:NAME" <<<"$out" || t_fail "$v: $rc [$out]"
+done
+cocin rm -f "${P}ended" "${P}hostnet" >/dev/null 2>&1
+[ "$(ls "$ROOT/containers" 2>/dev/null | sort | tr '\n' ' ')" = "$before" ] || t_fail "left: $(ls "$ROOT/containers")"
+t_end
+
 t_begin "bad --network values: one line, exit 125, nothing left behind"
 before=$(ls "$ROOT/containers" 2>/dev/null | sort | tr '\n' ' ')
-for v in bridge default container:x "" HOST none,host; do
+for v in bridge default "" HOST none,host; do
   out=$(cocin run --name "${P}bad" --network "$v" busybox true 2>&1); rc=$?
   [ "$rc" = 125 ] || t_fail "--network '$v': exit $rc"
   [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] || t_fail "--network '$v': [$out]"

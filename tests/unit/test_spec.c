@@ -102,7 +102,25 @@ int main(void)
         "-h wins over the host's name");
   cocin_spec_free(&s);
   CHECK(parse_err("--network bridge busybox") == EINVAL, "bridge refused");
-  CHECK(parse_err("--network container:x busybox") == EINVAL, "container:NAME refused");
+  CHECK(parse("--network container:web busybox", &s) == 0 && !s.host_network &&
+            s.net_container && !strcmp(s.net_container, "web"),
+        "--network container:NAME");
+  j = cocin_spec_to_json(&s);
+  CHECK(cocin_spec_from_json(j, &s2, &err) == 0 && s2.net_container &&
+            !strcmp(s2.net_container, "web") && !s2.host_network,
+        "container:NAME round trip");
+  cJSON_Delete(j);
+  cocin_spec_free(&s2);
+  cocin_spec_free(&s);
+  CHECK(parse("--network container:web --network none busybox", &s) == 0 && !s.net_container,
+        "the last mode wins");
+  cocin_spec_free(&s);
+  CHECK(parse_err("--network container: busybox") == EINVAL &&
+            parse_err("--network container:../x busybox") == EINVAL,
+        "container: with no or a bad name refused");
+  CHECK(parse_err("--network container:web -h x busybox") == EINVAL &&
+            parse_err("--network container:web -p 8:80 busybox") == EINVAL,
+        "container:NAME with -h or -p refused");
   CHECK(parse_err("--network= busybox") == EINVAL, "empty mode refused");
   CHECK(parse_err("--network") == EINVAL, "mode missing");
   CHECK(parse("-p 8080:80 --publish=127.0.0.1:8081:81/tcp busybox", &s) == 0 && s.n_ports == 2 &&
