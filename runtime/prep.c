@@ -23,7 +23,9 @@
  *
  * The thread starts at once with the namespace, then waits (prep_layers)
  * for the container's directory, which the caller reserves meanwhile.
- * On the host's network (--network host) it makes the layers only. */
+ * On the host's network (--network host) or another container's
+ * (--network container:NAME, which the caller opens) it makes the layers
+ * only. */
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>

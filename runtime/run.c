@@ -79,7 +79,8 @@ static int check_overlay_path(const char *p, cocin_error_t *err)
 }
 
 /* --network container:NAME: an fd of that running container's network
- * namespace; its hostname becomes ours (docker's rule). */
+ * namespace; its hostname becomes ours, and its id replaces NAME in
+ * spec (docker's rules). */
 static int join_network_of(const char *root, struct cocin_spec *spec, cocin_error_t *err)
 {
   const char *other = spec->net_container;
@@ -91,9 +92,7 @@ static int join_network_of(const char *root, struct cocin_spec *spec, cocin_erro
   const char *st = cj_str(cfg, "status"), *host = cj_str(cfg, "hostname");
   const cJSON *net = cJSON_GetObjectItemCaseSensitive(cfg, "network");
   cleanup_close int pidfd = -1;
-  if (spec->name && !strcmp(name, spec->name)) {
-    cocin_fail(err, EINVAL, "--network container:%s: a container cannot join itself", other);
-  } else if (cJSON_IsString(net) && !strcmp(net->valuestring, "host")) {
+  if (cJSON_IsString(net) && !strcmp(net->valuestring, "host")) {
     cocin_fail(err, EINVAL, "--network container:%s: it is on the host's network: use --network host",
                other);
   } else if (st == NULL || strcmp(st, "running") ||
@@ -110,11 +109,20 @@ static int join_network_of(const char *root, struct cocin_spec *spec, cocin_erro
       fd = -1;
       errno = ESRCH;
     }
+    const char *id = cj_str(cfg, "id");
     if (fd < 0)
       cocin_fail_errno(err, "--network container:%s: its network namespace", other);
-    else if (host) {
-      free(spec->hostname);
-      spec->hostname = xstrdup(host);
+    else {
+      if (host) {
+        free(spec->hostname);
+        spec->hostname = xstrdup(host);
+      }
+      /* recorded by id, as docker records it: a start joins that
+       * container again, never a later one that took its name */
+      if (id && cocin_name_check(id, NULL) == 0) {
+        free(spec->net_container);
+        spec->net_container = xstrdup(id);
+      }
     }
   }
   cJSON_Delete(cfg);
@@ -133,10 +141,7 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
   if (check_overlay_path(root, err) < 0 || cocin_limits_check(&spec->limits, err) < 0)
     return cocin_error_wrap(err, "%s", verb);
   TRACE("run");
-  /* --network container:NAME: that container's namespace, and its name */
-  cleanup_close int joined_net = -1;
-  if (spec->net_container && (joined_net = join_network_of(root, spec, err)) < 0)
-    return cocin_error_wrap(err, "%s", verb);
+  cleanup_close int joined_net = -1; /* --network container:NAME's */
   /* the network namespace, then the layers and their overlay: made on the
    * other CPU while we prepare the rest */
   cleanup_prep struct prep prep = {.netfd = -1, .ovlfd = -1};
@@ -149,6 +154,9 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
   if (cocin_image_ensure(root, spec->image, &image_rootfs, err) < 0)
     return cocin_error_wrap(err, "%s", verb);
   TRACE("image");
+  /* --network container:NAME: that container's namespace, and its name */
+  if (spec->net_container && (joined_net = join_network_of(root, spec, err)) < 0)
+    return cocin_error_wrap(err, "%s", verb);
   {
     /* the overlay's options name three paths, and the kernel reads one
      * page of them: a longer set would be cut, and the mount fail as if a

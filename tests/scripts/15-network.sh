@@ -123,7 +123,7 @@ cocin run -d --name "${P}side" --network "container:${P}main" busybox sleep 60 >
 mpid=$(cfg "${P}main" .pid); spid=$(cfg "${P}side" .pid)
 [ -n "$spid" ] && [ "$(netns_of "$spid")" = "$(netns_of "$mpid")" ] || t_fail "side's netns $(netns_of "$spid"), main's $(netns_of "$mpid")"
 [ "$(readlink /proc/"$spid"/ns/uts)" != "$(readlink /proc/"$mpid"/ns/uts)" ] || t_fail "one uts namespace"
-[ "$(cfg "${P}side" .network)" = "container:${P}main" ] || t_fail "network: $(cfg "${P}side" .network)"
+[ "$(cfg "${P}side" .network)" = "container:$(cfg "${P}main" .id)" ] || t_fail "network: $(cfg "${P}side" .network) (recorded by id)"
 [ "$(cocin exec "${P}side" hostname 2>&1)" = "${P}main" ] || t_fail "hostname: $(cocin exec "${P}side" hostname 2>&1)"
 out=$(timeout 10 "$COCIN" --root "$ROOT" exec "${P}side" wget -q -O - "http://127.0.0.1:$port/hostname" 2>&1)
 [ "$out" = "${P}main" ] || t_fail "the sidecar fetched [$out]"
@@ -140,7 +140,11 @@ cocin rm -f "${P}main" >/dev/null 2>&1
 # a start needs its network's container running
 cocin stop -t 0 "${P}side" >/dev/null 2>&1
 out=$(cocin start "${P}side" 2>&1); rc=$?
-[ "$rc" != 0 ] && grep -q "container:${P}main: no such container" <<<"$out" || t_fail "start without main: $rc [$out]"
+[ "$rc" != 0 ] && grep -q "container:$mid: no such container" <<<"$out" || t_fail "start without main: $rc [$out]"
+# a later container given main's name is not joined in its stead
+cocin run -d --name "${P}main" busybox sleep 60 >/dev/null 2>&1
+out=$(cocin start "${P}side" 2>&1) && t_fail "start joined the new ${P}main"
+cocin rm -f "${P}main" >/dev/null 2>&1
 cocin rm -f "${P}side" >/dev/null 2>&1
 t_end
 
@@ -155,7 +159,7 @@ cocin run -d --name "${P}hostnet" --network host busybox sleep 60 >/dev/null 2>&
 out=$(cocin run --rm --network "container:${P}hostnet" busybox true 2>&1); rc=$?
 [ "$rc" = 125 ] && grep -q "use --network host" <<<"$out" || t_fail "host's: $rc [$out]"
 out=$(cocin run --name "${P}self" --network "container:${P}self" busybox true 2>&1); rc=$?
-[ "$rc" = 125 ] || t_fail "itself: $rc [$out]"
+[ "$rc" = 125 ] && grep -q "no such container: ${P}self" <<<"$out" || t_fail "itself: $rc [$out]"
 out=$(cocin run --rm --network "container:${P}hostnet" -h x busybox true 2>&1); rc=$?
 [ "$rc" = 125 ] && grep -q -- "-h with --network container" <<<"$out" || t_fail "-h: $rc [$out]"
 out=$(cocin run --rm --network "container:${P}hostnet" -p 8080:80 busybox true 2>&1); rc=$?
