@@ -782,6 +782,16 @@ wait_for fetch || t_fail "nothing on $port"
 ctl "$M/ctl" "rm -f $N"
 t_end
 fi
+t_begin fs-ctl-network-container
+ctl "$M/ctl" "run -d --name ${P}nm busybox sleep 30"
+ctl "$M/ctl" "run -d --name ${P}ns --network container:${P}nm busybox sleep 30"
+[ "$RC" = 0 ] || t_fail "run: $ERR $REPLY"
+a=$(jq -r .pid "$M/${P}nm/config.json" 2>/dev/null); b=$(jq -r .pid "$M/${P}ns/config.json" 2>/dev/null)
+[ -n "$b" ] && [ "$(readlink "/proc/$a/ns/net")" = "$(readlink "/proc/$b/ns/net")" ] || t_fail "not in ${P}nm's network"
+ctl "$M/ctl" "run -d --name ${P}nx --network container:nosuch busybox sleep 30"
+[ "$RC" != 0 ] && grep -q "no such container" <<<"$REPLY" || t_fail "unknown: $RC [$REPLY]"
+ctl "$M/ctl" "rm -f ${P}nm ${P}ns"
+t_end
 before=$(list_containers)
 ctl "$M/ctl" "run -d --name ${P}nb --network bridge busybox sleep 30"
 expect_fail fs-ctl-network-bridge "Invalid argument"
