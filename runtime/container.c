@@ -308,6 +308,15 @@ static int etc_files(const struct container_args *a, cocin_error_t *err)
                       "::1\tlocalhost ip6-localhost ip6-loopback\n"
                       "127.0.1.1\t%.*s\n",
                       n, host);
+  /* --add-host NAME:IP: "IP NAME" lines after them, as docker adds them */
+  for (char **h = a->spec->extra_hosts; h && *h; h++) {
+    const char *colon = strchr(*h, ':');
+    size_t len = strlen(hosts);
+    char *more = xasprintf("%s%s%s\t%.*s\n", hosts, len && hosts[len - 1] != '\n' ? "\n" : "",
+                           colon + 1, (int)(colon - *h), *h);
+    free(hosts);
+    hosts = more;
+  }
   cleanup_free char *resolv = host_net ? host_file("/etc/resolv.conf") : NULL;
   cleanup_free char *hostname = xasprintf("%.*s\n", n, host);
   const struct {

@@ -113,6 +113,7 @@ enum {
   R_CGROUP_PARENT,
   R_NETWORK,
   R_PUBLISH,
+  R_ADD_HOST,
   R_LIMIT,
   R_SECURITY,
   R_HELP,
@@ -135,6 +136,7 @@ static const struct cocin_opt run_opts[] = {
     {0, "net", OPT_REQUIRED, R_NETWORK}, /* docker's older spelling */
     {'p', "publish", OPT_REQUIRED, R_PUBLISH},
     {'P', "publish-all", OPT_NONE, R_PUBLISH},
+    {0, "add-host", OPT_REQUIRED, R_ADD_HOST},
     {'m', "memory", OPT_REQUIRED, R_LIMIT},
     {0, "memory-swap", OPT_REQUIRED, R_LIMIT},
     {0, "cpus", OPT_REQUIRED, R_LIMIT},
@@ -172,6 +174,7 @@ const char cocin_run_usage[] =
     "                            or container:NAME (that running container's)\n"
     "  -p, --publish SPEC        [IP:]HOSTPORT:PORT[/tcp]: relay a port of the host\n"
     "                            to the container's (repeatable)\n"
+    "      --add-host NAME:IP    a line of /etc/hosts (repeatable)\n"
     "  -m, --memory SIZE         memory limit (512k, 64m, 1g)\n"
     "      --memory-swap SIZE    memory plus swap limit (-1: unlimited)\n"
     "      --cpus N              number of CPUs (0.5 = half a core)\n"
@@ -486,6 +489,34 @@ static int check_hostname(const char *h, cocin_error_t *err)
   return 0;
 }
 
+/* --add-host NAME:IP (docker's: the first colon ends the name, so an
+ * IPv6 address keeps its own) */
+static bool add_host_ok(const char *v)
+{
+  const char *colon = strchr(v, ':');
+  if (colon == NULL || colon == v || colon - v > 253)
+    return false;
+  for (const char *c = v; c < colon; c++)
+    if (!isalnum((unsigned char)*c) && *c != '-' && *c != '.' && *c != '_')
+      return false;
+  unsigned char addr[16];
+  return inet_pton(AF_INET, colon + 1, addr) == 1 || inet_pton(AF_INET6, colon + 1, addr) == 1;
+}
+
+static int parse_add_host(struct cocin_spec *s, const char *v, cocin_error_t *err)
+{
+  const char *colon = strchr(v, ':');
+  if (colon && !strcmp(colon + 1, "host-gateway"))
+    return cocin_fail(err, EINVAL,
+                      "run: --add-host %s: cocin has no gateway to the host (no bridge): give "
+                      "an address",
+                      v);
+  if (!add_host_ok(v))
+    return cocin_fail(err, EINVAL, "run: invalid --add-host \"%s\": expected NAME:IP", v);
+  strv_append(&s->extra_hosts, v);
+  return 0;
+}
+
 struct run_parse {
   struct cocin_spec *s;
   size_t env_file_n; /* the first entries of s->env, from --env-file */
@@ -564,6 +595,8 @@ static int run_opt(const struct cocin_opt *o, const char *v, void *data, cocin_e
                       "network namespace with only a loopback, the default), host (the "
                       "host's) and container:NAME (another's)",
                       v);
+  case R_ADD_HOST:
+    return parse_add_host(s, v, err);
   case R_PUBLISH:
     if (o->arg == OPT_NONE) /* -P: docker publishes the image's EXPOSE, which cocin's lack */
       return cocin_fail(err, EINVAL,
@@ -597,11 +630,12 @@ int cocin_spec_parse(struct cocin_spec *s, int argc, char **argv, cocin_error_t 
   s->limits.devices_unrestricted = s->security.privileged;
   if (cocin_limits_check(&s->limits, err) < 0)
     return cocin_error_wrap(err, "run");
-  if (s->net_container && (s->hostname || s->n_ports))
+  if (s->net_container && (s->hostname || s->n_ports || s->extra_hosts))
     return cocin_fail(err, EINVAL,
                       "run: %s with --network container:%s: the container takes %s's network "
-                      "(its hostname and ports too)",
-                      s->hostname ? "-h" : "-p", s->net_container, s->net_container);
+                      "(its hostname, hosts and ports too)",
+                      s->hostname ? "-h" : s->n_ports ? "-p" : "--add-host", s->net_container,
+                      s->net_container);
   if (s->host_network && s->n_ports)
     return cocin_fail(err, EINVAL,
                       "run: -p with --network host: the container's ports are the host's "
@@ -644,6 +678,7 @@ void cocin_spec_free(struct cocin_spec *s)
   }
   free(s->mounts);
   free(s->ports);
+  strv_free(s->extra_hosts);
   free(s->net_container);
   free(s->cgroup_parent);
   cocin_limits_free(&s->limits);
@@ -704,6 +739,8 @@ cJSON *cocin_spec_to_json(const struct cocin_spec *s)
     cJSON_AddStringToObject(j, "network", mode);
   } else
     cJSON_AddStringToObject(j, "network", s->host_network ? "host" : "none");
+  if (s->extra_hosts)
+    cJSON_AddItemToObject(j, "extraHosts", strv_to_json(s->extra_hosts));
   cJSON *ps = cJSON_AddArrayToObject(j, "ports");
   for (size_t i = 0; i < s->n_ports; i++) {
     char ip[INET_ADDRSTRLEN] = "0.0.0.0";
@@ -758,6 +795,13 @@ int cocin_spec_from_json(const cJSON *j, struct cocin_spec *s, cocin_error_t *er
     s->net_container = xstrdup(net->valuestring + 10);
   else if (net && !s->host_network && !(cJSON_IsString(net) && !strcmp(net->valuestring, "none")))
     return cocin_fail(err, EINVAL, "unknown network mode in the container's record");
+  const cJSON *eh, *ehs = cJSON_GetObjectItemCaseSensitive(j, "extraHosts");
+  cJSON_ArrayForEach(eh, ehs)
+  {
+    if (!cJSON_IsString(eh) || !add_host_ok(eh->valuestring))
+      return cocin_fail(err, EINVAL, "an --add-host line in the container's record is invalid");
+    strv_append(&s->extra_hosts, eh->valuestring);
+  }
   const cJSON *pj, *pjs = cJSON_GetObjectItemCaseSensitive(j, "ports");
   cJSON_ArrayForEach(pj, pjs)
   {

@@ -45,6 +45,7 @@ struct cocin_spec {
   /* --network container:NAME: that running container's network namespace
    * (and its hostname), joined at each start */
   char *net_container;
+  char **extra_hosts;         /* --add-host NAME:IP, as given (NULL-terminated) */
   struct cocin_port *ports; /* -p */
   size_t n_ports;
   bool detach, interactive, tty, autoremove;

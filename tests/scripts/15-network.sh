@@ -164,6 +164,8 @@ out=$(cocin run --rm --network "container:${P}hostnet" -h x busybox true 2>&1); 
 [ "$rc" = 125 ] && grep -q -- "-h with --network container" <<<"$out" || t_fail "-h: $rc [$out]"
 out=$(cocin run --rm --network "container:${P}hostnet" -p 8080:80 busybox true 2>&1); rc=$?
 [ "$rc" = 125 ] && grep -q -- "-p with --network container" <<<"$out" || t_fail "-p: $rc [$out]"
+out=$(cocin run --rm --network "container:${P}hostnet" --add-host a:1.2.3.4 busybox true 2>&1); rc=$?
+[ "$rc" = 125 ] && grep -q -- "--add-host with --network container" <<<"$out" || t_fail "--add-host: $rc [$out]"
 for v in "container:../x" "container:" "container:a/b"; do
   out=$(cocin run --rm --network "$v" busybox true 2>&1); rc=$?
   [ "$rc" = 125 ] && grep -q "expected container:NAME" <<<"$out" || t_fail "$v: $rc [$out]"
@@ -208,7 +210,7 @@ for i in $(seq 1 20); do [ "$(cat "$T/sum.$i")" = "$want_sum" ] || t_fail "clien
 pid=$(cfg "${P}pub" .pid)
 [ "$(netns_of "$pid")" != "$HOSTNET" ] || t_fail "on the host's network"
 [ "$(cfg "${P}pub" '.ports[0] | "\(.hostIp) \(.hostPort) \(.containerPort) \(.protocol)"')" = "0.0.0.0 $port 80 tcp" ] ||
-  t_fail "record: $(cfg "${P}pub" -c .ports)"
+  t_fail "record: $(jq -c .ports "$ROOT/containers/${P}pub/config.json")"
 # a port given no address listens on IPv6 too (where the host has it)
 if grep -qE '^0{31}1 .* lo$' /proc/net/if_inet6 2>/dev/null; then # ::1 on lo
   out=$(python3 -c '
@@ -343,6 +345,28 @@ for f in -P --publish-all; do
   out=$(cocin run $f busybox true 2>&1); rc=$?
   [ "$rc" = 125 ] && grep -q "declare no ports" <<<"$out" || t_fail "$f: $rc [$out]"
 done
+[ "$(ls "$ROOT/containers" 2>/dev/null | sort | tr '\n' ' ')" = "$before" ] || t_fail "left: $(ls "$ROOT/containers")"
+t_end
+
+t_begin "--add-host NAME:IP: lines of /etc/hosts (IPv6 too, with --network host too), kept by start"
+out=$(cocin run --rm --add-host db:10.0.0.5 --add-host six:fd00::1 busybox sh -c 'grep -v "^#" /etc/hosts | tail -2' 2>&1)
+[ "$out" = "10.0.0.5	db
+fd00::1	six" ] || t_fail "[$out]"
+out=$(cocin run --rm --network host --add-host db:10.0.0.5 busybox tail -1 /etc/hosts 2>&1)
+[ "$out" = "10.0.0.5	db" ] || t_fail "host: [$out]"
+grep -q "10.0.0.5" /etc/hosts && t_fail "the host's /etc/hosts changed"
+cocin run --name "${P}ah" --add-host db:10.0.0.5 busybox true >/dev/null 2>&1
+eh=$(jq -c .extraHosts "$ROOT/containers/${P}ah/config.json" 2>&1)
+[ "$eh" = '["db:10.0.0.5"]' ] || t_fail "record: $eh"
+cocin start "${P}ah" >/dev/null 2>&1 || t_fail "start"
+cocin rm -f "${P}ah" >/dev/null 2>&1
+before=$(ls "$ROOT/containers" 2>/dev/null | sort | tr '\n' ' ')
+for v in db 10.0.0.5 :1.2.3.4 db:999.1.1.1 "a b:1.2.3.4" db: ""; do
+  out=$(cocin run --rm --add-host "$v" busybox true 2>&1); rc=$?
+  [ "$rc" = 125 ] && [ "$out" = "cocin: run: invalid --add-host \"$v\": expected NAME:IP" ] || t_fail "'$v': $rc [$out]"
+done
+out=$(cocin run --rm --add-host db:host-gateway busybox true 2>&1); rc=$?
+[ "$rc" = 125 ] && grep -q "no gateway to the host" <<<"$out" || t_fail "host-gateway: $rc [$out]"
 [ "$(ls "$ROOT/containers" 2>/dev/null | sort | tr '\n' ' ')" = "$before" ] || t_fail "left: $(ls "$ROOT/containers")"
 t_end
 

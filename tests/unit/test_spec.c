@@ -143,6 +143,19 @@ int main(void)
             parse_err("-p :80 busybox") == EINVAL && parse_err("-p 1.2.3.4::80 busybox") == EINVAL &&
             parse_err("-p 8:80/ busybox") == EINVAL && parse_err("-p 8:80/sctp busybox") == EINVAL,
         "bad -p values refused");
+  CHECK(parse("--add-host db:10.0.0.5 --add-host six:fd00::1 busybox", &s) == 0 &&
+            strv_len(s.extra_hosts) == 2 && !strcmp(s.extra_hosts[1], "six:fd00::1"),
+        "--add-host NAME:IP, IPv6 too");
+  j = cocin_spec_to_json(&s);
+  CHECK(cocin_spec_from_json(j, &s2, &err) == 0 && strv_len(s2.extra_hosts) == 2,
+        "--add-host round trip");
+  cJSON_Delete(j);
+  cocin_spec_free(&s2);
+  cocin_spec_free(&s);
+  CHECK(parse_err("--add-host db busybox") == EINVAL && parse_err("--add-host db:x busybox") == EINVAL &&
+            parse_err("--add-host :1.2.3.4 busybox") == EINVAL &&
+            parse_err("--add-host db:host-gateway busybox") == EINVAL,
+        "bad --add-host refused");
   CHECK(parse_err("-p 8:80/TCP busybox") == 0, "/TCP taken, as docker takes it");
   CHECK(parse_err("-P busybox") == EINVAL, "-P refused (cocin's images declare no ports)");
   CHECK(parse_err("--network host -p 8:80 busybox") == EINVAL, "-p with the host's network");
