@@ -257,6 +257,11 @@ static char *ports_text(const cJSON *cfg)
                            cp->valueint);
     free(out);
     out = more;
+    if (cj_str(p, "hostIp6")) { /* docker's spelling of [::]:PORT there */
+      more = xasprintf("%s, :::%d->%d/tcp", out, hp->valueint, cp->valueint);
+      free(out);
+      out = more;
+    }
   }
   return out;
 }
@@ -653,10 +658,16 @@ int cmd_port(const char *root, int argc, char **argv)
     if (!ip || !cJSON_IsNumber(hp) || !cJSON_IsNumber(cp) || (want && cp->valueint != want))
       continue;
     found = true;
-    if (want)
+    bool v6 = cj_str(p, "hostIp6") != NULL;
+    if (want) {
       printf("%s:%d\n", ip, hp->valueint);
-    else
+      if (v6)
+        printf("[::]:%d\n", hp->valueint);
+    } else {
       printf("%d/tcp -> %s:%d\n", cp->valueint, ip, hp->valueint);
+      if (v6)
+        printf("%d/tcp -> [::]:%d\n", cp->valueint, hp->valueint);
+    }
   }
   cJSON_Delete(cfg);
   if (want && !found)

@@ -93,8 +93,9 @@ struct cocin_listeners {
   uint16_t to[2 * COCIN_PORTS_MAX];
   size_t n;
 };
-/* Bind and listen on each port of ports, all or none (*l empty then). */
-int proxy_listen(const struct cocin_port *ports, size_t n, struct cocin_listeners *l,
+/* Bind and listen on each port of ports, all or none (*l empty then);
+ * each port's v6 says whether [::] listens too. */
+int proxy_listen(struct cocin_port *ports, size_t n, struct cocin_listeners *l,
                  cocin_error_t *err);
 void proxy_listeners_close(struct cocin_listeners *l);
 #define cleanup_listeners __attribute__((cleanup(proxy_listeners_close)))

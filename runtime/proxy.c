@@ -303,12 +303,13 @@ static int listen_on(const struct sockaddr *addr, socklen_t len)
   return fd;
 }
 
-int proxy_listen(const struct cocin_port *ports, size_t n, struct cocin_listeners *l,
+int proxy_listen(struct cocin_port *ports, size_t n, struct cocin_listeners *l,
                  cocin_error_t *err)
 {
   l->n = 0;
   for (size_t i = 0; i < n && i < COCIN_PORTS_MAX; i++) {
-    const struct cocin_port *p = &ports[i];
+    struct cocin_port *p = &ports[i];
+    p->v6 = false;
     struct sockaddr_in a4 = {.sin_family = AF_INET, .sin_port = htons(p->host_port),
                              .sin_addr.s_addr = p->host_ip};
     int fd = listen_on((struct sockaddr *)&a4, sizeof(a4));
@@ -332,8 +333,10 @@ int proxy_listen(const struct cocin_port *ports, size_t n, struct cocin_listener
       proxy_listeners_close(l);
       return -1;
     }
-    if (fd >= 0)
+    if (fd >= 0) {
       l->fd[l->n] = fd, l->to[l->n++] = p->container_port;
+      p->v6 = true;
+    }
   }
   return 0;
 }

@@ -750,6 +750,8 @@ cJSON *cocin_spec_to_json(const struct cocin_spec *s)
     cJSON_AddNumberToObject(o, "hostPort", s->ports[i].host_port);
     cJSON_AddNumberToObject(o, "containerPort", s->ports[i].container_port);
     cJSON_AddStringToObject(o, "protocol", "tcp");
+    if (s->ports[i].v6) /* (run's, not asked for: a start listens where it can) */
+      cJSON_AddStringToObject(o, "hostIp6", "::");
     cJSON_AddItemToArray(ps, o);
   }
   cJSON_AddItemToObject(j, "limits", cocin_limits_to_json(&s->limits));

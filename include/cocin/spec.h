@@ -25,6 +25,7 @@ struct cocin_mount {
 struct cocin_port {
   uint32_t host_ip; /* network byte order; 0: every address */
   uint16_t host_port, container_port;
+  bool v6; /* set when run listens on [::] too (no address given, IPv6 here) */
 };
 #define COCIN_PORTS_MAX 32 /* (the monitor keeps them among at most 64 fds) */
 

@@ -226,15 +226,27 @@ print(d.split(b"\r\n\r\n", 1)[1].decode().strip())' "$port" 2>&1)
   [ "$out" = page ] || t_fail "over [::1]: [$out]"
 fi
 # docker's port and ps --format {{.Ports}}
-[ "$(cocin port "${P}pub" 2>&1)" = "80/tcp -> 0.0.0.0:$port" ] || t_fail "port: $(cocin port "${P}pub" 2>&1)"
-[ "$(cocin port "${P}pub" 80/tcp 2>&1)" = "0.0.0.0:$port" ] || t_fail "port 80/tcp: $(cocin port "${P}pub" 80/tcp 2>&1)"
+# (and [::]'s, where it listens there too)
+if grep -qi ":$(printf '%04X' "$port") .* 0A " /proc/net/tcp6 2>/dev/null; then
+  want_port="80/tcp -> 0.0.0.0:$port
+80/tcp -> [::]:$port"
+  want_addr="0.0.0.0:$port
+[::]:$port"
+  want_ps="${P}pub 0.0.0.0:$port->80/tcp, :::$port->80/tcp"
+else
+  want_port="80/tcp -> 0.0.0.0:$port"
+  want_addr="0.0.0.0:$port"
+  want_ps="${P}pub 0.0.0.0:$port->80/tcp"
+fi
+[ "$(cocin port "${P}pub" 2>&1)" = "$want_port" ] || t_fail "port: $(cocin port "${P}pub" 2>&1)"
+[ "$(cocin port "${P}pub" 80/tcp 2>&1)" = "$want_addr" ] || t_fail "port 80/tcp: $(cocin port "${P}pub" 80/tcp 2>&1)"
 out=$(cocin port "${P}pub" 81 2>&1) && t_fail "port 81 succeeded"
 [ "$out" = "cocin: port: no public port '81/tcp' published for ${P}pub" ] || t_fail "port 81: [$out]"
 out=$(cocin port "${P}pub" 80/udp 2>&1) && t_fail "port 80/udp succeeded"
 out=$(cocin port -x "${P}pub" 2>&1) && t_fail "port -x succeeded"
 out=$(cocin port 2>&1) && t_fail "port without a name succeeded"
 out=$(cocin ps --format '{{.Names}} {{.Ports}}' -f "name=^${P}pub\$" 2>&1)
-[ "$out" = "${P}pub 0.0.0.0:$port->80/tcp" ] || t_fail "ps .Ports: [$out]"
+[ "$out" = "$want_ps" ] || t_fail "ps .Ports: [$out]"
 t_end
 
 # a client in python: the request, then a half-close (halfclose) or
