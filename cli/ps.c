@@ -1,4 +1,5 @@
 /* cocin ps, inspect, wait */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <regex.h>
 #include <stdint.h>
@@ -241,24 +242,33 @@ static bool filters_match(const struct filters *fs, const struct ps_row *r)
   return true;
 }
 
-/* -p's ports as docker's ps shows them: "0.0.0.0:8080->80/tcp, ..." */
-static char *ports_text(const cJSON *cfg)
+/* A running container's published ports, from its record (none else) */
+static size_t running_ports(const cJSON *cfg, const struct cocin_info *info,
+                            struct cocin_port **ports)
 {
+  size_t n = 0;
+  *ports = NULL;
+  if (info->state == COCIN_STATE_RUNNING)
+    (void)cocin_ports_from_json(cJSON_GetObjectItemCaseSensitive(cfg, "ports"), ports, &n, NULL);
+  return n;
+}
+
+/* -p's ports as docker's ps shows them: "0.0.0.0:8080->80/tcp, ..." */
+static char *ports_text(const cJSON *cfg, const struct cocin_info *info)
+{
+  cleanup_free struct cocin_port *ports = NULL;
+  size_t n = running_ports(cfg, info, &ports);
   char *out = xstrdup("");
-  const cJSON *p;
-  cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(cfg, "ports"))
-  {
-    const char *ip = cj_str(p, "hostIp");
-    const cJSON *hp = cJSON_GetObjectItemCaseSensitive(p, "hostPort");
-    const cJSON *cp = cJSON_GetObjectItemCaseSensitive(p, "containerPort");
-    if (!ip || !cJSON_IsNumber(hp) || !cJSON_IsNumber(cp))
-      continue;
-    char *more = xasprintf("%s%s%s:%d->%d/tcp", out, *out ? ", " : "", ip, hp->valueint,
-                           cp->valueint);
+  for (size_t i = 0; i < n; i++) {
+    char ip[INET_ADDRSTRLEN] = "?";
+    inet_ntop(AF_INET, &ports[i].host_ip, ip, sizeof(ip));
+    char *more = xasprintf("%s%s%s:%u->%u/tcp", out, i ? ", " : "", ip,
+                           (unsigned)ports[i].host_port, (unsigned)ports[i].container_port);
     free(out);
     out = more;
-    if (cj_str(p, "hostIp6")) { /* docker's spelling of [::]:PORT there */
-      more = xasprintf("%s, :::%d->%d/tcp", out, hp->valueint, cp->valueint);
+    if (ports[i].v6) { /* docker's spelling of [::]:PORT */
+      more = xasprintf("%s, :::%u->%u/tcp", out, (unsigned)ports[i].host_port,
+                       (unsigned)ports[i].container_port);
       free(out);
       out = more;
     }
@@ -557,7 +567,7 @@ int cmd_ps(const char *root, int argc, char **argv)
                            .pid = info.pid,
                            .exit_code = info.exit_code,
                            .created = info.created,
-                           .ports = info.state == COCIN_STATE_RUNNING ? ports_text(cfg) : NULL};
+                           .ports = ports_text(cfg, &info)};
     cJSON_Delete(cfg);
     if ((!p.all && info.state != COCIN_STATE_RUNNING) || !filters_match(&fs, row)) {
       row_free(row);
@@ -646,30 +656,25 @@ int cmd_port(const char *root, int argc, char **argv)
     return cli_error(&err);
   struct cocin_info info;
   cocin_info_from_json(cfg, &info);
+  cleanup_free struct cocin_port *ports = NULL;
+  size_t n = running_ports(cfg, &info, &ports);
+  cJSON_Delete(cfg);
   bool found = false;
-  const cJSON *p, *ports = info.state == COCIN_STATE_RUNNING
-                               ? cJSON_GetObjectItemCaseSensitive(cfg, "ports")
-                               : NULL;
-  cJSON_ArrayForEach(p, ports)
-  {
-    const char *ip = cj_str(p, "hostIp");
-    const cJSON *hp = cJSON_GetObjectItemCaseSensitive(p, "hostPort");
-    const cJSON *cp = cJSON_GetObjectItemCaseSensitive(p, "containerPort");
-    if (!ip || !cJSON_IsNumber(hp) || !cJSON_IsNumber(cp) || (want && cp->valueint != want))
+  for (size_t i = 0; i < n; i++) {
+    const struct cocin_port *p = &ports[i];
+    if (want && p->container_port != want)
       continue;
     found = true;
-    bool v6 = cj_str(p, "hostIp6") != NULL;
-    if (want) {
-      printf("%s:%d\n", ip, hp->valueint);
-      if (v6)
-        printf("[::]:%d\n", hp->valueint);
-    } else {
-      printf("%d/tcp -> %s:%d\n", cp->valueint, ip, hp->valueint);
-      if (v6)
-        printf("%d/tcp -> [::]:%d\n", cp->valueint, hp->valueint);
+    char ip[INET_ADDRSTRLEN] = "?";
+    inet_ntop(AF_INET, &p->host_ip, ip, sizeof(ip));
+    for (int v6 = 0; v6 <= (int)p->v6; v6++) { /* IPv4's, then [::]'s */
+      const char *addr = v6 ? "[::]" : ip;
+      if (want)
+        printf("%s:%u\n", addr, (unsigned)p->host_port);
+      else
+        printf("%u/tcp -> %s:%u\n", (unsigned)p->container_port, addr, (unsigned)p->host_port);
     }
   }
-  cJSON_Delete(cfg);
   if (want && !found)
     return cli_fail("port: no public port '%ld/tcp' published for %s", want, argv[0]);
   return 0;

@@ -43,7 +43,7 @@ struct prep {
   pthread_t thread;
   sem_t go; /* posted with the layers (or with none) */
   bool started, posted, joined;
-  bool want_netns; /* false: the container is on the host's network */
+  bool want_netns; /* false: on the host's network or another container's */
   struct prep_layers layers;
   int netfd, ovlfd; /* ovlfd -1: the init mounts the overlay itself */
   cocin_error_t err;
@@ -61,7 +61,8 @@ bool prep_layers(struct prep *p, const char *lower, const char *upper, const cha
 #define PREP_NET 1
 #define PREP_OVERLAY 2
 /* Wait for the thread: 0 and the namespace's fd (-1 on the host's
- * network or another container's: the caller opens that one) and the detached overlay's (-1 if the init must mount it);
+ * network or another container's: the caller opens that one) and the
+ * detached overlay's (-1 if the init must mount it);
  * -1 if there was no thread (the monitor clones with CLONE_NEWNET unless
  * the container is on the host's network, the init mounts); -2 with *err
  * if it failed.  The thread runs on another CPU than the caller when there

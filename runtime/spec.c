@@ -442,26 +442,26 @@ static int parse_publish(struct cocin_spec *s, const char *v, cocin_error_t *err
     if (strcasecmp(proto, "tcp"))
       return cocin_fail(err, EINVAL, "run: invalid -p %s: expected [IP:]HOSTPORT:PORT[/tcp]", v);
   }
+  /* PORT, :PORT, IP::PORT: docker picks the host's port; cocin does not */
   char *last = strrchr(copy, ':');
-  if (last == NULL)
-    return cocin_fail(err, EINVAL,
-                      "run: -p %s: give the host's port too: -p HOSTPORT:%s (cocin picks none)",
-                      v, copy);
-  *last = '\0';
-  char *hostport = strrchr(copy, ':');
+  char *hostport = NULL;
   struct cocin_port p = {0};
-  if (hostport) {
-    *hostport++ = '\0';
-    struct in_addr a;
-    if (inet_pton(AF_INET, copy, &a) != 1)
-      return cocin_fail(err, EINVAL, "run: -p %s: \"%s\" is not an IPv4 address", v, copy);
-    p.host_ip = a.s_addr;
-  } else
-    hostport = copy;
-  if (hostport[0] == '\0') /* docker's ":80", "IP::80": a port it picks */
+  if (last) {
+    *last = '\0';
+    hostport = strrchr(copy, ':');
+    if (hostport) {
+      *hostport++ = '\0';
+      struct in_addr a;
+      if (inet_pton(AF_INET, copy, &a) != 1)
+        return cocin_fail(err, EINVAL, "run: -p %s: \"%s\" is not an IPv4 address", v, copy);
+      p.host_ip = a.s_addr;
+    } else
+      hostport = copy;
+  }
+  if (hostport == NULL || hostport[0] == '\0')
     return cocin_fail(err, EINVAL,
                       "run: -p %s: give the host's port too: -p HOSTPORT:%s (cocin picks none)",
-                      v, last + 1);
+                      v, last ? last + 1 : copy);
   if (!port_number(hostport, strlen(hostport), &p.host_port) ||
       !port_number(last + 1, strlen(last + 1), &p.container_port))
     return cocin_fail(err, EINVAL,
@@ -759,6 +759,35 @@ cJSON *cocin_spec_to_json(const struct cocin_spec *s)
   return j;
 }
 
+int cocin_ports_from_json(const cJSON *ports, struct cocin_port **out, size_t *n,
+                          cocin_error_t *err)
+{
+  *out = NULL;
+  *n = 0;
+  const cJSON *pj;
+  cJSON_ArrayForEach(pj, ports)
+  {
+    const cJSON *ip = cJSON_GetObjectItemCaseSensitive(pj, "hostIp");
+    const cJSON *hp = cJSON_GetObjectItemCaseSensitive(pj, "hostPort");
+    const cJSON *cp = cJSON_GetObjectItemCaseSensitive(pj, "containerPort");
+    struct in_addr a;
+    if (!cJSON_IsString(ip) || inet_pton(AF_INET, ip->valuestring, &a) != 1 ||
+        !cJSON_IsNumber(hp) || hp->valuedouble < 1 || hp->valuedouble > 65535 ||
+        hp->valuedouble != (double)hp->valueint || !cJSON_IsNumber(cp) ||
+        cp->valuedouble < 1 || cp->valuedouble > 65535 || cp->valuedouble != (double)cp->valueint ||
+        *n >= COCIN_PORTS_MAX) {
+      free(*out);
+      *out = NULL;
+      *n = 0;
+      return cocin_fail(err, EINVAL, "a published port in the container's record is invalid");
+    }
+    *out = xrealloc(*out, (*n + 1) * sizeof(**out));
+    (*out)[(*n)++] = (struct cocin_port){a.s_addr, (uint16_t)hp->valueint, (uint16_t)cp->valueint,
+                                         cJSON_IsString(cJSON_GetObjectItemCaseSensitive(pj, "hostIp6"))};
+  }
+  return 0;
+}
+
 static char *dup_opt(const cJSON *j, const char *key)
 {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, key);
@@ -804,23 +833,9 @@ int cocin_spec_from_json(const cJSON *j, struct cocin_spec *s, cocin_error_t *er
       return cocin_fail(err, EINVAL, "an --add-host line in the container's record is invalid");
     strv_append(&s->extra_hosts, eh->valuestring);
   }
-  const cJSON *pj, *pjs = cJSON_GetObjectItemCaseSensitive(j, "ports");
-  cJSON_ArrayForEach(pj, pjs)
-  {
-    const cJSON *ip = cJSON_GetObjectItemCaseSensitive(pj, "hostIp");
-    const cJSON *hp = cJSON_GetObjectItemCaseSensitive(pj, "hostPort");
-    const cJSON *cp = cJSON_GetObjectItemCaseSensitive(pj, "containerPort");
-    struct in_addr a;
-    if (!cJSON_IsString(ip) || inet_pton(AF_INET, ip->valuestring, &a) != 1 ||
-        !cJSON_IsNumber(hp) || hp->valuedouble < 1 || hp->valuedouble > 65535 ||
-        hp->valuedouble != (double)hp->valueint || !cJSON_IsNumber(cp) ||
-        cp->valuedouble < 1 || cp->valuedouble > 65535 || cp->valuedouble != (double)cp->valueint ||
-        s->n_ports >= COCIN_PORTS_MAX)
-      return cocin_fail(err, EINVAL, "a published port in the container's record is invalid");
-    s->ports = xrealloc(s->ports, (s->n_ports + 1) * sizeof(*s->ports));
-    s->ports[s->n_ports++] = (struct cocin_port){a.s_addr, (uint16_t)hp->valuedouble,
-                                                 (uint16_t)cp->valuedouble};
-  }
+  if (cocin_ports_from_json(cJSON_GetObjectItemCaseSensitive(j, "ports"), &s->ports, &s->n_ports,
+                            err) < 0)
+    return -1;
   if (cocin_limits_from_json(cJSON_GetObjectItemCaseSensitive(j, "limits"), &s->limits, err) < 0)
     return -1;
   if (cocin_security_from_json(cJSON_GetObjectItemCaseSensitive(j, "security"), &s->security,

@@ -27,7 +27,11 @@ struct cocin_port {
   uint16_t host_port, container_port;
   bool v6; /* set when run listens on [::] too (no address given, IPv6 here) */
 };
-#define COCIN_PORTS_MAX 32 /* (the monitor keeps them among at most 64 fds) */
+#define COCIN_PORTS_MAX 32
+/* A record's "ports" array (cocin_spec_to_json's), into *out (free it);
+ * EINVAL, and none, if an entry is not one. */
+int cocin_ports_from_json(const cJSON *ports, struct cocin_port **out, size_t *n,
+                          cocin_error_t *err);
 
 struct cocin_spec {
   char *name;     /* --name, or generated */

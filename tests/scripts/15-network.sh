@@ -11,16 +11,6 @@ command -v busybox >/dev/null || { t_skip network "no busybox on the host (busyb
 cfg() { jq -r "$2" "$ROOT/containers/$1/config.json" 2>/dev/null; }
 netns_of() { readlink "/proc/$1/ns/net" 2>/dev/null; }
 HOSTNET=$(readlink /proc/self/ns/net)
-# a port nobody listens on (from /proc/net/tcp, in hex), below the
-# ephemeral range (32768 on): 20000-32767
-free_port() {
-  local p
-  for _ in $(seq 1 50); do
-    p=$((20000 + RANDOM % 12768))
-    grep -qi ":$(printf '%04X' "$p") " /proc/net/tcp /proc/net/tcp6 2>/dev/null || { echo "$p"; return; }
-  done
-  echo 29517
-}
 # (busybox's wget -T crashes on a refused connection: timeout(1) instead)
 fetch() { timeout 5 busybox wget -q -O - "http://127.0.0.1:$1/hostname" 2>/dev/null; }
 

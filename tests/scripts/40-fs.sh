@@ -769,10 +769,7 @@ ctl "$M/ctl" "rm -f $N"
 t_end
 if ! command -v busybox >/dev/null; then t_skip fs-ctl-publish "no busybox on the host"; else
 t_begin fs-ctl-publish
-for _ in $(seq 1 50); do # one nobody listens on
-  port=$((20000 + RANDOM % 12768))
-  grep -qi ":$(printf '%04X' "$port") " /proc/net/tcp /proc/net/tcp6 2>/dev/null || break
-done
+port=$(free_port)
 N=${P}pub
 ctl "$M/ctl" "run -d --name $N -p 127.0.0.1:$port:80 busybox httpd -f -p 80 -h /etc"
 [ "$RC" = 0 ] || t_fail "run: $ERR $REPLY"

@@ -49,6 +49,17 @@ wait_for() {
   return 1
 }
 
+# A TCP port nobody listens on (from /proc/net/tcp, in hex), below the
+# ephemeral range (32768 on): 20000-32767.
+free_port() {
+  local p
+  for _ in $(seq 1 50); do
+    p=$((20000 + RANDOM % 12768))
+    grep -qi ":$(printf '%04X' "$p") " /proc/net/tcp /proc/net/tcp6 2>/dev/null || { echo "$p"; return; }
+  done
+  echo 29517
+}
+
 # No process whose command line matches (pgrep -f): for wait_for, which
 # runs it in this shell (a `sh -c "! pgrep ..."` would match itself).
 no_proc() { ! pgrep -f -- "$1" >/dev/null; }

@@ -128,11 +128,12 @@ int main(void)
             s.ports[0].container_port == 80 && s.ports[1].host_ip == htonl(0x7f000001) &&
             s.ports[1].host_port == 8081 && s.ports[1].container_port == 81,
         "-p HOSTPORT:PORT and IP:HOSTPORT:PORT/tcp");
+  s.ports[0].v6 = true; /* (run's, once [::] listens too) */
   j = cocin_spec_to_json(&s);
   CHECK(cocin_spec_from_json(j, &s2, &err) == 0 && s2.n_ports == 2 &&
             s2.ports[1].host_ip == s.ports[1].host_ip && s2.ports[1].host_port == 8081 &&
-            s2.ports[1].container_port == 81,
-        "published ports round trip");
+            s2.ports[1].container_port == 81 && s2.ports[0].v6 && !s2.ports[1].v6,
+        "published ports round trip, [::]'s noted");
   cJSON_Delete(j);
   cocin_spec_free(&s2);
   cocin_spec_free(&s);
