@@ -51,6 +51,7 @@ int relay_run(struct relay *r, int end_fd, int (*on_end)(void *ctx), int sig_fd,
               void (*on_sig)(void *ctx), void *ctx, bool to_eof);
 
 int cmd_run(const char *root, int argc, char **argv);
+int cmd_create(const char *root, int argc, char **argv);
 int cmd_exec(const char *root, int argc, char **argv);
 int cmd_ps(const char *root, int argc, char **argv);
 int cmd_inspect(const char *root, int argc, char **argv);
@@ -66,6 +67,7 @@ int cmd_wait(const char *root, int argc, char **argv);
 int cmd_port(const char *root, int argc, char **argv);
 int cmd_images(const char *root, int argc, char **argv);
 int cmd_import(const char *root, int argc, char **argv);
+int cmd_rmi(const char *root, int argc, char **argv);
 int cmd_stats(const char *root, int argc, char **argv);
 int cmd_top(const char *root, int argc, char **argv);
 

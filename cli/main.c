@@ -12,6 +12,7 @@
 
 static const struct cli_verb verbs[] = {
     {"run", cmd_run, "run [OPTIONS] IMAGE [COMMAND] [ARG...]   create and start a container"},
+    {"create", cmd_create, "create [OPTIONS] IMAGE [COMMAND] [ARG...]   make a container, not started"},
     {"exec", cmd_exec, "exec [-i] [-t] [-e K=V] [-w DIR] [-u UID] NAME CMD...   run a command in it"},
     {"ps", cmd_ps, "ps [-a] [-q]   list containers"},
     {"logs", cmd_logs, "logs [-f] [--tail N] NAME   show a container's output"},
@@ -29,6 +30,7 @@ static const struct cli_verb verbs[] = {
     {"top", cmd_top, "top NAME   the container's processes (ps -ef columns, host pids)"},
     {"images", cmd_images, "images   list images"},
     {"import", cmd_import, "import TARBALL|- NAME make an image from a root filesystem tarball"},
+    {"rmi", cmd_rmi, "rmi [-f] IMAGE...   remove images no container uses (-f: none that runs)"},
     {NULL, NULL, NULL},
 };
 
@@ -108,7 +110,7 @@ int main(int argc, char **argv)
   for (const struct cli_verb *v = verbs; v->name; v++) {
     if (strcmp(v->name, argv[i]))
       continue;
-    if (strcmp(v->name, "run") && strcmp(v->name, "exec") &&
+    if (strcmp(v->name, "run") && strcmp(v->name, "exec") && strcmp(v->name, "create") &&
         cli_wants_help(argc - i - 1, argv + i + 1)) {
       printf("Usage: cocin %s\n", v->usage);
       free(root);

@@ -153,3 +153,34 @@ out:
   cocin_spec_free(&spec);
   return rc;
 }
+
+/* docker's create: run's options, the container made and not started
+ * (cocin start starts it, detached); prints its id */
+int cmd_create(const char *root, int argc, char **argv)
+{
+  struct cocin_spec spec = {.env_from_caller = true};
+  cleanup_error cocin_error_t err = NULL;
+  int rc = 125;
+  char id[65];
+  if (cocin_spec_parse_create(&spec, argc, argv, &err) < 0) {
+    cli_error(&err);
+    goto out;
+  }
+  if (spec.help) {
+    printf("Usage: cocin create [OPTIONS] IMAGE [COMMAND] [ARG...]\n\n"
+           "Make a container and do not start it: 'cocin start NAME' starts it,\n"
+           "detached (with -t, on a logged terminal).  The options are run's\n"
+           "(cocin run --help), but -d: a started container is detached.\n");
+    rc = 0;
+    goto out;
+  }
+  if (cocin_create(root, &spec, id, &err) < 0) {
+    cli_error(&err);
+    goto out;
+  }
+  printf("%s\n", id);
+  rc = 0;
+out:
+  cocin_spec_free(&spec);
+  return rc;
+}

@@ -88,6 +88,15 @@ static int parse_run(struct fs_cmd *cmd, const char *container, int argc, char *
   return 0;
 }
 
+static int parse_create(struct fs_cmd *cmd, const char *container, int argc, char **argv,
+                        cocin_error_t *err)
+{
+  if (cocin_spec_parse_create(&cmd->spec, argc, argv, err) < 0)
+    return -1;
+  cmd->help = cmd->spec.help;
+  return 0;
+}
+
 static int parse_stop(struct fs_cmd *cmd, const char *container, int argc, char **argv,
                       cocin_error_t *err)
 {
@@ -211,6 +220,18 @@ static int run_run(const char *root, struct fs_cmd *cmd, char **reply, cocin_err
   return 0;
 }
 
+static int run_create(const char *root, struct fs_cmd *cmd, char **reply, cocin_error_t *err)
+{
+  if (cmd->help) {
+    fs_str_append(reply, "create takes run's options but -d (cocin create --help)\n");
+    return 0;
+  }
+  char id[65];
+  if (cocin_create(root, &cmd->spec, id, err) < 0)
+    return -1;
+  fs_str_append(reply, "%s\n", cmd->spec.name);
+  return 0;
+}
 
 static int name_op(const char *root, const struct fs_cmd *cmd, enum name_op op, const char *name,
                    cocin_error_t *err)
@@ -291,6 +312,7 @@ static int run_named(const char *root, struct fs_cmd *cmd, char **reply, cocin_e
 
 static const struct fs_verb top_verbs[] = {
     {"run", 1, -1, parse_run, run_run, "run [OPTIONS] IMAGE [COMMAND] [ARG...]", OP_NONE},
+    {"create", 1, -1, parse_create, run_create, "create [OPTIONS] IMAGE [COMMAND] [ARG...]", OP_NONE},
     {"exec", 2, -1, parse_exec, run_exec, "exec [-d] [OPTIONS] NAME COMMAND [ARG...]", OP_EXEC},
     {"stop", 1, -1, parse_stop, run_named, "stop [-t SECS] NAME...", OP_STOP},
     {"kill", 1, -1, parse_kill, run_named, "kill [-s SIG] NAME...", OP_KILL},

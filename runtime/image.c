@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -252,6 +253,135 @@ int cocin_image_ensure(const char *root, const char *name, char **rootfs, cocin_
     return -1;
   *rootfs = steal_ptr(rfs);
   return 0;
+}
+
+/* images/NAME still is the directory fd holds (rmi renames it away
+ * before it deletes it) */
+static bool still_there(int fd, const char *dir)
+{
+  struct stat a, b;
+  return fstat(fd, &a) == 0 && stat(dir, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* flock, again after a signal */
+static int flock_wait(int fd, int op)
+{
+  int r;
+  while ((r = flock(fd, op)) < 0 && errno == EINTR)
+    ;
+  return r;
+}
+
+int cocin_image_hold(const char *root, const char *name, char **rootfs, int *hold,
+                     cocin_error_t *err)
+{
+  cleanup_free char *dir = image_dir(root, name);
+  /* a second and third try: an rmi removed it while we waited for it (the
+   * busybox image is then built again; any other is gone) */
+  for (int tries = 0; tries < 3; tries++) {
+    cleanup_free char *rfs = NULL;
+    if (cocin_image_ensure(root, name, &rfs, err) < 0)
+      return -1;
+    cleanup_close int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 && errno != ENOENT)
+      return cocin_fail_errno(err, "open image %s", dir);
+    if (fd >= 0 && flock_wait(fd, LOCK_SH) < 0)
+      return cocin_fail_errno(err, "lock image %s", dir);
+    if (fd >= 0 && still_there(fd, dir)) {
+      *rootfs = steal_ptr(rfs);
+      *hold = steal_fd(fd);
+      return 0;
+    }
+  }
+  return cocin_fail(err, ENOENT, "no such image: %s (removed meanwhile)", name);
+}
+
+/* A container that uses image `name` and stops its removal: any that may
+ * run (running, paused, starting), or, without force, any at all.  Returns
+ * 1 and fails with EBUSY naming it, 0 if none, -1 on error. */
+static int image_user(const char *root, const char *name, bool force, cocin_error_t *err)
+{
+  cleanup_strv char **names = NULL;
+  if (cocin_state_list(root, &names, err) < 0)
+    return -1;
+  for (char **n = names; *n; n++) {
+    cJSON *cfg = NULL;
+    if (cocin_state_load(root, *n, &cfg, NULL) < 0)
+      continue; /* removed meanwhile */
+    const char *image = cj_str(cfg, "image");
+    bool uses = image && !strcmp(image, name);
+    struct cocin_info info;
+    cocin_info_from_json(cfg, &info);
+    cJSON_Delete(cfg);
+    if (!uses)
+      continue;
+    if (info.state == COCIN_STATE_RUNNING || info.state == COCIN_STATE_CREATED) {
+      const char *how = info.state == COCIN_STATE_CREATED ? "starting"
+                        : info.paused                     ? "paused"
+                                                          : "running";
+      cocin_fail(err, EBUSY, "image %s is in use by container %s (%s): stop and remove it first",
+                 name, *n, how);
+      return 1;
+    }
+    if (!force) {
+      cocin_fail(err, EBUSY, "image %s is used by container %s (%s): remove the container "
+                 "first, or use rmi -f", name, *n, cocin_state_name(info.state));
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* What an earlier rmi left, killed while it deleted (nobody holds it) */
+static void sweep_removed(const char *images)
+{
+  cleanup_dir DIR *d = opendir(images);
+  if (d == NULL)
+    return;
+  struct dirent *de;
+  while ((de = readdir(d)))
+    if (!strncmp(de->d_name, ".rm-", 4)) {
+      cleanup_free char *p = xasprintf("%s/%s", images, de->d_name);
+      cleanup_close int fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+      if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+        rm_rf(p, NULL);
+    }
+}
+
+int cocin_image_remove(const char *root, const char *ref, bool force, cocin_error_t *err)
+{
+  cleanup_free char *name = cocin_image_name(ref, err);
+  if (name == NULL)
+    return -1;
+  cleanup_free char *images = xasprintf("%s/images", root);
+  cleanup_free char *dir = image_dir(root, name);
+  cleanup_close int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0 && (errno == ENOENT || errno == ENOTDIR || errno == ELOOP))
+    return cocin_fail(err, ENOENT, "no such image: %s", name);
+  if (fd < 0)
+    return cocin_fail_errno(err, "open image %s", dir);
+  /* every run past finding the image holds it shared until its container
+   * is recorded running (cocin_image_hold): with it held exclusively, the
+   * containers listed below are all that use it, and no run finds it
+   * after the rename */
+  if (flock_wait(fd, LOCK_EX) < 0)
+    return cocin_fail_errno(err, "lock image %s", dir);
+  if (!still_there(fd, dir))
+    return cocin_fail(err, ENOENT, "no such image: %s", name);
+  int used = image_user(root, name, force, err);
+  if (used != 0)
+    return -1;
+  char id[65];
+  if (cocin_random_id(id, err) < 0)
+    return -1;
+  cleanup_free char *gone = xasprintf("%s/.rm-%.12s", images, id);
+  if (rename(dir, gone) < 0)
+    return cocin_fail_errno(err, "remove image %s: rename", name);
+  /* its name is free now; the files go while we still hold the lock (a
+   * sweep leaves a held one alone) */
+  int r = rm_rf(gone, err);
+  sweep_removed(images);
+  return r < 0 ? cocin_error_wrap(err, "remove image %s", name) : 0;
 }
 
 /* All of in into out, from where each stands. */

@@ -209,7 +209,7 @@ static void thaw_for(const char *root, const char *name, const cJSON *cfg)
 static bool is_starting(const cJSON *cfg)
 {
   const char *st = cj_str(cfg, "status");
-  return st && !strcmp(st, "created");
+  return st && !strcmp(st, "created") && !cocin_state_is_new(cfg);
 }
 
 /* The record once its start is over, as docker's stop waits for a start:

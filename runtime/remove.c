@@ -60,7 +60,8 @@ int take_away(const char *root, const char *name, const char *id, bool destroy_r
   if (read_all_file(cfgpath, &text, NULL, NULL) == 0)
     cfg = cJSON_Parse(text);
   const char *st = cfg ? cj_str(cfg, "status") : NULL;
-  if (only_stopped && st && (!strcmp(st, "running") || !strcmp(st, "created"))) {
+  if (only_stopped && st &&
+      (!strcmp(st, "running") || (!strcmp(st, "created") && !cocin_state_is_new(cfg)))) {
     int r = cocin_fail(err, EBUSY, "container %s is %s: stop it first, or use rm -f", name,
                        strcmp(st, "created") ? "running" : "starting");
     cJSON_Delete(cfg);

@@ -129,6 +129,22 @@ static int join_network_of(const char *root, struct cocin_spec *spec, cocin_erro
   return fd;
 }
 
+/* the overlay's options name three paths, and the kernel reads one page
+ * of them: a longer set would be cut, and the mount fail as if a
+ * directory were missing */
+static int overlay_fits(const char *root, const struct cocin_spec *spec, const char *image_rootfs,
+                        const char *verb, cocin_error_t *err)
+{
+  size_t cdir = strlen(root) + sizeof("/containers/") + (spec->name ? strlen(spec->name) : 12);
+  size_t opts = strlen(image_rootfs) + 2 * cdir + sizeof("lowerdir=,upperdir=/upper,workdir=/work,volatile");
+  if (opts >= 4096)
+    return cocin_fail(err, ENAMETOOLONG,
+                      "%s: the state root's path is too long for overlayfs (its options "
+                      "would take %zu bytes; the kernel reads 4095): choose a shorter --root",
+                      verb, opts);
+  return 0;
+}
+
 int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io *io,
            const char *restart_id, struct cocin_run_result *res, cocin_error_t *err)
 {
@@ -151,24 +167,16 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
     prep_start(&prep, own_net);
   TRACE("thread-started");
   cleanup_free char *image_rootfs = NULL;
-  if (cocin_image_ensure(root, spec->image, &image_rootfs, err) < 0)
+  /* held until we return, when the container is recorded (rmi) */
+  cleanup_close int image_hold = -1;
+  if (cocin_image_hold(root, spec->image, &image_rootfs, &image_hold, err) < 0)
     return cocin_error_wrap(err, "%s", verb);
   TRACE("image");
   /* --network container:NAME: that container's namespace, and its name */
   if (spec->net_container && (joined_net = join_network_of(root, spec, err)) < 0)
     return cocin_error_wrap(err, "%s", verb);
-  {
-    /* the overlay's options name three paths, and the kernel reads one
-     * page of them: a longer set would be cut, and the mount fail as if a
-     * directory were missing */
-    size_t cdir = strlen(root) + sizeof("/containers/") + (spec->name ? strlen(spec->name) : 12);
-    size_t opts = strlen(image_rootfs) + 2 * cdir + sizeof("lowerdir=,upperdir=/upper,workdir=/work,volatile");
-    if (opts >= 4096)
-      return cocin_fail(err, ENAMETOOLONG,
-                        "%s: the state root's path is too long for overlayfs (its options "
-                        "would take %zu bytes; the kernel reads 4095): choose a shorter --root",
-                        verb, opts);
-  }
+  if (overlay_fits(root, spec, image_rootfs, verb, err) < 0)
+    return -1;
   cleanup_close int reserved = -1; /* the directory reserve_name made */
   if (restart)
     snprintf(res->id, sizeof(res->id), "%s", restart_id);
@@ -487,3 +495,72 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
   return launch(root, spec, io, NULL, res, err);
 }
 
+
+/* create's --network container:NAME: NAME exists (it need not run until
+ * the start) and is not on the host's network; recorded by its id */
+static int network_target(const char *root, struct cocin_spec *spec, cocin_error_t *err)
+{
+  const char *other = spec->net_container;
+  cJSON *cfg = NULL;
+  cleanup_free char *name = cocin_state_resolve(root, other, err);
+  if (name == NULL || cocin_state_load(root, name, &cfg, err) < 0)
+    return cocin_error_wrap(err, "--network container:%s", other);
+  const cJSON *net = cJSON_GetObjectItemCaseSensitive(cfg, "network");
+  const char *id = cj_str(cfg, "id");
+  int r = 0;
+  if (cJSON_IsString(net) && !strcmp(net->valuestring, "host"))
+    r = cocin_fail(err, EINVAL, "--network container:%s: it is on the host's network: use "
+                   "--network host", other);
+  else if (id && cocin_name_check(id, NULL) == 0) {
+    free(spec->net_container);
+    spec->net_container = xstrdup(id);
+  }
+  cJSON_Delete(cfg);
+  return r;
+}
+
+int cocin_create(const char *root, struct cocin_spec *spec, char id[65], cocin_error_t *err)
+{
+  if (spec->args == NULL || spec->args[0] == NULL || spec->args[0][0] == '\0')
+    return cocin_fail(err, EINVAL, "create: no command given");
+  if (check_overlay_path(root, err) < 0 || cocin_limits_check(&spec->limits, err) < 0)
+    return cocin_error_wrap(err, "create");
+  cleanup_free char *image_rootfs = NULL;
+  /* held until the record is written (rmi) */
+  cleanup_close int image_hold = -1;
+  if (cocin_image_hold(root, spec->image, &image_rootfs, &image_hold, err) < 0 ||
+      (spec->net_container && network_target(root, spec, err) < 0))
+    return cocin_error_wrap(err, "create");
+  if (overlay_fits(root, spec, image_rootfs, "create", err) < 0)
+    return -1;
+  cleanup_close int reserved = -1;
+  if (cocin_random_id(id, err) < 0 || reserve_name(root, spec, id, &reserved, err) < 0)
+    return -1;
+  /* from here on a failure removes the directory (nobody else can have:
+   * without a record, rm finds no container) */
+  cleanup_free char *dir = cocin_container_dir(root, spec->name);
+  cleanup_free char *upper = cocin_container_file(root, spec->name, "upper");
+  cleanup_free char *work = cocin_container_file(root, spec->name, "work");
+  cleanup_free char *logpath = cocin_container_file(root, spec->name, "container.log");
+  cleanup_close int log_fd = -1;
+  if (make_layers(upper, work, err) < 0 ||
+      ((log_fd = open(logpath, O_WRONLY | O_CREAT | O_CLOEXEC, 0640)) < 0 &&
+       cocin_fail_errno(err, "open %s", logpath) < 0)) {
+    rm_rf(dir, NULL);
+    return cocin_error_wrap(err, "create");
+  }
+  /* never started: "created" with no creator (state.c), kept across a
+   * crash as any container (fsync'ed) */
+  cJSON *cfg = cocin_spec_to_json(spec);
+  cleanup_free char *now = cocin_time_now();
+  cj_set_str(cfg, "id", id);
+  cj_set_str(cfg, "createTime", now);
+  cj_set_str(cfg, "status", "created");
+  int r = cocin_state_save_flags(root, spec->name, cfg, true, err);
+  cJSON_Delete(cfg);
+  if (r < 0) {
+    rm_rf(dir, NULL);
+    return cocin_error_wrap(err, "create");
+  }
+  return 0;
+}

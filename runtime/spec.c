@@ -706,6 +706,21 @@ static char **strv_from_json(const cJSON *a)
   return v;
 }
 
+int cocin_spec_parse_create(struct cocin_spec *s, int argc, char **argv, cocin_error_t *err)
+{
+  cocin_error_t e = NULL;
+  if (cocin_spec_parse(s, argc, argv, &e) < 0) {
+    const char *m = cocin_error_msg(&e);
+    cocin_fail(err, cocin_error_status(&e), "create: %s", !strncmp(m, "run: ", 5) ? m + 5 : m);
+    cocin_error_release(&e);
+    return -1;
+  }
+  if (s->detach)
+    return cocin_fail(err, EINVAL, "create: unknown shorthand flag: 'd' (a created container "
+                      "starts detached)");
+  return 0;
+}
+
 cJSON *cocin_spec_to_json(const struct cocin_spec *s)
 {
   cJSON *j = cJSON_CreateObject();

@@ -49,7 +49,8 @@ static int record_claim(cJSON *cfg, void *data, cocin_error_t *err)
     return cocin_fail(err, EBUSY, "container %s is being removed", name ? name : "?");
   if (st && !strcmp(st, "running"))
     return cocin_fail(err, EALREADY, "container %s is running already", name ? name : "?");
-  if (st == NULL || (strcmp(st, "exited") && strcmp(st, "stopped")))
+  bool fresh = cocin_state_is_new(cfg); /* create's, never started */
+  if (st == NULL || (strcmp(st, "exited") && strcmp(st, "stopped") && !fresh))
     return cocin_fail(err, EBUSY, "container %s is starting", name ? name : "?");
   const cJSON *cgj = cJSON_GetObjectItemCaseSensitive(cfg, "cgroup");
   if (cgj && !cJSON_IsNull(cgj) && cocin_cgroup_from_json(cgj, &c->old, NULL) < 0)
@@ -63,7 +64,9 @@ static int record_claim(cJSON *cfg, void *data, cocin_error_t *err)
   /* started detached: its output goes to its log from now on */
   cj_set_bool(cfg, "detach", true);
   cj_set_bool(cfg, "interactive", false);
-  cj_set_bool(cfg, "autoRemove", false);
+  /* create --rm: removed once it exits, as docker's is */
+  if (!fresh)
+    cj_set_bool(cfg, "autoRemove", false);
   return 0;
 }
 
@@ -173,7 +176,8 @@ int cocin_start(const char *root, const char *name, const char *id, bool caller_
     cJSON_Delete(cfg);
     return 1; /* docker's start: nothing to do */
   }
-  if (r == 0 && (st == NULL || !strcmp(st, "created")))
+  bool fresh = cocin_state_is_new(cfg);
+  if (r == 0 && (st == NULL || !strcmp(st, "created")) && !fresh)
     r = cocin_fail(err, EBUSY, "container %s is starting", name);
   struct cocin_spec spec = {0}; /* freeing an empty one is a no-op */
   if (r == 0)
@@ -191,7 +195,7 @@ int cocin_start(const char *root, const char *name, const char *id, bool caller_
    * (with -t, a logged pty, as -dt) */
   spec.detach = true;
   spec.interactive = false;
-  spec.autoremove = false;
+  spec.autoremove = spec.autoremove && fresh;
   struct cocin_run_io io = {{0, 1, 2}, -1, {0}, caller_exits};
   struct cocin_run_result res;
   r = launch(root, &spec, &io, idbuf, &res, err);

@@ -189,9 +189,17 @@ static bool alive(const cJSON *cfg, const char *pidkey, const char *startkey)
   return pid > 0 && start && proc_start_time(pid) == start;
 }
 
+bool cocin_state_is_new(const cJSON *cfg)
+{
+  const char *st = cj_str(cfg, "status");
+  return st && !strcmp(st, "created") && !cJSON_GetObjectItemCaseSensitive(cfg, "creatorPid");
+}
+
 static bool stale_running(const cJSON *cfg)
 {
   const char *st = cj_str(cfg, "status");
+  if (cocin_state_is_new(cfg))
+    return false;
   if (st && !strcmp(st, "created")) /* whoever ran it died before it recorded it running */
     return !alive(cfg, "creatorPid", "creatorStartTime") &&
            !alive(cfg, "monitorPid", "monitorStartTime");

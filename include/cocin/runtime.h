@@ -20,6 +20,15 @@ int cocin_image_ensure(const char *root, const char *name, char **rootfs,
 int cocin_image_import(const char *root, const char *tarball, const char *ref,
                        cocin_error_t *err);
 int cocin_image_list(const char *root, char ***names, cocin_error_t *err);
+/* cocin_image_ensure, and *hold: an fd holding the image's directory
+ * locked shared, so that no rmi removes it (close it once the container
+ * that uses it is recorded). */
+int cocin_image_hold(const char *root, const char *name, char **rootfs, int *hold,
+                     cocin_error_t *err);
+/* rmi: remove image ref (NAME or NAME:latest).  EBUSY while a container
+ * that may run uses it; without force, while any container does (it could
+ * not start again); ENOENT if there is none. */
+int cocin_image_remove(const char *root, const char *ref, bool force, cocin_error_t *err);
 
 /* ---- run --------------------------------------------------------------- */
 struct cocin_run_io {
@@ -60,6 +69,11 @@ struct cocin_run_result {
  * on error nothing is left behind.  spec->name is filled if it was empty. */
 int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_io *io,
               struct cocin_run_result *res, cocin_error_t *err);
+
+/* docker's create: the container's record, layers and log, never
+ * started ("created"; cocin_start starts it, detached, and rm removes it
+ * as an exited one).  On error nothing is left behind. */
+int cocin_create(const char *root, struct cocin_spec *spec, char id[65], cocin_error_t *err);
 
 /* ---- lifecycle --------------------------------------------------------- */
 /* Each acts on the container found at name, and on that one only, though

@@ -100,6 +100,9 @@ int cocin_user_resolve(const char *v, struct cocin_user *u, cocin_error_t *err);
 /* Parse "run [OPTIONS] IMAGE [COMMAND [ARG...]]" words (argv[0] is the first
  * option or the image, not "run").  Syntax errors fail with EINVAL. */
 int cocin_spec_parse(struct cocin_spec *s, int argc, char **argv, cocin_error_t *err);
+/* The same words for create: its messages begin "create: ", and -d is
+ * refused (a created container starts detached). */
+int cocin_spec_parse_create(struct cocin_spec *s, int argc, char **argv, cocin_error_t *err);
 
 cJSON *cocin_spec_to_json(const struct cocin_spec *s);
 int cocin_spec_from_json(const cJSON *j, struct cocin_spec *s, cocin_error_t *err);

@@ -76,6 +76,10 @@ int cocin_state_update_volatile(const char *root, const char *name,
 /* Sorted container names (those with a config.json). */
 int cocin_state_list(const char *root, char ***names, cocin_error_t *err);
 
+/* Made by create and never started: "created" with no creator (a run's
+ * and a start's "created" is a start under way, and names its creator). */
+bool cocin_state_is_new(const cJSON *cfg);
+
 /* Decoded view of a config for ps, status files, ... */
 struct cocin_info {
   enum cocin_state state;

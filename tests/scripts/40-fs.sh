@@ -502,7 +502,7 @@ t_end
 # ------------------------------------------------------------ bad input ----
 before=$(list_containers)
 ctl "$M/ctl" "frobnicate x"; expect_fail fs-bad-unknown-verb "Invalid argument"
-grep -q 'unknown command "frobnicate" (verbs: run exec stop kill rm start restart pause unpause)' <<<"$REPLY" ||
+grep -q 'unknown command "frobnicate" (verbs: run create exec stop kill rm start restart pause unpause)' <<<"$REPLY" ||
   echo "FAIL: fs-bad-unknown-verb-message: [$REPLY]"
 ctl "$M/ctl" "stop"; expect_fail fs-bad-missing-args "Invalid argument"
 ctl "$M/ctl" "run"; expect_fail fs-bad-run-no-image "Invalid argument"
