@@ -613,12 +613,102 @@ static int names_only(const char *verb, int argc, char **argv)
   return 0;
 }
 
+/* ---- inspect --format: {{.key.key}} and {{json .key}} over config.json -- */
+
+/* The value at a dotted path (".", ".status", ".limits.memory"); NULL if
+ * a key along it is missing (Go's templates print "<no value>"). */
+static const cJSON *json_at(const cJSON *j, const char *path, size_t len)
+{
+  if (len == 0 || path[0] != '.')
+    return NULL;
+  size_t i = 1;
+  while (i < len && j) {
+    size_t k = i;
+    while (k < len && path[k] != '.')
+      k++;
+    cleanup_free char *key = strndup(path + i, k - i);
+    j = cJSON_IsObject(j) ? cJSON_GetObjectItemCaseSensitive(j, key) : NULL;
+    i = k + 1;
+  }
+  return j;
+}
+
+static void put_value(FILE *out, const cJSON *v, bool as_json)
+{
+  if (v == NULL) {
+    fputs(as_json ? "null" : "<no value>", out);
+  } else if (!as_json && cJSON_IsString(v)) {
+    fputs(v->valuestring, out);
+  } else if (!as_json && cJSON_IsNumber(v) && v->valuedouble == (double)(long long)v->valuedouble) {
+    fprintf(out, "%lld", (long long)v->valuedouble);
+  } else {
+    cleanup_free char *t = cJSON_PrintUnformatted(v);
+    fputs(t ? t : "null", out);
+  }
+}
+
+/* Check (out NULL) or print the template for one record; 1 on a syntax
+ * error, said once. */
+static int inspect_format(const char *fmt, const cJSON *cfg, FILE *out)
+{
+  const char *s = fmt;
+  while (*s) {
+    const char *open = strstr(s, "{{");
+    if (open == NULL) {
+      if (out)
+        fputs(s, out);
+      break;
+    }
+    if (out)
+      fwrite(s, 1, (size_t)(open - s), out);
+    const char *close = strstr(open + 2, "}}");
+    if (close == NULL)
+      return cli_fail("inspect: --format \"%s\": \"{{\" without its \"}}\"", fmt);
+    const char *a = open + 2, *b = close;
+    while (a < b && *a == ' ')
+      a++;
+    while (b > a && b[-1] == ' ')
+      b--;
+    bool as_json = (size_t)(b - a) > 5 && !strncmp(a, "json ", 5);
+    if (as_json)
+      for (a += 5; a < b && *a == ' '; a++)
+        ;
+    if (a == b || *a != '.' || memchr(a, ' ', (size_t)(b - a)) || (b - a > 1 && b[-1] == '.'))
+      return cli_fail("inspect: --format: \"%.*s\": cocin takes {{.KEY[.KEY...]}} and {{json "
+                      ".KEY}} (the keys of config.json)", (int)(close - open - 2), open + 2);
+    if (out)
+      put_value(out, json_at(cfg, a, (size_t)(b - a)), as_json);
+    s = close + 2;
+  }
+  if (out)
+    fputc('\n', out);
+  return 0;
+}
+
 int cmd_inspect(const char *root, int argc, char **argv)
 {
-  if (names_only("inspect", argc, argv) != 0)
+  const char *format = NULL;
+  int i = 0;
+  for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+    if (!strcmp(argv[i], "--")) {
+      i++;
+      break;
+    }
+    if ((!strcmp(argv[i], "-f") || !strcmp(argv[i], "--format")) && i + 1 < argc)
+      format = argv[++i];
+    else if (!strncmp(argv[i], "--format=", 9))
+      format = argv[i] + 9;
+    else if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--format"))
+      return cli_fail("inspect: flag needs an argument: %s", argv[i]);
+    else
+      return cli_fail("inspect: unknown flag: %s", argv[i]);
+  }
+  if (i == argc)
+    return cli_fail("inspect: requires at least one container name");
+  if (format && inspect_format(format, NULL, NULL) != 0)
     return 1;
   int rc = 0;
-  for (int i = 0; i < argc; i++) {
+  for (; i < argc; i++) {
     cJSON *cfg = NULL;
     cleanup_error cocin_error_t err = NULL;
     cleanup_free char *name = cocin_state_resolve(root, argv[i], &err);
@@ -626,8 +716,12 @@ int cmd_inspect(const char *root, int argc, char **argv)
       rc = cli_error(&err);
       continue;
     }
-    cleanup_free char *text = cJSON_Print(cfg);
-    printf("%s\n", text);
+    if (format) {
+      inspect_format(format, cfg, stdout);
+    } else {
+      cleanup_free char *text = cJSON_Print(cfg);
+      printf("%s\n", text);
+    }
     cJSON_Delete(cfg);
   }
   return rc;

@@ -973,6 +973,28 @@ for k in pid id name command createTime status image; do
 done
 t_end
 
+t_begin "inspect -f: {{.key}}, {{.a.b}}, {{json .key}}, <no value>, one line per container"
+out=$(cocin inspect -f '{{.status}} {{.exitCode}} {{json .args}} {{.nope}} {{json .nope}} {{ .name }}' "${P}ex" 2>&1)
+t_eq inspect-format-line "exited 3 [\"sh\",\"-c\",\"exit 3\"] <no value> null ${P}ex" "$out"
+out=$(cocin inspect --format='{{.security.seccomp}}/{{.limits}}' "${P}ex" 2>&1)
+t_eq inspect-format-nested "default/{}" "$out"
+[ "$(cocin inspect -f '{{json .}}' "${P}ex" 2>/dev/null | jq -r .id)" = "$(cfg "${P}ex" .id)" ] ||
+  t_fail "json . is not the record"
+# several: a line each, an unknown one said on stderr, exit 1
+out=$(cocin inspect -f '{{.name}}' "${P}ex" "${P}nope" "${P}ex" 2>"$T/err"); rc=$?
+[ "$rc" = 1 ] || t_fail "rc $rc with an unknown one"
+[ "$out" = "$(printf '%s\n%s' "${P}ex" "${P}ex")" ] || t_fail "lines [$out]"
+grep -qx "cocin: no such container: ${P}nope" "$T/err" || t_fail "stderr [$(cat "$T/err")]"
+for bad in '{{status}}' '{{.status' '{{.a.}}' '{{.a b}}' '{{json}}'; do
+  out=$(cocin inspect -f "$bad" "${P}ex" 2>&1) && t_fail "format $bad accepted: $out"
+  [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] && grep -q '^cocin: inspect: --format' <<<"$out" ||
+    t_fail "format $bad: [$out]"
+done
+cocin inspect -f >"$T/out" 2>&1 && t_fail "-f without a value accepted"
+grep -qx 'cocin: inspect: flag needs an argument: -f' "$T/out" || t_fail "-f alone: $(cat "$T/out")"
+cocin inspect --bogus "${P}ex" >"$T/out" 2>&1 && t_fail "--bogus accepted"
+t_end
+
 t_begin "ps -q lists 12-hex ids of running containers only"
 cocin ps -q >"$T/psq" 2>&1
 grep -vqE '^[0-9a-f]{12}$' "$T/psq" && t_fail "bad line: $(cat "$T/psq")"
@@ -1712,8 +1734,10 @@ if command -v strace >/dev/null; then
 fi
 
 t_begin "inspect and wait refuse flags they do not have; rm -v is taken"
-o=$(cocin inspect -f '{{.State}}' "${P}w" 2>&1) && t_fail "inspect -f accepted"
-[ "$o" = "cocin: inspect: unknown flag: -f" ] || t_fail "inspect: [$o]"
+o=$(cocin inspect -s "${P}w" 2>&1) && t_fail "inspect -s accepted"
+[ "$o" = "cocin: inspect: unknown flag: -s" ] || t_fail "inspect: [$o]"
+# docker's keys are not cocin's: State is missing, as Go's templates say
+[ "$(cocin inspect -f '{{.State}}' "${P}w" 2>&1)" = "<no value>" ] || t_fail "docker's .State"
 o=$(cocin wait --bogus "${P}w" 2>&1) && t_fail "wait --bogus accepted"
 [ "$o" = "cocin: wait: unknown flag: --bogus" ] || t_fail "wait: [$o]"
 cocin rm -fv "${P}w" >"$T/o" 2>&1 || t_fail "rm -fv: $(cat "$T/o")"
