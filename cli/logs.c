@@ -66,11 +66,13 @@ static off_t tail_offset(int fd, long n)
   return 0;
 }
 
-/* The container id still runs (not another that took its name since). */
+/* The container id still runs (not another that took its name since;
+ * renamed, it is followed). */
 static bool still_running(const char *root, const char *name, const char *id)
 {
   cJSON *cfg = NULL;
-  if (cocin_state_load(root, name, &cfg, NULL) < 0)
+  cleanup_free char *now = cocin_state_follow(root, name, id);
+  if (cocin_state_load(root, now, &cfg, NULL) < 0)
     return false;
   const char *st = cj_str(cfg, "status");
   bool r = st && (!strcmp(st, "running") || !strcmp(st, "created")) &&

@@ -98,3 +98,18 @@ int cmd_unpause(const char *root, int argc, char **argv)
 {
   return manage("unpause", root, argc, argv);
 }
+
+/* docker's rename: prints nothing, as docker's does */
+int cmd_rename(const char *root, int argc, char **argv)
+{
+  for (int i = 0; i < argc; i++)
+    if (argv[i][0] == '-' && argv[i][1])
+      return cli_fail("rename: unknown flag: %s", argv[i]);
+  if (argc != 2)
+    return cli_fail("rename: requires exactly 2 arguments: CONTAINER NEW_NAME");
+  cleanup_error cocin_error_t err = NULL;
+  cleanup_free char *name = cocin_state_resolve(root, argv[0], &err);
+  if (name == NULL || cocin_rename(root, name, NULL, argv[1], &err) < 0)
+    return cli_error(&err);
+  return 0;
+}

@@ -686,9 +686,24 @@ static int fs_mknod(const char *path, mode_t mode, dev_t dev)
   return -EPERM;
 }
 
+/* mv /cocin/OLD /cocin/NEW is docker's rename; a container's files, and
+ * a container moved into another's directory, stay where they are. */
 static int fs_rename(const char *from, const char *to, unsigned int flags)
 {
-  return -EPERM;
+  struct fs_path a, b;
+  int r = path_parse(from, &a);
+  if (r < 0)
+    return r;
+  if (a.type != P_DIR || to[0] != '/' || strchr(to + 1, '/'))
+    return -EPERM;
+  if (flags & ~RENAME_NOREPLACE) /* two containers' names exchanged: no */
+    return -EINVAL;
+  cleanup_error cocin_error_t err = NULL;
+  if (path_parse(to, &b) < 0 || b.type != P_DIR) /* an invalid name, or ctl */
+    return cocin_name_check(to + 1, &err) < 0 ? -EINVAL : -EPERM;
+  if (cocin_rename(fs_ctx()->root, a.name, NULL, b.name, &err) < 0)
+    return fs_errno(&err);
+  return 0;
 }
 
 static int fs_link(const char *from, const char *to)

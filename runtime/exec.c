@@ -196,6 +196,8 @@ static int exec_begin(const char *root, const char *name, const struct cocin_exe
   cJSON *cfg = NULL;
   if (o->args == NULL || o->args[0] == NULL || o->args[0][0] == '\0')
     return cocin_fail(err, EINVAL, "exec: no command given");
+  cleanup_free char *now = cocin_state_follow(root, name, o->id); /* renamed since */
+  name = now;
   if (cocin_state_load(root, name, &cfg, err) < 0)
     return -1;
   struct exec_ctx x = {.name = name, .o = o, .pidfd = -1, .errfd = -1};

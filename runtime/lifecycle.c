@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -175,6 +176,8 @@ static int set_paused(cJSON *cfg, void *data, cocin_error_t *err)
 int cocin_pause(const char *root, const char *name, const char *id, bool pause,
                 cocin_error_t *err)
 {
+  cleanup_free char *now = cocin_state_follow(root, name, id); /* renamed since */
+  name = now;
   cJSON *cfg = NULL;
   if (load_as(root, name, id, &cfg, err) < 0)
     return -1;
@@ -264,6 +267,8 @@ static void unmark(const char *root, const char *name, const char *id, const cha
 int cocin_stop(const char *root, const char *name, const char *id, int timeout,
                cocin_error_t *err)
 {
+  cleanup_free char *now = cocin_state_follow(root, name, id); /* renamed since */
+  name = now;
   cJSON *cfg = NULL;
   if (load_started(root, name, id, &cfg, err) < 0)
     return -1;
@@ -308,6 +313,8 @@ int cocin_stop(const char *root, const char *name, const char *id, int timeout,
 
 int cocin_kill(const char *root, const char *name, const char *id, int sig, cocin_error_t *err)
 {
+  cleanup_free char *now = cocin_state_follow(root, name, id); /* renamed since */
+  name = now;
   cJSON *cfg = NULL;
   if (load_as(root, name, id, &cfg, err) < 0)
     return -1;
@@ -326,6 +333,8 @@ int cocin_kill(const char *root, const char *name, const char *id, int sig, coci
 
 int cocin_rm(const char *root, const char *name, const char *id, bool force, cocin_error_t *err)
 {
+  cleanup_free char *now = cocin_state_follow(root, name, id); /* renamed since */
+  name = now;
   cJSON *cfg = NULL;
   if (load_as(root, name, id, &cfg, err) < 0) {
     if (id) /* not the container meant */
@@ -496,8 +505,12 @@ int cocin_wait(const char *root, const char *name, const char *id, bool (*interr
 {
   cleanup_close int fifo = -1;
   __attribute__((cleanup(unlink_fifo))) char *fifo_path = NULL;
-  cleanup_free char *mine = NULL;
+  cleanup_free char *mine = NULL, *now = NULL;
   for (;;) {
+    /* by its id once known: a rename meanwhile is followed */
+    char *again = cocin_state_follow(root, name, id);
+    free(now);
+    name = now = again;
     cJSON *cfg = NULL;
     if (load_as(root, name, id, &cfg, err) < 0) {
       if (fifo >= 0) { /* taken away: the monitor may have written first */
@@ -550,4 +563,50 @@ int cocin_wait(const char *root, const char *name, const char *id, bool (*interr
         return cocin_fail(err, EINTR, "wait for %s: interrupted", name);
     }
   }
+}
+
+/* docker's rename: the directory moves to the new name (renameat2's
+ * NOREPLACE refuses a name in use, as run's mkdir does) and the record
+ * says it, under the container's lock.  Whoever acts on it by its id
+ * follows it (cocin_state_follow): its monitor, a foreground run's
+ * signals, wait, logs -f, cocinfs's open files. */
+int cocin_rename(const char *root, const char *name, const char *id, const char *to,
+                 cocin_error_t *err)
+{
+  if (cocin_name_check(to, err) < 0)
+    return -1;
+  cleanup_free char *now = cocin_state_follow(root, name, id);
+  name = now;
+  cleanup_close int lock = cocin_state_lock(root, name, err);
+  if (lock < 0)
+    return -1;
+  cJSON *cfg = NULL;
+  if (cocin_state_load_raw(root, name, &cfg, err) < 0)
+    return -1;
+  int r = 0;
+  if (cocin_state_check_id(cfg, id, NULL) < 0)
+    r = cocin_fail(err, ENOENT, "no such container: %s", name);
+  else if (cj_bool(cfg, "removeRequested"))
+    r = cocin_fail(err, EBUSY, "container %s is being removed", name);
+  else if (is_starting(cfg))
+    r = cocin_fail(err, EBUSY, "container %s is starting: rename it once it runs", name);
+  else if (!strcmp(name, to))
+    r = cocin_fail(err, EINVAL, "container %s has that name already", name);
+  cleanup_free char *from = cocin_container_dir(root, name);
+  cleanup_free char *dest = cocin_container_dir(root, to);
+  if (r == 0 && renameat2(AT_FDCWD, from, AT_FDCWD, dest, RENAME_NOREPLACE) < 0) {
+    if (errno == EEXIST || errno == ENOTEMPTY)
+      r = cocin_fail(err, EEXIST, "the container name \"%s\" is already in use", to);
+    else
+      r = cocin_fail_errno(err, "rename %s to %s", name, to);
+  }
+  if (r == 0) {
+    cj_set_str(cfg, "name", to);
+    if (cocin_state_save(root, to, cfg, err) < 0) {
+      (void)renameat2(AT_FDCWD, dest, AT_FDCWD, from, RENAME_NOREPLACE);
+      r = cocin_error_wrap(err, "rename %s", name);
+    }
+  }
+  cJSON_Delete(cfg);
+  return r;
 }

@@ -536,11 +536,22 @@ void monitor_main(struct monitor_args *m)
   /* run --rm: no exit record, the container is removed at once below and
    * the caller gets the code from us (docker's ps likewise never shows an
    * exited --rm container). */
+  /* its name now: it may have been renamed while it ran (the record at
+   * the name is then not ours, ENOENT, and we look for it by its id) */
+  cleanup_free char *now = NULL;
   if (!spec->autoremove) {
     f.oom = cocin_cgroup_oom_killed(cg);
     cocin_error_t rerr = NULL;
-    if (cocin_state_update(root, name, record_finished, &f, &rerr) < 0 &&
-        (cocin_error_status(&rerr) == ENOENT || cocin_error_status(&rerr) == EIO))
+    int r = -1;
+    for (int tries = 0; r < 0 && tries < 3; tries++) {
+      cocin_error_release(&rerr);
+      free(now);
+      now = tries ? cocin_state_follow(root, name, id) : xstrdup(name);
+      r = cocin_state_update(root, now, record_finished, &f, &rerr);
+      if (r < 0 && cocin_error_status(&rerr) != ENOENT)
+        break;
+    }
+    if (r < 0 && (cocin_error_status(&rerr) == ENOENT || cocin_error_status(&rerr) == EIO))
       /* removed meanwhile, or a record that no longer names it (damaged):
        * nobody else can find its cgroup */
       cocin_cgroup_destroy(cg, NULL);
@@ -556,7 +567,16 @@ void monitor_main(struct monitor_args *m)
   int lock = -1;
   bool in_place = false;
   if (spec->autoremove) {
-    lock = take_away(root, name, id, false, false, &trash, &in_place, NULL);
+    cocin_error_t terr = NULL;
+    for (int tries = 0; lock < 0 && tries < 3; tries++) {
+      cocin_error_release(&terr);
+      free(now);
+      now = tries ? cocin_state_follow(root, name, id) : xstrdup(name);
+      lock = take_away(root, now, id, false, false, &trash, &in_place, &terr);
+      if (lock < 0 && cocin_error_status(&terr) != ENOENT)
+        break;
+    }
+    cocin_error_release(&terr);
     if (in_place && trash)
       waiter_notify(trash, f.code);
     if (in_place) { /* no trash: deleted now, the name free when run returns */

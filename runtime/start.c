@@ -162,6 +162,8 @@ static void wait_last_monitor(const cJSON *cfg)
 int cocin_start(const char *root, const char *name, const char *id, bool caller_exits,
                 cocin_error_t *err)
 {
+  cleanup_free char *now = cocin_state_follow(root, name, id); /* renamed since */
+  name = now;
   /* a look first (a record its monitor's death left "running" is marked
    * exited by it); the monitor claims it under the lock, before its init
    * touches the layers */

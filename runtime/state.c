@@ -306,6 +306,32 @@ char *cocin_state_resolve(const char *root, const char *ref, cocin_error_t *err)
   return NULL;
 }
 
+char *cocin_state_follow(const char *root, const char *name, const char *id)
+{
+  if (id == NULL)
+    return xstrdup(name);
+  cJSON *cfg = NULL;
+  bool here = cocin_state_load_raw(root, name, &cfg, NULL) == 0 &&
+              cocin_state_check_id(cfg, id, NULL) == 0;
+  cJSON_Delete(cfg);
+  if (here)
+    return xstrdup(name);
+  cleanup_strv char **names = NULL;
+  if (cocin_state_list(root, &names, NULL) < 0)
+    return xstrdup(name);
+  for (char **n = names; *n; n++) {
+    cfg = NULL;
+    if (cocin_state_load_raw(root, *n, &cfg, NULL) < 0)
+      continue;
+    const char *found = cj_str(cfg, "id");
+    bool it = found && !strcmp(found, id);
+    cJSON_Delete(cfg);
+    if (it)
+      return xstrdup(*n);
+  }
+  return xstrdup(name); /* removed: the caller says so, by its name */
+}
+
 static int state_update(const char *root, const char *name,
                         int (*fn)(cJSON *cfg, void *data, cocin_error_t *err), void *data,
                         bool durable, cocin_error_t *err)

@@ -70,6 +70,12 @@ struct cocin_run_result {
 int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_io *io,
               struct cocin_run_result *res, cocin_error_t *err);
 
+/* docker's rename: container name (or id's, renamed since) is called to
+ * from now on.  EEXIST: the name is in use; EBUSY: it is starting or
+ * being removed; EINVAL: an invalid name, or its own. */
+int cocin_rename(const char *root, const char *name, const char *id, const char *to,
+                 cocin_error_t *err);
+
 /* docker's create: the container's record, layers and log, never
  * started ("created"; cocin_start starts it, detached, and rm removes it
  * as an exited one).  On error nothing is left behind. */

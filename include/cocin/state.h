@@ -54,6 +54,11 @@ int cocin_state_check_id(const cJSON *cfg, const char *id, cocin_error_t *err);
  * verb then says there is no such container); NULL with EINVAL when the
  * prefix fits several.  Free the result. */
 char *cocin_state_resolve(const char *root, const char *ref, cocin_error_t *err);
+/* The name container id (the whole id) has now: name while its record is
+ * that container's, else the one a rename gave it; name again if none has
+ * the id (removed: the caller then finds no such container).  NULL id:
+ * name.  Free the result. */
+char *cocin_state_follow(const char *root, const char *name, const char *id);
 /* Write config.json atomically (caller holds the lock); durable: fsync. */
 int cocin_state_save(const char *root, const char *name, const cJSON *cfg,
                      cocin_error_t *err);

@@ -1905,6 +1905,96 @@ out=$(cocin rm "${P}left" 2>&1) || t_fail "rm: $out"
 [ -e "$ROOT/containers/${P}left" ] && t_fail "still there"
 t_end
 
+# ---------------------------------------------------------- rename
+t_begin "rename: a running container is known by its new name alone; its exit is recorded there"
+cocin run -d --name "${P}rn1" -e K=v busybox sleep 100 >/dev/null 2>&1 || t_fail run
+host=$(cocin exec "${P}rn1" hostname 2>&1)
+out=$(cocin rename "${P}rn1" "${P}rn2" 2>&1); rc=$?
+[ "$rc" = 0 ] && [ -z "$out" ] || t_fail "rename: rc $rc [$out]"
+[ -d "$ROOT/containers/${P}rn1" ] && t_fail "old directory left"
+[ "$(cfg "${P}rn2" .name)" = "${P}rn2" ] || t_fail "record's name [$(cfg "${P}rn2" .name)]"
+cocin ps >"$T/ps" 2>&1
+grep -q " ${P}rn2 " "$T/ps" && ! grep -q " ${P}rn1 " "$T/ps" || t_fail "ps: $(cat "$T/ps")"
+[ "$(cocin exec "${P}rn2" sh -c 'echo $K' 2>&1)" = v ] || t_fail "exec by the new name"
+# docker keeps the hostname
+[ "$(cocin exec "${P}rn2" hostname 2>&1)" = "$host" ] || t_fail "hostname changed"
+out=$(cocin exec "${P}rn1" true 2>&1) && t_fail "exec by the old name worked"
+[ "$out" = "cocin: no such container: ${P}rn1" ] || t_fail "old name: [$out]"
+cocin kill -s KILL "${P}rn2" >/dev/null 2>&1 || t_fail "kill by the new name"
+wait_for is_exited "${P}rn2" || t_fail "never exited: $(status_of "${P}rn2")"
+[ "$(cfg "${P}rn2" .exitCode)" = 137 ] || t_fail "exitCode [$(cfg "${P}rn2" .exitCode)] (the monitor lost it?)"
+t_end
+
+t_begin "rename: wait and logs -f begun before a rename follow the container"
+cocin run -d --name "${P}rf1" busybox sh -c 'echo one; sleep 1; echo two; exit 6' >/dev/null 2>&1
+cocin wait "${P}rf1" >"$T/wait" 2>&1 & wpid=$!; t_track "$wpid"
+cocin logs -f "${P}rf1" >"$T/logs" 2>&1 & lpid=$!; t_track "$lpid"
+wait_for grep -q one "$T/logs"
+cocin rename "${P}rf1" "${P}rf2" >/dev/null 2>&1 || t_fail rename
+wait "$wpid"; rc=$?
+[ "$rc" = 0 ] && [ "$(cat "$T/wait")" = 6 ] || t_fail "wait: rc $rc [$(cat "$T/wait")]"
+wait "$lpid"
+[ "$(cat "$T/logs")" = "$(printf 'one\ntwo')" ] || t_fail "logs -f: [$(cat "$T/logs")]"
+cocin rm "${P}rf2" >/dev/null 2>&1
+t_end
+
+t_begin "rename: a --rm container renamed while it runs is removed when it ends"
+cocin run -d --rm --name "${P}rr1" busybox sleep 100 >/dev/null 2>&1
+cocin rename "${P}rr1" "${P}rr2" >/dev/null 2>&1 || t_fail rename
+cocin stop -t 0 "${P}rr2" >/dev/null 2>&1 || t_fail "stop by the new name"
+gone_rr() { [ ! -e "$ROOT/containers/${P}rr2" ] && [ ! -e "$ROOT/containers/${P}rr1" ]; }
+wait_for gone_rr || t_fail "left: $(list_containers)"
+t_end
+
+t_begin "rename: a foreground run passes its signals on to the renamed container"
+# (the binary itself, not the cocin function's subshell: its pid gets the signal)
+"$COCIN" --root "$ROOT" run --name "${P}fg1" busybox sh -c 'trap "exit 9" INT; sleep 100 & wait' >"$T/fg" 2>&1 &
+fpid=$!
+t_track "$fpid"
+wait_for is_running "${P}fg1" || t_fail "not running"
+# its trap is set (SIGINT, bit 1 of SigCgt): a signal before it would be lost
+trapped() { local c; c=$(awk '/^SigCgt/ {print $2}' "/proc/$(cfg "${P}fg1" .pid)/status" 2>/dev/null); [ -n "$c" ] && [ $((0x$c & 2)) = 2 ]; }
+wait_for trapped || t_fail "no trap"
+cocin rename "${P}fg1" "${P}fg2" >/dev/null 2>&1 || t_fail rename
+kill -INT "$fpid"
+wait "$fpid"; rc=$?
+[ "$rc" = 9 ] || t_fail "run exited $rc, not the container's 9: $(cat "$T/fg")"
+cocin rm -f "${P}fg2" >/dev/null 2>&1
+t_end
+
+t_begin "rename: an exited container, by id prefix; start runs it under the new name"
+id=$(cocin run -d --name "${P}re1" busybox sh -c 'hostname' 2>/dev/null)
+wait_for is_exited "${P}re1"
+cocin rename "${id:0:10}" "${P}re2" >"$T/o" 2>&1 || t_fail "by id: $(cat "$T/o")"
+cocin start "${P}re2" >/dev/null 2>&1 || t_fail start
+wait_for is_exited "${P}re2"
+[ "$(cocin logs "${P}re2" 2>&1 | sort -u)" = "${P}re1" ] || t_fail "logs [$(cocin logs "${P}re2" 2>&1)]"
+cocin rm "${P}re2" >/dev/null 2>&1 || t_fail rm
+t_end
+
+t_begin "rename: bad inputs say one line, exit 1, and change nothing"
+cocin run -d --name "${P}rb1" busybox sleep 100 >/dev/null 2>&1
+cocin run -d --name "${P}rb2" busybox sleep 100 >/dev/null 2>&1
+chk() { # WANT ARGS...
+  local want=$1 out rc; shift
+  out=$(cocin rename "$@" 2>&1); rc=$?
+  [ "$rc" = 1 ] && [ "$out" = "$want" ] || t_fail "rename $*: rc $rc [$out]"
+}
+chk "cocin: the container name \"${P}rb2\" is already in use" "${P}rb1" "${P}rb2"
+chk "cocin: container ${P}rb1 has that name already" "${P}rb1" "${P}rb1"
+chk "cocin: no such container: ${P}nope" "${P}nope" "${P}x"
+chk 'cocin: invalid container name "../x": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed' "${P}rb1" ../x
+chk 'cocin: invalid container name "ctl": reserved by cocinfs' "${P}rb1" ctl
+chk 'cocin: invalid container name "": a name must not be empty' "${P}rb1" ""
+chk "cocin: rename: requires exactly 2 arguments: CONTAINER NEW_NAME" "${P}rb1"
+chk "cocin: rename: requires exactly 2 arguments: CONTAINER NEW_NAME" "${P}rb1" a b
+chk "cocin: rename: unknown flag: -f" -f "${P}rb1" x
+[ "$(cfg "${P}rb1" .name)" = "${P}rb1" ] && [ "$(cfg "${P}rb2" .name)" = "${P}rb2" ] ||
+  t_fail "records changed"
+is_running "${P}rb1" && is_running "${P}rb2" || t_fail "not running"
+cocin rm -f "${P}rb1" "${P}rb2" >/dev/null 2>&1
+t_end
+
 # ---------------------------------------------------------- final leak check
 t_begin "no leftover monitor or container processes after rm -f of all"
 for c in "$ROOT"/containers/*/; do [ -d "$c" ] && cocin rm -f "$(basename "$c")" >/dev/null 2>&1; done

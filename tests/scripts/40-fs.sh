@@ -499,6 +499,38 @@ rmdir "$M/$F" || t_fail "rmdir of an exited container failed"
 [ ! -e "$M/$F" ] && [ ! -d "$ROOT/containers/$F" ] || t_fail "still there"
 t_end
 
+t_begin "fs-mv: mv renames a container; its open ctl follows it; bad targets refused"
+MA=${P}mva
+ctl "$M/ctl" "run --name $MA busybox sleep 60"; [ "$RC" = 0 ] || t_fail "run: $ERR"
+ctl "$M/ctl" "run --name ${P}mvo busybox sleep 60"
+exec 4<>"$M/$MA/ctl"   # opened on the container before it is renamed
+mv "$M/$MA" "$M/${P}mvb" 2>"$T/e" || t_fail "mv: $(cat "$T/e")"
+[ -e "$M/$MA" ] && t_fail "old name still listed"
+[ -d "$M/${P}mvb" ] && grep -q '^running' "$M/${P}mvb/status" || t_fail "new name: $(cat "$M/${P}mvb/status" 2>&1)"
+[ "$(jq -r .name "$M/${P}mvb/config.json")" = "${P}mvb" ] || t_fail "config.json's name"
+[ "$("$COCIN" --root "$ROOT" inspect -f '{{.name}}' "${P}mvb" 2>&1)" = "${P}mvb" ] || t_fail "the CLI's view"
+printf 'kill\n' >&4 2>"$T/e" || t_fail "kill through the ctl opened before: $(cat "$T/e")"
+exec 4<&-
+wait_for sh -c "! grep -q ^running '$M/${P}mvb/status'" || t_fail "not killed: $(cat "$M/${P}mvb/status")"
+# rename(2)'s errno for each refused target: a name in use, an invalid
+# one, ctl, into another container's directory; a file; ctl itself
+mvrc() { python3 -c 'import errno, os, sys
+try:
+    os.rename(sys.argv[1], sys.argv[2]); print("ok")
+except OSError as e:
+    print(errno.errorcode[e.errno])' "$@"; }
+[ "$(mvrc "$M/${P}mvb" "$M/${P}mvo")" = EEXIST ] || t_fail "onto a name in use: $(mvrc "$M/${P}mvb" "$M/${P}mvo")"
+[ "$(mvrc "$M/${P}mvb" "$M/bad name")" = EINVAL ] || t_fail "an invalid name"
+# (ctl is a file: the kernel refuses a directory over it first)
+[ "$(mvrc "$M/${P}mvb" "$M/ctl")" = ENOTDIR ] || t_fail "onto ctl: $(mvrc "$M/${P}mvb" "$M/ctl")"
+[ "$(mvrc "$M/${P}mvb" "$M/${P}mvo/${P}mvb")" = EPERM ] || t_fail "into another container"
+[ "$(mvrc "$M/${P}mvb/status" "$M/${P}mvs")" = EPERM ] || t_fail "a file"
+[ "$(mvrc "$M/ctl" "$M/${P}ctl2")" = EPERM ] || t_fail "ctl: $(mvrc "$M/ctl" "$M/${P}ctl2")"
+[ -d "$M/${P}mvb" ] && [ -d "$M/${P}mvo" ] && [ -e "$M/ctl" ] || t_fail "changed: $(ls "$M" | tr '\n' ' ')"
+[ "$(list_containers | tr ' ' '\n' | grep -c "^${P}mv")" = 2 ] || t_fail "containers: $(list_containers)"
+ctl "$M/ctl" "rm -f ${P}mvb ${P}mvo"
+t_end
+
 # ------------------------------------------------------------ bad input ----
 before=$(list_containers)
 ctl "$M/ctl" "frobnicate x"; expect_fail fs-bad-unknown-verb "Invalid argument"
