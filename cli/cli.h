@@ -62,6 +62,7 @@ int cmd_rm(const char *root, int argc, char **argv);
 int cmd_start(const char *root, int argc, char **argv);
 int cmd_restart(const char *root, int argc, char **argv);
 int cmd_rename(const char *root, int argc, char **argv);
+int cmd_cp(const char *root, int argc, char **argv);
 int cmd_pause(const char *root, int argc, char **argv);
 int cmd_unpause(const char *root, int argc, char **argv);
 int cmd_wait(const char *root, int argc, char **argv);

@@ -21,6 +21,7 @@ static const struct cli_verb verbs[] = {
     {"rm", cmd_rm, "rm [-f] NAME...   remove containers (-f: kill running ones first)"},
     {"start", cmd_start, "start NAME...   start exited or stopped containers again (detached)"},
     {"restart", cmd_restart, "restart [-t SECS] NAME...   stop, then start"},
+    {"cp", cmd_cp, "cp [-a] [-L] SRC DST   copy files, one side CONTAINER:PATH"},
     {"rename", cmd_rename, "rename NAME NEW_NAME   give a container another name"},
     {"pause", cmd_pause, "pause NAME...   freeze every process of running containers"},
     {"unpause", cmd_unpause, "unpause NAME...   thaw them"},

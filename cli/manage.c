@@ -113,3 +113,38 @@ int cmd_rename(const char *root, int argc, char **argv)
     return cli_error(&err);
   return 0;
 }
+
+/* docker's cp: cocin cp [-a] [-L] SRC DST, one of them CONTAINER:PATH */
+int cmd_cp(const char *root, int argc, char **argv)
+{
+  bool archive = false, follow = false;
+  int i = 0;
+  for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+    if (!strcmp(argv[i], "--")) {
+      i++;
+      break;
+    }
+    if (!strcmp(argv[i], "--archive")) {
+      archive = true;
+      continue;
+    }
+    if (!strcmp(argv[i], "--follow-link")) {
+      follow = true;
+      continue;
+    }
+    for (const char *c = argv[i] + 1; *c; c++) { /* -a, -L, -aL */
+      if (*c == 'a')
+        archive = true;
+      else if (*c == 'L')
+        follow = true;
+      else
+        return cli_fail("cp: unknown flag: %s", argv[i]);
+    }
+  }
+  if (argc - i != 2)
+    return cli_fail("cp: requires exactly 2 arguments: SRC DST (one of them CONTAINER:PATH)");
+  cleanup_error cocin_error_t err = NULL;
+  if (cocin_copy(root, argv[i], argv[i + 1], archive, follow, &err) < 0)
+    return cli_error(&err);
+  return 0;
+}

@@ -70,6 +70,16 @@ struct cocin_run_result {
 int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_io *io,
               struct cocin_run_result *res, cocin_error_t *err);
 
+/* docker's cp: SRC to DST, one of them CONTAINER:PATH (a relative PATH is
+ * from the container's working directory).  A file, or a directory and
+ * all it holds, symlinks as symlinks; docker's rules for where it goes
+ * (into DST when DST is a directory; "DIR/." copies what DIR holds).
+ * archive (-a): the source's owners, else the copier's; follow (-L): the
+ * source's own last symlink is followed.  A container that does not run
+ * has its layers mounted meanwhile. */
+int cocin_copy(const char *root, const char *src, const char *dst, bool archive, bool follow,
+               cocin_error_t *err);
+
 /* docker's rename: container name (or id's, renamed since) is called to
  * from now on.  EEXIST: the name is in use; EBUSY: it is starting or
  * being removed; EINVAL: an invalid name, or its own. */

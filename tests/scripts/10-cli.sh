@@ -1905,6 +1905,102 @@ out=$(cocin rm "${P}left" 2>&1) || t_fail "rm: $out"
 [ -e "$ROOT/containers/${P}left" ] && t_fail "still there"
 t_end
 
+# ---------------------------------------------------------- cp
+t_begin "cp: host to a running container and back: files, directories, modes, symlinks"
+cocin run -d --name "${P}cp" -w /work busybox sleep 1000 >/dev/null 2>&1 || t_fail run
+S=$T/cpsrc; rm -rf "$S"; mkdir -p "$S/d/sub"; echo hi >"$S/d/f"; echo g >"$S/d/sub/g"
+chmod 640 "$S/d/f"; chmod 711 "$S/d/sub"; ln -s ../f "$S/d/sub/up"
+cocin cp "$S/d" "${P}cp:/tmp/" >"$T/o" 2>&1 || t_fail "dir into /tmp/: $(cat "$T/o")"
+[ -s "$T/o" ] && t_fail "cp printed: $(cat "$T/o")"
+[ "$(cocin exec "${P}cp" cat /tmp/d/f /tmp/d/sub/g 2>&1)" = "$(printf 'hi\ng')" ] || t_fail "contents"
+[ "$(cocin exec "${P}cp" stat -c %a /tmp/d/f /tmp/d/sub 2>&1 | tr '\n' ' ')" = "640 711 " ] || t_fail "modes"
+[ "$(cocin exec "${P}cp" readlink /tmp/d/sub/up 2>&1)" = ../f ] || t_fail "symlink not kept as one"
+cocin cp "$S/d/." "${P}cp:/opt/" >/dev/null 2>&1 || t_fail "DIR/. into a directory"
+[ "$(cocin exec "${P}cp" ls /opt 2>&1 | tr '\n' ' ')" = "f sub " ] || t_fail "/. copied [$(cocin exec "${P}cp" ls /opt 2>&1)]"
+cocin cp "$S/d" "${P}cp:/newdir" >/dev/null 2>&1 || t_fail "dir to a new name"
+[ "$(cocin exec "${P}cp" cat /newdir/f 2>&1)" = hi ] || t_fail "new dir's contents"
+cocin cp "$S/d/f" "${P}cp:/etc/renamed" >/dev/null 2>&1 || t_fail "file to a new name"
+[ "$(cocin exec "${P}cp" cat /etc/renamed 2>&1)" = hi ] || t_fail "renamed file"
+# a relative container path is from its working directory (-w /work)
+cocin cp "$S/d/f" "${P}cp:rel" >/dev/null 2>&1 || t_fail "relative path"
+[ "$(cocin exec "${P}cp" cat /work/rel 2>&1)" = hi ] || t_fail "relative: not in /work"
+# and back: owned by the copier (root) unless -a
+cocin exec "${P}cp" sh -c 'mkdir -p /out/x; echo back >/out/x/b; chown -R 1234:5678 /out; ln -s /etc/passwd /out/x/abs' >/dev/null 2>&1
+rm -rf "$T/back"
+cocin cp "${P}cp:/out" "$T/back" >"$T/o" 2>&1 || t_fail "container to host: $(cat "$T/o")"
+[ "$(cat "$T/back/x/b" 2>&1)" = back ] || t_fail "back: $(ls -R "$T/back" 2>&1)"
+[ "$(stat -c %u:%g "$T/back/x/b")" = 0:0 ] || t_fail "owner without -a: $(stat -c %u:%g "$T/back/x/b")"
+[ "$(readlink "$T/back/x/abs")" = /etc/passwd ] || t_fail "the symlink itself"
+rm -rf "$T/back"
+cocin cp -a "${P}cp:/out" "$T/back" >/dev/null 2>&1 || t_fail "cp -a"
+[ "$(stat -c %u:%g "$T/back/x/b")" = 1234:5678 ] || t_fail "owner with -a: $(stat -c %u:%g "$T/back/x/b")"
+chown 4321:8765 "$S/d/f"
+cocin cp -a "$S/d/f" "${P}cp:/tmp/own" >/dev/null 2>&1
+[ "$(cocin exec "${P}cp" stat -c %u:%g /tmp/own 2>&1)" = 4321:8765 ] || t_fail "into with -a"
+cocin cp "$S/d/f" "${P}cp:/tmp/own2" >/dev/null 2>&1
+[ "$(cocin exec "${P}cp" stat -c %u:%g /tmp/own2 2>&1)" = 0:0 ] || t_fail "into without -a"
+t_end
+
+t_begin "cp: a container's symlinks never reach the host's files"
+echo host-secret >"$T/secret"; echo host-file >"$T/hostfile"
+cocin exec "${P}cp" sh -c "ln -s $T/secret /tmp/evil; ln -s $T/hostfile /tmp/hl; ln -s $T /tmp/ld" >/dev/null 2>&1
+rm -f "$T/got"
+cocin cp "${P}cp:/tmp/evil" "$T/got" >/dev/null 2>&1 || t_fail "the link itself"
+[ "$(readlink "$T/got")" = "$T/secret" ] && [ -L "$T/got" ] || t_fail "not copied as a link"
+rm -f "$T/got"
+out=$(cocin cp -L "${P}cp:/tmp/evil" "$T/got" 2>&1) && t_fail "-L read the host's file: $(cat "$T/got")"
+grep -q "No such file" <<<"$out" || t_fail "-L: [$out]"
+[ -e "$T/got" ] && t_fail "-L made $(cat "$T/got")"
+cocin cp "$S/d/f" "${P}cp:/tmp/hl" >/dev/null 2>&1
+[ "$(cat "$T/hostfile")" = host-file ] || t_fail "a write through a symlink reached the host"
+cocin cp "$S/d/f" "${P}cp:/tmp/ld/planted" >/dev/null 2>&1
+[ -e "$T/planted" ] && t_fail "a write through a symlinked directory reached the host"
+cocin cp "${P}cp:/tmp/ld/secret" "$T/got2" >/dev/null 2>&1 && t_fail "a read through a symlinked directory: $(cat "$T/got2")"
+t_end
+
+t_begin "cp: a stopped container (its layers mounted meanwhile) and a created one"
+cocin stop -t 0 "${P}cp" >/dev/null 2>&1
+rm -rf "$T/st"
+cocin cp "${P}cp:/tmp/d" "$T/st" >"$T/o" 2>&1 || t_fail "out of a stopped one: $(cat "$T/o")"
+[ "$(cat "$T/st/f" 2>&1)" = hi ] || t_fail "stopped: $(ls -R "$T/st" 2>&1)"
+cocin cp "$S/d/f" "${P}cp:/root/while-stopped" >"$T/o" 2>&1 || t_fail "into a stopped one: $(cat "$T/o")"
+grep -q " $ROOT" /proc/mounts && t_fail "a mount left: $(grep " $ROOT" /proc/mounts | head -1)"
+cocin start "${P}cp" >/dev/null 2>&1 || t_fail start
+[ "$(cocin exec "${P}cp" cat /root/while-stopped /etc/renamed 2>&1)" = "$(printf 'hi\nhi')" ] || t_fail "not in its layer"
+cocin create --name "${P}cpc" busybox cat /conf >/dev/null 2>&1 || t_fail create
+echo configured >"$T/conf"
+cocin cp "$T/conf" "${P}cpc:/conf" >"$T/o" 2>&1 || t_fail "into a created one: $(cat "$T/o")"
+cocin start "${P}cpc" >/dev/null 2>&1
+wait_for is_exited "${P}cpc"
+[ "$(cocin logs "${P}cpc" 2>&1)" = configured ] || t_fail "created: $(cocin logs "${P}cpc" 2>&1)"
+cocin rm "${P}cpc" >/dev/null 2>&1
+t_end
+
+t_begin "cp: bad inputs say one line, exit 1, and copy nothing"
+mkfifo "$T/fifo"
+chkcp() { # WANT ARGS...
+  local want=$1 out rc; shift
+  out=$(cocin cp "$@" 2>&1); rc=$?
+  [ "$rc" = 1 ] && [ "$out" = "$want" ] || t_fail "cp $*: rc $rc [$out]"
+}
+chkcp "cocin: cp: copying between containers is not supported" "${P}cp:/a" "${P}cp:/b"
+chkcp "cocin: cp: give one side as CONTAINER:PATH" "$S/d/f" "$T/x"
+chkcp 'cocin: cp: "-" (a tar stream) is not supported: give a path' "${P}cp:/etc/hostname" -
+chkcp "cocin: cp: ${P}cp:: no path in the container" "${P}cp:" "$T/x"
+chkcp "cocin: no such container: ${P}nope" "${P}nope:/x" "$T/x"
+chkcp "cocin: cp: /nope: No such file or directory" "${P}cp:/nope" "$T/x"
+chkcp "cocin: cp: $T/nope: No such file or directory" "$T/nope" "${P}cp:/tmp/"
+chkcp "cocin: cp: /nodir/: no such directory" "$S/d/f" "${P}cp:/nodir/"
+chkcp "cocin: cp: /nodir: No such file or directory" "$S/d/f" "${P}cp:/nodir/x"
+chkcp "cocin: cp: cannot copy a directory to a file: /etc/renamed" "$S/d" "${P}cp:/etc/renamed"
+chkcp "cocin: cp: $T/fifo: a device, FIFO or socket is not copied" "$T/fifo" "${P}cp:/tmp/"
+chkcp "cocin: cp: unknown flag: -x" -x "$S/d/f" "${P}cp:/tmp/"
+chkcp "cocin: cp: requires exactly 2 arguments: SRC DST (one of them CONTAINER:PATH)" "$S/d/f"
+[ -e "$T/x" ] && t_fail "made $T/x"
+cocin exec "${P}cp" test -e /nodir >/dev/null 2>&1 && t_fail "made /nodir"
+cocin rm -f "${P}cp" >/dev/null 2>&1
+t_end
+
 # ---------------------------------------------------------- rename
 t_begin "rename: a running container is known by its new name alone; its exit is recorded there"
 cocin run -d --name "${P}rn1" -e K=v busybox sleep 100 >/dev/null 2>&1 || t_fail run
