@@ -310,12 +310,13 @@ static int image_user(const char *root, const char *name, bool force, cocin_erro
       continue; /* removed meanwhile */
     const char *image = cj_str(cfg, "image");
     bool uses = image && !strcmp(image, name);
+    bool fresh = cocin_state_is_new(cfg); /* create's, never started: as a stopped one */
     struct cocin_info info;
     cocin_info_from_json(cfg, &info);
     cJSON_Delete(cfg);
     if (!uses)
       continue;
-    if (info.state == COCIN_STATE_RUNNING || info.state == COCIN_STATE_CREATED) {
+    if (info.state == COCIN_STATE_RUNNING || (info.state == COCIN_STATE_CREATED && !fresh)) {
       const char *how = info.state == COCIN_STATE_CREATED ? "starting"
                         : info.paused                     ? "paused"
                                                           : "running";

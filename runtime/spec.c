@@ -711,7 +711,12 @@ int cocin_spec_parse_create(struct cocin_spec *s, int argc, char **argv, cocin_e
   cocin_error_t e = NULL;
   if (cocin_spec_parse(s, argc, argv, &e) < 0) {
     const char *m = cocin_error_msg(&e);
-    cocin_fail(err, cocin_error_status(&e), "create: %s", !strncmp(m, "run: ", 5) ? m + 5 : m);
+    if (!strncmp(m, "run: ", 5))
+      m += 5;
+    if (strstr(m, "(try: run busybox echo hi)")) /* its hint, in create's words */
+      cocin_fail(err, EINVAL, "create: requires an IMAGE (try: create busybox echo hi)");
+    else
+      cocin_fail(err, cocin_error_status(&e), "create: %s", m);
     cocin_error_release(&e);
     return -1;
   }
