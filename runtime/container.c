@@ -164,14 +164,14 @@ static int remount_bind(const char *target, unsigned long add, cocin_error_t *er
   return 0;
 }
 
-static int mount_volumes(const struct container_args *a, cocin_error_t *err)
+int mount_volumes_at(const char *merged, const struct cocin_spec *s, bool nodev,
+                     cocin_error_t *err)
 {
-  const struct cocin_spec *s = a->spec;
   if (s->n_mounts == 0)
     return 0;
-  cleanup_close int rootfd = open(a->merged, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  cleanup_close int rootfd = open(merged, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
-    return cocin_fail_errno(err, "open %s", a->merged);
+    return cocin_fail_errno(err, "open %s", merged);
   for (size_t i = 0; i < s->n_mounts; i++) {
     const struct cocin_mount *m = &s->mounts[i];
     struct stat st;
@@ -187,7 +187,7 @@ static int mount_volumes(const struct container_args *a, cocin_error_t *err)
       if (mount(m->source, target, NULL, MS_BIND | MS_REC, NULL) < 0)
         return cocin_fail_errno(err, "bind mount %s on %s", m->source, m->dest);
     }
-    unsigned long add = (m->readonly ? MS_RDONLY : 0) | (a->nodev ? MS_NODEV : 0);
+    unsigned long add = (m->readonly ? MS_RDONLY : 0) | (nodev ? MS_NODEV : 0);
     if (add == 0)
       continue;
     /* the first fd points at the covered inode: reopen to reach the mount */
@@ -466,7 +466,7 @@ static int setup_rootfs(const struct container_args *a, int *devnull, cocin_erro
     return cocin_fail_errno(err, "open /dev/null in the container");
   /* The user's volumes last, as docker mounts them: over /dev/shm, in
    * /dev, on a file of /proc (lxcfs's way) they stay seen. */
-  if (mount_volumes(a, err) < 0)
+  if (mount_volumes_at(a->merged, a->spec, a->nodev, err) < 0)
     return -1;
 
   TRACE("i-sys");

@@ -3,27 +3,35 @@
  *
  * A running container's root is its init's (/proc/PID/root, opened
  * through a pidfd checked against the recorded start time), where its
- * volumes are seen too.  One that does not run has its layers mounted by
- * a child of ours in a mount namespace of its own, under the container's
- * lock (no start can claim it meanwhile, and no second overlay shares
- * its work directory), and unmounted before the lock is let go.
+ * volumes are seen too.  One that does not run has its layers and
+ * volumes mounted by a child of ours in a mount namespace of its own,
+ * under the container's lock (no start claims it, and no second overlay
+ * shares its work directory, meanwhile), and unmounted before the lock is
+ * let go.
  *
- * Inside the container a path is resolved as the container would resolve
- * it (openat2's RESOLVE_IN_ROOT: an absolute symlink, or "..", stays in
- * its root), and below that point each name is opened from its
- * directory's fd with O_NOFOLLOW: a symlink in the container never sends
- * a read or a write to the host's files. */
+ * The container is not trusted.  Its paths are cleaned as words first
+ * (no ".." is left to climb out of its root), then resolved as the
+ * container would resolve them (openat2's RESOLVE_IN_ROOT: an absolute
+ * symlink stays in its root), and below that point each name is opened
+ * from its directory's fd with O_NOFOLLOW.  A file is opened O_NONBLOCK
+ * and checked to be the regular file it was seen as (never a device or a
+ * FIFO put there meanwhile), and written as a new file renamed into
+ * place (never through whatever the container left at the name). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <linux/openat2.h>
+#include <poll.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -35,19 +43,21 @@
 #include "internal.h"
 
 struct cp_opts {
-  bool archive;    /* -a: the source's owners; else the copier's (root) */
-  bool follow;     /* -L: the source path's own last symlink is followed */
-  int src_root;    /* the container's root, or -1: src is the host's */
+  bool archive; /* -a: the source's owners; else the copier's (root) */
+  bool follow;  /* -L: the source path's own last symlink is followed */
+  int src_root; /* the container's root, or -1: the host's path */
   int dst_root;
 };
 
 /* path opened in the container (RESOLVE_IN_ROOT) or on the host */
 static int open_at(int root, const char *path, int flags)
 {
+  /* (O_PATH takes no O_NOCTTY: openat2 refuses the pair) */
+  if (!(flags & O_PATH))
+    flags |= O_NOCTTY;
   if (root < 0)
-    return open(path, flags | O_CLOEXEC, 0600);
+    return open(path, flags | O_CLOEXEC);
   struct open_how how = {.flags = (uint64_t)(flags | O_CLOEXEC),
-                         .mode = flags & O_CREAT ? 0600 : 0,
                          .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
   int fd = -1;
   for (int i = 0; i < 16; i++) /* EAGAIN: a rename raced a "..": try again */
@@ -56,24 +66,63 @@ static int open_at(int root, const char *path, int flags)
   return fd;
 }
 
-/* "a/b/c" -> dir "a/b", base "c"; "/c" -> "/", "c"; "c" -> ".", "c"; a
- * trailing slash is not part of the base */
-static void split_path(const char *path, char **dir, char **base)
+/* The path as words, cleaned as docker's filepath.Clean cleans it: no
+ * empty, "." or ".." component left (".." eats the one before it, and
+ * stays at the root of an absolute path); "" is "." */
+static char *clean_path(const char *in)
 {
-  cleanup_free char *p = xstrdup(path);
-  size_t n = strlen(p);
-  while (n > 1 && p[n - 1] == '/')
-    p[--n] = '\0';
-  char *slash = strrchr(p, '/');
+  bool abs = in[0] == '/';
+  size_t cap = strlen(in) + 2;
+  char *out = xmalloc0(cap);
+  size_t n = 0, floor = 0; /* floor: leading ".." of a relative path stay */
+  if (abs)
+    out[n++] = '/', floor = 1;
+  for (const char *p = in; *p;) {
+    while (*p == '/')
+      p++;
+    const char *e = strchr(p, '/');
+    size_t len = e ? (size_t)(e - p) : strlen(p);
+    if (len == 0 || (len == 1 && p[0] == '.')) {
+      /* nothing */
+    } else if (len == 2 && p[0] == '.' && p[1] == '.') {
+      if (n > floor) { /* back over the last component */
+        while (n > floor && out[n - 1] != '/')
+          n--;
+        if (n > floor)
+          n--;
+      } else if (!abs) { /* a relative path above its start */
+        if (n)
+          out[n++] = '/';
+        out[n++] = '.', out[n++] = '.';
+        floor = n;
+      }
+    } else {
+      if (n && out[n - 1] != '/')
+        out[n++] = '/';
+      memcpy(out + n, p, len);
+      n += len;
+    }
+    p += len;
+  }
+  if (n == 0)
+    out[n++] = '.';
+  out[n] = '\0';
+  return out;
+}
+
+/* "a/b/c" -> "a/b", "c"; "/c" -> "/", "c"; "c" -> ".", "c" (clean paths) */
+static void split_path(const char *p, char **dir, char **base)
+{
+  const char *slash = strrchr(p, '/');
   if (slash == NULL) {
     *dir = xstrdup(".");
     *base = xstrdup(p);
-  } else {
-    *base = xstrdup(slash + 1);
-    *dir = slash == p ? xstrdup("/") : strndup(p, (size_t)(slash - p));
-    if (*dir == NULL)
-      abort();
+    return;
   }
+  *base = xstrdup(slash + 1);
+  *dir = slash == p ? xstrdup("/") : strndup(p, (size_t)(slash - p));
+  if (*dir == NULL)
+    abort();
 }
 
 static int copy_data(int in, int out, const char *what, cocin_error_t *err)
@@ -89,12 +138,13 @@ static int copy_data(int in, int out, const char *what, cocin_error_t *err)
   }
 }
 
-/* owners, mode and times of what fd is (or of name in dirfd, a symlink) */
+/* owners (-a), mode and times of what fd is; of name in dirfd, a symlink,
+ * when fd is -1 */
 static void copy_meta(int fd, int dirfd, const char *name, const struct stat *st,
                       const struct cp_opts *o)
 {
   struct timespec ts[2] = {st->st_atim, st->st_mtim};
-  if (fd < 0) { /* a symlink: its owners and times only */
+  if (fd < 0) {
     if (o->archive)
       (void)fchownat(dirfd, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW);
     (void)utimensat(dirfd, name, ts, AT_SYMLINK_NOFOLLOW);
@@ -106,13 +156,89 @@ static void copy_meta(int fd, int dirfd, const char *name, const struct stat *st
   (void)futimens(fd, ts);
 }
 
+/* fd is the object st described (the same inode, of the same kind) */
+static bool same_node(int fd, const struct stat *st)
+{
+  struct stat now;
+  return fstat(fd, &now) == 0 && now.st_dev == st->st_dev && now.st_ino == st->st_ino &&
+         (now.st_mode & S_IFMT) == (st->st_mode & S_IFMT);
+}
+
+/* A regular file seen as st, name in dirfd, opened for reading: never a
+ * FIFO or a device swapped in meanwhile (O_NONBLOCK opens a FIFO at
+ * once, and the check refuses it unread) */
+static int open_source_file(int dirfd, const char *name, const struct stat *st, const char *shown,
+                            cocin_error_t *err)
+{
+  cleanup_close int fd =
+      openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0)
+    return cocin_fail_errno(err, "cp: open %s", shown);
+  if (!S_ISREG(st->st_mode) || !same_node(fd, st))
+    return cocin_fail(err, EAGAIN, "cp: %s changed while it was copied", shown);
+  return steal_fd(fd);
+}
+
+/* The file's data and metadata into name in ddir: a new file, renamed
+ * over whatever is there but a directory (the old file, a symlink, a
+ * node: replaced, never written through) */
+static int write_file(int in, const struct stat *st, int ddir, const char *name,
+                      const struct cp_opts *o, cocin_error_t *err)
+{
+  char rnd[65];
+  if (cocin_random_id(rnd, err) < 0)
+    return -1;
+  char tmp[32];
+  snprintf(tmp, sizeof(tmp), ".cocin-cp-%.12s", rnd);
+  cleanup_close int out = openat(ddir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                                 0600);
+  if (out < 0)
+    return cocin_fail_errno(err, "cp: create %s", name);
+  int r = copy_data(in, out, name, err);
+  if (r == 0) {
+    copy_meta(out, -1, NULL, st, o);
+    if (renameat(ddir, tmp, ddir, name) < 0)
+      r = errno == EISDIR || errno == ENOTEMPTY || errno == EEXIST
+              ? cocin_fail(err, EISDIR, "cp: cannot overwrite directory %s with a file", name)
+              : cocin_fail_errno(err, "cp: create %s", name);
+  }
+  if (r < 0)
+    unlinkat(ddir, tmp, 0);
+  return r;
+}
+
+/* proc, sys and the like are the kernel's, not files to copy (docker's
+ * cp copies none): a directory on one is left out */
+static bool kernel_fs(int fd)
+{
+  struct statfs fs;
+  if (fstatfs(fd, &fs) < 0)
+    return false;
+  switch ((unsigned long)fs.f_type) {
+  case PROC_SUPER_MAGIC:
+  case SYSFS_MAGIC:
+  case CGROUP_SUPER_MAGIC:
+  case CGROUP2_SUPER_MAGIC:
+  case DEVPTS_SUPER_MAGIC:
+  case 0x19800202: /* mqueue's (not in linux/magic.h) */
+  case SECURITYFS_MAGIC:
+  case DEBUGFS_MAGIC:
+  case TRACEFS_MAGIC:
+  case BPF_FS_MAGIC:
+    return true;
+  default:
+    return false;
+  }
+}
+
 static int copy_node(int sdir, const char *sname, int ddir, const char *dname, const char *shown,
                      const struct cp_opts *o, int depth, cocin_error_t *err);
 
-static int copy_dir_entries(int sfd, int dfd, const char *shown, const struct cp_opts *o,
-                            int depth, cocin_error_t *err)
+/* what sfd holds, into dfd */
+static int copy_entries(int sfd, int dfd, const char *shown, const struct cp_opts *o, int depth,
+                        cocin_error_t *err)
 {
-  int scan = dup(sfd);
+  int scan = openat(sfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (scan < 0)
     return cocin_fail_errno(err, "cp: %s", shown);
   cleanup_dir DIR *d = fdopendir(scan);
@@ -124,7 +250,9 @@ static int copy_dir_entries(int sfd, int dfd, const char *shown, const struct cp
   while ((errno = 0, de = readdir(d))) {
     if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
       continue;
-    cleanup_free char *sub = xasprintf("%s/%s", shown, de->d_name);
+    cleanup_free char *sub = xasprintf("%s%s%s", shown,
+                                       shown[0] && shown[strlen(shown) - 1] == '/' ? "" : "/",
+                                       de->d_name);
     if (copy_node(sfd, de->d_name, dfd, de->d_name, sub, o, depth + 1, err) < 0)
       return -1;
   }
@@ -133,8 +261,30 @@ static int copy_dir_entries(int sfd, int dfd, const char *shown, const struct cp
   return 0;
 }
 
-/* sname in sdir (never followed) to dname in ddir: a file, a directory
- * and what it holds, or a symlink as a symlink */
+/* A directory sfd (seen as st) as dname in ddir, and all it holds: made,
+ * or there already (then its mode, owners and times stay its own) */
+static int copy_dir(int sfd, const struct stat *st, int ddir, const char *dname, const char *shown,
+                    const struct cp_opts *o, int depth, cocin_error_t *err)
+{
+  bool made = mkdirat(ddir, dname, 0700) == 0;
+  if (!made && errno != EEXIST)
+    return cocin_fail_errno(err, "cp: mkdir %s", dname);
+  cleanup_close int dfd = openat(ddir, dname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dfd < 0)
+    return errno == ENOTDIR || errno == ELOOP
+               ? cocin_fail(err, ENOTDIR, "cp: cannot overwrite non-directory %s with a directory",
+                            dname)
+               : cocin_fail_errno(err, "cp: open %s", dname);
+  if (copy_entries(sfd, dfd, shown, o, depth, err) < 0)
+    return -1;
+  if (made)
+    copy_meta(dfd, -1, NULL, st, o);
+  return 0;
+}
+
+/* sname in sdir (never followed) as dname in ddir: a file, a directory
+ * and all it holds, a symlink as a symlink; a device, FIFO or socket
+ * within a directory is left out (one named on its own is refused) */
 static int copy_node(int sdir, const char *sname, int ddir, const char *dname, const char *shown,
                      const struct cp_opts *o, int depth, cocin_error_t *err)
 {
@@ -144,41 +294,21 @@ static int copy_node(int sdir, const char *sname, int ddir, const char *dname, c
   if (fstatat(sdir, sname, &st, AT_SYMLINK_NOFOLLOW) < 0)
     return cocin_fail_errno(err, "cp: %s", shown);
   if (S_ISREG(st.st_mode)) {
-    cleanup_close int in = openat(sdir, sname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (in < 0)
-      return cocin_fail_errno(err, "cp: open %s", shown);
-    /* an existing file is written over (its own mode kept until ours is
-     * set); anything else there first goes, as docker's tar would */
-    cleanup_close int out = openat(ddir, dname, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-                                   0600);
-    if (out < 0 && (errno == EISDIR || errno == ELOOP || errno == ENXIO)) {
-      if (unlinkat(ddir, dname, 0) < 0 && errno == EISDIR)
-        return cocin_fail(err, EISDIR, "cp: cannot overwrite directory %s with a file", dname);
-      out = openat(ddir, dname, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-    }
-    if (out < 0)
-      return cocin_fail_errno(err, "cp: create %s", dname);
-    if (copy_data(in, out, dname, err) < 0)
-      return -1;
-    copy_meta(out, -1, NULL, &st, o);
-    return 0;
+    cleanup_close int in = open_source_file(sdir, sname, &st, shown, err);
+    return in < 0 ? -1 : write_file(in, &st, ddir, dname, o, err);
   }
   if (S_ISDIR(st.st_mode)) {
-    cleanup_close int sfd = openat(sdir, sname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (sfd < 0)
-      return cocin_fail_errno(err, "cp: open %s", shown);
-    if (mkdirat(ddir, dname, 0700) < 0 && errno != EEXIST)
-      return cocin_fail_errno(err, "cp: mkdir %s", dname);
-    cleanup_close int dfd = openat(ddir, dname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (dfd < 0)
-      return errno == ENOTDIR || errno == ELOOP
-                 ? cocin_fail(err, ENOTDIR, "cp: cannot overwrite non-directory %s with a directory",
-                              dname)
-                 : cocin_fail_errno(err, "cp: open %s", dname);
-    if (copy_dir_entries(sfd, dfd, shown, o, depth, err) < 0)
-      return -1;
-    copy_meta(dfd, -1, NULL, &st, o);
-    return 0;
+    cleanup_close int sfd =
+        openat(sdir, sname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (sfd < 0 || !same_node(sfd, &st))
+      return sfd < 0 ? cocin_fail_errno(err, "cp: open %s", shown)
+                     : cocin_fail(err, EAGAIN, "cp: %s changed while it was copied", shown);
+    if (depth > 0 && kernel_fs(sfd)) { /* its mount point only, empty */
+      if (mkdirat(ddir, dname, 0755) < 0 && errno != EEXIST)
+        return cocin_fail_errno(err, "cp: mkdir %s", dname);
+      return 0;
+    }
+    return copy_dir(sfd, &st, ddir, dname, shown, o, depth, err);
   }
   if (S_ISLNK(st.st_mode)) {
     char target[PATH_MAX];
@@ -186,127 +316,108 @@ static int copy_node(int sdir, const char *sname, int ddir, const char *dname, c
     if (n < 0)
       return cocin_fail_errno(err, "cp: readlink %s", shown);
     target[n] = '\0';
-    if (symlinkat(target, ddir, dname) < 0 && errno == EEXIST &&
-        (unlinkat(ddir, dname, 0) < 0 || symlinkat(target, ddir, dname) < 0))
+    if (symlinkat(target, ddir, dname) < 0 &&
+        (errno != EEXIST || unlinkat(ddir, dname, 0) < 0 || symlinkat(target, ddir, dname) < 0))
       return cocin_fail_errno(err, "cp: symlink %s", dname);
     copy_meta(-1, ddir, dname, &st, o);
     return 0;
   }
+  if (depth > 0)
+    return 0;
   return cocin_fail(err, ENOTSUP, "cp: %s: a device, FIFO or socket is not copied", shown);
 }
 
+/* host paths: "." and ".." as the last word name the directory itself */
+static char *host_path(const char *given, cocin_error_t *err)
+{
+  cleanup_free char *c = clean_path(given);
+  const char *base = strrchr(c, '/') ? strrchr(c, '/') + 1 : c;
+  if (strcmp(base, ".") && strcmp(base, ".."))
+    return steal_ptr(c);
+  char *real = realpath(c, NULL);
+  if (real == NULL)
+    cocin_fail_errno(err, "cp: %s", given);
+  return real;
+}
+
 /* docker's rules for where SRC goes: into DST if DST is a directory
- * (SRC's contents only, for a directory ending in "/."), else DST itself
- * (whose parent must exist; a DST ending in "/" must be a directory). */
-static int copy_paths(const char *src, const char *dst, const struct cp_opts *o,
+ * (SRC's contents only, for "DIR/."), else DST itself (its parent must
+ * exist; a DST ending in "/" must be a directory). */
+static int copy_paths(const char *src_given, const char *dst_given, const struct cp_opts *o,
                       cocin_error_t *err)
 {
-  size_t sl = strlen(src);
-  bool contents = sl >= 2 && !strcmp(src + sl - 2, "/.");
+  size_t sl = strlen(src_given), dl = strlen(dst_given);
+  bool contents = (sl >= 2 && !strcmp(src_given + sl - 2, "/.")) || !strcmp(src_given, ".");
+  bool want_dir = dl > 0 && (dst_given[dl - 1] == '/' || (dl >= 2 && !strcmp(dst_given + dl - 2, "/.")));
+  cleanup_free char *src = o->src_root < 0 ? host_path(src_given, err) : clean_path(src_given);
+  cleanup_free char *dst = o->dst_root < 0 ? host_path(dst_given, err) : clean_path(dst_given);
+  if (src == NULL || dst == NULL)
+    return -1;
+  if (!strcmp(src, "/"))
+    contents = true; /* a root: what it holds */
+
+  /* the source: a directory whose contents go, or a node and its name */
+  struct stat st;
+  cleanup_close int sfd = -1;  /* the directory (contents, or -L's) */
+  cleanup_close int sdfd = -1; /* its parent, for the node itself */
+  cleanup_close int file = -1; /* -L's regular file, open */
   cleanup_free char *sdir = NULL, *sbase = NULL;
   split_path(src, &sdir, &sbase);
-  cleanup_close int sdfd = open_at(o->src_root, sdir, O_RDONLY | O_DIRECTORY);
-  if (sdfd < 0)
-    return cocin_fail_errno(err, "cp: %s", src);
-  /* -L: the source's own last symlink is followed (in its root) */
-  cleanup_close int followed = -1;
-  if (o->follow) {
-    followed = open_at(o->src_root, src, O_PATH);
-    if (followed < 0)
-      return cocin_fail_errno(err, "cp: %s", src);
+  if (contents || o->follow) {
+    cleanup_close int p = open_at(o->src_root, src, O_PATH);
+    if (p < 0 || fstat(p, &st) < 0)
+      return cocin_fail_errno(err, "cp: %s", src_given);
+    if (contents && !S_ISDIR(st.st_mode))
+      return cocin_fail(err, ENOTDIR, "cp: %s: not a directory", src_given);
+    if (S_ISDIR(st.st_mode)) {
+      sfd = openat(p, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (sfd < 0)
+        return cocin_fail_errno(err, "cp: open %s", src_given);
+    } else if (S_ISREG(st.st_mode)) {
+      char self[64];
+      snprintf(self, sizeof(self), "/proc/self/fd/%d", p);
+      file = open(self, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+      if (file < 0 || !same_node(file, &st))
+        return cocin_fail(err, file < 0 ? errno : EAGAIN, "cp: open %s", src_given);
+    } else {
+      return cocin_fail(err, ENOTSUP, "cp: %s: a device, FIFO or socket is not copied",
+                        src_given);
+    }
+  } else {
+    sdfd = open_at(o->src_root, sdir, O_RDONLY | O_DIRECTORY);
+    if (sdfd < 0 || fstatat(sdfd, sbase, &st, AT_SYMLINK_NOFOLLOW) < 0)
+      return cocin_fail_errno(err, "cp: %s", src_given);
   }
-  struct stat st;
-  if (followed >= 0 ? fstat(followed, &st) < 0
-                    : (contents ? fstatat(sdfd, sbase, &st, 0)
-                                : fstatat(sdfd, sbase, &st, AT_SYMLINK_NOFOLLOW)) < 0)
-    return cocin_fail_errno(err, "cp: %s", src);
-  if (contents && !S_ISDIR(st.st_mode))
-    return cocin_fail(err, ENOTDIR, "cp: %s: not a directory", src);
-  /* where it goes */
-  size_t dl = strlen(dst);
-  bool want_dir = dl > 0 && dst[dl - 1] == '/';
-  cleanup_close int dfd_whole = open_at(o->dst_root, dst, O_RDONLY | O_DIRECTORY);
-  int into = -1;
-  cleanup_free char *dname = NULL;
+  bool is_dir = S_ISDIR(st.st_mode);
+
+  /* the destination: a directory to go into, or the name to take */
+  cleanup_close int whole = open_at(o->dst_root, dst, O_RDONLY | O_DIRECTORY);
   cleanup_close int ddir = -1;
-  if (dfd_whole >= 0 && !contents) { /* into the directory, under SRC's name */
-    into = dfd_whole;
+  cleanup_free char *dname = NULL;
+  if (whole >= 0) {
+    if (contents)
+      return copy_entries(sfd, whole, src_given, o, 0, err);
+    ddir = steal_fd(whole);
     dname = xstrdup(sbase);
-  } else if (dfd_whole >= 0) {
-    into = dfd_whole;
   } else {
     if (errno != ENOENT && errno != ENOTDIR)
-      return cocin_fail_errno(err, "cp: %s", dst);
-    if (want_dir && (errno == ENOTDIR || !S_ISDIR(st.st_mode)))
-      return cocin_fail(err, ENOENT, "cp: %s: no such directory", dst);
+      return cocin_fail_errno(err, "cp: %s", dst_given);
+    if (want_dir && !is_dir) /* (a directory is made, docker's rule) */
+      return cocin_fail(err, ENOENT, "cp: %s: no such directory", dst_given);
     cleanup_free char *pdir = NULL;
     split_path(dst, &pdir, &dname);
     ddir = open_at(o->dst_root, pdir, O_RDONLY | O_DIRECTORY);
     if (ddir < 0)
       return cocin_fail_errno(err, "cp: %s", pdir);
-    into = ddir;
-    if (S_ISDIR(st.st_mode)) {
-      struct stat dst_st;
-      if (fstatat(ddir, dname, &dst_st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(dst_st.st_mode))
-        return cocin_fail(err, ENOTDIR, "cp: cannot copy a directory to a file: %s", dst);
-      contents = true; /* a new directory of that name, with SRC's contents */
-      if (mkdirat(ddir, dname, 0700) < 0 && errno != EEXIST)
-        return cocin_fail_errno(err, "cp: mkdir %s", dst);
-      int nd = openat(ddir, dname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (nd < 0)
-        return cocin_fail_errno(err, "cp: open %s", dst);
-      close(steal_fd(ddir));
-      ddir = nd;
-      into = ddir;
-    }
+    struct stat there;
+    if (is_dir && fstatat(ddir, dname, &there, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(there.st_mode))
+      return cocin_fail(err, ENOTDIR, "cp: cannot copy a directory to a file: %s", dst_given);
   }
-  if (!S_ISDIR(st.st_mode) && (followed >= 0 || S_ISREG(st.st_mode))) {
-    /* a file (or what -L's symlink points to): written to DST's path, a
-     * symlink there followed as the container would follow it */
-    char self[64];
-    snprintf(self, sizeof(self), "/proc/self/fd/%d", followed);
-    cleanup_close int in = followed >= 0 ? open(self, O_RDONLY | O_CLOEXEC)
-                                         : openat(sdfd, sbase, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (in < 0)
-      return cocin_fail_errno(err, "cp: open %s", src);
-    if (!S_ISREG(st.st_mode))
-      return cocin_fail(err, ENOTSUP, "cp: %s: a device, FIFO or socket is not copied", src);
-    cleanup_free char *target = dfd_whole >= 0 ? xasprintf("%s/%s", dst, sbase) : xstrdup(dst);
-    cleanup_close int out = open_at(o->dst_root, target, O_WRONLY | O_CREAT | O_TRUNC);
-    if (out < 0)
-      return errno == EISDIR ? cocin_fail(err, EISDIR, "cp: cannot overwrite directory %s with a "
-                                          "file", target)
-                             : cocin_fail_errno(err, "cp: create %s", target);
-    if (copy_data(in, out, target, err) < 0)
-      return -1;
-    copy_meta(out, -1, NULL, &st, o);
-    return 0;
-  }
-  if (contents) { /* what the directory holds, into `into` */
-    cleanup_close int sfd = followed >= 0 ? open_at(o->src_root, src, O_RDONLY | O_DIRECTORY)
-                                          : openat(sdfd, sbase, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (sfd < 0)
-      return cocin_fail_errno(err, "cp: open %s", src);
-    if (copy_dir_entries(sfd, into, src, o, 0, err) < 0)
-      return -1;
-    copy_meta(into, -1, NULL, &st, o);
-    return 0;
-  }
-  if (followed >= 0) { /* a symlink to a directory, copied as the directory */
-    cleanup_close int sfd = open_at(o->src_root, src, O_RDONLY | O_DIRECTORY);
-    if (sfd < 0)
-      return cocin_fail_errno(err, "cp: open %s", src);
-    if (mkdirat(into, dname, 0700) < 0 && errno != EEXIST)
-      return cocin_fail_errno(err, "cp: mkdir %s", dname);
-    cleanup_close int nd = openat(into, dname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (nd < 0)
-      return cocin_fail_errno(err, "cp: open %s", dname);
-    if (copy_dir_entries(sfd, nd, src, o, 0, err) < 0)
-      return -1;
-    copy_meta(nd, -1, NULL, &st, o);
-    return 0;
-  }
-  return copy_node(sdfd, sbase, into, dname, src, o, 0, err);
+  if (sfd >= 0) /* a directory by -L, or its contents to a new name */
+    return copy_dir(sfd, &st, ddir, dname, src_given, o, 0, err);
+  if (file >= 0)
+    return write_file(file, &st, ddir, dname, o, err);
+  return copy_node(sdfd, sbase, ddir, dname, src_given, o, 0, err);
 }
 
 /* "NAME:PATH": the container's part, or NULL for a host path (a path
@@ -323,71 +434,78 @@ static char *container_part(const char *arg, const char **path)
   return name;
 }
 
-/* the container's path, absolute: a relative one is from its working
- * directory, as docker takes it */
-static char *in_container(const cJSON *cfg, const char *path)
-{
-  if (path[0] == '/')
-    return xstrdup(path);
-  const char *wd = cj_str(cfg, "workdir");
-  if (wd == NULL || wd[0] != '/')
-    wd = "/";
-  size_t n = strlen(wd);
-  return xasprintf("%s%s%s", wd, n && wd[n - 1] == '/' ? "" : "/", path[0] ? path : ".");
-}
-
-/* A container that does not run: its layers, read-write, in a mount
- * namespace of a child's own, while the container's lock is held; the
- * child copies, unmounts (synchronously: no second overlay may share the
- * work directory once the lock is let go), and says how it went. */
+/* A container that does not run: its layers (and volumes), read-write,
+ * in a mount namespace of a child's own, while the caller holds the
+ * container's lock; the child copies, unmounts (synchronously: no second
+ * overlay may share the work directory once the lock is let go), and
+ * says how it went. */
 static int copy_stopped(const char *root, const char *name, const cJSON *cfg, const char *src,
                         const char *dst, struct cp_opts *o, bool into, cocin_error_t *err)
 {
-  const char *image = cj_str(cfg, "image");
+  struct cocin_spec spec = {0};
+  if (cocin_spec_from_json(cfg, &spec, err) < 0)
+    return cocin_error_wrap(err, "cp: container %s", name);
   cleanup_free char *rootfs = NULL;
   cleanup_close int hold = -1;
-  if (image == NULL || cocin_image_hold(root, image, &rootfs, &hold, err) < 0)
-    return image ? -1 : cocin_fail(err, EIO, "cp: container %s has no image recorded", name);
+  if (spec.image == NULL || cocin_image_hold(root, spec.image, &rootfs, &hold, err) < 0) {
+    cocin_spec_free(&spec);
+    return spec.image ? cocin_error_wrap(err, "cp") : cocin_fail(err, EIO, "cp: no image");
+  }
+  /* its last run's mounts gone with its monitor (start waits so too) */
+  wait_last_monitor(cfg);
+  /* as its init mounts them: nodev where it has no device cgroup */
+  const char *policy = cj_str(cfg, "devicePolicy");
+  bool nodev = policy && !strncmp(policy, "no device", 9);
   cleanup_free char *dir = cocin_container_dir(root, name);
   cleanup_free char *upper = cocin_container_file(root, name, "upper");
   cleanup_free char *work = cocin_container_file(root, name, "work");
-  cleanup_free char *opts =
-      xasprintf("lowerdir=%s,upperdir=%s,workdir=%s", rootfs, upper, work);
+  cleanup_free char *opts = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s", rootfs, upper, work);
   int pipefd[2];
-  if (pipe2(pipefd, O_CLOEXEC) < 0)
+  if (pipe2(pipefd, O_CLOEXEC) < 0) {
+    cocin_spec_free(&spec);
     return cocin_fail_errno(err, "cp: pipe");
+  }
   cleanup_close int rd = pipefd[0];
   cleanup_close int wr = pipefd[1];
   pid_t pid = fork();
-  if (pid < 0)
+  if (pid < 0) {
+    cocin_spec_free(&spec);
     return cocin_fail_errno(err, "cp: fork");
+  }
   if (pid == 0) {
     close(rd);
     cocin_error_t e = NULL;
     int r = -1;
     if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
       cocin_fail_errno(&e, "cp: a mount namespace");
-    else if (mount("overlay", dir, "overlay", MS_NODEV | MS_NOSUID, opts) < 0)
+    else if (mount("overlay", dir, "overlay", MS_NOSUID | (nodev ? MS_NODEV : 0), opts) < 0)
       cocin_fail_errno(&e, "cp: mount the container's layers");
     else {
-      int croot = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      if (croot < 0) {
-        cocin_fail_errno(&e, "cp: open the container's root");
-      } else {
-        if (into)
-          o->dst_root = croot;
-        else
-          o->src_root = croot;
-        r = copy_paths(src, dst, o, &e);
-        close(croot);
+      if (mount_volumes_at(dir, &spec, nodev, &e) == 0) {
+        int croot = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (croot < 0) {
+          cocin_fail_errno(&e, "cp: open the container's root");
+        } else {
+          if (into)
+            o->dst_root = croot;
+          else
+            o->src_root = croot;
+          r = copy_paths(src, dst, o, &e);
+          close(croot);
+        }
       }
-      if (umount2(dir, 0) < 0 && r == 0)
+      /* the layers and the volumes on them, detached: with nothing of
+       * them open any more, the kernel lets them go before umount2
+       * returns (the overlay's last reference is dropped on the way out
+       * of the call), so before the parent lets go of the lock */
+      if (umount2(dir, MNT_DETACH) < 0 && r == 0)
         r = cocin_fail_errno(&e, "cp: unmount the container's layers");
     }
     if (r < 0)
       dprintf(wr, "%d\n%s", cocin_error_status(&e), cocin_error_msg(&e));
     _exit(r < 0 ? 1 : 0);
   }
+  cocin_spec_free(&spec);
   close(steal_fd(wr));
   char buf[1024];
   size_t have = 0;
@@ -431,14 +549,23 @@ int cocin_copy(const char *root, const char *src, const char *dst, bool archive,
   cleanup_free char *name = cocin_state_resolve(root, into ? dname : sname, err);
   if (name == NULL)
     return -1;
+  /* a container's path is from its root, the leading "/" optional (as
+   * docker takes it) */
+  const char *given = into ? dpath : spath;
+  cleanup_free char *cpath = given[0] == '/' ? xstrdup(given) : xasprintf("/%s", given);
+  const char *s = into ? src : cpath, *d = into ? cpath : dst;
   struct cp_opts o = {archive, follow, -1, -1};
   for (int tries = 0;; tries++) {
     cJSON *cfg = NULL;
     if (cocin_state_load(root, name, &cfg, err) < 0)
       return -1;
-    cleanup_free char *cpath = in_container(cfg, into ? dpath : spath);
+    const cJSON *sec = cJSON_GetObjectItemCaseSensitive(cfg, "security");
+    if (into && cj_bool(sec, "readOnly")) {
+      cJSON_Delete(cfg);
+      return cocin_fail(err, EROFS, "cp: container %s's root filesystem is read-only (--read-only)",
+                        name);
+    }
     const char *st = cj_str(cfg, "status");
-    int r;
     if (st && !strcmp(st, "running")) {
       /* its init's root, while it runs (no lock: a long copy must not
        * hold up its stop, or its monitor recording its exit) */
@@ -446,23 +573,24 @@ int cocin_copy(const char *root, const char *src, const char *dst, bool archive,
                                                  (uint64_t)cj_int(cfg, "pidStartTime", 0));
       char proot[64];
       snprintf(proot, sizeof(proot), "/proc/%d/root", (int)cj_int(cfg, "pid", 0));
-      cleanup_close int croot = pfd >= 0 ? open(proot, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+      cleanup_close int croot = pfd >= 0 ? open(proot, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
       /* still that process (the pidfd holds it): then that is its root */
       if (croot >= 0 && sys_pidfd_send_signal(pfd, 0) < 0)
         close(steal_fd(croot));
-      if (croot < 0) {
+      if (croot < 0) { /* it ended: once its monitor is done, its layers */
+        if (tries < 3)
+          wait_last_monitor(cfg);
         cJSON_Delete(cfg);
         if (tries < 3)
-          continue; /* it ended meanwhile: its layers, then */
+          continue;
         return cocin_fail(err, ESRCH, "cp: container %s: its root could not be opened", name);
       }
+      cJSON_Delete(cfg);
       if (into)
         o.dst_root = croot;
       else
         o.src_root = croot;
-      r = copy_paths(into ? src : cpath, into ? cpath : dst, &o, err);
-      cJSON_Delete(cfg);
-      return r;
+      return copy_paths(s, d, &o, err);
     }
     cJSON_Delete(cfg);
     /* not running: looked at again under its lock, held while its layers
@@ -471,16 +599,19 @@ int cocin_copy(const char *root, const char *src, const char *dst, bool archive,
     if (lock < 0 || cocin_state_load_raw(root, name, &cfg, err) < 0)
       return -1;
     st = cj_str(cfg, "status");
+    int r;
     if (st && !strcmp(st, "running") && tries < 3) {
       cJSON_Delete(cfg);
       continue; /* started meanwhile */
     }
-    if (st && (!strcmp(st, "running") || (!strcmp(st, "created") && !cocin_state_is_new(cfg))))
+    if (st && !strcmp(st, "running"))
+      r = cocin_fail(err, EBUSY, "cp: container %s keeps starting and ending: try again", name);
+    else if (st && !strcmp(st, "created") && !cocin_state_is_new(cfg))
       r = cocin_fail(err, EBUSY, "cp: container %s is starting", name);
     else if (cj_bool(cfg, "removeRequested"))
       r = cocin_fail(err, EBUSY, "cp: container %s is being removed", name);
     else
-      r = copy_stopped(root, name, cfg, into ? src : cpath, into ? cpath : dst, &o, into, err);
+      r = copy_stopped(root, name, cfg, s, d, &o, into, err);
     cJSON_Delete(cfg);
     return r;
   }

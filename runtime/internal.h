@@ -167,6 +167,13 @@ void monitor_ignored_signals(void (*how)(int));
 
 /* run (restart_id NULL), or start again the container of that id, whose
  * directory, layers and record are there (its monitor claims it). */
+/* Wait (at most 10 s) for the monitor cfg records to be gone: the mounts
+ * of the container's last run go with it. */
+void wait_last_monitor(const cJSON *cfg);
+/* Bind s's volumes into the root filesystem at merged (in the caller's
+ * mount namespace), read-only ones read-only, nodev ones nodev. */
+int mount_volumes_at(const char *merged, const struct cocin_spec *s, bool nodev,
+                     cocin_error_t *err);
 int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io *io,
            const char *restart_id, struct cocin_run_result *res, cocin_error_t *err);
 /* start.c, for the monitor of a start: claim the container (exited or

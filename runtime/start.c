@@ -148,7 +148,7 @@ int start_record_init(const char *root, const char *name, const char *id, pid_t 
 /* Wait (at most 10 s) for the monitor of the container's last run to be
  * gone: it records the exit before it lets go of the old mounts, and the
  * next start mounts the same layers. */
-static void wait_last_monitor(const cJSON *cfg)
+void wait_last_monitor(const cJSON *cfg)
 {
   cleanup_close int fd = pidfd_open_checked((pid_t)cj_int(cfg, "monitorPid", 0),
                                             (uint64_t)cj_int(cfg, "monitorStartTime", 0));

@@ -10,6 +10,11 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
   abort();
 }
 
+int cocin_create(const char *root, struct cocin_spec *spec, char id[65], cocin_error_t *err)
+{
+  abort();
+}
+
 int cocin_stop(const char *root, const char *name, const char *id, int timeout,
                cocin_error_t *err)
 {

@@ -1921,9 +1921,9 @@ cocin cp "$S/d" "${P}cp:/newdir" >/dev/null 2>&1 || t_fail "dir to a new name"
 [ "$(cocin exec "${P}cp" cat /newdir/f 2>&1)" = hi ] || t_fail "new dir's contents"
 cocin cp "$S/d/f" "${P}cp:/etc/renamed" >/dev/null 2>&1 || t_fail "file to a new name"
 [ "$(cocin exec "${P}cp" cat /etc/renamed 2>&1)" = hi ] || t_fail "renamed file"
-# a relative container path is from its working directory (-w /work)
+# a relative container path is from its root, as docker takes it (not -w's /work)
 cocin cp "$S/d/f" "${P}cp:rel" >/dev/null 2>&1 || t_fail "relative path"
-[ "$(cocin exec "${P}cp" cat /work/rel 2>&1)" = hi ] || t_fail "relative: not in /work"
+[ "$(cocin exec "${P}cp" cat /rel 2>&1)" = hi ] || t_fail "relative: not in /"
 # and back: owned by the copier (root) unless -a
 cocin exec "${P}cp" sh -c 'mkdir -p /out/x; echo back >/out/x/b; chown -R 1234:5678 /out; ln -s /etc/passwd /out/x/abs' >/dev/null 2>&1
 rm -rf "$T/back"
@@ -1956,6 +1956,28 @@ cocin cp "$S/d/f" "${P}cp:/tmp/hl" >/dev/null 2>&1
 cocin cp "$S/d/f" "${P}cp:/tmp/ld/planted" >/dev/null 2>&1
 [ -e "$T/planted" ] && t_fail "a write through a symlinked directory reached the host"
 cocin cp "${P}cp:/tmp/ld/secret" "$T/got2" >/dev/null 2>&1 && t_fail "a read through a symlinked directory: $(cat "$T/got2")"
+# ".." never climbs out of its root: c:/.. is its root (no state root's files)
+rm -rf "$T/up"
+cocin cp "${P}cp:/tmp/.." "$T/up" >"$T/o" 2>&1 || t_fail "c:/tmp/..: $(cat "$T/o")"
+[ -d "$T/up/tmp/d" ] && [ ! -e "$T/up/containers" ] && [ ! -e "$T/up/upper" ] || t_fail "/tmp/.. is not its root: $(ls "$T/up" | tr '\n' ' ')"
+rm -rf "$T/up"
+cocin cp "${P}cp:/.." "$T/up" >/dev/null 2>&1 || t_fail "c:/.."
+[ -d "$T/up/etc" ] && [ ! -e "$T/up/config.json" ] || t_fail "/.. is not its root: $(ls "$T/up" | tr '\n' ' ')"
+# (its root: /proc, /sys and device nodes left out)
+[ -d "$T/up/proc" ] && [ -z "$(ls -A "$T/up/proc")" ] && [ ! -e "$T/up/dev/null" ] || t_fail "kernel files copied"
+# a device node or a FIFO the container put where cp writes is replaced,
+# never written through; one it reads is refused, never read (nor waited on)
+cocin exec "${P}cp" sh -c 'mknod /tmp/node c 1 5; mkfifo /tmp/ff; ln -s /tmp/ff /tmp/lf' >"$T/o" 2>&1 || t_fail "mknod: $(cat "$T/o")"
+cocin cp "$S/d/f" "${P}cp:/tmp/node" >"$T/o" 2>&1 || t_fail "onto a node: $(cat "$T/o")"
+cocin cp "$S/d/f" "${P}cp:/tmp/ff" >"$T/o" 2>&1 || t_fail "onto a FIFO: $(cat "$T/o")"
+[ "$(cocin exec "${P}cp" sh -c 'test -f /tmp/node && test -f /tmp/ff && cat /tmp/node /tmp/ff' 2>&1)" = "$(printf 'hi\nhi')" ] ||
+  t_fail "not replaced: $(cocin exec "${P}cp" ls -l /tmp/node /tmp/ff 2>&1)"
+cocin exec "${P}cp" sh -c 'rm /tmp/node /tmp/ff; mknod /tmp/node c 1 5; mkfifo /tmp/ff' >/dev/null 2>&1
+out=$(timeout 20 "$COCIN" --root "$ROOT" cp "${P}cp:/tmp/node" "$T/n" 2>&1) && t_fail "read a node"
+[ "$out" = "cocin: cp: /tmp/node: a device, FIFO or socket is not copied" ] || t_fail "node: [$out]"
+out=$(timeout 20 "$COCIN" --root "$ROOT" cp -L "${P}cp:/tmp/lf" "$T/n" 2>&1) && t_fail "read a FIFO"
+[ "$out" = "cocin: cp: /tmp/lf: a device, FIFO or socket is not copied" ] || t_fail "FIFO: [$out]"
+[ -e "$T/n" ] && t_fail "made $T/n"
 t_end
 
 t_begin "cp: a stopped container (its layers mounted meanwhile) and a created one"
@@ -1974,6 +1996,32 @@ cocin start "${P}cpc" >/dev/null 2>&1
 wait_for is_exited "${P}cpc"
 [ "$(cocin logs "${P}cpc" 2>&1)" = configured ] || t_fail "created: $(cocin logs "${P}cpc" 2>&1)"
 cocin rm "${P}cpc" >/dev/null 2>&1
+t_end
+
+t_begin "cp: a stopped container's volumes, --read-only, and a container that has just ended"
+mkdir -p "$T/vol" "$T/rovol"; echo ro >"$T/rovol/r"
+cocin run -d --name "${P}cpv" -v "$T/vol:/data" -v "$T/rovol:/ro:ro" busybox true >/dev/null 2>&1
+wait_for is_exited "${P}cpv"
+cocin cp "$S/d/f" "${P}cpv:/data/f" >"$T/o" 2>&1 || t_fail "into a stopped one's volume: $(cat "$T/o")"
+[ "$(cat "$T/vol/f" 2>&1)" = hi ] || t_fail "not in the volume"
+out=$(cocin cp "$S/d/f" "${P}cpv:/ro/f" 2>&1) && t_fail "wrote a read-only volume"
+grep -q "Read-only file system" <<<"$out" || t_fail "ro volume: [$out]"
+[ -e "$T/rovol/f" ] && t_fail "the ro volume got it"
+cocin cp "${P}cpv:/ro/r" "$T/r" >/dev/null 2>&1 && [ "$(cat "$T/r")" = ro ] || t_fail "out of a ro volume"
+cocin rm "${P}cpv" >/dev/null 2>&1
+cocin run -d --name "${P}cpr" --read-only busybox sleep 100 >/dev/null 2>&1
+out=$(cocin cp "$S/d/f" "${P}cpr:/f" 2>&1) && t_fail "into --read-only"
+[ "$out" = "cocin: cp: container ${P}cpr's root filesystem is read-only (--read-only)" ] || t_fail "ro: [$out]"
+cocin cp "${P}cpr:/etc/hostname" "$T/h" >/dev/null 2>&1 || t_fail "out of --read-only"
+cocin rm -f "${P}cpr" >/dev/null 2>&1
+# just ended: its root or its layers, whichever it finds, never a failure
+for i in 1 2 3 4 5; do
+  cocin run -d --name "${P}cpe$i" busybox sh -c 'echo made >/o' >/dev/null 2>&1
+  cocin cp "${P}cpe$i:/o" "$T/o$i" >"$T/o" 2>&1 || t_fail "just ended ($i): $(cat "$T/o")"
+  [ "$(cat "$T/o$i" 2>&1)" = made ] || t_fail "just ended ($i): [$(cat "$T/o$i" 2>&1)]"
+done
+wait_for sh -c "! grep -q ' $ROOT' /proc/mounts" || t_fail "a mount left"
+for i in 1 2 3 4 5; do cocin rm -f "${P}cpe$i" >/dev/null 2>&1; done
 t_end
 
 t_begin "cp: bad inputs say one line, exit 1, and copy nothing"
