@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -184,6 +185,12 @@ int cocin_start(const char *root, const char *name, const char *id, bool caller_
   struct cocin_spec spec = {0}; /* freeing an empty one is a no-op */
   if (r == 0)
     r = cocin_spec_from_json(cfg, &spec, err);
+  if (r == 0 && (spec.name == NULL || strcmp(spec.name, name))) {
+    /* its directory's name is its name (a rename cut short by a crash
+     * moved the one and not yet the record) */
+    free(spec.name);
+    spec.name = xstrdup(name);
+  }
   char idbuf[65];
   snprintf(idbuf, sizeof(idbuf), "%s", found ? found : "");
   if (r == 0)
