@@ -1,26 +1,73 @@
 /* cocin images, import */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "cocin/cleanup.h"
 #include "cocin/runtime.h"
+#include "cocin/util.h"
+
+/* docker's SIZE: three significant digits, powers of 1000 */
+static void human_size(uint64_t n, char *buf, size_t len)
+{
+  static const char *const units[] = {"B", "kB", "MB", "GB", "TB"};
+  double v = (double)n;
+  size_t u = 0;
+  while (v >= 1000 && u + 1 < sizeof(units) / sizeof(units[0]))
+    v /= 1000, u++;
+  snprintf(buf, len, "%.3g%s", v, units[u]);
+}
 
 int cmd_images(const char *root, int argc, char **argv)
 {
   cleanup_error cocin_error_t err = NULL;
   cleanup_strv char **names = NULL;
-  if (argc > 0)
-    return cli_fail("images: unexpected argument \"%s\"", argv[0]);
+  bool quiet = false;
+  for (int i = 0; i < argc; i++) {
+    if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
+      quiet = true;
+    else if (argv[i][0] == '-')
+      return cli_fail("images: unknown flag: %s", argv[i]);
+    else
+      return cli_fail("images: unexpected argument \"%s\"", argv[i]);
+  }
   /* the embedded default is always available */
   cleanup_free char *rootfs = NULL;
   if (cocin_image_ensure(root, "busybox", &rootfs, &err) < 0)
     return cli_error(&err);
   if (cocin_image_list(root, &names, &err) < 0)
     return cli_error(&err);
-  printf("IMAGE\n");
-  for (char **n = names; *n; n++)
-    printf("%s\n", *n);
+  if (quiet) {
+    for (char **n = names; *n; n++)
+      printf("%s\n", *n);
+    return 0;
+  }
+  /* IMAGE CREATED SIZE, each column as wide as its widest cell */
+  size_t n = strv_len(names), w = strlen("IMAGE");
+  char (*created)[48] = xmalloc0((n + 1) * sizeof(*created));
+  char (*size)[16] = xmalloc0((n + 1) * sizeof(*size));
+  size_t wc = strlen("CREATED");
+  for (size_t i = 0; i < n; i++) {
+    struct cocin_image_info info;
+    if (strlen(names[i]) > w)
+      w = strlen(names[i]);
+    if (cocin_image_info(root, names[i], &info, NULL) < 0) { /* removed meanwhile */
+      snprintf(created[i], sizeof(created[i]), "-");
+      snprintf(size[i], sizeof(size[i]), "-");
+    } else {
+      cleanup_free char *ago = info.created < 0 ? NULL : cocin_time_ago(info.created);
+      snprintf(created[i], sizeof(created[i]), "%s%s", ago ? ago : "-", ago ? " ago" : "");
+      human_size(info.size, size[i], sizeof(size[i]));
+    }
+    if (strlen(created[i]) > wc)
+      wc = strlen(created[i]);
+  }
+  printf("%-*s  %-*s  %s\n", (int)w, "IMAGE", (int)wc, "CREATED", "SIZE");
+  for (size_t i = 0; i < n; i++)
+    printf("%-*s  %-*s  %s\n", (int)w, names[i], (int)wc, created[i], size[i]);
+  free(created);
+  free(size);
   return 0;
 }
 

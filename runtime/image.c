@@ -385,6 +385,11 @@ int cocin_image_remove(const char *root, const char *ref, bool force, cocin_erro
   return r < 0 ? cocin_error_wrap(err, "remove image %s", name) : 0;
 }
 
+static int cmp_names(const void *a, const void *b)
+{
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 /* All of in into out, from where each stands. */
 static int copy_fd(int in, int out, cocin_error_t *err)
 {
@@ -461,9 +466,65 @@ int cocin_image_list(const char *root, char ***names, cocin_error_t *err)
     return 0;
   }
   struct dirent *de;
-  while ((de = readdir(d)))
-    if (de->d_name[0] != '.')
+  while ((de = readdir(d))) {
+    struct stat st; /* an image is a directory (not a file or a link there) */
+    if (de->d_name[0] != '.' && fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+        S_ISDIR(st.st_mode))
       strv_append(&v, de->d_name);
+  }
+  qsort(v, strv_len(v), sizeof(char *), cmp_names);
   *names = steal_ptr(v);
+  return 0;
+}
+
+/* the bytes of the files below dir (symlinks' own), as docker counts
+ * an image's size; a directory at most 64 deep */
+static uint64_t tree_size(int dir, int depth)
+{
+  int fd = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return 0;
+  cleanup_dir DIR *d = fdopendir(fd);
+  if (d == NULL) {
+    close(fd);
+    return 0;
+  }
+  uint64_t sum = 0;
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    struct stat st;
+    if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+        fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+      continue;
+    if (S_ISDIR(st.st_mode) && depth < 64) {
+      cleanup_close int sub =
+          openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (sub >= 0)
+        sum += tree_size(sub, depth + 1);
+    } else if (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) {
+      sum += (uint64_t)st.st_size;
+    }
+  }
+  return sum;
+}
+
+int cocin_image_info(const char *root, const char *name, struct cocin_image_info *info,
+                     cocin_error_t *err)
+{
+  memset(info, 0, sizeof(*info));
+  info->created = -1;
+  cleanup_free char *dir = image_dir(root, name);
+  cleanup_free char *json = xasprintf("%s/image.json", dir);
+  cleanup_free char *text = NULL;
+  if (read_all_file(json, &text, NULL, NULL) == 0) {
+    cJSON *j = cJSON_Parse(text);
+    info->created = cocin_time_parse(cj_str(j, "created"));
+    cJSON_Delete(j);
+  }
+  cleanup_free char *rootfs = xasprintf("%s/rootfs", dir);
+  cleanup_close int fd = open(rootfs, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return cocin_fail_errno(err, "image %s", name);
+  info->size = tree_size(fd, 0);
   return 0;
 }

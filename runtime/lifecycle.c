@@ -408,8 +408,11 @@ int cocin_rm(const char *root, const char *name, const char *id, bool force, coc
   cJSON_Delete(cfg);
   /* under its lock, where rm without -f looks again; gone meanwhile (a
    * --rm container's monitor, another rm) is removed all the same */
-  if (r == 0)
-    r = container_remove(root, name, mine, NULL, !force, err);
+  if (r == 0) {
+    /* renamed while it was stopped: removed by its new name */
+    cleanup_free char *cur = cocin_state_follow(root, name, mine);
+    r = container_remove(root, cur, mine, NULL, !force, err);
+  }
   if (r < 0 && cocin_error_status(err) != ENOENT) {
     if (marked) /* it lives on: a later start or rm must not find it "being removed" */
       unmark(root, name, mine, "removeRequested");

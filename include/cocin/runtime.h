@@ -3,6 +3,7 @@
 #define COCIN_RUNTIME_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/ioctl.h>
 #include <sys/types.h>
 
@@ -20,6 +21,14 @@ int cocin_image_ensure(const char *root, const char *name, char **rootfs,
 int cocin_image_import(const char *root, const char *tarball, const char *ref,
                        cocin_error_t *err);
 int cocin_image_list(const char *root, char ***names, cocin_error_t *err);
+/* What `images` shows of one: when it was made (epoch seconds, -1 if
+ * unknown) and the bytes of its files. */
+struct cocin_image_info {
+  int64_t created;
+  uint64_t size;
+};
+int cocin_image_info(const char *root, const char *name, struct cocin_image_info *info,
+                     cocin_error_t *err);
 /* cocin_image_ensure, and *hold: an fd holding the image's directory
  * locked shared, so that no rmi removes it (close it once the container
  * that uses it is recorded). */

@@ -864,8 +864,11 @@ t_begin "a full state filesystem: stop and rm -f still work (they free the space
 R4=$T/fullfs; mkdir -p "$R4/containers" "$R4/images"; cp -a "$ROOT/images/busybox" "$R4/images/"
 if mount -t tmpfs -o size=4m tmpfs "$R4/containers"; then
   "$COCIN" --root "$R4" run -d --name y busybox sleep 5000 >/dev/null 2>&1 || t_fail "run y"
-  "$COCIN" --root "$R4" run -d --name filler busybox sh -c 'dd if=/dev/zero of=/big bs=4k; sleep 5000' >/dev/null 2>&1 ||
+  # (it fills the filesystem once run has answered: a fill that came
+  # first would make its own start fail to write its record)
+  "$COCIN" --root "$R4" run -d --name filler busybox sh -c 'until [ -e /go ]; do sleep 0.05; done; dd if=/dev/zero of=/big bs=4k; sleep 5000' >/dev/null 2>&1 ||
     t_fail "run filler"
+  "$COCIN" --root "$R4" exec filler touch /go >/dev/null 2>&1 || t_fail "exec filler"
   wait_for sh -c "[ \"\$(df --output=avail '$R4/containers' | tail -1)\" -lt 8 ]" || t_fail "never full"
   out=$("$COCIN" --root "$R4" stop -t 0 y 2>&1) || t_fail "stop on a full filesystem: $out"
   [ "$("$COCIN" --root "$R4" inspect y 2>&1 | jq -r .status)" = running ] && t_fail "y still running"
@@ -1851,6 +1854,19 @@ tar -C "$ROOT/images/busybox/rootfs" -cf "$T/bb.tar" . 2>"$T/o" || t_fail "tar: 
 cocin import "$T/bb.tar" "${P}img" >"$T/o" 2>&1 || t_fail "import: $(cat "$T/o")"
 cocin images >"$T/img" 2>&1
 grep -qw "${P}img" "$T/img" || t_fail "images lacks it: $(cat "$T/img")"
+# docker's columns: IMAGE CREATED SIZE (three digits, powers of 1000)
+head -1 "$T/img" | grep -qE '^IMAGE +CREATED +SIZE$' || t_fail "header: $(head -1 "$T/img")"
+grep -qE "^${P}img +(Less than a second|[0-9]+ seconds?) ago +[0-9.]+(B|kB|MB|GB)$" "$T/img" ||
+  t_fail "row: $(grep "${P}img" "$T/img")"
+# -q: the names alone, sorted; what is not an image directory is no image
+ln -s "$ROOT/images/busybox" "$ROOT/images/${P}link"; : >"$ROOT/images/${P}file"
+cocin images -q >"$T/imgq" 2>&1
+grep -qx busybox "$T/imgq" && grep -qx "${P}img" "$T/imgq" && ! grep -q "${P}link\|${P}file" "$T/imgq" &&
+  sort -c "$T/imgq" && [ "$(grep -c . "$T/imgq")" = "$(($(grep -c . "$T/img") - 1))" ] || t_fail "-q: $(cat "$T/imgq" | tr '\n' ' ')"
+grep -q "${P}link\|${P}file" "$T/img" && t_fail "listed a link or a file"
+rm -f "$ROOT/images/${P}link" "$ROOT/images/${P}file"
+o=$(cocin images -a 2>&1) && t_fail "images -a accepted"
+[ "$o" = "cocin: images: unknown flag: -a" ] || t_fail "images -a: [$o]"
 got=$(cocin run --rm "${P}img" echo from-import 2>&1)
 [ "$got" = from-import ] || t_fail "run: $got"
 gzip -c "$T/bb.tar" >"$T/bb.tar.gz"

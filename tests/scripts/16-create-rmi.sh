@@ -354,7 +354,7 @@ mkimg "$I" || t_fail "import"
 out=$(cocin rmi "$I" 2>"$T/err"); rc=$?
 [ "$rc" = 0 ] && [ "$out" = "$I" ] && [ ! -s "$T/err" ] || t_fail "rmi: exit $rc [$out] [$(cat "$T/err")]"
 [ ! -e "$ROOT/images/$I" ] || t_fail "still there"
-cocin images 2>&1 | grep -qx "$I" && t_fail "images lists it"
+cocin images -q 2>&1 | grep -qx "$I" && t_fail "images lists it"
 mkimg "$I" || t_fail "import 2"
 out=$(cocin rmi "$I:latest" 2>&1); rc=$?
 [ "$rc" = 0 ] && [ "$out" = "$I:latest" ] || t_fail "rmi NAME:latest: exit $rc [$out]"
@@ -615,7 +615,7 @@ if [ "$HAVE_PY" = 1 ]; then
   mkimg "$I" || t_fail "import"
   out=$(cocin rmi "$I" 2>&1) || t_fail "rmi: $out"
   [ "$(rm_left)" = ".rm-${P}held " ] || t_fail "after the rmi: [$(rm_left)], want only the held one"
-  cocin images 2>&1 | grep -q '^\.rm-' && t_fail "images lists a .rm-*: $(cocin images 2>&1 | tr '\n' ' ')"
+  cocin images -q 2>&1 | grep -q '^\.rm-' && t_fail "images lists a .rm-*: $(cocin images 2>&1 | tr '\n' ' ')"
   release h4
   mkimg "$I" || t_fail "import 2"
   out=$(cocin rmi "$I" 2>&1) || t_fail "rmi 2: $out"
@@ -669,7 +669,7 @@ mkimg "$I" || t_fail "import"
 race "$I" 25
 [ ! -e "$ROOT/images/$I" ] || t_fail "the image is still there: $(ls -A "$ROOT/images/$I")"
 # (the race is not asserted to have happened either way: RUNS_OK, RUNS_GONE)
-cocin images 2>&1 | grep -qx "$I" && t_fail "images lists it"
+cocin images -q 2>&1 | grep -qx "$I" && t_fail "images lists it"
 t_end
 
 t_begin "runs racing rmi -f of busybox: each succeeds or finds no such image; busybox works after"
