@@ -125,17 +125,21 @@ static void split_path(const char *p, char **dir, char **base)
     abort();
 }
 
-static int copy_data(int in, int out, const char *what, cocin_error_t *err)
+/* the file as it was seen (size bytes): one the container keeps
+ * appending to ends where it stood */
+static int copy_data(int in, int out, off_t size, const char *what, cocin_error_t *err)
 {
-  for (;;) {
-    ssize_t n = sendfile(out, in, NULL, 1 << 20);
+  while (size > 0) {
+    ssize_t n = sendfile(out, in, NULL, size < (1 << 20) ? (size_t)size : (1 << 20));
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0)
       return cocin_fail_errno(err, "cp: write %s", what);
     if (n == 0)
-      return 0;
+      break; /* it shrank meanwhile */
+    size -= n;
   }
+  return 0;
 }
 
 /* owners (-a), mode and times of what fd is; of name in dirfd, a symlink,
@@ -150,9 +154,11 @@ static void copy_meta(int fd, int dirfd, const char *name, const struct stat *st
     (void)utimensat(dirfd, name, ts, AT_SYMLINK_NOFOLLOW);
     return;
   }
-  if (o->archive)
-    (void)fchown(fd, st->st_uid, st->st_gid);
-  (void)fchmod(fd, st->st_mode & 07777); /* after chown, which drops set-id bits */
+  /* set-user/group-id bits only with their owners (-a), as cp(1) keeps
+   * them only with -p: a setuid file of the container's is no root's
+   * setuid program on the host */
+  bool owned = o->archive && fchown(fd, st->st_uid, st->st_gid) == 0;
+  (void)fchmod(fd, st->st_mode & (owned ? 07777 : 01777)); /* after chown, which drops them */
   (void)futimens(fd, ts);
 }
 
@@ -164,19 +170,38 @@ static bool same_node(int fd, const struct stat *st)
          (now.st_mode & S_IFMT) == (st->st_mode & S_IFMT);
 }
 
+/* the kernel's own files (proc, sys, ...) are not copied */
+static bool kernel_fs(int fd);
+
+/* An O_PATH fd of a regular file, opened for reading (the same inode:
+ * nothing a rename could swap) unless it lies on the kernel's files */
+static int reopen_file(int path, const char *shown, cocin_error_t *err)
+{
+  if (kernel_fs(path))
+    return cocin_fail(err, EPERM, "cp: %s: the kernel's files (/proc, /sys) are not copied", shown);
+  char self[64];
+  snprintf(self, sizeof(self), "/proc/self/fd/%d", path);
+  int fd = open(self, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0)
+    return cocin_fail_errno(err, "cp: open %s", shown);
+  return fd;
+}
+
 /* A regular file seen as st, name in dirfd, opened for reading: never a
  * FIFO or a device swapped in meanwhile (O_NONBLOCK opens a FIFO at
  * once, and the check refuses it unread) */
 static int open_source_file(int dirfd, const char *name, const struct stat *st, const char *shown,
                             cocin_error_t *err)
 {
-  cleanup_close int fd =
-      openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-  if (fd < 0)
+  /* O_PATH first: opening a device swapped in would be the device's own
+   * open (a watchdog armed, a line hung up), as root, outside the
+   * container's device cgroup; an O_PATH fd opens nothing */
+  cleanup_close int path = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (path < 0)
     return cocin_fail_errno(err, "cp: open %s", shown);
-  if (!S_ISREG(st->st_mode) || !same_node(fd, st))
+  if (!S_ISREG(st->st_mode) || !same_node(path, st))
     return cocin_fail(err, EAGAIN, "cp: %s changed while it was copied", shown);
-  return steal_fd(fd);
+  return reopen_file(path, shown, err);
 }
 
 /* The file's data and metadata into name in ddir: a new file, renamed
@@ -194,7 +219,7 @@ static int write_file(int in, const struct stat *st, int ddir, const char *name,
                                  0600);
   if (out < 0)
     return cocin_fail_errno(err, "cp: create %s", name);
-  int r = copy_data(in, out, name, err);
+  int r = copy_data(in, out, st->st_size, name, err);
   if (r == 0) {
     copy_meta(out, -1, NULL, st, o);
     if (renameat(ddir, tmp, ddir, name) < 0)
@@ -303,6 +328,9 @@ static int copy_node(int sdir, const char *sname, int ddir, const char *dname, c
     if (sfd < 0 || !same_node(sfd, &st))
       return sfd < 0 ? cocin_fail_errno(err, "cp: open %s", shown)
                      : cocin_fail(err, EAGAIN, "cp: %s changed while it was copied", shown);
+    if (depth == 0 && kernel_fs(sfd))
+      return cocin_fail(err, EPERM, "cp: %s: the kernel's files (/proc, /sys) are not copied",
+                        shown);
     if (depth > 0 && kernel_fs(sfd)) { /* its mount point only, empty */
       if (mkdirat(ddir, dname, 0755) < 0 && errno != EEXIST)
         return cocin_fail_errno(err, "cp: mkdir %s", dname);
@@ -348,6 +376,9 @@ static int copy_paths(const char *src_given, const char *dst_given, const struct
 {
   size_t sl = strlen(src_given), dl = strlen(dst_given);
   bool contents = (sl >= 2 && !strcmp(src_given + sl - 2, "/.")) || !strcmp(src_given, ".");
+  /* "DIR/": DIR must be a directory, a symlink to one followed (as the
+   * kernel reads a trailing slash) */
+  bool src_slash = !contents && sl > 1 && src_given[sl - 1] == '/';
   bool want_dir = dl > 0 && (dst_given[dl - 1] == '/' || (dl >= 2 && !strcmp(dst_given + dl - 2, "/.")));
   cleanup_free char *src = o->src_root < 0 ? host_path(src_given, err) : clean_path(src_given);
   cleanup_free char *dst = o->dst_root < 0 ? host_path(dst_given, err) : clean_path(dst_given);
@@ -363,22 +394,23 @@ static int copy_paths(const char *src_given, const char *dst_given, const struct
   cleanup_close int file = -1; /* -L's regular file, open */
   cleanup_free char *sdir = NULL, *sbase = NULL;
   split_path(src, &sdir, &sbase);
-  if (contents || o->follow) {
+  if (contents || o->follow || src_slash) {
     cleanup_close int p = open_at(o->src_root, src, O_PATH);
     if (p < 0 || fstat(p, &st) < 0)
       return cocin_fail_errno(err, "cp: %s", src_given);
-    if (contents && !S_ISDIR(st.st_mode))
+    if ((contents || src_slash) && !S_ISDIR(st.st_mode))
       return cocin_fail(err, ENOTDIR, "cp: %s: not a directory", src_given);
     if (S_ISDIR(st.st_mode)) {
+      if (kernel_fs(p))
+        return cocin_fail(err, EPERM, "cp: %s: the kernel's files (/proc, /sys) are not copied",
+                          src_given);
       sfd = openat(p, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
       if (sfd < 0)
         return cocin_fail_errno(err, "cp: open %s", src_given);
     } else if (S_ISREG(st.st_mode)) {
-      char self[64];
-      snprintf(self, sizeof(self), "/proc/self/fd/%d", p);
-      file = open(self, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-      if (file < 0 || !same_node(file, &st))
-        return cocin_fail(err, file < 0 ? errno : EAGAIN, "cp: open %s", src_given);
+      file = reopen_file(p, src_given, err);
+      if (file < 0)
+        return -1;
     } else {
       return cocin_fail(err, ENOTSUP, "cp: %s: a device, FIFO or socket is not copied",
                         src_given);
@@ -400,8 +432,11 @@ static int copy_paths(const char *src_given, const char *dst_given, const struct
     ddir = steal_fd(whole);
     dname = xstrdup(sbase);
   } else {
-    if (errno != ENOENT && errno != ENOTDIR)
+    int e = errno;
+    if (e != ENOENT && e != ENOTDIR)
       return cocin_fail_errno(err, "cp: %s", dst_given);
+    if (want_dir && e == ENOTDIR)
+      return cocin_fail(err, ENOTDIR, "cp: %s: not a directory", dst_given);
     if (want_dir && !is_dir) /* (a directory is made, docker's rule) */
       return cocin_fail(err, ENOENT, "cp: %s: no such directory", dst_given);
     cleanup_free char *pdir = NULL;
@@ -448,14 +483,16 @@ static int copy_stopped(const char *root, const char *name, const cJSON *cfg, co
   cleanup_free char *rootfs = NULL;
   cleanup_close int hold = -1;
   if (spec.image == NULL || cocin_image_hold(root, spec.image, &rootfs, &hold, err) < 0) {
+    bool had = spec.image != NULL;
     cocin_spec_free(&spec);
-    return spec.image ? cocin_error_wrap(err, "cp") : cocin_fail(err, EIO, "cp: no image");
+    return had ? cocin_error_wrap(err, "cp") : cocin_fail(err, EIO, "cp: no image recorded");
   }
   /* its last run's mounts gone with its monitor (start waits so too) */
   wait_last_monitor(cfg);
-  /* as its init mounts them: nodev where it has no device cgroup */
-  const char *policy = cj_str(cfg, "devicePolicy");
-  bool nodev = policy && !strncmp(policy, "no device", 9);
+  /* nodev, whatever the container's policy: cp opens no device, and a
+   * node the container made is no way out of its device cgroup; and
+   * read-only for a --read-only container (its volumes as they are) */
+  unsigned long flags = MS_NOSUID | MS_NODEV | (spec.security.read_only ? MS_RDONLY : 0);
   cleanup_free char *dir = cocin_container_dir(root, name);
   cleanup_free char *upper = cocin_container_file(root, name, "upper");
   cleanup_free char *work = cocin_container_file(root, name, "work");
@@ -478,10 +515,10 @@ static int copy_stopped(const char *root, const char *name, const cJSON *cfg, co
     int r = -1;
     if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
       cocin_fail_errno(&e, "cp: a mount namespace");
-    else if (mount("overlay", dir, "overlay", MS_NOSUID | (nodev ? MS_NODEV : 0), opts) < 0)
+    else if (mount("overlay", dir, "overlay", flags, opts) < 0)
       cocin_fail_errno(&e, "cp: mount the container's layers");
     else {
-      if (mount_volumes_at(dir, &spec, nodev, &e) == 0) {
+      if (mount_volumes_at(dir, &spec, true, &e) == 0) {
         int croot = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (croot < 0) {
           cocin_fail_errno(&e, "cp: open the container's root");
@@ -501,29 +538,34 @@ static int copy_stopped(const char *root, const char *name, const cJSON *cfg, co
       if (umount2(dir, MNT_DETACH) < 0 && r == 0)
         r = cocin_fail_errno(&e, "cp: unmount the container's layers");
     }
+    /* "OK", or the status and the message, cut to what the parent
+     * keeps: never more than the pipe holds */
     if (r < 0)
-      dprintf(wr, "%d\n%s", cocin_error_status(&e), cocin_error_msg(&e));
+      dprintf(wr, "%d\n%.900s", cocin_error_status(&e), cocin_error_msg(&e));
+    else
+      (void)!write(wr, "OK", 2);
     _exit(r < 0 ? 1 : 0);
   }
   cocin_spec_free(&spec);
   close(steal_fd(wr));
   char buf[1024];
   size_t have = 0;
-  for (;;) {
-    ssize_t n = read(rd, buf + have, sizeof(buf) - 1 - have);
+  for (;;) { /* to the end: the child never blocks on a full pipe */
+    char chunk[4096];
+    ssize_t n = read(rd, chunk, sizeof(chunk));
     if (n < 0 && errno == EINTR)
       continue;
     if (n <= 0)
       break;
-    have += (size_t)n;
-    if (have == sizeof(buf) - 1)
-      break;
+    size_t take = (size_t)n < sizeof(buf) - 1 - have ? (size_t)n : sizeof(buf) - 1 - have;
+    memcpy(buf + have, chunk, take);
+    have += take;
   }
   buf[have] = '\0';
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+  /* its word, not its status: a caller that ignores SIGCHLD reaps none */
+  while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
     ;
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+  if (!strcmp(buf, "OK"))
     return 0;
   char *nl = strchr(buf, '\n');
   if (nl == NULL)
@@ -559,12 +601,6 @@ int cocin_copy(const char *root, const char *src, const char *dst, bool archive,
     cJSON *cfg = NULL;
     if (cocin_state_load(root, name, &cfg, err) < 0)
       return -1;
-    const cJSON *sec = cJSON_GetObjectItemCaseSensitive(cfg, "security");
-    if (into && cj_bool(sec, "readOnly")) {
-      cJSON_Delete(cfg);
-      return cocin_fail(err, EROFS, "cp: container %s's root filesystem is read-only (--read-only)",
-                        name);
-    }
     const char *st = cj_str(cfg, "status");
     if (st && !strcmp(st, "running")) {
       /* its init's root, while it runs (no lock: a long copy must not

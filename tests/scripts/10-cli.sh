@@ -1994,6 +1994,33 @@ out=$(timeout 20 "$COCIN" --root "$ROOT" cp "${P}cp:/tmp/node" "$T/n" 2>&1) && t
 out=$(timeout 20 "$COCIN" --root "$ROOT" cp -L "${P}cp:/tmp/lf" "$T/n" 2>&1) && t_fail "read a FIFO"
 [ "$out" = "cocin: cp: /tmp/lf: a device, FIFO or socket is not copied" ] || t_fail "FIFO: [$out]"
 [ -e "$T/n" ] && t_fail "made $T/n"
+# the kernel's files are not copied, named or reached by a link
+for src in /proc /proc/cpuinfo /sys/kernel; do
+  out=$(cocin cp "${P}cp:$src" "$T/k" 2>&1) && t_fail "copied $src"
+  [ "$out" = "cocin: cp: $src: the kernel's files (/proc, /sys) are not copied" ] || t_fail "$src: [$out]"
+done
+cocin exec "${P}cp" ln -s /proc/self/status /tmp/kl >/dev/null 2>&1
+out=$(cocin cp -L "${P}cp:/tmp/kl" "$T/k" 2>&1) && t_fail "copied through a link to /proc"
+[ -e "$T/k" ] && t_fail "made $T/k"
+t_end
+
+t_begin "cp: trailing slashes as docker reads them; set-id bits only with -a"
+cocin exec "${P}cp" sh -c 'mkdir -p /tmp/real; echo in >/tmp/real/x; ln -s /tmp/real /tmp/rl; echo f >/tmp/plain; cp /bin/busybox /tmp/suid; chmod 4755 /tmp/suid' >/dev/null 2>&1
+rm -rf "$T/ts"; mkdir "$T/ts"
+cocin cp "${P}cp:/tmp/rl/" "$T/ts/" >"$T/o" 2>&1 || t_fail "link/: $(cat "$T/o")"
+[ -d "$T/ts/rl" ] && [ ! -L "$T/ts/rl" ] && [ "$(cat "$T/ts/rl/x")" = in ] || t_fail "link/ not followed: $(ls -l "$T/ts")"
+cocin cp "${P}cp:/tmp/rl" "$T/ts/rl2" >/dev/null 2>&1
+[ -L "$T/ts/rl2" ] || t_fail "a link without / is copied as a link"
+out=$(cocin cp "${P}cp:/tmp/plain/" "$T/ts/" 2>&1) && t_fail "file/ copied"
+[ "$out" = "cocin: cp: /tmp/plain/: not a directory" ] || t_fail "file/: [$out]"
+: >"$T/ts/afile"
+out=$(cocin cp "$S/d/f" "${P}cp:/tmp/plain/" 2>&1) && t_fail "into file/"
+[ "$out" = "cocin: cp: /tmp/plain/: not a directory" ] || t_fail "dst file/: [$out]"
+cocin cp "${P}cp:/tmp/suid" "$T/ts/suid" >/dev/null 2>&1
+[ "$(stat -c %a "$T/ts/suid")" = 755 ] || t_fail "setuid kept without -a: $(stat -c %a "$T/ts/suid")"
+cocin cp -a "${P}cp:/tmp/suid" "$T/ts/suid2" >/dev/null 2>&1
+[ "$(stat -c %a "$T/ts/suid2")" = 4755 ] || t_fail "setuid lost with -a: $(stat -c %a "$T/ts/suid2")"
+rm -rf "$T/ts"
 t_end
 
 t_begin "cp: a stopped container (its layers mounted meanwhile) and a created one"
@@ -2025,10 +2052,19 @@ grep -q "Read-only file system" <<<"$out" || t_fail "ro volume: [$out]"
 [ -e "$T/rovol/f" ] && t_fail "the ro volume got it"
 cocin cp "${P}cpv:/ro/r" "$T/r" >/dev/null 2>&1 && [ "$(cat "$T/r")" = ro ] || t_fail "out of a ro volume"
 cocin rm "${P}cpv" >/dev/null 2>&1
-cocin run -d --name "${P}cpr" --read-only busybox sleep 100 >/dev/null 2>&1
-out=$(cocin cp "$S/d/f" "${P}cpr:/f" 2>&1) && t_fail "into --read-only"
-[ "$out" = "cocin: cp: container ${P}cpr's root filesystem is read-only (--read-only)" ] || t_fail "ro: [$out]"
-cocin cp "${P}cpr:/etc/hostname" "$T/h" >/dev/null 2>&1 || t_fail "out of --read-only"
+# --read-only: its root is not written, running or stopped; its writable
+# volume is, as docker's cp writes it
+mkdir -p "$T/rwvol"
+cocin run -d --name "${P}cpr" --read-only -v "$T/rwvol:/rw" busybox sleep 100 >/dev/null 2>&1
+for state in running stopped; do
+  [ "$state" = stopped ] && cocin stop -t 0 "${P}cpr" >/dev/null 2>&1
+  out=$(cocin cp "$S/d/f" "${P}cpr:/f" 2>&1) && t_fail "into --read-only ($state)"
+  grep -q "Read-only file system" <<<"$out" || t_fail "ro ($state): [$out]"
+  rm -f "$T/rwvol/f"
+  cocin cp "$S/d/f" "${P}cpr:/rw/f" >"$T/o" 2>&1 || t_fail "into its rw volume ($state): $(cat "$T/o")"
+  [ "$(cat "$T/rwvol/f" 2>&1)" = hi ] || t_fail "not in the rw volume ($state)"
+  cocin cp "${P}cpr:/etc/hostname" "$T/h" >/dev/null 2>&1 || t_fail "out of --read-only ($state)"
+done
 cocin rm -f "${P}cpr" >/dev/null 2>&1
 # just ended: its root or its layers, whichever it finds, never a failure
 for i in 1 2 3 4 5; do
