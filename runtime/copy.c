@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
@@ -455,6 +456,18 @@ static int copy_paths(const char *src_given, const char *dst_given, const struct
   return copy_node(sdfd, sbase, ddir, dname, src_given, o, 0, err);
 }
 
+int layers_lock(const char *root, const char *name, bool exclusive)
+{
+  cleanup_free char *work = cocin_container_file(root, name, "work");
+  cleanup_close int fd = open(work, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  while (flock(fd, exclusive ? LOCK_EX : LOCK_SH) < 0)
+    if (errno != EINTR)
+      return -1;
+  return steal_fd(fd);
+}
+
 /* "NAME:PATH": the container's part, or NULL for a host path (a path
  * with a '/' before its first ':' is the host's, as docker reads it) */
 static char *container_part(const char *arg, const char **path)
@@ -487,8 +500,10 @@ static int copy_stopped(const char *root, const char *name, const cJSON *cfg, co
     cocin_spec_free(&spec);
     return had ? cocin_error_wrap(err, "cp") : cocin_fail(err, EIO, "cp: no image recorded");
   }
-  /* its last run's mounts gone with its monitor (start waits so too) */
+  /* its last run's mounts gone with its monitor (start waits so too),
+   * and no cp at work in them */
   wait_last_monitor(cfg);
+  cleanup_close int layers = layers_lock(root, name, true);
   /* nodev, whatever the container's policy: cp opens no device, and a
    * node the container made is no way out of its device cgroup; and
    * read-only for a --read-only container (its volumes as they are) */
@@ -603,8 +618,11 @@ int cocin_copy(const char *root, const char *src, const char *dst, bool archive,
       return -1;
     const char *st = cj_str(cfg, "status");
     if (st && !strcmp(st, "running")) {
-      /* its init's root, while it runs (no lock: a long copy must not
-       * hold up its stop, or its monitor recording its exit) */
+      /* its init's root, while it runs (not its lock: a long copy must
+       * not hold up its stop, or its monitor recording its exit; its
+       * layers' shared lock, taken before the root is opened, holds up a
+       * start that would mount them again while we hold them) */
+      cleanup_close int layers = layers_lock(root, name, false);
       cleanup_close int pfd = pidfd_open_checked((pid_t)cj_int(cfg, "pid", 0),
                                                  (uint64_t)cj_int(cfg, "pidStartTime", 0));
       char proot[64];

@@ -170,6 +170,11 @@ void monitor_ignored_signals(void (*how)(int));
 /* Wait (at most 10 s) for the monitor cfg records to be gone: the mounts
  * of the container's last run go with it. */
 void wait_last_monitor(const cJSON *cfg);
+/* The container's layers, flock()ed (its work directory): shared by a
+ * cp working in a running container's root (which keeps that overlay
+ * alive, should the container end), exclusive by whoever mounts them
+ * again (a start, a cp of a stopped container).  The fd, or -1. */
+int layers_lock(const char *root, const char *name, bool exclusive);
 /* Bind s's volumes into the root filesystem at merged (in the caller's
  * mount namespace), read-only ones read-only, nodev ones nodev. */
 int mount_volumes_at(const char *merged, const struct cocin_spec *s, bool nodev,

@@ -384,6 +384,11 @@ void monitor_main(struct monitor_args *m)
     if (start_claim(root, name, id, m->device_policy, &err) < 0)
       goto fail;
     claimed = true;
+    /* a cp still at work in its last run's overlay (which its open root
+     * keeps alive) finishes before the init mounts the layers again */
+    int layers = layers_lock(root, name, true);
+    if (layers >= 0)
+      close(layers);
   }
   char *stack = xmalloc0(STACK_SIZE);
   int flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;

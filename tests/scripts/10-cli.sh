@@ -2076,6 +2076,28 @@ wait_for sh -c "! grep -q ' $ROOT' /proc/mounts" || t_fail "a mount left"
 for i in 1 2 3 4 5; do cocin rm -f "${P}cpe$i" >/dev/null 2>&1; done
 t_end
 
+t_begin "cp: a start waits for a copy still at work in the container's last run"
+if command -v strace >/dev/null; then
+  cocin run -d --name "${P}cpw" busybox sh -c 'echo data >/d; sleep 1000' >/dev/null 2>&1
+  wait_for is_running "${P}cpw"
+  # strace holds the copy's write for 2 s (the copy's open root keeps the
+  # old overlay alive meanwhile); the container is stopped and started
+  strace -f -qq -o /dev/null -e trace=sendfile -e inject=sendfile:delay_enter=2000000 \
+    "$COCIN" --root "$ROOT" cp "${P}cpw:/d" "$T/slow" >"$T/cpo" 2>&1 &
+  cpid=$!
+  sleep 0.5 # not a timing assertion: the copy is under way
+  cocin stop -t 0 "${P}cpw" >/dev/null 2>&1
+  cocin start "${P}cpw" >/dev/null 2>&1 || t_fail "start"
+  # the start answered only after the copy was done with the old overlay
+  kill -0 "$cpid" 2>/dev/null && t_fail "start returned while the copy still held the old layers"
+  wait "$cpid" || t_fail "cp: $(cat "$T/cpo")"
+  [ "$(cat "$T/slow" 2>&1)" = data ] || t_fail "copied [$(cat "$T/slow" 2>&1)]"
+  cocin rm -f "${P}cpw" >/dev/null 2>&1
+else
+  t_skip "cp: start waits for a copy" "no strace"
+fi
+t_end
+
 t_begin "cp: bad inputs say one line, exit 1, and copy nothing"
 mkfifo "$T/fifo"
 chkcp() { # WANT ARGS...
