@@ -445,10 +445,16 @@ void waiter_notify(const char *dir, int code)
  * same lock) writes the code into each one there (waiter_notify).
  * Returns 1 with the FIFO open for reading in *fd, 0 if the container
  * ended meanwhile (the record says so again), -1 with err. */
-static int waiter_fifo(const char *root, const char *name, const char *id, int *fd, char **path,
-                       cocin_error_t *err)
+/* A waiter's FIFO: its name in the container's directory, held by an fd
+ * (the directory, renamed, is still the one) */
+struct fifo_ref {
+  int dir;
+  char *name;
+};
+
+static int waiter_fifo(const char *root, const char *name, const char *id, int *fd,
+                       struct fifo_ref *ref, cocin_error_t *err)
 {
-  *path = NULL;
   cocin_error_t lerr = NULL;
   cleanup_close int lock = cocin_state_lock(root, name, &lerr);
   if (lock < 0) { /* gone already: the record says so again */
@@ -469,16 +475,20 @@ static int waiter_fifo(const char *root, const char *name, const char *id, int *
   if (cocin_random_id(rnd, err) < 0)
     return -1;
   cleanup_free char *dir = cocin_container_dir(root, name);
-  cleanup_free char *p = xasprintf("%s/" COCIN_WAITER_PREFIX "%.16s", dir, rnd);
-  if (mkfifo(p, 0600) < 0)
-    return cocin_fail_errno(err, "wait for %s: make %s", name, p);
-  *fd = open(p, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  cleanup_free char *base = xasprintf(COCIN_WAITER_PREFIX "%.16s", rnd);
+  cleanup_close int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0)
+    return cocin_fail_errno(err, "wait for %s: open %s", name, dir);
+  if (mkfifoat(dfd, base, 0600) < 0)
+    return cocin_fail_errno(err, "wait for %s: make %s/%s", name, dir, base);
+  *fd = openat(dfd, base, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (*fd < 0) {
-    cocin_fail_errno(err, "wait for %s: open %s", name, p);
-    unlink(p);
+    cocin_fail_errno(err, "wait for %s: open %s/%s", name, dir, base);
+    unlinkat(dfd, base, 0);
     return -1;
   }
-  *path = steal_ptr(p);
+  ref->dir = steal_fd(dfd);
+  ref->name = steal_ptr(base);
   return 1;
 }
 
@@ -495,19 +505,22 @@ static int waiter_code(int fd)
   return parse_long(buf, 0, 255, &code) ? (int)code : -1;
 }
 
-/* A waiter's FIFO goes with it, however it returns. */
-static void unlink_fifo(char **path)
+/* A waiter's FIFO goes with it, however it returns (from the directory
+ * it was made in, under whatever name that has now). */
+static void unlink_fifo(struct fifo_ref *f)
 {
-  if (*path)
-    unlink(*path);
-  free(*path);
+  if (f->name && f->dir >= 0)
+    unlinkat(f->dir, f->name, 0);
+  free(f->name);
+  if (f->dir >= 0)
+    close(f->dir);
 }
 
 int cocin_wait(const char *root, const char *name, const char *id, bool (*interrupted)(void),
                cocin_error_t *err)
 {
   cleanup_close int fifo = -1;
-  __attribute__((cleanup(unlink_fifo))) char *fifo_path = NULL;
+  __attribute__((cleanup(unlink_fifo))) struct fifo_ref fifo_ref = {-1, NULL};
   cleanup_free char *mine = NULL, *now = NULL;
   for (;;) {
     /* by its id once known: a rename meanwhile is followed */
@@ -538,7 +551,7 @@ int cocin_wait(const char *root, const char *name, const char *id, bool (*interr
     if (done)
       return code < 0 ? 255 : code;
     if (autoremove && fifo < 0) {
-      if (waiter_fifo(root, name, id, &fifo, &fifo_path, err) < 0)
+      if (waiter_fifo(root, name, id, &fifo, &fifo_ref, err) < 0)
         return -1;
       continue; /* made, or ended meanwhile: the record again */
     }

@@ -2158,8 +2158,14 @@ t_end
 
 t_begin "rename: a --rm container renamed while it runs is removed when it ends"
 cocin run -d --rm --name "${P}rr1" busybox sleep 100 >/dev/null 2>&1
+cocin wait "${P}rr1" >"$T/rrw" 2>&1 & rrw=$!; t_track "$rrw"
+# (its FIFO made in the container's directory before the rename)
+has_fifo() { ls "$ROOT/containers/${P}rr1" 2>/dev/null | grep -q '^\.wait'; }
+wait_for has_fifo || ls -a "$ROOT/containers/${P}rr1" >"$T/rrls" 2>&1
 cocin rename "${P}rr1" "${P}rr2" >/dev/null 2>&1 || t_fail rename
 cocin stop -t 0 "${P}rr2" >/dev/null 2>&1 || t_fail "stop by the new name"
+wait "$rrw"
+[ "$(cat "$T/rrw")" = 137 ] || t_fail "wait across the rename: [$(cat "$T/rrw")]"
 gone_rr() { [ ! -e "$ROOT/containers/${P}rr2" ] && [ ! -e "$ROOT/containers/${P}rr1" ]; }
 wait_for gone_rr || t_fail "left: $(list_containers)"
 t_end
