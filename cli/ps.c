@@ -328,6 +328,26 @@ static void add_text(struct format *f, const char *s, size_t len)
   f->p[f->n++] = (struct piece){FD_TEXT, t};
 }
 
+/* Go's template text: the next {{...}} at or after s.  Returns its "{{"
+ * (NULL: only text is left), with [*a, *b) the words inside without the
+ * blanks around them, and *end just past its "}}" (NULL: a "{{" without
+ * its "}}"). */
+static const char *next_action(const char *s, const char **a, const char **b, const char **end)
+{
+  const char *open = strstr(s, "{{");
+  if (open == NULL)
+    return NULL;
+  const char *close = strstr(open + 2, "}}");
+  *end = close ? close + 2 : NULL;
+  *a = open + 2;
+  *b = close ? close : open + 2;
+  while (*a < *b && **a == ' ')
+    (*a)++;
+  while (*b > *a && (*b)[-1] == ' ')
+    (*b)--;
+  return open;
+}
+
 static int format_parse(const char *given, struct format *f)
 {
   const char *s = given;
@@ -340,20 +360,15 @@ static int format_parse(const char *given, struct format *f)
       s = "{{.ID}}\t{{.Names}}\t{{.Pid}}\t{{.Status}}\t{{.Command}}\t{{.RunningFor}}";
   }
   while (*s) {
-    const char *open = strstr(s, "{{");
+    const char *a, *b, *end;
+    const char *open = next_action(s, &a, &b, &end);
     if (open == NULL) {
       add_text(f, s, strlen(s));
       break;
     }
     add_text(f, s, (size_t)(open - s));
-    const char *close = strstr(open + 2, "}}");
-    if (close == NULL)
+    if (end == NULL)
       return cli_fail("ps: --format \"%s\": \"{{\" without its \"}}\"", given);
-    const char *a = open + 2, *b = close;
-    while (a < b && *a == ' ')
-      a++;
-    while (b > a && b[-1] == ' ')
-      b--;
     size_t len = (size_t)(b - a);
     size_t k = 1;
     while (k < NFIELDS && (strlen(fields[k].name) != len || strncmp(a, fields[k].name, len)))
@@ -364,7 +379,7 @@ static int format_parse(const char *given, struct format *f)
                       (int)len, a);
     f->p = xrealloc(f->p, (f->n + 1) * sizeof(*f->p));
     f->p[f->n++] = (struct piece){(enum field)k, NULL};
-    s = close + 2;
+    s = end;
   }
   return 0;
 }
@@ -653,7 +668,8 @@ static int inspect_format(const char *fmt, const cJSON *cfg, FILE *out)
 {
   const char *s = fmt;
   while (*s) {
-    const char *open = strstr(s, "{{");
+    const char *a, *b, *end;
+    const char *open = next_action(s, &a, &b, &end);
     if (open == NULL) {
       if (out)
         fputs(s, out);
@@ -661,24 +677,18 @@ static int inspect_format(const char *fmt, const cJSON *cfg, FILE *out)
     }
     if (out)
       fwrite(s, 1, (size_t)(open - s), out);
-    const char *close = strstr(open + 2, "}}");
-    if (close == NULL)
+    if (end == NULL)
       return cli_fail("inspect: --format \"%s\": \"{{\" without its \"}}\"", fmt);
-    const char *a = open + 2, *b = close;
-    while (a < b && *a == ' ')
-      a++;
-    while (b > a && b[-1] == ' ')
-      b--;
     bool as_json = (size_t)(b - a) > 5 && !strncmp(a, "json ", 5);
     if (as_json)
       for (a += 5; a < b && *a == ' '; a++)
         ;
     if (a == b || *a != '.' || memchr(a, ' ', (size_t)(b - a)) || (b - a > 1 && b[-1] == '.'))
       return cli_fail("inspect: --format: \"%.*s\": cocin takes {{.KEY[.KEY...]}} and {{json "
-                      ".KEY}} (the keys of config.json)", (int)(close - open - 2), open + 2);
+                      ".KEY}} (the keys of config.json)", (int)(end - open - 4), open + 2);
     if (out)
       put_value(out, json_at(cfg, a, (size_t)(b - a)), as_json);
-    s = close + 2;
+    s = end;
   }
   if (out)
     fputc('\n', out);

@@ -553,39 +553,22 @@ static int copy_stopped(const char *root, const char *name, const cJSON *cfg, co
       if (umount2(dir, MNT_DETACH) < 0 && r == 0)
         r = cocin_fail_errno(&e, "cp: unmount the container's layers");
     }
-    /* "OK", or the status and the message, cut to what the parent
-     * keeps: never more than the pipe holds */
-    if (r < 0)
-      dprintf(wr, "%d\n%.900s", cocin_error_status(&e), cocin_error_msg(&e));
-    else
-      (void)!write(wr, "OK", 2);
-    _exit(r < 0 ? 1 : 0);
+    if (r < 0) /* the init's way: the status and the message, cut to fit the pipe */
+      child_fail(wr, 1, &e);
+    _exit(0);
   }
   cocin_spec_free(&spec);
   close(steal_fd(wr));
-  char buf[1024];
-  size_t have = 0;
-  for (;;) { /* to the end: the child never blocks on a full pipe */
-    char chunk[4096];
-    ssize_t n = read(rd, chunk, sizeof(chunk));
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      break;
-    size_t take = (size_t)n < sizeof(buf) - 1 - have ? (size_t)n : sizeof(buf) - 1 - have;
-    memcpy(buf + have, chunk, take);
-    have += take;
-  }
-  buf[have] = '\0';
-  /* its word, not its status: a caller that ignores SIGCHLD reaps none */
-  while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+  int r = read_child_error(rd, err);
+  int status = 0;
+  pid_t w;
+  while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
     ;
-  if (!strcmp(buf, "OK"))
-    return 0;
-  char *nl = strchr(buf, '\n');
-  if (nl == NULL)
-    return cocin_fail(err, EIO, "cp: the copying process died");
-  return cocin_fail(err, atoi(buf) ? atoi(buf) : EIO, "%s", nl + 1);
+  /* dead without a word: its status says so (a caller that ignores
+   * SIGCHLD reaps none, and has its word alone) */
+  if (r == 0 && w == pid && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+    r = cocin_fail(err, EIO, "cp: the copying process died");
+  return r;
 }
 
 int cocin_copy(const char *root, const char *src, const char *dst, bool archive, bool follow,

@@ -78,26 +78,47 @@ static int check_overlay_path(const char *p, cocin_error_t *err)
   return 0;
 }
 
+/* --network container:NAME: NAME's record (*cfg), refused when NAME is on
+ * the host's network (docker's rule).  NAME becomes its id in spec, as
+ * docker records it: a start joins that container again, never a later
+ * one that took its name.  *given: NAME as given, for messages. */
+static int network_target(const char *root, struct cocin_spec *spec, cJSON **cfg, char **given,
+                          cocin_error_t *err)
+{
+  *cfg = NULL;
+  *given = xstrdup(spec->net_container);
+  cleanup_free char *name = cocin_state_resolve(root, *given, err);
+  if (name == NULL || cocin_state_load(root, name, cfg, err) < 0)
+    return cocin_error_wrap(err, "--network container:%s", *given);
+  const cJSON *net = cJSON_GetObjectItemCaseSensitive(*cfg, "network");
+  if (cJSON_IsString(net) && !strcmp(net->valuestring, "host")) {
+    cJSON_Delete(*cfg);
+    *cfg = NULL;
+    return cocin_fail(err, EINVAL, "--network container:%s: it is on the host's network: use "
+                      "--network host", *given);
+  }
+  const char *id = cj_str(*cfg, "id");
+  if (id && cocin_name_check(id, NULL) == 0) {
+    free(spec->net_container);
+    spec->net_container = xstrdup(id);
+  }
+  return 0;
+}
+
 /* --network container:NAME: an fd of that running container's network
- * namespace; its hostname becomes ours, and its id replaces NAME in
- * spec (docker's rules). */
+ * namespace; its hostname becomes ours (docker's rule). */
 static int join_network_of(const char *root, struct cocin_spec *spec, cocin_error_t *err)
 {
-  const char *other = spec->net_container;
   cJSON *cfg = NULL;
-  cleanup_free char *name = cocin_state_resolve(root, other, err);
-  if (name == NULL || cocin_state_load(root, name, &cfg, err) < 0)
-    return cocin_error_wrap(err, "--network container:%s", other);
+  cleanup_free char *other = NULL;
+  if (network_target(root, spec, &cfg, &other, err) < 0)
+    return -1;
   int fd = -1;
   const char *st = cj_str(cfg, "status"), *host = cj_str(cfg, "hostname");
-  const cJSON *net = cJSON_GetObjectItemCaseSensitive(cfg, "network");
   cleanup_close int pidfd = -1;
-  if (cJSON_IsString(net) && !strcmp(net->valuestring, "host")) {
-    cocin_fail(err, EINVAL, "--network container:%s: it is on the host's network: use --network host",
-               other);
-  } else if (st == NULL || strcmp(st, "running") ||
-             (pidfd = pidfd_open_checked((pid_t)cj_int(cfg, "pid", 0),
-                                         (uint64_t)cj_int(cfg, "pidStartTime", 0))) < 0) {
+  if (st == NULL || strcmp(st, "running") ||
+      (pidfd = pidfd_open_checked((pid_t)cj_int(cfg, "pid", 0),
+                                  (uint64_t)cj_int(cfg, "pidStartTime", 0))) < 0) {
     cocin_fail(err, ESRCH, "--network container:%s: it is not running", other);
   } else {
     char path[64];
@@ -109,20 +130,11 @@ static int join_network_of(const char *root, struct cocin_spec *spec, cocin_erro
       fd = -1;
       errno = ESRCH;
     }
-    const char *id = cj_str(cfg, "id");
     if (fd < 0)
       cocin_fail_errno(err, "--network container:%s: its network namespace", other);
-    else {
-      if (host) {
-        free(spec->hostname);
-        spec->hostname = xstrdup(host);
-      }
-      /* recorded by id, as docker records it: a start joins that
-       * container again, never a later one that took its name */
-      if (id && cocin_name_check(id, NULL) == 0) {
-        free(spec->net_container);
-        spec->net_container = xstrdup(id);
-      }
+    else if (host) {
+      free(spec->hostname);
+      spec->hostname = xstrdup(host);
     }
   }
   cJSON_Delete(cfg);
@@ -496,29 +508,6 @@ int cocin_run(const char *root, struct cocin_spec *spec, const struct cocin_run_
 }
 
 
-/* create's --network container:NAME: NAME exists (it need not run until
- * the start) and is not on the host's network; recorded by its id */
-static int network_target(const char *root, struct cocin_spec *spec, cocin_error_t *err)
-{
-  const char *other = spec->net_container;
-  cJSON *cfg = NULL;
-  cleanup_free char *name = cocin_state_resolve(root, other, err);
-  if (name == NULL || cocin_state_load(root, name, &cfg, err) < 0)
-    return cocin_error_wrap(err, "--network container:%s", other);
-  const cJSON *net = cJSON_GetObjectItemCaseSensitive(cfg, "network");
-  const char *id = cj_str(cfg, "id");
-  int r = 0;
-  if (cJSON_IsString(net) && !strcmp(net->valuestring, "host"))
-    r = cocin_fail(err, EINVAL, "--network container:%s: it is on the host's network: use "
-                   "--network host", other);
-  else if (id && cocin_name_check(id, NULL) == 0) {
-    free(spec->net_container);
-    spec->net_container = xstrdup(id);
-  }
-  cJSON_Delete(cfg);
-  return r;
-}
-
 int cocin_create(const char *root, struct cocin_spec *spec, char id[65], cocin_error_t *err)
 {
   if (spec->args == NULL || spec->args[0] == NULL || spec->args[0][0] == '\0')
@@ -528,9 +517,15 @@ int cocin_create(const char *root, struct cocin_spec *spec, char id[65], cocin_e
   cleanup_free char *image_rootfs = NULL;
   /* held until the record is written (rmi) */
   cleanup_close int image_hold = -1;
-  if (cocin_image_hold(root, spec->image, &image_rootfs, &image_hold, err) < 0 ||
-      (spec->net_container && network_target(root, spec, err) < 0))
+  if (cocin_image_hold(root, spec->image, &image_rootfs, &image_hold, err) < 0)
     return cocin_error_wrap(err, "create");
+  if (spec->net_container) { /* NAME need exist only; it is joined at the start */
+    cJSON *other = NULL;
+    cleanup_free char *given = NULL;
+    if (network_target(root, spec, &other, &given, err) < 0)
+      return cocin_error_wrap(err, "create");
+    cJSON_Delete(other);
+  }
   if (overlay_fits(root, spec, image_rootfs, "create", err) < 0)
     return -1;
   cleanup_close int reserved = -1;

@@ -22,6 +22,12 @@ status_of() { cocin inspect "$1" 2>/dev/null | jq -r .status; }
 is_running() { [ "$(cfg "$1" .status)" = running ]; }
 is_exited() { local s; s=$(status_of "$1"); [ "$s" = exited ] || [ "$s" = stopped ]; }
 pid_alive() { [ -n "$1" ] && [ "$1" != null ] && kill -0 "$1" 2>/dev/null; }
+# says1 WANT ARGS...: `cocin ARGS` exits 1 with WANT, its one line
+says1() {
+  local want=$1 out rc; shift
+  out=$(cocin "$@" 2>&1); rc=$?
+  [ "$rc" = 1 ] && [ "$out" = "$want" ] || t_fail "$*: rc $rc [$out]"
+}
 # cgroup directories named NAME under a cocin parent anywhere in the hierarchy
 cgroup_dirs() { find /sys/fs/cgroup -maxdepth 6 -type d -path "*/cocin/$1" 2>/dev/null; }
 # all per-container cgroups (pids hierarchy; cgroups may be named by id)
@@ -2100,24 +2106,19 @@ t_end
 
 t_begin "cp: bad inputs say one line, exit 1, and copy nothing"
 mkfifo "$T/fifo"
-chkcp() { # WANT ARGS...
-  local want=$1 out rc; shift
-  out=$(cocin cp "$@" 2>&1); rc=$?
-  [ "$rc" = 1 ] && [ "$out" = "$want" ] || t_fail "cp $*: rc $rc [$out]"
-}
-chkcp "cocin: cp: copying between containers is not supported" "${P}cp:/a" "${P}cp:/b"
-chkcp "cocin: cp: give one side as CONTAINER:PATH" "$S/d/f" "$T/x"
-chkcp 'cocin: cp: "-" (a tar stream) is not supported: give a path' "${P}cp:/etc/hostname" -
-chkcp "cocin: cp: ${P}cp:: no path in the container" "${P}cp:" "$T/x"
-chkcp "cocin: no such container: ${P}nope" "${P}nope:/x" "$T/x"
-chkcp "cocin: cp: /nope: No such file or directory" "${P}cp:/nope" "$T/x"
-chkcp "cocin: cp: $T/nope: No such file or directory" "$T/nope" "${P}cp:/tmp/"
-chkcp "cocin: cp: /nodir/: no such directory" "$S/d/f" "${P}cp:/nodir/"
-chkcp "cocin: cp: /nodir: No such file or directory" "$S/d/f" "${P}cp:/nodir/x"
-chkcp "cocin: cp: cannot copy a directory to a file: /etc/renamed" "$S/d" "${P}cp:/etc/renamed"
-chkcp "cocin: cp: $T/fifo: a device, FIFO or socket is not copied" "$T/fifo" "${P}cp:/tmp/"
-chkcp "cocin: cp: unknown flag: -x" -x "$S/d/f" "${P}cp:/tmp/"
-chkcp "cocin: cp: requires exactly 2 arguments: SRC DST (one of them CONTAINER:PATH)" "$S/d/f"
+says1 "cocin: cp: copying between containers is not supported" cp "${P}cp:/a" "${P}cp:/b"
+says1 "cocin: cp: give one side as CONTAINER:PATH" cp "$S/d/f" "$T/x"
+says1 'cocin: cp: "-" (a tar stream) is not supported: give a path' cp "${P}cp:/etc/hostname" -
+says1 "cocin: cp: ${P}cp:: no path in the container" cp "${P}cp:" "$T/x"
+says1 "cocin: no such container: ${P}nope" cp "${P}nope:/x" "$T/x"
+says1 "cocin: cp: /nope: No such file or directory" cp "${P}cp:/nope" "$T/x"
+says1 "cocin: cp: $T/nope: No such file or directory" cp "$T/nope" "${P}cp:/tmp/"
+says1 "cocin: cp: /nodir/: no such directory" cp "$S/d/f" "${P}cp:/nodir/"
+says1 "cocin: cp: /nodir: No such file or directory" cp "$S/d/f" "${P}cp:/nodir/x"
+says1 "cocin: cp: cannot copy a directory to a file: /etc/renamed" cp "$S/d" "${P}cp:/etc/renamed"
+says1 "cocin: cp: $T/fifo: a device, FIFO or socket is not copied" cp "$T/fifo" "${P}cp:/tmp/"
+says1 "cocin: cp: unknown flag: -x" cp -x "$S/d/f" "${P}cp:/tmp/"
+says1 "cocin: cp: requires exactly 2 arguments: SRC DST (one of them CONTAINER:PATH)" cp "$S/d/f"
 [ -e "$T/x" ] && t_fail "made $T/x"
 cocin exec "${P}cp" test -e /nodir >/dev/null 2>&1 && t_fail "made /nodir"
 cocin rm -f "${P}cp" >/dev/null 2>&1
@@ -2199,20 +2200,15 @@ t_end
 t_begin "rename: bad inputs say one line, exit 1, and change nothing"
 cocin run -d --name "${P}rb1" busybox sleep 100 >/dev/null 2>&1
 cocin run -d --name "${P}rb2" busybox sleep 100 >/dev/null 2>&1
-chk() { # WANT ARGS...
-  local want=$1 out rc; shift
-  out=$(cocin rename "$@" 2>&1); rc=$?
-  [ "$rc" = 1 ] && [ "$out" = "$want" ] || t_fail "rename $*: rc $rc [$out]"
-}
-chk "cocin: the container name \"${P}rb2\" is already in use" "${P}rb1" "${P}rb2"
-chk "cocin: container ${P}rb1 has that name already" "${P}rb1" "${P}rb1"
-chk "cocin: no such container: ${P}nope" "${P}nope" "${P}x"
-chk 'cocin: invalid container name "../x": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed' "${P}rb1" ../x
-chk 'cocin: invalid container name "ctl": reserved by cocinfs' "${P}rb1" ctl
-chk 'cocin: invalid container name "": a name must not be empty' "${P}rb1" ""
-chk "cocin: rename: requires exactly 2 arguments: CONTAINER NEW_NAME" "${P}rb1"
-chk "cocin: rename: requires exactly 2 arguments: CONTAINER NEW_NAME" "${P}rb1" a b
-chk "cocin: rename: unknown flag: -f" -f "${P}rb1" x
+says1 "cocin: the container name \"${P}rb2\" is already in use" rename "${P}rb1" "${P}rb2"
+says1 "cocin: container ${P}rb1 has that name already" rename "${P}rb1" "${P}rb1"
+says1 "cocin: no such container: ${P}nope" rename "${P}nope" "${P}x"
+says1 'cocin: invalid container name "../x": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed' rename "${P}rb1" ../x
+says1 'cocin: invalid container name "ctl": reserved by cocinfs' rename "${P}rb1" ctl
+says1 'cocin: invalid container name "": a name must not be empty' rename "${P}rb1" ""
+says1 "cocin: rename: requires exactly 2 arguments: CONTAINER NEW_NAME" rename "${P}rb1"
+says1 "cocin: rename: requires exactly 2 arguments: CONTAINER NEW_NAME" rename "${P}rb1" a b
+says1 "cocin: rename: unknown flag: -f" rename -f "${P}rb1" x
 [ "$(cfg "${P}rb1" .name)" = "${P}rb1" ] && [ "$(cfg "${P}rb2" .name)" = "${P}rb2" ] ||
   t_fail "records changed"
 is_running "${P}rb1" && is_running "${P}rb2" || t_fail "not running"

@@ -724,29 +724,7 @@ elif [ ! -c /dev/fuse ]; then
 else
   M=$T/mnt
   FSPID=""
-  mounted() { grep -q " $1 fuse.cocinfs " /proc/mounts; }
-  daemon_up() { [ -n "$FSPID" ] && kill -0 "$FSPID" 2>/dev/null && ls "$M" >/dev/null 2>&1; }
-  fs_start_fg() {
-    "$COCINFS" --foreground --root "$ROOT" "$@" "$M" 2>"$T/fs.err" &
-    FSPID=$!
-    t_track "$FSPID"
-    wait_for mounted "$M"
-  }
-  fs_stop() {
-    fusermount3 -u "$M" 2>/dev/null || umount -l "$M" 2>/dev/null
-    [ -n "$FSPID" ] && { kill "$FSPID" 2>/dev/null; wait "$FSPID" 2>/dev/null; }
-    FSPID=""
-  }
-  # ctl FILE LINE: write LINE (+ newline) on a read-write open of FILE, then
-  # read the reply from the same open file.  Sets RC, REPLY, ERR.
-  ctl() {
-    local f=$1; shift
-    if ! exec 3<>"$f"; then RC=1; REPLY=""; ERR="open failed"; return; fi
-    printf '%s\n' "$*" >&3 2>"$T/ctl.err"; RC=$?
-    REPLY=$(cat <&3)
-    exec 3<&-
-    ERR=$(cat "$T/ctl.err")
-  }
+  # (mounted, fs_start_fg, fs_stop, ctl: lib.sh's)
   # fs_bad NAME ERRNO-TEXT REPLY-PATTERN LINE: the write fails with that
   # errno, one readable line of reason on the file, nothing left behind
   fs_bad() {

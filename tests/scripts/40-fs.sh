@@ -18,8 +18,6 @@ chmod 711 "$T"    # let the unprivileged user reach the mountpoints
 FSPID=""
 
 list_containers() { ls -A "$ROOT/containers" 2>/dev/null | grep -v '^\.' | sort | tr '\n' ' '; }
-daemon_up() { [ -n "$FSPID" ] && kill -0 "$FSPID" 2>/dev/null && ls "$M" >/dev/null 2>&1; }
-mounted() { grep -q " $1 fuse.cocinfs " /proc/mounts; }
 # the daemonized cocinfs serving $M (the monitors it forked share its
 # command line, not its name)
 daemon_pid() {
@@ -27,32 +25,6 @@ daemon_pid() {
   for p in $(pgrep -f -- "--root $ROOT $M\$"); do
     [ "$(cat "/proc/$p/comm" 2>/dev/null)" = cocinfs ] && { echo "$p"; return; }
   done
-}
-
-# fs_start_fg [OPTIONS]: the daemon in the foreground, in the background of
-# this shell, so its pid is exactly known.
-fs_start_fg() {
-  "$COCINFS" --foreground --root "$ROOT" "$@" "$M" 2>"$T/fs.err" &
-  FSPID=$!
-  t_track "$FSPID"
-  wait_for mounted "$M"
-}
-
-fs_stop() {
-  fusermount3 -u "$M" 2>/dev/null || umount -l "$M" 2>/dev/null
-  [ -n "$FSPID" ] && { kill "$FSPID" 2>/dev/null; wait "$FSPID" 2>/dev/null; }
-  FSPID=""
-}
-
-# ctl FILE LINE: write LINE (+ newline) on a read-write open of FILE, then
-# read the reply from the same open file.  Sets RC, REPLY, ERR.
-ctl() {
-  local f=$1; shift
-  if ! exec 3<>"$f"; then RC=1; REPLY=""; ERR="open failed"; return; fi
-  printf '%s\n' "$*" >&3 2>"$T/ctl.err"; RC=$?
-  REPLY=$(cat <&3)
-  exec 3<&-
-  ERR=$(cat "$T/ctl.err")
 }
 
 # pywrite FILE CHUNK...: one write() per chunk (python escapes: \n \x00),

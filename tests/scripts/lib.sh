@@ -60,6 +60,33 @@ free_port() {
   echo 29517
 }
 
+# cocinfs for a suite: mounted on $M (the suite sets it), its pid in $FSPID.
+mounted() { grep -q " $1 fuse.cocinfs " /proc/mounts; }
+daemon_up() { [ -n "$FSPID" ] && kill -0 "$FSPID" 2>/dev/null && ls "$M" >/dev/null 2>&1; }
+# fs_start_fg [OPTIONS]: the daemon in the foreground, in the background of
+# this shell, so its pid is exactly known.
+fs_start_fg() {
+  "$COCINFS" --foreground --root "$ROOT" "$@" "$M" 2>"$T/fs.err" &
+  FSPID=$!
+  t_track "$FSPID"
+  wait_for mounted "$M"
+}
+fs_stop() {
+  fusermount3 -u "$M" 2>/dev/null || umount -l "$M" 2>/dev/null
+  [ -n "$FSPID" ] && { kill "$FSPID" 2>/dev/null; wait "$FSPID" 2>/dev/null; }
+  FSPID=""
+}
+# ctl FILE LINE: write LINE (+ newline) on a read-write open of FILE, then
+# read the reply from the same open file.  Sets RC, REPLY, ERR.
+ctl() {
+  local f=$1; shift
+  if ! exec 3<>"$f"; then RC=1; REPLY=""; ERR="open failed"; return; fi
+  printf '%s\n' "$*" >&3 2>"$T/ctl.err"; RC=$?
+  REPLY=$(cat <&3)
+  exec 3<&-
+  ERR=$(cat "$T/ctl.err")
+}
+
 # No process whose command line matches (pgrep -f): for wait_for, which
 # runs it in this shell (a `sh -c "! pgrep ..."` would match itself).
 no_proc() { ! pgrep -f -- "$1" >/dev/null; }
