@@ -57,6 +57,8 @@ int cmd_ps(const char *root, int argc, char **argv);
 int cmd_inspect(const char *root, int argc, char **argv);
 int cmd_logs(const char *root, int argc, char **argv);
 int cmd_stop(const char *root, int argc, char **argv);
+int cmd_diff(const char *root, int argc, char **argv);
+int cmd_commit(const char *root, int argc, char **argv);
 int cmd_kill(const char *root, int argc, char **argv);
 int cmd_rm(const char *root, int argc, char **argv);
 int cmd_start(const char *root, int argc, char **argv);

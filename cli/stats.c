@@ -143,19 +143,30 @@ int cmd_stats(const char *root, int argc, char **argv)
   }
 }
 
-int cmd_top(const char *root, int argc, char **argv)
+/* top and diff: one container's text, from the library */
+static int one_text(const char *verb, const char *root, int argc, char **argv,
+                    int (*get)(const char *root, const char *name, char **out,
+                               cocin_error_t *err))
 {
   if (argc < 1)
-    return cli_fail("top: requires exactly one container name");
+    return cli_fail("%s: requires exactly one container name", verb);
   if (argv[0][0] == '-')
-    return cli_fail("top: unknown flag: %s", argv[0]);
-  if (argc > 1) /* docker hands these to ps; cocin lists ps -ef's columns only */
-    return cli_fail("top: ps options are not supported: %s", argv[1]);
+    return cli_fail("%s: unknown flag: %s", verb, argv[0]);
+  if (argc > 1) /* docker's top hands these to ps; cocin lists ps -ef's columns only */
+    return strcmp(verb, "top") ? cli_fail("%s: requires exactly one container name", verb)
+                               : cli_fail("top: ps options are not supported: %s", argv[1]);
   cleanup_error cocin_error_t err = NULL;
   cleanup_free char *name = cocin_state_resolve(root, argv[0], &err);
   cleanup_free char *text = NULL;
-  if (name == NULL || cocin_top(root, name, &text, &err) < 0)
+  if (name == NULL || get(root, name, &text, &err) < 0)
     return cli_error(&err);
   fputs(text, stdout);
   return 0;
+}
+
+int cmd_top(const char *root, int argc, char **argv) { return one_text("top", root, argc, argv, cocin_top); }
+
+int cmd_diff(const char *root, int argc, char **argv)
+{
+  return one_text("diff", root, argc, argv, cocin_diff);
 }

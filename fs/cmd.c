@@ -24,7 +24,9 @@ typedef int (*fs_parse_fn)(struct fs_cmd *cmd, const char *container, int argc, 
 typedef int (*fs_run_fn)(const char *root, struct fs_cmd *cmd, char **reply, cocin_error_t *err);
 
 /* the verbs that act on containers by name (run_names); run is none */
-enum name_op { OP_NONE, OP_EXEC, OP_STOP, OP_KILL, OP_RM, OP_START, OP_RESTART, OP_PAUSE, OP_UNPAUSE };
+enum name_op {
+  OP_NONE, OP_EXEC, OP_STOP, OP_KILL, OP_RM, OP_START, OP_RESTART, OP_PAUSE, OP_UNPAUSE, OP_COMMIT
+};
 
 struct fs_verb {
   const char *verb;
@@ -203,6 +205,20 @@ static int parse_c_kill(struct fs_cmd *cmd, const char *container, int argc, cha
   return parse_with_name(parse_kill, cmd, container, argc, argv, "kill", err);
 }
 
+/* commit NAME IMAGE (a container's: commit IMAGE), no flags */
+static int parse_commit(struct fs_cmd *cmd, const char *container, int argc, char **argv,
+                        cocin_error_t *err)
+{
+  for (int i = 0; i < argc; i++)
+    if (argv[i][0] == '-' && argv[i][1])
+      return cocin_fail(err, EINVAL, "commit: unknown flag: %s", argv[i]);
+  if (container == NULL && cocin_name_check(argv[0], err) < 0)
+    return -1;
+  strv_append(&cmd->names, container ? container : argv[0]);
+  cmd->image = cocin_image_name(argv[argc - 1], err);
+  return cmd->image ? 0 : cocin_error_wrap(err, "commit");
+}
+
 /* ---- running -------------------------------------------------------------- */
 
 static int run_run(const char *root, struct fs_cmd *cmd, char **reply, cocin_error_t *err)
@@ -303,6 +319,20 @@ static int run_exec(const char *root, struct fs_cmd *cmd, char **reply, cocin_er
   return cocin_exec_detached(root, name, &cmd->exec, &code, err);
 }
 
+/* reply: the image's name */
+static int run_commit(const char *root, struct fs_cmd *cmd, char **reply, cocin_error_t *err)
+{
+  cleanup_free char *name = cocin_state_resolve(root, cmd->names[0], err);
+  if (name == NULL)
+    return -1;
+  cleanup_sigmask struct fs_sigmask m; /* open for the copier's fork */
+  fs_sigmask_open(&m);
+  if (cocin_commit(root, name, cmd->image, err) < 0)
+    return -1;
+  fs_str_append(reply, "%s\n", cmd->image);
+  return 0;
+}
+
 static int run_named(const char *root, struct fs_cmd *cmd, char **reply, cocin_error_t *err)
 {
   return run_names(root, cmd, cmd->verb->op, reply, err);
@@ -321,6 +351,7 @@ static const struct fs_verb top_verbs[] = {
     {"restart", 1, -1, parse_restart, run_named, "restart [-t SECS] NAME...", OP_RESTART},
     {"pause", 1, -1, parse_names, run_named, "pause NAME...", OP_PAUSE},
     {"unpause", 1, -1, parse_names, run_named, "unpause NAME...", OP_UNPAUSE},
+    {"commit", 2, 2, parse_commit, run_commit, "commit NAME IMAGE", OP_COMMIT},
     {NULL, 0, 0, NULL, NULL, NULL, OP_NONE},
 };
 
@@ -333,6 +364,7 @@ static const struct fs_verb container_verbs[] = {
     {"restart", 0, 2, parse_restart, run_named, "restart [-t SECS]", OP_RESTART, true},
     {"pause", 0, 0, parse_names, run_named, "pause", OP_PAUSE, true},
     {"unpause", 0, 0, parse_names, run_named, "unpause", OP_UNPAUSE, true},
+    {"commit", 1, 1, parse_commit, run_commit, "commit IMAGE", OP_COMMIT},
     {NULL, 0, 0, NULL, NULL, NULL, OP_NONE},
 };
 
@@ -400,8 +432,9 @@ bool fs_cmd_blocks(const struct fs_cmd *cmd)
   enum name_op op = cmd->verb->op;
   /* exec waits for its command's execve (which a stopped or frozen
    * container holds up) */
+  /* commit copies a whole tree */
   return op == OP_STOP || op == OP_RESTART || op == OP_START || op == OP_EXEC ||
-         (op == OP_RM && cmd->force);
+         op == OP_COMMIT || (op == OP_RM && cmd->force);
 }
 
 void fs_cmd_free(struct fs_cmd *cmd)
@@ -409,6 +442,7 @@ void fs_cmd_free(struct fs_cmd *cmd)
   cocin_spec_free(&cmd->spec);
   cocin_exec_opts_free(&cmd->exec);
   free(cmd->exec_name);
+  free(cmd->image);
   strv_free(cmd->names);
   memset(cmd, 0, sizeof(*cmd));
 }

@@ -68,6 +68,7 @@ struct fs_cmd {
   bool help;              /* run --help */
   struct cocin_exec_opts exec; /* exec (always detached) */
   char *exec_name;        /* exec: the container */
+  char *image;            /* commit: the new image */
   const char *id;         /* a container's ctl: the container opened */
 };
 
@@ -116,6 +117,7 @@ enum fs_kind {
   FS_KIND_WAIT,
   FS_KIND_STATS,
   FS_KIND_PROCS, /* top */
+  FS_KIND_DIFF,
 };
 
 enum fs_exec_state {

@@ -153,6 +153,16 @@ static int top_open(struct fs_handle *h, int flags)
   return 0;
 }
 
+/* diff: what the container changed in its filesystem (cocin diff) */
+static int diff_open(struct fs_handle *h, int flags)
+{
+  cleanup_error cocin_error_t err = NULL;
+  if (cocin_diff(fs_ctx()->root, h->name, &h->data, &err) < 0)
+    return fs_errno(&err);
+  h->len = strlen(h->data);
+  return 0;
+}
+
 /* ---- container.log: the real file --------------------------------------- */
 static int log_open(struct fs_handle *h, int flags)
 {
@@ -235,6 +245,7 @@ const struct fs_file fs_files[] = {
     {"wait", FS_KIND_WAIT, 0444, true, wait_open, wait_read, NULL, NULL, NULL, NULL},
     {"stats", FS_KIND_STATS, 0444, true, stats_open, snapshot_read, NULL, NULL, NULL, NULL},
     {"top", FS_KIND_PROCS, 0444, true, top_open, snapshot_read, NULL, NULL, NULL, NULL},
+    {"diff", FS_KIND_DIFF, 0444, true, diff_open, snapshot_read, NULL, NULL, NULL, NULL},
     {NULL, 0, 0, false, NULL, NULL, NULL, NULL, NULL, NULL},
 };
 

@@ -482,6 +482,89 @@ static char *container_part(const char *arg, const char **path)
   return name;
 }
 
+int in_mount_ns(int (*fn)(void *ctx, cocin_error_t *err), void *ctx, const char *verb,
+                cocin_error_t *err)
+{
+  int pipefd[2];
+  if (pipe2(pipefd, O_CLOEXEC) < 0)
+    return cocin_fail_errno(err, "%s: pipe", verb);
+  cleanup_close int rd = pipefd[0];
+  cleanup_close int wr = pipefd[1];
+  pid_t pid = fork();
+  if (pid < 0)
+    return cocin_fail_errno(err, "%s: fork", verb);
+  if (pid == 0) {
+    close(rd);
+    cocin_error_t e = NULL;
+    if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+      cocin_fail_errno(&e, "%s: a mount namespace", verb);
+      child_fail(wr, 1, &e);
+    }
+    if (fn(ctx, &e) < 0) /* the init's way: the status and the message, cut to fit the pipe */
+      child_fail(wr, 1, &e);
+    _exit(0);
+  }
+  close(steal_fd(wr));
+  int r = read_child_error(rd, err);
+  int status = 0;
+  pid_t w;
+  while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+    ;
+  /* dead without a word: its status says so (a caller that ignores
+   * SIGCHLD reaps none, and has its word alone) */
+  if (r == 0 && w == pid && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+    r = cocin_fail(err, EIO, "%s: the copying process died", verb);
+  return r;
+}
+
+int copy_tree(int sfd, int dfd, bool archive, cocin_error_t *err)
+{
+  struct cp_opts o = {.archive = archive, .src_root = sfd, .dst_root = dfd};
+  struct stat st;
+  if (fstat(sfd, &st) < 0)
+    return cocin_fail_errno(err, "copy");
+  if (copy_entries(sfd, dfd, "/", &o, 0, err) < 0)
+    return -1;
+  copy_meta(dfd, -1, NULL, &st, &o);
+  return 0;
+}
+
+struct stopped_copy {
+  const char *dir, *opts, *src, *dst;
+  unsigned long flags;
+  const struct cocin_spec *spec;
+  struct cp_opts *o;
+  bool into;
+};
+
+static int copy_mounted(void *ctx, cocin_error_t *err)
+{
+  struct stopped_copy *c = ctx;
+  if (mount("overlay", c->dir, "overlay", c->flags, c->opts) < 0)
+    return cocin_fail_errno(err, "cp: mount the container's layers");
+  int r = mount_volumes_at(c->dir, c->spec, true, err);
+  if (r == 0) {
+    int croot = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (croot < 0) {
+      r = cocin_fail_errno(err, "cp: open the container's root");
+    } else {
+      if (c->into)
+        c->o->dst_root = croot;
+      else
+        c->o->src_root = croot;
+      r = copy_paths(c->src, c->dst, c->o, err);
+      close(croot);
+    }
+  }
+  /* the layers and the volumes on them, detached: with nothing of them
+   * open any more, the kernel lets them go before umount2 returns (the
+   * overlay's last reference is dropped on the way out of the call), so
+   * before the parent lets go of the lock */
+  if (umount2(c->dir, MNT_DETACH) < 0 && r == 0)
+    r = cocin_fail_errno(err, "cp: unmount the container's layers");
+  return r;
+}
+
 /* A container that does not run: its layers (and volumes), read-write,
  * in a mount namespace of a child's own, while the caller holds the
  * container's lock; the child copies, unmounts (synchronously: no second
@@ -504,70 +587,18 @@ static int copy_stopped(const char *root, const char *name, const cJSON *cfg, co
    * and no cp at work in them */
   wait_last_monitor(cfg);
   cleanup_close int layers = layers_lock(root, name, true);
-  /* nodev, whatever the container's policy: cp opens no device, and a
-   * node the container made is no way out of its device cgroup; and
-   * read-only for a --read-only container (its volumes as they are) */
-  unsigned long flags = MS_NOSUID | MS_NODEV | (spec.security.read_only ? MS_RDONLY : 0);
   cleanup_free char *dir = cocin_container_dir(root, name);
   cleanup_free char *upper = cocin_container_file(root, name, "upper");
   cleanup_free char *work = cocin_container_file(root, name, "work");
   cleanup_free char *opts = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s", rootfs, upper, work);
-  int pipefd[2];
-  if (pipe2(pipefd, O_CLOEXEC) < 0) {
-    cocin_spec_free(&spec);
-    return cocin_fail_errno(err, "cp: pipe");
-  }
-  cleanup_close int rd = pipefd[0];
-  cleanup_close int wr = pipefd[1];
-  pid_t pid = fork();
-  if (pid < 0) {
-    cocin_spec_free(&spec);
-    return cocin_fail_errno(err, "cp: fork");
-  }
-  if (pid == 0) {
-    close(rd);
-    cocin_error_t e = NULL;
-    int r = -1;
-    if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-      cocin_fail_errno(&e, "cp: a mount namespace");
-    else if (mount("overlay", dir, "overlay", flags, opts) < 0)
-      cocin_fail_errno(&e, "cp: mount the container's layers");
-    else {
-      if (mount_volumes_at(dir, &spec, true, &e) == 0) {
-        int croot = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (croot < 0) {
-          cocin_fail_errno(&e, "cp: open the container's root");
-        } else {
-          if (into)
-            o->dst_root = croot;
-          else
-            o->src_root = croot;
-          r = copy_paths(src, dst, o, &e);
-          close(croot);
-        }
-      }
-      /* the layers and the volumes on them, detached: with nothing of
-       * them open any more, the kernel lets them go before umount2
-       * returns (the overlay's last reference is dropped on the way out
-       * of the call), so before the parent lets go of the lock */
-      if (umount2(dir, MNT_DETACH) < 0 && r == 0)
-        r = cocin_fail_errno(&e, "cp: unmount the container's layers");
-    }
-    if (r < 0) /* the init's way: the status and the message, cut to fit the pipe */
-      child_fail(wr, 1, &e);
-    _exit(0);
-  }
+  /* nodev, whatever the container's policy: cp opens no device, and a
+   * node the container made is no way out of its device cgroup; and
+   * read-only for a --read-only container (its volumes as they are) */
+  struct stopped_copy c = {dir, opts, src, dst,
+                           MS_NOSUID | MS_NODEV | (spec.security.read_only ? MS_RDONLY : 0),
+                           &spec, o, into};
+  int r = in_mount_ns(copy_mounted, &c, "cp", err);
   cocin_spec_free(&spec);
-  close(steal_fd(wr));
-  int r = read_child_error(rd, err);
-  int status = 0;
-  pid_t w;
-  while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
-    ;
-  /* dead without a word: its status says so (a caller that ignores
-   * SIGCHLD reaps none, and has its word alone) */
-  if (r == 0 && w == pid && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
-    r = cocin_fail(err, EIO, "cp: the copying process died");
   return r;
 }
 

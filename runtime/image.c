@@ -16,6 +16,7 @@
 #include "cocin/runtime.h"
 #include "cocin/state.h"
 #include "cocin/util.h"
+#include "internal.h"
 
 static char *image_dir(const char *root, const char *name)
 {
@@ -199,7 +200,7 @@ static int build_busybox(const char *tmp, cocin_error_t *err)
 
 /* Build an image in a temporary directory, then rename it into place, so
  * concurrent first uses agree and a failure leaves nothing. */
-static int install_image(const char *root, const char *name, const char *source,
+int install_image(const char *root, const char *name, const char *source,
                          int (*build)(const char *tmp, const void *data, cocin_error_t *err),
                          const void *data, cocin_error_t *err)
 {

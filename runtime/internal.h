@@ -175,6 +175,24 @@ void wait_last_monitor(const cJSON *cfg);
  * alive, should the container end), exclusive by whoever mounts them
  * again (a start, a cp of a stopped container).  The fd, or -1. */
 int layers_lock(const char *root, const char *name, bool exclusive);
+/* fn(ctx) in a forked child, in a mount namespace of its own (private
+ * propagation): what it mounts goes with it.  Its error, or EIO if it
+ * died without one ("VERB: ..."). */
+int in_mount_ns(int (*fn)(void *ctx, cocin_error_t *err), void *ctx, const char *verb,
+                cocin_error_t *err);
+/* Everything directory sfd holds into directory dfd, and sfd's mode and
+ * times on dfd, as cp copies a tree (symlinks as symlinks, never
+ * followed; devices, FIFOs and sockets left out; the kernel's file
+ * systems as empty mount points); archive: owners and set-id bits too. */
+int copy_tree(int sfd, int dfd, bool archive, cocin_error_t *err);
+/* image.c: build an image in a temporary directory of images/ (build
+ * makes TMP/rootfs), then rename it into place; 1 (nothing made) if
+ * somebody installed that name first. */
+int install_image(const char *root, const char *name, const char *source,
+                  int (*build)(const char *tmp, const void *data, cocin_error_t *err),
+                  const void *data, cocin_error_t *err);
+/* run.c: EINVAL for a path overlayfs options cannot hold (',' or ':') */
+int check_overlay_path(const char *p, cocin_error_t *err);
 /* Bind s's volumes into the root filesystem at merged (in the caller's
  * mount namespace), read-only ones read-only, nodev ones nodev. */
 int mount_volumes_at(const char *merged, const struct cocin_spec *s, bool nodev,

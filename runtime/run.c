@@ -71,7 +71,7 @@ static void remove_unstarted(const char *root, const char *name, const char *id,
 }
 
 /* Overlay options are comma separated and ':' separates lower layers. */
-static int check_overlay_path(const char *p, cocin_error_t *err)
+int check_overlay_path(const char *p, cocin_error_t *err)
 {
   if (strpbrk(p, ",:"))
     return cocin_fail(err, EINVAL, "path %s contains ',' or ':' which overlayfs cannot take", p);

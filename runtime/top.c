@@ -26,15 +26,6 @@ struct proc {
   char comm[64];
 };
 
-/* What a process may not put on the caller's terminal: ps's '?' for
- * every control byte. */
-static void printable(char *s)
-{
-  for (; *s; s++)
-    if ((unsigned char)*s < 0x20 || *s == 0x7f)
-      *s = '?';
-}
-
 /* From /proc/PID/status: the effective uid (ps -ef's UID; -1 if not
  * read) and how deep the process's pid namespace lies below ours (the
  * count of its NSpid entries); 0 if the process is gone. */
@@ -73,7 +64,7 @@ static bool read_stat(pid_t pid, struct proc *p)
   if (lp == NULL || rp == NULL || rp < lp || rp[1] != ' ')
     return false;
   snprintf(p->comm, sizeof(p->comm), "%.*s", (int)(rp - lp - 1), lp + 1);
-  printable(p->comm);
+  str_printable(p->comm);
   unsigned long long ut = 0, st = 0;
   /* fields 3..22: state ppid pgrp session tty_nr tpgid flags minflt
    * cminflt majflt cmajflt utime stime cutime cstime priority nice
@@ -103,7 +94,7 @@ static char *read_cmd(pid_t pid, const char *comm)
     if (text[i] == '\0')
       text[i] = ' ';
   text[len] = '\0';
-  printable(text);
+  str_printable(text);
   return text;
 }
 

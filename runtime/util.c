@@ -104,6 +104,13 @@ char *strv_join(char *const *v, const char *sep)
   return r;
 }
 
+void str_printable(char *s)
+{
+  for (; *s; s++)
+    if ((unsigned char)*s < 0x20 || *s == 0x7f)
+      *s = '?';
+}
+
 ssize_t write_all(int fd, const void *buf, size_t len)
 {
   const char *p = buf;

@@ -191,6 +191,17 @@ int cocin_parse_restart(int argc, char **argv, int *timeout, char ***names, coci
  * in *out (free it); ESRCH when it is not running. */
 int cocin_top(const char *root, const char *name, char **out, cocin_error_t *err);
 #define COCIN_TOP_HEADER "UID          PID    PPID  C STIME TTY          TIME CMD\n"
+/* diff: what the container changed in its root filesystem against its
+ * image, as docker diff lists it: "A /path" (added), "C /path" (changed),
+ * "D /path" (deleted), one a line, sorted, in *out (free it); "" for none.
+ * Read from its upper layer, running or not; control bytes in names as
+ * '?'.  ENOENT: no such container, or its image is gone. */
+int cocin_diff(const char *root, const char *name, char **out, cocin_error_t *err);
+/* commit: image ref (NAME or NAME:latest), new, from the container's root
+ * filesystem: its image with its changes (not its volumes), owners and
+ * modes kept; a running container is paused meanwhile.  EEXIST: the image
+ * is there already. */
+int cocin_commit(const char *root, const char *name, const char *ref, cocin_error_t *err);
 /* restart: stop (as cocin_stop, timeout), then start */
 int cocin_restart(const char *root, const char *name, const char *id, int timeout,
                   bool caller_exits, cocin_error_t *err);

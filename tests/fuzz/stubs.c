@@ -49,6 +49,11 @@ int cocin_pause(const char *root, const char *name, const char *id, bool pause,
   abort();
 }
 
+int cocin_commit(const char *root, const char *name, const char *ref, cocin_error_t *err)
+{
+  abort();
+}
+
 int cocin_image_ensure(const char *root, const char *name, char **rootfs, cocin_error_t *err)
 {
   abort();

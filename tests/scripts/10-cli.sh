@@ -2218,6 +2218,110 @@ is_running "${P}rb1" && is_running "${P}rb2" || t_fail "not running"
 cocin rm -f "${P}rb1" "${P}rb2" >/dev/null 2>&1
 t_end
 
+# ---------------------------------------------------------- diff
+t_begin "diff: added, changed and deleted paths, sorted, running and exited"
+cocin create --name "${P}df" busybox sh -c 'mkdir -p /tmp/a/b; echo x >/tmp/a/b/f; rm /etc/group
+  echo >>/etc/passwd; rm -rf /usr/sbin; mkdir /usr/sbin; touch /usr/sbin/new
+  ln -s /etc/shadow /lnk; touch "/tmp/two
+lines"; sleep 100' >/dev/null 2>&1 || t_fail create
+out=$(cocin diff "${P}df" 2>&1); rc=$?
+[ "$rc" = 0 ] && [ -z "$out" ] || t_fail "a created container: rc $rc [$out]"
+cocin start "${P}df" >/dev/null 2>&1 || t_fail start
+has_new() { cocin diff "${P}df" 2>/dev/null | grep -q '^A /usr/sbin/new$'; }
+wait_for has_new || t_fail "running: [$(cocin diff "${P}df" 2>&1)]"
+cocin stop -t 0 "${P}df" >/dev/null 2>&1
+cocin diff "${P}df" >"$T/diff" 2>&1 || t_fail "rc $?: $(cat "$T/diff")"
+# the opaque /usr/sbin hides every applet the image had there
+grep -q '^D /usr/sbin/httpd$' "$T/diff" || t_fail "no D for a hidden applet"
+grep -v '^D /usr/sbin/' "$T/diff" >"$T/rest"
+printf '%s\n' 'C /etc' 'D /etc/group' 'C /etc/passwd' 'A /lnk' 'C /tmp' 'A /tmp/a' 'A /tmp/a/b' \
+  'A /tmp/a/b/f' 'A /tmp/two?lines' 'C /usr' 'C /usr/sbin' 'A /usr/sbin/new' >"$T/want"
+diff "$T/want" "$T/rest" >"$T/dd" || t_fail "$(cat "$T/dd")"
+sort -c -k2 "$T/diff" 2>/dev/null || t_fail "not sorted by path"
+# the symlink was never followed (no host /etc/shadow read), nothing was mounted
+grep -q " $ROOT/containers/${P}df" /proc/mounts && t_fail "a mount left"
+cocin rm "${P}df" >/dev/null 2>&1
+t_end
+
+t_begin "diff: bad inputs say one line, exit 1"
+says1 "cocin: no such container: ${P}nope" diff "${P}nope"
+says1 "cocin: diff: requires exactly one container name" diff
+says1 "cocin: diff: requires exactly one container name" diff a b
+says1 "cocin: diff: unknown flag: -x" diff -x
+# an exited container whose image was removed (rmi -f) has nothing to compare with
+tar -C "$ROOT/images/busybox/rootfs" -cf "$T/dimg.tar" . && cocin import "$T/dimg.tar" "${P}dimg" >/dev/null 2>&1 ||
+  t_fail import
+cocin run --name "${P}dg" "${P}dimg" touch /x >/dev/null 2>&1 || t_fail run
+cocin rmi -f "${P}dimg" >/dev/null 2>&1 || t_fail rmi
+says1 "cocin: diff: image ${P}dimg of ${P}dg no longer exists" diff "${P}dg"
+cocin rm "${P}dg" >/dev/null 2>&1
+t_end
+
+# ---------------------------------------------------------- commit
+t_begin "commit: an exited container's changes make an image; owners, modes kept; volumes not"
+mkdir -p "$T/cmv" && echo vol >"$T/cmv/v"
+cocin run --name "${P}cm1" -v "$T/cmv:/vol" busybox sh -c 'echo hello >/root/f; chown 5:6 /root/f
+  chmod 4750 /root/f; rm /etc/group; mkdir -p /srv/d; ln -s /root/f /srv/link; echo more >/vol/w' \
+  >/dev/null 2>&1 || t_fail run
+out=$(cocin commit "${P}cm1" "${P}img1" 2>&1); rc=$?
+[ "$rc" = 0 ] && [ "$out" = "${P}img1" ] || t_fail "commit: rc $rc [$out]"
+cocin images -q 2>&1 | grep -qx "${P}img1" || t_fail "not in images: $(cocin images -q 2>&1)"
+got=$(cocin run --rm "${P}img1" sh -c 'cat /root/f; stat -c "%u:%g %a" /root/f; readlink /srv/link
+  test -d /srv/d && echo dir; test -e /etc/group || echo nogroup; ls -A /vol | wc -l' 2>&1)
+[ "$got" = "$(printf 'hello\n5:6 4750\n/root/f\ndir\nnogroup\n0')" ] || t_fail "in the image: [$got]"
+[ "$(jq -r .source "$ROOT/images/${P}img1/image.json")" = "commit of container ${P}cm1 ($(cfg "${P}cm1" .id | cut -c1-12))" ] ||
+  t_fail "image.json: $(cat "$ROOT/images/${P}img1/image.json")"
+ls -A "$ROOT/images" | grep -q '^\.tmp' && t_fail "a temporary image left"
+# a container of it holds it; an image of an image
+cocin run -d --name "${P}cm2" "${P}img1" sleep 100 >/dev/null 2>&1 || t_fail "run on the image"
+says1 "cocin: image ${P}img1 is in use by container ${P}cm2 (running): stop and remove it first" rmi "${P}img1"
+cocin exec "${P}cm2" touch /second >/dev/null 2>&1
+cocin commit "${P}cm2" "${P}img2" >/dev/null 2>&1 || t_fail "commit of a container of a committed image"
+cocin run --rm "${P}img2" sh -c 'test -e /second && cat /root/f' 2>&1 | grep -qx hello || t_fail "img2"
+cocin rm -f "${P}cm1" "${P}cm2" >/dev/null 2>&1
+cocin rmi "${P}img1" "${P}img2" >/dev/null 2>&1 || t_fail rmi
+t_end
+
+t_begin "commit: a running container is paused meanwhile; its mounts stay out"
+cocin run -d --name "${P}cm3" busybox sh -c 'echo live >/live; exec sleep 100' >/dev/null 2>&1
+has_live() { cocin exec "${P}cm3" cat /live 2>/dev/null | grep -q live; }
+wait_for has_live || t_fail "not running"
+cocin commit "${P}cm3" "${P}img3" >"$T/cmo" 2>&1 || t_fail "commit: $(cat "$T/cmo")"
+[ "$(status_of "${P}cm3")" = running ] || t_fail "after commit: $(status_of "${P}cm3")"
+[ "$(cocin run --rm "${P}img3" cat /live 2>&1)" = live ] || t_fail "no /live in the image"
+# /dev, /proc and /sys as empty as in busybox (its tmpfs, proc and sysfs
+# are not its layers'), and the image's own empty /etc/hostname
+I3=$ROOT/images/${P}img3/rootfs
+[ -z "$(find "$I3/dev" "$I3/proc" "$I3/sys" -mindepth 1)" ] && [ ! -s "$I3/etc/hostname" ] ||
+  t_fail "mounts copied: $(find "$I3/dev" "$I3/proc" "$I3/sys" -mindepth 1 | head -3) [$(cat "$I3/etc/hostname")]"
+# a paused one stays paused
+cocin pause "${P}cm3" >/dev/null 2>&1 || t_fail pause
+cocin commit "${P}cm3" "${P}img4" >/dev/null 2>&1 || t_fail "commit of a paused one"
+[ "$(cfg "${P}cm3" .paused)" = true ] || t_fail "no longer paused: $(status_of "${P}cm3")"
+cocin unpause "${P}cm3" >/dev/null 2>&1
+grep -q " $ROOT/images" /proc/mounts && t_fail "a mount left: $(grep " $ROOT/images" /proc/mounts)"
+cocin rm -f "${P}cm3" >/dev/null 2>&1
+cocin rmi "${P}img3" "${P}img4" >/dev/null 2>&1 || t_fail rmi
+t_end
+
+t_begin "commit: a created container gives its image; bad inputs say one line and make nothing"
+cocin create --name "${P}cm5" busybox true >/dev/null 2>&1 || t_fail create
+cocin commit "${P}cm5" "${P}img5:latest" >/dev/null 2>&1 || t_fail "commit of a created one"
+diff <(cd "$ROOT/images/busybox/rootfs" && find . | sort) <(cd "$ROOT/images/${P}img5/rootfs" && find . | sort) >"$T/cmd" ||
+  t_fail "differs from busybox: $(head -5 "$T/cmd")"
+says1 "cocin: commit: image ${P}img5 already exists (rmi removes it)" commit "${P}cm5" "${P}img5"
+says1 "cocin: commit: image busybox already exists (rmi removes it)" commit "${P}cm5" busybox
+says1 "cocin: no such container: ${P}nope" commit "${P}nope" "${P}img6"
+says1 'cocin: commit: invalid image name "a/b"' commit "${P}cm5" a/b
+says1 "cocin: commit: image \"x:v1\": cocin's images have no tags but :latest (cocin images lists them)" commit "${P}cm5" x:v1
+says1 "cocin: commit: requires exactly 2 arguments: CONTAINER IMAGE" commit "${P}cm5"
+says1 "cocin: commit: unknown flag: -p" commit -p "${P}cm5" "${P}img6"
+[ -e "$ROOT/images/${P}img6" ] && t_fail "img6 made"
+ls -A "$ROOT/images" | grep -q '^\.tmp' && t_fail "a temporary image left"
+cocin rm "${P}cm5" >/dev/null 2>&1
+cocin rmi "${P}img5" >/dev/null 2>&1 || t_fail rmi
+t_end
+
 # ---------------------------------------------------------- final leak check
 t_begin "no leftover monitor or container processes after rm -f of all"
 for c in "$ROOT"/containers/*/; do [ -d "$c" ] && cocin rm -f "$(basename "$c")" >/dev/null 2>&1; done

@@ -187,6 +187,38 @@ wait_for sh -c "grep -q '^exited' '$M/$B/status'" || t_fail "$B did not exit: $(
 [ "$(cat "$M/$B/top")" = "$hdr" ] || t_fail "exited: [$(cat "$M/$B/top")]"
 t_end
 
+t_begin fs-diff
+# what a container changed, as cocin diff lists it
+"$COCIN" --root "$ROOT" run --name "${P}df" busybox sh -c 'touch /tmp/made; rm /etc/group' >/dev/null 2>&1
+[ "$(cat "$M/${P}df/diff" 2>&1)" = "$(printf 'C /etc\nD /etc/group\nC /tmp\nA /tmp/made')" ] ||
+  t_fail "diff: [$(cat "$M/${P}df/diff" 2>&1)]"
+[ "$(cat "$M/${P}df/diff")" = "$("$COCIN" --root "$ROOT" diff "${P}df" 2>&1)" ] || t_fail "differs from cocin diff"
+[ "$(stat -c %a "$M/${P}df/diff")" = 444 ] || t_fail "mode $(stat -c %a "$M/${P}df/diff")"
+echo x >"$M/${P}df/diff" 2>/dev/null && t_fail "diff was writable"
+"$COCIN" --root "$ROOT" rm "${P}df" >/dev/null 2>&1
+t_end
+
+t_begin fs-commit
+# commit through /cocin/ctl and a container's own ctl: the reply is the image
+"$COCIN" --root "$ROOT" run --name "${P}cm" busybox sh -c 'echo made >/made' >/dev/null 2>&1
+ctl "$M/ctl" "commit ${P}cm ${P}fsimg"
+[ "$RC" = 0 ] && [ "$REPLY" = "${P}fsimg" ] || t_fail "top ctl: rc $RC reply [$REPLY] err [$ERR]"
+ctl "$M/${P}cm/ctl" "commit ${P}fsimg2:latest"
+[ "$RC" = 0 ] && [ "$REPLY" = "${P}fsimg2" ] || t_fail "container ctl: rc $RC reply [$REPLY] err [$ERR]"
+[ "$("$COCIN" --root "$ROOT" run --rm "${P}fsimg2" cat /made 2>&1)" = made ] || t_fail "not in the image"
+ctl "$M/ctl" "commit ${P}cm ${P}fsimg"
+[ "$RC" != 0 ] && [ "$REPLY" = "commit: image ${P}fsimg already exists (rmi removes it)" ] &&
+  grep -q "File exists" <<<"$ERR" || t_fail "existing: rc $RC reply [$REPLY] err [$ERR]"
+ctl "$M/${P}cm/ctl" "commit a/b"
+[ "$RC" != 0 ] && grep -q "Invalid argument" <<<"$ERR" || t_fail "bad name: rc $RC [$REPLY] [$ERR]"
+ctl "$M/ctl" "commit ${P}nope x"
+[ "$RC" != 0 ] && grep -q "No such file" <<<"$ERR" || t_fail "no container: rc $RC [$REPLY] [$ERR]"
+ctl "$M/ctl" "commit ${P}cm"
+[ "$RC" != 0 ] && grep -q "Invalid argument" <<<"$ERR" || t_fail "one argument: rc $RC [$REPLY] [$ERR]"
+"$COCIN" --root "$ROOT" rm "${P}cm" >/dev/null 2>&1
+"$COCIN" --root "$ROOT" rmi "${P}fsimg" "${P}fsimg2" >/dev/null 2>&1 || t_fail rmi
+t_end
+
 # --------------------------------------------------------------- exec ------
 t_begin fs-exec
 exec 3<>"$M/$A/exec"
@@ -506,7 +538,7 @@ t_end
 # ------------------------------------------------------------ bad input ----
 before=$(list_containers)
 ctl "$M/ctl" "frobnicate x"; expect_fail fs-bad-unknown-verb "Invalid argument"
-grep -q 'unknown command "frobnicate" (verbs: run create exec stop kill rm start restart pause unpause)' <<<"$REPLY" ||
+grep -q 'unknown command "frobnicate" (verbs: run create exec stop kill rm start restart pause unpause commit)' <<<"$REPLY" ||
   echo "FAIL: fs-bad-unknown-verb-message: [$REPLY]"
 ctl "$M/ctl" "stop"; expect_fail fs-bad-missing-args "Invalid argument"
 ctl "$M/ctl" "run"; expect_fail fs-bad-run-no-image "Invalid argument"
