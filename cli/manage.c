@@ -1,4 +1,4 @@
-/* cocin stop, kill, rm, start, restart, pause, unpause: one table, one loop over the names; every failure
+/* cocin stop, kill, rm, start, restart, pause, unpause (and update, rename, commit): one table, one loop over the names; every failure
  * is one line on stderr and makes the exit status non-zero. */
 #include <stdio.h>
 #include <string.h>
@@ -163,4 +163,23 @@ int cmd_commit(const char *root, int argc, char **argv)
   cleanup_free char *image = cocin_image_name(argv[1], NULL);
   printf("%s\n", image ? image : argv[1]);
   return 0;
+}
+
+int cmd_update(const char *root, int argc, char **argv)
+{
+  cleanup_error cocin_error_t err = NULL;
+  cleanup_strv char **names = NULL;
+  struct cocin_limits given;
+  if (cocin_parse_update(argc, argv, &given, &names, &err) < 0)
+    return cli_error(&err);
+  int rc = 0;
+  for (char **n = names; *n; n++) {
+    cleanup_free char *name = cocin_state_resolve(root, *n, &err);
+    if (name == NULL || cocin_update(root, name, NULL, &given, &err) < 0)
+      rc = cli_error(&err);
+    else
+      printf("%s\n", *n); /* as given, like docker */
+  }
+  cocin_limits_free(&given);
+  return rc;
 }

@@ -25,7 +25,8 @@ typedef int (*fs_run_fn)(const char *root, struct fs_cmd *cmd, char **reply, coc
 
 /* the verbs that act on containers by name (run_names); run is none */
 enum name_op {
-  OP_NONE, OP_EXEC, OP_STOP, OP_KILL, OP_RM, OP_START, OP_RESTART, OP_PAUSE, OP_UNPAUSE, OP_COMMIT
+  OP_NONE, OP_EXEC, OP_STOP, OP_KILL, OP_RM, OP_START, OP_RESTART, OP_PAUSE, OP_UNPAUSE, OP_COMMIT,
+  OP_UPDATE
 };
 
 struct fs_verb {
@@ -131,6 +132,14 @@ static int parse_restart(struct fs_cmd *cmd, const char *container, int argc, ch
   return check_names(cmd->names, err);
 }
 
+static int parse_update(struct fs_cmd *cmd, const char *container, int argc, char **argv,
+                        cocin_error_t *err)
+{
+  if (cocin_parse_update(argc, argv, &cmd->spec.limits, &cmd->names, err) < 0)
+    return -1;
+  return check_names(cmd->names, err);
+}
+
 /* start, pause, unpause: names only (the verb is set before the parse) */
 static int parse_names(struct fs_cmd *cmd, const char *container, int argc, char **argv,
                        cocin_error_t *err)
@@ -177,7 +186,10 @@ static int parse_c_exec(struct fs_cmd *cmd, const char *container, int argc, cha
 static int parse_with_name(fs_parse_fn fn, struct fs_cmd *cmd, const char *container, int argc,
                            char **argv, const char *verb, cocin_error_t *err)
 {
-  static const char *const valued[] = {"-t", "--time", "--timeout", "-s", "--signal"};
+  static const char *const valued[] = {"-t",          "--time",        "--timeout",     "-s",
+                                       "--signal",    "-m",            "--memory",      "--memory-swap",
+                                       "--cpus",      "-c",            "--cpu-shares",  "--cpuset-cpus",
+                                       "--cpuset-mems", "--pids-limit"};
   for (size_t i = 0; argc > 0 && i < sizeof(valued) / sizeof(valued[0]); i++)
     if (!strcmp(argv[argc - 1], valued[i]))
       return cocin_fail(err, EINVAL, "%s: %s needs a value", verb, valued[i]);
@@ -262,6 +274,8 @@ static int name_op(const char *root, const struct fs_cmd *cmd, enum name_op op, 
   case OP_PAUSE:
   case OP_UNPAUSE:
     return cocin_pause(root, name, cmd->id, op == OP_PAUSE, err);
+  case OP_UPDATE:
+    return cocin_update(root, name, cmd->id, &cmd->spec.limits, err);
   case OP_START: {
     /* the monitor double-forked: cocinfs lives on and reaps nothing */
     cleanup_sigmask struct fs_sigmask m;
@@ -352,6 +366,7 @@ static const struct fs_verb top_verbs[] = {
     {"pause", 1, -1, parse_names, run_named, "pause NAME...", OP_PAUSE},
     {"unpause", 1, -1, parse_names, run_named, "unpause NAME...", OP_UNPAUSE},
     {"commit", 2, 2, parse_commit, run_commit, "commit NAME IMAGE", OP_COMMIT},
+    {"update", 2, -1, parse_update, run_named, "update [OPTIONS] NAME...", OP_UPDATE},
     {NULL, 0, 0, NULL, NULL, NULL, OP_NONE},
 };
 
@@ -365,6 +380,7 @@ static const struct fs_verb container_verbs[] = {
     {"pause", 0, 0, parse_names, run_named, "pause", OP_PAUSE, true},
     {"unpause", 0, 0, parse_names, run_named, "unpause", OP_UNPAUSE, true},
     {"commit", 1, 1, parse_commit, run_commit, "commit IMAGE", OP_COMMIT},
+    {"update", 1, -1, parse_update, run_named, "update [OPTIONS]", OP_UPDATE, true},
     {NULL, 0, 0, NULL, NULL, NULL, OP_NONE},
 };
 

@@ -60,7 +60,7 @@ struct fs_verb;
 
 struct fs_cmd {
   const struct fs_verb *verb;
-  struct cocin_spec spec; /* run */
+  struct cocin_spec spec; /* run; update: its limits */
   char **names;           /* stop, kill, rm */
   int timeout;            /* stop */
   int sig;                /* kill */

@@ -601,6 +601,8 @@ int cocin_cgroup_plan(const char *name, const char *parent, const struct cocin_l
   return create(NULL, name, parent, l, true, out, err);
 }
 
+size_t cocin_cgroup_ndirs(const struct cocin_cgroup *cg) { return cg ? cg->ndirs : 0; }
+
 bool cocin_cgroup_same(const struct cocin_cgroup *a, const struct cocin_cgroup *b)
 {
   if (a == NULL || b == NULL)
@@ -889,6 +891,44 @@ int cocin_cgroup_freeze(const struct cocin_cgroup *cg, bool frozen, cocin_error_
     return cocin_fail(err, EBUSY, "not every process of it froze within a second (one in "
                                   "uninterruptible sleep?): left running");
   return cocin_fail_errno(err, "%s the container's cgroup", frozen ? "freeze" : "thaw");
+}
+
+int cg_move_all(const struct cocin_cgroup *cg, const char *dir, cocin_error_t *err)
+{
+  /* frozen meanwhile (unless frozen already), so that no fork escapes */
+  int was = cg->ops->frozen(cg);
+  bool froze = was == 0 && freeze_wait(cg, true) == 0;
+  int r = 0;
+  for (int round = 0; r == 0 && round < (froze || was == 1 ? 1 : 3); round++) {
+    cleanup_free pid_t *pids = NULL;
+    bool self;
+    size_t n = collect_pids(cg, &pids, &self);
+    for (size_t i = 0; i < n && r == 0; i++) {
+      char v[32];
+      snprintf(v, sizeof(v), "%d", (int)pids[i]);
+      cocin_error_t e = NULL;
+      if (cg_write(cg, dir, "cgroup.procs", v, &e) < 0 && cocin_error_status(&e) != ESRCH) {
+        if (err && *err == NULL)
+          *err = steal_ptr(e);
+        r = -1;
+      }
+      cocin_error_release(&e);
+    }
+  }
+  if (froze)
+    freeze_wait(cg, false);
+  return r;
+}
+
+int cocin_cgroup_update(struct cocin_cgroup *cg, const char *parent, pid_t init,
+                        const struct cocin_limits *given, const struct cocin_limits *all,
+                        cocin_error_t *err)
+{
+  if (cg == NULL || cg->ndirs == 0)
+    return cocin_fail(err, ENOTSUP, "the container has no cgroup to update");
+  if (cocin_limits_check(all, err) < 0)
+    return -1;
+  return cg->ops->update(cg, parent, init, given, all, err);
 }
 
 int cocin_cgroup_kill(const struct cocin_cgroup *cg, int sig, cocin_error_t *err)

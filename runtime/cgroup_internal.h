@@ -72,6 +72,12 @@ struct cg_ops {
   int (*kill_all)(const struct cocin_cgroup *cg);
   /* Will create restrict devices (see cocin_cgroup_devices_expected)? */
   bool (*devices_expected)(const struct cocin_cgroup *cg);
+  /* Change a live cgroup's limits: what given sets, with all (the limits
+   * after the change) for what depends on another (memory and swap);
+   * a controller the cgroup lacks is added (see cocin_cgroup_update). */
+  int (*update)(struct cocin_cgroup *cg, const char *parent, pid_t init,
+                const struct cocin_limits *given, const struct cocin_limits *all,
+                cocin_error_t *err);
 };
 
 extern const struct cg_ops cg_v1_ops;
@@ -131,6 +137,9 @@ bool cg_mkdir_leaf(struct cg_made *made, const char *dir);
 int cg_clear_stale(const struct cocin_cgroup *cg, const char *dir, cocin_error_t *err);
 /* The relative path of the container's cgroup: <parent>/cocin/<name>. */
 char *cg_container_rel(const char *parent_rel, const char *name);
+/* Move every process of cg (all its hierarchies) into dir's cgroup.procs,
+ * cg frozen meanwhile if it can be (and is not already). */
+int cg_move_all(const struct cocin_cgroup *cg, const char *dir, cocin_error_t *err);
 /* rmdir a directory other containers may share, if nothing is in it. */
 void rmdir_if_unused(const char *dir, bool fake);
 /* Record dir as the container's directory for controller ctrl (-1: none);

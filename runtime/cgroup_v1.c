@@ -355,6 +355,93 @@ static bool v1_devices_expected(const struct cocin_cgroup *cg)
   return m != NULL;
 }
 
+/* memory and memory+swap as all has them, written in the order that keeps
+ * memory <= memory+swap at every step (the kernel refuses any other) */
+static int update_memory(const struct cocin_cgroup *cg, const struct cocin_limits *all,
+                         cocin_error_t *err)
+{
+  const char *dir = dir_of(cg, CG_MEMORY);
+  if (dir == NULL)
+    return cocin_fail(err, ENOTSUP, "memory limit requested but the container has no memory "
+                                    "cgroup");
+  bool memsw = cg_writable(cg, dir, "memory.memsw.limit_in_bytes");
+  if (all->memory_swap && !memsw)
+    return cocin_fail(err, ENOTSUP,
+                      "--memory-swap: swap accounting is not enabled on this host (no "
+                      "memory.memsw.limit_in_bytes in %s)",
+                      dir);
+  int64_t mem = all->memory ? all->memory : -1;
+  int64_t sw = all->memory_swap ? all->memory_swap : all->memory ? 2 * all->memory : -1;
+  uint64_t cur_sw = UINT64_MAX;
+  if (memsw)
+    cg_read_u64(dir, "memory.memsw.limit_in_bytes", &cur_sw);
+  /* -1 is no limit: as large as any */
+  bool swap_first = memsw && (mem < 0 || (uint64_t)mem > cur_sw);
+  if (swap_first && write_i64(cg, dir, "memory.memsw.limit_in_bytes", sw, "memory-swap", err) < 0)
+    return -1;
+  if (write_i64(cg, dir, "memory.limit_in_bytes", mem, "memory", err) < 0)
+    return -1;
+  if (memsw && !swap_first &&
+      write_i64(cg, dir, "memory.memsw.limit_in_bytes", sw, "memory-swap", err) < 0)
+    return -1;
+  return 0;
+}
+
+/* A cpuset cgroup for a container made without one: under parent (its
+ * --cgroup-parent), else under the cpuset cgroup its init is in (where
+ * its starter was), the directory's name the container's other ones'. */
+static int add_cpuset(struct cocin_cgroup *cg, const char *parent, pid_t init,
+                      cocin_error_t *err)
+{
+  cleanup_free char *mount = find_mount(cg, cg_ctrl_names[CG_CPUSET]);
+  if (mount == NULL)
+    return cocin_fail(err, ENOTSUP, "cpuset requested but the cpuset controller is not "
+                                    "available (no cgroup v1 hierarchy for it under %s)",
+                      cg->root);
+  cleanup_free char *self = NULL;
+  if (parent == NULL) {
+    cleanup_free char *path = xasprintf("/proc/%d/cgroup", (int)init);
+    cleanup_free char *table = NULL;
+    if (read_all_file(path, &table, NULL, err) < 0 ||
+        cg_self_path(table, cg_ctrl_names[CG_CPUSET], &self, err) < 0)
+      return cocin_error_wrap(err, "the container's cpuset cgroup");
+  }
+  const char *leaf = strrchr(cg->dirs[0], '/');
+  cleanup_free char *rel = cg_container_rel(parent ? parent : self, leaf ? leaf + 1 : cg->dirs[0]);
+  cleanup_free char *dir = cg_join(mount, rel);
+  struct cg_made made = {.fake = cg->fake};
+  bool copy = true;
+  if (cg_mkdir_steps(cg, &made, mount, rel, cpuset_step, &copy, err) < 0)
+    return cocin_error_wrap(err, "the container's cpuset cgroup");
+  if (cg_move_all(cg, dir, err) < 0) {
+    cg_made_rollback(&made);
+    return cocin_error_wrap(err, "move the container into its cpuset cgroup");
+  }
+  cg_made_release(&made);
+  cg_add_ctrl_dir(cg, CG_CPUSET, dir);
+  return 0;
+}
+
+static int v1_update(struct cocin_cgroup *cg, const char *parent, pid_t init,
+                     const struct cocin_limits *given, const struct cocin_limits *all,
+                     cocin_error_t *err)
+{
+  if ((given->memory || given->memory_swap) && update_memory(cg, all, err) < 0)
+    return -1;
+  if ((given->cpu_period || given->cpu_shares) && dir_of(cg, CG_CPU) == NULL)
+    return cocin_fail(err, ENOTSUP, "cpu limit requested but the container has no cpu cgroup");
+  if (given->pids_limit && dir_of(cg, CG_PIDS) == NULL)
+    return cocin_fail(err, ENOTSUP, "pids limit requested but the container has no pids cgroup");
+  if ((given->cpuset_cpus || given->cpuset_mems) && dir_of(cg, CG_CPUSET) == NULL &&
+      add_cpuset(cg, parent, init, err) < 0)
+    return -1;
+  /* the rest as run writes it (what given leaves 0 is not written) */
+  struct cocin_limits rest = *given;
+  rest.memory = rest.memory_swap = 0;
+  rest.devices_unrestricted = true; /* the devices policy stays as it is */
+  return apply_limits(cg, &rest, err);
+}
+
 const struct cg_ops cg_v1_ops = {
     .name = "v1",
     .create = v1_create,
@@ -363,4 +450,5 @@ const struct cg_ops cg_v1_ops = {
     .frozen = v1_frozen,
     .kill_all = v1_kill_all,
     .devices_expected = v1_devices_expected,
+    .update = v1_update,
 };

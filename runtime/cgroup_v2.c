@@ -250,6 +250,45 @@ static bool v2_devices_expected(const struct cocin_cgroup *cg)
   return !cg->fake && cg_bpf_devices_loadable();
 }
 
+/* Enable what given needs in the parent of each directory on the way down
+ * to the container's (a controller enabled already stays), then write. */
+static int v2_update(struct cocin_cgroup *cg, const char *parent, pid_t init,
+                     const struct cocin_limits *given, const struct cocin_limits *all,
+                     cocin_error_t *err)
+{
+  struct v2_ctx ctx = {0};
+  if (given->memory || given->memory_swap)
+    ctx.required |= 1u << V2_MEMORY;
+  if (given->cpu_quota || given->cpu_shares)
+    ctx.required |= 1u << V2_CPU;
+  if (given->cpuset_cpus || given->cpuset_mems)
+    ctx.required |= 1u << V2_CPUSET;
+  if (given->pids_limit)
+    ctx.required |= 1u << V2_PIDS;
+  ctx.wanted = ctx.required;
+  const char *dir = cg->dirs[0];
+  size_t rl = strlen(cg->root);
+  if (strncmp(dir, cg->root, rl) != 0 || dir[rl] != '/')
+    return cocin_fail(err, EINVAL, "cgroup %s is not under %s", dir, cg->root);
+  for (size_t k = rl; dir[k] == '/';) {
+    size_t next = k + 1 + strcspn(dir + k + 1, "/");
+    cleanup_free char *child = strndup(dir, next);
+    cleanup_free char *up = strndup(dir, k);
+    if (child == NULL || up == NULL)
+      abort();
+    if (enable_step(cg, child, up, false, &ctx, err) < 0)
+      return -1;
+    k = next;
+  }
+  /* memory and swap go together: swap is given as memory+swap */
+  struct cocin_limits l = *given;
+  if (given->memory || given->memory_swap) {
+    l.memory = all->memory;
+    l.memory_swap = all->memory_swap;
+  }
+  return apply_limits(cg, dir, &l, err);
+}
+
 const struct cg_ops cg_v2_ops = {
     .name = "v2",
     .create = v2_create,
@@ -258,4 +297,5 @@ const struct cg_ops cg_v2_ops = {
     .frozen = v2_frozen,
     .kill_all = v2_kill_all,
     .devices_expected = v2_devices_expected,
+    .update = v2_update,
 };

@@ -198,7 +198,8 @@ int cocin_diff(const char *root, const char *name, char **out, cocin_error_t *er
     changes_free(&c);
     return -1;
   }
-  qsort(c.v, c.n, sizeof(*c.v), by_path);
+  if (c.n) /* (qsort takes no NULL, even for nothing) */
+    qsort(c.v, c.n, sizeof(*c.v), by_path);
   char *text = NULL;
   size_t len = 0;
   FILE *f = open_memstream(&text, &len);

@@ -213,9 +213,12 @@ bool start_failed(const char *root, const char *name, const char *id, int code);
 /* remove.c, for the monitor of a --rm container: take it away (its
  * directory into containers/.trash, under its lock: the lock is returned,
  * *trash NULL if the directory went meanwhile, *in_place when there was no
- * room for the trash), then delete what was taken. */
+ * room for the trash; *updated, if asked for, the cgroup the record names
+ * when an update added to it: the one to remove), then delete what was
+ * taken. */
 int take_away(const char *root, const char *name, const char *id, bool destroy_recorded,
-              bool only_stopped, char **trash, bool *in_place, cocin_error_t *err);
+              bool only_stopped, char **trash, bool *in_place, struct cocin_cgroup **updated,
+              cocin_error_t *err);
 int delete_taken(char *trash, bool in_place, const struct cocin_cgroup *cg, int lock,
                  cocin_error_t *err);
 

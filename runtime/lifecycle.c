@@ -626,3 +626,95 @@ int cocin_rename(const char *root, const char *name, const char *id, const char 
   cJSON_Delete(cfg);
   return r;
 }
+
+/* ---- update --------------------------------------------------------------- */
+
+struct updating {
+  const char *id, *name;
+  const struct cocin_limits *given;
+  cocin_error_t err; /* the cgroup's refusal, after the record kept what was made */
+};
+
+/* given's limits over l's (what given leaves 0 or NULL stays) */
+static void limits_merge(struct cocin_limits *l, const struct cocin_limits *given)
+{
+  if (given->memory)
+    l->memory = given->memory;
+  if (given->memory_swap)
+    l->memory_swap = given->memory_swap;
+  if (given->cpu_period) {
+    l->cpu_period = given->cpu_period;
+    l->cpu_quota = given->cpu_quota;
+  }
+  if (given->cpu_shares)
+    l->cpu_shares = given->cpu_shares;
+  if (given->pids_limit)
+    l->pids_limit = given->pids_limit;
+  if (given->cpuset_cpus) {
+    free(l->cpuset_cpus);
+    l->cpuset_cpus = xstrdup(given->cpuset_cpus);
+  }
+  if (given->cpuset_mems) {
+    free(l->cpuset_mems);
+    l->cpuset_mems = xstrdup(given->cpuset_mems);
+  }
+}
+
+static int set_limits(cJSON *cfg, void *data, cocin_error_t *err)
+{
+  struct updating *u = data;
+  if (cocin_state_check_id(cfg, u->id, err) < 0)
+    return -1;
+  const char *st = cj_str(cfg, "status");
+  if (st && !strcmp(st, "created") && !cocin_state_is_new(cfg))
+    return cocin_fail(err, EBUSY, "container %s is starting: update it once it runs", u->name);
+  struct cocin_limits all;
+  if (cocin_limits_from_json(cJSON_GetObjectItemCaseSensitive(cfg, "limits"), &all, err) < 0)
+    return cocin_error_wrap(err, "container %s", u->name);
+  limits_merge(&all, u->given);
+  if (cocin_limits_check(&all, err) < 0) {
+    cocin_limits_free(&all);
+    return -1;
+  }
+  if (is_running(cfg)) {
+    struct cocin_cgroup *cg = NULL;
+    if (load_cgroup(cfg, &cg) < 0 || cg == NULL) {
+      cocin_limits_free(&all);
+      return cocin_fail(err, ENOTSUP, "container %s has no cgroup", u->name);
+    }
+    size_t dirs = cocin_cgroup_ndirs(cg);
+    if (cocin_cgroup_update(cg, cj_str(cfg, "cgroupParent"), (pid_t)cj_int(cfg, "pid", 0),
+                            u->given, &all, &u->err) == 0)
+      cj_set_item(cfg, "limits", cocin_limits_to_json(&all));
+    /* what it made (v1's cpuset) is recorded whatever came after: its
+     * removal finds it there (a --rm container's monitor, which knows
+     * the cgroup it made, is told to look) */
+    if (cocin_cgroup_ndirs(cg) != dirs) {
+      cj_set_item(cfg, "cgroup", cocin_cgroup_to_json(cg));
+      cj_set_bool(cfg, "cgroupUpdated", true);
+    }
+    cocin_cgroup_free(cg);
+  } else { /* for its next start */
+    cj_set_item(cfg, "limits", cocin_limits_to_json(&all));
+  }
+  cocin_limits_free(&all);
+  return 0;
+}
+
+int cocin_update(const char *root, const char *name, const char *id,
+                 const struct cocin_limits *given, cocin_error_t *err)
+{
+  cleanup_free char *now = cocin_state_follow(root, name, id); /* renamed since */
+  struct updating u = {id, now, given, NULL};
+  if (cocin_state_update(root, now, set_limits, &u, err) < 0) {
+    cocin_error_release(&u.err);
+    return -1;
+  }
+  if (u.err) {
+    if (err && *err == NULL)
+      *err = steal_ptr(u.err);
+    cocin_error_release(&u.err);
+    return cocin_error_wrap(err, "update %s", now);
+  }
+  return 0;
+}

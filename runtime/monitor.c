@@ -571,19 +571,24 @@ void monitor_main(struct monitor_args *m)
   char *trash = NULL;
   int lock = -1;
   bool in_place = false;
+  struct cocin_cgroup *updated = NULL; /* by cocin update: what to remove */
   if (spec->autoremove) {
     cocin_error_t terr = NULL;
     for (int tries = 0; lock < 0 && tries < 3; tries++) {
       cocin_error_release(&terr);
       free(now);
       now = tries ? cocin_state_follow(root, name, id) : xstrdup(name);
-      lock = take_away(root, now, id, false, false, &trash, &in_place, &terr);
+      lock = take_away(root, now, id, false, false, &trash, &in_place, &updated, &terr);
       if (lock < 0 && cocin_error_status(&terr) != ENOENT)
         break;
     }
     cocin_error_release(&terr);
     if (in_place && trash)
       waiter_notify(trash, f.code);
+    if (updated) {
+      cocin_cgroup_free(cg);
+      cg = updated;
+    }
     if (in_place) { /* no trash: deleted now, the name free when run returns */
       delete_taken(trash, true, cg, lock, NULL);
       trash = NULL;

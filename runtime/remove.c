@@ -46,10 +46,13 @@ static struct cocin_cgroup *recorded_cgroup(const char *cfgpath)
  * Returns the lock, held until the files are deleted (a sweeper skips an
  * entry somebody holds); *trash is NULL if the directory went meanwhile. */
 int take_away(const char *root, const char *name, const char *id, bool destroy_recorded,
-              bool only_stopped, char **trash, bool *in_place, cocin_error_t *err)
+              bool only_stopped, char **trash, bool *in_place, struct cocin_cgroup **updated,
+              cocin_error_t *err)
 {
   *trash = NULL;
   *in_place = false;
+  if (updated)
+    *updated = NULL;
   cleanup_close int lock = cocin_state_lock(root, name, err);
   if (lock < 0)
     return -1;
@@ -73,6 +76,9 @@ int take_away(const char *root, const char *name, const char *id, bool destroy_r
     cJSON_Delete(cfg);
     return -1;
   }
+  if (updated && cfg && cj_bool(cfg, "cgroupUpdated") &&
+      cocin_cgroup_from_json(cJSON_GetObjectItemCaseSensitive(cfg, "cgroup"), updated, NULL) < 0)
+    *updated = NULL;
   cJSON_Delete(cfg);
   struct cocin_cgroup *cg = destroy_recorded ? recorded_cgroup(cfgpath) : NULL;
   int r = cocin_cgroup_destroy(cg, err);
@@ -156,7 +162,7 @@ int container_remove(const char *root, const char *name, const char *id,
     return cocin_error_wrap(err, "remove %s", name);
   char *trash = NULL;
   bool in_place;
-  int lock = take_away(root, name, id, known == NULL, only_stopped, &trash, &in_place, err);
+  int lock = take_away(root, name, id, known == NULL, only_stopped, &trash, &in_place, NULL, err);
   if (lock < 0)
     return -1;
   return delete_taken(trash, in_place, NULL, lock, err);

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include "cocin/cgroup.h"
 #include "cocin/cleanup.h"
 #include "cocin/runtime.h"
 #include "cocin/util.h"
@@ -206,5 +207,39 @@ int cocin_exec_parse(struct cocin_exec_opts *o, const char *container, char **na
     o->args[i - pos] = xstrdup(argv[i]);
   if (interactive)
     *interactive = p.interactive;
+  return 0;
+}
+
+static int limit_opt(const struct cocin_opt *o, const char *v, void *data, cocin_error_t *err)
+{
+  return cocin_limits_set(data, o->long_name, v, err) < 0 ? cocin_error_wrap(err, "update") : 0;
+}
+
+int cocin_parse_update(int argc, char **argv, struct cocin_limits *given, char ***names,
+                       cocin_error_t *err)
+{
+  static const struct cocin_opt t[] = {{'m', "memory", OPT_REQUIRED, 1},
+                                       {0, "memory-swap", OPT_REQUIRED, 1},
+                                       {0, "cpus", OPT_REQUIRED, 1},
+                                       {'c', "cpu-shares", OPT_REQUIRED, 1},
+                                       {0, "cpuset-cpus", OPT_REQUIRED, 1},
+                                       {0, "cpuset-mems", OPT_REQUIRED, 1},
+                                       {0, "pids-limit", OPT_REQUIRED, 1},
+                                       {0, NULL, OPT_NONE, 0}};
+  int pos = 0;
+  memset(given, 0, sizeof(*given));
+  if (cocin_opts_parse(t, argc, argv, &pos, limit_opt, given, "update", err) < 0) {
+    cocin_limits_free(given);
+    return -1;
+  }
+  if (!cocin_limits_any(given)) {
+    cocin_limits_free(given);
+    return cocin_fail(err, EINVAL, "update: give at least one limit (-m, --memory-swap, --cpus, "
+                                   "-c, --cpuset-cpus, --cpuset-mems, --pids-limit)");
+  }
+  if (collect_names(argc, argv, pos, "update", names, err) < 0) {
+    cocin_limits_free(given);
+    return -1;
+  }
   return 0;
 }

@@ -76,6 +76,8 @@ int cocin_cgroup_plan(const char *name, const char *parent, const struct cocin_l
 int cocin_cgroup_create_planned(const struct cocin_cgroup *plan, const char *name,
                                 const char *parent, const struct cocin_limits *l,
                                 struct cocin_cgroup **out, cocin_error_t *err);
+/* How many directories it has (one per hierarchy on v1, one on v2). */
+size_t cocin_cgroup_ndirs(const struct cocin_cgroup *cg);
 /* The same directories (NULL only equals NULL). */
 bool cocin_cgroup_same(const struct cocin_cgroup *a, const struct cocin_cgroup *b);
 /* Re-open a cgroup from what cocin_cgroup_to_json stored. */
@@ -130,6 +132,21 @@ bool cocin_cgroup_devices_enforced(const struct cocin_cgroup *cg);
 bool cocin_cgroup_devices_expected(const struct cocin_limits *l);
 /* Why the devices policy is not enforced (for a message). */
 const char *cocin_cgroup_devices_error(const struct cocin_cgroup *cg);
+
+/* docker update: change a running container's limits.  given: the flags
+ * given (what is 0 or NULL stays as it is); all: the container's limits
+ * once changed (memory and swap are written in the order the kernel
+ * takes them).  A controller the cgroup was made without is added: on v1
+ * the cpuset hierarchy (made only for --cpuset-*; a directory under
+ * parent, or under init's own cpuset cgroup, into which every process of
+ * the container moves, frozen meanwhile where a freezer is), on v2 a
+ * controller enabled on the way down.  cg then names the new directory
+ * too (record it).  A limit the kernel refuses (memory below what is in
+ * use: EBUSY) fails with a message naming the flag; limits written
+ * before it stay written. */
+int cocin_cgroup_update(struct cocin_cgroup *cg, const char *parent, pid_t init,
+                        const struct cocin_limits *given, const struct cocin_limits *all,
+                        cocin_error_t *err);
 
 /* Send sig to every process in the cgroup. */
 int cocin_cgroup_kill(const struct cocin_cgroup *cg, int sig, cocin_error_t *err);

@@ -202,6 +202,17 @@ int cocin_diff(const char *root, const char *name, char **out, cocin_error_t *er
  * modes kept; a running container is paused meanwhile.  EEXIST: the image
  * is there already. */
 int cocin_commit(const char *root, const char *name, const char *ref, cocin_error_t *err);
+/* docker update: given's limits (what it leaves 0 or NULL stays) become
+ * the container's.  A running (or paused) one's cgroup changes at once (a
+ * controller it was made without is added, see cocin_cgroup_update); any
+ * other keeps them for its next start.  EBUSY while it starts; the
+ * kernel's refusal (memory below what it uses: EBUSY) leaves the record's
+ * limits as they were. */
+int cocin_update(const char *root, const char *name, const char *id,
+                 const struct cocin_limits *given, cocin_error_t *err);
+/* update [OPTIONS] NAME...: run's limit flags (at least one) */
+int cocin_parse_update(int argc, char **argv, struct cocin_limits *given, char ***names,
+                       cocin_error_t *err);
 /* restart: stop (as cocin_stop, timeout), then start */
 int cocin_restart(const char *root, const char *name, const char *id, int timeout,
                   bool caller_exits, cocin_error_t *err);

@@ -49,6 +49,12 @@ int cocin_pause(const char *root, const char *name, const char *id, bool pause,
   abort();
 }
 
+int cocin_update(const char *root, const char *name, const char *id,
+                 const struct cocin_limits *given, cocin_error_t *err)
+{
+  abort();
+}
+
 int cocin_commit(const char *root, const char *name, const char *ref, cocin_error_t *err)
 {
   abort();

@@ -238,6 +238,87 @@ for f in $files; do
   t_end
 done
 
+# ---- update: docker's, on a running container, a stopped one, a --rm one ----
+t_begin "update changes a running container's limits at once, and its record"
+cocin run -d --name $P-up -m 20m busybox sleep 300 >"$T/out" 2>&1 || t_fail "run: $(cat "$T/out")"
+out=$(cocin update -m 40m --cpus 0.5 --pids-limit 30 $P-up 2>&1); rc=$?
+[ "$rc" = 0 ] && [ "$out" = "$P-up" ] || t_fail "update: rc $rc [$out]"
+got=$(cgfile $P-up memory memory.limit_in_bytes memory.max); [ "$got" = 41943040 ] || t_fail "memory $got"
+got=$(cgfile $P-up pids pids.max pids.max); [ "$got" = 30 ] || t_fail "pids.max $got"
+if [ "$V2" = 0 ]; then
+  got=$(cgfile $P-up cpu cpu.cfs_quota_us x); [ "$got" = 50000 ] || t_fail "cfs_quota_us $got"
+fi
+got=$(cocin inspect -f '{{.limits.memory}} {{.limits.pidsLimit}} {{.limits.cpuQuota}}' $P-up 2>&1)
+[ "$got" = "41943040 30 50000" ] || t_fail "record: [$got]"
+t_end
+
+t_begin "update --cpuset-cpus gives a container made without one its cpuset cgroup"
+pid=$(cocin inspect -f '{{.pid}}' $P-up)
+cocin update --cpuset-cpus 0 $P-up >"$T/out" 2>&1 || t_fail "update: $(cat "$T/out")"
+grep -q "Cpus_allowed_list:[[:space:]]*0$" /proc/"$pid"/status ||
+  t_fail "init may run on $(grep Cpus_allowed_list /proc/$pid/status)"
+d=$(cgpath $P-up cpuset)
+[ -n "$d" ] && grep -qx "$pid" "$d/cgroup.procs" 2>/dev/null || t_fail "init $pid not in the cpuset cgroup [$d]"
+# an exec joins it too (its cgroup is read from the record)
+got=$(cocin exec $P-up sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status 2>&1)
+[ "$got" = 0 ] || t_fail "exec may run on [$got]"
+cocin rm -f $P-up >/dev/null 2>&1
+[ -n "$d" ] && [ -d "$d" ] && t_fail "$d left after rm -f"
+t_end
+
+t_begin "update of a --rm container: its monitor removes the cgroup an update added"
+cocin run -d --rm --name $P-upr busybox sleep 300 >"$T/out" 2>&1 || t_fail "run: $(cat "$T/out")"
+cocin update --cpuset-cpus 0 $P-upr >"$T/out" 2>&1 || t_fail "update: $(cat "$T/out")"
+d=$(cgpath $P-upr cpuset)
+[ -n "$d" ] && [ -d "$d" ] || t_fail "no cpuset cgroup [$d]"
+cocin stop -t 0 $P-upr >/dev/null 2>&1
+gone_d() { [ ! -d "$d" ]; }
+wait_for gone_d || t_fail "$d left after the --rm container ended"
+t_end
+
+t_begin "update of a stopped container is kept for its next start"
+cocin run --name $P-ups -m 20m busybox true >/dev/null 2>&1 || t_fail run
+cocin update -m 50m --pids-limit 25 $P-ups >"$T/out" 2>&1 || t_fail "update: $(cat "$T/out")"
+[ "$(cocin inspect -f '{{.limits.memory}}' $P-ups)" = 52428800 ] || t_fail "record: $(cocin inspect -f '{{.limits}}' $P-ups)"
+cocin start $P-ups >/dev/null 2>&1 || t_fail start
+# (true ends at once: the limit is read from the record's new cgroup while it lasts, or not at all)
+cocin rm -f $P-ups >/dev/null 2>&1
+cocin create --name $P-upc -m 20m busybox sleep 300 >/dev/null 2>&1 || t_fail create
+cocin update --pids-limit 25 -m 50m $P-upc >/dev/null 2>&1 || t_fail "update of a created one"
+cocin start $P-upc >/dev/null 2>&1 || t_fail "start"
+got=$(cgfile $P-upc memory memory.limit_in_bytes memory.max); [ "$got" = 52428800 ] || t_fail "memory after start: $got"
+got=$(cgfile $P-upc pids pids.max pids.max); [ "$got" = 25 ] || t_fail "pids.max after start: $got"
+cocin rm -f $P-upc >/dev/null 2>&1
+t_end
+
+t_begin "update below what the container uses is refused, and the record keeps its limits"
+# 30 MB in its /dev/shm (tmpfs pages: with no swap, nothing to reclaim)
+cocin run -d --name $P-upb -m 64m busybox sh -c 'head -c 31457280 /dev/zero >/dev/shm/f; echo ok; sleep 300' >/dev/null 2>&1
+filled() { cocin logs $P-upb 2>/dev/null | grep -q ok; }
+wait_for filled || t_fail "never filled"
+if [ -z "$(tail -n +2 /proc/swaps)" ]; then
+  out=$(cocin update -m 10m $P-upb 2>&1); rc=$?
+  [ "$rc" = 1 ] && [ "$(wc -l <<<"$out")" = 1 ] && grep -q "update $P-upb: --memory: .*Device or resource busy" <<<"$out" ||
+    t_fail "update: rc $rc [$out]"
+  [ "$(cocin inspect -f '{{.limits.memory}}' $P-upb)" = 67108864 ] || t_fail "record changed"
+else
+  t_skip "update below usage" "the host has swap"
+fi
+is_running() { [ "$(cocin inspect -f '{{.status}}' "$1" 2>/dev/null)" = running ]; }
+is_running $P-upb || t_fail "not running after the refusal"
+cocin rm -f $P-upb >/dev/null 2>&1
+t_end
+
+t_err "update: no limit given" "give at least one limit" cocin update $P-up
+t_err "update: a bad value" "update: --memory 4m: Minimum memory limit allowed is 6MB" cocin update -m 4m $P-up
+t_err "update: no such container" "no such container: $P-nope" cocin update -m 64m $P-nope
+t_err "update: unknown flag" "update: unknown flag: --kernel-memory" cocin update --kernel-memory 6m $P-up
+t_err "update: no name" "update: requires at least one container name" cocin update -m 64m
+cocin create --name $P-upx -m 20m busybox true >/dev/null 2>&1
+t_err "update: --memory-swap below the memory" "memory-swap" cocin update --memory-swap 8m $P-upx
+t_eq "update: a refused one leaves the record" 20971520 "$(cocin inspect -f '{{.limits.memory}} {{.limits.memorySwap}}' $P-upx | sed 's/ <no value>//')"
+cocin rm $P-upx >/dev/null 2>&1
+
 # ---- after the suite: nothing of ours, and no empty cocin/ directory ----
 # ---- v2 code on a real cgroup2 mount (hybrid hosts have one, without
 # controllers): join, cgroup namespace, removal; limits refused by name ----

@@ -219,6 +219,26 @@ ctl "$M/ctl" "commit ${P}cm"
 "$COCIN" --root "$ROOT" rmi "${P}fsimg" "${P}fsimg2" >/dev/null 2>&1 || t_fail rmi
 t_end
 
+t_begin fs-update
+# update through /cocin/ctl and a container's own ctl
+"$COCIN" --root "$ROOT" run -d --name "${P}up" -m 20m busybox sleep 300 >/dev/null 2>&1
+ctl "$M/ctl" "update -m 30m ${P}up"
+[ "$RC" = 0 ] && [ "$REPLY" = "${P}up" ] || t_fail "top ctl: rc $RC reply [$REPLY] err [$ERR]"
+ctl "$M/${P}up/ctl" "update --pids-limit 40"
+[ "$RC" = 0 ] && [ "$REPLY" = "${P}up" ] || t_fail "container ctl: rc $RC reply [$REPLY] err [$ERR]"
+[ "$(jq -c '[.limits.memory, .limits.pidsLimit]' "$M/${P}up/config.json")" = "[31457280,40]" ] ||
+  t_fail "limits: $(jq -c .limits "$M/${P}up/config.json")"
+grep -q '^pids_limit 40$' "$M/${P}up/stats" || t_fail "stats: $(cat "$M/${P}up/stats")"
+ctl "$M/${P}up/ctl" "update"
+[ "$RC" != 0 ] && grep -q "Invalid argument" <<<"$ERR" || t_fail "no limit: rc $RC [$REPLY] [$ERR]"
+ctl "$M/${P}up/ctl" "update -m"
+[ "$RC" != 0 ] && grep -q "Invalid argument" <<<"$ERR" && [ "$REPLY" = "update: -m needs a value" ] ||
+  t_fail "-m without a value: rc $RC [$REPLY] [$ERR]"
+ctl "$M/ctl" "update -m 2m ${P}up"
+[ "$RC" != 0 ] && grep -q "Invalid argument" <<<"$ERR" || t_fail "bad value: rc $RC [$REPLY] [$ERR]"
+"$COCIN" --root "$ROOT" rm -f "${P}up" >/dev/null 2>&1
+t_end
+
 # --------------------------------------------------------------- exec ------
 t_begin fs-exec
 exec 3<>"$M/$A/exec"
@@ -538,7 +558,7 @@ t_end
 # ------------------------------------------------------------ bad input ----
 before=$(list_containers)
 ctl "$M/ctl" "frobnicate x"; expect_fail fs-bad-unknown-verb "Invalid argument"
-grep -q 'unknown command "frobnicate" (verbs: run create exec stop kill rm start restart pause unpause commit)' <<<"$REPLY" ||
+grep -q 'unknown command "frobnicate" (verbs: run create exec stop kill rm start restart pause unpause commit update)' <<<"$REPLY" ||
   echo "FAIL: fs-bad-unknown-verb-message: [$REPLY]"
 ctl "$M/ctl" "stop"; expect_fail fs-bad-missing-args "Invalid argument"
 ctl "$M/ctl" "run"; expect_fail fs-bad-run-no-image "Invalid argument"

@@ -631,6 +631,95 @@ static void test_detect_host(void)
   cocin_error_release(&err);
 }
 
+/* update: what is given is written; a controller the cgroup lacks is
+ * added (v2: enabled on the way down; v1: the cpuset directory made) */
+static void test_update(void)
+{
+  struct cocin_limits l = {0}, given = {0}, all = {0};
+  cocin_error_t err = NULL;
+  fresh_root();
+  setenv("COCIN_CGROUP_MODE", "v2", 1);
+  put("cgroup.controllers", "cpuset cpu io memory hugetlb pids rdma misc\n");
+  put("cgroup.subtree_control", "");
+  set(&l, "memory", "64m");
+  struct cocin_cgroup *cg = create("u1", "/", &l, &err);
+  CHECK(cg != NULL, "update v2: create: %s", cg ? "ok" : cocin_error_msg(&err));
+  cocin_error_release(&err);
+  CHECK(strstr(get("cocin/cgroup.subtree_control"), "cpu ") == NULL,
+        "update v2: no cpu controller before: [%s]", get("cocin/cgroup.subtree_control"));
+  set(&given, "cpus", "0.5");
+  set(&given, "pids-limit", "30");
+  set(&given, "memory", "128m");
+  set(&all, "cpus", "0.5");
+  set(&all, "pids-limit", "30");
+  set(&all, "memory", "128m");
+  CHECK(cg && cocin_cgroup_update(cg, NULL, getpid(), &given, &all, &err) == 0,
+        "update v2: %s", err ? cocin_error_msg(&err) : "ok");
+  cocin_error_release(&err);
+  CHECK(strstr(get("cgroup.subtree_control"), "+cpu") != NULL &&
+            strstr(get("cocin/cgroup.subtree_control"), "+cpu") != NULL,
+        "update v2: cpu enabled on the way down: [%s] [%s]", get("cgroup.subtree_control"),
+        get("cocin/cgroup.subtree_control"));
+  CHECK(strcmp(get("cocin/u1/cpu.max"), "50000 100000") == 0, "update v2: cpu.max [%s]",
+        get("cocin/u1/cpu.max"));
+  CHECK(strcmp(get("cocin/u1/pids.max"), "30") == 0, "update v2: pids.max");
+  CHECK(strcmp(get("cocin/u1/memory.max"), "134217728") == 0 &&
+            strcmp(get("cocin/u1/memory.swap.max"), "134217728") == 0,
+        "update v2: memory.max and swap [%s] [%s]", get("cocin/u1/memory.max"),
+        get("cocin/u1/memory.swap.max"));
+  cocin_cgroup_free(cg);
+  cocin_limits_free(&given);
+  cocin_limits_free(&all);
+  cocin_limits_free(&l);
+
+  fresh_root();
+  setenv("COCIN_CGROUP_MODE", "v1", 1);
+  mk("memory");
+  mk("cpuset");
+  put("cpuset/cpuset.cpus", "0-1\n");
+  put("cpuset/cpuset.mems", "0\n");
+  mk("pids");
+  memset(&l, 0, sizeof(l));
+  set(&l, "memory", "64m");
+  cg = create("u2", "/", &l, &err);
+  CHECK(cg != NULL && cocin_cgroup_path(cg, "cpuset") == NULL,
+        "update v1: made without a cpuset: %s", cg ? "ok" : cocin_error_msg(&err));
+  cocin_error_release(&err);
+  memset(&given, 0, sizeof(given));
+  memset(&all, 0, sizeof(all));
+  set(&given, "cpuset-cpus", "0");
+  set(&given, "memory", "32m");
+  set(&all, "cpuset-cpus", "0");
+  set(&all, "memory", "32m");
+  CHECK(cg && cocin_cgroup_update(cg, "/", getpid(), &given, &all, &err) == 0,
+        "update v1: %s", err ? cocin_error_msg(&err) : "ok");
+  cocin_error_release(&err);
+  CHECK(strcmp(get("memory/cocin/u2/memory.limit_in_bytes"), "33554432") == 0,
+        "update v1: memory.limit_in_bytes [%s]", get("memory/cocin/u2/memory.limit_in_bytes"));
+  CHECK(strcmp(get("cpuset/cocin/u2/cpuset.cpus"), "0") == 0 &&
+            strcmp(get("cpuset/cocin/u2/cpuset.mems"), "0") == 0,
+        "update v1: cpuset made and written [%s] [%s]", get("cpuset/cocin/u2/cpuset.cpus"),
+        get("cpuset/cocin/u2/cpuset.mems"));
+  char want[512];
+  snprintf(want, sizeof(want), "%s/cpuset/cocin/u2", root);
+  CHECK(cg && cocin_cgroup_path(cg, "cpuset") && !strcmp(cocin_cgroup_path(cg, "cpuset"), want),
+        "update v1: the cgroup names its new cpuset directory");
+  /* a limit refused by its check changes nothing */
+  struct cocin_limits bad = {0};
+  set(&bad, "memory-swap", "10m");
+  set(&all, "memory-swap", "10m");
+  CHECK(cg && cocin_cgroup_update(cg, "/", getpid(), &bad, &all, &err) < 0 &&
+            cocin_error_status(&err) == EINVAL,
+        "update v1: swap below memory refused: %s", err ? cocin_error_msg(&err) : "accepted");
+  cocin_error_release(&err);
+  cocin_cgroup_free(cg);
+  cocin_limits_free(&given);
+  cocin_limits_free(&all);
+  cocin_limits_free(&bad);
+  cocin_limits_free(&l);
+  unsetenv("COCIN_CGROUP_MODE");
+}
+
 int main(void)
 {
   test_sizes();
@@ -640,6 +729,7 @@ int main(void)
   test_stats_format();
   test_v2();
   test_v1();
+  test_update();
   test_plan();
   test_detect_host();
   fresh_root(); /* removes the last one */
