@@ -9,7 +9,8 @@
  * two layers read-only, the container's upper layer over its image
  * ("lowerdir=UPPER:IMAGE": overlayfs reads the whiteouts and opaque
  * directories of the upper one as a lower layer's), and copies what that
- * shows into the new image, owners and modes kept (cp -a).  A running
+ * shows into the new image, owners and modes kept (cp -a), hard links
+ * kept.  A running
  * container's layers are in use by its own overlay, which no second one
  * may share: the child enters its mount namespace and clones that
  * overlay's mount alone (open_tree, not recursive: nothing mounted on it

@@ -43,12 +43,64 @@
 #include "cocin/util.h"
 #include "internal.h"
 
+/* Files of several names (st_nlink > 1) copied so far in a tree: their
+ * source inode, and the name the copy took (from the top of the copy),
+ * for the next name to be a link to it.  Open addressing, by inode. */
+struct links {
+  struct link {
+    dev_t dev;
+    ino_t ino;
+    char *path; /* NULL: a free slot */
+  } *v;
+  size_t n, cap;
+};
+
 struct cp_opts {
   bool archive; /* -a: the source's owners; else the copier's (root) */
   bool follow;  /* -L: the source path's own last symlink is followed */
   int src_root; /* the container's root, or -1: the host's path */
   int dst_root;
+  /* a whole tree (copy_tree): hard links kept, linked from top, the
+   * directory the tree goes into, by the names their sources have below
+   * the source's top; NULL: each name a file of its own (cp) */
+  struct links *links;
+  int top;
 };
+
+static struct link *link_slot(struct links *l, dev_t dev, ino_t ino)
+{
+  size_t h = (size_t)cocin_fnv1a(cocin_fnv1a(14695981039346656037ULL, &dev, sizeof(dev)), &ino,
+                                 sizeof(ino));
+  for (size_t i = h & (l->cap - 1);; i = (i + 1) & (l->cap - 1))
+    if (l->v[i].path == NULL || (l->v[i].dev == dev && l->v[i].ino == ino))
+      return &l->v[i];
+}
+
+static void link_add(struct links *l, dev_t dev, ino_t ino, const char *path)
+{
+  if (2 * (l->n + 1) > l->cap) { /* at most half full: a free slot ends every probe */
+    struct links bigger = {xmalloc0((l->cap ? 2 * l->cap : 256) * sizeof(struct link)), 0,
+                           l->cap ? 2 * l->cap : 256};
+    for (size_t i = 0; i < l->cap; i++)
+      if (l->v[i].path)
+        *link_slot(&bigger, l->v[i].dev, l->v[i].ino) = l->v[i];
+    bigger.n = l->n;
+    free(l->v);
+    *l = bigger;
+  }
+  struct link *s = link_slot(l, dev, ino);
+  if (s->path == NULL) {
+    *s = (struct link){dev, ino, xstrdup(path)};
+    l->n++;
+  }
+}
+
+static void links_free(struct links *l)
+{
+  for (size_t i = 0; i < l->cap; i++)
+    free(l->v[i].path);
+  free(l->v);
+}
 
 /* path opened in the container (RESOLVE_IN_ROOT) or on the host */
 static int open_at(int root, const char *path, int flags)
@@ -320,8 +372,20 @@ static int copy_node(int sdir, const char *sname, int ddir, const char *dname, c
   if (fstatat(sdir, sname, &st, AT_SYMLINK_NOFOLLOW) < 0)
     return cocin_fail_errno(err, "cp: %s", shown);
   if (S_ISREG(st.st_mode)) {
+    /* in a tree, below its top: shown is the path from there */
+    const char *rel = shown + strspn(shown, "/");
+    bool linked = o->links && st.st_nlink > 1 && depth > 0;
+    if (linked && o->links->cap) {
+      struct link *first = link_slot(o->links, st.st_dev, st.st_ino);
+      if (first->path && linkat(o->top, first->path, ddir, dname, 0) == 0)
+        return 0; /* another name of a file copied already */
+    }
     cleanup_close int in = open_source_file(sdir, sname, &st, shown, err);
-    return in < 0 ? -1 : write_file(in, &st, ddir, dname, o, err);
+    if (in < 0 || write_file(in, &st, ddir, dname, o, err) < 0)
+      return -1;
+    if (linked)
+      link_add(o->links, st.st_dev, st.st_ino, rel);
+    return 0;
   }
   if (S_ISDIR(st.st_mode)) {
     cleanup_close int sfd =
@@ -519,11 +583,15 @@ int in_mount_ns(int (*fn)(void *ctx, cocin_error_t *err), void *ctx, const char 
 
 int copy_tree(int sfd, int dfd, bool archive, cocin_error_t *err)
 {
-  struct cp_opts o = {.archive = archive, .src_root = sfd, .dst_root = dfd};
+  struct links links = {0};
+  struct cp_opts o = {.archive = archive, .src_root = sfd, .dst_root = dfd, .links = &links,
+                      .top = dfd};
   struct stat st;
   if (fstat(sfd, &st) < 0)
     return cocin_fail_errno(err, "copy");
-  if (copy_entries(sfd, dfd, "/", &o, 0, err) < 0)
+  int r = copy_entries(sfd, dfd, "/", &o, 0, err);
+  links_free(&links);
+  if (r < 0)
     return -1;
   copy_meta(dfd, -1, NULL, &st, &o);
   return 0;

@@ -2261,7 +2261,8 @@ t_end
 t_begin "commit: an exited container's changes make an image; owners, modes kept; volumes not"
 mkdir -p "$T/cmv" && echo vol >"$T/cmv/v"
 cocin run --name "${P}cm1" -v "$T/cmv:/vol" busybox sh -c 'echo hello >/root/f; chown 5:6 /root/f
-  chmod 4750 /root/f; rm /etc/group; mkdir -p /srv/d; ln -s /root/f /srv/link; echo more >/vol/w' \
+  chmod 4750 /root/f; rm /etc/group; mkdir -p /srv/d; ln -s /root/f /srv/link; echo more >/vol/w
+  echo same >/root/h1; ln /root/h1 /srv/d/h2' \
   >/dev/null 2>&1 || t_fail run
 out=$(cocin commit "${P}cm1" "${P}img1" 2>&1); rc=$?
 [ "$rc" = 0 ] && [ "$out" = "${P}img1" ] || t_fail "commit: rc $rc [$out]"
@@ -2272,6 +2273,10 @@ got=$(cocin run --rm "${P}img1" sh -c 'cat /root/f; stat -c "%u:%g %a" /root/f; 
 [ "$(jq -r .source "$ROOT/images/${P}img1/image.json")" = "commit of container ${P}cm1 ($(cfg "${P}cm1" .id | cut -c1-12))" ] ||
   t_fail "image.json: $(cat "$ROOT/images/${P}img1/image.json")"
 ls -A "$ROOT/images" | grep -q '^\.tmp' && t_fail "a temporary image left"
+# a hard link stays one (docker's layers keep them)
+I1=$ROOT/images/${P}img1/rootfs
+[ "$(stat -c %i "$I1/root/h1")" = "$(stat -c %i "$I1/srv/d/h2")" ] && [ "$(stat -c %h "$I1/root/h1")" = 2 ] ||
+  t_fail "hard link: $(stat -c '%i %h' "$I1/root/h1" "$I1/srv/d/h2" 2>&1)"
 # a container of it holds it; an image of an image
 cocin run -d --name "${P}cm2" "${P}img1" sleep 100 >/dev/null 2>&1 || t_fail "run on the image"
 says1 "cocin: image ${P}img1 is in use by container ${P}cm2 (running): stop and remove it first" rmi "${P}img1"
