@@ -53,18 +53,30 @@ struct links {
     char *path; /* NULL: a free slot */
   } *v;
   size_t n, cap;
+  /* the directory the tree goes into (-1: not known yet), and how much of
+   * a source's shown path comes before its path below the tree's top */
+  int top;
+  size_t skip;
 };
+
+/* The tree's top: dir, whose source was shown as shown (its entries are
+ * shown as shown/NAME) */
+static void links_top(struct links *l, int dir, const char *shown)
+{
+  size_t n = strlen(shown);
+  l->top = dir;
+  l->skip = n + (n == 0 || shown[n - 1] != '/');
+}
 
 struct cp_opts {
   bool archive; /* -a: the source's owners; else the copier's (root) */
   bool follow;  /* -L: the source path's own last symlink is followed */
   int src_root; /* the container's root, or -1: the host's path */
   int dst_root;
-  /* a whole tree (copy_tree): hard links kept, linked from top, the
-   * directory the tree goes into, by the names their sources have below
-   * the source's top; NULL: each name a file of its own (cp) */
+  /* hard links kept: a file's further names are linked to its first
+   * copy, by the names their sources have below the tree's top; NULL:
+   * each name a file of its own */
   struct links *links;
-  int top;
 };
 
 static struct link *link_slot(struct links *l, dev_t dev, ino_t ino)
@@ -79,8 +91,9 @@ static struct link *link_slot(struct links *l, dev_t dev, ino_t ino)
 static void link_add(struct links *l, dev_t dev, ino_t ino, const char *path)
 {
   if (2 * (l->n + 1) > l->cap) { /* at most half full: a free slot ends every probe */
-    struct links bigger = {xmalloc0((l->cap ? 2 * l->cap : 256) * sizeof(struct link)), 0,
-                           l->cap ? 2 * l->cap : 256};
+    struct links bigger = *l;
+    bigger.cap = l->cap ? 2 * l->cap : 256;
+    bigger.v = xmalloc0(bigger.cap * sizeof(struct link));
     for (size_t i = 0; i < l->cap; i++)
       if (l->v[i].path)
         *link_slot(&bigger, l->v[i].dev, l->v[i].ino) = l->v[i];
@@ -100,6 +113,8 @@ static void links_free(struct links *l)
   for (size_t i = 0; i < l->cap; i++)
     free(l->v[i].path);
   free(l->v);
+  l->v = NULL;
+  l->n = l->cap = 0;
 }
 
 /* path opened in the container (RESOLVE_IN_ROOT) or on the host */
@@ -353,6 +368,8 @@ static int copy_dir(int sfd, const struct stat *st, int ddir, const char *dname,
                ? cocin_fail(err, ENOTDIR, "cp: cannot overwrite non-directory %s with a directory",
                             dname)
                : cocin_fail_errno(err, "cp: open %s", dname);
+  if (depth == 0 && o->links && o->links->top < 0)
+    links_top(o->links, dfd, shown);
   if (copy_entries(sfd, dfd, shown, o, depth, err) < 0)
     return -1;
   if (made)
@@ -372,12 +389,13 @@ static int copy_node(int sdir, const char *sname, int ddir, const char *dname, c
   if (fstatat(sdir, sname, &st, AT_SYMLINK_NOFOLLOW) < 0)
     return cocin_fail_errno(err, "cp: %s", shown);
   if (S_ISREG(st.st_mode)) {
-    /* in a tree, below its top: shown is the path from there */
-    const char *rel = shown + strspn(shown, "/");
-    bool linked = o->links && st.st_nlink > 1 && depth > 0;
+    /* in a tree, below its top */
+    bool linked = o->links && o->links->top >= 0 && st.st_nlink > 1 && depth > 0 &&
+                  strlen(shown) > o->links->skip;
+    const char *rel = linked ? shown + o->links->skip : NULL;
     if (linked && o->links->cap) {
       struct link *first = link_slot(o->links, st.st_dev, st.st_ino);
-      if (first->path && linkat(o->top, first->path, ddir, dname, 0) == 0)
+      if (first->path && linkat(o->links->top, first->path, ddir, dname, 0) == 0)
         return 0; /* another name of a file copied already */
     }
     cleanup_close int in = open_source_file(sdir, sname, &st, shown, err);
@@ -492,8 +510,11 @@ static int copy_paths(const char *src_given, const char *dst_given, const struct
   cleanup_close int ddir = -1;
   cleanup_free char *dname = NULL;
   if (whole >= 0) {
-    if (contents)
+    if (contents) {
+      if (o->links)
+        links_top(o->links, whole, src_given);
       return copy_entries(sfd, whole, src_given, o, 0, err);
+    }
     ddir = steal_fd(whole);
     dname = xstrdup(sbase);
   } else {
@@ -583,9 +604,8 @@ int in_mount_ns(int (*fn)(void *ctx, cocin_error_t *err), void *ctx, const char 
 
 int copy_tree(int sfd, int dfd, bool archive, cocin_error_t *err)
 {
-  struct links links = {0};
-  struct cp_opts o = {.archive = archive, .src_root = sfd, .dst_root = dfd, .links = &links,
-                      .top = dfd};
+  struct links links = {.top = dfd, .skip = 1}; /* "/NAME..." */
+  struct cp_opts o = {.archive = archive, .src_root = sfd, .dst_root = dfd, .links = &links};
   struct stat st;
   if (fstat(sfd, &st) < 0)
     return cocin_fail_errno(err, "copy");
@@ -693,7 +713,8 @@ int cocin_copy(const char *root, const char *src, const char *dst, bool archive,
   const char *given = into ? dpath : spath;
   cleanup_free char *cpath = given[0] == '/' ? xstrdup(given) : xasprintf("/%s", given);
   const char *s = into ? src : cpath, *d = into ? cpath : dst;
-  struct cp_opts o = {archive, follow, -1, -1};
+  __attribute__((cleanup(links_free))) struct links links = {.top = -1};
+  struct cp_opts o = {archive, follow, -1, -1, &links};
   for (int tries = 0;; tries++) {
     cJSON *cfg = NULL;
     if (cocin_state_load(root, name, &cfg, err) < 0)

@@ -2107,6 +2107,20 @@ else
 fi
 t_end
 
+t_begin "cp: hard links within a tree stay links, both ways"
+mkdir -p "$T/hl/d" && echo x >"$T/hl/a" && ln "$T/hl/a" "$T/hl/d/b"
+cocin run -d --name "${P}hl" busybox sleep 100 >/dev/null 2>&1
+cocin cp "$T/hl" "${P}hl:/t" >/dev/null 2>&1 || t_fail "cp in"
+got=$(cocin exec "${P}hl" sh -c 'stat -c %i /t/a /t/d/b | uniq | wc -l; stat -c %h /t/a' 2>&1)
+[ "$got" = "$(printf '1\n2')" ] || t_fail "in the container: [$got]"
+cocin cp "${P}hl:/t" "$T/hlback" >/dev/null 2>&1 || t_fail "cp out"
+[ "$(stat -c %i "$T/hlback/a")" = "$(stat -c %i "$T/hlback/d/b")" ] || t_fail "back on the host: two files"
+# one name alone of a linked file is a file of its own
+cocin cp "$T/hl/d" "${P}hl:/one" >/dev/null 2>&1 || t_fail "cp of one name"
+[ "$(cocin exec "${P}hl" stat -c %h /one/b 2>&1)" = 1 ] || t_fail "one name: links [$(cocin exec "${P}hl" stat -c %h /one/b 2>&1)]"
+cocin rm -f "${P}hl" >/dev/null 2>&1
+t_end
+
 t_begin "cp: bad inputs say one line, exit 1, and copy nothing"
 mkfifo "$T/fifo"
 says1 "cocin: cp: copying between containers is not supported" cp "${P}cp:/a" "${P}cp:/b"
