@@ -158,7 +158,7 @@ int cmd_commit(const char *root, int argc, char **argv)
     return cli_fail("commit: requires exactly 2 arguments: CONTAINER IMAGE");
   cleanup_error cocin_error_t err = NULL;
   cleanup_free char *name = cocin_state_resolve(root, argv[0], &err);
-  if (name == NULL || cocin_commit(root, name, argv[1], &err) < 0)
+  if (name == NULL || cocin_commit(root, name, NULL, argv[1], &err) < 0)
     return cli_error(&err);
   cleanup_free char *image = cocin_image_name(argv[1], NULL);
   printf("%s\n", image ? image : argv[1]);

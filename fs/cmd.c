@@ -341,7 +341,7 @@ static int run_commit(const char *root, struct fs_cmd *cmd, char **reply, cocin_
     return -1;
   cleanup_sigmask struct fs_sigmask m; /* open for the copier's fork */
   fs_sigmask_open(&m);
-  if (cocin_commit(root, name, cmd->image, err) < 0)
+  if (cocin_commit(root, name, cmd->id, cmd->image, err) < 0)
     return -1;
   fs_str_append(reply, "%s\n", cmd->image);
   return 0;

@@ -361,9 +361,6 @@ static int update_memory(const struct cocin_cgroup *cg, const struct cocin_limit
                          cocin_error_t *err)
 {
   const char *dir = dir_of(cg, CG_MEMORY);
-  if (dir == NULL)
-    return cocin_fail(err, ENOTSUP, "memory limit requested but the container has no memory "
-                                    "cgroup");
   bool memsw = cg_writable(cg, dir, "memory.memsw.limit_in_bytes");
   if (all->memory_swap && !memsw)
     return cocin_fail(err, ENOTSUP,
@@ -411,14 +408,16 @@ static int add_cpuset(struct cocin_cgroup *cg, const char *parent, pid_t init,
   cleanup_free char *dir = cg_join(mount, rel);
   struct cg_made made = {.fake = cg->fake};
   bool copy = true;
-  if (cg_mkdir_steps(cg, &made, mount, rel, cpuset_step, &copy, err) < 0)
+  /* (one an earlier update made and could not record, empty) */
+  if (cg_clear_stale(cg, dir, err) < 0 ||
+      cg_mkdir_steps(cg, &made, mount, rel, cpuset_step, &copy, err) < 0)
     return cocin_error_wrap(err, "the container's cpuset cgroup");
-  if (cg_move_all(cg, dir, err) < 0) {
-    cg_made_rollback(&made);
-    return cocin_error_wrap(err, "move the container into its cpuset cgroup");
-  }
+  /* the container's from now on, whatever comes next: recorded, so that
+   * its removal finds it (some processes may be in it already) */
   cg_made_release(&made);
   cg_add_ctrl_dir(cg, CG_CPUSET, dir);
+  if (cg_move_all(cg, dir, err) < 0)
+    return cocin_error_wrap(err, "move the container into its cpuset cgroup");
   return 0;
 }
 
@@ -426,14 +425,18 @@ static int v1_update(struct cocin_cgroup *cg, const char *parent, pid_t init,
                      const struct cocin_limits *given, const struct cocin_limits *all,
                      cocin_error_t *err)
 {
-  if ((given->memory || given->memory_swap) && update_memory(cg, all, err) < 0)
-    return -1;
+  /* every controller looked for before the first write */
+  if ((given->memory || given->memory_swap) && dir_of(cg, CG_MEMORY) == NULL)
+    return cocin_fail(err, ENOTSUP, "memory limit requested but the container has no memory "
+                                    "cgroup");
   if ((given->cpu_period || given->cpu_shares) && dir_of(cg, CG_CPU) == NULL)
     return cocin_fail(err, ENOTSUP, "cpu limit requested but the container has no cpu cgroup");
   if (given->pids_limit && dir_of(cg, CG_PIDS) == NULL)
     return cocin_fail(err, ENOTSUP, "pids limit requested but the container has no pids cgroup");
   if ((given->cpuset_cpus || given->cpuset_mems) && dir_of(cg, CG_CPUSET) == NULL &&
       add_cpuset(cg, parent, init, err) < 0)
+    return -1;
+  if ((given->memory || given->memory_swap) && update_memory(cg, all, err) < 0)
     return -1;
   /* the rest as run writes it (what given leaves 0 is not written) */
   struct cocin_limits rest = *given;

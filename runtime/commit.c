@@ -20,6 +20,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,9 +59,17 @@ static int layers_root(const struct commit *c, const char *mnt, cocin_error_t *e
     int fd = open_tree(AT_FDCWD, "/", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
     if (fd < 0)
       return cocin_fail_errno(err, "commit: the container's root");
-    if (setns(ours, CLONE_NEWNS) < 0) {
+    struct statfs fs;
+    if (setns(ours, CLONE_NEWNS) < 0 || fstatfs(fd, &fs) < 0) {
       close(fd);
       return cocin_fail_errno(err, "commit: back to our mount namespace");
+    }
+    /* its root is its overlay, unless it mounted something over it (one
+     * with the right to): that is not its layers, and may never answer */
+    if (fs.f_type != OVERLAYFS_SUPER_MAGIC) {
+      close(fd);
+      return cocin_fail(err, EPERM, "commit: the container's root is no longer its layers (a "
+                                    "mount over it): stop it, then commit");
     }
     return fd;
   }
@@ -103,7 +114,63 @@ static int commit_build(const char *tmp, const void *data, cocin_error_t *err)
   return in_mount_ns(commit_copy, &c, "commit", err);
 }
 
-int cocin_commit(const char *root, const char *name, const char *ref, cocin_error_t *err)
+/* The signals a user ends a command with, held off while the container
+ * is paused for us: a commit cut short would leave it frozen.  The copy
+ * ends first, then they act. */
+static void hold_signals(bool hold, sigset_t *old)
+{
+  if (hold) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGQUIT);
+    pthread_sigmask(SIG_BLOCK, &set, old);
+  } else {
+    pthread_sigmask(SIG_SETMASK, old, NULL);
+  }
+}
+
+/* Under the container's lock (no rm, stop or start meanwhile): the new
+ * image, from the overlay of a running container (pidfd) or else from
+ * its layers (opts). */
+static int commit_locked(const char *root, const char *name, const char *id, const char *image,
+                         const char *opts, cocin_error_t *err)
+{
+  cleanup_close int lock = cocin_state_lock(root, name, err);
+  cJSON *cfg = NULL;
+  if (lock < 0 || cocin_state_load_raw(root, name, &cfg, err) < 0)
+    return -1;
+  if (cocin_state_check_id(cfg, id, NULL) < 0) { /* removed since, and the name taken */
+    cJSON_Delete(cfg);
+    return cocin_fail(err, ENOENT, "no such container: %s", name);
+  }
+  const char *st = cj_str(cfg, "status");
+  if (st && !strcmp(st, "created") && !cocin_state_is_new(cfg)) {
+    cJSON_Delete(cfg);
+    return cocin_fail(err, EBUSY, "commit: container %s is starting: commit it once it runs",
+                      name);
+  }
+  /* running (and frozen, most likely): its own overlay, cloned; else its
+   * layers, once its last monitor is gone with their last mount */
+  cleanup_close int pidfd = -1;
+  if (st && !strcmp(st, "running"))
+    pidfd = pidfd_open_checked((pid_t)cj_int(cfg, "pid", 0),
+                               (uint64_t)cj_int(cfg, "pidStartTime", 0));
+  if (pidfd < 0)
+    wait_last_monitor(cfg);
+  cJSON_Delete(cfg);
+  cleanup_free char *source = xasprintf("commit of container %s (%.12s)", name, id);
+  struct commit c = {opts, pidfd, NULL};
+  int r = install_image(root, image, source, commit_build, &c, err);
+  if (r > 0)
+    return cocin_fail(err, EEXIST, "commit: image %s already exists (rmi removes it)", image);
+  return r;
+}
+
+int cocin_commit(const char *root, const char *name, const char *id, const char *ref,
+                 cocin_error_t *err)
 {
   cleanup_free char *image = cocin_image_name(ref, err);
   if (image == NULL)
@@ -111,10 +178,16 @@ int cocin_commit(const char *root, const char *name, const char *ref, cocin_erro
   cleanup_free char *idir = xasprintf("%s/images/%s", root, image);
   if (path_exists(idir))
     return cocin_fail(err, EEXIST, "commit: image %s already exists (rmi removes it)", image);
+  cleanup_free char *now = cocin_state_follow(root, name, id); /* renamed since */
+  name = now;
   cJSON *cfg = NULL;
   if (cocin_state_load(root, name, &cfg, err) < 0)
     return -1;
-  cleanup_free char *id = xstrdup(cj_str(cfg, "id") ? cj_str(cfg, "id") : "");
+  if (cocin_state_check_id(cfg, id, NULL) < 0) {
+    cJSON_Delete(cfg);
+    return cocin_fail(err, ENOENT, "no such container: %s", name);
+  }
+  cleanup_free char *mine = xstrdup(cj_str(cfg, "id") ? cj_str(cfg, "id") : "");
   struct cocin_spec spec = {0};
   int r = cocin_spec_from_json(cfg, &spec, err);
   cJSON_Delete(cfg);
@@ -140,35 +213,22 @@ int cocin_commit(const char *root, const char *name, const char *ref, cocin_erro
   cleanup_free char *opts = xasprintf("lowerdir=%s:%s", upper, rootfs);
   /* paused meanwhile if it runs (one paused already stays so; one without
    * a freezer is copied as it goes) */
+  sigset_t old;
+  hold_signals(true, &old);
   cocin_error_t perr = NULL;
-  bool paused = cocin_pause(root, name, id, true, &perr) == 0;
+  bool paused = cocin_pause(root, name, mine, true, &perr) == 0;
   int pe = paused ? 0 : cocin_error_status(&perr);
   if (!paused && pe != ESRCH && pe != EALREADY && pe != ENOTSUP) {
+    hold_signals(false, &old);
     if (err && *err == NULL)
       *err = steal_ptr(perr);
     cocin_error_release(&perr);
-    return cocin_error_wrap(err, "commit: pause %s", name);
+    return cocin_error_wrap(err, "commit"); /* "pause NAME: ..." */
   }
   cocin_error_release(&perr);
-  /* running (and frozen, most likely): its own overlay, cloned; else its
-   * layers, once its last monitor is gone with their last mount */
-  cleanup_close int pidfd = -1;
-  cfg = NULL;
-  if (cocin_state_load(root, name, &cfg, NULL) == 0) {
-    const char *st = cj_str(cfg, "status");
-    if (st && (!strcmp(st, "running") || !strcmp(st, "paused")))
-      pidfd = pidfd_open_checked((pid_t)cj_int(cfg, "pid", 0),
-                                 (uint64_t)cj_int(cfg, "pidStartTime", 0));
-    if (pidfd < 0)
-      wait_last_monitor(cfg);
-    cJSON_Delete(cfg);
-  }
-  cleanup_free char *source = xasprintf("commit of container %s (%.12s)", name, id);
-  struct commit c = {opts, pidfd, NULL};
-  r = install_image(root, image, source, commit_build, &c, err);
+  r = commit_locked(root, name, mine, image, opts, err);
   if (paused)
-    (void)cocin_pause(root, name, id, false, NULL);
-  if (r > 0)
-    return cocin_fail(err, EEXIST, "commit: image %s already exists (rmi removes it)", image);
+    (void)cocin_pause(root, name, mine, false, NULL);
+  hold_signals(false, &old);
   return r;
 }

@@ -33,6 +33,7 @@
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/xattr.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -230,6 +231,24 @@ static void copy_meta(int fd, int dirfd, const char *name, const struct stat *st
   (void)futimens(fd, ts);
 }
 
+/* -a: the extended attributes of from on to (file capabilities, ACLs,
+ * user.*), after the owners, whose change drops a file's capabilities;
+ * not overlayfs's own (trusted.overlay.*), nor the host's SELinux label.
+ * A file system that takes none is no error. */
+static void copy_xattrs(int from, int to)
+{
+  char names[8192], val[8192];
+  ssize_t n = flistxattr(from, names, sizeof(names));
+  for (ssize_t i = 0; n > 0 && i < n; i += (ssize_t)strlen(names + i) + 1) {
+    const char *k = names + i;
+    if (!strncmp(k, "trusted.overlay.", 16) || !strcmp(k, "security.selinux"))
+      continue;
+    ssize_t v = fgetxattr(from, k, val, sizeof(val));
+    if (v >= 0)
+      (void)fsetxattr(to, k, val, (size_t)v, 0);
+  }
+}
+
 /* fd is the object st described (the same inode, of the same kind) */
 static bool same_node(int fd, const struct stat *st)
 {
@@ -290,6 +309,8 @@ static int write_file(int in, const struct stat *st, int ddir, const char *name,
   int r = copy_data(in, out, st->st_size, name, err);
   if (r == 0) {
     copy_meta(out, -1, NULL, st, o);
+    if (o->archive)
+      copy_xattrs(in, out);
     if (renameat(ddir, tmp, ddir, name) < 0)
       r = errno == EISDIR || errno == ENOTEMPTY || errno == EEXIST
               ? cocin_fail(err, EISDIR, "cp: cannot overwrite directory %s with a file", name)
@@ -372,8 +393,11 @@ static int copy_dir(int sfd, const struct stat *st, int ddir, const char *dname,
     links_top(o->links, dfd, shown);
   if (copy_entries(sfd, dfd, shown, o, depth, err) < 0)
     return -1;
-  if (made)
+  if (made) {
     copy_meta(dfd, -1, NULL, st, o);
+    if (o->archive)
+      copy_xattrs(sfd, dfd);
+  }
   return 0;
 }
 
@@ -614,6 +638,8 @@ int copy_tree(int sfd, int dfd, bool archive, cocin_error_t *err)
   if (r < 0)
     return -1;
   copy_meta(dfd, -1, NULL, &st, &o);
+  if (archive)
+    copy_xattrs(sfd, dfd);
   return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cocin-config.h"
@@ -198,8 +199,11 @@ static int build_busybox(const char *tmp, cocin_error_t *err)
   return 0;
 }
 
+static void sweep_removed(const char *images);
+
 /* Build an image in a temporary directory, then rename it into place, so
- * concurrent first uses agree and a failure leaves nothing. */
+ * concurrent first uses agree and a failure leaves nothing (a build
+ * killed half way: the next one sweeps it). */
 int install_image(const char *root, const char *name, const char *source,
                          int (*build)(const char *tmp, const void *data, cocin_error_t *err),
                          const void *data, cocin_error_t *err)
@@ -210,9 +214,13 @@ int install_image(const char *root, const char *name, const char *source,
   char id[65];
   if (cocin_random_id(id, err) < 0)
     return -1;
+  sweep_removed(images);
   cleanup_free char *tmp = xasprintf("%s/.tmp-%.12s", images, id);
   if (mkdir(tmp, 0755) < 0)
     return cocin_fail_errno(err, "mkdir %s", tmp);
+  cleanup_close int busy = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  if (busy >= 0)
+    (void)flock(busy, LOCK_EX);
   if (build(tmp, data, err) < 0 || write_image_json(tmp, name, source, err) < 0) {
     rm_rf(tmp, NULL);
     return cocin_error_wrap(err, "image %s", name);
@@ -334,20 +342,28 @@ static int image_user(const char *root, const char *name, bool force, cocin_erro
   return 0;
 }
 
-/* What an earlier rmi left, killed while it deleted (nobody holds it) */
+/* What an earlier rmi left, killed while it deleted, or an image build
+ * (import, commit) killed half way: nobody holds it (a build locks its
+ * directory from a moment after it made it: one younger than a minute is
+ * left alone) */
 static void sweep_removed(const char *images)
 {
   cleanup_dir DIR *d = opendir(images);
   if (d == NULL)
     return;
   struct dirent *de;
-  while ((de = readdir(d)))
-    if (!strncmp(de->d_name, ".rm-", 4)) {
-      cleanup_free char *p = xasprintf("%s/%s", images, de->d_name);
-      cleanup_close int fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-      if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
-        rm_rf(p, NULL);
-    }
+  while ((de = readdir(d))) {
+    bool rm = !strncmp(de->d_name, ".rm-", 4), tmp = !strncmp(de->d_name, ".tmp-", 5);
+    if (!rm && !tmp)
+      continue;
+    cleanup_free char *p = xasprintf("%s/%s", images, de->d_name);
+    cleanup_close int fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    struct stat st;
+    if (fd < 0 || (tmp && (fstat(fd, &st) < 0 || time(NULL) - st.st_ctime < 60)))
+      continue;
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+      rm_rf(p, NULL);
+  }
 }
 
 int cocin_image_remove(const char *root, const char *ref, bool force, cocin_error_t *err)

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -671,10 +672,19 @@ static int set_limits(cJSON *cfg, void *data, cocin_error_t *err)
   struct cocin_limits all;
   if (cocin_limits_from_json(cJSON_GetObjectItemCaseSensitive(cfg, "limits"), &all, err) < 0)
     return cocin_error_wrap(err, "container %s", u->name);
+  bool swap_kept = !u->given->memory_swap && all.memory_swap > 0;
   limits_merge(&all, u->given);
+  if (swap_kept && all.memory > all.memory_swap) {
+    int64_t sw = all.memory_swap;
+    cocin_limits_free(&all);
+    return cocin_fail(err, EINVAL,
+                      "update %s: its memory+swap limit (--memory-swap %" PRId64
+                      " bytes) is below the new memory limit: give --memory-swap too",
+                      u->name, sw);
+  }
   if (cocin_limits_check(&all, err) < 0) {
     cocin_limits_free(&all);
-    return -1;
+    return cocin_error_wrap(err, "update %s", u->name);
   }
   if (is_running(cfg)) {
     struct cocin_cgroup *cg = NULL;
@@ -694,7 +704,14 @@ static int set_limits(cJSON *cfg, void *data, cocin_error_t *err)
       cj_set_bool(cfg, "cgroupUpdated", true);
     }
     cocin_cgroup_free(cg);
-  } else { /* for its next start */
+  } else { /* for its next start: one it can take */
+    struct cocin_cgroup *plan = NULL;
+    cleanup_free char *leaf = xstrdup(cj_str(cfg, "id") ? cj_str(cfg, "id") : u->name);
+    if (cocin_cgroup_plan(leaf, cj_str(cfg, "cgroupParent"), &all, &plan, err) < 0) {
+      cocin_limits_free(&all);
+      return cocin_error_wrap(err, "update %s", u->name);
+    }
+    cocin_cgroup_free(plan);
     cj_set_item(cfg, "limits", cocin_limits_to_json(&all));
   }
   cocin_limits_free(&all);

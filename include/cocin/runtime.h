@@ -199,9 +199,12 @@ int cocin_top(const char *root, const char *name, char **out, cocin_error_t *err
 int cocin_diff(const char *root, const char *name, char **out, cocin_error_t *err);
 /* commit: image ref (NAME or NAME:latest), new, from the container's root
  * filesystem: its image with its changes (not its volumes), owners and
- * modes kept; a running container is paused meanwhile.  EEXIST: the image
- * is there already. */
-int cocin_commit(const char *root, const char *name, const char *ref, cocin_error_t *err);
+ * modes kept; a running container is paused meanwhile (INT, TERM, HUP
+ * and QUIT held off until it is thawed), and its lock held (no stop, rm
+ * or start).  With id, it must be that container (ENOENT).  EEXIST: the
+ * image is there already; EBUSY: it is starting. */
+int cocin_commit(const char *root, const char *name, const char *id, const char *ref,
+                 cocin_error_t *err);
 /* docker update: given's limits (what it leaves 0 or NULL stays) become
  * the container's.  A running (or paused) one's cgroup changes at once (a
  * controller it was made without is added, see cocin_cgroup_update); any

@@ -55,7 +55,8 @@ int cocin_update(const char *root, const char *name, const char *id,
   abort();
 }
 
-int cocin_commit(const char *root, const char *name, const char *ref, cocin_error_t *err)
+int cocin_commit(const char *root, const char *name, const char *id, const char *ref,
+                 cocin_error_t *err)
 {
   abort();
 }

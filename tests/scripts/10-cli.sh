@@ -2301,6 +2301,27 @@ cocin rm -f "${P}cm1" "${P}cm2" >/dev/null 2>&1
 cocin rmi "${P}img1" "${P}img2" >/dev/null 2>&1 || t_fail rmi
 t_end
 
+t_begin "commit and cp -a keep extended attributes (file capabilities, user.*)"
+cocin run --name "${P}cx" busybox sh -c 'echo x >/root/x' >/dev/null 2>&1 || t_fail run
+U=$ROOT/containers/${P}cx/upper/root/x
+python3 -c 'import os, sys; os.setxattr(sys.argv[1], "user.cocin", b"kept")' "$U" || t_fail "setxattr"
+command -v setcap >/dev/null && setcap cap_net_raw+ep "$U"
+cocin commit "${P}cx" "${P}imgx" >/dev/null 2>&1 || t_fail commit
+X=$ROOT/images/${P}imgx/rootfs/root/x
+[ "$(python3 -c 'import os, sys; print(os.getxattr(sys.argv[1], "user.cocin").decode())' "$X" 2>&1)" = kept ] ||
+  t_fail "user.cocin not kept"
+if command -v getcap >/dev/null; then
+  getcap "$X" | grep -q cap_net_raw || t_fail "file capability lost: [$(getcap "$X")]"
+fi
+cocin cp -a "${P}cx:/root/x" "$T/xa" >/dev/null 2>&1 || t_fail "cp -a"
+[ "$(python3 -c 'import os, sys; print(os.getxattr(sys.argv[1], "user.cocin").decode())' "$T/xa" 2>&1)" = kept ] ||
+  t_fail "cp -a: user.cocin not kept"
+cocin cp "${P}cx:/root/x" "$T/xn" >/dev/null 2>&1 || t_fail "cp"
+python3 -c 'import os, sys; os.getxattr(sys.argv[1], "user.cocin")' "$T/xn" 2>/dev/null && t_fail "cp without -a kept it"
+cocin rm "${P}cx" >/dev/null 2>&1
+cocin rmi "${P}imgx" >/dev/null 2>&1 || t_fail rmi
+t_end
+
 t_begin "commit: a running container is paused meanwhile; its mounts stay out"
 cocin run -d --name "${P}cm3" busybox sh -c 'echo live >/live; exec sleep 100' >/dev/null 2>&1
 has_live() { cocin exec "${P}cm3" cat /live 2>/dev/null | grep -q live; }
@@ -2321,6 +2342,28 @@ cocin unpause "${P}cm3" >/dev/null 2>&1
 grep -q " $ROOT/images" /proc/mounts && t_fail "a mount left: $(grep " $ROOT/images" /proc/mounts)"
 cocin rm -f "${P}cm3" >/dev/null 2>&1
 cocin rmi "${P}img3" "${P}img4" >/dev/null 2>&1 || t_fail rmi
+t_end
+
+t_begin "commit: an interrupt while the container is paused waits for the copy, then thaws it"
+cocin run -d --name "${P}ci" busybox sh -c 'head -c 300000000 /dev/zero >/big; echo ok; exec sleep 100' >/dev/null 2>&1
+big() { cocin logs "${P}ci" 2>/dev/null | grep -q ok; }
+wait_for big || t_fail "no big file"
+"$COCIN" --root "$ROOT" commit "${P}ci" "${P}imgi" >"$T/ci" 2>&1 &
+cpid=$!
+t_track "$cpid"
+is_paused() { [ "$(cfg "${P}ci" .paused)" = true ]; }
+if wait_for is_paused; then
+  kill -INT "$cpid"
+  wait "$cpid"
+  [ "$(cfg "${P}ci" .paused)" = true ] && t_fail "left paused"
+  [ "$(stat -c %s "$ROOT/images/${P}imgi/rootfs/big" 2>&1)" = 300000000 ] || t_fail "the image: $(ls -la "$ROOT/images/" 2>&1)"
+else
+  wait "$cpid"
+  t_skip "commit interrupted while paused" "the copy ended before the test saw it paused"
+fi
+ls -A "$ROOT/images" | grep -q '^\.tmp' && t_fail "a temporary image left"
+cocin rm -f "${P}ci" >/dev/null 2>&1
+cocin rmi -f "${P}imgi" >/dev/null 2>&1
 t_end
 
 t_begin "commit: a created container gives its image; bad inputs say one line and make nothing"
