@@ -188,15 +188,11 @@ int cocin_commit(const char *root, const char *name, const char *id, const char 
     return cocin_fail(err, ENOENT, "no such container: %s", name);
   }
   cleanup_free char *mine = xstrdup(cj_str(cfg, "id") ? cj_str(cfg, "id") : "");
-  struct cocin_spec spec = {0};
-  int r = cocin_spec_from_json(cfg, &spec, err);
+  cleanup_free char *from = recorded_image(cfg, "commit", name, err);
   cJSON_Delete(cfg);
-  if (r < 0)
-    return cocin_error_wrap(err, "commit: container %s", name);
-  cleanup_free char *from = spec.image ? xstrdup(spec.image) : NULL;
-  cocin_spec_free(&spec);
   if (from == NULL)
-    return cocin_fail(err, EIO, "commit: container %s records no image", name);
+    return -1;
+  int r;
   /* its image stays while we read it (rmi waits), and so do its layers
    * (a start or a stopped container's cp, which mount them read-write,
    * wait) */

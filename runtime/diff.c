@@ -31,8 +31,11 @@
 #include "cocin/spec.h"
 #include "cocin/state.h"
 #include "cocin/util.h"
+#include "internal.h"
 
-#define DIFF_MAX_DEPTH 256
+/* deeper than this a container's tree is refused ("nested too deep"): two
+ * fds a level, and cocinfs serves many readers from one fd table */
+#define DIFF_MAX_DEPTH 128
 
 struct change {
   char kind; /* 'A', 'C' or 'D' */
@@ -117,26 +120,40 @@ static int hidden(int upper, int lower, const char *path, struct changes *c, coc
 static int walk(int upper, int lower, const char *path, bool hides, int depth,
                 struct changes *c, cocin_error_t *err)
 {
-  if (depth > DIFF_MAX_DEPTH)
-    return cocin_fail(err, ELOOP, "diff: %s: nested too deep", path);
+  if (depth > DIFF_MAX_DEPTH) {
+    cleanup_free char *shown = xstrdup(path);
+    str_printable(shown);
+    return cocin_fail(err, ELOOP, "diff: %s: nested too deep (over %d levels)", shown,
+                      DIFF_MAX_DEPTH);
+  }
   hides = hides || (lower >= 0 && is_opaque(upper));
   if (hides && lower >= 0 && hidden(upper, lower, path, c, err) < 0)
     return -1;
-  cleanup_dir DIR *d = scan_dir(upper);
-  if (d == NULL)
-    return errno == ENOENT ? 0 : cocin_fail_errno(err, "diff: read %s", path);
-  struct dirent *de;
-  while ((errno = 0, de = readdir(d))) {
-    if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-      continue;
+  /* the names first, the directory's stream closed before going down:
+   * two fds a level (the layer's and the image's), not three */
+  cleanup_strv char **names = xmalloc0(sizeof(char *));
+  {
+    cleanup_dir DIR *d = scan_dir(upper);
+    if (d == NULL)
+      return errno == ENOENT ? 0 : cocin_fail_errno(err, "diff: read %s", path);
+    struct dirent *de;
+    while ((errno = 0, de = readdir(d)))
+      if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+        strv_append(&names, de->d_name);
+    if (errno)
+      return cocin_fail_errno(err, "diff: read %s", path);
+  }
+  for (char **n = names; *n; n++) {
     struct stat st, lst;
-    if (fstatat(upper, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+    if (fstatat(upper, *n, &st, AT_SYMLINK_NOFOLLOW) < 0) {
       if (errno == ENOENT) /* removed as we read */
         continue;
-      return cocin_fail_errno(err, "diff: %s/%s", path, de->d_name);
+      cleanup_free char *p = child_path(path, *n);
+      str_printable(p);
+      return cocin_fail_errno(err, "diff: %s", p);
     }
-    cleanup_free char *p = child_path(path, de->d_name);
-    bool in_image = lower >= 0 && fstatat(lower, de->d_name, &lst, AT_SYMLINK_NOFOLLOW) == 0;
+    cleanup_free char *p = child_path(path, *n);
+    bool in_image = lower >= 0 && fstatat(lower, *n, &lst, AT_SYMLINK_NOFOLLOW) == 0;
     if (is_whiteout(&st)) {
       if (in_image) /* a whiteout of nothing is overlayfs's own business */
         add(c, 'D', p);
@@ -145,21 +162,21 @@ static int walk(int upper, int lower, const char *path, bool hides, int depth,
     add(c, in_image ? 'C' : 'A', p);
     if (!S_ISDIR(st.st_mode))
       continue;
-    cleanup_close int sub =
-        openat(upper, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    cleanup_close int sub = openat(upper, *n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (sub < 0) {
       if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) /* replaced as we read */
         continue;
+      str_printable(p);
       return cocin_fail_errno(err, "diff: %s", p);
     }
     cleanup_close int lsub =
         in_image && S_ISDIR(lst.st_mode)
-            ? openat(lower, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            ? openat(lower, *n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
             : -1;
     if (walk(sub, lsub, p, hides, depth + 1, c, err) < 0)
       return -1;
   }
-  return errno ? cocin_fail_errno(err, "diff: read %s", path) : 0;
+  return 0;
 }
 
 static int by_path(const void *a, const void *b)
@@ -173,15 +190,10 @@ int cocin_diff(const char *root, const char *name, char **out, cocin_error_t *er
   cJSON *cfg = NULL;
   if (cocin_state_load(root, name, &cfg, err) < 0)
     return -1;
-  struct cocin_spec spec = {0};
-  int r = cocin_spec_from_json(cfg, &spec, err);
+  cleanup_free char *image = recorded_image(cfg, "diff", name, err);
   cJSON_Delete(cfg);
-  if (r < 0)
-    return cocin_error_wrap(err, "diff: container %s", name);
-  cleanup_free char *image = spec.image ? xstrdup(spec.image) : NULL;
-  cocin_spec_free(&spec);
   if (image == NULL)
-    return cocin_fail(err, EIO, "diff: container %s records no image", name);
+    return -1;
   cleanup_free char *upath = cocin_container_file(root, name, "upper");
   cleanup_close int upper = open(upath, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (upper < 0)

@@ -201,6 +201,17 @@ static int build_busybox(const char *tmp, cocin_error_t *err)
 
 static void sweep_removed(const char *images);
 
+char *recorded_image(const cJSON *cfg, const char *verb, const char *name, cocin_error_t *err)
+{
+  const char *image = cj_str(cfg, "image");
+  /* (a name run checked; one edited in since is checked here) */
+  if (image == NULL || cocin_name_check(image, NULL) < 0) {
+    cocin_fail(err, EIO, "%s: container %s records no valid image", verb, name);
+    return NULL;
+  }
+  return xstrdup(image);
+}
+
 /* Build an image in a temporary directory, then rename it into place, so
  * concurrent first uses agree and a failure leaves nothing (a build
  * killed half way: the next one sweeps it). */
@@ -359,7 +370,7 @@ static void sweep_removed(const char *images)
     cleanup_free char *p = xasprintf("%s/%s", images, de->d_name);
     cleanup_close int fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
     struct stat st;
-    if (fd < 0 || (tmp && (fstat(fd, &st) < 0 || time(NULL) - st.st_ctime < 60)))
+    if (fd < 0 || (tmp && (fstat(fd, &st) < 0 || time(NULL) - st.st_mtime < 60)))
       continue;
     if (flock(fd, LOCK_EX | LOCK_NB) == 0)
       rm_rf(p, NULL);

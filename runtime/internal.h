@@ -191,6 +191,9 @@ int copy_tree(int sfd, int dfd, bool archive, cocin_error_t *err);
 int install_image(const char *root, const char *name, const char *source,
                   int (*build)(const char *tmp, const void *data, cocin_error_t *err),
                   const void *data, cocin_error_t *err);
+/* The image a container's record names (a copy), or NULL with EIO
+ * "VERB: container NAME records no valid image". */
+char *recorded_image(const cJSON *cfg, const char *verb, const char *name, cocin_error_t *err);
 /* run.c: EINVAL for a path overlayfs options cannot hold (',' or ':') */
 int check_overlay_path(const char *p, cocin_error_t *err);
 /* Bind s's volumes into the root filesystem at merged (in the caller's

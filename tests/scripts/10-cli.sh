@@ -2262,6 +2262,12 @@ says1 "cocin: no such container: ${P}nope" diff "${P}nope"
 says1 "cocin: diff: requires exactly one container name" diff
 says1 "cocin: diff: requires exactly one container name" diff a b
 says1 "cocin: diff: unknown flag: -x" diff -x
+# a tree nested deeper than diff goes is refused, saying so
+cocin run --name "${P}dd" busybox sh -c 'i=0; while [ $i -lt 130 ]; do mkdir d; cd d; i=$((i+1)); done' >/dev/null 2>&1
+out=$(cocin diff "${P}dd" 2>&1); rc=$?
+[ "$rc" = 1 ] && [ "$(wc -l <<<"$out")" = 1 ] && grep -q "nested too deep (over 128 levels)" <<<"$out" ||
+  t_fail "deep: rc $rc [$(head -c 300 <<<"$out")]"
+cocin rm "${P}dd" >/dev/null 2>&1
 # an exited container whose image was removed (rmi -f) has nothing to compare with
 tar -C "$ROOT/images/busybox/rootfs" -cf "$T/dimg.tar" . && cocin import "$T/dimg.tar" "${P}dimg" >/dev/null 2>&1 ||
   t_fail import
