@@ -60,6 +60,7 @@ int cmd_stop(const char *root, int argc, char **argv);
 int cmd_diff(const char *root, int argc, char **argv);
 int cmd_commit(const char *root, int argc, char **argv);
 int cmd_update(const char *root, int argc, char **argv);
+int cmd_export(const char *root, int argc, char **argv);
 int cmd_kill(const char *root, int argc, char **argv);
 int cmd_rm(const char *root, int argc, char **argv);
 int cmd_start(const char *root, int argc, char **argv);

@@ -1,11 +1,16 @@
-/* cocin images, import */
+/* cocin images, import, rmi, export */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cocin/cleanup.h"
 #include "cocin/runtime.h"
+#include "cocin/state.h"
 #include "cocin/util.h"
 
 /* docker's SIZE: three significant digits, powers of 1000 */
@@ -108,4 +113,54 @@ int cmd_rmi(const char *root, int argc, char **argv)
       printf("%s\n", argv[i]);
   }
   return rc;
+}
+
+/* docker's export: the container's root filesystem as a tarball, on
+ * standard output (never a terminal) or in FILE (-o: written aside and
+ * renamed into place, so a failure leaves FILE as it was) */
+int cmd_export(const char *root, int argc, char **argv)
+{
+  const char *file = NULL;
+  int i = 0;
+  for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+    if (!strcmp(argv[i], "--")) {
+      i++;
+      break;
+    }
+    if (!strncmp(argv[i], "--output=", 9)) {
+      file = argv[i] + 9;
+    } else if (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) {
+      if (i + 1 == argc)
+        return cli_fail("export: %s needs a file", argv[i]);
+      file = argv[++i];
+    } else {
+      return cli_fail("export: unknown flag: %s", argv[i]);
+    }
+  }
+  if (argc - i != 1)
+    return cli_fail("export: requires exactly one container name");
+  if (file && !file[0])
+    return cli_fail("export: -o needs a file");
+  if (!file && isatty(1))
+    return cli_fail("export: refusing to write a tarball to a terminal: use -o FILE, or "
+                    "redirect standard output");
+  cleanup_error cocin_error_t err = NULL;
+  cleanup_free char *name = cocin_state_resolve(root, argv[i], &err);
+  if (name == NULL)
+    return cli_error(&err);
+  if (!file)
+    return cocin_export(root, name, NULL, 1, &err) < 0 ? cli_error(&err) : 0;
+  cleanup_free char *tmp = xasprintf("%s.cocin-XXXXXX", file);
+  cleanup_close int fd = mkostemp(tmp, O_CLOEXEC);
+  if (fd < 0)
+    return cli_fail("export: %s: %s", file, strerror(errno));
+  if (fchmod(fd, 0644) < 0 || cocin_export(root, name, NULL, fd, &err) < 0 || fsync(fd) < 0 ||
+      rename(tmp, file) < 0) {
+    int e = errno;
+    unlink(tmp);
+    if (err)
+      return cli_error(&err);
+    return cli_fail("export: %s: %s", file, strerror(e));
+  }
+  return 0;
 }

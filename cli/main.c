@@ -34,6 +34,7 @@ static const struct cli_verb verbs[] = {
     {"diff", cmd_diff, "diff NAME   what it changed in its filesystem (A added, C changed, D deleted)"},
     {"commit", cmd_commit, "commit NAME IMAGE   a new image: its image with its changes (paused meanwhile)"},
     {"images", cmd_images, "images [-q]   list images (IMAGE CREATED SIZE; -q: names)"},
+    {"export", cmd_export, "export [-o FILE] NAME   its filesystem as a tarball (import takes it back)"},
     {"import", cmd_import, "import TARBALL|- NAME make an image from a root filesystem tarball"},
     {"rmi", cmd_rmi, "rmi [-f] IMAGE...   remove images no container uses (-f: none that runs)"},
     {NULL, NULL, NULL},

@@ -24,11 +24,7 @@ static char *image_dir(const char *root, const char *name)
   return xasprintf("%s/images/%s", root, name);
 }
 
-/* Run argv (no shell) with stdout to /dev/null; fail with the program's
- * name, status and the first line it wrote on stderr (tar says "This does
- * not look like a tar archive", then that it exits with failure: one line
- * is enough, and the rest is dropped, as is all of it on success). */
-static int spawn_wait(char *const argv[], cocin_error_t *err)
+int spawn_wait(char *const argv[], int out_fd, cocin_error_t *err)
 {
   int errpipe[2], out[2];
   if (pipe2(errpipe, O_CLOEXEC) < 0)
@@ -50,7 +46,7 @@ static int spawn_wait(char *const argv[], cocin_error_t *err)
     int null = open("/dev/null", O_RDWR);
     if (null >= 0) {
       dup2(null, 0);
-      dup2(null, 1);
+      dup2(out_fd >= 0 ? out_fd : null, 1);
     }
     dup2(out[1], 2);
     execvp(argv[0], argv);
@@ -444,7 +440,7 @@ static int import_cb(const char *tmp, const void *data, cocin_error_t *err)
     return cocin_fail_errno(err, "mkdir %s", rootfs);
   char *const argv[] = {(char *)"tar", (char *)"-x", (char *)"-f", (char *)tarball,
                         (char *)"-C",  rootfs,       (char *)"--numeric-owner", NULL};
-  return spawn_wait(argv, err);
+  return spawn_wait(argv, -1, err);
 }
 
 int cocin_image_import(const char *root, const char *tarball, const char *ref,

@@ -205,6 +205,10 @@ int cocin_diff(const char *root, const char *name, char **out, cocin_error_t *er
  * image is there already; EBUSY: it is starting. */
 int cocin_commit(const char *root, const char *name, const char *id, const char *ref,
                  cocin_error_t *err);
+/* export: the container's root filesystem (what commit reads) as a tar
+ * stream on out, written by the host's tar (numeric owners, extended
+ * attributes); a running container is paused meanwhile, as for commit. */
+int cocin_export(const char *root, const char *name, const char *id, int out, cocin_error_t *err);
 /* docker update: given's limits (what it leaves 0 or NULL stays) become
  * the container's.  A running (or paused) one's cgroup changes at once (a
  * controller it was made without is added, see cocin_cgroup_update); any

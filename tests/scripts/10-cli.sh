@@ -2390,6 +2390,50 @@ cocin rm "${P}cm5" >/dev/null 2>&1
 cocin rmi "${P}img5" >/dev/null 2>&1 || t_fail rmi
 t_end
 
+# ---------------------------------------------------------- export
+t_begin "export: a container's filesystem as a tarball, which import takes back"
+mkdir -p "$T/exv" && echo vol >"$T/exv/v"
+cocin run --name "${P}ex" -v "$T/exv:/vol" busybox sh -c 'echo hello >/root/f; chown 5:6 /root/f
+  rm /etc/group; ln -s /root/f /root/link' >/dev/null 2>&1 || t_fail run
+cocin export "${P}ex" >"$T/ex.tar" 2>"$T/ex.err" || t_fail "export: $(cat "$T/ex.err")"
+tar -tvf "$T/ex.tar" >"$T/ex.list" 2>&1 || t_fail "not a tarball: $(head -3 "$T/ex.list")"
+grep -q ' 5/6 .* \./root/f$' "$T/ex.list" || t_fail "no ./root/f owned 5/6: $(grep root/f "$T/ex.list")"
+grep -q '\./root/link -> /root/f$' "$T/ex.list" || t_fail "no symlink"
+grep -q '\./etc/group$' "$T/ex.list" && t_fail "a deleted file exported"
+grep -q '\./vol/v$' "$T/ex.list" && t_fail "a volume's file exported"
+cocin import "$T/ex.tar" "${P}eximg" >/dev/null 2>&1 || t_fail import
+[ "$(cocin run --rm "${P}eximg" cat /root/f 2>&1)" = hello ] || t_fail "the imported image"
+# -o FILE, from a running container (paused meanwhile, not after)
+cocin run -d --name "${P}ex2" busybox sh -c 'echo live >/live; exec sleep 100' >/dev/null 2>&1
+has_live2() { cocin exec "${P}ex2" cat /live 2>/dev/null | grep -q live; }
+wait_for has_live2 || t_fail "not running"
+cocin export -o "$T/ex2.tar" "${P}ex2" >"$T/ex2.out" 2>&1 || t_fail "export -o: $(cat "$T/ex2.out")"
+[ -s "$T/ex2.out" ] && t_fail "export -o printed [$(cat "$T/ex2.out")]"
+tar -tf "$T/ex2.tar" 2>/dev/null | grep -qx './live' || t_fail "no ./live in the -o file"
+tar -tf "$T/ex2.tar" 2>/dev/null | grep -q '^\./proc/.' && t_fail "/proc's files exported"
+[ "$(status_of "${P}ex2")" = running ] || t_fail "after export: $(status_of "${P}ex2")"
+cocin rm -f "${P}ex" "${P}ex2" >/dev/null 2>&1
+cocin rmi "${P}eximg" >/dev/null 2>&1 || t_fail rmi
+t_end
+
+t_begin "export: bad inputs say one line, exit 1, and leave no file"
+echo keep >"$T/exkeep"
+says1 "cocin: no such container: ${P}nope" export -o "$T/exkeep" "${P}nope"
+[ "$(cat "$T/exkeep")" = keep ] || t_fail "-o FILE changed by a failed export"
+says1 "cocin: export: requires exactly one container name" export
+says1 "cocin: export: requires exactly one container name" export a b
+says1 "cocin: export: unknown flag: -x" export -x a
+says1 "cocin: export: -o needs a file" export -o
+cocin create --name "${P}exb" busybox true >/dev/null 2>&1
+says1 "cocin: export: $T/nodir/x.tar: No such file or directory" export -o "$T/nodir/x.tar" "${P}exb"
+ls "$T" | grep -q '\.cocin-' && t_fail "a temporary file left: $(ls "$T" | grep '\.cocin-')"
+cocin rm "${P}exb" >/dev/null 2>&1
+if command -v script >/dev/null; then
+  script -qec "$COCIN --root $ROOT export x" /dev/null >"$T/extty" 2>&1
+  grep -q "refusing to write a tarball to a terminal" "$T/extty" || t_fail "to a terminal: $(head -c 200 "$T/extty")"
+fi
+t_end
+
 # ---------------------------------------------------------- final leak check
 t_begin "no leftover monitor or container processes after rm -f of all"
 for c in "$ROOT"/containers/*/; do [ -d "$c" ] && cocin rm -f "$(basename "$c")" >/dev/null 2>&1; done
