@@ -115,9 +115,64 @@ int cmd_rmi(const char *root, int argc, char **argv)
   return rc;
 }
 
+/* An unnamed file beside path, for the whole of it to appear at once
+ * (put_in_place); O_TMPFILE, or on a file system without it a named one
+ * (*named, removed by the caller on failure).  Mode 0666 less the umask. */
+static int file_aside(const char *path, char **named)
+{
+  *named = NULL;
+  cleanup_free char *dir = xstrdup(path);
+  char *slash = strrchr(dir, '/');
+  if (slash == dir)
+    dir[1] = '\0';
+  else if (slash)
+    *slash = '\0';
+  else
+    strcpy(dir, ".");
+  int fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+  if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR))
+    return fd;
+  *named = xasprintf("%s.cocin-XXXXXX", path);
+  fd = mkostemp(*named, O_CLOEXEC);
+  mode_t mask = umask(0);
+  umask(mask);
+  if (fd < 0 || fchmod(fd, 0666 & ~mask) < 0) {
+    int e = errno;
+    if (fd >= 0)
+      close(fd), unlink(*named);
+    free(*named);
+    *named = NULL;
+    errno = e;
+    return -1;
+  }
+  return fd;
+}
+
+/* fd (from file_aside) at path, replacing what was there */
+static int put_in_place(int fd, const char *named, const char *path)
+{
+  if (named)
+    return rename(named, path);
+  char self[64], rnd[65];
+  snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+  if (cocin_random_id(rnd, NULL) < 0)
+    return -1;
+  cleanup_free char *tmp = xasprintf("%s.cocin-%.12s", path, rnd);
+  if (linkat(AT_FDCWD, self, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) < 0)
+    return -1;
+  if (rename(tmp, path) < 0) {
+    int e = errno;
+    unlink(tmp);
+    errno = e;
+    return -1;
+  }
+  return 0;
+}
+
 /* docker's export: the container's root filesystem as a tarball, on
- * standard output (never a terminal) or in FILE (-o: written aside and
- * renamed into place, so a failure leaves FILE as it was) */
+ * standard output (never a terminal) or in FILE (-o: a regular file is
+ * written aside and appears whole, so a failure, or an interrupt, leaves
+ * FILE as it was; anything else, a FIFO or a device, is written to) */
 int cmd_export(const char *root, int argc, char **argv)
 {
   const char *file = NULL;
@@ -141,25 +196,30 @@ int cmd_export(const char *root, int argc, char **argv)
     return cli_fail("export: requires exactly one container name");
   if (file && !file[0])
     return cli_fail("export: -o needs a file");
-  if (!file && isatty(1))
-    return cli_fail("export: refusing to write a tarball to a terminal: use -o FILE, or "
-                    "redirect standard output");
   cleanup_error cocin_error_t err = NULL;
   cleanup_free char *name = cocin_state_resolve(root, argv[i], &err);
   if (name == NULL)
     return cli_error(&err);
-  if (!file)
-    return cocin_export(root, name, NULL, 1, &err) < 0 ? cli_error(&err) : 0;
-  cleanup_free char *tmp = xasprintf("%s.cocin-XXXXXX", file);
-  cleanup_close int fd = mkostemp(tmp, O_CLOEXEC);
+  struct stat st;
+  bool direct = !file || (stat(file, &st) == 0 && !S_ISREG(st.st_mode));
+  cleanup_free char *named = NULL;
+  cleanup_close int fd = !file    ? dup(1)
+                         : direct ? open(file, O_WRONLY | O_NOCTTY | O_CLOEXEC)
+                                  : file_aside(file, &named);
   if (fd < 0)
-    return cli_fail("export: %s: %s", file, strerror(errno));
-  if (fchmod(fd, 0644) < 0 || cocin_export(root, name, NULL, fd, &err) < 0 || fsync(fd) < 0 ||
-      rename(tmp, file) < 0) {
+    return cli_fail("export: %s: %s", file ? file : "standard output", strerror(errno));
+  if (isatty(fd))
+    return cli_fail("export: refusing to write a tarball to a terminal: use -o FILE, or "
+                    "redirect standard output");
+  if (cocin_export(root, name, NULL, fd, &err) < 0) {
+    if (named)
+      unlink(named);
+    return cli_error(&err);
+  }
+  if (!direct && (fsync(fd) < 0 || put_in_place(fd, named, file) < 0)) {
     int e = errno;
-    unlink(tmp);
-    if (err)
-      return cli_error(&err);
+    if (named)
+      unlink(named);
     return cli_fail("export: %s: %s", file, strerror(e));
   }
   return 0;

@@ -429,6 +429,12 @@ static int v1_update(struct cocin_cgroup *cg, const char *parent, pid_t init,
   if ((given->memory || given->memory_swap) && dir_of(cg, CG_MEMORY) == NULL)
     return cocin_fail(err, ENOTSUP, "memory limit requested but the container has no memory "
                                     "cgroup");
+  if (all->memory_swap && (given->memory || given->memory_swap) &&
+      !cg_writable(cg, dir_of(cg, CG_MEMORY), "memory.memsw.limit_in_bytes"))
+    return cocin_fail(err, ENOTSUP,
+                      "--memory-swap: swap accounting is not enabled on this host (no "
+                      "memory.memsw.limit_in_bytes in %s)",
+                      dir_of(cg, CG_MEMORY));
   if ((given->cpu_period || given->cpu_shares) && dir_of(cg, CG_CPU) == NULL)
     return cocin_fail(err, ENOTSUP, "cpu limit requested but the container has no cpu cgroup");
   if (given->pids_limit && dir_of(cg, CG_PIDS) == NULL)

@@ -151,10 +151,22 @@ static int export_tar(void *ctx, cocin_error_t *err)
     return -1;
   /* numeric owners (the image's, not the host's names), extended
    * attributes (file capabilities); symlinks as symlinks, nodes as nodes */
-  char *const argv[] = {(char *)"tar", (char *)"--numeric-owner", (char *)"--xattrs",
-                        (char *)"--xattrs-include=*", (char *)"-C", (char *)x->mnt,
-                        (char *)"-cf", (char *)"-", (char *)".", NULL};
-  return spawn_wait(argv, x->out, err) < 0 ? cocin_error_wrap(err, "export") : 0;
+  /* (a running container is not paused: a file that changed as tar read
+   * it is no failure, status 1; sockets are left out, saying nothing) */
+  char *const argv[] = {(char *)"tar",
+                        (char *)"--numeric-owner",
+                        (char *)"--xattrs",
+                        (char *)"--xattrs-include=*",
+                        (char *)"--warning=no-file-changed",
+                        (char *)"--warning=no-file-ignored",
+                        (char *)"--warning=no-file-removed",
+                        (char *)"-C",
+                        (char *)x->mnt,
+                        (char *)"-cf",
+                        (char *)"-",
+                        (char *)".",
+                        NULL};
+  return spawn_wait(argv, x->out, 1, err) < 0 ? cocin_error_wrap(err, "export") : 0;
 }
 
 struct export_job {
@@ -172,9 +184,10 @@ static int export_job(const struct layers *l, void *ctx, cocin_error_t *err)
 
 /* ---- both ---- */
 
-/* The signals a user ends a command with, held off while the container
- * is paused for us: a command cut short would leave it frozen.  The job
- * ends first, then they act. */
+/* The signals that end a command or stop it, held off while the container
+ * is paused for us: a command cut short would leave it frozen.  The
+ * children that do the work take them as they come (the work stops), and
+ * we act on them once the container is thawed. */
 static void hold_signals(bool hold, sigset_t *old)
 {
   if (hold) {
@@ -184,49 +197,68 @@ static void hold_signals(bool hold, sigset_t *old)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGHUP);
     sigaddset(&set, SIGQUIT);
+    sigaddset(&set, SIGTSTP);
     pthread_sigmask(SIG_BLOCK, &set, old);
   } else {
     pthread_sigmask(SIG_SETMASK, old, NULL);
   }
 }
 
-/* Under the container's lock (no rm, stop or start meanwhile): job(l),
- * l the overlay of a running container (pidfd) or else its layers. */
-static int under_lock(const char *root, const char *id, struct layers *l,
+/* Under the container's lock (no rm, stop or start meanwhile; the lock
+ * first, then its layers', as a stopped container's cp takes them):
+ * job(l), l the overlay of a running container (pidfd) or else its
+ * layers.  keep_running_lock false: a running container's lock is let go
+ * before the job (export streams for as long as its reader reads; the
+ * clone keeps the overlay, and the layers' lock a start, meanwhile). */
+static int under_lock(const char *root, const char *id, struct layers *l, bool keep_running_lock,
                       int (*job)(const struct layers *l, void *ctx, cocin_error_t *err),
                       void *ctx, cocin_error_t *err)
 {
-  cleanup_close int lock = cocin_state_lock(root, l->name, err);
-  cJSON *cfg = NULL;
-  if (lock < 0 || cocin_state_load_raw(root, l->name, &cfg, err) < 0)
-    return -1;
-  if (cocin_state_check_id(cfg, id, NULL) < 0) { /* removed since, and the name taken */
+  for (int tries = 0;; tries++) {
+    cleanup_close int lock = cocin_state_lock(root, l->name, err);
+    cJSON *cfg = NULL;
+    if (lock < 0 || cocin_state_load_raw(root, l->name, &cfg, err) < 0)
+      return -1;
+    if (cocin_state_check_id(cfg, id, NULL) < 0) { /* removed since, and the name taken */
+      cJSON_Delete(cfg);
+      return cocin_fail(err, ENOENT, "no such container: %s", l->name);
+    }
+    const char *st = cj_str(cfg, "status");
+    if (st && !strcmp(st, "created") && !cocin_state_is_new(cfg)) {
+      cJSON_Delete(cfg);
+      return cocin_fail(err, EBUSY, "%s: container %s is starting: %s it once it runs", l->verb,
+                        l->name, l->verb);
+    }
+    bool running = st && !strcmp(st, "running");
+    cleanup_close int pidfd = running ? pidfd_open_checked((pid_t)cj_int(cfg, "pid", 0),
+                                                           (uint64_t)cj_int(cfg, "pidStartTime", 0))
+                                      : -1;
+    if (running && pidfd < 0 && tries < 3) {
+      /* it ended, and its monitor waits for the lock to record it */
+      close(steal_fd(lock));
+      wait_last_monitor(cfg);
+      cJSON_Delete(cfg);
+      continue;
+    }
+    if (pidfd < 0) /* its last run's mounts gone with its monitor */
+      wait_last_monitor(cfg);
     cJSON_Delete(cfg);
-    return cocin_fail(err, ENOENT, "no such container: %s", l->name);
+    cleanup_close int layers = layers_lock(root, l->name, false);
+    if (layers < 0)
+      return cocin_fail_errno(err, "%s: the layers of %s", l->verb, l->name);
+    if (pidfd >= 0 && !keep_running_lock)
+      close(steal_fd(lock));
+    l->pidfd = pidfd;
+    return job(l, ctx, err);
   }
-  const char *st = cj_str(cfg, "status");
-  if (st && !strcmp(st, "created") && !cocin_state_is_new(cfg)) {
-    cJSON_Delete(cfg);
-    return cocin_fail(err, EBUSY, "%s: container %s is starting: %s it once it runs", l->verb,
-                      l->name, l->verb);
-  }
-  /* running (and frozen, most likely): its own overlay, cloned; else its
-   * layers, once its last monitor is gone with their last mount */
-  cleanup_close int pidfd = -1;
-  if (st && !strcmp(st, "running"))
-    pidfd = pidfd_open_checked((pid_t)cj_int(cfg, "pid", 0),
-                               (uint64_t)cj_int(cfg, "pidStartTime", 0));
-  if (pidfd < 0)
-    wait_last_monitor(cfg);
-  cJSON_Delete(cfg);
-  l->pidfd = pidfd;
-  return job(l, ctx, err);
 }
 
 /* job with the layers of container name (id's, if given; renamed since,
- * it is followed), *mine its id */
+ * it is followed), *mine its id; pause: a running container is paused
+ * meanwhile (commit: what is read is of one moment) */
 static int with_layers(const char *root, const char *name, const char *id, const char *verb,
-                       char **mine, int (*job)(const struct layers *l, void *ctx, cocin_error_t *err),
+                       bool pause, char **mine,
+                       int (*job)(const struct layers *l, void *ctx, cocin_error_t *err),
                        void *ctx, cocin_error_t *err)
 {
   cleanup_free char *now = cocin_state_follow(root, name, id); /* renamed since */
@@ -242,20 +274,18 @@ static int with_layers(const char *root, const char *name, const char *id, const
   cJSON_Delete(cfg);
   if (from == NULL)
     return -1;
-  /* its image stays while we read it (rmi waits), and so do its layers
-   * (a start or a stopped container's cp, which mount them read-write,
-   * wait) */
+  /* its image stays while we read it (rmi waits) */
   cleanup_free char *rootfs = NULL;
   cleanup_close int hold = -1;
   if (cocin_image_hold(root, from, &rootfs, &hold, err) < 0)
     return cocin_error_wrap(err, "%s: container %s", verb, now);
-  cleanup_close int layers = layers_lock(root, now, false);
-  if (layers < 0)
-    return cocin_fail_errno(err, "%s: the layers of %s", verb, now);
   cleanup_free char *upper = cocin_container_file(root, now, "upper");
   if (check_overlay_path(upper, err) < 0 || check_overlay_path(rootfs, err) < 0)
     return cocin_error_wrap(err, "%s", verb);
   cleanup_free char *opts = xasprintf("lowerdir=%s:%s", upper, rootfs);
+  struct layers l = {verb, now, *mine, opts, -1};
+  if (!pause)
+    return under_lock(root, *mine, &l, false, job, ctx, err);
   /* paused meanwhile if it runs (one paused already stays so; one without
    * a freezer is read as it goes) */
   sigset_t old;
@@ -263,19 +293,20 @@ static int with_layers(const char *root, const char *name, const char *id, const
   cocin_error_t perr = NULL;
   bool paused = cocin_pause(root, now, *mine, true, &perr) == 0;
   int pe = paused ? 0 : cocin_error_status(&perr);
-  if (!paused && pe != ESRCH && pe != EALREADY && pe != ENOTSUP) {
+  if (!paused) /* nothing of it frozen by us: the signals act as ever */
     hold_signals(false, &old);
+  if (!paused && pe != ESRCH && pe != EALREADY && pe != ENOTSUP) {
     if (err && *err == NULL)
       *err = steal_ptr(perr);
     cocin_error_release(&perr);
     return cocin_error_wrap(err, "%s", verb); /* "pause NAME: ..." */
   }
   cocin_error_release(&perr);
-  struct layers l = {verb, now, *mine, opts, -1};
-  int r = under_lock(root, *mine, &l, job, ctx, err);
-  if (paused)
+  int r = under_lock(root, *mine, &l, true, job, ctx, err);
+  if (paused) {
     (void)cocin_pause(root, now, *mine, false, NULL);
-  hold_signals(false, &old);
+    hold_signals(false, &old);
+  }
   return r;
 }
 
@@ -288,14 +319,17 @@ int cocin_commit(const char *root, const char *name, const char *id, const char 
   cleanup_free char *idir = xasprintf("%s/images/%s", root, image);
   if (path_exists(idir))
     return cocin_fail(err, EEXIST, "commit: image %s already exists (rmi removes it)", image);
+  image_sweep(root); /* (not while the container is paused) */
   cleanup_free char *mine = NULL;
   struct commit_job j = {root, image};
-  return with_layers(root, name, id, "commit", &mine, commit_job, &j, err);
+  return with_layers(root, name, id, "commit", true, &mine, commit_job, &j, err);
 }
 
 int cocin_export(const char *root, const char *name, const char *id, int out, cocin_error_t *err)
 {
   cleanup_free char *mine = NULL;
   struct export_job j = {root, out};
-  return with_layers(root, name, id, "export", &mine, export_job, &j, err);
+  /* not paused, as docker's export: it streams for as long as its reader
+   * takes (tar says nothing of a file that changed as it read it) */
+  return with_layers(root, name, id, "export", false, &mine, export_job, &j, err);
 }

@@ -25,11 +25,13 @@
 #include <linux/openat2.h>
 #include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -51,7 +53,9 @@ struct links {
   struct link {
     dev_t dev;
     ino_t ino;
-    char *path; /* NULL: a free slot */
+    char *path;     /* NULL: a free slot */
+    dev_t to_dev;   /* the copy's own inode, which path must still name */
+    ino_t to_ino;
   } *v;
   size_t n, cap;
   /* the directory the tree goes into (-1: not known yet), and how much of
@@ -89,7 +93,8 @@ static struct link *link_slot(struct links *l, dev_t dev, ino_t ino)
       return &l->v[i];
 }
 
-static void link_add(struct links *l, dev_t dev, ino_t ino, const char *path)
+static void link_add(struct links *l, dev_t dev, ino_t ino, const char *path,
+                     const struct stat *copy)
 {
   if (2 * (l->n + 1) > l->cap) { /* at most half full: a free slot ends every probe */
     struct links bigger = *l;
@@ -104,9 +109,23 @@ static void link_add(struct links *l, dev_t dev, ino_t ino, const char *path)
   }
   struct link *s = link_slot(l, dev, ino);
   if (s->path == NULL) {
-    *s = (struct link){dev, ino, xstrdup(path)};
+    *s = (struct link){dev, ino, xstrdup(path), copy->st_dev, copy->st_ino};
     l->n++;
   }
+}
+
+/* dname in ddir: another name of the first copy, found below top with no
+ * symlink followed (a container may have changed the tree meanwhile) and
+ * still the inode it was */
+static bool link_to(int top, const struct link *first, int ddir, const char *dname)
+{
+  struct open_how how = {.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+                         .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV};
+  cleanup_close int fd = (int)syscall(SYS_openat2, top, first->path, &how, sizeof(how));
+  struct stat now;
+  return fd >= 0 && fstat(fd, &now) == 0 && S_ISREG(now.st_mode) &&
+         now.st_dev == first->to_dev && now.st_ino == first->to_ino &&
+         linkat(fd, "", ddir, dname, AT_EMPTY_PATH) == 0;
 }
 
 static void links_free(struct links *l)
@@ -213,7 +232,7 @@ static int copy_data(int in, int out, off_t size, const char *what, cocin_error_
 
 /* owners (-a), mode and times of what fd is; of name in dirfd, a symlink,
  * when fd is -1 */
-static void copy_meta(int fd, int dirfd, const char *name, const struct stat *st,
+static bool copy_meta(int fd, int dirfd, const char *name, const struct stat *st,
                       const struct cp_opts *o)
 {
   struct timespec ts[2] = {st->st_atim, st->st_mtim};
@@ -221,7 +240,7 @@ static void copy_meta(int fd, int dirfd, const char *name, const struct stat *st
     if (o->archive)
       (void)fchownat(dirfd, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW);
     (void)utimensat(dirfd, name, ts, AT_SYMLINK_NOFOLLOW);
-    return;
+    return false;
   }
   /* set-user/group-id bits only with their owners (-a), as cp(1) keeps
    * them only with -p: a setuid file of the container's is no root's
@@ -229,21 +248,31 @@ static void copy_meta(int fd, int dirfd, const char *name, const struct stat *st
   bool owned = o->archive && fchown(fd, st->st_uid, st->st_gid) == 0;
   (void)fchmod(fd, st->st_mode & (owned ? 07777 : 01777)); /* after chown, which drops them */
   (void)futimens(fd, ts);
+  return owned;
 }
 
 /* -a: the extended attributes of from on to (file capabilities, ACLs,
  * user.*), after the owners, whose change drops a file's capabilities;
- * not overlayfs's own (trusted.overlay.*), nor the host's SELinux label.
- * A file system that takes none is no error. */
-static void copy_xattrs(int from, int to)
+ * not overlayfs's own (trusted.overlay.*), nor the host's SELinux label,
+ * and file capabilities only with their owners kept (owned), as set-id
+ * bits.  A file system that takes none is no error. */
+static void copy_xattrs(int from, int to, bool owned)
 {
-  char names[8192], val[8192];
-  ssize_t n = flistxattr(from, names, sizeof(names));
+  ssize_t n = flistxattr(from, NULL, 0);
+  if (n <= 0)
+    return;
+  cleanup_free char *names = xmalloc0((size_t)n + 1);
+  n = flistxattr(from, names, (size_t)n);
   for (ssize_t i = 0; n > 0 && i < n; i += (ssize_t)strlen(names + i) + 1) {
     const char *k = names + i;
-    if (!strncmp(k, "trusted.overlay.", 16) || !strcmp(k, "security.selinux"))
+    if (!strncmp(k, "trusted.overlay.", 16) || !strcmp(k, "security.selinux") ||
+        (!owned && !strcmp(k, "security.capability")))
       continue;
-    ssize_t v = fgetxattr(from, k, val, sizeof(val));
+    ssize_t v = fgetxattr(from, k, NULL, 0);
+    if (v < 0)
+      continue;
+    cleanup_free char *val = xmalloc0((size_t)v + 1);
+    v = fgetxattr(from, k, val, (size_t)v);
     if (v >= 0)
       (void)fsetxattr(to, k, val, (size_t)v, 0);
   }
@@ -308,9 +337,9 @@ static int write_file(int in, const struct stat *st, int ddir, const char *name,
     return cocin_fail_errno(err, "cp: create %s", name);
   int r = copy_data(in, out, st->st_size, name, err);
   if (r == 0) {
-    copy_meta(out, -1, NULL, st, o);
+    bool owned = copy_meta(out, -1, NULL, st, o);
     if (o->archive)
-      copy_xattrs(in, out);
+      copy_xattrs(in, out, owned);
     if (renameat(ddir, tmp, ddir, name) < 0)
       r = errno == EISDIR || errno == ENOTEMPTY || errno == EEXIST
               ? cocin_fail(err, EISDIR, "cp: cannot overwrite directory %s with a file", name)
@@ -394,9 +423,9 @@ static int copy_dir(int sfd, const struct stat *st, int ddir, const char *dname,
   if (copy_entries(sfd, dfd, shown, o, depth, err) < 0)
     return -1;
   if (made) {
-    copy_meta(dfd, -1, NULL, st, o);
+    bool owned = copy_meta(dfd, -1, NULL, st, o);
     if (o->archive)
-      copy_xattrs(sfd, dfd);
+      copy_xattrs(sfd, dfd, owned);
   }
   return 0;
 }
@@ -419,14 +448,15 @@ static int copy_node(int sdir, const char *sname, int ddir, const char *dname, c
     const char *rel = linked ? shown + o->links->skip : NULL;
     if (linked && o->links->cap) {
       struct link *first = link_slot(o->links, st.st_dev, st.st_ino);
-      if (first->path && linkat(o->links->top, first->path, ddir, dname, 0) == 0)
+      if (first->path && link_to(o->links->top, first, ddir, dname))
         return 0; /* another name of a file copied already */
     }
     cleanup_close int in = open_source_file(sdir, sname, &st, shown, err);
     if (in < 0 || write_file(in, &st, ddir, dname, o, err) < 0)
       return -1;
-    if (linked)
-      link_add(o->links, st.st_dev, st.st_ino, rel);
+    struct stat copy;
+    if (linked && fstatat(ddir, dname, &copy, AT_SYMLINK_NOFOLLOW) == 0)
+      link_add(o->links, st.st_dev, st.st_ino, rel, &copy);
     return 0;
   }
   if (S_ISDIR(st.st_mode)) {
@@ -604,6 +634,13 @@ int in_mount_ns(int (*fn)(void *ctx, cocin_error_t *err), void *ctx, const char 
     return cocin_fail_errno(err, "%s: fork", verb);
   if (pid == 0) {
     close(rd);
+    /* the signals as they come (our caller may hold them off while a
+     * container is paused: then the work stops, and it thaws it), and
+     * gone with our caller */
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     cocin_error_t e = NULL;
     if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
       cocin_fail_errno(&e, "%s: a mount namespace", verb);
@@ -637,9 +674,9 @@ int copy_tree(int sfd, int dfd, bool archive, cocin_error_t *err)
   links_free(&links);
   if (r < 0)
     return -1;
-  copy_meta(dfd, -1, NULL, &st, &o);
+  bool owned = copy_meta(dfd, -1, NULL, &st, &o);
   if (archive)
-    copy_xattrs(sfd, dfd);
+    copy_xattrs(sfd, dfd, owned);
   return 0;
 }
 

@@ -4,9 +4,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -24,7 +26,7 @@ static char *image_dir(const char *root, const char *name)
   return xasprintf("%s/images/%s", root, name);
 }
 
-int spawn_wait(char *const argv[], int out_fd, cocin_error_t *err)
+int spawn_wait(char *const argv[], int out_fd, int max_ok, cocin_error_t *err)
 {
   int errpipe[2], out[2];
   if (pipe2(errpipe, O_CLOEXEC) < 0)
@@ -44,11 +46,17 @@ int spawn_wait(char *const argv[], int out_fd, cocin_error_t *err)
   }
   if (pid == 0) {
     int null = open("/dev/null", O_RDWR);
-    if (null >= 0) {
+    if (null >= 0)
       dup2(null, 0);
-      dup2(out_fd >= 0 ? out_fd : null, 1);
-    }
+    if (out_fd >= 0 ? dup2(out_fd, 1) < 0 : null < 0 || dup2(null, 1) < 0)
+      _exit(126); /* never our own output in place of the one asked for */
     dup2(out[1], 2);
+    /* the signals as they come (whatever our caller holds off), and gone
+     * with our caller */
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     execvp(argv[0], argv);
     int e = errno;
     (void)!write(errpipe[1], &e, sizeof(e));
@@ -82,7 +90,9 @@ int spawn_wait(char *const argv[], int out_fd, cocin_error_t *err)
     errno = e;
     return cocin_fail_errno(err, "exec %s", argv[0]);
   }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+  if (WIFSIGNALED(status) && WTERMSIG(status) == SIGPIPE)
+    return cocin_fail(err, EPIPE, "%s: the reader of its output went away", argv[0]);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) > max_ok)
     return cocin_fail(err, EIO, "%s failed (status %d)%s%s", argv[0],
                       WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
                       msg[0] ? ": " : "", msg);
@@ -197,6 +207,12 @@ static int build_busybox(const char *tmp, cocin_error_t *err)
 
 static void sweep_removed(const char *images);
 
+void image_sweep(const char *root)
+{
+  cleanup_free char *images = xasprintf("%s/images", root);
+  sweep_removed(images);
+}
+
 char *recorded_image(const cJSON *cfg, const char *verb, const char *name, cocin_error_t *err)
 {
   const char *image = cj_str(cfg, "image");
@@ -210,7 +226,7 @@ char *recorded_image(const cJSON *cfg, const char *verb, const char *name, cocin
 
 /* Build an image in a temporary directory, then rename it into place, so
  * concurrent first uses agree and a failure leaves nothing (a build
- * killed half way: the next one sweeps it). */
+ * killed half way: image_sweep removes it). */
 int install_image(const char *root, const char *name, const char *source,
                          int (*build)(const char *tmp, const void *data, cocin_error_t *err),
                          const void *data, cocin_error_t *err)
@@ -221,7 +237,6 @@ int install_image(const char *root, const char *name, const char *source,
   char id[65];
   if (cocin_random_id(id, err) < 0)
     return -1;
-  sweep_removed(images);
   cleanup_free char *tmp = xasprintf("%s/.tmp-%.12s", images, id);
   if (mkdir(tmp, 0755) < 0)
     return cocin_fail_errno(err, "mkdir %s", tmp);
@@ -440,7 +455,7 @@ static int import_cb(const char *tmp, const void *data, cocin_error_t *err)
     return cocin_fail_errno(err, "mkdir %s", rootfs);
   char *const argv[] = {(char *)"tar", (char *)"-x", (char *)"-f", (char *)tarball,
                         (char *)"-C",  rootfs,       (char *)"--numeric-owner", NULL};
-  return spawn_wait(argv, -1, err);
+  return spawn_wait(argv, -1, 0, err);
 }
 
 int cocin_image_import(const char *root, const char *tarball, const char *ref,
@@ -449,6 +464,7 @@ int cocin_image_import(const char *root, const char *tarball, const char *ref,
   cleanup_free char *name = cocin_image_name(ref, err);
   if (name == NULL)
     return -1;
+  image_sweep(root);
   cleanup_free char *dir = image_dir(root, name);
   if (path_exists(dir))
     return cocin_fail(err, EEXIST, "image %s already exists", name);

@@ -191,15 +191,19 @@ int copy_tree(int sfd, int dfd, bool archive, cocin_error_t *err);
 int install_image(const char *root, const char *name, const char *source,
                   int (*build)(const char *tmp, const void *data, cocin_error_t *err),
                   const void *data, cocin_error_t *err);
-/* image.c: run argv (no shell) with stdout to out_fd (-1: /dev/null);
- * fail with the program's name, status and the first line it wrote on
- * stderr (tar says "This does not look like a tar archive", then that it
- * exits with failure: one line is enough, and the rest is dropped, as is
- * all of it on success). */
-int spawn_wait(char *const argv[], int out_fd, cocin_error_t *err);
+/* image.c: run argv (no shell) with stdout to out_fd (-1: /dev/null),
+ * no signal blocked, killed if we die; an exit status above max_ok fails
+ * with the program's name, status and the first line it wrote on stderr
+ * (tar says "This does not look like a tar archive", then that it exits
+ * with failure: one line is enough, and the rest is dropped, as is all of
+ * it on success); killed by SIGPIPE: EPIPE, its reader went away. */
+int spawn_wait(char *const argv[], int out_fd, int max_ok, cocin_error_t *err);
 /* The image a container's record names (a copy), or NULL with EIO
  * "VERB: container NAME records no valid image". */
 char *recorded_image(const cJSON *cfg, const char *verb, const char *name, cocin_error_t *err);
+/* What a build (import, commit) or an rmi killed half way left in
+ * images/ (.tmp-*, .rm-*: nobody holds it; a .tmp-* a minute old) goes. */
+void image_sweep(const char *root);
 /* run.c: EINVAL for a path overlayfs options cannot hold (',' or ':') */
 int check_overlay_path(const char *p, cocin_error_t *err);
 /* Bind s's volumes into the root filesystem at merged (in the caller's

@@ -2350,7 +2350,7 @@ cocin rm -f "${P}cm3" >/dev/null 2>&1
 cocin rmi "${P}img3" "${P}img4" >/dev/null 2>&1 || t_fail rmi
 t_end
 
-t_begin "commit: an interrupt while the container is paused waits for the copy, then thaws it"
+t_begin "commit: an interrupt to cocin while the container is paused acts once it is thawed"
 cocin run -d --name "${P}ci" busybox sh -c 'head -c 300000000 /dev/zero >/big; echo ok; exec sleep 100' >/dev/null 2>&1
 big() { cocin logs "${P}ci" 2>/dev/null | grep -q ok; }
 wait_for big || t_fail "no big file"
@@ -2403,7 +2403,7 @@ grep -q '\./etc/group$' "$T/ex.list" && t_fail "a deleted file exported"
 grep -q '\./vol/v$' "$T/ex.list" && t_fail "a volume's file exported"
 cocin import "$T/ex.tar" "${P}eximg" >/dev/null 2>&1 || t_fail import
 [ "$(cocin run --rm "${P}eximg" cat /root/f 2>&1)" = hello ] || t_fail "the imported image"
-# -o FILE, from a running container (paused meanwhile, not after)
+# -o FILE, from a running container (not paused: docker's export does not)
 cocin run -d --name "${P}ex2" busybox sh -c 'echo live >/live; exec sleep 100' >/dev/null 2>&1
 has_live2() { cocin exec "${P}ex2" cat /live 2>/dev/null | grep -q live; }
 wait_for has_live2 || t_fail "not running"
@@ -2412,6 +2412,15 @@ cocin export -o "$T/ex2.tar" "${P}ex2" >"$T/ex2.out" 2>&1 || t_fail "export -o: 
 tar -tf "$T/ex2.tar" 2>/dev/null | grep -qx './live' || t_fail "no ./live in the -o file"
 tar -tf "$T/ex2.tar" 2>/dev/null | grep -q '^\./proc/.' && t_fail "/proc's files exported"
 [ "$(status_of "${P}ex2")" = running ] || t_fail "after export: $(status_of "${P}ex2")"
+# -o onto a device writes to it (never replaces it); a new file takes the umask
+cocin export -o /dev/null "${P}ex2" >/dev/null 2>&1 || t_fail "export -o /dev/null"
+[ -c /dev/null ] || t_fail "/dev/null is no longer a device"
+(umask 077 && "$COCIN" --root "$ROOT" export -o "$T/ex3.tar" "${P}ex") >/dev/null 2>&1 || t_fail "export -o with umask 077"
+[ "$(stat -c %a "$T/ex3.tar")" = 600 ] || t_fail "mode $(stat -c %a "$T/ex3.tar") under umask 077"
+# a reader that goes away early: one line, the container untouched
+out=$(cocin export "${P}ex2" 2>&1 >/dev/null | head -c 0; cocin export "${P}ex2" 2>"$T/exp.err" | head -c 100 >/dev/null; cat "$T/exp.err")
+[ -z "$out" ] || grep -q "export: tar: the reader of its output went away" <<<"$out" || t_fail "early reader: [$out]"
+[ "$(status_of "${P}ex2")" = running ] || t_fail "after an early reader: $(status_of "${P}ex2")"
 cocin rm -f "${P}ex" "${P}ex2" >/dev/null 2>&1
 cocin rmi "${P}eximg" >/dev/null 2>&1 || t_fail rmi
 t_end
