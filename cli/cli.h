@@ -3,6 +3,7 @@
 #define COCIN_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/ioctl.h>
 #include <sys/types.h>
 
@@ -17,6 +18,8 @@ struct cli_verb {
 /* Print "cocin: MSG" (the error's message) and return 1 (or the code). */
 int cli_error(cocin_error_t *err);
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* docker's SIZE: three significant digits, powers of 1000 ("1.99MB") */
+void cli_human_size(uint64_t n, char *buf, size_t len);
 /* `--help`/`-h` as the only argument. */
 bool cli_wants_help(int argc, char **argv);
 
@@ -61,6 +64,7 @@ int cmd_diff(const char *root, int argc, char **argv);
 int cmd_commit(const char *root, int argc, char **argv);
 int cmd_update(const char *root, int argc, char **argv);
 int cmd_export(const char *root, int argc, char **argv);
+int cmd_container(const char *root, int argc, char **argv);
 int cmd_kill(const char *root, int argc, char **argv);
 int cmd_rm(const char *root, int argc, char **argv);
 int cmd_start(const char *root, int argc, char **argv);

@@ -13,8 +13,7 @@
 #include "cocin/state.h"
 #include "cocin/util.h"
 
-/* docker's SIZE: three significant digits, powers of 1000 */
-static void human_size(uint64_t n, char *buf, size_t len)
+void cli_human_size(uint64_t n, char *buf, size_t len)
 {
   static const char *const units[] = {"B", "kB", "MB", "GB", "TB"};
   double v = (double)n;
@@ -63,7 +62,7 @@ int cmd_images(const char *root, int argc, char **argv)
     } else {
       cleanup_free char *ago = info.created < 0 ? NULL : cocin_time_ago(info.created);
       snprintf(created[i], sizeof(created[i]), "%s%s", ago ? ago : "-", ago ? " ago" : "");
-      human_size(info.size, size[i], sizeof(size[i]));
+      cli_human_size(info.size, size[i], sizeof(size[i]));
     }
     if (strlen(created[i]) > wc)
       wc = strlen(created[i]);

@@ -31,6 +31,7 @@ static const struct cli_verb verbs[] = {
     {"port", cmd_port, "port NAME [PORT]   its published ports (-p)"},
     {"top", cmd_top, "top NAME   the container's processes (ps -ef columns, host pids)"},
     {"update", cmd_update, "update [-m SIZE] [--memory-swap SIZE] [--cpus N] [-c N] [--cpuset-cpus LIST] [--cpuset-mems LIST] [--pids-limit N] NAME...   change limits"},
+    {"container", cmd_container, "container prune [-f]   remove every container that does not run"},
     {"diff", cmd_diff, "diff NAME   what it changed in its filesystem (A added, C changed, D deleted)"},
     {"commit", cmd_commit, "commit NAME IMAGE   a new image: its image with its changes (paused meanwhile)"},
     {"images", cmd_images, "images [-q]   list images (IMAGE CREATED SIZE; -q: names)"},

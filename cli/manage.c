@@ -1,10 +1,13 @@
 /* cocin stop, kill, rm, start, restart, pause, unpause (and update, rename, commit): one table, one loop over the names; every failure
  * is one line on stderr and makes the exit status non-zero. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cocin/cleanup.h"
+#include "cocin/util.h"
 #include "cocin/state.h"
 #include "cocin/runtime.h"
 
@@ -181,5 +184,72 @@ int cmd_update(const char *root, int argc, char **argv)
       printf("%s\n", *n); /* as given, like docker */
   }
   cocin_limits_free(&given);
+  return rc;
+}
+
+/* docker's container prune: every container that does not run (exited,
+ * stopped, created) is removed, after a yes on standard input unless -f;
+ * the ids removed, then the bytes their layers held */
+int cmd_container(const char *root, int argc, char **argv)
+{
+  if (argc < 1 || strcmp(argv[0], "prune"))
+    return cli_fail("container: cocin knows \"container prune\" (the other verbs are cocin's own: "
+                    "cocin ps, cocin rm, ...)");
+  bool force = false;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "-f") && strcmp(argv[i], "--force"))
+      return cli_fail("container prune: %s: %s", argv[i][0] == '-' ? "unknown flag" :
+                      "takes no names", argv[i]);
+    force = true;
+  }
+  if (!force) {
+    fputs("WARNING! This will remove all stopped containers.\n"
+          "Are you sure you want to continue? [y/N] ", stdout);
+    fflush(stdout);
+    char line[64] = "";
+    bool answered = fgets(line, sizeof(line), stdin) != NULL;
+    if (!isatty(0)) /* (a terminal echoed the answer and its newline) */
+      putchar('\n');
+    if (!answered || (line[0] != 'y' && line[0] != 'Y'))
+      return 0; /* docker's answer to anything but yes: nothing done */
+  }
+  cleanup_error cocin_error_t err = NULL;
+  cleanup_strv char **names = NULL;
+  if (cocin_state_list(root, &names, &err) < 0)
+    return cli_error(&err);
+  int rc = 0;
+  uint64_t freed = 0;
+  bool any = false;
+  for (char **n = names; *n; n++) {
+    cJSON *cfg = NULL;
+    if (cocin_state_load(root, *n, &cfg, NULL) < 0)
+      continue; /* gone meanwhile */
+    struct cocin_info info;
+    cocin_info_from_json(cfg, &info);
+    bool idle = info.state == COCIN_STATE_EXITED || info.state == COCIN_STATE_STOPPED ||
+                (info.state == COCIN_STATE_CREATED && cocin_state_is_new(cfg));
+    cleanup_free char *id = cj_str(cfg, "id") ? strdup(cj_str(cfg, "id")) : NULL;
+    cJSON_Delete(cfg);
+    if (!idle || id == NULL)
+      continue;
+    cleanup_free char *upper = cocin_container_file(root, *n, "upper");
+    uint64_t size = cocin_dir_size(upper);
+    /* rm without -f: one started meanwhile is refused, and left */
+    if (cocin_rm(root, *n, id, false, &err) < 0) {
+      if (cocin_error_status(&err) == EBUSY || cocin_error_status(&err) == ENOENT)
+        cocin_error_release(&err);
+      else
+        rc = cli_error(&err);
+      continue;
+    }
+    if (!any)
+      puts("Deleted Containers:");
+    any = true;
+    puts(id);
+    freed += size;
+  }
+  char total[32];
+  cli_human_size(freed, total, sizeof(total));
+  printf("%sTotal reclaimed space: %s\n", any ? "\n" : "", total);
   return rc;
 }

@@ -548,6 +548,12 @@ static uint64_t tree_size(int dir, int depth)
   return sum;
 }
 
+uint64_t cocin_dir_size(const char *path)
+{
+  cleanup_close int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  return fd < 0 ? 0 : tree_size(fd, 0);
+}
+
 int cocin_image_info(const char *root, const char *name, struct cocin_image_info *info,
                      cocin_error_t *err)
 {

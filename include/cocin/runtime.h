@@ -29,6 +29,9 @@ struct cocin_image_info {
 };
 int cocin_image_info(const char *root, const char *name, struct cocin_image_info *info,
                      cocin_error_t *err);
+/* The bytes of the files below path (a container's layer, an image),
+ * symlinks never followed; 0 if it cannot be read. */
+uint64_t cocin_dir_size(const char *path);
 /* cocin_image_ensure, and *hold: an fd holding the image's directory
  * locked shared, so that no rmi removes it (close it once the container
  * that uses it is recorded). */

@@ -2443,6 +2443,37 @@ if command -v script >/dev/null; then
 fi
 t_end
 
+# ---------------------------------------------------------- container prune
+t_begin "container prune removes every container that does not run, after a yes"
+PR=$T/prune-root
+pr() { "$COCIN" --root "$PR" "$@"; }
+pr run --name px busybox sh -c 'head -c 2000000 /dev/zero >/f' >/dev/null 2>&1 || t_fail "run px"
+pr run -d --name py busybox sleep 100 >/dev/null 2>&1 || t_fail "run py"
+pr stop -t 0 py >/dev/null 2>&1
+pr create --name pc busybox true >/dev/null 2>&1 || t_fail "create pc"
+pr run -d --name pr busybox sleep 100 >/dev/null 2>&1 || t_fail "run pr"
+ids=$(for c in px py pc; do jq -r .id "$PR/containers/$c/config.json"; done | sort)
+# no answer (or no): nothing removed
+out=$(pr container prune </dev/null 2>&1); rc=$?
+[ "$rc" = 0 ] && [ "$(ls "$PR/containers" | wc -l)" = 4 ] || t_fail "without a yes: rc $rc [$out] $(ls "$PR/containers")"
+grep -q 'Are you sure you want to continue' <<<"$out" || t_fail "no question: [$out]"
+out=$(echo y | pr container prune 2>&1); rc=$?
+[ "$rc" = 0 ] || t_fail "prune: rc $rc [$out]"
+[ "$(sed -n '/^Deleted Containers:$/,/^$/p' <<<"$out" | grep -E '^[0-9a-f]{64}$' | sort)" = "$ids" ] || t_fail "ids: [$out]"
+grep -Eq '^Total reclaimed space: 2(\.[0-9]+)?MB$' <<<"$out" || t_fail "space: [$out]"
+[ "$(ls "$PR/containers")" = pr ] || t_fail "left: $(ls "$PR/containers")"
+out=$(pr container prune -f 2>&1)
+[ "$out" = "Total reclaimed space: 0B" ] || t_fail "nothing to prune: [$out]"
+pr rm -f pr >/dev/null 2>&1
+t_end
+
+t_begin "container prune: bad inputs say one line, exit 1"
+out=$(cocin container ls 2>&1); rc=$?
+[ "$rc" = 1 ] && [ "$(wc -l <<<"$out")" = 1 ] || t_fail "container ls: rc $rc [$out]"
+says1 "cocin: container prune: unknown flag: -x" container prune -x
+says1 "cocin: container prune: takes no names: web" container prune web
+t_end
+
 # ---------------------------------------------------------- final leak check
 t_begin "no leftover monitor or container processes after rm -f of all"
 for c in "$ROOT"/containers/*/; do [ -d "$c" ] && cocin rm -f "$(basename "$c")" >/dev/null 2>&1; done
