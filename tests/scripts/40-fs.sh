@@ -874,6 +874,15 @@ if [ -d "$EXAMPLES" ]; then
   timeout 2 "$EXAMPLES/follow-log.sh" "$X" >"$T/fl" 2>&1
   grep -q "hello from x" "$T/fl" || t_fail "follow-log: $(head -c 200 "$T/fl")"
   t_end
+  t_begin fs-example-snapshot
+  "$EXAMPLES/exec-in.sh" "$X" touch /made >/dev/null 2>&1 || t_fail "exec-in touch"
+  out=$("$EXAMPLES/snapshot.sh" "$X" "${P}snap" 2>&1) || t_fail "snapshot: $out"
+  grep -qx 'A /made' <<<"$out" && grep -qx "image: ${P}snap" <<<"$out" || t_fail "snapshot: [$out]"
+  [ -e "$ROOT/images/${P}snap/rootfs/made" ] || t_fail "no /made in the image"
+  out=$("$EXAMPLES/snapshot.sh" "$X" "${P}snap" 2>&1) && t_fail "a second snapshot to the same name worked"
+  grep -q "already exists" <<<"$out" || t_fail "second: [$out]"
+  "$COCIN" --root "$ROOT" rmi "${P}snap" >/dev/null 2>&1 || t_fail rmi
+  t_end
   t_begin fs-example-stop-and-remove
   "$EXAMPLES/stop-and-remove.sh" "$X" >/dev/null 2>&1 || t_fail "stop-and-remove failed"
   [ ! -e "$M/$X" ] || t_fail "still there"
