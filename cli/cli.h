@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "cocin/error.h"
+#include "cocin/spec.h"
 
 struct cli_verb {
   const char *name;
@@ -18,6 +19,11 @@ struct cli_verb {
 /* Print "cocin: MSG" (the error's message) and return 1 (or the code). */
 int cli_error(cocin_error_t *err);
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The flags of t at the head of argv, the library's parser (docker's
+ * messages): vals[opt->id] is each one's value ("" for a flag without
+ * one).  The position of the first word after them, or -1 (said). */
+int cli_flags(const char *verb, const struct cocin_opt *t, int argc, char **argv,
+              const char **vals);
 /* docker's SIZE: three significant digits, powers of 1000 ("1.99MB") */
 void cli_human_size(uint64_t n, char *buf, size_t len);
 /* `--help`/`-h` as the only argument. */

@@ -174,23 +174,11 @@ static int put_in_place(int fd, const char *named, const char *path)
  * FILE as it was; anything else, a FIFO or a device, is written to) */
 int cmd_export(const char *root, int argc, char **argv)
 {
+  static const struct cocin_opt t[] = {{'o', "output", OPT_REQUIRED, 0}, {0, NULL, OPT_NONE, 0}};
   const char *file = NULL;
-  int i = 0;
-  for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-    if (!strcmp(argv[i], "--")) {
-      i++;
-      break;
-    }
-    if (!strncmp(argv[i], "--output=", 9)) {
-      file = argv[i] + 9;
-    } else if (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) {
-      if (i + 1 == argc)
-        return cli_fail("export: %s needs a file", argv[i]);
-      file = argv[++i];
-    } else {
-      return cli_fail("export: unknown flag: %s", argv[i]);
-    }
-  }
+  int i = cli_flags("export", t, argc, argv, &file);
+  if (i < 0)
+    return 1;
   if (argc - i != 1)
     return cli_fail("export: requires exactly one container name");
   if (file && !file[0])

@@ -48,6 +48,24 @@ int cli_error(cocin_error_t *err)
   return 1;
 }
 
+static int flag_val(const struct cocin_opt *o, const char *v, void *data, cocin_error_t *err)
+{
+  ((const char **)data)[o->id] = v ? v : "";
+  return 0;
+}
+
+int cli_flags(const char *verb, const struct cocin_opt *t, int argc, char **argv,
+              const char **vals)
+{
+  int pos = 0;
+  cocin_error_t err = NULL;
+  if (cocin_opts_parse(t, argc, argv, &pos, flag_val, vals, verb, &err) < 0) {
+    cli_error(&err);
+    return -1;
+  }
+  return pos;
+}
+
 int cli_fail(const char *fmt, ...)
 {
   va_list ap;

@@ -105,14 +105,15 @@ int cmd_unpause(const char *root, int argc, char **argv)
 /* docker's rename: prints nothing, as docker's does */
 int cmd_rename(const char *root, int argc, char **argv)
 {
-  for (int i = 0; i < argc; i++)
-    if (argv[i][0] == '-' && argv[i][1])
-      return cli_fail("rename: unknown flag: %s", argv[i]);
-  if (argc != 2)
+  static const struct cocin_opt none[] = {{0, NULL, OPT_NONE, 0}};
+  int pos = cli_flags("rename", none, argc, argv, NULL);
+  if (pos < 0)
+    return 1;
+  if (argc - pos != 2)
     return cli_fail("rename: requires exactly 2 arguments: CONTAINER NEW_NAME");
   cleanup_error cocin_error_t err = NULL;
-  cleanup_free char *name = cocin_state_resolve(root, argv[0], &err);
-  if (name == NULL || cocin_rename(root, name, NULL, argv[1], &err) < 0)
+  cleanup_free char *name = cocin_state_resolve(root, argv[pos], &err);
+  if (name == NULL || cocin_rename(root, name, NULL, argv[pos + 1], &err) < 0)
     return cli_error(&err);
   return 0;
 }
@@ -154,17 +155,14 @@ int cmd_cp(const char *root, int argc, char **argv)
 
 int cmd_commit(const char *root, int argc, char **argv)
 {
-  for (int i = 0; i < argc; i++)
-    if (argv[i][0] == '-' && argv[i][1])
-      return cli_fail("commit: unknown flag: %s", argv[i]);
-  if (argc != 2)
-    return cli_fail("commit: requires exactly 2 arguments: CONTAINER IMAGE");
   cleanup_error cocin_error_t err = NULL;
-  cleanup_free char *name = cocin_state_resolve(root, argv[0], &err);
-  if (name == NULL || cocin_commit(root, name, NULL, argv[1], &err) < 0)
+  cleanup_free char *given = NULL, *image = NULL;
+  if (cocin_parse_commit(argc, argv, &given, &image, &err) < 0)
     return cli_error(&err);
-  cleanup_free char *image = cocin_image_name(argv[1], NULL);
-  printf("%s\n", image ? image : argv[1]);
+  cleanup_free char *name = cocin_state_resolve(root, given, &err);
+  if (name == NULL || cocin_commit(root, name, NULL, image, &err) < 0)
+    return cli_error(&err);
+  printf("%s\n", image);
   return 0;
 }
 
@@ -195,13 +193,13 @@ int cmd_container(const char *root, int argc, char **argv)
   if (argc < 1 || strcmp(argv[0], "prune"))
     return cli_fail("container: cocin knows \"container prune\" (the other verbs are cocin's own: "
                     "cocin ps, cocin rm, ...)");
-  bool force = false;
-  for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "-f") && strcmp(argv[i], "--force"))
-      return cli_fail("container prune: %s: %s", argv[i][0] == '-' ? "unknown flag" :
-                      "takes no names", argv[i]);
-    force = true;
-  }
+  static const struct cocin_opt t[] = {{'f', "force", OPT_NONE, 0}, {0, NULL, OPT_NONE, 0}};
+  const char *force = NULL;
+  int pos = cli_flags("container prune", t, argc - 1, argv + 1, &force);
+  if (pos < 0)
+    return 1;
+  if (pos + 1 < argc)
+    return cli_fail("container prune: takes no names: %s", argv[pos + 1]);
   if (!force) {
     fputs("WARNING! This will remove all stopped containers.\n"
           "Are you sure you want to continue? [y/N] ", stdout);

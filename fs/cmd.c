@@ -217,18 +217,17 @@ static int parse_c_kill(struct fs_cmd *cmd, const char *container, int argc, cha
   return parse_with_name(parse_kill, cmd, container, argc, argv, "kill", err);
 }
 
-/* commit NAME IMAGE (a container's: commit IMAGE), no flags */
+/* commit NAME IMAGE (a container's: commit IMAGE, its name put first) */
 static int parse_commit(struct fs_cmd *cmd, const char *container, int argc, char **argv,
                         cocin_error_t *err)
 {
-  for (int i = 0; i < argc; i++)
-    if (argv[i][0] == '-' && argv[i][1])
-      return cocin_fail(err, EINVAL, "commit: unknown flag: %s", argv[i]);
-  if (container == NULL && cocin_name_check(argv[0], err) < 0)
+  char *with[] = {(char *)container, argc > 0 ? argv[0] : NULL, NULL};
+  cleanup_free char *name = NULL;
+  if (cocin_parse_commit(container ? argc + 1 : argc, container ? with : argv, &name, &cmd->image,
+                         err) < 0)
     return -1;
-  strv_append(&cmd->names, container ? container : argv[0]);
-  cmd->image = cocin_image_name(argv[argc - 1], err);
-  return cmd->image ? 0 : cocin_error_wrap(err, "commit");
+  strv_append(&cmd->names, name);
+  return check_names(cmd->names, err);
 }
 
 /* ---- running -------------------------------------------------------------- */
@@ -447,8 +446,7 @@ bool fs_cmd_blocks(const struct fs_cmd *cmd)
     return false;
   enum name_op op = cmd->verb->op;
   /* exec waits for its command's execve (which a stopped or frozen
-   * container holds up) */
-  /* commit copies a whole tree */
+   * container holds up); commit copies a whole tree */
   return op == OP_STOP || op == OP_RESTART || op == OP_START || op == OP_EXEC ||
          op == OP_COMMIT || (op == OP_RM && cmd->force);
 }

@@ -129,18 +129,19 @@ static int apply_limits(const struct cocin_cgroup *cg, const char *dir,
   return 0;
 }
 
+/* the controllers l's limits need, a bit per v2_ctrl */
+static unsigned v2_required(const struct cocin_limits *l)
+{
+  return (l->memory || l->memory_swap ? 1u << V2_MEMORY : 0) |
+         (l->cpu_quota || l->cpu_shares ? 1u << V2_CPU : 0) |
+         (l->cpuset_cpus || l->cpuset_mems ? 1u << V2_CPUSET : 0) |
+         (l->pids_limit ? 1u << V2_PIDS : 0);
+}
+
 static int v2_create_at(struct cocin_cgroup *cg, const char *name, const char *parent_rel,
                         const struct cocin_limits *l, bool dry, cocin_error_t *err)
 {
-  struct v2_ctx ctx = {0};
-  if (l->memory || l->memory_swap)
-    ctx.required |= 1u << V2_MEMORY;
-  if (l->cpu_quota || l->cpu_shares)
-    ctx.required |= 1u << V2_CPU;
-  if (l->cpuset_cpus || l->cpuset_mems)
-    ctx.required |= 1u << V2_CPUSET;
-  if (l->pids_limit)
-    ctx.required |= 1u << V2_PIDS;
+  struct v2_ctx ctx = {.required = v2_required(l)};
   ctx.wanted = ctx.required | (1u << V2_MEMORY) | (1u << V2_PIDS);
 
   cleanup_free char *rel = cg_container_rel(parent_rel, name);
@@ -256,15 +257,7 @@ static int v2_update(struct cocin_cgroup *cg, const char *parent, pid_t init,
                      const struct cocin_limits *given, const struct cocin_limits *all,
                      cocin_error_t *err)
 {
-  struct v2_ctx ctx = {0};
-  if (given->memory || given->memory_swap)
-    ctx.required |= 1u << V2_MEMORY;
-  if (given->cpu_quota || given->cpu_shares)
-    ctx.required |= 1u << V2_CPU;
-  if (given->cpuset_cpus || given->cpuset_mems)
-    ctx.required |= 1u << V2_CPUSET;
-  if (given->pids_limit)
-    ctx.required |= 1u << V2_PIDS;
+  struct v2_ctx ctx = {.required = v2_required(given)};
   ctx.wanted = ctx.required;
   const char *dir = cg->dirs[0];
   size_t rl = strlen(cg->root);

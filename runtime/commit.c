@@ -150,9 +150,9 @@ static int export_tar(void *ctx, cocin_error_t *err)
   if (root < 0)
     return -1;
   /* numeric owners (the image's, not the host's names), extended
-   * attributes (file capabilities); symlinks as symlinks, nodes as nodes */
-  /* (a running container is not paused: a file that changed as tar read
-   * it is no failure, status 1; sockets are left out, saying nothing) */
+   * attributes (file capabilities); symlinks as symlinks, nodes as nodes.
+   * A running container is not paused: a file that changed as tar read
+   * it is no failure (status 1); sockets are left out, saying nothing */
   char *const argv[] = {(char *)"tar",
                         (char *)"--numeric-owner",
                         (char *)"--xattrs",

@@ -205,14 +205,6 @@ static int build_busybox(const char *tmp, cocin_error_t *err)
   return 0;
 }
 
-static void sweep_removed(const char *images);
-
-void image_sweep(const char *root)
-{
-  cleanup_free char *images = xasprintf("%s/images", root);
-  sweep_removed(images);
-}
-
 char *recorded_image(const cJSON *cfg, const char *verb, const char *name, cocin_error_t *err)
 {
   const char *image = cj_str(cfg, "image");
@@ -368,8 +360,9 @@ static int image_user(const char *root, const char *name, bool force, cocin_erro
  * (import, commit) killed half way: nobody holds it (a build locks its
  * directory from a moment after it made it: one younger than a minute is
  * left alone) */
-static void sweep_removed(const char *images)
+void image_sweep(const char *root)
 {
+  cleanup_free char *images = xasprintf("%s/images", root);
   cleanup_dir DIR *d = opendir(images);
   if (d == NULL)
     return;
@@ -420,7 +413,7 @@ int cocin_image_remove(const char *root, const char *ref, bool force, cocin_erro
   /* its name is free now; the files go while we still hold the lock (a
    * sweep leaves a held one alone) */
   int r = rm_rf(gone, err);
-  sweep_removed(images);
+  image_sweep(root);
   return r < 0 ? cocin_error_wrap(err, "remove image %s", name) : 0;
 }
 

@@ -243,3 +243,19 @@ int cocin_parse_update(int argc, char **argv, struct cocin_limits *given, char *
   }
   return 0;
 }
+
+int cocin_parse_commit(int argc, char **argv, char **name, char **image, cocin_error_t *err)
+{
+  static const struct cocin_opt t[] = {{0, NULL, OPT_NONE, 0}};
+  int pos = 0;
+  *name = *image = NULL;
+  if (cocin_opts_parse(t, argc, argv, &pos, int_opt, NULL, "commit", err) < 0)
+    return -1;
+  if (argc - pos != 2)
+    return cocin_fail(err, EINVAL, "commit: requires exactly 2 arguments: CONTAINER IMAGE");
+  *image = cocin_image_name(argv[pos + 1], err);
+  if (*image == NULL)
+    return cocin_error_wrap(err, "commit");
+  *name = xstrdup(argv[pos]);
+  return 0;
+}

@@ -223,6 +223,9 @@ int cocin_update(const char *root, const char *name, const char *id,
 /* update [OPTIONS] NAME...: run's limit flags (at least one) */
 int cocin_parse_update(int argc, char **argv, struct cocin_limits *given, char ***names,
                        cocin_error_t *err);
+/* commit CONTAINER IMAGE (no flags): the container as given, and the
+ * image's name (IMAGE:latest is IMAGE); EINVAL with the message. */
+int cocin_parse_commit(int argc, char **argv, char **name, char **image, cocin_error_t *err);
 /* restart: stop (as cocin_stop, timeout), then start */
 int cocin_restart(const char *root, const char *name, const char *id, int timeout,
                   bool caller_exits, cocin_error_t *err);

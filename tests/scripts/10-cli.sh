@@ -2225,7 +2225,7 @@ says1 'cocin: invalid container name "ctl": reserved by cocinfs' rename "${P}rb1
 says1 'cocin: invalid container name "": a name must not be empty' rename "${P}rb1" ""
 says1 "cocin: rename: requires exactly 2 arguments: CONTAINER NEW_NAME" rename "${P}rb1"
 says1 "cocin: rename: requires exactly 2 arguments: CONTAINER NEW_NAME" rename "${P}rb1" a b
-says1 "cocin: rename: unknown flag: -f" rename -f "${P}rb1" x
+says1 "cocin: rename: unknown shorthand flag: 'f' in -f" rename -f "${P}rb1" x
 [ "$(cfg "${P}rb1" .name)" = "${P}rb1" ] && [ "$(cfg "${P}rb2" .name)" = "${P}rb2" ] ||
   t_fail "records changed"
 is_running "${P}rb1" && is_running "${P}rb2" || t_fail "not running"
@@ -2383,7 +2383,7 @@ says1 "cocin: no such container: ${P}nope" commit "${P}nope" "${P}img6"
 says1 'cocin: commit: invalid image name "a/b"' commit "${P}cm5" a/b
 says1 "cocin: commit: image \"x:v1\": cocin's images have no tags but :latest (cocin images lists them)" commit "${P}cm5" x:v1
 says1 "cocin: commit: requires exactly 2 arguments: CONTAINER IMAGE" commit "${P}cm5"
-says1 "cocin: commit: unknown flag: -p" commit -p "${P}cm5" "${P}img6"
+says1 "cocin: commit: unknown shorthand flag: 'p' in -p" commit -p "${P}cm5" "${P}img6"
 [ -e "$ROOT/images/${P}img6" ] && t_fail "img6 made"
 ls -A "$ROOT/images" | grep -q '^\.tmp' && t_fail "a temporary image left"
 cocin rm "${P}cm5" >/dev/null 2>&1
@@ -2431,8 +2431,8 @@ says1 "cocin: no such container: ${P}nope" export -o "$T/exkeep" "${P}nope"
 [ "$(cat "$T/exkeep")" = keep ] || t_fail "-o FILE changed by a failed export"
 says1 "cocin: export: requires exactly one container name" export
 says1 "cocin: export: requires exactly one container name" export a b
-says1 "cocin: export: unknown flag: -x" export -x a
-says1 "cocin: export: -o needs a file" export -o
+says1 "cocin: export: unknown shorthand flag: 'x' in -x" export -x a
+says1 "cocin: export: flag needs an argument: -o" export -o
 cocin create --name "${P}exb" busybox true >/dev/null 2>&1
 says1 "cocin: export: $T/nodir/x.tar: No such file or directory" export -o "$T/nodir/x.tar" "${P}exb"
 ls "$T" | grep -q '\.cocin-' && t_fail "a temporary file left: $(ls "$T" | grep '\.cocin-')"
@@ -2470,7 +2470,7 @@ t_end
 t_begin "container prune: bad inputs say one line, exit 1"
 out=$(cocin container ls 2>&1); rc=$?
 [ "$rc" = 1 ] && [ "$(wc -l <<<"$out")" = 1 ] || t_fail "container ls: rc $rc [$out]"
-says1 "cocin: container prune: unknown flag: -x" container prune -x
+says1 "cocin: container prune: unknown shorthand flag: 'x' in -x" container prune -x
 says1 "cocin: container prune: takes no names: web" container prune web
 t_end
 
