@@ -19,9 +19,11 @@ struct cli_verb {
 /* Print "cocin: MSG" (the error's message) and return 1 (or the code). */
 int cli_error(cocin_error_t *err);
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* The flags of t at the head of argv, the library's parser (docker's
- * messages): vals[opt->id] is each one's value ("" for a flag without
- * one).  The position of the first word after them, or -1 (said). */
+/* The flags of t in argv, anywhere among the arguments (docker's flag
+ * library), by the library's parser, with docker's messages:
+ * vals[opt->id] is each one's value ("" for a flag without one).  The
+ * arguments are moved behind the flags, in their order; the position of
+ * the first, or -1 (said). */
 int cli_flags(const char *verb, const struct cocin_opt *t, int argc, char **argv,
               const char **vals);
 /* docker's SIZE: three significant digits, powers of 1000 ("1.99MB") */

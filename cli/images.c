@@ -90,17 +90,12 @@ int cmd_import(const char *root, int argc, char **argv)
  * may run); prints each name removed */
 int cmd_rmi(const char *root, int argc, char **argv)
 {
-  bool force = false;
-  int i = 0;
-  for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-    if (!strcmp(argv[i], "--")) {
-      i++;
-      break;
-    }
-    if (strcmp(argv[i], "-f") && strcmp(argv[i], "--force"))
-      return cli_fail("rmi: unknown flag: %s", argv[i]);
-    force = true;
-  }
+  static const struct cocin_opt t[] = {{'f', "force", OPT_NONE, 0}, {0, NULL, OPT_NONE, 0}};
+  const char *forced = NULL;
+  int i = cli_flags("rmi", t, argc, argv, &forced);
+  if (i < 0)
+    return 1;
+  bool force = forced != NULL;
   if (i == argc)
     return cli_fail("rmi: requires at least one image name");
   int rc = 0;

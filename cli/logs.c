@@ -89,7 +89,7 @@ int cmd_logs(const char *root, int argc, char **argv)
   struct logs_opts l = {false, -1};
   int pos = 0;
   cleanup_error cocin_error_t err = NULL;
-  if (cocin_opts_parse(t, argc, argv, &pos, logs_opt, &l, "logs", &err) < 0)
+  if (cocin_opts_parse_mixed(t, argc, argv, &pos, logs_opt, &l, "logs", &err) < 0)
     return cli_error(&err);
   if (pos != argc - 1)
     return cli_fail("logs: requires exactly one container name");

@@ -59,7 +59,7 @@ int cli_flags(const char *verb, const struct cocin_opt *t, int argc, char **argv
 {
   int pos = 0;
   cocin_error_t err = NULL;
-  if (cocin_opts_parse(t, argc, argv, &pos, flag_val, vals, verb, &err) < 0) {
+  if (cocin_opts_parse_mixed(t, argc, argv, &pos, flag_val, vals, verb, &err) < 0) {
     cli_error(&err);
     return -1;
   }

@@ -121,30 +121,14 @@ int cmd_rename(const char *root, int argc, char **argv)
 /* docker's cp: cocin cp [-a] [-L] SRC DST, one of them CONTAINER:PATH */
 int cmd_cp(const char *root, int argc, char **argv)
 {
-  bool archive = false, follow = false;
-  int i = 0;
-  for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-    if (!strcmp(argv[i], "--")) {
-      i++;
-      break;
-    }
-    if (!strcmp(argv[i], "--archive")) {
-      archive = true;
-      continue;
-    }
-    if (!strcmp(argv[i], "--follow-link")) {
-      follow = true;
-      continue;
-    }
-    for (const char *c = argv[i] + 1; *c; c++) { /* -a, -L, -aL */
-      if (*c == 'a')
-        archive = true;
-      else if (*c == 'L')
-        follow = true;
-      else
-        return cli_fail("cp: unknown flag: %s", argv[i]);
-    }
-  }
+  static const struct cocin_opt t[] = {{'a', "archive", OPT_NONE, 0},
+                                       {'L', "follow-link", OPT_NONE, 1},
+                                       {0, NULL, OPT_NONE, 0}};
+  const char *given[2] = {NULL, NULL};
+  int i = cli_flags("cp", t, argc, argv, given);
+  if (i < 0)
+    return 1;
+  bool archive = given[0] != NULL, follow = given[1] != NULL;
   if (argc - i != 2)
     return cli_fail("cp: requires exactly 2 arguments: SRC DST (one of them CONTAINER:PATH)");
   cleanup_error cocin_error_t err = NULL;

@@ -531,7 +531,7 @@ int cmd_ps(const char *root, int argc, char **argv)
   cleanup_strv char **filter_args = NULL;
   int pos = 0;
   cleanup_error cocin_error_t err = NULL;
-  int r = cocin_opts_parse(t, argc, argv, &pos, ps_opt, &p, "ps", &err);
+  int r = cocin_opts_parse_mixed(t, argc, argv, &pos, ps_opt, &p, "ps", &err);
   filter_args = p.filters;
   if (r < 0)
     return cli_error(&err);
@@ -697,22 +697,12 @@ static int inspect_format(const char *fmt, const cJSON *cfg, FILE *out)
 
 int cmd_inspect(const char *root, int argc, char **argv)
 {
+  static const struct cocin_opt t[] = {{'f', "format", OPT_REQUIRED, 0},
+                                       {0, NULL, OPT_NONE, 0}};
   const char *format = NULL;
-  int i = 0;
-  for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-    if (!strcmp(argv[i], "--")) {
-      i++;
-      break;
-    }
-    if ((!strcmp(argv[i], "-f") || !strcmp(argv[i], "--format")) && i + 1 < argc)
-      format = argv[++i];
-    else if (!strncmp(argv[i], "--format=", 9))
-      format = argv[i] + 9;
-    else if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--format"))
-      return cli_fail("inspect: flag needs an argument: %s", argv[i]);
-    else
-      return cli_fail("inspect: unknown flag: %s", argv[i]);
-  }
+  int i = cli_flags("inspect", t, argc, argv, &format);
+  if (i < 0)
+    return 1;
   if (i == argc)
     return cli_fail("inspect: requires at least one container name");
   if (format && inspect_format(format, NULL, NULL) != 0)

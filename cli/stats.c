@@ -97,7 +97,7 @@ int cmd_stats(const char *root, int argc, char **argv)
   int pos = 0;
   cleanup_error cocin_error_t err = NULL;
   cleanup_strv char **names = NULL;
-  if (cocin_opts_parse(t, argc, argv, &pos, stats_opt, &no_stream, "stats", &err) < 0)
+  if (cocin_opts_parse_mixed(t, argc, argv, &pos, stats_opt, &no_stream, "stats", &err) < 0)
     return cli_error(&err);
   if (pos < argc) {
     names = xmalloc0(sizeof(char *));
@@ -148,9 +148,17 @@ static int one_text(const char *verb, const char *root, int argc, char **argv,
                     int (*get)(const char *root, const char *name, char **out,
                                cocin_error_t *err))
 {
+  if (strcmp(verb, "top")) { /* diff has no flag, but reads them anywhere as docker's */
+    static const struct cocin_opt none[] = {{0, NULL, OPT_NONE, 0}};
+    int pos = cli_flags(verb, none, argc, argv, NULL);
+    if (pos < 0)
+      return 1;
+    argc -= pos;
+    argv += pos;
+  }
   if (argc < 1)
     return cli_fail("%s: requires exactly one container name", verb);
-  if (argv[0][0] == '-')
+  if (argv[0][0] == '-') /* top's ps options follow the name: no flags after it */
     return cli_fail("%s: unknown flag: %s", verb, argv[0]);
   if (argc > 1) /* docker's top hands these to ps; cocin lists ps -ef's columns only */
     return strcmp(verb, "top") ? cli_fail("%s: requires exactly one container name", verb)

@@ -179,28 +179,28 @@ static int parse_c_exec(struct fs_cmd *cmd, const char *container, int argc, cha
   return exec_parse(cmd, container, argc, argv, err);
 }
 
+/* argv with the directory's name put first: [container, argv..., NULL] */
+static char **with_container(const char *container, int argc, char **argv)
+{
+  char **v = xmalloc0((size_t)(argc + 2) * sizeof(char *));
+  v[0] = (char *)container;
+  memcpy(v + 1, argv, (size_t)argc * sizeof(char *));
+  return v;
+}
+
 /* Per-container verbs reuse the top-level parsers with the directory's
- * name appended; any other name given is an extra argument.  An option
- * left without its value (`stop -t`) is said so, before the name appended
- * would pass for the value. */
+ * name put first (their flags may follow names); any other name given is
+ * an extra argument.  An option left without its value (`stop -t`) is
+ * said so by the parser: no name follows it to pass for the value. */
 static int parse_with_name(fs_parse_fn fn, struct fs_cmd *cmd, const char *container, int argc,
                            char **argv, const char *verb, cocin_error_t *err)
 {
-  static const char *const valued[] = {"-t",          "--time",        "--timeout",     "-s",
-                                       "--signal",    "-m",            "--memory",      "--memory-swap",
-                                       "--cpus",      "-c",            "--cpu-shares",  "--cpuset-cpus",
-                                       "--cpuset-mems", "--pids-limit"};
-  for (size_t i = 0; argc > 0 && i < sizeof(valued) / sizeof(valued[0]); i++)
-    if (!strcmp(argv[argc - 1], valued[i]))
-      return cocin_fail(err, EINVAL, "%s: %s needs a value", verb, valued[i]);
-  cleanup_free char **v = xmalloc0((size_t)(argc + 2) * sizeof(char *));
-  memcpy(v, argv, (size_t)argc * sizeof(char *));
-  v[argc] = (char *)container;
+  cleanup_free char **v = with_container(container, argc, argv);
   if (fn(cmd, container, argc + 1, v, err) < 0)
     return -1;
   if (strv_len(cmd->names) != 1)
     return cocin_fail(err, EINVAL, "%s: unexpected argument \"%s\" (the container is %s)", verb,
-                      cmd->names[0], container);
+                      cmd->names[1], container);
   return 0;
 }
 
@@ -221,7 +221,7 @@ static int parse_c_kill(struct fs_cmd *cmd, const char *container, int argc, cha
 static int parse_commit(struct fs_cmd *cmd, const char *container, int argc, char **argv,
                         cocin_error_t *err)
 {
-  char *with[] = {(char *)container, argc > 0 ? argv[0] : NULL, NULL};
+  cleanup_free char **with = container ? with_container(container, argc, argv) : NULL;
   cleanup_free char *name = NULL;
   if (cocin_parse_commit(container ? argc + 1 : argc, container ? with : argv, &name, &cmd->image,
                          err) < 0)

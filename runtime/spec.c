@@ -15,20 +15,30 @@
 #include "cocin/spec.h"
 #include "cocin/util.h"
 
-int cocin_opts_parse(const struct cocin_opt *table, int argc, char **argv, int *pos,
-                     int (*cb)(const struct cocin_opt *opt, const char *value, void *data,
-                               cocin_error_t *err),
-                     void *data, const char *verb, cocin_error_t *err)
+typedef int (*opt_cb)(const struct cocin_opt *opt, const char *value, void *data,
+                      cocin_error_t *err);
+
+/* mixed: flags may come after the arguments too (docker's flag library
+ * reads `rm web -f` so); the arguments are then moved, in their order,
+ * behind the flags, and *pos is the first of them.  Otherwise the first
+ * argument ends the flags (run's and exec's command follows it). */
+static int opts_parse(const struct cocin_opt *table, int argc, char **argv, int *pos,
+                      opt_cb cb, void *data, const char *verb, bool mixed, cocin_error_t *err)
 {
-  int i = *pos;
+  int i = *pos, start = *pos;
+  cleanup_free bool *arg = mixed ? xmalloc0(((size_t)(argc - start) + 1) * sizeof(bool)) : NULL;
   while (i < argc) {
     const char *w = argv[i];
     if (!strcmp(w, "--")) {
       i++;
       break;
     }
-    if (w[0] != '-' || w[1] == '\0')
-      break;
+    if (w[0] != '-' || w[1] == '\0') {
+      if (!mixed)
+        break;
+      arg[i++ - start] = true;
+      continue;
+    }
     if (w[1] == '-') {
       const char *name = w + 2;
       const char *eq = strchr(name, '=');
@@ -94,8 +104,33 @@ int cocin_opts_parse(const struct cocin_opt *table, int argc, char **argv, int *
     }
     i++;
   }
+  if (mixed) { /* flags (and a "--") first, then the arguments met among them */
+    cleanup_free char **words = xmalloc0(((size_t)(i - start) + 1) * sizeof(char *));
+    int k = 0;
+    for (int j = start; j < i; j++)
+      if (!arg[j - start])
+        words[k++] = argv[j];
+    int first = start + k;
+    for (int j = start; j < i; j++)
+      if (arg[j - start])
+        words[k++] = argv[j];
+    memcpy(argv + start, words, (size_t)k * sizeof(char *));
+    i = first;
+  }
   *pos = i;
   return 0;
+}
+
+int cocin_opts_parse(const struct cocin_opt *table, int argc, char **argv, int *pos, opt_cb cb,
+                     void *data, const char *verb, cocin_error_t *err)
+{
+  return opts_parse(table, argc, argv, pos, cb, data, verb, false, err);
+}
+
+int cocin_opts_parse_mixed(const struct cocin_opt *table, int argc, char **argv, int *pos,
+                           opt_cb cb, void *data, const char *verb, cocin_error_t *err)
+{
+  return opts_parse(table, argc, argv, pos, cb, data, verb, true, err);
 }
 
 enum {

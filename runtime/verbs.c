@@ -72,7 +72,7 @@ static int parse_timeout_names(const char *verb, int argc, char **argv, int *tim
   int pos = 0;
   *timeout = 10;
   struct timeout_arg arg = {verb, timeout};
-  if (cocin_opts_parse(t, argc, argv, &pos, timeout_opt, &arg, verb, err) < 0)
+  if (cocin_opts_parse_mixed(t, argc, argv, &pos, timeout_opt, &arg, verb, err) < 0)
     return -1;
   return collect_names(argc, argv, pos, verb, names, err);
 }
@@ -88,7 +88,7 @@ int cocin_parse_kill(int argc, char **argv, int *sig, char ***names, cocin_error
                                        {0, NULL, OPT_NONE, 0}};
   int pos = 0;
   *sig = SIGKILL;
-  if (cocin_opts_parse(t, argc, argv, &pos, int_opt, sig, "kill", err) < 0)
+  if (cocin_opts_parse_mixed(t, argc, argv, &pos, int_opt, sig, "kill", err) < 0)
     return -1;
   return collect_names(argc, argv, pos, "kill", names, err);
 }
@@ -101,7 +101,7 @@ int cocin_parse_rm(int argc, char **argv, bool *force, char ***names, cocin_erro
                                        {0, NULL, OPT_NONE, 0}};
   int pos = 0;
   *force = false;
-  if (cocin_opts_parse(t, argc, argv, &pos, int_opt, force, "rm", err) < 0)
+  if (cocin_opts_parse_mixed(t, argc, argv, &pos, int_opt, force, "rm", err) < 0)
     return -1;
   return collect_names(argc, argv, pos, "rm", names, err);
 }
@@ -110,7 +110,7 @@ int cocin_parse_names(const char *verb, int argc, char **argv, char ***names, co
 {
   static const struct cocin_opt t[] = {{0, NULL, OPT_NONE, 0}};
   int pos = 0;
-  if (cocin_opts_parse(t, argc, argv, &pos, int_opt, NULL, verb, err) < 0)
+  if (cocin_opts_parse_mixed(t, argc, argv, &pos, int_opt, NULL, verb, err) < 0)
     return -1;
   return collect_names(argc, argv, pos, verb, names, err);
 }
@@ -228,7 +228,7 @@ int cocin_parse_update(int argc, char **argv, struct cocin_limits *given, char *
                                        {0, NULL, OPT_NONE, 0}};
   int pos = 0;
   memset(given, 0, sizeof(*given));
-  if (cocin_opts_parse(t, argc, argv, &pos, limit_opt, given, "update", err) < 0) {
+  if (cocin_opts_parse_mixed(t, argc, argv, &pos, limit_opt, given, "update", err) < 0) {
     cocin_limits_free(given);
     return -1;
   }
@@ -249,7 +249,7 @@ int cocin_parse_commit(int argc, char **argv, char **name, char **image, cocin_e
   static const struct cocin_opt t[] = {{0, NULL, OPT_NONE, 0}};
   int pos = 0;
   *name = *image = NULL;
-  if (cocin_opts_parse(t, argc, argv, &pos, int_opt, NULL, "commit", err) < 0)
+  if (cocin_opts_parse_mixed(t, argc, argv, &pos, int_opt, NULL, "commit", err) < 0)
     return -1;
   if (argc - pos != 2)
     return cocin_fail(err, EINVAL, "commit: requires exactly 2 arguments: CONTAINER IMAGE");

@@ -130,5 +130,13 @@ int cocin_opts_parse(const struct cocin_opt *table, int argc, char **argv, int *
                      int (*cb)(const struct cocin_opt *opt, const char *value, void *data,
                                cocin_error_t *err),
                      void *data, const char *verb, cocin_error_t *err);
+/* The same, with flags allowed after the arguments as well (`rm web -f`,
+ * `logs web --tail 5`), as docker's verbs but run and exec read them: on
+ * return argv[*pos..] are the arguments, in their order, and before them
+ * only flags.  A "--" ends the flags. */
+int cocin_opts_parse_mixed(const struct cocin_opt *table, int argc, char **argv, int *pos,
+                           int (*cb)(const struct cocin_opt *opt, const char *value, void *data,
+                                     cocin_error_t *err),
+                           void *data, const char *verb, cocin_error_t *err);
 
 #endif

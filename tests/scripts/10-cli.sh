@@ -1744,7 +1744,7 @@ fi
 
 t_begin "inspect and wait refuse flags they do not have; rm -v is taken"
 o=$(cocin inspect -s "${P}w" 2>&1) && t_fail "inspect -s accepted"
-[ "$o" = "cocin: inspect: unknown flag: -s" ] || t_fail "inspect: [$o]"
+[ "$o" = "cocin: inspect: unknown shorthand flag: 's' in -s" ] || t_fail "inspect: [$o]"
 # docker's keys are not cocin's: State is missing, as Go's templates say
 [ "$(cocin inspect -f '{{.State}}' "${P}w" 2>&1)" = "<no value>" ] || t_fail "docker's .State"
 o=$(cocin wait --bogus "${P}w" 2>&1) && t_fail "wait --bogus accepted"
@@ -2102,7 +2102,8 @@ if command -v strace >/dev/null; then
   strace -f -qq -o /dev/null -e trace=sendfile -e inject=sendfile:delay_enter=2000000 \
     "$COCIN" --root "$ROOT" cp "${P}cpw:/d" "$T/slow" >"$T/cpo" 2>&1 &
   cpid=$!
-  sleep 0.5 # not a timing assertion: the copy is under way
+  # the copy is under way once its file is made beside the destination
+  wait_for sh -c "ls -A '$T' | grep -q '^\.cocin-cp-'" || t_fail "the copy did not begin"
   cocin stop -t 0 "${P}cpw" >/dev/null 2>&1
   cocin start "${P}cpw" >/dev/null 2>&1 || t_fail "start"
   # the start answered only after the copy was done with the old overlay
@@ -2142,7 +2143,7 @@ says1 "cocin: cp: /nodir/: no such directory" cp "$S/d/f" "${P}cp:/nodir/"
 says1 "cocin: cp: /nodir: No such file or directory" cp "$S/d/f" "${P}cp:/nodir/x"
 says1 "cocin: cp: cannot copy a directory to a file: /etc/renamed" cp "$S/d" "${P}cp:/etc/renamed"
 says1 "cocin: cp: $T/fifo: a device, FIFO or socket is not copied" cp "$T/fifo" "${P}cp:/tmp/"
-says1 "cocin: cp: unknown flag: -x" cp -x "$S/d/f" "${P}cp:/tmp/"
+says1 "cocin: cp: unknown shorthand flag: 'x' in -x" cp -x "$S/d/f" "${P}cp:/tmp/"
 says1 "cocin: cp: requires exactly 2 arguments: SRC DST (one of them CONTAINER:PATH)" cp "$S/d/f"
 [ -e "$T/x" ] && t_fail "made $T/x"
 cocin exec "${P}cp" test -e /nodir >/dev/null 2>&1 && t_fail "made /nodir"
@@ -2269,7 +2270,7 @@ t_begin "diff: bad inputs say one line, exit 1"
 says1 "cocin: no such container: ${P}nope" diff "${P}nope"
 says1 "cocin: diff: requires exactly one container name" diff
 says1 "cocin: diff: requires exactly one container name" diff a b
-says1 "cocin: diff: unknown flag: -x" diff -x
+says1 "cocin: diff: unknown shorthand flag: 'x' in -x" diff -x
 # a tree nested deeper than diff goes is refused, saying so
 cocin run --name "${P}dd" busybox sh -c 'i=0; while [ $i -lt 130 ]; do mkdir d; cd d; i=$((i+1)); done' >/dev/null 2>&1
 out=$(cocin diff "${P}dd" 2>&1); rc=$?
@@ -2483,6 +2484,25 @@ says1 "cocin: container prune: takes no names: web" container prune web
 t_end
 
 # ---------------------------------------------------------- final leak check
+t_begin "flags may follow the names, as docker's verbs read them"
+cocin run -d --name "${P}ia" busybox sh -c 'echo one; echo two; sleep 1000' >/dev/null 2>&1
+wait_for sh -c "[ \"\$(\"$COCIN\" --root \"$ROOT\" logs ${P}ia | wc -l)\" = 2 ]" || t_fail "no logs"
+[ "$(cocin logs "${P}ia" --tail 1 2>&1)" = two ] || t_fail "logs NAME --tail 1"
+[ "$(cocin inspect "${P}ia" -f '{{.name}}' 2>&1)" = "${P}ia" ] || t_fail "inspect NAME -f"
+cocin kill "${P}ia" -s HUP >"$T/o" 2>&1 || t_fail "kill NAME -s HUP: $(cat "$T/o")"
+cocin stop "${P}ia" -t 0 >"$T/o" 2>&1 && is_exited "${P}ia" || t_fail "stop NAME -t 0: $(cat "$T/o")"
+echo hi >"$T/ia"
+cocin cp "$T/ia" "${P}ia:/ia" -a >"$T/o" 2>&1 || t_fail "cp SRC DST -a: $(cat "$T/o")"
+cocin commit "${P}ia" "${P}iaimg" >/dev/null 2>&1 || t_fail commit
+cocin rmi "${P}iaimg" -f >"$T/o" 2>&1 || t_fail "rmi IMAGE -f: $(cat "$T/o")"
+says1 "cocin: rm: unknown shorthand flag: 'x' in -x" rm "${P}ia" -x
+says1 "cocin: no such container: -f" rm -- -f
+cocin rm "${P}ia" -f >"$T/o" 2>&1 || t_fail "rm NAME -f: $(cat "$T/o")"
+[ -e "$ROOT/containers/${P}ia" ] && t_fail "not removed"
+# run's and exec's command follows the first word: its flags are its own
+[ "$(cocin run --rm busybox echo -n x 2>&1)" = x ] || t_fail "run IMAGE echo -n"
+t_end
+
 t_begin "no leftover monitor or container processes after rm -f of all"
 for c in "$ROOT"/containers/*/; do [ -d "$c" ] && cocin rm -f "$(basename "$c")" >/dev/null 2>&1; done
 [ -z "$(list_containers)" ] || t_fail "left: $(list_containers)"

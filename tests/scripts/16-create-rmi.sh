@@ -530,9 +530,9 @@ rchk() { # rchk WANT ARGS...: exit 1, exactly WANT
 rchk "cocin: rmi: requires at least one image name"
 rchk "cocin: rmi: requires at least one image name" -f
 rchk "cocin: rmi: requires at least one image name" --
-rchk "cocin: rmi: unknown flag: -x" -x "$I"
+rchk "cocin: rmi: unknown shorthand flag: 'x' in -x" -x "$I"
 rchk "cocin: rmi: unknown flag: --bogus" --bogus "$I"
-rchk "cocin: rmi: unknown flag: -fx" -fx "$I"
+rchk "cocin: rmi: unknown shorthand flag: 'x' in -fx" -fx "$I"
 rchk "cocin: no such image: ${P}nosuch" "${P}nosuch"
 rchk "cocin: no such image: ${P}nosuch" -f "${P}nosuch"
 rchk "cocin: no such image: ${P}nosuch" "${P}nosuch:latest"

@@ -15,6 +15,11 @@ SOCK=$T/tmux.sock
 TM() { tmux -S "$SOCK" "$@"; }
 # our tmux server is ours alone (private socket): stop it before the cleanup
 trap 'tmux -S "$SOCK" kill-server >/dev/null 2>&1; _t_cleanup' EXIT
+# A session that lives as long as the server: killing the last test
+# session would end the server, and a new session asked for while it exits
+# fails ("server exited unexpectedly"), as it did once in CI.
+TM new-session -d -s keep -x 80 -y 24 "sleep 100000" || { echo "FAIL: tmux: no server"; exit 1; }
+TM set-option -g exit-empty off >/dev/null 2>&1
 
 cfg() { jq -r "$2" "$ROOT/containers/$1/config.json" 2>/dev/null; }
 is_running() { [ "$(cfg "$1" .status)" = running ]; }

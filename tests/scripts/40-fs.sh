@@ -232,10 +232,20 @@ grep -q '^pids_limit 40$' "$M/${P}up/stats" || t_fail "stats: $(cat "$M/${P}up/s
 ctl "$M/${P}up/ctl" "update"
 [ "$RC" != 0 ] && grep -q "Invalid argument" <<<"$ERR" || t_fail "no limit: rc $RC [$REPLY] [$ERR]"
 ctl "$M/${P}up/ctl" "update -m"
-[ "$RC" != 0 ] && grep -q "Invalid argument" <<<"$ERR" && [ "$REPLY" = "update: -m needs a value" ] ||
+[ "$RC" != 0 ] && grep -q "Invalid argument" <<<"$ERR" && [ "$REPLY" = "update: flag needs an argument: -m" ] ||
   t_fail "-m without a value: rc $RC [$REPLY] [$ERR]"
 ctl "$M/ctl" "update -m 2m ${P}up"
 [ "$RC" != 0 ] && grep -q "Invalid argument" <<<"$ERR" || t_fail "bad value: rc $RC [$REPLY] [$ERR]"
+ctl "$M/ctl" "update ${P}up --pids-limit 41" # flags after the name, as docker's
+[ "$RC" = 0 ] && [ "$(jq .limits.pidsLimit "$M/${P}up/config.json")" = 41 ] ||
+  t_fail "flag after the name: rc $RC [$REPLY] [$ERR]"
+ctl "$M/${P}up/ctl" "commit ${P}upimg extra"
+[ "$RC" != 0 ] && [ "$REPLY" = "commit: too many arguments (usage: commit IMAGE)" ] ||
+  t_fail "container ctl commit with two words: rc $RC [$REPLY] [$ERR]"
+ctl "$M/${P}up/ctl" "update --pids-limit 42 other"
+[ "$RC" != 0 ] && [ "$REPLY" = "update: unexpected argument \"other\" (the container is ${P}up)" ] ||
+  t_fail "container ctl with a second name: rc $RC [$REPLY] [$ERR]"
+daemon_up || t_fail "daemon down"
 "$COCIN" --root "$ROOT" rm -f "${P}up" >/dev/null 2>&1
 t_end
 
@@ -631,7 +641,7 @@ t_end
 t_begin fs-container-ctl-option-without-value
 for l in "stop -t" "kill -s" "stop --time"; do
   ctl "$M/$A/ctl" "$l"
-  [ "$RC" != 0 ] && grep -q "needs a value" <<<"$REPLY" || t_fail "$l: rc $RC [$REPLY]"
+  [ "$RC" != 0 ] && grep -q "flag needs an argument: ${l#* }$" <<<"$REPLY" || t_fail "$l: rc $RC [$REPLY]"
 done
 t_end
 

@@ -305,6 +305,46 @@ int main(void)
     cleanup_error cocin_error_t e = NULL;
     CHECK(cocin_parse_rm(1, a, &f, &names, &e) < 0, "rm without a name fails");
   }
+  /* flags after the names, as docker's verbs take them (run and exec: not) */
+  {
+    char *a[] = {"web", "-f", "db", NULL};
+    bool f;
+    cleanup_strv char **names = NULL;
+    CHECK(cocin_parse_rm(3, a, &f, &names, &err) == 0 && f && strv_len(names) == 2 &&
+              !strcmp(names[0], "web") && !strcmp(names[1], "db"),
+          "rm web -f db: both names, in order, and -f");
+  }
+  {
+    char *a[] = {"a", "-t", "2", "b", "--", "-c", NULL};
+    int t;
+    cleanup_strv char **names = NULL;
+    CHECK(cocin_parse_stop(6, a, &t, &names, &err) == 0 && t == 2 && strv_len(names) == 3 &&
+              !strcmp(names[0], "a") && !strcmp(names[1], "b") && !strcmp(names[2], "-c"),
+          "stop a -t 2 b -- -c: the timeout's value is no name; after -- a word is a name");
+  }
+  {
+    char *a[] = {"a", "-t", NULL};
+    int t;
+    cleanup_strv char **names = NULL;
+    cleanup_error cocin_error_t e = NULL;
+    CHECK(cocin_parse_stop(2, a, &t, &names, &e) < 0 &&
+              strstr(cocin_error_msg(&e), "flag needs an argument: -t") != NULL,
+          "stop a -t: the flag at the end still needs its value");
+  }
+  {
+    char *a[] = {"a", "-x", NULL};
+    cleanup_strv char **names = NULL;
+    cleanup_error cocin_error_t e = NULL;
+    CHECK(cocin_parse_names("pause", 2, a, &names, &e) < 0 &&
+              strstr(cocin_error_msg(&e), "pause: unknown shorthand flag: 'x' in -x") != NULL,
+          "pause a -x: an unknown flag after the name is refused");
+  }
+  {
+    char *a[] = {"web", "img", "-", NULL};
+    cleanup_free char *name = NULL, *image = NULL;
+    cleanup_error cocin_error_t e = NULL;
+    CHECK(cocin_parse_commit(3, a, &name, &image, &e) < 0, "commit web img -: '-' is a word");
+  }
   CHECK(cocin_signal_parse("SIGTERM") == 15 && cocin_signal_parse("kill") == 9 &&
             cocin_signal_parse("10") == 10 && cocin_signal_parse("0") == 0,
         "signal names");
