@@ -291,7 +291,7 @@ static int with_layers(const char *root, const char *name, const char *id, const
   sigset_t old;
   hold_signals(true, &old);
   cocin_error_t perr = NULL;
-  bool paused = cocin_pause(root, now, *mine, true, &perr) == 0;
+  bool paused = pause_held(root, now, *mine, true, &perr) == 0;
   int pe = paused ? 0 : cocin_error_status(&perr);
   if (!paused) /* nothing of it frozen by us: the signals act as ever */
     hold_signals(false, &old);
@@ -304,7 +304,7 @@ static int with_layers(const char *root, const char *name, const char *id, const
   cocin_error_release(&perr);
   int r = under_lock(root, *mine, &l, true, job, ctx, err);
   if (paused) {
-    (void)cocin_pause(root, now, *mine, false, NULL);
+    (void)pause_held(root, now, *mine, false, NULL);
     hold_signals(false, &old);
   }
   return r;

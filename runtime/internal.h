@@ -241,6 +241,10 @@ int container_remove(const char *root, const char *name, const char *id,
                      const struct cocin_cgroup *known, bool only_stopped, cocin_error_t *err);
 /* rm of a directory a dead run left without config.json: 1 removed, 0
  * none there (or too young to be a leftover), -1 failed. */
+/* cocin_pause for a command's own read (commit): a pause the user gives
+ * meanwhile takes it over, and the undo then leaves it (EALREADY) */
+int pause_held(const char *root, const char *name, const char *id, bool pause,
+               cocin_error_t *err);
 int container_remove_leftover(const char *root, const char *name, cocin_error_t *err);
 
 /* Finish the removals of ROOT/trash whose remover died (a monitor killed

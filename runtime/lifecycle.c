@@ -142,10 +142,14 @@ static void thaw_recorded(const cJSON *cfg)
 struct pausing {
   const char *id, *name;
   bool pause;
+  bool held; /* a commit's pause for its read, undone when it is done */
   bool changed; /* the cgroup was frozen (thawed) */
 };
 
-/* Under the lock: freeze or thaw it, and say so in its record. */
+/* Under the lock: freeze or thaw it, and say so in its record.  A pause
+ * held by a commit is recorded as a pause ("pauseHeld" says whose): the
+ * user's pause meanwhile takes it over, and the commit then leaves the
+ * container paused, as the user asked. */
 static int set_paused(cJSON *cfg, void *data, cocin_error_t *err)
 {
   struct pausing *p = data;
@@ -153,6 +157,13 @@ static int set_paused(cJSON *cfg, void *data, cocin_error_t *err)
     return -1;
   if (!is_running(cfg))
     return cocin_fail(err, ESRCH, "container %s is not running", p->name);
+  bool held = cj_bool(cfg, "paused") && cj_bool(cfg, "pauseHeld");
+  if (p->pause && !p->held && held) { /* frozen already: the user's pause now */
+    cJSON_DeleteItemFromObjectCaseSensitive(cfg, "pauseHeld");
+    return 0;
+  }
+  if (!p->pause && p->held && !held) /* paused (or thawed) by its user meanwhile */
+    return cocin_fail(err, EALREADY, "container %s is left as its user set it", p->name);
   if (cj_bool(cfg, "paused") == p->pause)
     return cocin_fail(err, EALREADY, "container %s is %s", p->name,
                       p->pause ? "already paused" : "not paused");
@@ -167,15 +178,18 @@ static int set_paused(cJSON *cfg, void *data, cocin_error_t *err)
   if (r < 0)
     return cocin_error_wrap(err, "%s %s", p->pause ? "pause" : "unpause", p->name);
   p->changed = true;
+  cJSON_DeleteItemFromObjectCaseSensitive(cfg, "pauseHeld");
   if (p->pause)
     cj_set_bool(cfg, "paused", true);
   else
     cJSON_DeleteItemFromObjectCaseSensitive(cfg, "paused");
+  if (p->pause && p->held)
+    cj_set_bool(cfg, "pauseHeld", true);
   return 0;
 }
 
-int cocin_pause(const char *root, const char *name, const char *id, bool pause,
-                cocin_error_t *err)
+static int pause_as(const char *root, const char *name, const char *id, bool pause, bool held,
+                    cocin_error_t *err)
 {
   cleanup_free char *now = cocin_state_follow(root, name, id); /* renamed since */
   name = now;
@@ -183,7 +197,7 @@ int cocin_pause(const char *root, const char *name, const char *id, bool pause,
   if (load_as(root, name, id, &cfg, err) < 0)
     return -1;
   cleanup_free char *mine = id_of(cfg);
-  struct pausing p = {mine, name, pause, false};
+  struct pausing p = {mine, name, pause, held, false};
   int r = cocin_state_update(root, name, set_paused, &p, err);
   if (r < 0 && p.changed && pause) {
     /* frozen, but the record could not say so: nobody would thaw it */
@@ -193,13 +207,25 @@ int cocin_pause(const char *root, const char *name, const char *id, bool pause,
   return r;
 }
 
+int cocin_pause(const char *root, const char *name, const char *id, bool pause,
+                cocin_error_t *err)
+{
+  return pause_as(root, name, id, pause, false, err);
+}
+
+int pause_held(const char *root, const char *name, const char *id, bool pause,
+               cocin_error_t *err)
+{
+  return pause_as(root, name, id, pause, true, err);
+}
+
 /* A paused container sent a signal that ends it (stop's TERM, a KILL):
  * thawed, so that it can act on it, as docker does; no longer paused.
  * Looked at under the lock (a pause may have come since cfg was read):
  * one that is not paused is left as it is. */
 static void thaw_for(const char *root, const char *name, const cJSON *cfg)
 {
-  struct pausing p = {cj_str(cfg, "id"), name, false, false};
+  struct pausing p = {cj_str(cfg, "id"), name, false, false, false};
   cocin_error_t e = NULL;
   if (cocin_state_update(root, name, set_paused, &p, &e) < 0 &&
       cocin_error_status(&e) != EALREADY && cocin_error_status(&e) != ESRCH &&

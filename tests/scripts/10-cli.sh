@@ -2377,6 +2377,25 @@ else
   t_skip "commit interrupted while paused" "the copy ended before the test saw it paused"
 fi
 ls -A "$ROOT/images" | grep -q '^\.tmp' && t_fail "a temporary image left"
+cocin rmi -f "${P}imgi" >/dev/null 2>&1
+t_end
+
+t_begin "commit: a pause its user gives while it reads stays after it"
+"$COCIN" --root "$ROOT" commit "${P}ci" "${P}imgi" >"$T/ci" 2>&1 &
+cpid=$!
+t_track "$cpid"
+if wait_for is_paused; then
+  cocin pause "${P}ci" >"$T/cp" 2>&1 || t_fail "pause: $(cat "$T/cp")"
+  wait "$cpid" || t_fail "commit: $(cat "$T/ci")"
+  [ "$(cfg "${P}ci" .paused)" = true ] || t_fail "thawed by the commit"
+  fz=$(cfg "${P}ci" .cgroup.paths.freezer) # cgroup v1 (this host's)
+  [ "$fz" = null ] || grep -q FROZEN "$fz/freezer.state" || t_fail "freezer not FROZEN"
+  cocin unpause "${P}ci" >"$T/cp" 2>&1 || t_fail "unpause: $(cat "$T/cp")"
+  [ "$(cfg "${P}ci" .paused)" = true ] && t_fail "still paused"
+else
+  wait "$cpid"
+  t_skip "pause during a commit" "the copy ended before the test saw it paused"
+fi
 cocin rm -f "${P}ci" >/dev/null 2>&1
 cocin rmi -f "${P}imgi" >/dev/null 2>&1
 t_end
