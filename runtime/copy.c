@@ -78,6 +78,7 @@ struct cp_opts {
   bool follow;  /* -L: the source path's own last symlink is followed */
   int src_root; /* the container's root, or -1: the host's path */
   int dst_root;
+  bool specials; /* devices and FIFOs made again (an image's tree), not left out */
   /* hard links kept: a file's further names are linked to its first
    * copy, by the names their sources have below the tree's top; NULL:
    * each name a file of its own */
@@ -377,6 +378,21 @@ static bool kernel_fs(int fd)
 static int copy_node(int sdir, const char *sname, int ddir, const char *dname, const char *shown,
                      const struct cp_opts *o, int depth, cocin_error_t *err);
 
+/* A device or FIFO made again as dname in ddir (never opened: a FIFO
+ * would wait for a writer, a device is not ours to touch), with its
+ * owners, mode and times */
+static int copy_special(const struct stat *st, int ddir, const char *dname, const char *shown,
+                        const struct cp_opts *o, cocin_error_t *err)
+{
+  if (mknodat(ddir, dname, st->st_mode & (S_IFMT | 0777), st->st_rdev) < 0)
+    return cocin_fail_errno(err, "cp: mknod %s", shown);
+  bool owned = o->archive && fchownat(ddir, dname, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) == 0;
+  struct timespec ts[2] = {st->st_atim, st->st_mtim};
+  (void)fchmodat(ddir, dname, st->st_mode & (owned ? 07777 : 01777), 0);
+  (void)utimensat(ddir, dname, ts, AT_SYMLINK_NOFOLLOW);
+  return 0;
+}
+
 /* what sfd holds, into dfd */
 static int copy_entries(int sfd, int dfd, const char *shown, const struct cp_opts *o, int depth,
                         cocin_error_t *err)
@@ -432,7 +448,9 @@ static int copy_dir(int sfd, const struct stat *st, int ddir, const char *dname,
 
 /* sname in sdir (never followed) as dname in ddir: a file, a directory
  * and all it holds, a symlink as a symlink; a device, FIFO or socket
- * within a directory is left out (one named on its own is refused) */
+ * within a directory is left out (one named on its own is refused), but
+ * for an image's tree, which keeps devices and FIFOs as docker's tar
+ * layers do (sockets, as tar's, never) */
 static int copy_node(int sdir, const char *sname, int ddir, const char *dname, const char *shown,
                      const struct cp_opts *o, int depth, cocin_error_t *err)
 {
@@ -487,6 +505,8 @@ static int copy_node(int sdir, const char *sname, int ddir, const char *dname, c
     copy_meta(-1, ddir, dname, &st, o);
     return 0;
   }
+  if (o->specials && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) || S_ISFIFO(st.st_mode)))
+    return copy_special(&st, ddir, dname, shown, o, err);
   if (depth > 0)
     return 0;
   return cocin_fail(err, ENOTSUP, "cp: %s: a device, FIFO or socket is not copied", shown);
@@ -666,7 +686,8 @@ int in_mount_ns(int (*fn)(void *ctx, cocin_error_t *err), void *ctx, const char 
 int copy_tree(int sfd, int dfd, bool archive, cocin_error_t *err)
 {
   struct links links = {.top = dfd, .skip = 1}; /* "/NAME..." */
-  struct cp_opts o = {.archive = archive, .src_root = sfd, .dst_root = dfd, .links = &links};
+  struct cp_opts o = {
+      .archive = archive, .src_root = sfd, .dst_root = dfd, .specials = true, .links = &links};
   struct stat st;
   if (fstat(sfd, &st) < 0)
     return cocin_fail_errno(err, "copy");
@@ -777,7 +798,7 @@ int cocin_copy(const char *root, const char *src, const char *dst, bool archive,
   cleanup_free char *cpath = given[0] == '/' ? xstrdup(given) : xasprintf("/%s", given);
   const char *s = into ? src : cpath, *d = into ? cpath : dst;
   __attribute__((cleanup(links_free))) struct links links = {.top = -1};
-  struct cp_opts o = {archive, follow, -1, -1, &links};
+  struct cp_opts o = {archive, follow, -1, -1, false, &links};
   for (int tries = 0;; tries++) {
     cJSON *cfg = NULL;
     if (cocin_state_load(root, name, &cfg, err) < 0)

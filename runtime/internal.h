@@ -182,8 +182,9 @@ int in_mount_ns(int (*fn)(void *ctx, cocin_error_t *err), void *ctx, const char 
                 cocin_error_t *err);
 /* Everything directory sfd holds into directory dfd, and sfd's mode and
  * times on dfd, as cp copies a tree (symlinks as symlinks, never
- * followed; devices, FIFOs and sockets left out; the kernel's file
- * systems as empty mount points); archive: owners and set-id bits too. */
+ * followed; devices and FIFOs made again, as an image keeps them, and
+ * sockets left out; the kernel's file systems as empty mount points);
+ * archive: owners and set-id bits too. */
 int copy_tree(int sfd, int dfd, bool archive, cocin_error_t *err);
 /* image.c: build an image in a temporary directory of images/ (build
  * makes TMP/rootfs), then rename it into place; 1 (nothing made) if

@@ -2337,13 +2337,15 @@ cocin rm "${P}cx" >/dev/null 2>&1
 cocin rmi "${P}imgx" >/dev/null 2>&1 || t_fail rmi
 t_end
 
-t_begin "commit: a running container is paused meanwhile; its mounts stay out"
-cocin run -d --name "${P}cm3" busybox sh -c 'echo live >/live; exec sleep 100' >/dev/null 2>&1
+t_begin "commit: a running container is paused meanwhile; its mounts stay out; devices and FIFOs kept"
+cocin run -d --name "${P}cm3" busybox sh -c 'mkfifo /ff; mknod /nul c 1 3; chown 5:6 /nul; chmod 620 /nul; echo live >/live; exec sleep 100' >/dev/null 2>&1
 has_live() { cocin exec "${P}cm3" cat /live 2>/dev/null | grep -q live; }
 wait_for has_live || t_fail "not running"
 cocin commit "${P}cm3" "${P}img3" >"$T/cmo" 2>&1 || t_fail "commit: $(cat "$T/cmo")"
 [ "$(status_of "${P}cm3")" = running ] || t_fail "after commit: $(status_of "${P}cm3")"
 [ "$(cocin run --rm "${P}img3" cat /live 2>&1)" = live ] || t_fail "no /live in the image"
+got=$(stat -c '%F %t,%T %u:%g %a' "$ROOT/images/${P}img3/rootfs/ff" "$ROOT/images/${P}img3/rootfs/nul" 2>&1)
+[ "$got" = "$(printf 'fifo 0,0 0:0 644\ncharacter special file 1,3 5:6 620')" ] || t_fail "devices, FIFOs: [$got]"
 # /dev, /proc and /sys as empty as in busybox (its tmpfs, proc and sysfs
 # are not its layers'), and the image's own empty /etc/hostname
 I3=$ROOT/images/${P}img3/rootfs
