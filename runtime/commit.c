@@ -129,10 +129,8 @@ static int commit_job(const struct layers *l, void *ctx, cocin_error_t *err)
 {
   const struct commit_job *j = ctx;
   cleanup_free char *source = xasprintf("commit of container %s (%.12s)", l->name, l->id);
-  int r = install_image(j->root, j->image, source, commit_build, l, err);
-  if (r > 0)
-    return cocin_fail(err, EEXIST, "commit: image %s already exists (rmi removes it)", j->image);
-  return r;
+  /* an image of that name is replaced, as docker moves the tag */
+  return install_image(j->root, j->image, source, commit_build, l, true, err) < 0 ? -1 : 0;
 }
 
 /* ---- export ---- */
@@ -288,10 +286,14 @@ static int with_layers(const char *root, const char *name, const char *id, const
     return under_lock(root, *mine, &l, false, job, ctx, err);
   /* paused meanwhile if it runs (one paused already stays so; one without
    * a freezer is read as it goes) */
+  char token[65];
+  if (cocin_random_id(token, err) < 0)
+    return cocin_error_wrap(err, "%s", verb);
+  token[16] = '\0';
   sigset_t old;
   hold_signals(true, &old);
   cocin_error_t perr = NULL;
-  bool paused = pause_held(root, now, *mine, true, &perr) == 0;
+  bool paused = pause_held(root, now, *mine, true, token, &perr) == 0;
   int pe = paused ? 0 : cocin_error_status(&perr);
   if (!paused) /* nothing of it frozen by us: the signals act as ever */
     hold_signals(false, &old);
@@ -304,7 +306,7 @@ static int with_layers(const char *root, const char *name, const char *id, const
   cocin_error_release(&perr);
   int r = under_lock(root, *mine, &l, true, job, ctx, err);
   if (paused) {
-    (void)pause_held(root, now, *mine, false, NULL);
+    (void)pause_held(root, now, *mine, false, token, NULL);
     hold_signals(false, &old);
   }
   return r;
@@ -316,9 +318,10 @@ int cocin_commit(const char *root, const char *name, const char *id, const char 
   cleanup_free char *image = cocin_image_name(ref, err);
   if (image == NULL)
     return cocin_error_wrap(err, "commit");
-  cleanup_free char *idir = xasprintf("%s/images/%s", root, image);
-  if (path_exists(idir))
-    return cocin_fail(err, EEXIST, "commit: image %s already exists (rmi removes it)", image);
+  /* one the replacement would be refused for (its own image, say) is
+   * said before the copy; install_image looks again at the end */
+  if (image_in_use(root, image, err) < 0)
+    return cocin_error_wrap(err, "commit");
   image_sweep(root); /* (not while the container is paused) */
   cleanup_free char *mine = NULL;
   struct commit_job j = {root, image};

@@ -384,8 +384,11 @@ static int copy_node(int sdir, const char *sname, int ddir, const char *dname, c
 static int copy_special(const struct stat *st, int ddir, const char *dname, const char *shown,
                         const struct cp_opts *o, cocin_error_t *err)
 {
-  if (mknodat(ddir, dname, st->st_mode & (S_IFMT | 0777), st->st_rdev) < 0)
+  if (mknodat(ddir, dname, st->st_mode & (S_IFMT | 0777), st->st_rdev) < 0) {
+    if (errno == EPERM && !S_ISFIFO(st->st_mode))
+      return 0; /* no devices may be made here (a user namespace): left out, as docker's */
     return cocin_fail_errno(err, "cp: mknod %s", shown);
+  }
   bool owned = o->archive && fchownat(ddir, dname, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) == 0;
   struct timespec ts[2] = {st->st_atim, st->st_mtim};
   (void)fchmodat(ddir, dname, st->st_mode & (owned ? 07777 : 01777), 0);

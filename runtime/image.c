@@ -219,9 +219,55 @@ char *recorded_image(const cJSON *cfg, const char *verb, const char *name, cocin
 /* Build an image in a temporary directory, then rename it into place, so
  * concurrent first uses agree and a failure leaves nothing (a build
  * killed half way: image_sweep removes it). */
+static int image_user(const char *root, const char *name, bool force, const char *hint,
+                      cocin_error_t *err);
+static bool still_there(int fd, const char *dir);
+static int flock_wait(int fd, int op);
+
+/* The image at dir replaced by the one built at tmp, as docker moves a
+ * tag to a new image: with the old one locked (no run holds it), and no
+ * container using it (its upper layer would lie on another image), the
+ * two are exchanged, and the old one deleted.  A container that uses it
+ * refuses the replacement (EBUSY). */
+static int replace_image(const char *root, const char *name, const char *tmp, const char *dir,
+                         cocin_error_t *err)
+{
+  for (int tries = 0; tries < 3; tries++) {
+    cleanup_close int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0 && errno == ENOENT) { /* removed meanwhile: the name is free */
+      if (rename(tmp, dir) == 0)
+        return 0;
+      if (errno != EEXIST && errno != ENOTEMPTY)
+        return cocin_fail_errno(err, "rename %s", dir);
+      continue;
+    }
+    if (fd < 0)
+      return cocin_fail_errno(err, "open image %s", dir);
+    if (flock_wait(fd, LOCK_EX) < 0)
+      return cocin_fail_errno(err, "lock image %s", dir);
+    if (!still_there(fd, dir)) /* replaced or removed while we waited */
+      continue;
+    if (image_user(root, name, false, "commit or import to another name", err) != 0)
+      return -1;
+    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_EXCHANGE) < 0)
+      return cocin_fail_errno(err, "replace image %s", name);
+    /* the old one is at tmp now: out of the way, deleted while we hold it
+     * (a sweep leaves a held one alone) */
+    char id[65];
+    if (cocin_random_id(id, NULL) == 0) {
+      cleanup_free char *gone = xasprintf("%s/images/.rm-%.12s", root, id);
+      if (rename(tmp, gone) == 0)
+        rm_rf(gone, NULL);
+    }
+    rm_rf(tmp, NULL);
+    return 0;
+  }
+  return cocin_fail(err, EBUSY, "image %s changed while it was being replaced: try again", name);
+}
+
 int install_image(const char *root, const char *name, const char *source,
                          int (*build)(const char *tmp, const void *data, cocin_error_t *err),
-                         const void *data, cocin_error_t *err)
+                         const void *data, bool replace, cocin_error_t *err)
 {
   cleanup_free char *images = xasprintf("%s/images", root);
   if (mkdir_p(images, 0700, err) < 0)
@@ -242,6 +288,12 @@ int install_image(const char *root, const char *name, const char *source,
   cleanup_free char *dir = image_dir(root, name);
   if (rename(tmp, dir) < 0) {
     int e = errno;
+    if ((e == EEXIST || e == ENOTEMPTY) && replace) {
+      int r = replace_image(root, name, tmp, dir, err);
+      if (r < 0)
+        rm_rf(tmp, NULL);
+      return r;
+    }
     rm_rf(tmp, NULL);
     if (e == EEXIST || e == ENOTEMPTY)
       return 1; /* somebody else installed it first */
@@ -272,7 +324,7 @@ int cocin_image_ensure(const char *root, const char *name, char **rootfs, cocin_
     return cocin_fail(err, ENOENT,
                       "no such image: %s (images: cocin images; add one: cocin import TARBALL %s)",
                       name, name);
-  if (install_image(root, name, COCIN_BUSYBOX, build_busybox_cb, NULL, err) < 0)
+  if (install_image(root, name, COCIN_BUSYBOX, build_busybox_cb, NULL, false, err) < 0)
     return -1;
   *rootfs = steal_ptr(rfs);
   return 0;
@@ -321,8 +373,10 @@ int cocin_image_hold(const char *root, const char *name, char **rootfs, int *hol
 
 /* A container that uses image `name` and stops its removal: any that may
  * run (running, paused, starting), or, without force, any at all.  Returns
- * 1 and fails with EBUSY naming it, 0 if none, -1 on error. */
-static int image_user(const char *root, const char *name, bool force, cocin_error_t *err)
+ * 1 and fails with EBUSY naming it, and hint (what else to do; NULL:
+ * rmi's), 0 if none, -1 on error. */
+static int image_user(const char *root, const char *name, bool force, const char *hint,
+                      cocin_error_t *err)
 {
   cleanup_strv char **names = NULL;
   if (cocin_state_list(root, &names, err) < 0)
@@ -348,8 +402,9 @@ static int image_user(const char *root, const char *name, bool force, cocin_erro
       return 1;
     }
     if (!force) {
-      cocin_fail(err, EBUSY, "image %s is used by container %s (%s): remove the container "
-                 "first, or use rmi -f", name, *n, cocin_state_name(info.state));
+      cocin_fail(err, EBUSY, "image %s is used by container %s (%s): %s", name, *n,
+                 cocin_state_name(info.state),
+                 hint ? hint : "remove the container first, or use rmi -f");
       return 1;
     }
   }
@@ -381,6 +436,14 @@ void image_sweep(const char *root)
   }
 }
 
+int image_in_use(const char *root, const char *name, cocin_error_t *err)
+{
+  cleanup_free char *dir = image_dir(root, name);
+  if (!path_exists(dir))
+    return 0;
+  return image_user(root, name, false, "commit or import to another name", err) != 0 ? -1 : 0;
+}
+
 int cocin_image_remove(const char *root, const char *ref, bool force, cocin_error_t *err)
 {
   cleanup_free char *name = cocin_image_name(ref, err);
@@ -401,7 +464,7 @@ int cocin_image_remove(const char *root, const char *ref, bool force, cocin_erro
     return cocin_fail_errno(err, "lock image %s", dir);
   if (!still_there(fd, dir))
     return cocin_fail(err, ENOENT, "no such image: %s", name);
-  int used = image_user(root, name, force, err);
+  int used = image_user(root, name, force, NULL, err);
   if (used != 0)
     return -1;
   char id[65];
@@ -458,9 +521,10 @@ int cocin_image_import(const char *root, const char *tarball, const char *ref,
   if (name == NULL)
     return -1;
   image_sweep(root);
-  cleanup_free char *dir = image_dir(root, name);
-  if (path_exists(dir))
-    return cocin_fail(err, EEXIST, "image %s already exists", name);
+  /* one the replacement would be refused for is said before tar runs;
+   * install_image looks again at the end */
+  if (image_in_use(root, name, err) < 0)
+    return cocin_error_wrap(err, "import");
   char abs[PATH_MAX];
   cleanup_close int spool = -1;
   if (!strcmp(tarball, "-")) {
@@ -479,12 +543,8 @@ int cocin_image_import(const char *root, const char *tarball, const char *ref,
   } else if (realpath(tarball, abs) == NULL) {
     return cocin_fail_errno(err, "import %s", tarball);
   }
-  int r = install_image(root, name, spool >= 0 ? "-" : abs, import_cb, abs, err);
-  if (r < 0)
-    return -1;
-  if (r > 0)
-    return cocin_fail(err, EEXIST, "image %s already exists", name);
-  return 0;
+  /* an image of that name is replaced, as docker moves the tag */
+  return install_image(root, name, spool >= 0 ? "-" : abs, import_cb, abs, true, err) < 0 ? -1 : 0;
 }
 
 int cocin_image_list(const char *root, char ***names, cocin_error_t *err)

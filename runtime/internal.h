@@ -187,11 +187,15 @@ int in_mount_ns(int (*fn)(void *ctx, cocin_error_t *err), void *ctx, const char 
  * archive: owners and set-id bits too. */
 int copy_tree(int sfd, int dfd, bool archive, cocin_error_t *err);
 /* image.c: build an image in a temporary directory of images/ (build
- * makes TMP/rootfs), then rename it into place; 1 (nothing made) if
- * somebody installed that name first. */
+ * makes TMP/rootfs), then rename it into place; an image of that name
+ * is replaced if replace (and no container uses it: EBUSY), else 1
+ * (nothing made) says somebody installed that name first. */
 int install_image(const char *root, const char *name, const char *source,
                   int (*build)(const char *tmp, const void *data, cocin_error_t *err),
-                  const void *data, cocin_error_t *err);
+                  const void *data, bool replace, cocin_error_t *err);
+/* image.c: -1 (EBUSY, naming the container) if an image of that name
+ * exists and a container uses it (commit and import would replace it) */
+int image_in_use(const char *root, const char *name, cocin_error_t *err);
 /* image.c: run argv (no shell) with stdout to out_fd (-1: /dev/null),
  * no signal blocked, killed if we die; an exit status above max_ok fails
  * with the program's name, status and the first line it wrote on stderr
@@ -240,12 +244,14 @@ int delete_taken(char *trash, bool in_place, const struct cocin_cgroup *cg, int 
  * went meanwhile, or if id is given and the name now belongs to another). */
 int container_remove(const char *root, const char *name, const char *id,
                      const struct cocin_cgroup *known, bool only_stopped, cocin_error_t *err);
+/* cocin_pause for a command's own read (commit), recorded with token
+ * (the command's own): a pause the user gives meanwhile takes it over,
+ * and the undo then leaves it (EALREADY), as it leaves one another
+ * command holds by then */
+int pause_held(const char *root, const char *name, const char *id, bool pause,
+               const char *token, cocin_error_t *err);
 /* rm of a directory a dead run left without config.json: 1 removed, 0
  * none there (or too young to be a leftover), -1 failed. */
-/* cocin_pause for a command's own read (commit): a pause the user gives
- * meanwhile takes it over, and the undo then leaves it (EALREADY) */
-int pause_held(const char *root, const char *name, const char *id, bool pause,
-               cocin_error_t *err);
 int container_remove_leftover(const char *root, const char *name, cocin_error_t *err);
 
 /* Finish the removals of ROOT/trash whose remover died (a monitor killed

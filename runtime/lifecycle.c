@@ -142,8 +142,8 @@ static void thaw_recorded(const cJSON *cfg)
 struct pausing {
   const char *id, *name;
   bool pause;
-  bool held; /* a commit's pause for its read, undone when it is done */
-  bool changed; /* the cgroup was frozen (thawed) */
+  const char *held; /* a commit's pause for its read (its token), undone when it is done */
+  bool changed;     /* the cgroup was frozen (thawed) */
 };
 
 /* Under the lock: freeze or thaw it, and say so in its record.  A pause
@@ -157,12 +157,13 @@ static int set_paused(cJSON *cfg, void *data, cocin_error_t *err)
     return -1;
   if (!is_running(cfg))
     return cocin_fail(err, ESRCH, "container %s is not running", p->name);
-  bool held = cj_bool(cfg, "paused") && cj_bool(cfg, "pauseHeld");
-  if (p->pause && !p->held && held) { /* frozen already: the user's pause now */
+  const char *holder = cj_bool(cfg, "paused") ? cj_str(cfg, "pauseHeld") : NULL;
+  if (p->pause && !p->held && holder) { /* frozen already: the user's pause now */
     cJSON_DeleteItemFromObjectCaseSensitive(cfg, "pauseHeld");
     return 0;
   }
-  if (!p->pause && p->held && !held) /* paused (or thawed) by its user meanwhile */
+  /* paused (or thawed) by its user meanwhile, or by another commit since */
+  if (!p->pause && p->held && (!holder || strcmp(holder, p->held)))
     return cocin_fail(err, EALREADY, "container %s is left as its user set it", p->name);
   if (cj_bool(cfg, "paused") == p->pause)
     return cocin_fail(err, EALREADY, "container %s is %s", p->name,
@@ -184,12 +185,12 @@ static int set_paused(cJSON *cfg, void *data, cocin_error_t *err)
   else
     cJSON_DeleteItemFromObjectCaseSensitive(cfg, "paused");
   if (p->pause && p->held)
-    cj_set_bool(cfg, "pauseHeld", true);
+    cj_set_str(cfg, "pauseHeld", p->held);
   return 0;
 }
 
-static int pause_as(const char *root, const char *name, const char *id, bool pause, bool held,
-                    cocin_error_t *err)
+static int pause_as(const char *root, const char *name, const char *id, bool pause,
+                    const char *held, cocin_error_t *err)
 {
   cleanup_free char *now = cocin_state_follow(root, name, id); /* renamed since */
   name = now;
@@ -210,13 +211,13 @@ static int pause_as(const char *root, const char *name, const char *id, bool pau
 int cocin_pause(const char *root, const char *name, const char *id, bool pause,
                 cocin_error_t *err)
 {
-  return pause_as(root, name, id, pause, false, err);
+  return pause_as(root, name, id, pause, NULL, err);
 }
 
 int pause_held(const char *root, const char *name, const char *id, bool pause,
-               cocin_error_t *err)
+               const char *token, cocin_error_t *err)
 {
-  return pause_as(root, name, id, pause, true, err);
+  return pause_as(root, name, id, pause, token, err);
 }
 
 /* A paused container sent a signal that ends it (stop's TERM, a KILL):
@@ -225,7 +226,7 @@ int pause_held(const char *root, const char *name, const char *id, bool pause,
  * one that is not paused is left as it is. */
 static void thaw_for(const char *root, const char *name, const cJSON *cfg)
 {
-  struct pausing p = {cj_str(cfg, "id"), name, false, false, false};
+  struct pausing p = {cj_str(cfg, "id"), name, false, NULL, false};
   cocin_error_t e = NULL;
   if (cocin_state_update(root, name, set_paused, &p, &e) < 0 &&
       cocin_error_status(&e) != EALREADY && cocin_error_status(&e) != ESRCH &&

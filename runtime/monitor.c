@@ -88,6 +88,7 @@ static int record_finished(cJSON *cfg, void *data, cocin_error_t *err)
   }
   cj_set_str(cfg, "status", cj_bool(cfg, "stopRequested") ? "stopped" : "exited");
   cJSON_DeleteItemFromObjectCaseSensitive(cfg, "paused");
+  cJSON_DeleteItemFromObjectCaseSensitive(cfg, "pauseHeld");
   cj_set_num(cfg, "exitCode", f->code);
   cj_set_bool(cfg, "oomKilled", f->oom);
   cj_set_str(cfg, "finishedAt", now);

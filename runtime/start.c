@@ -23,7 +23,7 @@ static void forget_last_run(cJSON *cfg)
   static const char *const keys[] = {"pid",      "pidStartTime",     "monitorPid",
                                      "monitorStartTime", "exitCode", "oomKilled",
                                      "finishedAt", "stopRequested",  "startedAt",
-                                     "paused"};
+                                     "paused",   "pauseHeld"};
   for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
     cJSON_DeleteItemFromObjectCaseSensitive(cfg, keys[i]);
 }

@@ -232,6 +232,7 @@ static int mark_lost(cJSON *cfg, void *data, cocin_error_t *err)
   }
   cj_set_str(cfg, "status", "exited");
   cJSON_DeleteItemFromObjectCaseSensitive(cfg, "paused");
+  cJSON_DeleteItemFromObjectCaseSensitive(cfg, "pauseHeld");
   cj_set_num(cfg, "exitCode", -1);
   cleanup_free char *now = cocin_time_now();
   if (!cj_str(cfg, "finishedAt"))

@@ -1903,7 +1903,19 @@ t_end
 t_eq "IMAGE:latest is the image (docker's default tag)" latest "$(cocin run --rm busybox:latest echo latest 2>&1)"
 t_err "another tag is refused, saying why" 'no tags but :latest' cocin run --rm busybox:1.36 true
 t_err "import with an invalid image name" 'invalid|name' cocin import "$T/bb.tar" "../evil"
-t_err "import over an existing image name" 'exists|already' cocin import "$T/bb.tar" "${P}img"
+t_begin "import over an image replaces it, as docker moves a tag; not one a container uses"
+ino=$(stat -c %i "$ROOT/images/${P}imgs")
+cocin import "$T/bb.tar.gz" "${P}imgs" >"$T/o" 2>&1 || t_fail "replace: $(cat "$T/o")"
+[ "$(stat -c %i "$ROOT/images/${P}imgs")" != "$ino" ] || t_fail "not replaced"
+[ "$(jq -r .source "$ROOT/images/${P}imgs/image.json")" = "$(readlink -f "$T/bb.tar.gz")" ] ||
+  t_fail "source: $(cat "$ROOT/images/${P}imgs/image.json")"
+cocin create --name "${P}imgu" "${P}imgs" true >/dev/null 2>&1 || t_fail create
+o=$(cocin import "$T/bb.tar" "${P}imgs" 2>&1) && t_fail "replaced under a container"
+[ "$o" = "cocin: import: image ${P}imgs is used by container ${P}imgu (created): commit or import to another name" ] ||
+  t_fail "message [$o]"
+cocin rm "${P}imgu" >/dev/null 2>&1
+ls -A "$ROOT/images" | grep -q '^\.\(tmp\|rm\)-' && t_fail "left: $(ls -A "$ROOT/images")"
+t_end
 
 # ---------------------------------------------------------- two roots
 t_begin "same name in two state roots runs side by side"
@@ -2271,6 +2283,7 @@ says1 "cocin: no such container: ${P}nope" diff "${P}nope"
 says1 "cocin: diff: requires exactly one container name" diff
 says1 "cocin: diff: requires exactly one container name" diff a b
 says1 "cocin: diff: unknown shorthand flag: 'x' in -x" diff -x
+says1 "cocin: no such container: -x" diff -- -x
 # a tree nested deeper than diff goes is refused, saying so
 cocin run --name "${P}dd" busybox sh -c 'i=0; while [ $i -lt 130 ]; do mkdir d; cd d; i=$((i+1)); done' >/dev/null 2>&1
 out=$(cocin diff "${P}dd" 2>&1); rc=$?
@@ -2386,7 +2399,8 @@ t_begin "commit: a pause its user gives while it reads stays after it"
 "$COCIN" --root "$ROOT" commit "${P}ci" "${P}imgi" >"$T/ci" 2>&1 &
 cpid=$!
 t_track "$cpid"
-if wait_for is_paused; then
+held() { [ "$(cfg "${P}ci" .pauseHeld)" != null ]; } # the commit's own pause
+if wait_for is_paused && held; then
   cocin pause "${P}ci" >"$T/cp" 2>&1 || t_fail "pause: $(cat "$T/cp")"
   wait "$cpid" || t_fail "commit: $(cat "$T/ci")"
   [ "$(cfg "${P}ci" .paused)" = true ] || t_fail "thawed by the commit"
@@ -2394,6 +2408,7 @@ if wait_for is_paused; then
   [ "$fz" = null ] || grep -q FROZEN "$fz/freezer.state" || t_fail "freezer not FROZEN"
   cocin unpause "${P}ci" >"$T/cp" 2>&1 || t_fail "unpause: $(cat "$T/cp")"
   [ "$(cfg "${P}ci" .paused)" = true ] && t_fail "still paused"
+  [ "$(cfg "${P}ci" .pauseHeld)" = null ] || t_fail "pauseHeld left in the record"
 else
   wait "$cpid"
   t_skip "pause during a commit" "the copy ended before the test saw it paused"
@@ -2407,8 +2422,12 @@ cocin create --name "${P}cm5" busybox true >/dev/null 2>&1 || t_fail create
 cocin commit "${P}cm5" "${P}img5:latest" >/dev/null 2>&1 || t_fail "commit of a created one"
 diff <(cd "$ROOT/images/busybox/rootfs" && find . | sort) <(cd "$ROOT/images/${P}img5/rootfs" && find . | sort) >"$T/cmd" ||
   t_fail "differs from busybox: $(head -5 "$T/cmd")"
-says1 "cocin: commit: image ${P}img5 already exists (rmi removes it)" commit "${P}cm5" "${P}img5"
-says1 "cocin: commit: image busybox already exists (rmi removes it)" commit "${P}cm5" busybox
+ino=$(stat -c %i "$ROOT/images/${P}img5")
+cocin commit "${P}cm5" "${P}img5" >"$T/o" 2>&1 || t_fail "commit over its own last image: $(cat "$T/o")"
+[ "$(stat -c %i "$ROOT/images/${P}img5")" != "$ino" ] || t_fail "${P}img5 not replaced"
+o=$(cocin commit "${P}cm5" busybox 2>&1) && t_fail "busybox replaced under its containers"
+grep -Eqx "cocin: commit: image busybox is used by container [^ ]+ \([a-z]+\): commit or import to another name" <<<"$o" ||
+  t_fail "commit over its own image: [$o]"
 says1 "cocin: no such container: ${P}nope" commit "${P}nope" "${P}img6"
 says1 'cocin: commit: invalid image name "a/b"' commit "${P}cm5" a/b
 says1 "cocin: commit: image \"x:v1\": cocin's images have no tags but :latest (cocin images lists them)" commit "${P}cm5" x:v1
@@ -2504,7 +2523,6 @@ says1 "cocin: container prune: unknown shorthand flag: 'x' in -x" container prun
 says1 "cocin: container prune: takes no names: web" container prune web
 t_end
 
-# ---------------------------------------------------------- final leak check
 t_begin "flags may follow the names, as docker's verbs read them"
 cocin run -d --name "${P}ia" busybox sh -c 'echo one; echo two; sleep 1000' >/dev/null 2>&1
 wait_for sh -c "[ \"\$(\"$COCIN\" --root \"$ROOT\" logs ${P}ia | wc -l)\" = 2 ]" || t_fail "no logs"
@@ -2523,6 +2541,8 @@ cocin rm "${P}ia" -f >"$T/o" 2>&1 || t_fail "rm NAME -f: $(cat "$T/o")"
 # run's and exec's command follows the first word: its flags are its own
 [ "$(cocin run --rm busybox echo -n x 2>&1)" = x ] || t_fail "run IMAGE echo -n"
 t_end
+
+# ---------------------------------------------------------- final leak check
 
 t_begin "no leftover monitor or container processes after rm -f of all"
 for c in "$ROOT"/containers/*/; do [ -d "$c" ] && cocin rm -f "$(basename "$c")" >/dev/null 2>&1; done

@@ -206,9 +206,11 @@ ctl "$M/ctl" "commit ${P}cm ${P}fsimg"
 ctl "$M/${P}cm/ctl" "commit ${P}fsimg2:latest"
 [ "$RC" = 0 ] && [ "$REPLY" = "${P}fsimg2" ] || t_fail "container ctl: rc $RC reply [$REPLY] err [$ERR]"
 [ "$("$COCIN" --root "$ROOT" run --rm "${P}fsimg2" cat /made 2>&1)" = made ] || t_fail "not in the image"
-ctl "$M/ctl" "commit ${P}cm ${P}fsimg"
-[ "$RC" != 0 ] && [ "$REPLY" = "commit: image ${P}fsimg already exists (rmi removes it)" ] &&
-  grep -q "File exists" <<<"$ERR" || t_fail "existing: rc $RC reply [$REPLY] err [$ERR]"
+ctl "$M/ctl" "commit ${P}cm ${P}fsimg" # again: replaced, as docker moves a tag
+[ "$RC" = 0 ] && [ "$REPLY" = "${P}fsimg" ] || t_fail "replace: rc $RC reply [$REPLY] err [$ERR]"
+ctl "$M/ctl" "commit ${P}cm busybox"
+[ "$RC" != 0 ] && grep -Eq "^commit: image busybox is (used|in use) by container " <<<"$REPLY" &&
+  grep -q "Device or resource busy" <<<"$ERR" || t_fail "its own image: rc $RC reply [$REPLY] err [$ERR]"
 ctl "$M/${P}cm/ctl" "commit a/b"
 [ "$RC" != 0 ] && grep -q "Invalid argument" <<<"$ERR" || t_fail "bad name: rc $RC [$REPLY] [$ERR]"
 ctl "$M/ctl" "commit ${P}nope x"
@@ -889,8 +891,11 @@ if [ -d "$EXAMPLES" ]; then
   out=$("$EXAMPLES/snapshot.sh" "$X" "${P}snap" 2>&1) || t_fail "snapshot: $out"
   grep -qx 'A /made' <<<"$out" && grep -qx "image: ${P}snap" <<<"$out" || t_fail "snapshot: [$out]"
   [ -e "$ROOT/images/${P}snap/rootfs/made" ] || t_fail "no /made in the image"
-  out=$("$EXAMPLES/snapshot.sh" "$X" "${P}snap" 2>&1) && t_fail "a second snapshot to the same name worked"
-  grep -q "already exists" <<<"$out" || t_fail "second: [$out]"
+  "$EXAMPLES/exec-in.sh" "$X" touch /made2 >/dev/null 2>&1 || t_fail "exec-in touch 2"
+  out=$("$EXAMPLES/snapshot.sh" "$X" "${P}snap" 2>&1) || t_fail "a second snapshot to the same name: [$out]"
+  [ -e "$ROOT/images/${P}snap/rootfs/made2" ] || t_fail "the second snapshot did not replace the first"
+  out=$("$EXAMPLES/snapshot.sh" "$X" busybox 2>&1) && t_fail "a snapshot over its own image worked"
+  grep -q "image busybox is in use by container" <<<"$out" || t_fail "over its own image: [$out]"
   "$COCIN" --root "$ROOT" rmi "${P}snap" >/dev/null 2>&1 || t_fail rmi
   t_end
   t_begin fs-example-stop-and-remove
