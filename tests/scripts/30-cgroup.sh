@@ -340,6 +340,27 @@ if [ "$(stat -f -c %T "$U" 2>/dev/null)" = cgroup2fs ]; then
     t_fail "run: $(head -c 300 "$T/out")"
   fi
   t_end
+  t_begin "v2 on the host's cgroup2 mount: pause freezes by cgroup.freeze, unpause thaws"
+  ticks() { grep -c tick "$ROOT/containers/$P-v2p/container.log" 2>/dev/null; }
+  ticks_over() { [ "$(ticks)" -gt "$1" ]; }
+  if v2 run -d --name $P-v2p busybox sh -c 'while :; do echo tick; sleep 0.05; done' >"$T/out" 2>&1; then
+    d=$U/cocin/$(cocin inspect $P-v2p | jq -r .id)
+    wait_for ticks_over 1 || t_fail "no ticks"
+    v2 pause $P-v2p >"$T/out" 2>&1 || t_fail "pause: $(cat "$T/out")"
+    [ "$(cat "$d/cgroup.freeze" 2>&1)" = 1 ] && grep -qx "frozen 1" "$d/cgroup.events" ||
+      t_fail "not frozen: $(cat "$d/cgroup.events" 2>&1)"
+    n1=$(ticks); sleep 0.3; n2=$(ticks)
+    [ "$n1" = "$n2" ] || t_fail "ticks went on while frozen: $n1 -> $n2"
+    v2 unpause $P-v2p >"$T/out" 2>&1 || t_fail "unpause: $(cat "$T/out")"
+    grep -qx "frozen 0" "$d/cgroup.events" || t_fail "not thawed: $(cat "$d/cgroup.events" 2>&1)"
+    wait_for ticks_over "$n2" || t_fail "no ticks after the thaw"
+    v2 pause $P-v2p >/dev/null 2>&1
+    v2 rm -f $P-v2p >"$T/out" 2>&1 || t_fail "rm -f of a paused one: $(cat "$T/out")"
+    [ -d "$d" ] && t_fail "$d left after rm -f"
+  else
+    t_fail "run: $(head -c 300 "$T/out")"
+  fi
+  t_end
   if ! grep -qw memory "$U/cgroup.controllers"; then
     t_err "v2 on the host's cgroup2 mount: -m names the missing controller" \
       "memory controller is not available" v2 run --rm -m 64m busybox true
