@@ -16,7 +16,7 @@ static const struct cli_verb verbs[] = {
     {"exec", cmd_exec, "exec [-i] [-t] [-e K=V] [-w DIR] [-u UID] NAME CMD...   run a command in it"},
     {"ps", cmd_ps, "ps [-a] [-q]   list containers"},
     {"logs", cmd_logs, "logs [-f] [--tail N] NAME   show a container's output"},
-    {"stop", cmd_stop, "stop [-t SECS] NAME...   SIGTERM, then SIGKILL after SECS (10)"},
+    {"stop", cmd_stop, "stop [-t SECS] NAME...   its stop signal (TERM), then KILL after SECS (its --stop-timeout, or 10)"},
     {"kill", cmd_kill, "kill [-s SIG] NAME...   send a signal (KILL)"},
     {"rm", cmd_rm, "rm [-f] NAME...   remove containers (-f: kill running ones first)"},
     {"start", cmd_start, "start NAME...   start exited or stopped containers again (detached)"},

@@ -584,6 +584,8 @@ int container_init(void *arg)
   if (cocin_security_apply(&s->security, false, &err) < 0)
     child_fail(a->errfd, 1, &err);
   TRACE("i-exec");
+  if (s->init)
+    pid1_run(s->args, a->env, a->errfd);
   exec_command(s->args, a->env, &err);
   child_fail(a->errfd, cocin_error_status(&err) == ENOENT ? 127 : 126, &err);
 }

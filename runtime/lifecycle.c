@@ -315,8 +315,11 @@ int cocin_stop(const char *root, const char *name, const char *id, int timeout,
   }
   cocin_error_release(&serr);
   cleanup_close int pfd = init_pidfd(cfg);
+  if (timeout == COCIN_TIMEOUT_DEFAULT) /* its --stop-timeout, or docker's 10 s */
+    timeout = cocin_spec_stop_timeout(cfg, 10);
+  int sig = cocin_spec_stop_signal(cfg);
   if (pfd >= 0) {
-    sys_pidfd_send_signal(pfd, SIGTERM);
+    sys_pidfd_send_signal(pfd, sig > 0 ? sig : SIGTERM);
     thaw_for(root, name, cfg);
     int w = pidfd_wait_interruptible(pfd, timeout < 0 ? -1 : timeout * 1000);
     if (w < 0) {

@@ -114,7 +114,8 @@ static int opts_parse(const struct cocin_opt *table, int argc, char **argv, int 
     for (int j = start; j < i; j++)
       if (arg[j - start])
         words[k++] = argv[j];
-    memcpy(argv + start, words, (size_t)k * sizeof(char *));
+    if (k > 0)
+      memcpy(argv + start, words, (size_t)k * sizeof(char *));
     i = first;
   }
   *pos = i;
@@ -151,6 +152,9 @@ enum {
   R_ADD_HOST,
   R_LIMIT,
   R_SECURITY,
+  R_STOP_SIGNAL,
+  R_STOP_TIMEOUT,
+  R_INIT,
   R_HELP,
 };
 
@@ -184,6 +188,9 @@ static const struct cocin_opt run_opts[] = {
     {0, "security-opt", OPT_REQUIRED, R_SECURITY},
     {0, "privileged", OPT_NONE, R_SECURITY},
     {0, "read-only", OPT_NONE, R_SECURITY},
+    {0, "stop-signal", OPT_REQUIRED, R_STOP_SIGNAL},
+    {0, "stop-timeout", OPT_REQUIRED, R_STOP_TIMEOUT},
+    {0, "init", OPT_NONE, R_INIT},
     {0, "help", OPT_NONE, R_HELP},
     {0, NULL, OPT_NONE, 0},
 };
@@ -222,6 +229,10 @@ const char cocin_run_usage[] =
     "      --cap-drop CAP        drop a capability\n"
     "      --privileged          all capabilities, no seccomp, no masked paths\n"
     "      --read-only           mount the root filesystem read-only\n"
+    "      --stop-signal SIG     what stop sends first (TERM)\n"
+    "      --stop-timeout SECS   how long stop waits before KILL (10; -1: no limit)\n"
+    "      --init                a small init is PID 1: it passes signals on to the\n"
+    "                            command and reaps orphans (docker's --init)\n"
     "      --security-opt OPT    no-new-privileges, seccomp=unconfined\n";
 
 static bool path_clean_abs(const char *p)
@@ -645,6 +656,25 @@ static int run_opt(const struct cocin_opt *o, const char *v, void *data, cocin_e
     return cocin_security_set(&s->security, o->long_name, v, err) < 0
                ? cocin_error_wrap(err, "run")
                : 0;
+  case R_STOP_SIGNAL: {
+    int sig = cocin_signal_parse(v);
+    if (sig <= 0)
+      return cocin_fail(err, EINVAL, "run: invalid --stop-signal \"%s\": a signal's name or number", v);
+    s->stop_signal = sig;
+    return 0;
+  }
+  case R_STOP_TIMEOUT: {
+    long n;
+    if (!parse_long(v, -1, INT_MAX / 1000, &n))
+      return cocin_fail(err, EINVAL,
+                        "run: invalid --stop-timeout \"%s\": expected seconds, or -1 for no limit", v);
+    s->stop_timeout = (int)n;
+    s->has_stop_timeout = true;
+    return 0;
+  }
+  case R_INIT:
+    s->init = true;
+    return 0;
   case R_HELP:
     s->help = true;
     return 0;
@@ -787,6 +817,12 @@ cJSON *cocin_spec_to_json(const struct cocin_spec *s)
   cJSON_AddBoolToObject(j, "tty", s->tty);
   cJSON_AddBoolToObject(j, "interactive", s->interactive);
   cJSON_AddBoolToObject(j, "autoRemove", s->autoremove);
+  if (s->stop_signal > 0)
+    cJSON_AddNumberToObject(j, "stopSignal", s->stop_signal);
+  if (s->has_stop_timeout)
+    cJSON_AddNumberToObject(j, "stopTimeout", s->stop_timeout);
+  if (s->init)
+    cJSON_AddBoolToObject(j, "init", true);
   if (s->cgroup_parent)
     cJSON_AddStringToObject(j, "cgroupParent", s->cgroup_parent);
   if (s->net_container) {
@@ -849,6 +885,24 @@ static char *dup_opt(const cJSON *j, const char *key)
   return cJSON_IsString(v) ? xstrdup(v->valuestring) : NULL;
 }
 
+int cocin_spec_stop_signal(const cJSON *j)
+{
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "stopSignal");
+  return cJSON_IsNumber(v) && v->valuedouble >= 1 && v->valuedouble <= 64 &&
+                 v->valuedouble == (double)v->valueint
+             ? v->valueint
+             : 0;
+}
+
+int cocin_spec_stop_timeout(const cJSON *j, int unset)
+{
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "stopTimeout");
+  return cJSON_IsNumber(v) && v->valuedouble >= -1 && v->valuedouble <= INT_MAX / 1000 &&
+                 v->valuedouble == (double)v->valueint
+             ? v->valueint
+             : unset;
+}
+
 int cocin_spec_from_json(const cJSON *j, struct cocin_spec *s, cocin_error_t *err)
 {
   memset(s, 0, sizeof(*s));
@@ -874,6 +928,14 @@ int cocin_spec_from_json(const cJSON *j, struct cocin_spec *s, cocin_error_t *er
   s->tty = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "tty"));
   s->interactive = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "interactive"));
   s->autoremove = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "autoRemove"));
+  s->stop_signal = cocin_spec_stop_signal(j);
+  if (cJSON_GetObjectItemCaseSensitive(j, "stopTimeout")) {
+    s->stop_timeout = cocin_spec_stop_timeout(j, -2);
+    if (s->stop_timeout == -2)
+      return cocin_fail(err, EINVAL, "stopTimeout in the container's record is invalid");
+    s->has_stop_timeout = true;
+  }
+  s->init = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "init"));
   const cJSON *net = cJSON_GetObjectItemCaseSensitive(j, "network");
   s->host_network = cJSON_IsString(net) && !strcmp(net->valuestring, "host");
   if (cJSON_IsString(net) && !strncmp(net->valuestring, "container:", 10) &&

@@ -70,7 +70,7 @@ static int parse_timeout_names(const char *verb, int argc, char **argv, int *tim
                                        {0, "timeout", OPT_REQUIRED, V_TIME},
                                        {0, NULL, OPT_NONE, 0}};
   int pos = 0;
-  *timeout = 10;
+  *timeout = COCIN_TIMEOUT_DEFAULT; /* the container's own, or 10 */
   struct timeout_arg arg = {verb, timeout};
   if (cocin_opts_parse_mixed(t, argc, argv, &pos, timeout_opt, &arg, verb, err) < 0)
     return -1;

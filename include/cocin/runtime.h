@@ -113,9 +113,11 @@ int cocin_create(const char *root, struct cocin_spec *spec, char id[65], cocin_e
  * a signal) sets this: stop's wait for the container polls it, and fails
  * with EINTR, sending nothing more, once it says so. */
 void cocin_set_interrupted(bool (*interrupted)(void));
-/* SIGTERM, wait up to timeout seconds (for ever if negative), then
- * SIGKILL; returns once the monitor recorded the exit.  Stopping an exited
- * container succeeds. */
+/* The container's stop signal (--stop-signal; SIGTERM), wait up to
+ * timeout seconds (for ever if -1; COCIN_TIMEOUT_DEFAULT: its
+ * --stop-timeout, or 10), then SIGKILL; returns once the monitor recorded
+ * the exit.  Stopping an exited container succeeds. */
+#define COCIN_TIMEOUT_DEFAULT (-2)
 int cocin_stop(const char *root, const char *name, const char *id, int timeout,
                cocin_error_t *err);
 /* Start an exited or stopped container again, as docker's start does:

@@ -54,6 +54,10 @@ struct cocin_spec {
   struct cocin_port *ports; /* -p */
   size_t n_ports;
   bool detach, interactive, tty, autoremove;
+  int stop_signal;  /* --stop-signal; 0: SIGTERM */
+  int stop_timeout; /* --stop-timeout seconds (-1: no limit), if has_stop_timeout (else 10) */
+  bool has_stop_timeout;
+  bool init;        /* --init: a small init of cocin's is PID 1, the command its child */
   bool help; /* --help was given: nothing else was parsed */
   /* set before parsing: -e KEY without "=" takes the caller's value (or
    * none), as docker's CLI does; unset (a ctl file) it is refused */
@@ -105,6 +109,10 @@ int cocin_spec_parse(struct cocin_spec *s, int argc, char **argv, cocin_error_t 
 int cocin_spec_parse_create(struct cocin_spec *s, int argc, char **argv, cocin_error_t *err);
 
 cJSON *cocin_spec_to_json(const struct cocin_spec *s);
+/* A record's stopSignal (0 if none, or not a signal) and stopTimeout
+ * (unset if none, or not -1 or more seconds: -2 is never one) */
+int cocin_spec_stop_signal(const cJSON *j);
+int cocin_spec_stop_timeout(const cJSON *j, int unset);
 int cocin_spec_from_json(const cJSON *j, struct cocin_spec *s, cocin_error_t *err);
 
 /* The environment a process in this container starts with: PATH, HOSTNAME,

@@ -1602,6 +1602,62 @@ out=$(cocin stop -t -2 "${P}sf" 2>&1) && t_fail "-t -2 accepted"
 cocin rm "${P}sf" >/dev/null 2>&1 || t_fail "rm"
 t_end
 
+t_begin "--stop-signal: what stop sends first"
+cocin run -d --name "${P}ssg" --stop-signal USR1 busybox sh -c 'trap "echo got-usr1; exit 7" USR1; echo ready; while :; do usleep 50000; done' >/dev/null 2>&1
+wait_for grep -q ready "$ROOT/containers/${P}ssg/container.log" || t_fail "not ready"
+cocin stop "${P}ssg" >"$T/o" 2>&1 || t_fail "stop: $(cat "$T/o")"
+[ "$(cfg "${P}ssg" .exitCode)" = 7 ] && grep -q got-usr1 "$ROOT/containers/${P}ssg/container.log" ||
+  t_fail "exitCode $(cfg "${P}ssg" .exitCode), log $(cat "$ROOT/containers/${P}ssg/container.log")"
+[ "$(cfg "${P}ssg" .stopSignal)" = 10 ] || t_fail "recorded: $(cfg "${P}ssg" .stopSignal)"
+cocin rm "${P}ssg" >/dev/null 2>&1
+t_end
+
+t_begin "--stop-timeout: how long stop waits before KILL; stop -t still decides"
+# its TERM handler takes half a second: --stop-timeout 0 kills it first
+# (137); -t 5 lets it end with its own code (7)
+cocin run -d --name "${P}sto" --stop-timeout 0 busybox sh -c 'trap "usleep 500000; exit 7" TERM; echo ready; while :; do usleep 50000; done' >/dev/null 2>&1
+wait_for grep -q ready "$ROOT/containers/${P}sto/container.log" || t_fail "not ready"
+cocin stop "${P}sto" >"$T/o" 2>&1 || t_fail "stop: $(cat "$T/o")"
+[ "$(cfg "${P}sto" .exitCode)" = 137 ] || t_fail "its 0 s: exitCode $(cfg "${P}sto" .exitCode)"
+cocin start "${P}sto" >/dev/null 2>&1 || t_fail start
+wait_for sh -c "[ \$(grep -c ready '$ROOT/containers/${P}sto/container.log') = 2 ]" || t_fail "not ready again"
+cocin stop -t 5 "${P}sto" >"$T/o" 2>&1 || t_fail "stop -t 5: $(cat "$T/o")"
+[ "$(cfg "${P}sto" .exitCode)" = 7 ] || t_fail "-t 5: exitCode $(cfg "${P}sto" .exitCode)"
+[ "$(cocin inspect -f '{{.stopTimeout}}' "${P}sto")" = 0 ] || t_fail "recorded: $(cocin inspect -f '{{.stopTimeout}}' "${P}sto")"
+cocin rm "${P}sto" >/dev/null 2>&1
+t_end
+bad_run "run --stop-signal that is no signal" 'run: invalid --stop-signal "NOPE": a signal' "${P}bss" \
+  cocin run --rm --name "${P}bss" --stop-signal NOPE busybox true
+bad_run "run --stop-timeout below -1" 'run: invalid --stop-timeout "-2": expected seconds, or -1' "${P}bst" \
+  cocin run --rm --name "${P}bst" --stop-timeout -2 busybox true
+
+t_begin "--init: cocin's init is PID 1, the command PID 2; the command's exit code; PID 1 unreadable"
+out=$(cocin run --rm --init busybox sh -c 'tr "\0" "\n" </proc/1/cmdline | head -1; cat /proc/1/comm; echo $$; cat /proc/1/environ >/dev/null 2>&1 || echo environ-hidden; exit 3' 2>&1); rc=$?
+[ "$rc" = 3 ] || t_fail "exit $rc"
+[ "$out" = "$(printf 'cocin-init\ncocin-init\n2\nenviron-hidden')" ] || t_fail "[$out]"
+t_end
+
+t_begin "--init: stop's TERM reaches a shell that as PID 1 would ignore it (143, not 137)"
+cocin run -d --init --name "${P}in" busybox sh -c 'echo ready; while :; do usleep 50000; done' >/dev/null 2>&1
+wait_for grep -q ready "$ROOT/containers/${P}in/container.log" || t_fail "not ready"
+cocin stop -t 30 "${P}in" >"$T/o" 2>&1 || t_fail "stop: $(cat "$T/o")"
+[ "$(cfg "${P}in" .exitCode)" = 143 ] || t_fail "exitCode $(cfg "${P}in" .exitCode)"
+# kill -s passes through too, to the command's process group
+cocin start "${P}in" >/dev/null 2>&1 || t_fail start
+wait_for is_running "${P}in"
+cocin kill -s USR2 "${P}in" >/dev/null 2>&1 || t_fail "kill -s USR2"
+wait_for is_exited "${P}in" || t_fail "USR2 did not end it"
+[ "$(cfg "${P}in" .exitCode)" = 140 ] || t_fail "USR2: exitCode $(cfg "${P}in" .exitCode)"
+cocin rm "${P}in" >/dev/null 2>&1
+t_end
+
+t_begin "--init: an orphan is reaped; a missing command is said as without it (127)"
+out=$(cocin run --rm --init busybox sh -c 'sh -c "sleep 0.3 & echo \$! >/orphan"; p=$(cat /orphan); for i in $(seq 100); do [ -e /proc/$p ] || { echo reaped; break; }; usleep 100000; done' 2>&1)
+[ "$out" = reaped ] || t_fail "orphan: [$out]"
+out=$(cocin run --rm --init busybox nosuchcmd 2>&1); rc=$?
+[ "$rc" = 127 ] && [ "$out" = 'cocin: run: exec "nosuchcmd": executable file not found in $PATH' ] || t_fail "rc $rc [$out]"
+t_end
+
 t_begin "stop several names at once"
 cocin run -d --name "${P}m1" busybox sleep 1000 >/dev/null 2>&1
 cocin run -d --name "${P}m2" busybox sleep 1000 >/dev/null 2>&1

@@ -234,6 +234,25 @@ pane_has x2 'not running' || t_fail "message: $(pane x2 | head -2)"
 TM kill-session -t x2 >/dev/null 2>&1
 t_end
 
+# ------------------------------------------------------------ run -it --init
+t_begin "run -it --init: the shell is PID 2, on the terminal; Ctrl-C interrupts its command; its exit code"
+rm -f "$T/rc.ri"
+start ri "$CABS --root $ROOT run -it --rm --init busybox sh; echo \$? > $T/rc.ri; sleep 100000"
+wait_for pane_has ri '^/ # ' || t_fail "no prompt: $(pane ri | tail -3)"
+run_line ri 'echo pid-$$; test -t 0 && echo stdin-tty' || t_fail "no marker"
+pane_has ri '^pid-2$' && pane_has ri '^stdin-tty$' || t_fail "pane: $(pane ri | tail -4)"
+send ri 'sleep 30; echo not-interrupted' Enter
+wait_for sh -c "tmux -S '$SOCK' capture-pane -p -t ri | tail -2 | grep -q 'sleep 30'"
+sleep 0.3
+send ri C-c
+run_line ri 'echo alive' || t_fail "shell did not come back after Ctrl-C"
+pane_has ri '^not-interrupted$' && t_fail "the sleep was not interrupted"
+send ri 'exit 6' Enter
+wait_for test -s "$T/rc.ri" || t_fail "CLI did not return"
+[ "$(cat "$T/rc.ri" 2>/dev/null)" = 6 ] || t_fail "exit code [$(cat "$T/rc.ri" 2>/dev/null)]"
+TM kill-session -t ri >/dev/null 2>&1
+t_end
+
 # A CLI ended by a signal from outside gives the terminal back first (the
 # container, its pty hung up, ends too)
 for how in "run -it --rm --name ${P}tsig busybox sh:TERM:143" "exec -it ${P}ex1 sh:HUP:129"; do

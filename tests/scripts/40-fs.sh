@@ -251,6 +251,18 @@ daemon_up || t_fail "daemon down"
 "$COCIN" --root "$ROOT" rm -f "${P}up" >/dev/null 2>&1
 t_end
 
+t_begin fs-run-init-stop-signal
+# run's --init and --stop-signal through /cocin/ctl: sleep as PID 2 gets QUIT
+ctl "$M/ctl" "run --name ${P}ini --init --stop-signal QUIT busybox sleep 300"
+[ "$RC" = 0 ] && [ "$REPLY" = "${P}ini" ] || t_fail "run: rc $RC reply [$REPLY] err [$ERR]"
+[ "$(jq -c '[.init, .stopSignal]' "$M/${P}ini/config.json")" = "[true,3]" ] ||
+  t_fail "record: $(jq -c '[.init, .stopSignal]' "$M/${P}ini/config.json")"
+ctl "$M/${P}ini/ctl" "stop -t 30"
+[ "$RC" = 0 ] && [ "$(jq .exitCode "$M/${P}ini/config.json")" = 131 ] ||
+  t_fail "stop: rc $RC [$REPLY] exitCode $(jq .exitCode "$M/${P}ini/config.json")"
+"$COCIN" --root "$ROOT" rm -f "${P}ini" >/dev/null 2>&1
+t_end
+
 # --------------------------------------------------------------- exec ------
 t_begin fs-exec
 exec 3<>"$M/$A/exec"

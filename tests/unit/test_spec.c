@@ -101,6 +101,26 @@ int main(void)
   CHECK(parse("--network host -h box busybox", &s) == 0 && !strcmp(s.hostname, "box"),
         "-h wins over the host's name");
   cocin_spec_free(&s);
+  CHECK(parse("--stop-signal SIGHUP --stop-timeout -1 --init busybox", &s) == 0 &&
+            s.stop_signal == 1 && s.has_stop_timeout && s.stop_timeout == -1 && s.init,
+        "--stop-signal, --stop-timeout, --init");
+  j = cocin_spec_to_json(&s);
+  CHECK(cocin_spec_from_json(j, &s2, &err) == 0 && s2.stop_signal == 1 && s2.has_stop_timeout &&
+            s2.stop_timeout == -1 && s2.init,
+        "their round trip");
+  cJSON_Delete(j);
+  cocin_spec_free(&s2);
+  cocin_spec_free(&s);
+  CHECK(parse("busybox", &s) == 0 && s.stop_signal == 0 && !s.has_stop_timeout && !s.init,
+        "none given: TERM, 10 s, no init");
+  j = cocin_spec_to_json(&s);
+  CHECK(!cJSON_GetObjectItem(j, "stopSignal") && !cJSON_GetObjectItem(j, "stopTimeout") &&
+            !cJSON_GetObjectItem(j, "init"),
+        "none given: none recorded");
+  cJSON_Delete(j);
+  cocin_spec_free(&s);
+  CHECK(parse_err("--stop-signal 0 busybox") == EINVAL && parse_err("--stop-timeout x busybox") == EINVAL,
+        "--stop-signal 0 and --stop-timeout x refused");
   CHECK(parse_err("--network bridge busybox") == EINVAL, "bridge refused");
   CHECK(parse("--network container:web busybox", &s) == 0 && !s.host_network &&
             s.net_container && !strcmp(s.net_container, "web"),

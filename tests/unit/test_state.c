@@ -130,7 +130,8 @@ int main(void)
   }
 
   cleanup_strv char **names = NULL;
-  mkdir(xasprintf("%s/containers/incomplete", root), 0700);
+  cleanup_free char *incomplete = xasprintf("%s/containers/incomplete", root);
+  mkdir(incomplete, 0700);
   CHECK(cocin_state_list(root, &names, &err) == 0 && strv_len(names) == 1 &&
             !strcmp(names[0], "web"),
         "list skips directories without config.json");
