@@ -577,6 +577,9 @@ int container_init(void *arg)
   /* Ready: the root is built and we are in our cgroup.  The monitor
    * records us running while we drop privileges and exec; an error
    * from here on follows the mark on the same pipe. */
+  sigset_t unblocked;
+  if (s->init) /* PID 1 of --init: what stop sends from now on waits for it */
+    pid1_block(&unblocked);
   if (a->joinfd >= 0)
     (void)!write(a->errfd, "R", 1);
   if (cocin_user_enter(s->user, &a->env, s->env, NULL, &err) < 0)
@@ -585,7 +588,7 @@ int container_init(void *arg)
     child_fail(a->errfd, 1, &err);
   TRACE("i-exec");
   if (s->init)
-    pid1_run(s->args, a->env, a->errfd);
+    pid1_run(s->args, a->env, a->errfd, &unblocked);
   exec_command(s->args, a->env, &err);
   child_fail(a->errfd, cocin_error_status(&err) == ENOENT ? 127 : 126, &err);
 }

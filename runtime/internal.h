@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <semaphore.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <sys/ioctl.h>
 #include <sys/types.h>
@@ -133,10 +134,13 @@ int cocin_user_switch(const struct cocin_user *u, cocin_error_t *err);
 
 /* execvp with the given environment (PATH is looked up in env). */
 int exec_command(char **args, char **env, cocin_error_t *err);
-/* pid1.c: run --init: fork the command (exec'd, its errors on errfd, as
- * the init's own), and stay as its PID 1: signals passed on, orphans
- * reaped; exits as the command did.  Never returns. */
-void pid1_run(char **args, char **env, int errfd) __attribute__((noreturn));
+/* pid1.c: run --init: every signal blocked (the mask before in *old),
+ * from before the init says it is ready; then pid1_run forks the command
+ * (exec'd with the mask *old, its errors on errfd, as the init's own),
+ * and stays as its PID 1: signals passed on, orphans reaped; exits as the
+ * command did.  Never returns. */
+void pid1_block(sigset_t *old);
+void pid1_run(char **args, char **env, int errfd, const sigset_t *old) __attribute__((noreturn));
 
 /* wait on a --rm container: its waiters' FIFOs in the container's
  * directory, named with this prefix; the monitor writes the exit code

@@ -14,10 +14,15 @@
  *   128 + the signal that ended it, as tini does).
  *
  * PID 1 is not exec'd: it is cocin's code, forked from cocin's monitor,
- * holding cocin's memory.  So it is made undumpable (neither the
- * container's root nor a ptrace can read it), and its command line and
- * environment (the caller's `cocin run ...`, and the caller's
- * environment) are overwritten: /proc/1/cmdline reads "cocin-init". */
+ * holding cocin's memory (cocinfs's, for a container run through a ctl
+ * file).  So before the command exists it is made undumpable (without
+ * CAP_SYS_PTRACE nothing in the container can read its memory, its
+ * environment, or open /proc/1/exe, cocin's binary), and its command line
+ * and environment (the caller's `cocin run ...`, the caller's
+ * environment) are overwritten: /proc/1/cmdline reads "cocin-init".  A
+ * container given CAP_SYS_PTRACE could do all that: run refuses --init
+ * with it (spec.c).  Signals are blocked from before the init marks itself
+ * ready (pid1_block), so none sent meanwhile is lost. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -47,20 +52,31 @@ static void wipe_cmdline(void)
       field++;
   if (p == NULL || sscanf(p, "%lu %lu %lu %lu", &v[0], &v[1], &v[2], &v[3]) != 4)
     return;
-  if (v[1] > v[0] && v[1] - v[0] > sizeof("cocin-init")) {
-    memset((void *)v[0], 0, v[1] - v[0]);
-    memcpy((void *)v[0], "cocin-init", sizeof("cocin-init"));
+  if (v[1] > v[0]) { /* (the name cut short if the space is) */
+    size_t len = v[1] - v[0], name = sizeof("cocin-init") - 1;
+    memset((void *)v[0], 0, len);
+    memcpy((void *)v[0], "cocin-init", len - 1 < name ? len - 1 : name);
   }
   if (v[3] > v[2])
     memset((void *)v[2], 0, v[3] - v[2]);
 }
 
-void pid1_run(char **args, char **env, int errfd)
+void pid1_block(sigset_t *old)
+{
+  sigset_t all;
+  sigfillset(&all);
+  sigprocmask(SIG_SETMASK, &all, old);
+}
+
+void pid1_run(char **args, char **env, int errfd, const sigset_t *old)
 {
   cocin_error_t err = NULL;
-  sigset_t all, old;
+  sigset_t all;
   sigfillset(&all);
-  sigprocmask(SIG_SETMASK, &all, &old);
+  /* before the command exists: its exec makes it dumpable and named again */
+  prctl(PR_SET_NAME, "cocin-init", 0, 0, 0);
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  wipe_cmdline(); /* (args and env are copies of cocin's, not in that memory) */
   pid_t child = fork();
   if (child < 0) {
     cocin_fail_errno(&err, "--init: fork the command");
@@ -72,16 +88,13 @@ void pid1_run(char **args, char **env, int errfd)
     setpgid(0, 0);
     if (isatty(STDIN_FILENO))
       (void)tcsetpgrp(STDIN_FILENO, getpid());
-    sigprocmask(SIG_SETMASK, &old, NULL);
+    sigprocmask(SIG_SETMASK, old, NULL);
     exec_command(args, env, &err);
     child_fail(errfd, cocin_error_status(&err) == ENOENT ? 127 : 126, &err);
   }
   /* the command's exec closes its copy: the monitor reads the end of the
    * pipe then, or the command's error on it */
   close(errfd);
-  prctl(PR_SET_NAME, "cocin-init", 0, 0, 0);
-  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-  wipe_cmdline();
   for (;;) {
     siginfo_t si;
     int sig = sigwaitinfo(&all, &si);
@@ -89,7 +102,9 @@ void pid1_run(char **args, char **env, int errfd)
       continue;
     if (sig != SIGCHLD) {
       /* to the command's group (a shell's children too, as a terminal
-       * would send it), or the command alone if it left that group */
+       * would send it), or the command alone if it left that group (KILL
+       * and STOP never come here: the kernel keeps them from a namespace's
+       * PID 1 unless sent from outside, and then they are its own) */
       if (kill(-child, sig) < 0)
         kill(child, sig);
       continue;

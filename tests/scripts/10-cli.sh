@@ -1632,7 +1632,8 @@ bad_run "run --stop-timeout below -1" 'run: invalid --stop-timeout "-2": expecte
   cocin run --rm --name "${P}bst" --stop-timeout -2 busybox true
 
 t_begin "--init: cocin's init is PID 1, the command PID 2; the command's exit code; PID 1 unreadable"
-out=$(cocin run --rm --init busybox sh -c 'tr "\0" "\n" </proc/1/cmdline | head -1; cat /proc/1/comm; echo $$; cat /proc/1/environ >/dev/null 2>&1 || echo environ-hidden; exit 3' 2>&1); rc=$?
+cocin run --rm --init busybox sh -c 'tr "\0" "\n" </proc/1/cmdline | head -1; cat /proc/1/comm; echo $$; cat /proc/1/environ >/dev/null 2>&1 || echo environ-hidden; exit 3' >"$T/o" 2>&1; rc=$?
+out=$(asan_filter <"$T/o")
 [ "$rc" = 3 ] || t_fail "exit $rc"
 [ "$out" = "$(printf 'cocin-init\ncocin-init\n2\nenviron-hidden')" ] || t_fail "[$out]"
 t_end
@@ -1651,10 +1652,28 @@ wait_for is_exited "${P}in" || t_fail "USR2 did not end it"
 cocin rm "${P}in" >/dev/null 2>&1
 t_end
 
+t_begin "--init: exec, cp and --network container: reach a container whose PID 1 is cocin's"
+cocin run -d --init --name "${P}ix" busybox sh -c 'echo ready; exec sleep 1000' >/dev/null 2>&1
+wait_for grep -q ready "$ROOT/containers/${P}ix/container.log" || t_fail "not ready"
+[ "$(cocin exec "${P}ix" cat /proc/1/comm 2>/dev/null)" = cocin-init ] || t_fail "exec: $(cocin exec "${P}ix" cat /proc/1/comm 2>&1)"
+echo in >"$T/ix"
+cocin cp "$T/ix" "${P}ix:/ix" >"$T/o" 2>&1 && [ "$(cocin exec "${P}ix" cat /ix 2>/dev/null)" = in ] || t_fail "cp in: $(cat "$T/o")"
+cocin cp "${P}ix:/ix" "$T/ixback" >"$T/o" 2>&1 && [ "$(cat "$T/ixback")" = in ] || t_fail "cp out: $(cat "$T/o")"
+a=$(cocin exec "${P}ix" readlink /proc/self/ns/net 2>/dev/null) # (PID 1's own is closed to it)
+b=$(cocin run --rm --network "container:${P}ix" busybox readlink /proc/self/ns/net 2>/dev/null)
+[ -n "$a" ] && [ "$a" = "$b" ] || t_fail "--network container: [$a] [$b]"
+cocin rm -f "${P}ix" >/dev/null 2>&1
+t_end
+bad_run "run --init with CAP_SYS_PTRACE is refused, saying why" "run: --init with CAP_SYS_PTRACE: the container could read its PID 1" "${P}ip" \
+  cocin run --rm --name "${P}ip" --init --cap-add SYS_PTRACE busybox true
+bad_run "run --init --privileged is refused" "run: --init with --privileged" "${P}ipv" \
+  cocin run --rm --name "${P}ipv" --init --privileged busybox true
+
 t_begin "--init: an orphan is reaped; a missing command is said as without it (127)"
-out=$(cocin run --rm --init busybox sh -c 'sh -c "sleep 0.3 & echo \$! >/orphan"; p=$(cat /orphan); for i in $(seq 100); do [ -e /proc/$p ] || { echo reaped; break; }; usleep 100000; done' 2>&1)
+out=$(cocin run --rm --init busybox sh -c 'sh -c "sleep 0.3 & echo \$! >/orphan"; p=$(cat /orphan); for i in $(seq 100); do [ -e /proc/$p ] || { echo reaped; break; }; usleep 100000; done' 2>/dev/null)
 [ "$out" = reaped ] || t_fail "orphan: [$out]"
-out=$(cocin run --rm --init busybox nosuchcmd 2>&1); rc=$?
+cocin run --rm --init busybox nosuchcmd >"$T/o" 2>&1; rc=$?
+out=$(asan_filter <"$T/o")
 [ "$rc" = 127 ] && [ "$out" = 'cocin: run: exec "nosuchcmd": executable file not found in $PATH' ] || t_fail "rc $rc [$out]"
 t_end
 
