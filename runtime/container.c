@@ -201,6 +201,31 @@ int mount_volumes_at(const char *merged, const struct cocin_spec *s, bool nodev,
   return 0;
 }
 
+/* --tmpfs: each a tmpfs of its own, after the volumes (docker's order) */
+static int mount_tmpfs_at(const char *merged, const struct cocin_spec *s, cocin_error_t *err)
+{
+  if (s->n_tmpfs == 0)
+    return 0;
+  cleanup_close int rootfd = open(merged, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return cocin_fail_errno(err, "open %s", merged);
+  for (size_t i = 0; i < s->n_tmpfs; i++) {
+    const struct cocin_tmpfs *t = &s->tmpfs[i];
+    unsigned long flags;
+    cleanup_free char *data = NULL;
+    if (cocin_tmpfs_options(t->options, &flags, &data, err) < 0)
+      return cocin_error_wrap(err, "--tmpfs %s", t->dest);
+    cleanup_close int fd = open_in_root(rootfd, t->dest, false, err);
+    if (fd < 0)
+      return -1;
+    char target[64];
+    snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
+    if (mount("tmpfs", target, "tmpfs", flags, data) < 0)
+      return cocin_fail_errno(err, "mount a tmpfs on %s", t->dest);
+  }
+  return 0;
+}
+
 static int make_dev(const char *dev, cocin_error_t *err)
 {
   static const struct {
@@ -466,7 +491,8 @@ static int setup_rootfs(const struct container_args *a, int *devnull, cocin_erro
     return cocin_fail_errno(err, "open /dev/null in the container");
   /* The user's volumes last, as docker mounts them: over /dev/shm, in
    * /dev, on a file of /proc (lxcfs's way) they stay seen. */
-  if (mount_volumes_at(a->merged, a->spec, a->nodev, err) < 0)
+  if (mount_volumes_at(a->merged, a->spec, a->nodev, err) < 0 ||
+      mount_tmpfs_at(a->merged, a->spec, err) < 0)
     return -1;
 
   TRACE("i-sys");

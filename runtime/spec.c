@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -156,6 +157,7 @@ enum {
   R_STOP_SIGNAL,
   R_STOP_TIMEOUT,
   R_INIT,
+  R_TMPFS,
   R_HELP,
 };
 
@@ -192,6 +194,7 @@ static const struct cocin_opt run_opts[] = {
     {0, "stop-signal", OPT_REQUIRED, R_STOP_SIGNAL},
     {0, "stop-timeout", OPT_REQUIRED, R_STOP_TIMEOUT},
     {0, "init", OPT_NONE, R_INIT},
+    {0, "tmpfs", OPT_REQUIRED, R_TMPFS},
     {0, "help", OPT_NONE, R_HELP},
     {0, NULL, OPT_NONE, 0},
 };
@@ -232,6 +235,8 @@ const char cocin_run_usage[] =
     "      --read-only           mount the root filesystem read-only\n"
     "      --stop-signal SIG     what stop sends first (TERM)\n"
     "      --stop-timeout SECS   how long stop waits before KILL (10; -1: no limit)\n"
+    "      --tmpfs PATH[:OPTS]   a tmpfs at PATH (noexec,nosuid,nodev unless OPTS say\n"
+    "                            exec, suid, dev; size=64m, mode=1777, uid=, gid=, ro)\n"
     "      --init                a small init is PID 1: it passes signals on to the\n"
     "                            command and reaps orphans (docker's --init)\n"
     "      --security-opt OPT    no-new-privileges, seccomp=unconfined\n";
@@ -287,6 +292,94 @@ static void path_tidy(char *p)
   *out = '\0';
 }
 
+/* a -v or --tmpfs given for dst already */
+static bool mount_point_taken(const struct cocin_spec *s, const char *dst)
+{
+  for (size_t i = 0; i < s->n_mounts; i++)
+    if (!strcmp(s->mounts[i].dest, dst))
+      return true;
+  for (size_t i = 0; i < s->n_tmpfs; i++)
+    if (!strcmp(s->tmpfs[i].dest, dst))
+      return true;
+  return false;
+}
+
+/* N[suffixes]: digits, then at most one of the suffixes */
+static bool size_ok(const char *v, const char *suffixes)
+{
+  size_t d = strspn(v, "0123456789");
+  return d > 0 && d <= 20 && (v[d] == '\0' || (strchr(suffixes, v[d]) && v[d + 1] == '\0'));
+}
+
+int cocin_tmpfs_options(const char *options, unsigned long *flags, char **data,
+                        cocin_error_t *err)
+{
+  static const struct {
+    const char *name;
+    unsigned long set, clear;
+  } words[] = {{"ro", MS_RDONLY, 0},     {"rw", 0, MS_RDONLY},     {"noexec", MS_NOEXEC, 0},
+               {"exec", 0, MS_NOEXEC},   {"nosuid", MS_NOSUID, 0}, {"suid", 0, MS_NOSUID},
+               {"nodev", MS_NODEV, 0},   {"dev", 0, MS_NODEV}};
+  *flags = MS_NOEXEC | MS_NOSUID | MS_NODEV; /* docker's */
+  cleanup_free char *copy = xstrdup(options ? options : "");
+  cleanup_free char *out = NULL;
+  for (char *opt = copy, *next; opt && *opt; opt = next) {
+    next = strchr(opt, ',');
+    if (next)
+      *next++ = '\0';
+    bool done = false;
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]) && !done; i++)
+      if (!strcmp(opt, words[i].name)) {
+        *flags = (*flags | words[i].set) & ~words[i].clear;
+        done = true;
+      }
+    if (done)
+      continue;
+    const char *eq = strchr(opt, '=');
+    const char *v = eq ? eq + 1 : "";
+    size_t klen = eq ? (size_t)(eq - opt) : 0;
+    bool ok = (klen == 4 && !strncmp(opt, "size", 4) && size_ok(v, "kKmMgG%")) ||
+              (klen == 9 && !strncmp(opt, "nr_inodes", 9) && size_ok(v, "kKmMgG")) ||
+              (klen == 4 && !strncmp(opt, "mode", 4) && strlen(v) >= 1 && strlen(v) <= 4 &&
+               strspn(v, "01234567") == strlen(v)) ||
+              ((klen == 3 && (!strncmp(opt, "uid", 3) || !strncmp(opt, "gid", 3))) &&
+               size_ok(v, ""));
+    if (!ok)
+      return cocin_fail(err, EINVAL,
+                        "invalid tmpfs option \"%s\": expected ro, rw, exec, noexec, suid, nosuid, "
+                        "dev, nodev, size=N[k|m|g|%%], nr_inodes=N, mode=OCTAL, uid=N or gid=N",
+                        opt);
+    char *joined = xasprintf("%s%s%s", out ? out : "", out ? "," : "", opt);
+    free(out);
+    out = joined;
+  }
+  if (data)
+    *data = steal_ptr(out);
+  return 0;
+}
+
+static int parse_tmpfs(struct cocin_spec *s, const char *v, cocin_error_t *err)
+{
+  cleanup_free char *dst = xstrdup(v);
+  char *opts = strchr(dst, ':');
+  if (opts)
+    *opts++ = '\0';
+  if (!path_clean_abs(dst))
+    return cocin_fail(err, EINVAL,
+                      "run: invalid --tmpfs \"%s\": the path must be absolute, without \"..\"", v);
+  path_tidy(dst);
+  if (!strcmp(dst, "/"))
+    return cocin_fail(err, EINVAL, "run: invalid --tmpfs \"%s\": cannot mount over /", v);
+  unsigned long flags;
+  if (cocin_tmpfs_options(opts, &flags, NULL, err) < 0)
+    return cocin_error_wrap(err, "run");
+  if (mount_point_taken(s, dst))
+    return cocin_fail(err, EINVAL, "run: duplicate mount point: %s", dst);
+  s->tmpfs = xrealloc(s->tmpfs, (s->n_tmpfs + 1) * sizeof(*s->tmpfs));
+  s->tmpfs[s->n_tmpfs++] = (struct cocin_tmpfs){xstrdup(dst), opts && *opts ? xstrdup(opts) : NULL};
+  return 0;
+}
+
 static int parse_volume(struct cocin_spec *s, const char *v, cocin_error_t *err)
 {
   cleanup_free char *copy = xstrdup(v);
@@ -329,9 +422,8 @@ static int parse_volume(struct cocin_spec *s, const char *v, cocin_error_t *err)
   }
   if (ro && rw)
     return cocin_fail(err, EINVAL, "run: invalid volume \"%s\": both ro and rw", v);
-  for (size_t i = 0; i < s->n_mounts; i++)
-    if (!strcmp(s->mounts[i].dest, dst))
-      return cocin_fail(err, EINVAL, "run: duplicate mount point: %s", dst);
+  if (mount_point_taken(s, dst))
+    return cocin_fail(err, EINVAL, "run: duplicate mount point: %s", dst);
   struct stat st;
   if (stat(src, &st) < 0)
     return cocin_fail_errno(err, "run: volume source %s", src);
@@ -676,6 +768,8 @@ static int run_opt(const struct cocin_opt *o, const char *v, void *data, cocin_e
   case R_INIT:
     s->init = true;
     return 0;
+  case R_TMPFS:
+    return parse_tmpfs(s, v, err);
   case R_HELP:
     s->help = true;
     return 0;
@@ -750,6 +844,11 @@ void cocin_spec_free(struct cocin_spec *s)
     free(s->mounts[i].dest);
   }
   free(s->mounts);
+  for (size_t i = 0; i < s->n_tmpfs; i++) {
+    free(s->tmpfs[i].dest);
+    free(s->tmpfs[i].options);
+  }
+  free(s->tmpfs);
   free(s->ports);
   strv_free(s->extra_hosts);
   free(s->net_container);
@@ -820,6 +919,16 @@ cJSON *cocin_spec_to_json(const struct cocin_spec *s)
     cJSON_AddStringToObject(o, "destination", s->mounts[i].dest);
     cJSON_AddBoolToObject(o, "readonly", s->mounts[i].readonly);
     cJSON_AddItemToArray(m, o);
+  }
+  if (s->n_tmpfs) {
+    cJSON *t = cJSON_AddArrayToObject(j, "tmpfs");
+    for (size_t i = 0; i < s->n_tmpfs; i++) {
+      cJSON *o = cJSON_CreateObject();
+      cJSON_AddStringToObject(o, "destination", s->tmpfs[i].dest);
+      if (s->tmpfs[i].options)
+        cJSON_AddStringToObject(o, "options", s->tmpfs[i].options);
+      cJSON_AddItemToArray(t, o);
+    }
   }
   cJSON_AddBoolToObject(j, "detach", s->detach);
   cJSON_AddBoolToObject(j, "tty", s->tty);
@@ -931,6 +1040,18 @@ int cocin_spec_from_json(const cJSON *j, struct cocin_spec *s, cocin_error_t *er
     s->mounts[s->n_mounts++] = (struct cocin_mount){
         dup_opt(m, "source"), dup_opt(m, "destination"),
         cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "readonly"))};
+  }
+  const cJSON *t, *ts = cJSON_GetObjectItemCaseSensitive(j, "tmpfs");
+  cJSON_ArrayForEach(t, ts)
+  {
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(t, "destination");
+    const cJSON *o = cJSON_GetObjectItemCaseSensitive(t, "options");
+    cleanup_free char *given = NULL;
+    if (cJSON_IsString(d))
+      given = o ? (cJSON_IsString(o) ? xasprintf("%s:%s", d->valuestring, o->valuestring) : NULL)
+                : xstrdup(d->valuestring);
+    if (given == NULL || parse_tmpfs(s, given, NULL) < 0)
+      return cocin_fail(err, EINVAL, "a --tmpfs in the container's record is invalid");
   }
   s->detach = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "detach"));
   s->tty = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "tty"));

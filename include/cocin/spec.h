@@ -20,6 +20,19 @@ struct cocin_mount {
   bool readonly;
 };
 
+/* --tmpfs PATH[:OPTIONS]: a tmpfs of the container's own at dest */
+struct cocin_tmpfs {
+  char *dest;    /* absolute, tidy */
+  char *options; /* as given, checked (cocin_tmpfs_options); NULL: none */
+};
+/* OPTIONS of --tmpfs (NULL or ""), as docker takes them: ro/rw,
+ * exec/noexec, suid/nosuid, dev/nodev (noexec, nosuid and nodev unless
+ * said), size=N[k|m|g|%], nr_inodes=N[k|m|g], mode=OCTAL, uid=N, gid=N.
+ * *flags: the mount flags; *data (may be NULL): the rest, for mount(2).
+ * EINVAL naming the option otherwise. */
+int cocin_tmpfs_options(const char *options, unsigned long *flags, char **data,
+                        cocin_error_t *err);
+
 /* -p [IP:]HOSTPORT:PORT[/tcp]: the host's port relayed to the
  * container's (proxy.c) */
 struct cocin_port {
@@ -43,6 +56,8 @@ struct cocin_spec {
   char *user;     /* -u USER[:GROUP] as given; NULL: root */
   struct cocin_mount *mounts; /* -v */
   size_t n_mounts;
+  struct cocin_tmpfs *tmpfs; /* --tmpfs */
+  size_t n_tmpfs;
   char *cgroup_parent; /* --cgroup-parent */
   /* --network host: the host's network namespace, where the default
    * (none) is one of the container's own with only its loopback */

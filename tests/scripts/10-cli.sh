@@ -1677,6 +1677,29 @@ out=$(asan_filter <"$T/o")
 [ "$rc" = 127 ] && [ "$out" = 'cocin: run: exec "nosuchcmd": executable file not found in $PATH' ] || t_fail "rc $rc [$out]"
 t_end
 
+t_begin "--tmpfs: a tmpfs of its own, noexec,nosuid,nodev unless said; its options; with --read-only"
+cocin run --rm --read-only --tmpfs /scratch --tmpfs /run:size=1m,mode=700,exec busybox sh -c 'grep -E " /(scratch|run) " /proc/mounts | sort; echo x >/scratch/f && cat /scratch/f; touch /nope 2>/dev/null || echo root-ro' >"$T/o" 2>&1 || t_fail "run: $(cat "$T/o")"
+out=$(asan_filter <"$T/o")
+grep -E '^tmpfs /run tmpfs rw,nosuid,nodev,.*size=1024k.*mode=700' <<<"$out" | grep -qv noexec || t_fail "/run: [$out]"
+grep -E '^tmpfs /scratch tmpfs rw,nosuid,nodev,noexec' <<<"$out" >/dev/null || t_fail "/scratch: [$out]"
+[ "$(tail -2 <<<"$out" | tr '\n' ' ')" = "x root-ro " ] || t_fail "writes: [$out]"
+# kept in the record: a start mounts it again, empty
+cocin create --name "${P}tf" --tmpfs /t busybox sh -c 'ls -A /t; touch /t/f; grep -c " /t tmpfs " /proc/mounts' >/dev/null 2>&1 || t_fail create
+cocin start "${P}tf" >/dev/null 2>&1; wait_for is_exited "${P}tf"
+cocin start "${P}tf" >/dev/null 2>&1; wait_for sh -c "[ \$(grep -c . '$ROOT/containers/${P}tf/container.log') = 2 ]"
+[ "$(cat "$ROOT/containers/${P}tf/container.log")" = "$(printf '1\n1')" ] || t_fail "start again: $(cat "$ROOT/containers/${P}tf/container.log")"
+[ -e "$ROOT/containers/${P}tf/upper/t/f" ] && t_fail "the tmpfs's file reached the layer"
+cocin rm "${P}tf" >/dev/null 2>&1
+t_end
+bad_run "--tmpfs with a relative path" 'run: invalid --tmpfs "tmp": the path must be absolute' "${P}tf1" \
+  cocin run --rm --name "${P}tf1" --tmpfs tmp busybox true
+bad_run "--tmpfs with an unknown option" 'run: invalid tmpfs option "size=lots"' "${P}tf2" \
+  cocin run --rm --name "${P}tf2" --tmpfs /t:size=lots busybox true
+bad_run "--tmpfs over /" 'run: invalid --tmpfs "/": cannot mount over /' "${P}tf3" \
+  cocin run --rm --name "${P}tf3" --tmpfs / busybox true
+bad_run "--tmpfs where a volume goes" 'run: duplicate mount point: /x' "${P}tf4" \
+  cocin run --rm --name "${P}tf4" -v /tmp:/x --tmpfs /x busybox true
+
 t_begin "stop several names at once"
 cocin run -d --name "${P}m1" busybox sleep 1000 >/dev/null 2>&1
 cocin run -d --name "${P}m2" busybox sleep 1000 >/dev/null 2>&1
@@ -2172,7 +2195,10 @@ done
 cocin rm -f "${P}cpr" >/dev/null 2>&1
 # just ended: its root or its layers, whichever it finds, never a failure
 for i in 1 2 3 4 5; do
-  cocin run -d --name "${P}cpe$i" busybox sh -c 'echo made >/o' >/dev/null 2>&1
+  cocin run -d --name "${P}cpe$i" busybox sh -c 'echo made >/o; echo written' >/dev/null 2>&1
+  # (the copy comes as it ends: once it has written, not before)
+  wait_for grep -q written "$ROOT/containers/${P}cpe$i/container.log" || t_fail "not written ($i)"
+  rm -f "$T/o$i"
   cocin cp "${P}cpe$i:/o" "$T/o$i" >"$T/o" 2>&1 || t_fail "just ended ($i): $(cat "$T/o")"
   [ "$(cat "$T/o$i" 2>&1)" = made ] || t_fail "just ended ($i): [$(cat "$T/o$i" 2>&1)]"
 done

@@ -1,5 +1,6 @@
 #include <arpa/inet.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include "cocin/cleanup.h"
@@ -119,6 +120,40 @@ int main(void)
         "none given: none recorded");
   cJSON_Delete(j);
   cocin_spec_free(&s);
+  {
+    unsigned long fl;
+    cleanup_free char *data = NULL;
+    CHECK(cocin_tmpfs_options(NULL, &fl, &data, &err) == 0 &&
+              fl == (MS_NOEXEC | MS_NOSUID | MS_NODEV) && data == NULL,
+          "tmpfs: noexec,nosuid,nodev by default");
+    free(data);
+    data = NULL;
+    CHECK(cocin_tmpfs_options("exec,size=64m,mode=1777,uid=5,gid=6,ro", &fl, &data, &err) == 0 &&
+              fl == (MS_NOSUID | MS_NODEV | MS_RDONLY) && data &&
+              !strcmp(data, "size=64m,mode=1777,uid=5,gid=6"),
+          "tmpfs: exec lifts noexec; size, mode, uid, gid for the kernel [%s]", data ? data : "");
+    const char *bad[] = {"size=", "size=1x", "mode=9", "mode=17777", "uid=-1", "nr_inodes=5%",
+                         "huge=always", "size=1m,,"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+      cleanup_error cocin_error_t e = NULL;
+      CHECK(cocin_tmpfs_options(bad[i], &fl, NULL, &e) < 0 && cocin_error_status(&e) == EINVAL,
+            "tmpfs: %s refused", bad[i]);
+    }
+  }
+  CHECK(parse("--tmpfs /run:size=1m --tmpfs //tmp/./x/ busybox", &s) == 0 && s.n_tmpfs == 2 &&
+            !strcmp(s.tmpfs[0].dest, "/run") && !strcmp(s.tmpfs[0].options, "size=1m") &&
+            !strcmp(s.tmpfs[1].dest, "/tmp/x") && s.tmpfs[1].options == NULL,
+        "--tmpfs: paths tidied, options kept");
+  j = cocin_spec_to_json(&s);
+  CHECK(cocin_spec_from_json(j, &s2, &err) == 0 && s2.n_tmpfs == 2 &&
+            !strcmp(s2.tmpfs[0].options, "size=1m") && !strcmp(s2.tmpfs[1].dest, "/tmp/x"),
+        "--tmpfs round trip");
+  cJSON_Delete(j);
+  cocin_spec_free(&s2);
+  cocin_spec_free(&s);
+  CHECK(parse_err("--tmpfs /a --tmpfs /a busybox") == EINVAL &&
+            parse_err("--tmpfs /a/../b busybox") == EINVAL,
+        "--tmpfs twice at one place, or with .., refused");
   CHECK(parse_err("--stop-signal 0 busybox") == EINVAL && parse_err("--stop-timeout x busybox") == EINVAL,
         "--stop-signal 0 and --stop-timeout x refused");
   CHECK(parse_err("--network bridge busybox") == EINVAL, "bridge refused");
