@@ -164,64 +164,89 @@ static int remount_bind(const char *target, unsigned long add, cocin_error_t *er
   return 0;
 }
 
-int mount_volumes_at(const char *merged, const struct cocin_spec *s, bool nodev,
-                     cocin_error_t *err)
+static int mount_volume(int rootfd, const struct cocin_mount *m, bool nodev, cocin_error_t *err)
 {
-  if (s->n_mounts == 0)
-    return 0;
-  cleanup_close int rootfd = open(merged, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (rootfd < 0)
-    return cocin_fail_errno(err, "open %s", merged);
-  for (size_t i = 0; i < s->n_mounts; i++) {
-    const struct cocin_mount *m = &s->mounts[i];
-    struct stat st;
-    if (stat(m->source, &st) < 0)
-      return cocin_fail_errno(err, "volume source %s", m->source);
-    bool as_file = !S_ISDIR(st.st_mode);
-    char target[64];
-    {
-      cleanup_close int fd = open_in_root(rootfd, m->dest, as_file, err);
-      if (fd < 0)
-        return -1;
-      snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
-      if (mount(m->source, target, NULL, MS_BIND | MS_REC, NULL) < 0)
-        return cocin_fail_errno(err, "bind mount %s on %s", m->source, m->dest);
-    }
-    unsigned long add = (m->readonly ? MS_RDONLY : 0) | (nodev ? MS_NODEV : 0);
-    if (add == 0)
-      continue;
-    /* the first fd points at the covered inode: reopen to reach the mount */
+  struct stat st;
+  if (stat(m->source, &st) < 0)
+    return cocin_fail_errno(err, "volume source %s", m->source);
+  bool as_file = !S_ISDIR(st.st_mode);
+  char target[64];
+  {
     cleanup_close int fd = open_in_root(rootfd, m->dest, as_file, err);
     if (fd < 0)
       return -1;
     snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
-    if (remount_bind(target, add, err) < 0)
-      return cocin_error_wrap(err, "volume %s", m->dest);
+    if (mount(m->source, target, NULL, MS_BIND | MS_REC, NULL) < 0)
+      return cocin_fail_errno(err, "bind mount %s on %s", m->source, m->dest);
   }
+  unsigned long add = (m->readonly ? MS_RDONLY : 0) | (nodev ? MS_NODEV : 0);
+  if (add == 0)
+    return 0;
+  /* the first fd points at the covered inode: reopen to reach the mount */
+  cleanup_close int fd = open_in_root(rootfd, m->dest, as_file, err);
+  if (fd < 0)
+    return -1;
+  snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
+  if (remount_bind(target, add, err) < 0)
+    return cocin_error_wrap(err, "volume %s", m->dest);
   return 0;
 }
 
-/* --tmpfs: each a tmpfs of its own, after the volumes (docker's order) */
-static int mount_tmpfs_at(const char *merged, const struct cocin_spec *s, cocin_error_t *err)
+/* --tmpfs: a tmpfs of its own (nodev: whatever its options say) */
+static int mount_tmpfs(int rootfd, const struct cocin_tmpfs *t, bool nodev, cocin_error_t *err)
 {
-  if (s->n_tmpfs == 0)
+  unsigned long flags;
+  cleanup_free char *data = NULL;
+  if (cocin_tmpfs_options(t->options, &flags, &data, err) < 0)
+    return cocin_error_wrap(err, "--tmpfs %s", t->dest);
+  cleanup_close int fd = open_in_root(rootfd, t->dest, false, err);
+  if (fd < 0)
+    return -1;
+  char target[64];
+  snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
+  if (mount("tmpfs", target, "tmpfs", flags | (nodev ? MS_NODEV : 0), data) < 0)
+    return cocin_fail_errno(err, "mount a tmpfs on %s", t->dest);
+  return 0;
+}
+
+static size_t path_depth(const char *p)
+{
+  size_t n = 0;
+  for (; *p; p++)
+    n += *p == '/';
+  return n;
+}
+
+int mount_volumes_at(const char *merged, const struct cocin_spec *s, bool nodev, bool with_tmpfs,
+                     cocin_error_t *err)
+{
+  size_t nt = with_tmpfs ? s->n_tmpfs : 0, n = s->n_mounts + nt;
+  if (n == 0)
     return 0;
   cleanup_close int rootfd = open(merged, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
     return cocin_fail_errno(err, "open %s", merged);
-  for (size_t i = 0; i < s->n_tmpfs; i++) {
-    const struct cocin_tmpfs *t = &s->tmpfs[i];
-    unsigned long flags;
-    cleanup_free char *data = NULL;
-    if (cocin_tmpfs_options(t->options, &flags, &data, err) < 0)
-      return cocin_error_wrap(err, "--tmpfs %s", t->dest);
-    cleanup_close int fd = open_in_root(rootfd, t->dest, false, err);
-    if (fd < 0)
+  /* shallower places first, as docker sorts them (stable: given order
+   * among equals), so that one inside another's place stays seen: the
+   * volumes 0..n_mounts-1, then the tmpfs */
+  cleanup_free size_t *order = xmalloc0(n * sizeof(*order));
+  for (size_t i = 0; i < n; i++) {
+    size_t d = path_depth(i < s->n_mounts ? s->mounts[i].dest : s->tmpfs[i - s->n_mounts].dest);
+    size_t j = i;
+    for (; j > 0; j--) {
+      size_t k = order[j - 1];
+      const char *kd = k < s->n_mounts ? s->mounts[k].dest : s->tmpfs[k - s->n_mounts].dest;
+      if (path_depth(kd) <= d)
+        break;
+      order[j] = k;
+    }
+    order[j] = i;
+  }
+  for (size_t i = 0; i < n; i++) {
+    size_t k = order[i];
+    if ((k < s->n_mounts ? mount_volume(rootfd, &s->mounts[k], nodev, err)
+                         : mount_tmpfs(rootfd, &s->tmpfs[k - s->n_mounts], nodev, err)) < 0)
       return -1;
-    char target[64];
-    snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
-    if (mount("tmpfs", target, "tmpfs", flags, data) < 0)
-      return cocin_fail_errno(err, "mount a tmpfs on %s", t->dest);
   }
   return 0;
 }
@@ -491,8 +516,7 @@ static int setup_rootfs(const struct container_args *a, int *devnull, cocin_erro
     return cocin_fail_errno(err, "open /dev/null in the container");
   /* The user's volumes last, as docker mounts them: over /dev/shm, in
    * /dev, on a file of /proc (lxcfs's way) they stay seen. */
-  if (mount_volumes_at(a->merged, a->spec, a->nodev, err) < 0 ||
-      mount_tmpfs_at(a->merged, a->spec, err) < 0)
+  if (mount_volumes_at(a->merged, a->spec, a->nodev, true, err) < 0)
     return -1;
 
   TRACE("i-sys");
@@ -563,6 +587,13 @@ int container_init(void *arg)
   TRACE("i-lo");
   char null_src[32];
   snprintf(null_src, sizeof(null_src), "/proc/self/fd/%d", devnull);
+  /* the masks read an absent path as one this kernel lacks: the source
+   * must be there (a volume over /proc/1 would hide it) */
+  if (!s->security.privileged && access(null_src, F_OK) < 0) {
+    cocin_fail(&err, EINVAL, "a volume or --tmpfs covers the container's /proc/1: its masked "
+                             "paths could not be masked");
+    child_fail(a->errfd, 1, &err);
+  }
   if (cocin_security_mask_paths(&s->security, null_src, &err) < 0)
     child_fail(a->errfd, 1, &err);
   close(devnull);

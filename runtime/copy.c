@@ -717,7 +717,7 @@ static int copy_mounted(void *ctx, cocin_error_t *err)
   struct stopped_copy *c = ctx;
   if (mount("overlay", c->dir, "overlay", c->flags, c->opts) < 0)
     return cocin_fail_errno(err, "cp: mount the container's layers");
-  int r = mount_volumes_at(c->dir, c->spec, true, err);
+  int r = mount_volumes_at(c->dir, c->spec, true, false, err);
   if (r == 0) {
     int croot = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (croot < 0) {
@@ -749,8 +749,10 @@ static int copy_stopped(const char *root, const char *name, const cJSON *cfg, co
                         const char *dst, struct cp_opts *o, bool into, cocin_error_t *err)
 {
   struct cocin_spec spec = {0};
-  if (cocin_spec_from_json(cfg, &spec, err) < 0)
+  if (cocin_spec_from_json(cfg, &spec, err) < 0) {
+    cocin_spec_free(&spec);
     return cocin_error_wrap(err, "cp: container %s", name);
+  }
   cleanup_free char *rootfs = NULL;
   cleanup_close int hold = -1;
   if (spec.image == NULL || cocin_image_hold(root, spec.image, &rootfs, &hold, err) < 0) {

@@ -220,8 +220,9 @@ void image_sweep(const char *root);
 /* run.c: EINVAL for a path overlayfs options cannot hold (',' or ':') */
 int check_overlay_path(const char *p, cocin_error_t *err);
 /* Bind s's volumes into the root filesystem at merged (in the caller's
- * mount namespace), read-only ones read-only, nodev ones nodev. */
-int mount_volumes_at(const char *merged, const struct cocin_spec *s, bool nodev,
+ * mount namespace), read-only ones read-only, nodev ones nodev; with_tmpfs:
+ * its --tmpfs mounts too (nodev: all nodev); shallower places first. */
+int mount_volumes_at(const char *merged, const struct cocin_spec *s, bool nodev, bool with_tmpfs,
                      cocin_error_t *err);
 int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io *io,
            const char *restart_id, struct cocin_run_result *res, cocin_error_t *err);

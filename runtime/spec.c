@@ -304,11 +304,13 @@ static bool mount_point_taken(const struct cocin_spec *s, const char *dst)
   return false;
 }
 
-/* N[suffixes]: digits, then at most one of the suffixes */
-static bool size_ok(const char *v, const char *suffixes)
+/* N[suffixes]: digits (N at most max), then at most one of the suffixes */
+static bool size_ok(const char *v, const char *suffixes, unsigned long long max)
 {
   size_t d = strspn(v, "0123456789");
-  return d > 0 && d <= 20 && (v[d] == '\0' || (strchr(suffixes, v[d]) && v[d + 1] == '\0'));
+  if (d == 0 || d > 12 || !(v[d] == '\0' || (strchr(suffixes, v[d]) && v[d + 1] == '\0')))
+    return false;
+  return strtoull(v, NULL, 10) <= max;
 }
 
 int cocin_tmpfs_options(const char *options, unsigned long *flags, char **data,
@@ -338,12 +340,13 @@ int cocin_tmpfs_options(const char *options, unsigned long *flags, char **data,
     const char *eq = strchr(opt, '=');
     const char *v = eq ? eq + 1 : "";
     size_t klen = eq ? (size_t)(eq - opt) : 0;
-    bool ok = (klen == 4 && !strncmp(opt, "size", 4) && size_ok(v, "kKmMgG%")) ||
-              (klen == 9 && !strncmp(opt, "nr_inodes", 9) && size_ok(v, "kKmMgG")) ||
+    /* (12 digits, and a g after them, stay far from 2^64: no wrap) */
+    bool ok = (klen == 4 && !strncmp(opt, "size", 4) && size_ok(v, "kKmMgG%", 999999999999ULL)) ||
+              (klen == 9 && !strncmp(opt, "nr_inodes", 9) && size_ok(v, "kKmMgG", 999999999999ULL)) ||
               (klen == 4 && !strncmp(opt, "mode", 4) && strlen(v) >= 1 && strlen(v) <= 4 &&
                strspn(v, "01234567") == strlen(v)) ||
               ((klen == 3 && (!strncmp(opt, "uid", 3) || !strncmp(opt, "gid", 3))) &&
-               size_ok(v, ""));
+               size_ok(v, "", 4294967294ULL));
     if (!ok)
       return cocin_fail(err, EINVAL,
                         "invalid tmpfs option \"%s\": expected ro, rw, exec, noexec, suid, nosuid, "
@@ -370,6 +373,8 @@ static int parse_tmpfs(struct cocin_spec *s, const char *v, cocin_error_t *err)
   path_tidy(dst);
   if (!strcmp(dst, "/"))
     return cocin_fail(err, EINVAL, "run: invalid --tmpfs \"%s\": cannot mount over /", v);
+  if (!strcmp(dst, "/proc") || !strncmp(dst, "/proc/", 6))
+    return cocin_fail(err, EINVAL, "run: invalid --tmpfs \"%s\": not in /proc, the kernel's", v);
   unsigned long flags;
   if (cocin_tmpfs_options(opts, &flags, NULL, err) < 0)
     return cocin_error_wrap(err, "run");
@@ -1040,6 +1045,9 @@ int cocin_spec_from_json(const cJSON *j, struct cocin_spec *s, cocin_error_t *er
     s->mounts[s->n_mounts++] = (struct cocin_mount){
         dup_opt(m, "source"), dup_opt(m, "destination"),
         cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "readonly"))};
+    const struct cocin_mount *v = &s->mounts[s->n_mounts - 1];
+    if (v->source == NULL || v->dest == NULL || v->source[0] != '/' || v->dest[0] != '/')
+      return cocin_fail(err, EINVAL, "a volume in the container's record is invalid");
   }
   const cJSON *t, *ts = cJSON_GetObjectItemCaseSensitive(j, "tmpfs");
   cJSON_ArrayForEach(t, ts)

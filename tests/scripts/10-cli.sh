@@ -1699,6 +1699,18 @@ bad_run "--tmpfs over /" 'run: invalid --tmpfs "/": cannot mount over /' "${P}tf
   cocin run --rm --name "${P}tf3" --tmpfs / busybox true
 bad_run "--tmpfs where a volume goes" 'run: duplicate mount point: /x' "${P}tf4" \
   cocin run --rm --name "${P}tf4" -v /tmp:/x --tmpfs /x busybox true
+bad_run "--tmpfs in /proc" 'run: invalid --tmpfs "/proc/self": not in /proc' "${P}tf5" \
+  cocin run --rm --name "${P}tf5" --tmpfs /proc/self busybox true
+mkdir -p "$T/pv"
+bad_run "a volume over the container's /proc/1 is refused: its masks would not hold" \
+  "covers the container's /proc/1" "${P}tf6" cocin run --rm --name "${P}tf6" -v "$T/pv:/proc/1" busybox true
+t_begin "--tmpfs and volumes nest by depth, whatever their order: a volume inside a tmpfs stays seen"
+mkdir -p "$T/nest" && echo deep >"$T/nest/f"
+got=$(cocin run --rm -v "$T/nest:/tn/inner" --tmpfs /tn busybox cat /tn/inner/f 2>/dev/null)
+[ "$got" = deep ] || t_fail "volume under a tmpfs hidden: [$got]"
+got=$(cocin run --rm --tmpfs /tn/a/b --tmpfs /tn busybox sh -c 'grep -c " /tn/a/b tmpfs " /proc/mounts; ls -d /tn/a/b' 2>/dev/null)
+[ "$got" = "$(printf '1\n/tn/a/b')" ] || t_fail "tmpfs under a tmpfs hidden: [$got]"
+t_end
 
 t_begin "stop several names at once"
 cocin run -d --name "${P}m1" busybox sleep 1000 >/dev/null 2>&1

@@ -133,7 +133,7 @@ int main(void)
               !strcmp(data, "size=64m,mode=1777,uid=5,gid=6"),
           "tmpfs: exec lifts noexec; size, mode, uid, gid for the kernel [%s]", data ? data : "");
     const char *bad[] = {"size=", "size=1x", "mode=9", "mode=17777", "uid=-1", "nr_inodes=5%",
-                         "huge=always", "size=1m,,"};
+                         "huge=always", "size=1m,,", "uid=4294967295", "size=9999999999999g"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
       cleanup_error cocin_error_t e = NULL;
       CHECK(cocin_tmpfs_options(bad[i], &fl, NULL, &e) < 0 && cocin_error_status(&e) == EINVAL,
@@ -152,8 +152,9 @@ int main(void)
   cocin_spec_free(&s2);
   cocin_spec_free(&s);
   CHECK(parse_err("--tmpfs /a --tmpfs /a busybox") == EINVAL &&
-            parse_err("--tmpfs /a/../b busybox") == EINVAL,
-        "--tmpfs twice at one place, or with .., refused");
+            parse_err("--tmpfs /a/../b busybox") == EINVAL &&
+            parse_err("--tmpfs /proc/1 busybox") == EINVAL && parse_err("--tmpfs /proc busybox") == EINVAL,
+        "--tmpfs twice at one place, with .., or in /proc, refused");
   CHECK(parse_err("--stop-signal 0 busybox") == EINVAL && parse_err("--stop-timeout x busybox") == EINVAL,
         "--stop-signal 0 and --stop-timeout x refused");
   CHECK(parse_err("--network bridge busybox") == EINVAL, "bridge refused");
