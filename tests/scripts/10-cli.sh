@@ -789,7 +789,7 @@ for i in $(seq 1 "$(nproc)"); do
 done
 before=$(list_containers); CG_BEFORE=$(cgroup_snap)
 cocin run --rm --name "${P}idle" busybox true >/dev/null 2>&1 || t_fail "run --rm"
-wait_for no_trash || t_fail "trash left: $(trash)"
+wait_long no_trash || t_fail "trash left: $(trash)"
 check_clean "${P}idle" "$before" ""
 cocin rm -f "${busy[@]}" >/dev/null 2>&1 || t_fail "rm -f the busy ones"
 t_end
@@ -1176,7 +1176,8 @@ t_begin "top lists the processes of a pid namespace nested in the container"
 # docker top lists every process of the container; one in a namespace of
 # its own (a sandbox, unshare -p) is the container's too
 cocin run -d --privileged --name "${P}topn" busybox sh -c 'unshare -p -f sleep 997 & exec sleep 999' >/dev/null 2>&1
-wait_for sh -c "'$COCIN' --root '$ROOT' top '${P}topn' >'$T/top' 2>&1 && grep -q ' sleep 997\$' '$T/top'" ||
+# (the nested sleep itself: its parent's command line ends in "sleep 997" too)
+wait_for sh -c "'$COCIN' --root '$ROOT' top '${P}topn' >'$T/top' 2>&1 && grep -Eq ':[0-9][0-9] sleep 997\$' '$T/top'" ||
   t_fail "nested: $(cat "$T/top")"
 [ "$(grep -c . "$T/top")" = 4 ] || t_fail "rows: $(cat "$T/top")"
 cocin rm -f "${P}topn" >/dev/null 2>&1
@@ -1818,7 +1819,7 @@ t_begin "logs -f ends when its container is removed, though the name is taken ag
 cocin run -d --name "${P}lr" busybox sh -c 'echo old; sleep 100' >/dev/null 2>&1
 wait_for grep -q old "$ROOT/containers/${P}lr/container.log" || t_fail "no output"
 timeout 20 "$COCIN" --root "$ROOT" logs -f "${P}lr" >"$T/lr" 2>&1 & lp=$!
-sleep 0.3
+wait_for grep -q old "$T/lr" || t_fail "logs -f printed nothing" # it follows the old one
 cocin rm -f "${P}lr" >/dev/null 2>&1
 cocin run -d --name "${P}lr" busybox sh -c 'echo new; sleep 100' >/dev/null 2>&1
 wait "$lp"; rc=$?
@@ -1843,7 +1844,9 @@ if command -v strace >/dev/null; then
   cocin run -d --name "${P}rt" busybox sleep 100 >/dev/null 2>&1
   strace -f -qq -o /dev/null -e trace=poll -e inject=poll:delay_enter=1500000:when=3 \
     "$COCIN" --root "$ROOT" rm -f "${P}rt" >"$T/rt" 2>&1 & sp=$!
-  sleep 0.5
+  # it has found the old one once it marked it (or, done already, removed it)
+  marked() { [ "$(cfg "${P}rt" .removeRequested)" = true ] || [ ! -e "$ROOT/containers/${P}rt/config.json" ]; }
+  wait_for marked || t_fail "the first rm -f did not begin"
   cocin rm -f "${P}rt" >/dev/null 2>&1
   nid=$(cocin run -d --name "${P}rt" busybox sleep 100 2>&1)
   wait "$sp" || t_fail "the first rm -f: $(cat "$T/rt")"
@@ -2490,7 +2493,7 @@ t_end
 t_begin "commit: an interrupt to cocin while the container is paused acts once it is thawed"
 cocin run -d --name "${P}ci" busybox sh -c 'head -c 300000000 /dev/zero >/big; echo ok; exec sleep 100' >/dev/null 2>&1
 big() { cocin logs "${P}ci" 2>/dev/null | grep -q ok; }
-wait_for big || t_fail "no big file"
+wait_long big || t_fail "no big file"
 "$COCIN" --root "$ROOT" commit "${P}ci" "${P}imgi" >"$T/ci" 2>&1 &
 cpid=$!
 t_track "$cpid"

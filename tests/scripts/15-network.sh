@@ -115,6 +115,8 @@ mpid=$(cfg "${P}main" .pid); spid=$(cfg "${P}side" .pid)
 [ "$(readlink /proc/"$spid"/ns/uts)" != "$(readlink /proc/"$mpid"/ns/uts)" ] || t_fail "one uts namespace"
 [ "$(cfg "${P}side" .network)" = "container:$(cfg "${P}main" .id)" ] || t_fail "network: $(cfg "${P}side" .network) (recorded by id)"
 [ "$(cocin exec "${P}side" hostname 2>&1)" = "${P}main" ] || t_fail "hostname: $(cocin exec "${P}side" hostname 2>&1)"
+wait_for timeout 5 "$COCIN" --root "$ROOT" exec "${P}side" wget -q -O /dev/null "http://127.0.0.1:$port/hostname" ||
+  t_fail "main not serving"
 out=$(timeout 10 "$COCIN" --root "$ROOT" exec "${P}side" wget -q -O - "http://127.0.0.1:$port/hostname" 2>&1)
 [ "$out" = "${P}main" ] || t_fail "the sidecar fetched [$out]"
 # start joins it again

@@ -163,6 +163,8 @@ cocin stop "$R" >/dev/null 2>&1 || t_fail "stop"
 cocin wait "$R" >"$T/wait.out" 2>&1 &
 wpid=$!
 t_track "$wpid"
+# the waiter's FIFO first: a --rm container that ends at once is gone soon
+wait_for sh -c "ls -A '$ROOT/containers/$R' | grep -q '^\.wait'" || t_fail "no waiter"
 cocin start "$R" >"$T/o" 2>&1 || t_fail "start: $(cat "$T/o")"
 wait "$wpid"
 [ "$(cat "$T/wait.out")" = 4 ] || t_fail "wait: [$(cat "$T/wait.out")]"

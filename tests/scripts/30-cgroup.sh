@@ -171,10 +171,15 @@ if cocin run -d --name $P-cpu --cpus 0.5 busybox sh -c 'while :; do :; done' >"$
     use() { cat "$d/cpuacct.usage"; }
   fi
   sleep 0.5
-  u0=$(use); t0=$(date +%s%N)
-  sleep 3
-  u1=$(use); t1=$(date +%s%N)
-  pct=$(( (u1 - u0) * 100 / (t1 - t0) ))
+  # the cap is the claim (at most 80%); below 20% is a host too busy to
+  # tell, measured again, up to three times
+  for try in 1 2 3; do
+    u0=$(use); t0=$(date +%s%N)
+    sleep 3
+    u1=$(use); t1=$(date +%s%N)
+    pct=$(( (u1 - u0) * 100 / (t1 - t0) ))
+    [ "$pct" -lt 20 ] || break
+  done
   if [ "$pct" -lt 20 ] || [ "$pct" -gt 80 ]; then t_fail "used $pct% of a core (want 20-80)"; fi
   cocin rm -f $P-cpu >/dev/null 2>&1
 else

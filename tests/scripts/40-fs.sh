@@ -441,10 +441,9 @@ t_end
 t_begin fs-wait-many-readers
 wpids=()
 for i in $(seq 1 60); do cat "$M/$A/wait" >"$T/w$i" 2>&1 & wpids+=($!); done
-sleep 1
+told() { grep -ql "temporarily unavailable" "$@" 2>/dev/null; }
+wait_long told "$T"/w[0-9]* || t_fail "no reader was told EAGAIN"
 timeout 10 cat "$M/$A/status" >/dev/null || t_fail "status not served with 60 blocked waiters"
-n=$(grep -l "temporarily unavailable" "$T"/w[0-9]* 2>/dev/null | wc -l)
-[ "$n" -ge 1 ] || t_fail "no reader was told EAGAIN"
 kill "${wpids[@]}" 2>/dev/null; wait "${wpids[@]}" 2>/dev/null
 daemon_up || t_fail "daemon down"
 t_end
@@ -507,7 +506,7 @@ ctl "$M/$S/ctl" "restart -t 0"; [ "$RC" = 0 ] && [ "$REPLY" = "$S" ] || t_fail "
 grep -q '^running' "$M/$S/status" || t_fail "status after restart: $(cat "$M/$S/status")"
 [ "$(jq -r .pid "$M/$S/config.json")" != "$pid1" ] || t_fail "restart kept the pid"
 ctl "$M/ctl" "start $S"; [ "$RC" = 0 ] && [ "$REPLY" = "$S" ] || t_fail "start of a running one: $ERR"
-wait_for grep -c ran "$M/$S/container.log" >/dev/null
+wait_for sh -c "[ \$(grep -c ran '$M/$S/container.log') -ge 3 ]"
 [ "$(grep -c ran "$M/$S/container.log")" = 3 ] || t_fail "log: $(cat "$M/$S/container.log")"
 ctl "$M/ctl" "restart -t 0 $S"; [ "$RC" = 0 ] || t_fail "top restart: $ERR"
 ctl "$M/$S/ctl" "start $S"; expect_fail "start with a name in a container's ctl" "Invalid argument"
@@ -692,9 +691,7 @@ if command -v setpriv >/dev/null; then
     t_begin fs-perm-allow-other-users-cannot-take-every-slot
     upids=()
     for i in $(seq 1 40); do "${NOBODY[@]}" cat "$M2/$A/wait" >"$T/u$i" 2>&1 & upids+=($!); done
-    sleep 1
-    n=$(grep -l "temporarily unavailable" "$T"/u[0-9]* 2>/dev/null | wc -l)
-    [ "$n" -ge 1 ] || t_fail "no other user's reader was told EAGAIN"
+    wait_long told "$T"/u[0-9]* || t_fail "no other user's reader was told EAGAIN"
     cat "$M2/$A/wait" >"$T/rootwait" 2>&1 & rw=$!
     sleep 1
     kill -0 "$rw" 2>/dev/null || t_fail "root's wait did not block: $(cat "$T/rootwait")"
@@ -916,8 +913,10 @@ if [ -d "$EXAMPLES" ]; then
   t_end
   t_begin fs-example-restart-loop
   R=${P}r
-  timeout 5 "$EXAMPLES/restart-loop.sh" "$R" busybox sh -c 'echo run; sleep 0.3; exit 1' >"$T/rl" 2>&1
-  [ "$(grep -c restarting "$T/rl")" -ge 2 ] || t_fail "restart-loop: $(head -c 300 "$T/rl")"
+  "$EXAMPLES/restart-loop.sh" "$R" busybox sh -c 'echo run; sleep 0.3; exit 1' >"$T/rl" 2>&1 & rlp=$!
+  twice() { [ "$(grep -c restarting "$T/rl")" -ge 2 ]; }
+  wait_long twice || t_fail "restart-loop: $(head -c 300 "$T/rl")"
+  kill "$rlp" 2>/dev/null; wait "$rlp" 2>/dev/null
   echo "rm -f $R" >"$M/ctl" 2>/dev/null
   t_end
 fi

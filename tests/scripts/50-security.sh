@@ -269,7 +269,7 @@ if cocin run -d --name $NAME -v "$ESCAPE:/escape:ro" busybox /escape watch-exe 8
   t_err "exec: mount refused" "denied|not permitted" cocin exec $NAME sh -c 'mkdir -p /m && mount -t tmpfs x /m'
   end=$(( $(date +%s) + 6 ))
   while [ "$(date +%s)" -lt $end ]; do cocin exec $NAME true >/dev/null 2>&1; done
-  wait_for sh -c "cocin logs $NAME | grep -q watch-exe:"
+  wait_for sh -c "'$COCIN' --root '$ROOT' logs $NAME | grep -q watch-exe:"
   cocin logs $NAME >"$T/log" 2>&1
   if grep -q "^LEAK" "$T/log"; then
     echo "FAIL: exec: a joining process's /proc/PID/exe was readable: $(grep LEAK "$T/log" | head -3)"

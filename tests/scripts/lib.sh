@@ -48,6 +48,12 @@ wait_for() {
   for i in $(seq 1 100); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
   return 1
 }
+# the same for up to a minute: what only has to happen, not happen soon
+wait_long() {
+  local i
+  for i in $(seq 1 600); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  return 1
+}
 
 # A TCP port nobody listens on (from /proc/net/tcp, in hex), below the
 # ephemeral range (32768 on): 20000-32767.
