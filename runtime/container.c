@@ -639,6 +639,8 @@ int container_init(void *arg)
     pid1_block(&unblocked);
   if (a->joinfd >= 0)
     (void)!write(a->errfd, "R", 1);
+  if (cocin_ulimits_apply(s, &err) < 0) /* while CAP_SYS_RESOURCE is ours */
+    child_fail(a->errfd, 1, &err);
   if (cocin_user_enter(s->user, &a->env, s->env, NULL, &err) < 0)
     child_fail(a->errfd, 1, &err);
   if (cocin_security_apply(&s->security, false, &err) < 0)

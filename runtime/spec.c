@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -158,6 +159,7 @@ enum {
   R_STOP_TIMEOUT,
   R_INIT,
   R_TMPFS,
+  R_ULIMIT,
   R_HELP,
 };
 
@@ -195,6 +197,7 @@ static const struct cocin_opt run_opts[] = {
     {0, "stop-timeout", OPT_REQUIRED, R_STOP_TIMEOUT},
     {0, "init", OPT_NONE, R_INIT},
     {0, "tmpfs", OPT_REQUIRED, R_TMPFS},
+    {0, "ulimit", OPT_REQUIRED, R_ULIMIT},
     {0, "help", OPT_NONE, R_HELP},
     {0, NULL, OPT_NONE, 0},
 };
@@ -237,6 +240,8 @@ const char cocin_run_usage[] =
     "      --stop-timeout SECS   how long stop waits before KILL (10; -1: no limit)\n"
     "      --tmpfs PATH[:OPTS]   a tmpfs at PATH (noexec,nosuid,nodev unless OPTS say\n"
     "                            exec, suid, dev; size=64m, mode=1777, uid=, gid=, ro)\n"
+    "      --ulimit NAME=SOFT[:HARD]  a resource limit (nofile, nproc, core, stack, ...;\n"
+    "                            -1 or unlimited: none)\n"
     "      --init                a small init is PID 1: it passes signals on to the\n"
     "                            command and reaps orphans (docker's --init)\n"
     "      --security-opt OPT    no-new-privileges, seccomp=unconfined\n";
@@ -358,6 +363,84 @@ int cocin_tmpfs_options(const char *options, unsigned long *flags, char **data,
   }
   if (data)
     *data = steal_ptr(out);
+  return 0;
+}
+
+static const struct {
+  const char *name;
+  int resource;
+} ulimit_names[] = {{"as", RLIMIT_AS},           {"core", RLIMIT_CORE},
+                    {"cpu", RLIMIT_CPU},         {"data", RLIMIT_DATA},
+                    {"fsize", RLIMIT_FSIZE},     {"locks", RLIMIT_LOCKS},
+                    {"memlock", RLIMIT_MEMLOCK}, {"msgqueue", RLIMIT_MSGQUEUE},
+                    {"nice", RLIMIT_NICE},       {"nofile", RLIMIT_NOFILE},
+                    {"nproc", RLIMIT_NPROC},     {"rss", RLIMIT_RSS},
+                    {"rtprio", RLIMIT_RTPRIO},   {"rttime", RLIMIT_RTTIME},
+                    {"sigpending", RLIMIT_SIGPENDING}, {"stack", RLIMIT_STACK}};
+
+static const char *ulimit_name(int resource)
+{
+  for (size_t i = 0; i < sizeof(ulimit_names) / sizeof(ulimit_names[0]); i++)
+    if (ulimit_names[i].resource == resource)
+      return ulimit_names[i].name;
+  return "?";
+}
+
+/* a number of at most 18 digits, or -1 / unlimited */
+static bool ulimit_value(const char *v, size_t len, unsigned long long *out)
+{
+  if ((len == 2 && !strncmp(v, "-1", 2)) || (len == 9 && !strncmp(v, "unlimited", 9))) {
+    *out = COCIN_ULIMIT_UNLIMITED;
+    return true;
+  }
+  if (len == 0 || len > 18 || strspn(v, "0123456789") < len)
+    return false;
+  *out = strtoull(v, NULL, 10);
+  return true;
+}
+
+/* NAME=SOFT[:HARD], docker's --ulimit (HARD: SOFT if not given); a later
+ * one for the same NAME replaces the earlier */
+static int parse_ulimit(struct cocin_spec *s, const char *v, cocin_error_t *err)
+{
+  const char *eq = strchr(v, '=');
+  int resource = -1;
+  for (size_t i = 0; eq && i < sizeof(ulimit_names) / sizeof(ulimit_names[0]); i++)
+    if (strlen(ulimit_names[i].name) == (size_t)(eq - v) &&
+        !strncmp(v, ulimit_names[i].name, (size_t)(eq - v)))
+      resource = ulimit_names[i].resource;
+  if (resource < 0)
+    return cocin_fail(err, EINVAL,
+                      "run: invalid --ulimit \"%s\": expected NAME=SOFT[:HARD], NAME one of as, "
+                      "core, cpu, data, fsize, locks, memlock, msgqueue, nice, nofile, nproc, rss, "
+                      "rtprio, rttime, sigpending, stack", v);
+  const char *sv = eq + 1, *colon = strchr(sv, ':');
+  unsigned long long soft, hard;
+  if (!ulimit_value(sv, colon ? (size_t)(colon - sv) : strlen(sv), &soft) ||
+      !ulimit_value(colon ? colon + 1 : sv, colon ? strlen(colon + 1) : strlen(sv), &hard))
+    return cocin_fail(err, EINVAL,
+                      "run: invalid --ulimit \"%s\": SOFT and HARD are numbers, or -1 (unlimited)", v);
+  if (soft > hard)
+    return cocin_fail(err, EINVAL, "run: invalid --ulimit \"%s\": the soft limit is above the hard", v);
+  for (size_t i = 0; i < s->n_ulimits; i++)
+    if (s->ulimits[i].resource == resource) {
+      s->ulimits[i] = (struct cocin_ulimit){resource, soft, hard};
+      return 0;
+    }
+  s->ulimits = xrealloc(s->ulimits, (s->n_ulimits + 1) * sizeof(*s->ulimits));
+  s->ulimits[s->n_ulimits++] = (struct cocin_ulimit){resource, soft, hard};
+  return 0;
+}
+
+int cocin_ulimits_apply(const struct cocin_spec *s, cocin_error_t *err)
+{
+  for (size_t i = 0; i < s->n_ulimits; i++) {
+    const struct cocin_ulimit *u = &s->ulimits[i];
+    struct rlimit rl = {u->soft == COCIN_ULIMIT_UNLIMITED ? RLIM_INFINITY : (rlim_t)u->soft,
+                        u->hard == COCIN_ULIMIT_UNLIMITED ? RLIM_INFINITY : (rlim_t)u->hard};
+    if (setrlimit(u->resource, &rl) < 0)
+      return cocin_fail_errno(err, "--ulimit %s", ulimit_name(u->resource));
+  }
   return 0;
 }
 
@@ -775,6 +858,8 @@ static int run_opt(const struct cocin_opt *o, const char *v, void *data, cocin_e
     return 0;
   case R_TMPFS:
     return parse_tmpfs(s, v, err);
+  case R_ULIMIT:
+    return parse_ulimit(s, v, err);
   case R_HELP:
     s->help = true;
     return 0;
@@ -854,6 +939,7 @@ void cocin_spec_free(struct cocin_spec *s)
     free(s->tmpfs[i].options);
   }
   free(s->tmpfs);
+  free(s->ulimits);
   free(s->ports);
   strv_free(s->extra_hosts);
   free(s->net_container);
@@ -933,6 +1019,17 @@ cJSON *cocin_spec_to_json(const struct cocin_spec *s)
       if (s->tmpfs[i].options)
         cJSON_AddStringToObject(o, "options", s->tmpfs[i].options);
       cJSON_AddItemToArray(t, o);
+    }
+  }
+  if (s->n_ulimits) {
+    cJSON *u = cJSON_AddArrayToObject(j, "ulimits");
+    for (size_t i = 0; i < s->n_ulimits; i++) {
+      cJSON *o = cJSON_CreateObject();
+      cJSON_AddStringToObject(o, "name", ulimit_name(s->ulimits[i].resource));
+      unsigned long long sv = s->ulimits[i].soft, hv = s->ulimits[i].hard;
+      cJSON_AddNumberToObject(o, "soft", sv == COCIN_ULIMIT_UNLIMITED ? -1.0 : (double)sv);
+      cJSON_AddNumberToObject(o, "hard", hv == COCIN_ULIMIT_UNLIMITED ? -1.0 : (double)hv);
+      cJSON_AddItemToArray(u, o);
     }
   }
   cJSON_AddBoolToObject(j, "detach", s->detach);
@@ -1060,6 +1157,23 @@ int cocin_spec_from_json(const cJSON *j, struct cocin_spec *s, cocin_error_t *er
                 : xstrdup(d->valuestring);
     if (given == NULL || parse_tmpfs(s, given, NULL) < 0)
       return cocin_fail(err, EINVAL, "a --tmpfs in the container's record is invalid");
+  }
+  const cJSON *u, *us = cJSON_GetObjectItemCaseSensitive(j, "ulimits");
+  cJSON_ArrayForEach(u, us)
+  {
+    const cJSON *nm = cJSON_GetObjectItemCaseSensitive(u, "name");
+    const cJSON *so = cJSON_GetObjectItemCaseSensitive(u, "soft");
+    const cJSON *ha = cJSON_GetObjectItemCaseSensitive(u, "hard");
+    bool ok = cJSON_IsString(nm) && cJSON_IsNumber(so) && cJSON_IsNumber(ha) &&
+              so->valuedouble >= -1 && ha->valuedouble >= -1 && so->valuedouble < 1e18 &&
+              ha->valuedouble < 1e18 && so->valuedouble == (double)(long long)so->valuedouble &&
+              ha->valuedouble == (double)(long long)ha->valuedouble;
+    cleanup_free char *given =
+        ok ? xasprintf("%s=%lld:%lld", nm->valuestring, (long long)so->valuedouble,
+                       (long long)ha->valuedouble)
+           : NULL;
+    if (given == NULL || parse_ulimit(s, given, NULL) < 0)
+      return cocin_fail(err, EINVAL, "a --ulimit in the container's record is invalid");
   }
   s->detach = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "detach"));
   s->tty = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "tty"));

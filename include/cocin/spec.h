@@ -33,6 +33,18 @@ struct cocin_tmpfs {
 int cocin_tmpfs_options(const char *options, unsigned long *flags, char **data,
                         cocin_error_t *err);
 
+/* --ulimit NAME=SOFT[:HARD]: a resource limit of the container's
+ * processes (exec's too); COCIN_ULIMIT_UNLIMITED: none */
+#define COCIN_ULIMIT_UNLIMITED (~0ULL)
+struct cocin_ulimit {
+  int resource; /* RLIMIT_* */
+  unsigned long long soft, hard;
+};
+/* Set each of s's --ulimit (before the capabilities are dropped: raising
+ * a hard limit needs CAP_SYS_RESOURCE); the kernel's refusal names it. */
+struct cocin_spec;
+int cocin_ulimits_apply(const struct cocin_spec *s, cocin_error_t *err);
+
 /* -p [IP:]HOSTPORT:PORT[/tcp]: the host's port relayed to the
  * container's (proxy.c) */
 struct cocin_port {
@@ -58,6 +70,8 @@ struct cocin_spec {
   size_t n_mounts;
   struct cocin_tmpfs *tmpfs; /* --tmpfs */
   size_t n_tmpfs;
+  struct cocin_ulimit *ulimits; /* --ulimit, one per resource */
+  size_t n_ulimits;
   char *cgroup_parent; /* --cgroup-parent */
   /* --network host: the host's network namespace, where the default
    * (none) is one of the container's own with only its loopback */

@@ -1713,6 +1713,24 @@ got=$(cocin run --rm --tmpfs /tn/a/b --tmpfs /tn busybox sh -c 'grep -c " /tn/a/
 [ "$got" = "$(printf '1\n/tn/a/b')" ] || t_fail "tmpfs under a tmpfs hidden: [$got]"
 t_end
 
+t_begin "--ulimit: the container's limits, exec's too, kept in the record; a later one for a name wins"
+cocin run --rm --ulimit nofile=1024:2048 --ulimit core=0 --ulimit nproc=900 --ulimit nproc=500 busybox sh -c 'ulimit -n; ulimit -Hn; ulimit -c; ulimit -u' >"$T/o" 2>&1 ||
+  t_fail "run: $(cat "$T/o")"
+[ "$(asan_filter <"$T/o" | tr '\n' ' ')" = "1024 2048 0 500 " ] || t_fail "limits: [$(cat "$T/o")]"
+cocin run -d --name "${P}ul" --ulimit nofile=500:600 busybox sleep 100 >/dev/null 2>&1 || t_fail "run -d"
+[ "$(cocin exec "${P}ul" sh -c 'echo $(ulimit -n) $(ulimit -Hn)' 2>/dev/null)" = "500 600" ] ||
+  t_fail "exec: $(cocin exec "${P}ul" sh -c 'ulimit -n' 2>&1)"
+[ "$(cocin inspect -f '{{json .ulimits}}' "${P}ul")" = '[{"name":"nofile","soft":500,"hard":600}]' ] ||
+  t_fail "record: $(cocin inspect -f '{{json .ulimits}}' "${P}ul")"
+cocin rm -f "${P}ul" >/dev/null 2>&1
+t_end
+bad_run "--ulimit with the soft limit above the hard" 'run: invalid --ulimit "nofile=2048:1024": the soft limit is above the hard' "${P}ul1" \
+  cocin run --rm --name "${P}ul1" --ulimit nofile=2048:1024 busybox true
+bad_run "--ulimit of no such resource" 'run: invalid --ulimit "bogus=1": expected NAME=SOFT' "${P}ul2" \
+  cocin run --rm --name "${P}ul2" --ulimit bogus=1 busybox true
+bad_run "--ulimit above what the kernel allows: the kernel's reason, named" 'run: --ulimit nofile: Operation not permitted' "${P}ul3" \
+  cocin run --rm --name "${P}ul3" --ulimit nofile=99999999999 busybox true
+
 t_begin "stop several names at once"
 cocin run -d --name "${P}m1" busybox sleep 1000 >/dev/null 2>&1
 cocin run -d --name "${P}m2" busybox sleep 1000 >/dev/null 2>&1

@@ -155,6 +155,22 @@ int main(void)
             parse_err("--tmpfs /a/../b busybox") == EINVAL &&
             parse_err("--tmpfs /proc/1 busybox") == EINVAL && parse_err("--tmpfs /proc busybox") == EINVAL,
         "--tmpfs twice at one place, with .., or in /proc, refused");
+  CHECK(parse("--ulimit nofile=10:20 --ulimit core=-1 --ulimit stack=unlimited:unlimited --ulimit nofile=5 busybox", &s) == 0 &&
+            s.n_ulimits == 3 && s.ulimits[0].soft == 5 && s.ulimits[0].hard == 5 &&
+            s.ulimits[1].soft == COCIN_ULIMIT_UNLIMITED && s.ulimits[1].hard == COCIN_ULIMIT_UNLIMITED &&
+            s.ulimits[2].hard == COCIN_ULIMIT_UNLIMITED,
+        "--ulimit: HARD defaults to SOFT; -1 and unlimited; a later one for a name wins");
+  j = cocin_spec_to_json(&s);
+  CHECK(cocin_spec_from_json(j, &s2, &err) == 0 && s2.n_ulimits == 3 && s2.ulimits[0].soft == 5 &&
+            s2.ulimits[1].soft == COCIN_ULIMIT_UNLIMITED,
+        "--ulimit round trip");
+  cJSON_Delete(j);
+  cocin_spec_free(&s2);
+  cocin_spec_free(&s);
+  CHECK(parse_err("--ulimit nofile busybox") == EINVAL && parse_err("--ulimit nofile=x busybox") == EINVAL &&
+            parse_err("--ulimit nofile=2:1 busybox") == EINVAL && parse_err("--ulimit =1 busybox") == EINVAL &&
+            parse_err("--ulimit nofile=1: busybox") == EINVAL && parse_err("--ulimit nofile=-2 busybox") == EINVAL,
+        "--ulimit: bad forms refused");
   CHECK(parse_err("--stop-signal 0 busybox") == EINVAL && parse_err("--stop-timeout x busybox") == EINVAL,
         "--stop-signal 0 and --stop-timeout x refused");
   CHECK(parse_err("--network bridge busybox") == EINVAL, "bridge refused");
