@@ -209,8 +209,10 @@ static int mount_tmpfs(int rootfd, const struct cocin_tmpfs *t, bool nodev, coci
   return 0;
 }
 
-static size_t path_depth(const char *p)
+/* mount k of s: its volumes 0..n_mounts-1, then its tmpfs; how deep */
+static size_t mount_depth(const struct cocin_spec *s, size_t k)
 {
+  const char *p = k < s->n_mounts ? s->mounts[k].dest : s->tmpfs[k - s->n_mounts].dest;
   size_t n = 0;
   for (; *p; p++)
     n += *p == '/';
@@ -227,19 +229,12 @@ int mount_volumes_at(const char *merged, const struct cocin_spec *s, bool nodev,
   if (rootfd < 0)
     return cocin_fail_errno(err, "open %s", merged);
   /* shallower places first, as docker sorts them (stable: given order
-   * among equals), so that one inside another's place stays seen: the
-   * volumes 0..n_mounts-1, then the tmpfs */
+   * among equals), so that one inside another's place stays seen */
   cleanup_free size_t *order = xmalloc0(n * sizeof(*order));
   for (size_t i = 0; i < n; i++) {
-    size_t d = path_depth(i < s->n_mounts ? s->mounts[i].dest : s->tmpfs[i - s->n_mounts].dest);
-    size_t j = i;
-    for (; j > 0; j--) {
-      size_t k = order[j - 1];
-      const char *kd = k < s->n_mounts ? s->mounts[k].dest : s->tmpfs[k - s->n_mounts].dest;
-      if (path_depth(kd) <= d)
-        break;
-      order[j] = k;
-    }
+    size_t d = mount_depth(s, i), j = i;
+    for (; j > 0 && mount_depth(s, order[j - 1]) > d; j--)
+      order[j] = order[j - 1];
     order[j] = i;
   }
   for (size_t i = 0; i < n; i++) {
@@ -514,8 +509,8 @@ static int setup_rootfs(const struct container_args *a, int *devnull, cocin_erro
   *devnull = open("dev/null", O_PATH | O_CLOEXEC);
   if (*devnull < 0)
     return cocin_fail_errno(err, "open /dev/null in the container");
-  /* The user's volumes last, as docker mounts them: over /dev/shm, in
-   * /dev, on a file of /proc (lxcfs's way) they stay seen. */
+  /* The user's volumes and tmpfs last, as docker mounts them: over
+   * /dev/shm, in /dev, on a file of /proc (lxcfs's way) they stay seen. */
   if (mount_volumes_at(a->merged, a->spec, a->nodev, true, err) < 0)
     return -1;
 
@@ -542,6 +537,13 @@ int exec_command(char **args, char **env, cocin_error_t *err)
   return cocin_fail_errno(err, "exec \"%s\"", args[0]);
 }
 
+
+void exec_or_fail(char **args, char **env, int errfd)
+{
+  cocin_error_t err = NULL;
+  exec_command(args, env, &err);
+  child_fail(errfd, cocin_error_status(&err) == ENOENT ? 127 : 126, &err);
+}
 
 int container_init(void *arg)
 {
@@ -648,6 +650,5 @@ int container_init(void *arg)
   TRACE("i-exec");
   if (s->init)
     pid1_run(s->args, a->env, a->errfd, &unblocked);
-  exec_command(s->args, a->env, &err);
-  child_fail(a->errfd, cocin_error_status(&err) == ENOENT ? 127 : 126, &err);
+  exec_or_fail(s->args, a->env, a->errfd);
 }

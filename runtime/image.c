@@ -251,14 +251,8 @@ static int replace_image(const char *root, const char *name, const char *tmp, co
       return -1;
     if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_EXCHANGE) < 0)
       return cocin_fail_errno(err, "replace image %s", name);
-    /* the old one is at tmp now: out of the way, deleted while we hold it
-     * (a sweep leaves a held one alone) */
-    char id[65];
-    if (cocin_random_id(id, NULL) == 0) {
-      cleanup_free char *gone = xasprintf("%s/images/.rm-%.12s", root, id);
-      if (rename(tmp, gone) == 0)
-        rm_rf(gone, NULL);
-    }
+    /* the old one is at tmp now, out of the way: deleted while we hold it
+     * (a sweep leaves a held .tmp- alone, and takes it if we die) */
     rm_rf(tmp, NULL);
     return 0;
   }

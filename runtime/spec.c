@@ -1,6 +1,7 @@
 /* cocin — the run command line: option table parser, spec <-> JSON, and the
  * container's environment. */
 #include <arpa/inet.h>
+#include <linux/capability.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -386,14 +387,15 @@ static const char *ulimit_name(int resource)
   return "?";
 }
 
-/* a number of at most 18 digits, or -1 / unlimited */
+/* a number of at most 15 digits (below 2^53: the record's JSON number
+ * keeps it exactly), or -1 / unlimited */
 static bool ulimit_value(const char *v, size_t len, unsigned long long *out)
 {
   if ((len == 2 && !strncmp(v, "-1", 2)) || (len == 9 && !strncmp(v, "unlimited", 9))) {
     *out = COCIN_ULIMIT_UNLIMITED;
     return true;
   }
-  if (len == 0 || len > 18 || strspn(v, "0123456789") < len)
+  if (len == 0 || len > 15 || strspn(v, "0123456789") < len)
     return false;
   *out = strtoull(v, NULL, 10);
   return true;
@@ -844,15 +846,12 @@ static int run_opt(const struct cocin_opt *o, const char *v, void *data, cocin_e
     s->stop_signal = sig;
     return 0;
   }
-  case R_STOP_TIMEOUT: {
-    long n;
-    if (!parse_long(v, -1, INT_MAX / 1000, &n))
+  case R_STOP_TIMEOUT:
+    if (!cocin_timeout_parse(v, &s->stop_timeout))
       return cocin_fail(err, EINVAL,
                         "run: invalid --stop-timeout \"%s\": expected seconds, or -1 for no limit", v);
-    s->stop_timeout = (int)n;
     s->has_stop_timeout = true;
     return 0;
-  }
   case R_INIT:
     s->init = true;
     return 0;
@@ -882,7 +881,8 @@ int cocin_spec_parse(struct cocin_spec *s, int argc, char **argv, cocin_error_t 
     return cocin_error_wrap(err, "run");
   /* --init's PID 1 is cocin's own process (pid1.c): a container that may
    * ptrace could read its memory and open cocin's binary through it */
-  if (s->init && (s->security.privileged || (cocin_caps_wanted(&s->security) & CAPBIT(19))))
+  if (s->init &&
+      (s->security.privileged || (cocin_caps_wanted(&s->security) & CAPBIT(CAP_SYS_PTRACE))))
     return cocin_fail(err, EINVAL,
                       "run: --init with %s: the container could read its PID 1, which is "
                       "cocin's own process (leave out --init, or CAP_SYS_PTRACE)",
@@ -1116,7 +1116,7 @@ int cocin_spec_stop_signal(const cJSON *j)
 int cocin_spec_stop_timeout(const cJSON *j, int unset)
 {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "stopTimeout");
-  return cJSON_IsNumber(v) && v->valuedouble >= -1 && v->valuedouble <= INT_MAX / 1000 &&
+  return cJSON_IsNumber(v) && v->valuedouble >= -1 && v->valuedouble <= COCIN_TIMEOUT_MAX &&
                  v->valuedouble == (double)v->valueint
              ? v->valueint
              : unset;
@@ -1165,8 +1165,8 @@ int cocin_spec_from_json(const cJSON *j, struct cocin_spec *s, cocin_error_t *er
     const cJSON *so = cJSON_GetObjectItemCaseSensitive(u, "soft");
     const cJSON *ha = cJSON_GetObjectItemCaseSensitive(u, "hard");
     bool ok = cJSON_IsString(nm) && cJSON_IsNumber(so) && cJSON_IsNumber(ha) &&
-              so->valuedouble >= -1 && ha->valuedouble >= -1 && so->valuedouble < 1e18 &&
-              ha->valuedouble < 1e18 && so->valuedouble == (double)(long long)so->valuedouble &&
+              so->valuedouble >= -1 && ha->valuedouble >= -1 && so->valuedouble < 1e15 &&
+              ha->valuedouble < 1e15 && so->valuedouble == (double)(long long)so->valuedouble &&
               ha->valuedouble == (double)(long long)ha->valuedouble;
     cleanup_free char *given =
         ok ? xasprintf("%s=%lld:%lld", nm->valuestring, (long long)so->valuedouble,

@@ -609,6 +609,15 @@ bool parse_long(const char *s, long min, long max, long *out)
   return true;
 }
 
+bool cocin_timeout_parse(const char *s, int *out)
+{
+  long n;
+  if (!parse_long(s, -1, COCIN_TIMEOUT_MAX, &n))
+    return false;
+  *out = (int)n;
+  return true;
+}
+
 void cocin_reset_signals(void)
 {
   sigset_t none;

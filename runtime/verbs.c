@@ -52,13 +52,11 @@ struct timeout_arg {
 static int timeout_opt(const struct cocin_opt *o, const char *v, void *data, cocin_error_t *err)
 {
   const struct timeout_arg *t = data;
-  long n;
   /* -1: wait as long as it takes, never SIGKILL (docker, podman) */
-  if (!parse_long(v, -1, INT_MAX / 1000, &n))
+  if (!cocin_timeout_parse(v, t->timeout))
     return cocin_fail(err, EINVAL,
                       "%s: invalid timeout \"%s\": expected seconds, or -1 for no limit", t->verb,
                       v);
-  *t->timeout = (int)n;
   return 0;
 }
 

@@ -111,4 +111,9 @@ int cocin_signal_parse(const char *s);
 /* Parse a decimal integer in [min, max]; false on junk or range. */
 bool parse_long(const char *s, long min, long max, long *out);
 
+/* A stop timeout in seconds (stop -t, --stop-timeout): -1 (no limit) up to
+ * COCIN_TIMEOUT_MAX, which stays a millisecond int; false otherwise. */
+#define COCIN_TIMEOUT_MAX (2147483647 / 1000)
+bool cocin_timeout_parse(const char *s, int *out);
+
 #endif
