@@ -134,8 +134,6 @@ int cocin_user_switch(const struct cocin_user *u, cocin_error_t *err);
 
 /* execvp with the given environment (PATH is looked up in env). */
 int exec_command(char **args, char **env, cocin_error_t *err);
-/* exec_command, or its reason on errfd and exit 127 (not found) or 126 */
-void exec_or_fail(char **args, char **env, int errfd) __attribute__((noreturn));
 /* pid1.c: run --init: every signal blocked (the mask before in *old),
  * from before the init says it is ready; then pid1_run forks the command
  * (exec'd with the mask *old, its errors on errfd, as the init's own),

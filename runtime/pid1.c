@@ -89,7 +89,8 @@ void pid1_run(char **args, char **env, int errfd, const sigset_t *old)
     if (isatty(STDIN_FILENO))
       (void)tcsetpgrp(STDIN_FILENO, getpid());
     sigprocmask(SIG_SETMASK, old, NULL);
-    exec_or_fail(args, env, errfd);
+    exec_command(args, env, &err);
+    child_fail(errfd, cocin_error_status(&err) == ENOENT ? 127 : 126, &err);
   }
   /* the command's exec closes its copy: the monitor reads the end of the
    * pipe then, or the command's error on it */
