@@ -629,11 +629,15 @@ int container_init(void *arg)
   /* Ready: the root is built and we are in our cgroup.  The monitor
    * records us running while we drop privileges and exec; an error
    * from here on follows the mark on the same pipe. */
-  sigset_t unblocked;
   if (s->init) /* PID 1 of --init: what stop sends from now on waits for it */
-    pid1_block(&unblocked);
+    pid1_block();
   if (a->joinfd >= 0)
     (void)!write(a->errfd, "R", 1);
+  /* --init's PID 1, cocin-init, in a sealed memfd: made before a --ulimit
+   * fsize could refuse the write, and before seccomp */
+  cleanup_close int initfd = -1;
+  if (s->init && (initfd = pid1_prepare(&err)) < 0)
+    child_fail(a->errfd, 1, &err);
   if (cocin_ulimits_apply(s, &err) < 0) /* while CAP_SYS_RESOURCE is ours */
     child_fail(a->errfd, 1, &err);
   if (cocin_user_enter(s->user, &a->env, s->env, NULL, &err) < 0)
@@ -641,8 +645,10 @@ int container_init(void *arg)
   if (cocin_security_apply(&s->security, false, &err) < 0)
     child_fail(a->errfd, 1, &err);
   TRACE("i-exec");
-  if (s->init)
-    pid1_run(s->args, a->env, a->errfd, &unblocked);
+  if (s->init) {
+    pid1_exec(initfd, s->args, a->env, a->errfd, &err);
+    child_fail(a->errfd, 126, &err);
+  }
   /* (no noreturn call on the way to a successful execve: under ASan, one
    * on this clone's stack prints a warning into the command's stderr) */
   exec_command(s->args, a->env, &err);

@@ -134,13 +134,15 @@ int cocin_user_switch(const struct cocin_user *u, cocin_error_t *err);
 
 /* execvp with the given environment (PATH is looked up in env). */
 int exec_command(char **args, char **env, cocin_error_t *err);
-/* pid1.c: run --init: every signal blocked (the mask before in *old),
- * from before the init says it is ready; then pid1_run forks the command
- * (exec'd with the mask *old, its errors on errfd, as the init's own),
- * and stays as its PID 1: signals passed on, orphans reaped; exits as the
- * command did.  Never returns. */
-void pid1_block(sigset_t *old);
-void pid1_run(char **args, char **env, int errfd, const sigset_t *old) __attribute__((noreturn));
+/* pid1.c: run --init.  pid1_block: every signal blocked, from before the
+ * init says it is ready (cocin-init takes them from there).  pid1_prepare:
+ * cocin-init in a sealed memfd, its fd (close-on-exec); made before the
+ * init's limits, user and capabilities apply.  pid1_exec: exec it, with
+ * the error pipe errfd kept open for the command's exec errors; returns
+ * only if the exec failed. */
+void pid1_block(void);
+int pid1_prepare(cocin_error_t *err);
+int pid1_exec(int fd, char **args, char **env, int errfd, cocin_error_t *err);
 
 /* wait on a --rm container: its waiters' FIFOs in the container's
  * directory, named with this prefix; the monitor writes the exit code

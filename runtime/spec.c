@@ -879,14 +879,6 @@ int cocin_spec_parse(struct cocin_spec *s, int argc, char **argv, cocin_error_t 
   s->limits.devices_unrestricted = s->security.privileged;
   if (cocin_limits_check(&s->limits, err) < 0)
     return cocin_error_wrap(err, "run");
-  /* --init's PID 1 is cocin's own process (pid1.c): a container that may
-   * ptrace could read its memory and open cocin's binary through it */
-  if (s->init &&
-      (s->security.privileged || (cocin_caps_wanted(&s->security) & CAPBIT(CAP_SYS_PTRACE))))
-    return cocin_fail(err, EINVAL,
-                      "run: --init with %s: the container could read its PID 1, which is "
-                      "cocin's own process (leave out --init, or CAP_SYS_PTRACE)",
-                      s->security.privileged ? "--privileged" : "CAP_SYS_PTRACE");
   if (s->net_container && (s->hostname || s->n_ports || s->extra_hosts))
     return cocin_fail(err, EINVAL,
                       "run: %s with --network container:%s: the container takes %s's network "

@@ -1,8 +1,10 @@
 /* cinfo — a tiny static helper placed inside test containers (crun's
  * tests/init idea): prints exact facts from the inside.
  *   cinfo hostname | pid | uid | env | cwd | fds | caps | mounts | cgroup
- *   cinfo exit N | sleep N | trap-term   (sleep ignoring nothing / handling TERM) */
+ *   cinfo exit N | sleep N | trap-term   (sleep ignoring nothing / handling TERM)
+ *   cinfo seals PATH   (the memfd seals of the file at PATH, opened read-only) */
 #include <dirent.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +73,13 @@ int main(int argc, char **argv)
     return atoi(argv[2]);
   } else if (!strcmp(w, "sleep") && argc > 2) {
     sleep((unsigned)atoi(argv[2]));
+  } else if (!strcmp(w, "seals") && argc > 2) {
+    int fd = open(argv[2], O_RDONLY | O_CLOEXEC);
+    int seals = fd >= 0 ? fcntl(fd, F_GET_SEALS) : -1;
+    if (seals < 0)
+      return perror(argv[2]), 1;
+    printf("%s%s%s%s\n", seals & F_SEAL_SEAL ? "seal " : "", seals & F_SEAL_SHRINK ? "shrink " : "",
+           seals & F_SEAL_GROW ? "grow " : "", seals & F_SEAL_WRITE ? "write" : "");
   } else if (!strcmp(w, "trap-term")) {
     signal(SIGTERM, on_term);
     printf("ready\n");
