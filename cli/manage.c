@@ -155,12 +155,13 @@ int cmd_update(const char *root, int argc, char **argv)
   cleanup_error cocin_error_t err = NULL;
   cleanup_strv char **names = NULL;
   struct cocin_limits given;
-  if (cocin_parse_update(argc, argv, &given, &names, &err) < 0)
+  int restart, restart_max;
+  if (cocin_parse_update(argc, argv, &given, &restart, &restart_max, &names, &err) < 0)
     return cli_error(&err);
   int rc = 0;
   for (char **n = names; *n; n++) {
     cleanup_free char *name = cocin_state_resolve(root, *n, &err);
-    if (name == NULL || cocin_update(root, name, NULL, &given, &err) < 0)
+    if (name == NULL || cocin_update(root, name, NULL, &given, restart, restart_max, &err) < 0)
       rc = cli_error(&err);
     else
       printf("%s\n", *n); /* as given, like docker */

@@ -179,7 +179,7 @@ struct ps_row {
   char *id, *name, *image, *command, *created_text, *status;
   char *ports; /* docker's "0.0.0.0:8080->80/tcp, ...": running ones only */
   enum cocin_state state;
-  bool paused;
+  bool paused, restarting;
   pid_t pid;
   int exit_code;
   int64_t created;
@@ -200,7 +200,7 @@ static void row_free(struct ps_row *r)
 /* docker's state words: a paused container is "paused", not "running" */
 static const char *row_state(const struct ps_row *r)
 {
-  return r->paused ? "paused" : cocin_state_name(r->state);
+  return r->paused ? "paused" : r->restarting ? "restarting" : cocin_state_name(r->state);
 }
 
 static bool filter_match(const struct filter *f, const struct ps_row *r)
@@ -212,7 +212,7 @@ static bool filter_match(const struct filter *f, const struct ps_row *r)
     return regexec(&f->re, r->name, 0, NULL, 0) == 0;
   case F_STATUS:
     return !strcmp(f->value, row_state(r)) ||
-           (!strcmp(f->value, "exited") && r->state == COCIN_STATE_STOPPED);
+           (!strcmp(f->value, "exited") && r->state == COCIN_STATE_STOPPED && !r->restarting);
   case F_EXITED:
     return (r->state == COCIN_STATE_EXITED || r->state == COCIN_STATE_STOPPED) &&
            r->exit_code == f->code;
@@ -579,12 +579,15 @@ int cmd_ps(const char *root, int argc, char **argv)
                            .status = cocin_status_human(cfg),
                            .state = info.state,
                            .paused = info.paused,
+                           .restarting = info.restarting,
                            .pid = info.pid,
                            .exit_code = info.exit_code,
                            .created = info.created,
                            .ports = ports_text(cfg, &info)};
     cJSON_Delete(cfg);
-    if ((!p.all && info.state != COCIN_STATE_RUNNING) || !filters_match(&fs, row)) {
+    /* (a restarting one too, as docker lists it) */
+    if ((!p.all && info.state != COCIN_STATE_RUNNING && !info.restarting) ||
+        !filters_match(&fs, row)) {
       row_free(row);
       continue;
     }

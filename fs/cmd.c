@@ -135,7 +135,8 @@ static int parse_restart(struct fs_cmd *cmd, const char *container, int argc, ch
 static int parse_update(struct fs_cmd *cmd, const char *container, int argc, char **argv,
                         cocin_error_t *err)
 {
-  if (cocin_parse_update(argc, argv, &cmd->spec.limits, &cmd->names, err) < 0)
+  if (cocin_parse_update(argc, argv, &cmd->spec.limits, &cmd->spec.restart,
+                         &cmd->spec.restart_max, &cmd->names, err) < 0)
     return -1;
   return check_names(cmd->names, err);
 }
@@ -274,7 +275,8 @@ static int name_op(const char *root, const struct fs_cmd *cmd, enum name_op op, 
   case OP_UNPAUSE:
     return cocin_pause(root, name, cmd->id, op == OP_PAUSE, err);
   case OP_UPDATE:
-    return cocin_update(root, name, cmd->id, &cmd->spec.limits, err);
+    return cocin_update(root, name, cmd->id, &cmd->spec.limits, cmd->spec.restart,
+                        cmd->spec.restart_max, err);
   case OP_START: {
     /* the monitor double-forked: cocinfs lives on and reaps nothing */
     cleanup_sigmask struct fs_sigmask m;

@@ -631,6 +631,11 @@ int container_init(void *arg)
    * from here on follows the mark on the same pipe. */
   if (s->init) /* PID 1 of --init: what stop sends from now on waits for it */
     pid1_block();
+  /* From the mark on an exec may join us; until our own exec we are a
+   * copy of cocin (its memory, /proc/1/exe its binary): undumpable, that
+   * is closed to whatever lacks CAP_SYS_PTRACE.  (The exec makes the
+   * command dumpable again.) */
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (a->joinfd >= 0)
     (void)!write(a->errfd, "R", 1);
   /* --init's PID 1, cocin-init, in a sealed memfd: made before a --ulimit

@@ -232,9 +232,15 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
  * stopped becomes created, by this monitor; EALREADY running, EBUSY
  * starting or being removed) and let go of its last run's cgroup; record
  * the init and its planned cgroup; record a failed start as an exit with
- * code (false: not this start's to record any more). */
+ * code (false: not this start's to record any more).  restart_by: the
+ * start is --restart's, by the restarter of that pid (start_auto),
+ * ECANCELED if a stop, a start or an rm took the restart back (or it is
+ * another restarter's now); 0: the user's, which takes back a pending
+ * restart and counts restarts from 0 again. */
 int start_claim(const char *root, const char *name, const char *id, const char *device_policy,
-                cocin_error_t *err);
+                pid_t restart_by, cocin_error_t *err);
+/* --restart: the restarter's start (as cocin_start; its caller exits) */
+int start_auto(const char *root, const char *name, const char *id, cocin_error_t *err);
 int start_record_init(const char *root, const char *name, const char *id, pid_t init,
                       const struct cocin_cgroup *plan, cocin_error_t *err);
 bool start_failed(const char *root, const char *name, const char *id, int code);

@@ -104,6 +104,15 @@ static int set_stop_requested(cJSON *cfg, void *data, cocin_error_t *err)
   return 0;
 }
 
+/* kill's mark: the container's next end is final (--restart) */
+static int set_no_restart(cJSON *cfg, void *data, cocin_error_t *err)
+{
+  if (cocin_state_check_id(cfg, data, err) < 0)
+    return -1;
+  cj_set_bool(cfg, "noRestart", true);
+  return 0;
+}
+
 static int set_remove_requested(cJSON *cfg, void *data, cocin_error_t *err)
 {
   if (cocin_state_check_id(cfg, data, err) < 0)
@@ -301,8 +310,12 @@ int cocin_stop(const char *root, const char *name, const char *id, int timeout,
   if (load_started(root, name, id, &cfg, err) < 0)
     return -1;
   if (!is_running(cfg)) {
+    /* already exited: not an error, rm still works; a restart --restart
+     * has pending is taken back (docker's stop of a restarting one) */
+    if (cj_bool(cfg, "restarting"))
+      unmark(root, name, cj_str(cfg, "id"), "restarting");
     cJSON_Delete(cfg);
-    return 0; /* already exited: not an error, rm still works */
+    return 0;
   }
   /* "stopped", not "exited", once it ends; a record that cannot be
    * written (a full filesystem) does not keep it from stopping */
@@ -351,6 +364,16 @@ int cocin_kill(const char *root, const char *name, const char *id, int sig, coci
     return -1;
   bool running = is_running(cfg);
   cleanup_close int pfd = running ? init_pidfd(cfg) : -1;
+  /* --restart: an end that KILL or the container's stop signal brings is
+   * the user's, and final (docker's rule, but for signals a server takes
+   * as a command: kill -s HUP still leaves the policy on) */
+  int stop_sig = cocin_spec_stop_signal(cfg);
+  bool final = pfd >= 0 && (sig == SIGKILL || sig == (stop_sig > 0 ? stop_sig : SIGTERM));
+  if (final) {
+    int policy, max;
+    final = cocin_spec_restart(cfg, &policy, &max) == 0 && policy != COCIN_RESTART_NO &&
+            cocin_state_update(root, name, set_no_restart, (void *)cj_str(cfg, "id"), NULL) == 0;
+  }
   int r = 0;
   if (!running || pfd < 0)
     r = cocin_fail(err, ESRCH, "container %s is not running", name);
@@ -358,6 +381,8 @@ int cocin_kill(const char *root, const char *name, const char *id, int sig, coci
     r = cocin_fail_errno(err, "kill %s", name);
   else if (sig == SIGKILL) /* a frozen process dies only once thawed (v1); this one, by its id */
     thaw_for(root, name, cfg);
+  if (r < 0 && final)
+    unmark(root, name, cj_str(cfg, "id"), "noRestart");
   cJSON_Delete(cfg);
   return r;
 }
@@ -663,8 +688,29 @@ int cocin_rename(const char *root, const char *name, const char *id, const char 
 struct updating {
   const char *id, *name;
   const struct cocin_limits *given;
+  int restart, restart_max; /* -1: not given */
   cocin_error_t err; /* the cgroup's refusal, after the record kept what was made */
 };
+
+/* update --restart: the policy kept for the container's next ends ("no"
+ * takes back a restart that waits, as stop does) */
+static int set_restart(cJSON *cfg, const struct updating *u, cocin_error_t *err)
+{
+  if (u->restart != COCIN_RESTART_NO && cj_bool(cfg, "autoRemove"))
+    return cocin_fail(err, EINVAL,
+                      "update %s: --restart %s: it is removed when it ends (--rm), it cannot run "
+                      "again",
+                      u->name, cocin_restart_name(u->restart));
+  cJSON_DeleteItemFromObjectCaseSensitive(cfg, "restartPolicy");
+  if (u->restart == COCIN_RESTART_NO) {
+    cJSON_DeleteItemFromObjectCaseSensitive(cfg, "restarting");
+    return 0;
+  }
+  cJSON *r = cJSON_AddObjectToObject(cfg, "restartPolicy");
+  cJSON_AddStringToObject(r, "name", cocin_restart_name(u->restart));
+  cJSON_AddNumberToObject(r, "maximumRetryCount", u->restart_max);
+  return 0;
+}
 
 /* given's limits over l's (what given leaves 0 or NULL stays) */
 static void limits_merge(struct cocin_limits *l, const struct cocin_limits *given)
@@ -699,6 +745,10 @@ static int set_limits(cJSON *cfg, void *data, cocin_error_t *err)
   const char *st = cj_str(cfg, "status");
   if (st && !strcmp(st, "created") && !cocin_state_is_new(cfg))
     return cocin_fail(err, EBUSY, "container %s is starting: update it once it runs", u->name);
+  if (u->restart >= 0 && set_restart(cfg, u, err) < 0)
+    return -1;
+  if (!cocin_limits_any(u->given)) /* --restart alone */
+    return 0;
   struct cocin_limits all;
   if (cocin_limits_from_json(cJSON_GetObjectItemCaseSensitive(cfg, "limits"), &all, err) < 0)
     return cocin_error_wrap(err, "container %s", u->name);
@@ -749,10 +799,11 @@ static int set_limits(cJSON *cfg, void *data, cocin_error_t *err)
 }
 
 int cocin_update(const char *root, const char *name, const char *id,
-                 const struct cocin_limits *given, cocin_error_t *err)
+                 const struct cocin_limits *given, int restart, int restart_max,
+                 cocin_error_t *err)
 {
   cleanup_free char *now = cocin_state_follow(root, name, id); /* renamed since */
-  struct updating u = {id, now, given, NULL};
+  struct updating u = {id, now, given, restart, restart_max, NULL};
   if (cocin_state_update(root, now, set_limits, &u, err) < 0) {
     cocin_error_release(&u.err);
     return -1;

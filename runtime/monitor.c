@@ -19,6 +19,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cocin/cleanup.h"
@@ -74,11 +75,34 @@ struct finished {
   int code;
   bool oom;
   pid_t pid;
+  int restart_ms; /* out: --restart runs it again after this long; -1: not */
 };
+
+/* --restart: whether the policy runs a container that ended so again,
+ * and after how long (docker's back-off: 100 ms, twice the last wait
+ * after a run shorter than 10 s, at most a minute); -1 if not: no
+ * policy, on-failure with code 0 or its retries used up, or an end that
+ * stop, kill or rm asked for. */
+static int restart_delay(const cJSON *cfg, int code)
+{
+  int policy, max;
+  if (cocin_spec_restart(cfg, &policy, &max) < 0 || policy == COCIN_RESTART_NO ||
+      cj_bool(cfg, "stopRequested") || cj_bool(cfg, "noRestart") ||
+      cj_bool(cfg, "removeRequested"))
+    return -1;
+  if (policy == COCIN_RESTART_ON_FAILURE &&
+      (code == 0 || (max > 0 && cj_int(cfg, "restartCount", 0) >= max)))
+    return -1;
+  int64_t started = cocin_time_parse(cj_str(cfg, "startedAt"));
+  int64_t last = cj_int(cfg, "restartDelay", 0);
+  if (started < 0 || time(NULL) - started >= 10 || last <= 0)
+    return 100;
+  return last >= 30000 ? 60000 : (int)last * 2;
+}
 
 static int record_finished(cJSON *cfg, void *data, cocin_error_t *err)
 {
-  const struct finished *f = data;
+  struct finished *f = data;
   if (cocin_state_check_id(cfg, f->id, err) < 0)
     return -1;
   cleanup_free char *now = cocin_time_now();
@@ -92,7 +116,82 @@ static int record_finished(cJSON *cfg, void *data, cocin_error_t *err)
   cj_set_num(cfg, "exitCode", f->code);
   cj_set_bool(cfg, "oomKilled", f->oom);
   cj_set_str(cfg, "finishedAt", now);
+  f->restart_ms = restart_delay(cfg, f->code);
+  if (f->restart_ms >= 0) {
+    cj_set_bool(cfg, "restarting", true);
+    cj_set_num(cfg, "restartDelay", f->restart_ms);
+  }
   return 0;
+}
+
+/* --restart: the restarter records itself, if the restart is still
+ * wanted (a stop, a start or an rm meanwhile took it back) */
+struct restarter {
+  const char *id;
+  pid_t pid;
+};
+
+static int record_restarter(cJSON *cfg, void *data, cocin_error_t *err)
+{
+  const struct restarter *r = data;
+  if (cocin_state_check_id(cfg, r->id, err) < 0)
+    return -1;
+  if (!cj_bool(cfg, "restarting"))
+    return cocin_fail(err, ECANCELED, "the restart was taken back");
+  cj_set_num(cfg, "restarterPid", r->pid);
+  cj_set_num(cfg, "restarterStartTime", (double)proc_start_time(r->pid));
+  return 0;
+}
+
+/* --restart: still pending, and still ours to make (*name: where the
+ * container is now, a rename followed) */
+static bool restart_wanted(const char *root, char **name, const char *id)
+{
+  char *now = cocin_state_follow(root, *name, id);
+  free(*name);
+  *name = now;
+  cJSON *cfg = NULL;
+  if (cocin_state_load(root, *name, &cfg, NULL) < 0)
+    return false;
+  bool yes = cocin_state_check_id(cfg, id, NULL) == 0 && cj_bool(cfg, "restarting") &&
+             cj_int(cfg, "restarterPid", 0) == getpid();
+  cJSON_Delete(cfg);
+  return yes;
+}
+
+/* --restart: a process of its own waits out the back-off, then starts the
+ * container again as `cocin start` does, if it still should (start.c's
+ * claim checks, under the container's lock).  Forked once this monitor
+ * has let go of the container's mounts and network; the new start waits
+ * for this monitor to be gone before it mounts the same layers. */
+static void restart_later(const char *root, const char *given, const char *id, int delay_ms)
+{
+  if (fork() != 0)
+    return; /* (no fork: no restart; ps shows it exited, no restarter living) */
+  close_fds_except(3, NULL, 0);
+  prctl(PR_SET_NAME, "cocin-restart", 0, 0, 0);
+  /* the monitor's housekeeping priority is not the container's */
+  struct sched_param sp = {0};
+  (void)sched_setscheduler(0, SCHED_OTHER, &sp);
+  char *name = cocin_state_follow(root, given, id); /* (renamed since) */
+  struct restarter r = {id, getpid()};
+  if (cocin_state_update_volatile(root, name, record_restarter, &r, NULL) < 0)
+    _exit(0);
+  /* a look at the record every 100 ms: a stop or an rm meanwhile ends
+   * the wait at once, not after up to a minute */
+  for (int left = delay_ms; left > 0; left -= 100) {
+    int step = left < 100 ? left : 100;
+    struct timespec ts = {0, step * 1000000L};
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+      ;
+    if (!restart_wanted(root, &name, id))
+      _exit(0);
+  }
+  cocin_error_t err = NULL;
+  (void)start_auto(root, name, id, &err); /* a failed start records itself */
+  cocin_error_release(&err);
+  free(name);
+  _exit(0);
 }
 
 static int exit_code_of(int status)
@@ -382,7 +481,7 @@ void monitor_main(struct monitor_args *m)
   }
   ca->joinfd = joinsock[0];
   if (m->restart) {
-    if (start_claim(root, name, id, m->device_policy, &err) < 0)
+    if (start_claim(root, name, id, m->device_policy, m->spec->restart_by, &err) < 0)
       goto fail;
     claimed = true;
     /* a cp still at work in its last run's overlay (which its open root
@@ -532,7 +631,7 @@ void monitor_main(struct monitor_args *m)
   if (m->tee_from[1] >= 0)
     tee_output(m->tee_from, m->tee_to, log_fd);
 
-  struct finished f = {id, exit_code_of(reap_init(pid, false)), false, pid};
+  struct finished f = {id, exit_code_of(reap_init(pid, false)), false, pid, -1};
   TRACE("reaped");
   if (proxy > 0) { /* the ports are free again when the container has ended */
     kill(proxy, SIGKILL);
@@ -622,6 +721,8 @@ void monitor_main(struct monitor_args *m)
   if (netns >= 0)
     close(netns);
   TRACE("network-gone");
+  if (f.restart_ms >= 0)
+    restart_later(root, now ? now : name, id, f.restart_ms);
   _exit(0);
 
 fail:

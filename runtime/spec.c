@@ -1,7 +1,6 @@
 /* cocin — the run command line: option table parser, spec <-> JSON, and the
  * container's environment. */
 #include <arpa/inet.h>
-#include <linux/capability.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -17,7 +16,6 @@
 #include "cocin/runtime.h"
 #include "cocin/spec.h"
 #include "cocin/util.h"
-#include "security_internal.h"
 
 typedef int (*opt_cb)(const struct cocin_opt *opt, const char *value, void *data,
                       cocin_error_t *err);
@@ -159,6 +157,7 @@ enum {
   R_STOP_SIGNAL,
   R_STOP_TIMEOUT,
   R_INIT,
+  R_RESTART,
   R_TMPFS,
   R_ULIMIT,
   R_HELP,
@@ -197,6 +196,7 @@ static const struct cocin_opt run_opts[] = {
     {0, "stop-signal", OPT_REQUIRED, R_STOP_SIGNAL},
     {0, "stop-timeout", OPT_REQUIRED, R_STOP_TIMEOUT},
     {0, "init", OPT_NONE, R_INIT},
+    {0, "restart", OPT_REQUIRED, R_RESTART},
     {0, "tmpfs", OPT_REQUIRED, R_TMPFS},
     {0, "ulimit", OPT_REQUIRED, R_ULIMIT},
     {0, "help", OPT_NONE, R_HELP},
@@ -245,6 +245,8 @@ const char cocin_run_usage[] =
     "                            -1 or unlimited: none)\n"
     "      --init                a small init is PID 1: it passes signals on to the\n"
     "                            command and reaps orphans (docker's --init)\n"
+    "      --restart POLICY      no, on-failure[:MAX], always or unless-stopped: run it\n"
+    "                            again when it ends by itself (not by stop, kill, rm)\n"
     "      --security-opt OPT    no-new-privileges, seccomp=unconfined\n";
 
 static bool path_clean_abs(const char *p)
@@ -855,6 +857,8 @@ static int run_opt(const struct cocin_opt *o, const char *v, void *data, cocin_e
   case R_INIT:
     s->init = true;
     return 0;
+  case R_RESTART:
+    return cocin_restart_parse(v, &s->restart, &s->restart_max, "run", err);
   case R_TMPFS:
     return parse_tmpfs(s, v, err);
   case R_ULIMIT:
@@ -879,6 +883,11 @@ int cocin_spec_parse(struct cocin_spec *s, int argc, char **argv, cocin_error_t 
   s->limits.devices_unrestricted = s->security.privileged;
   if (cocin_limits_check(&s->limits, err) < 0)
     return cocin_error_wrap(err, "run");
+  if (s->restart != COCIN_RESTART_NO && s->autoremove)
+    return cocin_fail(err, EINVAL,
+                      "run: --restart %s with --rm: a container removed when it ends cannot run "
+                      "again",
+                      cocin_restart_name(s->restart));
   if (s->net_container && (s->hostname || s->n_ports || s->extra_hosts))
     return cocin_fail(err, EINVAL,
                       "run: %s with --network container:%s: the container takes %s's network "
@@ -1034,6 +1043,11 @@ cJSON *cocin_spec_to_json(const struct cocin_spec *s)
     cJSON_AddNumberToObject(j, "stopTimeout", s->stop_timeout);
   if (s->init)
     cJSON_AddBoolToObject(j, "init", true);
+  if (s->restart != COCIN_RESTART_NO) { /* docker's HostConfig.RestartPolicy */
+    cJSON *r = cJSON_AddObjectToObject(j, "restartPolicy");
+    cJSON_AddStringToObject(r, "name", cocin_restart_name(s->restart));
+    cJSON_AddNumberToObject(r, "maximumRetryCount", s->restart_max);
+  }
   if (s->cgroup_parent)
     cJSON_AddStringToObject(j, "cgroupParent", s->cgroup_parent);
   if (s->net_container) {
@@ -1094,6 +1108,73 @@ static char *dup_opt(const cJSON *j, const char *key)
 {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, key);
   return cJSON_IsString(v) ? xstrdup(v->valuestring) : NULL;
+}
+
+static const char *const restart_names[] = {"no", "on-failure", "always", "unless-stopped"};
+
+const char *cocin_restart_name(int policy)
+{
+  return policy >= 0 && policy <= COCIN_RESTART_UNLESS_STOPPED ? restart_names[policy] : "no";
+}
+
+/* the policy named by the first len bytes of v, or -1 */
+static int restart_policy_of(const char *v, size_t len)
+{
+  for (int i = 0; i <= COCIN_RESTART_UNLESS_STOPPED; i++)
+    if (strlen(restart_names[i]) == len && !strncmp(v, restart_names[i], len))
+      return i;
+  return -1;
+}
+
+int cocin_restart_parse(const char *v, int *policy, int *max, const char *verb,
+                        cocin_error_t *err)
+{
+  const char *colon = strchr(v, ':');
+  int p = restart_policy_of(v, colon ? (size_t)(colon - v) : strlen(v));
+  if (p < 0)
+    return cocin_fail(err, EINVAL,
+                      "%s: invalid --restart \"%s\": no, on-failure[:MAX-RETRIES], always or "
+                      "unless-stopped",
+                      verb, v);
+  long n = 0;
+  if (colon) {
+    if (p != COCIN_RESTART_ON_FAILURE)
+      return cocin_fail(err, EINVAL,
+                        "%s: invalid --restart \"%s\": only on-failure takes a maximum of "
+                        "retries",
+                        verb, v);
+    char *end = NULL;
+    errno = 0;
+    n = strtol(colon + 1, &end, 10);
+    if (end == colon + 1 || *end || errno || n < 0 || n > 1000000 || colon[1] == '+' ||
+        colon[1] == '-' || colon[1] == ' ')
+      return cocin_fail(err, EINVAL,
+                        "%s: invalid --restart \"%s\": the maximum of retries is a number from "
+                        "0 (no limit) to 1000000",
+                        verb, v);
+  }
+  *policy = p;
+  *max = (int)n;
+  return 0;
+}
+
+int cocin_spec_restart(const cJSON *j, int *policy, int *max)
+{
+  *policy = COCIN_RESTART_NO;
+  *max = 0;
+  const cJSON *r = cJSON_GetObjectItemCaseSensitive(j, "restartPolicy");
+  if (r == NULL || cJSON_IsNull(r))
+    return 0;
+  const cJSON *name = cJSON_GetObjectItemCaseSensitive(r, "name");
+  const cJSON *n = cJSON_GetObjectItemCaseSensitive(r, "maximumRetryCount");
+  int p = cJSON_IsString(name) ? restart_policy_of(name->valuestring, strlen(name->valuestring))
+                               : -1;
+  if (p < 0 || (n && !(cJSON_IsNumber(n) && n->valuedouble >= 0 && n->valuedouble <= 1000000 &&
+                       n->valuedouble == (double)n->valueint)))
+    return -1;
+  *policy = p;
+  *max = n ? n->valueint : 0;
+  return 0;
 }
 
 int cocin_spec_stop_signal(const cJSON *j)
@@ -1179,6 +1260,8 @@ int cocin_spec_from_json(const cJSON *j, struct cocin_spec *s, cocin_error_t *er
     s->has_stop_timeout = true;
   }
   s->init = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "init"));
+  if (cocin_spec_restart(j, &s->restart, &s->restart_max) < 0)
+    return cocin_fail(err, EINVAL, "restartPolicy in the container's record is invalid");
   const cJSON *net = cJSON_GetObjectItemCaseSensitive(j, "network");
   s->host_network = cJSON_IsString(net) && !strcmp(net->valuestring, "host");
   if (cJSON_IsString(net) && !strncmp(net->valuestring, "container:", 10) &&

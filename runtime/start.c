@@ -20,10 +20,10 @@
  * starts again (its pids, how it ended). */
 static void forget_last_run(cJSON *cfg)
 {
-  static const char *const keys[] = {"pid",      "pidStartTime",     "monitorPid",
-                                     "monitorStartTime", "exitCode", "oomKilled",
-                                     "finishedAt", "stopRequested",  "startedAt",
-                                     "paused",   "pauseHeld"};
+  static const char *const keys[] = {
+      "pid",        "pidStartTime",  "monitorPid", "monitorStartTime", "exitCode",
+      "oomKilled",  "finishedAt",    "stopRequested", "startedAt",    "paused",
+      "pauseHeld",  "noRestart",     "restarting", "restarterPid",   "restarterStartTime"};
   for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
     cJSON_DeleteItemFromObjectCaseSensitive(cfg, keys[i]);
 }
@@ -37,6 +37,7 @@ static void forget_last_run(cJSON *cfg)
 struct claim {
   const char *id;
   const char *device_policy;
+  pid_t restart_by; /* --restart's restarter; 0: the user's start */
   struct cocin_cgroup *old;
 };
 
@@ -53,6 +54,19 @@ static int record_claim(cJSON *cfg, void *data, cocin_error_t *err)
   bool fresh = cocin_state_is_new(cfg); /* create's, never started */
   if (st == NULL || (strcmp(st, "exited") && strcmp(st, "stopped") && !fresh))
     return cocin_fail(err, EBUSY, "container %s is starting", name ? name : "?");
+  /* --restart's own start: only while the restart is wanted (stop, kill
+   * and a start of the user's take it back), counted; the user's: the
+   * count and the back-off begin again (docker's RestartCount) */
+  if (c->restart_by &&
+      (!cj_bool(cfg, "restarting") || cj_int(cfg, "restarterPid", 0) != c->restart_by))
+    return cocin_fail(err, ECANCELED, "container %s: its restart was taken back",
+                      name ? name : "?");
+  if (c->restart_by)
+    cj_set_num(cfg, "restartCount", (double)(cj_int(cfg, "restartCount", 0) + 1));
+  else {
+    cJSON_DeleteItemFromObjectCaseSensitive(cfg, "restartCount");
+    cJSON_DeleteItemFromObjectCaseSensitive(cfg, "restartDelay");
+  }
   const cJSON *cgj = cJSON_GetObjectItemCaseSensitive(cfg, "cgroup");
   if (cgj && !cJSON_IsNull(cgj) && cocin_cgroup_from_json(cgj, &c->old, NULL) < 0)
     c->old = NULL;
@@ -127,9 +141,9 @@ bool start_failed(const char *root, const char *name, const char *id, int code)
 }
 
 int start_claim(const char *root, const char *name, const char *id, const char *device_policy,
-                cocin_error_t *err)
+                pid_t restart_by, cocin_error_t *err)
 {
-  struct claim c = {id, device_policy, NULL};
+  struct claim c = {id, device_policy, restart_by, NULL};
   if (cocin_state_update_volatile(root, name, record_claim, &c, err) < 0)
     return -1;
   /* its last run's cgroup, empty since it ended: made again if the plan
@@ -160,8 +174,8 @@ void wait_last_monitor(const cJSON *cfg)
     ;
 }
 
-int cocin_start(const char *root, const char *name, const char *id, bool caller_exits,
-                cocin_error_t *err)
+static int start_container(const char *root, const char *name, const char *id, bool caller_exits,
+                           pid_t restart_by, cocin_error_t *err)
 {
   cleanup_free char *now = cocin_state_follow(root, name, id); /* renamed since */
   name = now;
@@ -205,6 +219,7 @@ int cocin_start(const char *root, const char *name, const char *id, bool caller_
   spec.detach = true;
   spec.interactive = false;
   spec.autoremove = spec.autoremove && fresh;
+  spec.restart_by = restart_by;
   struct cocin_run_io io = {{0, 1, 2}, -1, {0}, caller_exits};
   struct cocin_run_result res;
   r = launch(root, &spec, &io, idbuf, &res, err);
@@ -214,6 +229,17 @@ int cocin_start(const char *root, const char *name, const char *id, bool caller_
     return 1;
   }
   return r < 0 ? -1 : 0; /* launch's messages begin "start: " */
+}
+
+int cocin_start(const char *root, const char *name, const char *id, bool caller_exits,
+                cocin_error_t *err)
+{
+  return start_container(root, name, id, caller_exits, 0, err);
+}
+
+int start_auto(const char *root, const char *name, const char *id, cocin_error_t *err)
+{
+  return start_container(root, name, id, true, getpid(), err);
 }
 
 int cocin_restart(const char *root, const char *name, const char *id, int timeout,

@@ -420,6 +420,14 @@ void cocin_info_from_json(const cJSON *cfg, struct cocin_info *info)
   info->paused = info->state == COCIN_STATE_RUNNING && cj_bool(cfg, "paused");
   info->created = cocin_time_parse(cj_str(cfg, "createTime"));
   info->finished = cocin_time_parse(cj_str(cfg, "finishedAt"));
+  if ((info->state == COCIN_STATE_EXITED || info->state == COCIN_STATE_STOPPED) &&
+      cj_bool(cfg, "restarting")) {
+    int fd = pidfd_open_checked((pid_t)cj_int(cfg, "restarterPid", 0),
+                                (uint64_t)cj_int(cfg, "restarterStartTime", 0));
+    info->restarting = fd >= 0;
+    if (fd >= 0)
+      close(fd);
+  }
 }
 
 char *cocin_status_line(const cJSON *cfg)
@@ -435,7 +443,8 @@ char *cocin_status_line(const cJSON *cfg)
                      started ? started : "?");
   case COCIN_STATE_EXITED:
   case COCIN_STATE_STOPPED:
-    return xasprintf("%s %d%s at %s\n", cocin_state_name(i.state), i.exit_code,
+    return xasprintf("%s %d%s at %s\n", i.restarting ? "restarting" : cocin_state_name(i.state),
+                     i.exit_code,
                      i.oom_killed ? " oom-killed" : "", finished ? finished : "?");
   case COCIN_STATE_CREATED:
   default:
@@ -456,7 +465,7 @@ char *cocin_status_human(const cJSON *cfg)
   case COCIN_STATE_EXITED:
   case COCIN_STATE_STOPPED: {
     cleanup_free char *ago = cocin_time_ago(i.finished < 0 ? i.created : i.finished);
-    return xasprintf("Exited (%d) %s ago%s", i.exit_code, ago,
+    return xasprintf("%s (%d) %s ago%s", i.restarting ? "Restarting" : "Exited", i.exit_code, ago,
                      i.oom_killed ? " (OOM killed)" : "");
   }
   case COCIN_STATE_CREATED:

@@ -208,13 +208,21 @@ int cocin_exec_parse(struct cocin_exec_opts *o, const char *container, char **na
   return 0;
 }
 
-static int limit_opt(const struct cocin_opt *o, const char *v, void *data, cocin_error_t *err)
+struct update_parse {
+  struct cocin_limits *given;
+  int *restart, *restart_max;
+};
+
+static int update_opt(const struct cocin_opt *o, const char *v, void *data, cocin_error_t *err)
 {
-  return cocin_limits_set(data, o->long_name, v, err) < 0 ? cocin_error_wrap(err, "update") : 0;
+  struct update_parse *u = data;
+  if (o->id == 2)
+    return cocin_restart_parse(v, u->restart, u->restart_max, "update", err);
+  return cocin_limits_set(u->given, o->long_name, v, err) < 0 ? cocin_error_wrap(err, "update") : 0;
 }
 
-int cocin_parse_update(int argc, char **argv, struct cocin_limits *given, char ***names,
-                       cocin_error_t *err)
+int cocin_parse_update(int argc, char **argv, struct cocin_limits *given, int *restart,
+                       int *restart_max, char ***names, cocin_error_t *err)
 {
   static const struct cocin_opt t[] = {{'m', "memory", OPT_REQUIRED, 1},
                                        {0, "memory-swap", OPT_REQUIRED, 1},
@@ -223,17 +231,21 @@ int cocin_parse_update(int argc, char **argv, struct cocin_limits *given, char *
                                        {0, "cpuset-cpus", OPT_REQUIRED, 1},
                                        {0, "cpuset-mems", OPT_REQUIRED, 1},
                                        {0, "pids-limit", OPT_REQUIRED, 1},
+                                       {0, "restart", OPT_REQUIRED, 2},
                                        {0, NULL, OPT_NONE, 0}};
   int pos = 0;
   memset(given, 0, sizeof(*given));
-  if (cocin_opts_parse_mixed(t, argc, argv, &pos, limit_opt, given, "update", err) < 0) {
+  *restart = -1;
+  *restart_max = 0;
+  struct update_parse u = {given, restart, restart_max};
+  if (cocin_opts_parse_mixed(t, argc, argv, &pos, update_opt, &u, "update", err) < 0) {
     cocin_limits_free(given);
     return -1;
   }
-  if (!cocin_limits_any(given)) {
+  if (!cocin_limits_any(given) && *restart < 0) {
     cocin_limits_free(given);
     return cocin_fail(err, EINVAL, "update: give at least one limit (-m, --memory-swap, --cpus, "
-                                   "-c, --cpuset-cpus, --cpuset-mems, --pids-limit)");
+                                   "-c, --cpuset-cpus, --cpuset-mems, --pids-limit) or --restart");
   }
   if (collect_names(argc, argv, pos, "update", names, err) < 0) {
     cocin_limits_free(given);

@@ -4,7 +4,7 @@
 set -eu
 pkgs=(meson ninja-build pkg-config gcc libc6-dev libfuse3-dev fuse3 libcjson-dev libcap-dev
       libseccomp-dev busybox-static jq bc iproute2 tmux hyperfine clang python3
-      libclang-rt-14-dev util-linux procps psmisc strace)
+      libclang-rt-14-dev util-linux procps psmisc strace musl-tools)
 [ "${COCIN_WITH_CRUN:-1}" = 1 ] && pkgs+=(crun)
 missing=()
 for p in "${pkgs[@]}"; do

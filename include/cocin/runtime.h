@@ -220,11 +220,16 @@ int cocin_export(const char *root, const char *name, const char *id, int out, co
  * other keeps them for its next start.  EBUSY while it starts; the
  * kernel's refusal (memory below what it uses: EBUSY) leaves the record's
  * limits as they were. */
+/* restart: a --restart policy to keep instead (enum cocin_restart, with
+ * restart_max), -1 to leave it; "no" also takes back a pending restart;
+ * EINVAL for a --rm container. */
 int cocin_update(const char *root, const char *name, const char *id,
-                 const struct cocin_limits *given, cocin_error_t *err);
-/* update [OPTIONS] NAME...: run's limit flags (at least one) */
-int cocin_parse_update(int argc, char **argv, struct cocin_limits *given, char ***names,
-                       cocin_error_t *err);
+                 const struct cocin_limits *given, int restart, int restart_max,
+                 cocin_error_t *err);
+/* update [OPTIONS] NAME...: run's limit flags and --restart (at least
+ * one); *restart -1 if not given */
+int cocin_parse_update(int argc, char **argv, struct cocin_limits *given, int *restart,
+                       int *restart_max, char ***names, cocin_error_t *err);
 /* commit CONTAINER IMAGE (no flags): the container as given, and the
  * image's name (IMAGE:latest is IMAGE); EINVAL with the message. */
 int cocin_parse_commit(int argc, char **argv, char **name, char **image, cocin_error_t *err);

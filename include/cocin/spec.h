@@ -87,6 +87,12 @@ struct cocin_spec {
   int stop_timeout; /* --stop-timeout seconds (-1: no limit), if has_stop_timeout (else 10) */
   bool has_stop_timeout;
   bool init;        /* --init: a small init of cocin's is PID 1, the command its child */
+  int restart;      /* --restart: enum cocin_restart */
+  int restart_max;  /* on-failure:MAX (0: no limit) */
+  /* not from the user: this start is the container's own restart, by the
+   * restarter of this pid (start.c claims it only if still wanted, and
+   * still this restarter's); 0: a start of the user's */
+  pid_t restart_by;
   bool help; /* --help was given: nothing else was parsed */
   /* set before parsing: -e KEY without "=" takes the caller's value (or
    * none), as docker's CLI does; unset (a ctl file) it is refused */
@@ -96,6 +102,20 @@ struct cocin_spec {
 };
 
 void cocin_spec_free(struct cocin_spec *s);
+
+/* --restart, docker's policies: when a container that ended by itself
+ * (not by stop, kill or rm) runs again, by its monitor */
+enum cocin_restart {
+  COCIN_RESTART_NO = 0,
+  COCIN_RESTART_ON_FAILURE, /* on a non-zero exit code, at most restart_max times (0: no limit) */
+  COCIN_RESTART_ALWAYS,
+  COCIN_RESTART_UNLESS_STOPPED, /* as always: cocin has no daemon to start containers at boot */
+};
+/* "no", "on-failure[:MAX]", "always", "unless-stopped"; EINVAL with the
+ * message of verb ("run", "update") otherwise */
+int cocin_restart_parse(const char *v, int *policy, int *max, const char *verb,
+                        cocin_error_t *err);
+const char *cocin_restart_name(int policy);
 
 /* One -e word onto *env: "KEY=VALUE" as it is; a bare "KEY" with
  * from_caller takes the caller's value, or adds nothing if it has none;
@@ -142,6 +162,8 @@ cJSON *cocin_spec_to_json(const struct cocin_spec *s);
  * (unset if none, or not -1 or more seconds: -2 is never one) */
 int cocin_spec_stop_signal(const cJSON *j);
 int cocin_spec_stop_timeout(const cJSON *j, int unset);
+/* A record's restartPolicy (none: COCIN_RESTART_NO); -1 if it is not one */
+int cocin_spec_restart(const cJSON *j, int *policy, int *max);
 int cocin_spec_from_json(const cJSON *j, struct cocin_spec *s, cocin_error_t *err);
 
 /* The environment a process in this container starts with: PATH, HOSTNAME,

@@ -93,13 +93,17 @@ struct cocin_info {
   int exit_code; /* -1 unknown */
   bool oom_killed;
   bool paused; /* running, its processes frozen (pause) */
+  /* ended (exited or stopped), and --restart runs it again after a wait:
+   * its restarter (a process of the last run's monitor) is alive */
+  bool restarting;
   int64_t created; /* epoch seconds */
   int64_t finished;
 };
 void cocin_info_from_json(const cJSON *cfg, struct cocin_info *info);
 
 /* One line: "running pid 123 since 2026-...", "exited 3 at ...",
- * "exited 137 oom-killed at ...", "stopped 143 at ...", "created".
+ * "exited 137 oom-killed at ...", "stopped 143 at ...", "created",
+ * "restarting 3 at ..." (ended with 3, --restart runs it again soon).
  * Ends with '\n'. */
 char *cocin_status_line(const cJSON *cfg);
 /* docker ps style: "Up 5 seconds", "Exited (3) 2 minutes ago". */

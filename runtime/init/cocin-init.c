@@ -15,9 +15,9 @@
  *   128 + the signal that ended it, as tini does).
  *
  * It is a program of its own, linked statically (it runs in the
- * container's root, where none of the host's libraries are), and built
- * into cocin: the init writes it to a sealed memfd and execs that
- * (pid1.c).  So nothing of cocin's memory is in the container's PID 1,
+ * container's root, where none of the host's libraries are; with musl
+ * when the build has it: 40 KB, not glibc's 700), and built into cocin:
+ * the init writes it to a sealed memfd and execs that (pid1.c).  So nothing of cocin's memory is in the container's PID 1,
  * nothing is mounted for it, and /proc/1/exe is a copy no one can write:
  * a container that may ptrace (CAP_SYS_PTRACE, --privileged) sees only
  * this program.
@@ -55,6 +55,7 @@ int main(int argc, char **argv)
   sigfillset(&all);
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &all, NULL); /* (blocked already when the init runs us) */
+  signal(SIGCHLD, SIG_DFL);             /* ignored, the kernel would reap for us */
   /* exec'd from a memfd, the name would be the fd's number */
   prctl(PR_SET_NAME, "cocin-init", 0, 0, 0);
   char *end = NULL;

@@ -50,7 +50,8 @@ int cocin_pause(const char *root, const char *name, const char *id, bool pause,
 }
 
 int cocin_update(const char *root, const char *name, const char *id,
-                 const struct cocin_limits *given, cocin_error_t *err)
+                 const struct cocin_limits *given, int restart, int restart_max,
+                 cocin_error_t *err)
 {
   abort();
 }

@@ -263,6 +263,19 @@ ctl "$M/${P}ini/ctl" "stop -t 30"
 "$COCIN" --root "$ROOT" rm -f "${P}ini" >/dev/null 2>&1
 t_end
 
+t_begin fs-run-restart-status
+# --restart through /cocin/ctl: its status file says "restarting N at T"
+# while it waits, and the container's own ctl file's stop takes it back
+ctl "$M/ctl" "run -d --name ${P}rst --restart always busybox sh -c 'exit 4'"
+[ "$RC" = 0 ] && [ "$REPLY" = "${P}rst" ] || t_fail "run: rc $RC reply [$REPLY] err [$ERR]"
+wait_long grep -q '^restarting 4 at ' "$M/${P}rst/status" || t_fail "status: $(cat "$M/${P}rst/status")"
+ctl "$M/${P}rst/ctl" "stop"
+[ "$RC" = 0 ] || t_fail "stop: rc $RC [$ERR]"
+wait_long sh -c "grep -Eq '^(exited|stopped) ' '$M/${P}rst/status' && [ \"\$(jq -r '.restarting // false' '$M/${P}rst/config.json')\" = false ]" ||
+  t_fail "after stop: $(cat "$M/${P}rst/status")"
+"$COCIN" --root "$ROOT" rm -f "${P}rst" >/dev/null 2>&1
+t_end
+
 # --------------------------------------------------------------- exec ------
 t_begin fs-exec
 exec 3<>"$M/$A/exec"

@@ -112,6 +112,44 @@ int main(void)
   cJSON_Delete(j);
   cocin_spec_free(&s2);
   cocin_spec_free(&s);
+  CHECK(parse("--restart on-failure:3 busybox", &s) == 0 &&
+            s.restart == COCIN_RESTART_ON_FAILURE && s.restart_max == 3,
+        "--restart on-failure:3");
+  j = cocin_spec_to_json(&s);
+  CHECK(cocin_spec_from_json(j, &s2, &err) == 0 && s2.restart == COCIN_RESTART_ON_FAILURE &&
+            s2.restart_max == 3,
+        "its round trip");
+  cJSON_Delete(j);
+  cocin_spec_free(&s2);
+  cocin_spec_free(&s);
+  {
+    const char *good[] = {"no", "always", "unless-stopped", "on-failure", "on-failure:0"};
+    const int want[] = {COCIN_RESTART_NO, COCIN_RESTART_ALWAYS, COCIN_RESTART_UNLESS_STOPPED,
+                        COCIN_RESTART_ON_FAILURE, COCIN_RESTART_ON_FAILURE};
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+      int p = -1, m = -1;
+      CHECK(cocin_restart_parse(good[i], &p, &m, "run", &err) == 0 && p == want[i] && m == 0,
+            "--restart %s", good[i]);
+    }
+    const char *bad[] = {"", "yes", "always:1", "no:0", "on-failure:", "on-failure:x",
+                         "on-failure:-1", "on-failure:+1", "on-failure: 1", "on-failure:1000001",
+                         "On-failure", "on-failure:1:2"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+      int p = 7, m = 7;
+      CHECK(cocin_restart_parse(bad[i], &p, &m, "run", &err) < 0 &&
+                cocin_error_status(&err) == EINVAL && p == 7 && m == 7,
+            "--restart \"%s\" refused, nothing set", bad[i]);
+      cocin_error_release(&err);
+    }
+    cJSON *r = cJSON_Parse("{\"restartPolicy\":{\"name\":\"sometimes\"}}");
+    int p, m;
+    CHECK(cocin_spec_restart(r, &p, &m) < 0, "a record's unknown policy is an error");
+    cJSON_Delete(r);
+    r = cJSON_Parse("{\"restartPolicy\":{\"name\":\"on-failure\",\"maximumRetryCount\":-3}}");
+    CHECK(cocin_spec_restart(r, &p, &m) < 0, "a record's negative maximum is an error");
+    cJSON_Delete(r);
+    CHECK(parse_err("--restart always --rm busybox") == EINVAL, "--restart with --rm refused");
+  }
   CHECK(parse("busybox", &s) == 0 && s.stop_signal == 0 && !s.has_stop_timeout && !s.init,
         "none given: TERM, 10 s, no init");
   j = cocin_spec_to_json(&s);
