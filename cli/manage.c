@@ -209,7 +209,9 @@ int cmd_container(const char *root, int argc, char **argv)
       continue; /* gone meanwhile */
     struct cocin_info info;
     cocin_info_from_json(cfg, &info);
-    bool idle = info.state == COCIN_STATE_EXITED || info.state == COCIN_STATE_STOPPED ||
+    /* (one waiting to restart is not idle: docker never prunes it) */
+    bool idle = ((info.state == COCIN_STATE_EXITED || info.state == COCIN_STATE_STOPPED) &&
+                 !info.restarting) ||
                 (info.state == COCIN_STATE_CREATED && cocin_state_is_new(cfg));
     cleanup_free char *id = cj_str(cfg, "id") ? strdup(cj_str(cfg, "id")) : NULL;
     cJSON_Delete(cfg);

@@ -215,7 +215,7 @@ static bool filter_match(const struct filter *f, const struct ps_row *r)
            (!strcmp(f->value, "exited") && r->state == COCIN_STATE_STOPPED && !r->restarting);
   case F_EXITED:
     return (r->state == COCIN_STATE_EXITED || r->state == COCIN_STATE_STOPPED) &&
-           r->exit_code == f->code;
+           !r->restarting && r->exit_code == f->code;
   case F_ANCESTOR: {
     /* an image has no tags here: busybox and busybox:latest are one */
     size_t n = strlen(r->image);

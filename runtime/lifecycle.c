@@ -101,7 +101,25 @@ static int set_stop_requested(cJSON *cfg, void *data, cocin_error_t *err)
   if (cocin_state_check_id(cfg, data, err) < 0)
     return -1;
   cj_set_bool(cfg, "stopRequested", true);
+  /* it ended by itself meanwhile and --restart decided to run it again:
+   * the stop takes that back */
+  cJSON_DeleteItemFromObjectCaseSensitive(cfg, "restarting");
   return 0;
+}
+
+/* stop of a container that is not running: a restart --restart has
+ * pending is taken back (docker's stop of a restarting one); 1 if it is
+ * starting or running again (the restarter's start came first) */
+static int take_back_restart(cJSON *cfg, void *data, cocin_error_t *err)
+{
+  if (cocin_state_check_id(cfg, data, err) < 0)
+    return -1;
+  const char *st = cj_str(cfg, "status");
+  if (st && (!strcmp(st, "exited") || !strcmp(st, "stopped"))) {
+    cJSON_DeleteItemFromObjectCaseSensitive(cfg, "restarting");
+    return 0;
+  }
+  return 1;
 }
 
 /* kill's mark: the container's next end is final (--restart) */
@@ -307,15 +325,22 @@ int cocin_stop(const char *root, const char *name, const char *id, int timeout,
   cleanup_free char *now = cocin_state_follow(root, name, id); /* renamed since */
   name = now;
   cJSON *cfg = NULL;
-  if (load_started(root, name, id, &cfg, err) < 0)
-    return -1;
-  if (!is_running(cfg)) {
+  for (int tries = 0;; tries++) {
+    if (load_started(root, name, id, &cfg, err) < 0)
+      return -1;
+    if (is_running(cfg))
+      break;
     /* already exited: not an error, rm still works; a restart --restart
-     * has pending is taken back (docker's stop of a restarting one) */
-    if (cj_bool(cfg, "restarting"))
-      unmark(root, name, cj_str(cfg, "id"), "restarting");
+     * has pending is taken back, unless it has begun (then it is stopped
+     * as it runs) */
+    int r = cj_bool(cfg, "restarting") && tries < 3
+                ? cocin_state_update_volatile(root, name, take_back_restart,
+                                              (void *)cj_str(cfg, "id"), NULL)
+                : 0;
     cJSON_Delete(cfg);
-    return 0;
+    cfg = NULL;
+    if (r != 1)
+      return 0;
   }
   /* "stopped", not "exited", once it ends; a record that cannot be
    * written (a full filesystem) does not keep it from stopping */
@@ -702,13 +727,17 @@ static int set_restart(cJSON *cfg, const struct updating *u, cocin_error_t *err)
                       "again",
                       u->name, cocin_restart_name(u->restart));
   cJSON_DeleteItemFromObjectCaseSensitive(cfg, "restartPolicy");
-  if (u->restart == COCIN_RESTART_NO) {
-    cJSON_DeleteItemFromObjectCaseSensitive(cfg, "restarting");
-    return 0;
+  if (u->restart != COCIN_RESTART_NO) {
+    cJSON *r = cJSON_AddObjectToObject(cfg, "restartPolicy");
+    cJSON_AddStringToObject(r, "name", cocin_restart_name(u->restart));
+    cJSON_AddNumberToObject(r, "maximumRetryCount", u->restart_max);
   }
-  cJSON *r = cJSON_AddObjectToObject(cfg, "restartPolicy");
-  cJSON_AddStringToObject(r, "name", cocin_restart_name(u->restart));
-  cJSON_AddNumberToObject(r, "maximumRetryCount", u->restart_max);
+  /* a restart that waits, the new policy would not have made: taken back */
+  int code = (int)cj_int(cfg, "exitCode", 0);
+  if (u->restart == COCIN_RESTART_NO ||
+      (u->restart == COCIN_RESTART_ON_FAILURE &&
+       (code == 0 || (u->restart_max > 0 && cj_int(cfg, "restartCount", 0) >= u->restart_max))))
+    cJSON_DeleteItemFromObjectCaseSensitive(cfg, "restarting");
   return 0;
 }
 
@@ -742,13 +771,17 @@ static int set_limits(cJSON *cfg, void *data, cocin_error_t *err)
   struct updating *u = data;
   if (cocin_state_check_id(cfg, u->id, err) < 0)
     return -1;
+  /* --restart alone: the policy is read only when the container ends,
+   * so it is kept whatever the container is doing (a starting one too) */
+  if (!cocin_limits_any(u->given))
+    return set_restart(cfg, u, err);
   const char *st = cj_str(cfg, "status");
   if (st && !strcmp(st, "created") && !cocin_state_is_new(cfg))
     return cocin_fail(err, EBUSY, "container %s is starting: update it once it runs", u->name);
-  if (u->restart >= 0 && set_restart(cfg, u, err) < 0)
-    return -1;
-  if (!cocin_limits_any(u->given)) /* --restart alone */
-    return 0;
+  /* (a refused --restart changes nothing; a limit the kernel refuses
+   * keeps the policy from changing too, below) */
+  if (u->restart >= 0 && u->restart != COCIN_RESTART_NO && cj_bool(cfg, "autoRemove"))
+    return set_restart(cfg, u, err);
   struct cocin_limits all;
   if (cocin_limits_from_json(cJSON_GetObjectItemCaseSensitive(cfg, "limits"), &all, err) < 0)
     return cocin_error_wrap(err, "container %s", u->name);
@@ -795,6 +828,8 @@ static int set_limits(cJSON *cfg, void *data, cocin_error_t *err)
     cj_set_item(cfg, "limits", cocin_limits_to_json(&all));
   }
   cocin_limits_free(&all);
+  if (u->restart >= 0 && u->err == NULL)
+    return set_restart(cfg, u, err);
   return 0;
 }
 

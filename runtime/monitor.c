@@ -128,7 +128,7 @@ static int record_finished(cJSON *cfg, void *data, cocin_error_t *err)
  * wanted (a stop, a start or an rm meanwhile took it back) */
 struct restarter {
   const char *id;
-  pid_t pid;
+  pid_t pid, monitor; /* the monitor that decided the restart */
 };
 
 static int record_restarter(cJSON *cfg, void *data, cocin_error_t *err)
@@ -136,11 +136,38 @@ static int record_restarter(cJSON *cfg, void *data, cocin_error_t *err)
   const struct restarter *r = data;
   if (cocin_state_check_id(cfg, r->id, err) < 0)
     return -1;
-  if (!cj_bool(cfg, "restarting"))
+  if (!cj_bool(cfg, "restarting") || cj_int(cfg, "monitorPid", 0) != r->monitor ||
+      cJSON_GetObjectItemCaseSensitive(cfg, "restarterPid"))
     return cocin_fail(err, ECANCELED, "the restart was taken back");
   cj_set_num(cfg, "restarterPid", r->pid);
   cj_set_num(cfg, "restarterStartTime", (double)proc_start_time(r->pid));
   return 0;
+}
+
+/* --restart: a start that failed (its image removed meanwhile, its -p
+ * port taken) is said in the container's log, and no restart is pending
+ * any more (one that failed after its claim is recorded as an exit with
+ * run's code by its monitor already) */
+static int clear_restart(cJSON *cfg, void *data, cocin_error_t *err)
+{
+  if (cocin_state_check_id(cfg, data, err) < 0)
+    return -1;
+  if (cj_int(cfg, "restarterPid", 0) == getpid()) {
+    cJSON_DeleteItemFromObjectCaseSensitive(cfg, "restarting");
+    cJSON_DeleteItemFromObjectCaseSensitive(cfg, "restarterPid");
+    cJSON_DeleteItemFromObjectCaseSensitive(cfg, "restarterStartTime");
+  }
+  return 0;
+}
+
+static void restart_failed(const char *root, const char *name, const char *id,
+                           cocin_error_t *err)
+{
+  cleanup_free char *log = cocin_container_file(root, name, "container.log");
+  cleanup_close int fd = open(log, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+  if (fd >= 0)
+    dprintf(fd, "cocin: --restart: %s\n", cocin_error_msg(err));
+  (void)cocin_state_update_volatile(root, name, clear_restart, (void *)id, NULL);
 }
 
 /* --restart: still pending, and still ours to make (*name: where the
@@ -166,6 +193,7 @@ static bool restart_wanted(const char *root, char **name, const char *id)
  * for this monitor to be gone before it mounts the same layers. */
 static void restart_later(const char *root, const char *given, const char *id, int delay_ms)
 {
+  pid_t monitor = getpid();
   if (fork() != 0)
     return; /* (no fork: no restart; ps shows it exited, no restarter living) */
   close_fds_except(3, NULL, 0);
@@ -174,7 +202,7 @@ static void restart_later(const char *root, const char *given, const char *id, i
   struct sched_param sp = {0};
   (void)sched_setscheduler(0, SCHED_OTHER, &sp);
   char *name = cocin_state_follow(root, given, id); /* (renamed since) */
-  struct restarter r = {id, getpid()};
+  struct restarter r = {id, getpid(), monitor};
   if (cocin_state_update_volatile(root, name, record_restarter, &r, NULL) < 0)
     _exit(0);
   /* a look at the record every 100 ms: a stop or an rm meanwhile ends
@@ -188,7 +216,9 @@ static void restart_later(const char *root, const char *given, const char *id, i
       _exit(0);
   }
   cocin_error_t err = NULL;
-  (void)start_auto(root, name, id, &err); /* a failed start records itself */
+  if (start_auto(root, name, id, &err) < 0 && cocin_error_status(&err) != ECANCELED &&
+      cocin_error_status(&err) != ENOENT)
+    restart_failed(root, name, id, &err);
   cocin_error_release(&err);
   free(name);
   _exit(0);
@@ -708,7 +738,8 @@ void monitor_main(struct monitor_args *m)
      * CPUs (a next run, say), and takes the idle time.  Only after the
      * answer: set before it, the caller woke up 0.3 ms later (measured). */
     struct sched_param sp = {0};
-    (void)sched_setscheduler(0, SCHED_IDLE, &sp);
+    if (f.restart_ms < 0) /* (a restart waits for this work: not at idle priority) */
+      (void)sched_setscheduler(0, SCHED_IDLE, &sp);
   }
   if (spec->autoremove && !in_place) {
     /* an empty cgroup (the init was reaped, and with it its pid namespace) */

@@ -1146,8 +1146,7 @@ int cocin_restart_parse(const char *v, int *policy, int *max, const char *verb,
     char *end = NULL;
     errno = 0;
     n = strtol(colon + 1, &end, 10);
-    if (end == colon + 1 || *end || errno || n < 0 || n > 1000000 || colon[1] == '+' ||
-        colon[1] == '-' || colon[1] == ' ')
+    if (!isdigit((unsigned char)colon[1]) || *end || errno || n > 1000000)
       return cocin_fail(err, EINVAL,
                         "%s: invalid --restart \"%s\": the maximum of retries is a number from "
                         "0 (no limit) to 1000000",

@@ -58,7 +58,8 @@ static int record_claim(cJSON *cfg, void *data, cocin_error_t *err)
    * and a start of the user's take it back), counted; the user's: the
    * count and the back-off begin again (docker's RestartCount) */
   if (c->restart_by &&
-      (!cj_bool(cfg, "restarting") || cj_int(cfg, "restarterPid", 0) != c->restart_by))
+      (!cj_bool(cfg, "restarting") || cj_int(cfg, "restarterPid", 0) != c->restart_by ||
+       cj_bool(cfg, "stopRequested") || cj_bool(cfg, "noRestart")))
     return cocin_fail(err, ECANCELED, "container %s: its restart was taken back",
                       name ? name : "?");
   if (c->restart_by)

@@ -1747,12 +1747,12 @@ done
 cocin rm "${P}r0" "${P}rn" >/dev/null 2>&1
 t_end
 
-t_begin "--restart always: restarts after exit 0; ps, ps -f status=restarting and inspect see it; stop takes it back"
+t_begin "--restart always: restarts after exit 0; ps and ps -f status=restarting see it; stop takes it back"
 cocin run -d --name "${P}ra" --restart always busybox sh -c 'echo r; exit 0' >/dev/null 2>&1 || t_fail run
 wait_long sh -c "[ \$(jq '.restartCount // 0' '$ROOT/containers/${P}ra/config.json') -ge 3 ]" || t_fail "restarts: $(cfgc "${P}ra" .)"
 # (listed without -a, as docker lists a restarting container)
 wait_long sh -c "'$COCIN' --root '$ROOT' ps | grep '${P}ra' | grep -q 'Restarting (0)'" || t_fail "ps: $(cocin ps -a | grep "${P}ra")"
-wait_long sh -c "'$COCIN' --root '$ROOT' ps -q -f status=restarting | grep -q ." || t_fail "ps -f status=restarting"
+wait_long sh -c "'$COCIN' --root '$ROOT' ps -q -f status=restarting | grep -qx '$(cfg "${P}ra" .id | cut -c1-12)'" || t_fail "ps -f status=restarting"
 cocin stop "${P}ra" >"$T/o" 2>&1 || t_fail "stop: $(cat "$T/o")"
 n=$(cfg "${P}ra" '.restartCount // 0')
 # whatever was under way when stop came (a start, at most) ends, then nothing more

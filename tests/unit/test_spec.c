@@ -132,7 +132,7 @@ int main(void)
             "--restart %s", good[i]);
     }
     const char *bad[] = {"", "yes", "always:1", "no:0", "on-failure:", "on-failure:x",
-                         "on-failure:-1", "on-failure:+1", "on-failure: 1", "on-failure:1000001",
+                         "on-failure:-1", "on-failure:+1", "on-failure: 1", "on-failure:\t1", "on-failure:1000001",
                          "On-failure", "on-failure:1:2"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
       int p = 7, m = 7;
