@@ -726,12 +726,7 @@ static int set_restart(cJSON *cfg, const struct updating *u, cocin_error_t *err)
                       "update %s: --restart %s: it is removed when it ends (--rm), it cannot run "
                       "again",
                       u->name, cocin_restart_name(u->restart));
-  cJSON_DeleteItemFromObjectCaseSensitive(cfg, "restartPolicy");
-  if (u->restart != COCIN_RESTART_NO) {
-    cJSON *r = cJSON_AddObjectToObject(cfg, "restartPolicy");
-    cJSON_AddStringToObject(r, "name", cocin_restart_name(u->restart));
-    cJSON_AddNumberToObject(r, "maximumRetryCount", u->restart_max);
-  }
+  cocin_restart_to_json(cfg, u->restart, u->restart_max);
   /* a restart that waits, the new policy would not have made: taken back */
   int code = (int)cj_int(cfg, "exitCode", 0);
   if (u->restart == COCIN_RESTART_NO ||

@@ -1043,11 +1043,7 @@ cJSON *cocin_spec_to_json(const struct cocin_spec *s)
     cJSON_AddNumberToObject(j, "stopTimeout", s->stop_timeout);
   if (s->init)
     cJSON_AddBoolToObject(j, "init", true);
-  if (s->restart != COCIN_RESTART_NO) { /* docker's HostConfig.RestartPolicy */
-    cJSON *r = cJSON_AddObjectToObject(j, "restartPolicy");
-    cJSON_AddStringToObject(r, "name", cocin_restart_name(s->restart));
-    cJSON_AddNumberToObject(r, "maximumRetryCount", s->restart_max);
-  }
+  cocin_restart_to_json(j, s->restart, s->restart_max);
   if (s->cgroup_parent)
     cJSON_AddStringToObject(j, "cgroupParent", s->cgroup_parent);
   if (s->net_container) {
@@ -1155,6 +1151,16 @@ int cocin_restart_parse(const char *v, int *policy, int *max, const char *verb,
   *policy = p;
   *max = (int)n;
   return 0;
+}
+
+void cocin_restart_to_json(cJSON *j, int policy, int max)
+{
+  cJSON_DeleteItemFromObjectCaseSensitive(j, "restartPolicy");
+  if (policy == COCIN_RESTART_NO)
+    return;
+  cJSON *r = cJSON_AddObjectToObject(j, "restartPolicy"); /* docker's HostConfig.RestartPolicy */
+  cJSON_AddStringToObject(r, "name", cocin_restart_name(policy));
+  cJSON_AddNumberToObject(r, "maximumRetryCount", max);
 }
 
 int cocin_spec_restart(const cJSON *j, int *policy, int *max)

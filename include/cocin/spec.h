@@ -162,8 +162,10 @@ cJSON *cocin_spec_to_json(const struct cocin_spec *s);
  * (unset if none, or not -1 or more seconds: -2 is never one) */
 int cocin_spec_stop_signal(const cJSON *j);
 int cocin_spec_stop_timeout(const cJSON *j, int unset);
-/* A record's restartPolicy (none: COCIN_RESTART_NO); -1 if it is not one */
+/* A record's restartPolicy (none: COCIN_RESTART_NO); -1 if it is not one.
+ * cocin_restart_to_json: j's restartPolicy made this one (none for no). */
 int cocin_spec_restart(const cJSON *j, int *policy, int *max);
+void cocin_restart_to_json(cJSON *j, int policy, int max);
 int cocin_spec_from_json(const cJSON *j, struct cocin_spec *s, cocin_error_t *err);
 
 /* The environment a process in this container starts with: PATH, HOSTNAME,
