@@ -1,7 +1,9 @@
 #!/bin/bash
 # restart-loop.sh NAME IMAGE [COMMAND...]: run the container, and whenever
 # it exits, remove it and start it again (a tiny supervisor).  Files only:
-# the wait file blocks until it exits and gives the exit code.
+# the wait file blocks until it exits and gives the exit code.  (cocin
+# does this itself with run's --restart: echo 'run -d --restart always
+# --name web busybox httpd -f' >/cocin/ctl; this script shows the files.)
 set -u
 . "$(dirname "$0")/lib.sh"
 [ $# -ge 2 ] || { echo "usage: $0 NAME IMAGE [COMMAND...]" >&2; exit 2; }
