@@ -32,15 +32,19 @@
 static int reserve_name(const char *root, struct cocin_spec *spec, const char *id, int *reserved,
                         cocin_error_t *err)
 {
-  cleanup_free char *dir = xasprintf("%s/containers", root);
-  if (mkdir_p(dir, 0700, err) < 0)
-    return -1;
   if (spec->name == NULL) {
     spec->name = xasprintf("%.12s", id);
     /* an id-named container cannot collide in practice; fall through */
   }
   cleanup_free char *cdir = cocin_container_dir(root, spec->name);
-  if (mkdir(cdir, 0700) < 0) {
+  int r = mkdir(cdir, 0700);
+  if (r < 0 && errno == ENOENT) { /* a new root: its containers/ first */
+    cleanup_free char *dir = xasprintf("%s/containers", root);
+    if (mkdir_p(dir, 0700, err) < 0)
+      return -1;
+    r = mkdir(cdir, 0700);
+  }
+  if (r < 0) {
     if (errno == EEXIST)
       return cocin_fail(err, EEXIST,
                         "the container name \"%s\" is already in use (remove it: cocin rm %s)",
