@@ -704,7 +704,10 @@ if command -v setpriv >/dev/null; then
     t_begin fs-perm-allow-other-users-cannot-take-every-slot
     upids=()
     for i in $(seq 1 40); do "${NOBODY[@]}" cat "$M2/$A/wait" >"$T/u$i" 2>&1 & upids+=($!); done
-    wait_long told "$T"/u[0-9]* || t_fail "no other user's reader was told EAGAIN"
+    # (on a failure: what the readers got, how many threads the daemon has
+    # and what it said, to tell a daemon short of threads from a bug)
+    wait_long told "$T"/u[0-9]* ||
+      t_fail "no other user's reader was told EAGAIN: readers got [$(cat "$T"/u[0-9]* | sort | uniq -c | head -3 | tr '\n' ' ')], daemon threads $(ls /proc/"$FS2"/task 2>/dev/null | wc -l), its stderr [$(tail -c 300 "$T/fs2.err")]"
     cat "$M2/$A/wait" >"$T/rootwait" 2>&1 & rw=$!
     sleep 1
     kill -0 "$rw" 2>/dev/null || t_fail "root's wait did not block: $(cat "$T/rootwait")"
