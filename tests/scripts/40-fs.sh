@@ -454,8 +454,11 @@ t_end
 t_begin fs-wait-many-readers
 wpids=()
 for i in $(seq 1 60); do cat "$M/$A/wait" >"$T/w$i" 2>&1 & wpids+=($!); done
-told() { grep -ql "temporarily unavailable" "$@" 2>/dev/null; }
-wait_long told "$T"/w[0-9]* || t_fail "no reader was told EAGAIN"
+# told PREFIX: a reader whose output file is PREFIXn was told EAGAIN (the
+# files globbed at each look: a reader started in the background opens its
+# file when it runs, and one globbed once could miss the very ones told)
+told() { grep -ql "temporarily unavailable" "$1"[0-9]* 2>/dev/null; }
+wait_long told "$T/w" || t_fail "no reader was told EAGAIN"
 timeout 10 cat "$M/$A/status" >/dev/null || t_fail "status not served with 60 blocked waiters"
 kill "${wpids[@]}" 2>/dev/null; wait "${wpids[@]}" 2>/dev/null
 daemon_up || t_fail "daemon down"
@@ -706,7 +709,7 @@ if command -v setpriv >/dev/null; then
     for i in $(seq 1 40); do "${NOBODY[@]}" cat "$M2/$A/wait" >"$T/u$i" 2>&1 & upids+=($!); done
     # (on a failure: what the readers got, how many threads the daemon has
     # and what it said, to tell a daemon short of threads from a bug)
-    wait_long told "$T"/u[0-9]* ||
+    wait_long told "$T/u" ||
       t_fail "no other user's reader was told EAGAIN: readers got [$(cat "$T"/u[0-9]* | sort | uniq -c | head -3 | tr '\n' ' ')], daemon threads $(ls /proc/"$FS2"/task 2>/dev/null | wc -l), its stderr [$(tail -c 300 "$T/fs2.err")]"
     cat "$M2/$A/wait" >"$T/rootwait" 2>&1 & rw=$!
     sleep 1
