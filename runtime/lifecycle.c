@@ -717,23 +717,26 @@ struct updating {
   cocin_error_t err; /* the cgroup's refusal, after the record kept what was made */
 };
 
-/* update --restart: the policy kept for the container's next ends ("no"
- * takes back a restart that waits, as stop does) */
-static int set_restart(cJSON *cfg, const struct updating *u, cocin_error_t *err)
+/* update --restart: a policy for a --rm container is refused */
+static int restart_refused(const cJSON *cfg, const struct updating *u, cocin_error_t *err)
 {
-  if (u->restart != COCIN_RESTART_NO && cj_bool(cfg, "autoRemove"))
-    return cocin_fail(err, EINVAL,
-                      "update %s: --restart %s: it is removed when it ends (--rm), it cannot run "
-                      "again",
-                      u->name, cocin_restart_name(u->restart));
+  if (u->restart <= COCIN_RESTART_NO || !cj_bool(cfg, "autoRemove"))
+    return 0;
+  return cocin_fail(err, EINVAL,
+                    "update %s: --restart %s: it is removed when it ends (--rm), it cannot run "
+                    "again",
+                    u->name, cocin_restart_name(u->restart));
+}
+
+/* update --restart: the policy kept for the container's next ends; a
+ * restart that waits, the new policy would not have made, is taken back
+ * ("no": as stop takes it back) */
+static void set_restart(cJSON *cfg, const struct updating *u)
+{
   cocin_restart_to_json(cfg, u->restart, u->restart_max);
-  /* a restart that waits, the new policy would not have made: taken back */
-  int code = (int)cj_int(cfg, "exitCode", 0);
-  if (u->restart == COCIN_RESTART_NO ||
-      (u->restart == COCIN_RESTART_ON_FAILURE &&
-       (code == 0 || (u->restart_max > 0 && cj_int(cfg, "restartCount", 0) >= u->restart_max))))
+  if (!cocin_restart_applies(u->restart, u->restart_max, (int)cj_int(cfg, "exitCode", 0),
+                             cj_int(cfg, "restartCount", 0)))
     cJSON_DeleteItemFromObjectCaseSensitive(cfg, "restarting");
-  return 0;
 }
 
 /* given's limits over l's (what given leaves 0 or NULL stays) */
@@ -766,17 +769,17 @@ static int set_limits(cJSON *cfg, void *data, cocin_error_t *err)
   struct updating *u = data;
   if (cocin_state_check_id(cfg, u->id, err) < 0)
     return -1;
+  if (restart_refused(cfg, u, err) < 0) /* (then nothing changes) */
+    return -1;
   /* --restart alone: the policy is read only when the container ends,
    * so it is kept whatever the container is doing (a starting one too) */
-  if (!cocin_limits_any(u->given))
-    return set_restart(cfg, u, err);
+  if (!cocin_limits_any(u->given)) {
+    set_restart(cfg, u);
+    return 0;
+  }
   const char *st = cj_str(cfg, "status");
   if (st && !strcmp(st, "created") && !cocin_state_is_new(cfg))
     return cocin_fail(err, EBUSY, "container %s is starting: update it once it runs", u->name);
-  /* (a refused --restart changes nothing; a limit the kernel refuses
-   * keeps the policy from changing too, below) */
-  if (u->restart >= 0 && u->restart != COCIN_RESTART_NO && cj_bool(cfg, "autoRemove"))
-    return set_restart(cfg, u, err);
   struct cocin_limits all;
   if (cocin_limits_from_json(cJSON_GetObjectItemCaseSensitive(cfg, "limits"), &all, err) < 0)
     return cocin_error_wrap(err, "container %s", u->name);
@@ -823,8 +826,8 @@ static int set_limits(cJSON *cfg, void *data, cocin_error_t *err)
     cj_set_item(cfg, "limits", cocin_limits_to_json(&all));
   }
   cocin_limits_free(&all);
-  if (u->restart >= 0 && u->err == NULL)
-    return set_restart(cfg, u, err);
+  if (u->restart >= 0 && u->err == NULL) /* (a limit the kernel refused: no new policy either) */
+    set_restart(cfg, u);
   return 0;
 }
 

@@ -86,12 +86,10 @@ struct finished {
 static int restart_delay(const cJSON *cfg, int code)
 {
   int policy, max;
-  if (cocin_spec_restart(cfg, &policy, &max) < 0 || policy == COCIN_RESTART_NO ||
+  if (cocin_spec_restart(cfg, &policy, &max) < 0 ||
+      !cocin_restart_applies(policy, max, code, cj_int(cfg, "restartCount", 0)) ||
       cj_bool(cfg, "stopRequested") || cj_bool(cfg, "noRestart") ||
       cj_bool(cfg, "removeRequested"))
-    return -1;
-  if (policy == COCIN_RESTART_ON_FAILURE &&
-      (code == 0 || (max > 0 && cj_int(cfg, "restartCount", 0) >= max)))
     return -1;
   int64_t started = cocin_time_parse(cj_str(cfg, "startedAt"));
   int64_t last = cj_int(cfg, "restartDelay", 0);

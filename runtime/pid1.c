@@ -5,9 +5,10 @@
  * library as bytes.  The init writes them to a memfd once it has marked
  * itself ready (before its limits, user, capabilities and seccomp apply),
  * seals it (no write, no resize, no chmod, ever), and execs it with
- * execveat() last, where it would exec the command: nothing is mounted in the container for it, nothing of
- * cocin's memory stays in PID 1 (cocinfs's, for a container run through a
- * ctl file), and /proc/1/exe is that sealed copy.  So a container that may
+ * execveat() last, where it would exec the command: nothing is mounted
+ * in the container for it, nothing of cocin's memory stays in PID 1
+ * (cocinfs's, for a container run through a ctl file), and /proc/1/exe is
+ * that sealed copy.  So a container that may
  * ptrace (CAP_SYS_PTRACE, --privileged) may trace its PID 1 as it may
  * tini in docker, and finds nothing of cocin's there.
  *

@@ -1163,6 +1163,13 @@ void cocin_restart_to_json(cJSON *j, int policy, int max)
   cJSON_AddNumberToObject(r, "maximumRetryCount", max);
 }
 
+bool cocin_restart_applies(int policy, int max, int code, int64_t count)
+{
+  if (policy == COCIN_RESTART_ON_FAILURE)
+    return code != 0 && (max == 0 || count < max);
+  return policy == COCIN_RESTART_ALWAYS || policy == COCIN_RESTART_UNLESS_STOPPED;
+}
+
 int cocin_spec_restart(const cJSON *j, int *policy, int *max)
 {
   *policy = COCIN_RESTART_NO;

@@ -166,6 +166,9 @@ int cocin_spec_stop_timeout(const cJSON *j, int unset);
  * cocin_restart_to_json: j's restartPolicy made this one (none for no). */
 int cocin_spec_restart(const cJSON *j, int *policy, int *max);
 void cocin_restart_to_json(cJSON *j, int policy, int max);
+/* Whether the policy runs again a container that ended with code, after
+ * count restarts (no: never; on-failure: a non-zero code, within max) */
+bool cocin_restart_applies(int policy, int max, int code, int64_t count);
 int cocin_spec_from_json(const cJSON *j, struct cocin_spec *s, cocin_error_t *err);
 
 /* The environment a process in this container starts with: PATH, HOSTNAME,

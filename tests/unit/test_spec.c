@@ -149,6 +149,14 @@ int main(void)
     CHECK(cocin_spec_restart(r, &p, &m) < 0, "a record's negative maximum is an error");
     cJSON_Delete(r);
     CHECK(parse_err("--restart always --rm busybox") == EINVAL, "--restart with --rm refused");
+    CHECK(!cocin_restart_applies(COCIN_RESTART_NO, 0, 1, 0) &&
+              cocin_restart_applies(COCIN_RESTART_ALWAYS, 0, 0, 99) &&
+              cocin_restart_applies(COCIN_RESTART_UNLESS_STOPPED, 0, 0, 0) &&
+              !cocin_restart_applies(COCIN_RESTART_ON_FAILURE, 0, 0, 0) &&
+              cocin_restart_applies(COCIN_RESTART_ON_FAILURE, 0, 3, 1000) &&
+              cocin_restart_applies(COCIN_RESTART_ON_FAILURE, 2, 3, 1) &&
+              !cocin_restart_applies(COCIN_RESTART_ON_FAILURE, 2, 3, 2),
+          "which ends a policy restarts");
   }
   CHECK(parse("busybox", &s) == 0 && s.stop_signal == 0 && !s.has_stop_timeout && !s.init,
         "none given: TERM, 10 s, no init");
