@@ -380,20 +380,44 @@ int cocin_stop(const char *root, const char *name, const char *id, int timeout,
   return 0;
 }
 
+/* --restart: an end that KILL or the container's stop signal brings is
+ * the user's, and final (docker's rule, but for signals a server takes as
+ * a command: kill -s HUP still leaves the policy on) */
+static bool final_signal(const cJSON *cfg, int sig)
+{
+  int stop_sig = cocin_spec_stop_signal(cfg);
+  return sig == SIGKILL || sig == (stop_sig > 0 ? stop_sig : SIGTERM);
+}
+
 int cocin_kill(const char *root, const char *name, const char *id, int sig, cocin_error_t *err)
 {
   cleanup_free char *now = cocin_state_follow(root, name, id); /* renamed since */
   name = now;
   cJSON *cfg = NULL;
-  if (load_as(root, name, id, &cfg, err) < 0)
-    return -1;
+  cleanup_free char *first = NULL;
+  for (int tries = 0;; tries++) {
+    /* after a restart that had begun: the record once that start is over */
+    if ((tries ? load_started : load_as)(root, name, id, &cfg, err) < 0)
+      return -1;
+    if (id == NULL) { /* the one found first, from now on */
+      first = id_of(cfg);
+      id = first;
+    }
+    /* A container waiting to be restarted (--restart): nothing runs, and
+     * KILL or its stop signal takes the restart back, as stop does (docker
+     * kills a restarting container so); 1: that restart has begun, and
+     * what it started is killed. */
+    if (is_running(cfg) || !cj_bool(cfg, "restarting") || !final_signal(cfg, sig) || tries >= 3)
+      break;
+    int r = cocin_state_update_volatile(root, name, take_back_restart, (void *)id, err);
+    cJSON_Delete(cfg);
+    cfg = NULL;
+    if (r != 1)
+      return r < 0 ? -1 : 0;
+  }
   bool running = is_running(cfg);
   cleanup_close int pfd = running ? init_pidfd(cfg) : -1;
-  /* --restart: an end that KILL or the container's stop signal brings is
-   * the user's, and final (docker's rule, but for signals a server takes
-   * as a command: kill -s HUP still leaves the policy on) */
-  int stop_sig = cocin_spec_stop_signal(cfg);
-  bool final = pfd >= 0 && (sig == SIGKILL || sig == (stop_sig > 0 ? stop_sig : SIGTERM));
+  bool final = pfd >= 0 && final_signal(cfg, sig);
   if (final) {
     int policy, max;
     final = cocin_spec_restart(cfg, &policy, &max) == 0 && policy != COCIN_RESTART_NO &&
@@ -460,6 +484,24 @@ int cocin_rm(const char *root, const char *name, const char *id, bool force, coc
         cocin_error_release(err); /* removed meanwhile: done */
         return 0;
       }
+      starting = is_starting(cfg);
+    }
+  }
+  /* Waiting to be restarted (--restart): nothing runs, it goes without
+   * -f.  The restart is taken back first, or else its start could claim
+   * the container between this look and the removal's; 1: it has. */
+  if (!force && !starting && !is_running(cfg) && cj_bool(cfg, "restarting")) {
+    cleanup_free char *seen = id_of(cfg);
+    int r = cocin_state_update_volatile(root, name, take_back_restart, seen, err);
+    if (r < 0) {
+      cJSON_Delete(cfg);
+      return -1;
+    }
+    if (r == 1) {
+      cJSON_Delete(cfg);
+      cfg = NULL;
+      if (load_as(root, name, seen, &cfg, err) < 0)
+        return -1;
       starting = is_starting(cfg);
     }
   }

@@ -1802,6 +1802,21 @@ wait_for sh -c "! kill -0 $waiter" || t_fail "the restarter $waiter outlived rm"
 [ ! -e "$ROOT/containers/${P}rr" ] || t_fail "rr is still there"
 t_end
 
+t_begin "--restart: kill of one waiting to restart takes the restart back (docker's kill of a restarting one); kill -s HUP has nothing to reach"
+cocin run -d --name "${P}rw" --restart always busybox false >/dev/null 2>&1 || t_fail run
+wait_long sh -c "[ \$(jq '.restartDelay // 0' '$ROOT/containers/${P}rw/config.json') -ge 1600 ] && [ \$(jq -r .restarting '$ROOT/containers/${P}rw/config.json') = true ]" ||
+  t_fail "no long wait: $(cfgc "${P}rw" .)"
+waiter=$(cfg "${P}rw" .restarterPid)
+cocin kill -s HUP "${P}rw" >"$T/o" 2>&1; rc=$?
+[ "$rc" = 1 ] && [ "$(asan_filter <"$T/o")" = "cocin: container ${P}rw is not running" ] || t_fail "HUP: rc $rc [$(cat "$T/o")]"
+n=$(cfg "${P}rw" '.restartCount // 0')
+cocin kill "${P}rw" >"$T/o" 2>&1 || t_fail "kill: $(cat "$T/o")"
+wait_for sh -c "! kill -0 $waiter" || t_fail "the restarter $waiter outlived kill"
+# (the wait was taken back, or the start it had begun was killed: one more at most)
+restart_settled "${P}rw" "$n" || restart_settled "${P}rw" "$((n + 1))" || t_fail "after kill: $(cfgc "${P}rw" .)"
+cocin rm "${P}rw" >"$T/o" 2>&1 || t_fail "rm: $(cat "$T/o")"
+t_end
+
 t_begin "update --restart: a policy for an exited container's next ends; --restart no ends a loop; bad ones"
 cocin run -d --name "${P}ru" busybox sh -c 'exit 2' >/dev/null 2>&1 || t_fail run
 wait_for is_exited "${P}ru" || t_fail "did not end"
