@@ -3,6 +3,7 @@
 #define COCIN_CLI_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
 #include <sys/types.h>
@@ -26,8 +27,16 @@ int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * the first, or -1 (said). */
 int cli_flags(const char *verb, const struct cocin_opt *t, int argc, char **argv,
               const char **vals);
+/* --format's template ({{.KEY[.KEY...]}}, {{json .KEY}}) over obj, to
+ * out and a newline; out NULL: only checked.  1 on a syntax error, said
+ * once ("VERB: --format ...", keys: what the keys are). */
+int cli_json_format(const char *verb, const char *keys, const char *fmt, const cJSON *obj,
+                    FILE *out);
 /* docker's SIZE: three significant digits, powers of 1000 ("1.99MB") */
 void cli_human_size(uint64_t n, char *buf, size_t len);
+/* warning, then docker's "Are you sure you want to continue? [y/N] " on
+ * standard output: true for an answer that starts with y or Y. */
+bool cli_confirm(const char *warning);
 /* `--help`/`-h` as the only argument. */
 bool cli_wants_help(int argc, char **argv);
 
@@ -73,6 +82,7 @@ int cmd_commit(const char *root, int argc, char **argv);
 int cmd_update(const char *root, int argc, char **argv);
 int cmd_export(const char *root, int argc, char **argv);
 int cmd_container(const char *root, int argc, char **argv);
+int cmd_volume(const char *root, int argc, char **argv);
 int cmd_kill(const char *root, int argc, char **argv);
 int cmd_rm(const char *root, int argc, char **argv);
 int cmd_start(const char *root, int argc, char **argv);

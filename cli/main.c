@@ -18,7 +18,7 @@ static const struct cli_verb verbs[] = {
     {"logs", cmd_logs, "logs [-f] [--tail N] NAME   show a container's output"},
     {"stop", cmd_stop, "stop [-t SECS] NAME...   its stop signal (TERM), then KILL after SECS (its --stop-timeout, or 10)"},
     {"kill", cmd_kill, "kill [-s SIG] NAME...   send a signal (KILL)"},
-    {"rm", cmd_rm, "rm [-f] NAME...   remove containers (-f: kill running ones first)"},
+    {"rm", cmd_rm, "rm [-f] [-v] NAME...   remove containers (-f: kill running ones first; -v: their anonymous volumes too)"},
     {"start", cmd_start, "start NAME...   start exited or stopped containers again (detached)"},
     {"restart", cmd_restart, "restart [-t SECS] NAME...   stop, then start"},
     {"cp", cmd_cp, "cp [-a] [-L] SRC DST   copy files, one side CONTAINER:PATH"},
@@ -37,6 +37,7 @@ static const struct cli_verb verbs[] = {
     {"images", cmd_images, "images [-q]   list images (IMAGE CREATED SIZE; -q: names)"},
     {"export", cmd_export, "export [-o FILE] NAME   its filesystem as a tarball (import takes it back)"},
     {"import", cmd_import, "import TARBALL|- NAME make an image from a root filesystem tarball"},
+    {"volume", cmd_volume, "volume create [NAME] | ls [-q] [-f dangling=BOOL|name=PART] | inspect [-f FORMAT] NAME... | rm [-f] NAME... | prune [-a] [-f]   volumes (-v NAME:PATH)"},
     {"rmi", cmd_rmi, "rmi [-f] IMAGE...   remove images no container uses (-f: none that runs)"},
     {NULL, NULL, NULL},
 };
@@ -75,6 +76,17 @@ int cli_fail(const char *fmt, ...)
   va_end(ap);
   fputc('\n', stderr);
   return 1;
+}
+
+bool cli_confirm(const char *warning)
+{
+  printf("%s\nAre you sure you want to continue? [y/N] ", warning);
+  fflush(stdout);
+  char line[64] = "";
+  bool answered = fgets(line, sizeof(line), stdin) != NULL;
+  if (!isatty(0)) /* (a terminal echoed the answer and its newline) */
+    putchar('\n');
+  return answered && (line[0] == 'y' || line[0] == 'Y');
 }
 
 bool cli_wants_help(int argc, char **argv)

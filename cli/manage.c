@@ -11,11 +11,11 @@
 #include "cocin/state.h"
 #include "cocin/runtime.h"
 
-static int parse_rm(int argc, char **argv, int *force, char ***names, cocin_error_t *err)
+static int parse_rm(int argc, char **argv, int *flags, char ***names, cocin_error_t *err)
 {
-  bool f;
+  unsigned f;
   int r = cocin_parse_rm(argc, argv, &f, names, err);
-  *force = f;
+  *flags = (int)f;
   return r;
 }
 
@@ -29,9 +29,9 @@ static int do_kill(const char *root, const char *name, int sig, cocin_error_t *e
   return cocin_kill(root, name, NULL, sig, err);
 }
 
-static int do_rm(const char *root, const char *name, int force, cocin_error_t *err)
+static int do_rm(const char *root, const char *name, int flags, cocin_error_t *err)
 {
-  return cocin_rm(root, name, NULL, force != 0, err);
+  return cocin_rm(root, name, NULL, (unsigned)flags, err);
 }
 
 static int do_start(const char *root, const char *name, int arg, cocin_error_t *err)
@@ -185,17 +185,8 @@ int cmd_container(const char *root, int argc, char **argv)
     return 1;
   if (pos + 1 < argc)
     return cli_fail("container prune: takes no names: %s", argv[pos + 1]);
-  if (!force) {
-    fputs("WARNING! This will remove all stopped containers.\n"
-          "Are you sure you want to continue? [y/N] ", stdout);
-    fflush(stdout);
-    char line[64] = "";
-    bool answered = fgets(line, sizeof(line), stdin) != NULL;
-    if (!isatty(0)) /* (a terminal echoed the answer and its newline) */
-      putchar('\n');
-    if (!answered || (line[0] != 'y' && line[0] != 'Y'))
-      return 0; /* docker's answer to anything but yes: nothing done */
-  }
+  if (!force && !cli_confirm("WARNING! This will remove all stopped containers."))
+    return 0; /* docker's answer to anything but yes: nothing done */
   cleanup_error cocin_error_t err = NULL;
   cleanup_strv char **names = NULL;
   if (cocin_state_list(root, &names, &err) < 0)
@@ -220,7 +211,7 @@ int cmd_container(const char *root, int argc, char **argv)
     cleanup_free char *upper = cocin_container_file(root, *n, "upper");
     uint64_t size = cocin_dir_size(upper);
     /* rm without -f: one started meanwhile is refused, and left */
-    if (cocin_rm(root, *n, id, false, &err) < 0) {
+    if (cocin_rm(root, *n, id, 0, &err) < 0) {
       if (cocin_error_status(&err) == EBUSY || cocin_error_status(&err) == ENOENT)
         cocin_error_release(&err);
       else

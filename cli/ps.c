@@ -665,9 +665,8 @@ static void put_value(FILE *out, const cJSON *v, bool as_json)
   }
 }
 
-/* Check (out NULL) or print the template for one record; 1 on a syntax
- * error, said once. */
-static int inspect_format(const char *fmt, const cJSON *cfg, FILE *out)
+int cli_json_format(const char *verb, const char *keys, const char *fmt, const cJSON *cfg,
+                    FILE *out)
 {
   const char *s = fmt;
   while (*s) {
@@ -681,14 +680,14 @@ static int inspect_format(const char *fmt, const cJSON *cfg, FILE *out)
     if (out)
       fwrite(s, 1, (size_t)(open - s), out);
     if (end == NULL)
-      return cli_fail("inspect: --format \"%s\": \"{{\" without its \"}}\"", fmt);
+      return cli_fail("%s: --format \"%s\": \"{{\" without its \"}}\"", verb, fmt);
     bool as_json = (size_t)(b - a) > 5 && !strncmp(a, "json ", 5);
     if (as_json)
       for (a += 5; a < b && *a == ' '; a++)
         ;
     if (a == b || *a != '.' || memchr(a, ' ', (size_t)(b - a)) || (b - a > 1 && b[-1] == '.'))
-      return cli_fail("inspect: --format: \"%.*s\": cocin takes {{.KEY[.KEY...]}} and {{json "
-                      ".KEY}} (the keys of config.json)", (int)(end - open - 4), open + 2);
+      return cli_fail("%s: --format: \"%.*s\": cocin takes {{.KEY[.KEY...]}} and {{json "
+                      ".KEY}} (%s)", verb, (int)(end - open - 4), open + 2, keys);
     if (out)
       put_value(out, json_at(cfg, a, (size_t)(b - a)), as_json);
     s = end;
@@ -697,6 +696,8 @@ static int inspect_format(const char *fmt, const cJSON *cfg, FILE *out)
     fputc('\n', out);
   return 0;
 }
+
+#define CONFIG_KEYS "the keys of config.json"
 
 int cmd_inspect(const char *root, int argc, char **argv)
 {
@@ -708,7 +709,7 @@ int cmd_inspect(const char *root, int argc, char **argv)
     return 1;
   if (i == argc)
     return cli_fail("inspect: requires at least one container name");
-  if (format && inspect_format(format, NULL, NULL) != 0)
+  if (format && cli_json_format("inspect", CONFIG_KEYS, format, NULL, NULL) != 0)
     return 1;
   int rc = 0;
   for (; i < argc; i++) {
@@ -720,7 +721,7 @@ int cmd_inspect(const char *root, int argc, char **argv)
       continue;
     }
     if (format) {
-      inspect_format(format, cfg, stdout);
+      cli_json_format("inspect", CONFIG_KEYS, format, cfg, stdout);
     } else {
       cleanup_free char *text = cJSON_Print(cfg);
       printf("%s\n", text);

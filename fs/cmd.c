@@ -119,7 +119,7 @@ static int parse_kill(struct fs_cmd *cmd, const char *container, int argc, char 
 static int parse_rm(struct fs_cmd *cmd, const char *container, int argc, char **argv,
                     cocin_error_t *err)
 {
-  if (cocin_parse_rm(argc, argv, &cmd->force, &cmd->names, err) < 0)
+  if (cocin_parse_rm(argc, argv, &cmd->rm_flags, &cmd->names, err) < 0)
     return -1;
   return check_names(cmd->names, err);
 }
@@ -270,7 +270,7 @@ static int name_op(const char *root, const struct fs_cmd *cmd, enum name_op op, 
   case OP_KILL:
     return cocin_kill(root, name, cmd->id, cmd->sig, err);
   case OP_RM:
-    return cocin_rm(root, name, cmd->id, cmd->force, err);
+    return cocin_rm(root, name, cmd->id, cmd->rm_flags, err);
   case OP_PAUSE:
   case OP_UNPAUSE:
     return cocin_pause(root, name, cmd->id, op == OP_PAUSE, err);
@@ -450,7 +450,7 @@ bool fs_cmd_blocks(const struct fs_cmd *cmd)
   /* exec waits for its command's execve (which a stopped or frozen
    * container holds up); commit copies a whole tree */
   return op == OP_STOP || op == OP_RESTART || op == OP_START || op == OP_EXEC ||
-         op == OP_COMMIT || (op == OP_RM && cmd->force);
+         op == OP_COMMIT || (op == OP_RM && (cmd->rm_flags & COCIN_RM_FORCE));
 }
 
 void fs_cmd_free(struct fs_cmd *cmd)

@@ -64,7 +64,7 @@ struct fs_cmd {
   char **names;           /* stop, kill, rm */
   int timeout;            /* stop */
   int sig;                /* kill */
-  bool force;             /* rm */
+  unsigned rm_flags;       /* rm: COCIN_RM_* */
   bool help;              /* run --help */
   struct cocin_exec_opts exec; /* exec (always detached) */
   char *exec_name;        /* exec: the container */

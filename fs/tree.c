@@ -659,7 +659,7 @@ static int fs_rmdir(const char *path)
   if (p.type != P_DIR)
     return p.type == P_ROOT ? -EBUSY : -ENOTDIR;
   cleanup_error cocin_error_t err = NULL;
-  if (cocin_rm(fs_ctx()->root, p.name, NULL, false, &err) < 0)
+  if (cocin_rm(fs_ctx()->root, p.name, NULL, 0, &err) < 0)
     return fs_errno(&err);
   return 0;
 }

@@ -139,7 +139,7 @@ static void links_free(struct links *l)
 }
 
 /* path opened in the container (RESOLVE_IN_ROOT) or on the host */
-static int open_at(int root, const char *path, int flags)
+int open_inside(int root, const char *path, int flags)
 {
   /* (O_PATH takes no O_NOCTTY: openat2 refuses the pair) */
   if (!(flags & O_PATH))
@@ -555,7 +555,7 @@ static int copy_paths(const char *src_given, const char *dst_given, const struct
   cleanup_free char *sdir = NULL, *sbase = NULL;
   split_path(src, &sdir, &sbase);
   if (contents || o->follow || src_slash) {
-    cleanup_close int p = open_at(o->src_root, src, O_PATH);
+    cleanup_close int p = open_inside(o->src_root, src, O_PATH);
     if (p < 0 || fstat(p, &st) < 0)
       return cocin_fail_errno(err, "cp: %s", src_given);
     if ((contents || src_slash) && !S_ISDIR(st.st_mode))
@@ -576,14 +576,14 @@ static int copy_paths(const char *src_given, const char *dst_given, const struct
                         src_given);
     }
   } else {
-    sdfd = open_at(o->src_root, sdir, O_RDONLY | O_DIRECTORY);
+    sdfd = open_inside(o->src_root, sdir, O_RDONLY | O_DIRECTORY);
     if (sdfd < 0 || fstatat(sdfd, sbase, &st, AT_SYMLINK_NOFOLLOW) < 0)
       return cocin_fail_errno(err, "cp: %s", src_given);
   }
   bool is_dir = S_ISDIR(st.st_mode);
 
   /* the destination: a directory to go into, or the name to take */
-  cleanup_close int whole = open_at(o->dst_root, dst, O_RDONLY | O_DIRECTORY);
+  cleanup_close int whole = open_inside(o->dst_root, dst, O_RDONLY | O_DIRECTORY);
   cleanup_close int ddir = -1;
   cleanup_free char *dname = NULL;
   if (whole >= 0) {
@@ -604,7 +604,7 @@ static int copy_paths(const char *src_given, const char *dst_given, const struct
       return cocin_fail(err, ENOENT, "cp: %s: no such directory", dst_given);
     cleanup_free char *pdir = NULL;
     split_path(dst, &pdir, &dname);
-    ddir = open_at(o->dst_root, pdir, O_RDONLY | O_DIRECTORY);
+    ddir = open_inside(o->dst_root, pdir, O_RDONLY | O_DIRECTORY);
     if (ddir < 0)
       return cocin_fail_errno(err, "cp: %s", pdir);
     struct stat there;

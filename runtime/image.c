@@ -221,8 +221,6 @@ char *recorded_image(const cJSON *cfg, const char *verb, const char *name, cocin
  * killed half way: image_sweep removes it). */
 static int image_user(const char *root, const char *name, bool force, const char *hint,
                       cocin_error_t *err);
-static bool still_there(int fd, const char *dir);
-static int flock_wait(int fd, int op);
 
 /* The image at dir replaced by the one built at tmp, as docker moves a
  * tag to a new image: with the old one locked (no run holds it), and no
@@ -322,23 +320,6 @@ int cocin_image_ensure(const char *root, const char *name, char **rootfs, cocin_
     return -1;
   *rootfs = steal_ptr(rfs);
   return 0;
-}
-
-/* images/NAME still is the directory fd holds (rmi renames it away
- * before it deletes it) */
-static bool still_there(int fd, const char *dir)
-{
-  struct stat a, b;
-  return fstat(fd, &a) == 0 && stat(dir, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
-}
-
-/* flock, again after a signal */
-static int flock_wait(int fd, int op)
-{
-  int r;
-  while ((r = flock(fd, op)) < 0 && errno == EINTR)
-    ;
-  return r;
 }
 
 int cocin_image_hold(const char *root, const char *name, char **rootfs, int *hold,

@@ -190,6 +190,32 @@ int layers_lock(const char *root, const char *name, bool exclusive);
  * died without one ("VERB: ..."). */
 int in_mount_ns(int (*fn)(void *ctx, cocin_error_t *err), void *ctx, const char *verb,
                 cocin_error_t *err);
+/* flock(fd, op), again after a signal */
+int flock_wait(int fd, int op);
+/* dir is still the directory fd holds (a removal renames it away before
+ * it deletes it: an image's, a volume's) */
+bool still_there(int fd, const char *dir);
+/* path opened below root as if root were "/" (RESOLVE_IN_ROOT: symlinks,
+ * absolute or with "..", stay inside; no magic links), or on the host
+ * when root < 0; O_CLOEXEC always */
+int open_inside(int root, const char *path, int flags);
+/* volume.c: the volumes -v names for a run, made at their first use
+ * (filled from the image at their path, as docker fills a new volume)
+ * and held (flock shared, which a `volume rm` waits for) until the
+ * container is recorded; each mount's source is set.  volumes_undo: a
+ * failed run's, after its container is gone: those it made, removed. */
+struct volume_holds {
+  int *fd;
+  char **made; /* names of the volumes this run made */
+  size_t n;
+};
+int volumes_resolve(const char *root, struct cocin_spec *spec, const char *image_rootfs,
+                    struct volume_holds *h, cocin_error_t *err);
+void volumes_undo(const char *root, struct volume_holds *h);
+void volumes_release(struct volume_holds *h);
+#define cleanup_volumes __attribute__((cleanup(volumes_release)))
+/* a removed container's anonymous volumes (its record at cfgpath) */
+void volumes_remove_anonymous(const char *root, const char *cfgpath);
 /* Everything directory sfd holds into directory dfd, and sfd's mode and
  * times on dfd, as cp copies a tree (symlinks as symlinks, never
  * followed; devices and FIFOs made again, as an image keeps them, and
@@ -254,13 +280,16 @@ bool start_failed(const char *root, const char *name, const char *id, int code);
 int take_away(const char *root, const char *name, const char *id, bool destroy_recorded,
               bool only_stopped, char **trash, bool *in_place, struct cocin_cgroup **updated,
               cocin_error_t *err);
+/* volumes_root: its anonymous volumes go too (--rm, rm -v); NULL: kept */
 int delete_taken(char *trash, bool in_place, const struct cocin_cgroup *cg, int lock,
-                 cocin_error_t *err);
+                 const char *volumes_root, cocin_error_t *err);
 
 /* Remove a container's state and cgroup, under its lock (ENOENT if it
- * went meanwhile, or if id is given and the name now belongs to another). */
+ * went meanwhile, or if id is given and the name now belongs to another);
+ * volumes: its anonymous volumes too. */
 int container_remove(const char *root, const char *name, const char *id,
-                     const struct cocin_cgroup *known, bool only_stopped, cocin_error_t *err);
+                     const struct cocin_cgroup *known, bool only_stopped, bool volumes,
+                     cocin_error_t *err);
 /* cocin_pause for a command's own read (commit), recorded with token
  * (the command's own): a pause the user gives meanwhile takes it over,
  * and the undo then leaves it (EALREADY), as it leaves one another

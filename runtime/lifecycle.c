@@ -436,8 +436,10 @@ int cocin_kill(const char *root, const char *name, const char *id, int sig, coci
   return r;
 }
 
-int cocin_rm(const char *root, const char *name, const char *id, bool force, cocin_error_t *err)
+int cocin_rm(const char *root, const char *name, const char *id, unsigned flags,
+             cocin_error_t *err)
 {
+  bool force = flags & COCIN_RM_FORCE, volumes = flags & COCIN_RM_VOLUMES;
   cleanup_free char *now = cocin_state_follow(root, name, id); /* renamed since */
   name = now;
   cJSON *cfg = NULL;
@@ -459,7 +461,7 @@ int cocin_rm(const char *root, const char *name, const char *id, bool force, coc
     if (!force || cocin_error_status(err) == 0)
       return -1;
     cocin_error_release(err);
-    if (container_remove(root, name, NULL, NULL, false, err) < 0)
+    if (container_remove(root, name, NULL, NULL, false, false, err) < 0)
       return -1;
     cocin_trash_sweep(root);
     return 0;
@@ -534,7 +536,7 @@ int cocin_rm(const char *root, const char *name, const char *id, bool force, coc
   if (r == 0) {
     /* renamed while it was stopped: removed by its new name */
     cleanup_free char *cur = cocin_state_follow(root, name, mine);
-    r = container_remove(root, cur, mine, NULL, !force, err);
+    r = container_remove(root, cur, mine, NULL, !force, volumes, err);
   }
   if (r < 0 && cocin_error_status(err) != ENOENT) {
     if (marked) /* it lives on: a later start or rm must not find it "being removed" */

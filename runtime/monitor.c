@@ -369,7 +369,7 @@ static void remove_failed(const char *root, const char *name, const char *id,
                           const struct cocin_cgroup *cg, bool recorded)
 {
   if (recorded || cg) {
-    container_remove(root, name, id, cg, false, NULL);
+    container_remove(root, name, id, cg, false, false, NULL); /* (run undoes its volumes) */
     return;
   }
   cleanup_free char *dir = cocin_container_dir(root, name);
@@ -469,6 +469,9 @@ void monitor_main(struct monitor_args *m)
   int errpipe[2];
   int child_code = 125;
   int mntns = -1; /* never returns: every path ends in _exit */
+  /* its name at its end (declared before the first goto: clang refuses a
+   * jump past a cleanup variable's start) */
+  cleanup_free char *now = NULL;
   /* Nothing of the caller's: not its handlers (cocinfs has libfuse's), not
    * its working directory (it would keep that filesystem busy). */
   cocin_reset_signals();
@@ -669,9 +672,9 @@ void monitor_main(struct monitor_args *m)
   /* run --rm: no exit record, the container is removed at once below and
    * the caller gets the code from us (docker's ps likewise never shows an
    * exited --rm container). */
-  /* its name now: it may have been renamed while it ran (the record at
-   * the name is then not ours, ENOENT, and we look for it by its id) */
-  cleanup_free char *now = NULL;
+  /* its name now (in `now`): it may have been renamed while it ran (the
+   * record at the name is then not ours, ENOENT, and we look for it by
+   * its id) */
   if (!spec->autoremove) {
     f.oom = cocin_cgroup_oom_killed(cg);
     cocin_error_t rerr = NULL;
@@ -718,7 +721,7 @@ void monitor_main(struct monitor_args *m)
       cg = updated;
     }
     if (in_place) { /* no trash: deleted now, the name free when run returns */
-      delete_taken(trash, true, cg, lock, NULL);
+      delete_taken(trash, true, cg, lock, root, NULL);
       trash = NULL;
       lock = -1;
     }
@@ -741,7 +744,7 @@ void monitor_main(struct monitor_args *m)
   }
   if (spec->autoremove && !in_place) {
     /* an empty cgroup (the init was reaped, and with it its pid namespace) */
-    delete_taken(trash, false, cg, lock, NULL);
+    delete_taken(trash, false, cg, lock, root, NULL);
     cocin_trash_sweep(root);
     TRACE("deleted");
   }

@@ -36,6 +36,18 @@ static struct cocin_cgroup *recorded_cgroup(const char *cfgpath)
   return cg;
 }
 
+/* The record at cfgpath is a --rm container's. */
+static bool recorded_autoremove(const char *cfgpath)
+{
+  cleanup_free char *text = NULL;
+  if (read_all_file(cfgpath, &text, NULL, NULL) < 0)
+    return false;
+  cJSON *cfg = cJSON_Parse(text);
+  bool r = cfg && cj_bool(cfg, "autoRemove");
+  cJSON_Delete(cfg);
+  return r;
+}
+
 /* Take a container away, under its lock: its directory moves to
  * containers/.trash, so the name is free at once and nothing lists it.
  * destroy_recorded: first remove the cgroup config.json records (rm -f:
@@ -144,9 +156,13 @@ static int rm_record_last(const char *dir, cocin_error_t *err)
 /* Delete what take_away left: the cgroup, then the files (the trash
  * entry keeps config.json, and with it the cgroup's record, to the end). */
 int delete_taken(char *trash, bool in_place, const struct cocin_cgroup *cg, int lock,
-                 cocin_error_t *err)
+                 const char *volumes_root, cocin_error_t *err)
 {
   int r = cg ? cocin_cgroup_destroy(cg, err) : 0;
+  if (r == 0 && trash && volumes_root) { /* (named in the record, which goes last) */
+    cleanup_free char *cfgpath = xasprintf("%s/config.json", trash);
+    volumes_remove_anonymous(volumes_root, cfgpath);
+  }
   if (r == 0 && trash)
     r = in_place ? rm_record_last(trash, err) : rm_rf(trash, err);
   free(trash);
@@ -156,7 +172,8 @@ int delete_taken(char *trash, bool in_place, const struct cocin_cgroup *cg, int 
 }
 
 int container_remove(const char *root, const char *name, const char *id,
-                     const struct cocin_cgroup *known, bool only_stopped, cocin_error_t *err)
+                     const struct cocin_cgroup *known, bool only_stopped, bool volumes,
+                     cocin_error_t *err)
 {
   if (known && cocin_cgroup_destroy(known, err) < 0)
     return cocin_error_wrap(err, "remove %s", name);
@@ -165,7 +182,7 @@ int container_remove(const char *root, const char *name, const char *id,
   int lock = take_away(root, name, id, known == NULL, only_stopped, &trash, &in_place, NULL, err);
   if (lock < 0)
     return -1;
-  return delete_taken(trash, in_place, NULL, lock, err);
+  return delete_taken(trash, in_place, NULL, lock, volumes ? root : NULL, err);
 }
 
 /* A directory at the name without config.json, made LEFTOVER_AGE seconds
@@ -207,6 +224,8 @@ void cocin_trash_sweep(const char *root)
     struct cocin_cgroup *cg = recorded_cgroup(cfgpath);
     int r = cocin_cgroup_destroy_nowait(cg);
     cocin_cgroup_free(cg);
+    if (r == 0 && recorded_autoremove(cfgpath)) /* --rm's: its anonymous volumes go too */
+      volumes_remove_anonymous(root, cfgpath);
     if (r == 0)
       rm_rf(path, NULL);
   }

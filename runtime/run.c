@@ -69,7 +69,7 @@ static void remove_unstarted(const char *root, const char *name, const char *id,
       held.st_dev != now.st_dev || held.st_ino != now.st_ino)
     return;
   if (access(cfg, F_OK) == 0)
-    container_remove(root, name, id, NULL, false, NULL);
+    container_remove(root, name, id, NULL, false, false, NULL); /* (volumes_undo's) */
   else
     rm_rf(dir, NULL);
 }
@@ -199,6 +199,9 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
   else if (cocin_random_id(res->id, err) < 0 || reserve_name(root, spec, res->id, &reserved, err) < 0)
     return -1;
   TRACE("reserved");
+  /* -v's volumes, made at their first use below: held until we return,
+   * when the container is recorded (volume rm) */
+  cleanup_volumes struct volume_holds vols = {0};
 
   /* From here on a failure must remove the container directory. */
   cleanup_free char *upper = cocin_container_file(root, spec->name, "upper");
@@ -218,6 +221,10 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
   cleanup_listeners struct cocin_listeners ports = {.n = 0};
   cleanup_strv char **env = NULL;
   int pipefd[2];
+  if (!restart && volumes_resolve(root, spec, image_rootfs, &vols, err) < 0) {
+    cocin_error_wrap(err, "%s", verb);
+    goto fail;
+  }
 
   /* No device policy (cgroup v2 without the BPF program, or no v1 devices
    * hierarchy): nothing may make a device node, and none from the image or
@@ -482,6 +489,7 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
      * joined then): whatever it made after is removed here. */
     if (!restart)
       remove_unstarted(root, spec->name, res->id, reserved);
+    volumes_undo(root, &vols);
     if (net_err && nl && strstr(nl + 1, PREP_NOT_MADE)) { /* the thread's reason */
       if (err) {
         cocin_error_release(err);
@@ -494,6 +502,7 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
   cocin_fail(err, EIO, "%s: the monitor died before the container started", verb);
   if (!restart) /* a start's record: a later look finds its creator gone (mark_lost) */
     remove_unstarted(root, spec->name, res->id, reserved);
+  volumes_undo(root, &vols);
   return -1;
 
 fail:
@@ -502,6 +511,7 @@ fail:
     cleanup_free char *dir = cocin_container_dir(root, spec->name);
     rm_rf(dir, NULL);
   }
+  volumes_undo(root, &vols);
   return -1;
 }
 
@@ -542,10 +552,13 @@ int cocin_create(const char *root, struct cocin_spec *spec, char id[65], cocin_e
   cleanup_free char *work = cocin_container_file(root, spec->name, "work");
   cleanup_free char *logpath = cocin_container_file(root, spec->name, "container.log");
   cleanup_close int log_fd = -1;
+  cleanup_volumes struct volume_holds vols = {0}; /* held until it is recorded */
   if (make_layers(upper, work, err) < 0 ||
       ((log_fd = open(logpath, O_WRONLY | O_CREAT | O_CLOEXEC, 0640)) < 0 &&
-       cocin_fail_errno(err, "open %s", logpath) < 0)) {
+       cocin_fail_errno(err, "open %s", logpath) < 0) ||
+      volumes_resolve(root, spec, image_rootfs, &vols, err) < 0) {
     rm_rf(dir, NULL);
+    volumes_undo(root, &vols);
     return cocin_error_wrap(err, "create");
   }
   /* never started: "created" with no creator (state.c), kept across a
@@ -559,6 +572,7 @@ int cocin_create(const char *root, struct cocin_spec *spec, char id[65], cocin_e
   cJSON_Delete(cfg);
   if (r < 0) {
     rm_rf(dir, NULL);
+    volumes_undo(root, &vols);
     return cocin_error_wrap(err, "create");
   }
   return 0;

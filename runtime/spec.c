@@ -472,20 +472,40 @@ static int parse_tmpfs(struct cocin_spec *s, const char *v, cocin_error_t *err)
   return 0;
 }
 
+/* -v's three forms, as docker reads them: HOST:CTR[:OPTS] (a host path,
+ * absolute), NAME:CTR[:OPTS] (a named volume, made at its first use) and
+ * CTR[:OPTS] (an anonymous volume, the container's own) */
 static int parse_volume(struct cocin_spec *s, const char *v, cocin_error_t *err)
 {
   cleanup_free char *copy = xstrdup(v);
   char *src = copy, *dst = strchr(copy, ':'), *mode = NULL;
-  if (dst == NULL)
-    return cocin_fail(err, EINVAL, "run: invalid volume \"%s\": expected HOST:CONTAINER[:ro]", v);
-  *dst++ = '\0';
-  mode = strchr(dst, ':');
-  if (mode)
+  if (dst)
+    *dst++ = '\0';
+  if (dst && *dst != '/' && src[0] == '/') { /* CTR:OPTS */
+    mode = dst;
+    dst = NULL;
+  }
+  if (dst == NULL) { /* anonymous: the one path is the container's */
+    dst = src;
+    src = NULL;
+  } else if ((mode = strchr(dst, ':'))) {
     *mode++ = '\0';
-  if (!path_clean_abs(src) || !path_clean_abs(dst))
+  }
+  bool named = src && src[0] != '/';
+  if (named && cocin_volume_name_check(src, NULL) < 0)
     return cocin_fail(err, EINVAL,
-                      "run: invalid volume \"%s\": both paths must be absolute, without \"..\"", v);
-  path_tidy(src);
+                      "run: invalid volume \"%s\": \"%s\" is neither an absolute host path "
+                      "nor a volume name ([a-zA-Z0-9][a-zA-Z0-9_.-]+)",
+                      v, src);
+  if ((src && !named && !path_clean_abs(src)) || !path_clean_abs(dst))
+    return cocin_fail(err, EINVAL,
+                      src && !named ? "run: invalid volume \"%s\": both paths must be absolute, "
+                                      "without \"..\""
+                                    : "run: invalid volume \"%s\": the container's path must be "
+                                      "absolute, without \"..\"",
+                      v);
+  if (src && !named)
+    path_tidy(src);
   path_tidy(dst);
   /* docker's options, comma-separated: ro or rw, and those that change
    * nothing here (z and Z relabel for SELinux, which this host lacks;
@@ -517,12 +537,18 @@ static int parse_volume(struct cocin_spec *s, const char *v, cocin_error_t *err)
   if (mount_point_taken(s, dst))
     return cocin_fail(err, EINVAL, "run: duplicate mount point: %s", dst);
   struct stat st;
-  if (stat(src, &st) < 0)
+  if (src && !named && stat(src, &st) < 0)
     return cocin_fail_errno(err, "run: volume source %s", src);
   if (!strcmp(dst, "/"))
     return cocin_fail(err, EINVAL, "run: invalid volume \"%s\": cannot mount over /", v);
   s->mounts = xrealloc(s->mounts, (s->n_mounts + 1) * sizeof(*s->mounts));
-  s->mounts[s->n_mounts++] = (struct cocin_mount){xstrdup(src), xstrdup(dst), ro};
+  s->mounts[s->n_mounts++] = (struct cocin_mount){
+      .source = src && !named ? xstrdup(src) : NULL,
+      .dest = xstrdup(dst),
+      .readonly = ro,
+      .volume = named ? xstrdup(src) : NULL,
+      .anonymous = src == NULL,
+  };
   return 0;
 }
 
@@ -933,6 +959,7 @@ void cocin_spec_free(struct cocin_spec *s)
   for (size_t i = 0; i < s->n_mounts; i++) {
     free(s->mounts[i].source);
     free(s->mounts[i].dest);
+    free(s->mounts[i].volume);
   }
   free(s->mounts);
   for (size_t i = 0; i < s->n_tmpfs; i++) {
@@ -1007,9 +1034,15 @@ cJSON *cocin_spec_to_json(const struct cocin_spec *s)
   cJSON *m = cJSON_AddArrayToObject(j, "mounts");
   for (size_t i = 0; i < s->n_mounts; i++) {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "source", s->mounts[i].source);
-    cJSON_AddStringToObject(o, "destination", s->mounts[i].dest);
-    cJSON_AddBoolToObject(o, "readonly", s->mounts[i].readonly);
+    const struct cocin_mount *v = &s->mounts[i];
+    if (v->source)
+      cJSON_AddStringToObject(o, "source", v->source);
+    cJSON_AddStringToObject(o, "destination", v->dest);
+    cJSON_AddBoolToObject(o, "readonly", v->readonly);
+    if (v->volume)
+      cJSON_AddStringToObject(o, "volume", v->volume);
+    if (v->anonymous)
+      cJSON_AddBoolToObject(o, "anonymous", true);
     cJSON_AddItemToArray(m, o);
   }
   if (s->n_tmpfs) {
@@ -1226,9 +1259,12 @@ int cocin_spec_from_json(const cJSON *j, struct cocin_spec *s, cocin_error_t *er
     s->mounts = xrealloc(s->mounts, (s->n_mounts + 1) * sizeof(*s->mounts));
     s->mounts[s->n_mounts++] = (struct cocin_mount){
         dup_opt(m, "source"), dup_opt(m, "destination"),
-        cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "readonly"))};
+        cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "readonly")), dup_opt(m, "volume"),
+        cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "anonymous"))};
     const struct cocin_mount *v = &s->mounts[s->n_mounts - 1];
-    if (v->source == NULL || v->dest == NULL || v->source[0] != '/' || v->dest[0] != '/')
+    if (v->source == NULL || v->dest == NULL || v->source[0] != '/' || v->dest[0] != '/' ||
+        (v->volume && cocin_volume_name_check(v->volume, NULL) < 0) ||
+        (v->anonymous && v->volume == NULL))
       return cocin_fail(err, EINVAL, "a volume in the container's record is invalid");
   }
   const cJSON *t, *ts = cJSON_GetObjectItemCaseSensitive(j, "tmpfs");

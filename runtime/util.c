@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -17,6 +18,7 @@
 
 #include "cocin/cleanup.h"
 #include "cocin/util.h"
+#include "internal.h"
 
 #define RENAME_EXCHANGE_FLAG (1 << 1) /* linux/fs.h's RENAME_EXCHANGE */
 
@@ -354,6 +356,40 @@ int cocin_name_check(const char *name, cocin_error_t *err)
   if (!strcmp(name, "ctl"))
     return cocin_fail(err, EINVAL, "invalid container name \"%s\": reserved by cocinfs", name);
   return 0;
+}
+
+#define VOLUME_NAME_MAX 128
+
+/* docker's volume names: [a-zA-Z0-9][a-zA-Z0-9_.-]+ (two characters at
+ * least), here at most 128 */
+int cocin_volume_name_check(const char *name, cocin_error_t *err)
+{
+  size_t len = name ? strlen(name) : 0;
+  bool ok = len >= 2 && len <= VOLUME_NAME_MAX && isalnum((unsigned char)name[0]);
+  for (size_t i = 1; ok && i < len; i++) {
+    unsigned char c = (unsigned char)name[i];
+    ok = isalnum(c) || c == '_' || c == '.' || c == '-';
+  }
+  if (!ok)
+    return cocin_fail(err, EINVAL,
+                      "invalid volume name \"%s\": 2 to %d characters of "
+                      "[a-zA-Z0-9][a-zA-Z0-9_.-] (a host directory is given by its absolute path)",
+                      name ? name : "", VOLUME_NAME_MAX);
+  return 0;
+}
+
+int flock_wait(int fd, int op)
+{
+  int r;
+  while ((r = flock(fd, op)) < 0 && errno == EINTR)
+    ;
+  return r;
+}
+
+bool still_there(int fd, const char *dir)
+{
+  struct stat a, b;
+  return fstat(fd, &a) == 0 && stat(dir, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
 /* Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm). */

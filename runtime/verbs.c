@@ -22,7 +22,7 @@ static int collect_names(int argc, char **argv, int pos, const char *verb, char 
   return 0;
 }
 
-enum { V_TIME = 1, V_SIGNAL, V_FORCE, V_NOTHING };
+enum { V_TIME = 1, V_SIGNAL, V_FORCE, V_VOLUMES };
 
 static int int_opt(const struct cocin_opt *o, const char *v, void *data, cocin_error_t *err)
 {
@@ -35,9 +35,10 @@ static int int_opt(const struct cocin_opt *o, const char *v, void *data, cocin_e
     return 0;
   }
   case V_FORCE:
-    *(bool *)data = true;
+    *(unsigned *)data |= COCIN_RM_FORCE;
     return 0;
-  case V_NOTHING:
+  case V_VOLUMES:
+    *(unsigned *)data |= COCIN_RM_VOLUMES;
     return 0;
   default:
     return cocin_fail(err, EINVAL, "unhandled flag");
@@ -91,15 +92,15 @@ int cocin_parse_kill(int argc, char **argv, int *sig, char ***names, cocin_error
   return collect_names(argc, argv, pos, "kill", names, err);
 }
 
-int cocin_parse_rm(int argc, char **argv, bool *force, char ***names, cocin_error_t *err)
+int cocin_parse_rm(int argc, char **argv, unsigned *flags, char ***names, cocin_error_t *err)
 {
-  /* -v: docker's "and its anonymous volumes"; cocin makes none */
+  /* -v: docker's "and its anonymous volumes" */
   static const struct cocin_opt t[] = {{'f', "force", OPT_NONE, V_FORCE},
-                                       {'v', "volumes", OPT_NONE, V_NOTHING},
+                                       {'v', "volumes", OPT_NONE, V_VOLUMES},
                                        {0, NULL, OPT_NONE, 0}};
   int pos = 0;
-  *force = false;
-  if (cocin_opts_parse_mixed(t, argc, argv, &pos, int_opt, force, "rm", err) < 0)
+  *flags = 0;
+  if (cocin_opts_parse_mixed(t, argc, argv, &pos, int_opt, flags, "rm", err) < 0)
     return -1;
   return collect_names(argc, argv, pos, "rm", names, err);
 }

@@ -42,6 +42,38 @@ int cocin_image_hold(const char *root, const char *name, char **rootfs, int *hol
  * not start again); ENOENT if there is none. */
 int cocin_image_remove(const char *root, const char *ref, bool force, cocin_error_t *err);
 
+/* ---- volumes ----------------------------------------------------------- */
+/* docker's local volumes: ROOT/volumes/NAME, the files in its _data.  -v
+ * NAME:PATH makes one at its first use, filled from the image's files at
+ * PATH; -v PATH makes an anonymous one (named by a random id), removed
+ * with its container by --rm and rm -v.  A name: 2 to 128 characters of
+ * [a-zA-Z0-9][a-zA-Z0-9_.-]. */
+/* (cocin_volume_name_check: util.h) */
+/* volume create: an empty volume, made if missing (*made: by this call);
+ * anonymous: marked so (volume prune's, without -a) */
+int cocin_volume_create(const char *root, const char *name, bool anonymous, bool *made,
+                        cocin_error_t *err);
+int cocin_volume_list(const char *root, char ***names, cocin_error_t *err);
+struct cocin_volume_info {
+  char *name;
+  char *mountpoint; /* its _data */
+  char *created;    /* RFC 3339, NULL if unknown */
+  bool anonymous;
+};
+int cocin_volume_info(const char *root, const char *name, struct cocin_volume_info *info,
+                      cocin_error_t *err);
+void cocin_volume_info_free(struct cocin_volume_info *info);
+/* The containers whose record mounts it, running or not (names). */
+int cocin_volume_users(const char *root, const char *name, char ***users, cocin_error_t *err);
+/* volume rm: EBUSY while any container uses it (docker's rule: one that
+ * does not run could start again), ENOENT if there is none. */
+int cocin_volume_remove(const char *root, const char *name, cocin_error_t *err);
+/* volume prune: every volume no container uses, anonymous ones only
+ * unless all (docker's -a); *removed: their names, *freed: the bytes
+ * their files held. */
+int cocin_volume_prune(const char *root, bool all, char ***removed, uint64_t *freed,
+                       cocin_error_t *err);
+
 /* ---- run --------------------------------------------------------------- */
 struct cocin_run_io {
   /* Foreground without -t: fds the container gets as 0,1,2.  Ignored for
@@ -136,8 +168,11 @@ int cocin_pause(const char *root, const char *name, const char *id, bool pause,
                 cocin_error_t *err);
 /* Send sig to the container's init; ESRCH if not running. */
 int cocin_kill(const char *root, const char *name, const char *id, int sig, cocin_error_t *err);
-/* Remove: EBUSY while running unless force (then kill first). */
-int cocin_rm(const char *root, const char *name, const char *id, bool force, cocin_error_t *err);
+/* Remove: EBUSY while running unless COCIN_RM_FORCE (then kill first);
+ * COCIN_RM_VOLUMES: its anonymous volumes too (docker's rm -v). */
+enum { COCIN_RM_FORCE = 1, COCIN_RM_VOLUMES = 2 };
+int cocin_rm(const char *root, const char *name, const char *id, unsigned flags,
+             cocin_error_t *err);
 /* Wait until the container has exited; returns its exit code (>= 0).
  * interrupted() (may be NULL) is polled; if it returns true, EINTR. */
 int cocin_wait(const char *root, const char *name, const char *id, bool (*interrupted)(void),
@@ -186,7 +221,8 @@ int cocin_exec_detached(const char *root, const char *name, const struct cocin_e
 /* ---- small verbs' argument parsers (shared by the CLI and ctl files) --- */
 int cocin_parse_stop(int argc, char **argv, int *timeout, char ***names, cocin_error_t *err);
 int cocin_parse_kill(int argc, char **argv, int *sig, char ***names, cocin_error_t *err);
-int cocin_parse_rm(int argc, char **argv, bool *force, char ***names, cocin_error_t *err);
+/* rm [-f] [-v] NAME...: *flags, COCIN_RM_* */
+int cocin_parse_rm(int argc, char **argv, unsigned *flags, char ***names, cocin_error_t *err);
 /* A verb without flags: NAME... (pause, unpause) */
 int cocin_parse_names(const char *verb, int argc, char **argv, char ***names, cocin_error_t *err);
 int cocin_parse_restart(int argc, char **argv, int *timeout, char ***names, cocin_error_t *err);

@@ -15,9 +15,11 @@
 #include "security.h"
 
 struct cocin_mount {
-  char *source; /* absolute host path */
+  char *source; /* absolute host path (a volume's: NULL until run finds it) */
   char *dest;   /* absolute path in the container */
   bool readonly;
+  char *volume;   /* -v NAME:PATH, a named volume's NAME; NULL: a host path */
+  bool anonymous; /* -v PATH: a volume of its own, named by run (volume: NULL until then) */
 };
 
 /* --tmpfs PATH[:OPTIONS]: a tmpfs of the container's own at dest */

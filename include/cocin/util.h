@@ -61,6 +61,8 @@ int cocin_random_id(char out[65], cocin_error_t *err);
 /* Container names: [a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}, and none of the names
  * reserved by the filesystem view ("ctl"). */
 int cocin_name_check(const char *name, cocin_error_t *err);
+/* A volume's name: [a-zA-Z0-9][a-zA-Z0-9_.-]+, at most 128 characters. */
+int cocin_volume_name_check(const char *name, cocin_error_t *err);
 
 /* Time helpers: RFC 3339 UTC with nanoseconds, and parsing it back. */
 char *cocin_time_now(void);

@@ -26,7 +26,8 @@ int cocin_kill(const char *root, const char *name, const char *id, int sig, coci
   abort();
 }
 
-int cocin_rm(const char *root, const char *name, const char *id, bool force, cocin_error_t *err)
+int cocin_rm(const char *root, const char *name, const char *id, unsigned flags,
+             cocin_error_t *err)
 {
   abort();
 }

@@ -225,8 +225,12 @@ bad_run "run -it without a terminal" 'the input device is not a TTY' "${P}tt2" \
   cocin run -it --name "${P}tt2" busybox true
 bad_run "run missing volume source" "$T/nonexistent" "${P}mv" \
   cocin run --rm --name "${P}mv" -v "$T/nonexistent:/data" busybox true
-bad_run "run -v without a container path" 'volume|invalid|-v' "${P}mv2" \
-  cocin run --rm --name "${P}mv2" -v "$T" busybox true
+bad_run "run -v with a relative path alone (an anonymous volume's must be absolute)" 'volume|absolute|invalid' "${P}mv2" \
+  cocin run --rm --name "${P}mv2" -v relative busybox true
+bad_run "run -v with a volume name of one character" 'neither an absolute host path nor a volume name' "${P}mv4" \
+  cocin run --rm --name "${P}mv4" -v a:/x busybox true
+bad_run "run -v with a relative host path (./dir is no volume name)" 'neither an absolute host path nor a volume name' "${P}mv5" \
+  cocin run --rm --name "${P}mv5" -v ./dir:/x busybox true
 bad_run "run -v with a relative container path" 'volume|absolute|invalid' "${P}mv3" \
   cocin run --rm --name "${P}mv3" -v "$T:relative" busybox true
 bad_run "run -e without =" 'env|KEY=VALUE|invalid|=' "${P}be" \

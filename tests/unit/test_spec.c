@@ -75,6 +75,53 @@ int main(void)
   cocin_spec_free(&s2);
   cocin_spec_free(&s);
 
+  /* -v's other two forms: a named volume, an anonymous one (with options) */
+  CHECK(parse("-v data:/d:ro -v /anon -v /anon2:ro busybox", &s) == 0 && s.n_mounts == 3,
+        "named and anonymous volumes");
+  CHECK(!strcmp(s.mounts[0].volume, "data") && s.mounts[0].source == NULL &&
+            !strcmp(s.mounts[0].dest, "/d") && s.mounts[0].readonly && !s.mounts[0].anonymous,
+        "-v data:/d:ro");
+  CHECK(s.mounts[1].anonymous && s.mounts[1].volume == NULL && s.mounts[1].source == NULL &&
+            !strcmp(s.mounts[1].dest, "/anon") && !s.mounts[1].readonly,
+        "-v /anon");
+  CHECK(s.mounts[2].anonymous && !strcmp(s.mounts[2].dest, "/anon2") && s.mounts[2].readonly,
+        "-v /anon2:ro");
+  cocin_spec_free(&s);
+  /* as run records them, the source found */
+  {
+    struct cocin_spec r = {0};
+    cJSON *rec = cJSON_Parse("{\"image\":\"busybox\",\"args\":[\"true\"],\"mounts\":["
+                             "{\"source\":\"/r/volumes/data/_data\",\"destination\":\"/d\","
+                             "\"readonly\":true,\"volume\":\"data\"},"
+                             "{\"source\":\"/r/volumes/ab/_data\",\"destination\":\"/a\","
+                             "\"readonly\":false,\"volume\":\"ab\",\"anonymous\":true}]}");
+    cleanup_error cocin_error_t rerr = NULL;
+    CHECK(rec && cocin_spec_from_json(rec, &r, &rerr) == 0 && r.n_mounts == 2 &&
+              !strcmp(r.mounts[0].volume, "data") && !r.mounts[0].anonymous &&
+              r.mounts[1].anonymous && !strcmp(r.mounts[1].source, "/r/volumes/ab/_data"),
+          "a record's volumes read back");
+    cJSON *back = cocin_spec_to_json(&r);
+    const cJSON *m1 = cJSON_GetArrayItem(cJSON_GetObjectItem(back, "mounts"), 1);
+    CHECK(m1 && cJSON_IsTrue(cJSON_GetObjectItem(m1, "anonymous")) &&
+              !strcmp(cJSON_GetObjectItem(m1, "volume")->valuestring, "ab"),
+          "and written again");
+    cJSON_Delete(back);
+    cJSON_Delete(rec);
+    cocin_spec_free(&r);
+    /* an anonymous volume without its name, a volume name that is no name: damaged */
+    cJSON *bad = cJSON_Parse("{\"image\":\"busybox\",\"args\":[\"true\"],\"mounts\":["
+                             "{\"source\":\"/x\",\"destination\":\"/a\",\"anonymous\":true}]}");
+    struct cocin_spec b = {0};
+    cleanup_error cocin_error_t berr = NULL;
+    CHECK(bad && cocin_spec_from_json(bad, &b, &berr) < 0, "an anonymous volume with no name refused");
+    cJSON_Delete(bad);
+    cocin_spec_free(&b);
+  }
+  CHECK(cocin_volume_name_check("ab", NULL) == 0 && cocin_volume_name_check("a", NULL) < 0 &&
+            cocin_volume_name_check("-ab", NULL) < 0 && cocin_volume_name_check("a/b", NULL) < 0 &&
+            cocin_volume_name_check("a_b.c-d", NULL) == 0 && cocin_volume_name_check("", NULL) < 0,
+        "volume names");
+
   /* --network: none (the default) and host; the host's name unless -h */
   CHECK(parse("busybox", &s) == 0 && !s.host_network && s.hostname == NULL, "default: none");
   cocin_spec_free(&s);
@@ -304,7 +351,11 @@ int main(void)
   CHECK(parse_err(line) == EINVAL, "200-character name");
   CHECK(parse_err("-e NOEQUALS busybox") == EINVAL, "env without =");
   CHECK(parse_err("-v /nonexistent-cocin:/x busybox") == ENOENT, "missing volume source");
-  CHECK(parse_err("-v relative:/x busybox") == EINVAL, "relative volume");
+  CHECK(parse_err("-v ./relative:/x busybox") == EINVAL, "relative host path");
+  CHECK(parse_err("-v rel/ative:/x busybox") == EINVAL, "a volume name with a slash");
+  CHECK(parse_err("-v a:/x busybox") == EINVAL, "a volume name of one character");
+  CHECK(parse_err("-v data busybox") == EINVAL, "an anonymous volume at a relative path");
+  CHECK(parse_err("-v data:/x:bogus busybox") == EINVAL, "a named volume with a bad option");
   CHECK(parse_err("-v /tmp:/x:bogus busybox") == EINVAL, "bad volume mode");
   CHECK(parse_err("-v /tmp:/../etc busybox") == EINVAL, "volume with ..");
   CHECK(parse_err("-w rel busybox") == EINVAL, "relative workdir");
@@ -418,7 +469,7 @@ int main(void)
   }
   {
     char *a[] = {"-f", NULL};
-    bool f;
+    unsigned f;
     cleanup_strv char **names = NULL;
     cleanup_error cocin_error_t e = NULL;
     CHECK(cocin_parse_rm(1, a, &f, &names, &e) < 0, "rm without a name fails");
@@ -426,11 +477,19 @@ int main(void)
   /* flags after the names, as docker's verbs take them (run and exec: not) */
   {
     char *a[] = {"web", "-f", "db", NULL};
-    bool f;
+    unsigned f;
     cleanup_strv char **names = NULL;
-    CHECK(cocin_parse_rm(3, a, &f, &names, &err) == 0 && f && strv_len(names) == 2 &&
-              !strcmp(names[0], "web") && !strcmp(names[1], "db"),
+    CHECK(cocin_parse_rm(3, a, &f, &names, &err) == 0 && f == COCIN_RM_FORCE &&
+              strv_len(names) == 2 && !strcmp(names[0], "web") && !strcmp(names[1], "db"),
           "rm web -f db: both names, in order, and -f");
+  }
+  {
+    char *a[] = {"-v", "web", "--force", NULL};
+    unsigned f;
+    cleanup_strv char **names = NULL;
+    CHECK(cocin_parse_rm(3, a, &f, &names, &err) == 0 &&
+              f == (COCIN_RM_FORCE | COCIN_RM_VOLUMES) && strv_len(names) == 1,
+          "rm -v web --force: -v and -f");
   }
   {
     char *a[] = {"a", "-t", "2", "b", "--", "-c", NULL};
