@@ -145,6 +145,7 @@ enum {
   R_ENV_FILE,
   R_WORKDIR,
   R_VOLUME,
+  R_MOUNT,
   R_HOSTNAME,
   R_USER,
   R_RM,
@@ -172,6 +173,7 @@ static const struct cocin_opt run_opts[] = {
     {0, "env-file", OPT_REQUIRED, R_ENV_FILE},
     {'w', "workdir", OPT_REQUIRED, R_WORKDIR},
     {'v', "volume", OPT_REQUIRED, R_VOLUME},
+    {0, "mount", OPT_REQUIRED, R_MOUNT},
     {'h', "hostname", OPT_REQUIRED, R_HOSTNAME},
     {'u', "user", OPT_REQUIRED, R_USER},
     {0, "rm", OPT_NONE, R_RM},
@@ -215,7 +217,10 @@ const char cocin_run_usage[] =
     "  -e, --env KEY=VALUE       set an environment variable (repeatable)\n"
     "      --env-file FILE       read variables from a file of KEY=VALUE lines\n"
     "  -w, --workdir DIR         working directory inside the container\n"
-    "  -v, --volume HOST:CTR[:ro] bind mount a host directory or file (repeatable)\n"
+    "  -v, --volume HOST:CTR[:ro] bind mount a host directory or file (repeatable);\n"
+    "                            NAME:CTR a named volume, CTR an anonymous one\n"
+    "      --mount type=bind|volume|tmpfs,source=S,target=CTR[,readonly]  docker's\n"
+    "                            long form of -v and --tmpfs (repeatable)\n"
     "  -h, --hostname NAME       hostname (default: the container name; the host's\n"
     "                            with --network host, NAME's with container:NAME)\n"
     "  -u, --user USER[:GROUP]   run as this user and group (names or numbers)\n"
@@ -448,20 +453,19 @@ int cocin_ulimits_apply(const struct cocin_spec *s, cocin_error_t *err)
   return 0;
 }
 
-static int parse_tmpfs(struct cocin_spec *s, const char *v, cocin_error_t *err)
+/* A tmpfs at dst with options opts (NULL: docker's); v: the flag as
+ * given, for the messages */
+static int add_tmpfs(struct cocin_spec *s, char *dst, const char *opts, const char *flag,
+                     const char *v, cocin_error_t *err)
 {
-  cleanup_free char *dst = xstrdup(v);
-  char *opts = strchr(dst, ':');
-  if (opts)
-    *opts++ = '\0';
   if (!path_clean_abs(dst))
     return cocin_fail(err, EINVAL,
-                      "run: invalid --tmpfs \"%s\": the path must be absolute, without \"..\"", v);
+                      "run: invalid %s \"%s\": the path must be absolute, without \"..\"", flag, v);
   path_tidy(dst);
   if (!strcmp(dst, "/"))
-    return cocin_fail(err, EINVAL, "run: invalid --tmpfs \"%s\": cannot mount over /", v);
+    return cocin_fail(err, EINVAL, "run: invalid %s \"%s\": cannot mount over /", flag, v);
   if (!strcmp(dst, "/proc") || !strncmp(dst, "/proc/", 6))
-    return cocin_fail(err, EINVAL, "run: invalid --tmpfs \"%s\": not in /proc, the kernel's", v);
+    return cocin_fail(err, EINVAL, "run: invalid %s \"%s\": not in /proc, the kernel's", flag, v);
   unsigned long flags;
   if (cocin_tmpfs_options(opts, &flags, NULL, err) < 0)
     return cocin_error_wrap(err, "run");
@@ -470,6 +474,70 @@ static int parse_tmpfs(struct cocin_spec *s, const char *v, cocin_error_t *err)
   s->tmpfs = xrealloc(s->tmpfs, (s->n_tmpfs + 1) * sizeof(*s->tmpfs));
   s->tmpfs[s->n_tmpfs++] = (struct cocin_tmpfs){xstrdup(dst), opts && *opts ? xstrdup(opts) : NULL};
   return 0;
+}
+
+static int parse_tmpfs(struct cocin_spec *s, const char *v, cocin_error_t *err)
+{
+  cleanup_free char *dst = xstrdup(v);
+  char *opts = strchr(dst, ':');
+  if (opts)
+    *opts++ = '\0';
+  return add_tmpfs(s, dst, opts, "--tmpfs", v, err);
+}
+
+/* A volume: src a host path (absolute), a volume's name, or NULL (an
+ * anonymous volume); v: the flag as given, for the messages */
+static int add_volume(struct cocin_spec *s, char *src, char *dst, bool ro, bool nocopy,
+                      const char *v, cocin_error_t *err)
+{
+  bool named = src && src[0] != '/';
+  if (named && cocin_volume_name_check(src, NULL) < 0)
+    return cocin_fail(err, EINVAL,
+                      "run: invalid volume \"%s\": \"%s\" is neither an absolute host path "
+                      "nor a volume name ([a-zA-Z0-9][a-zA-Z0-9_.-]+)",
+                      v, src);
+  if ((src && !named && !path_clean_abs(src)) || !path_clean_abs(dst))
+    return cocin_fail(err, EINVAL,
+                      src && !named ? "run: invalid volume \"%s\": both paths must be absolute, "
+                                      "without \"..\""
+                                    : "run: invalid volume \"%s\": the container's path must be "
+                                      "absolute, without \"..\"",
+                      v);
+  if (src && !named)
+    path_tidy(src);
+  path_tidy(dst);
+  if (nocopy && src && !named)
+    return cocin_fail(err, EINVAL, "run: invalid volume \"%s\": nocopy is for volumes, not a host path", v);
+  if (mount_point_taken(s, dst))
+    return cocin_fail(err, EINVAL, "run: duplicate mount point: %s", dst);
+  struct stat st;
+  if (src && !named && stat(src, &st) < 0)
+    return cocin_fail_errno(err, "run: volume source %s", src);
+  if (!strcmp(dst, "/"))
+    return cocin_fail(err, EINVAL, "run: invalid volume \"%s\": cannot mount over /", v);
+  s->mounts = xrealloc(s->mounts, (s->n_mounts + 1) * sizeof(*s->mounts));
+  s->mounts[s->n_mounts++] = (struct cocin_mount){
+      .source = src && !named ? xstrdup(src) : NULL,
+      .dest = xstrdup(dst),
+      .readonly = ro,
+      .volume = named ? xstrdup(src) : NULL,
+      .anonymous = src == NULL,
+      .nocopy = nocopy,
+  };
+  return 0;
+}
+
+/* docker's propagation options, and those that change nothing here (z
+ * and Z relabel for SELinux, which this host lacks; cached, delegated and
+ * consistent are for macOS; rprivate is what every volume is) */
+static bool inert_option(const char *opt)
+{
+  static const char *const inert[] = {"z", "Z", "cached", "delegated", "consistent", "rprivate",
+                                      "private"};
+  for (size_t i = 0; i < sizeof(inert) / sizeof(inert[0]); i++)
+    if (!strcmp(opt, inert[i]))
+      return true;
+  return false;
 }
 
 /* -v's three forms, as docker reads them: HOST:CTR[:OPTS] (a host path,
@@ -491,65 +559,131 @@ static int parse_volume(struct cocin_spec *s, const char *v, cocin_error_t *err)
   } else if ((mode = strchr(dst, ':'))) {
     *mode++ = '\0';
   }
-  bool named = src && src[0] != '/';
-  if (named && cocin_volume_name_check(src, NULL) < 0)
-    return cocin_fail(err, EINVAL,
-                      "run: invalid volume \"%s\": \"%s\" is neither an absolute host path "
-                      "nor a volume name ([a-zA-Z0-9][a-zA-Z0-9_.-]+)",
-                      v, src);
-  if ((src && !named && !path_clean_abs(src)) || !path_clean_abs(dst))
-    return cocin_fail(err, EINVAL,
-                      src && !named ? "run: invalid volume \"%s\": both paths must be absolute, "
-                                      "without \"..\""
-                                    : "run: invalid volume \"%s\": the container's path must be "
-                                      "absolute, without \"..\"",
-                      v);
-  if (src && !named)
-    path_tidy(src);
-  path_tidy(dst);
-  /* docker's options, comma-separated: ro or rw, and those that change
-   * nothing here (z and Z relabel for SELinux, which this host lacks;
-   * cached, delegated and consistent are for macOS; rprivate is what
-   * every volume is); other propagations are not done, so refused */
-  static const char *const inert[] = {"z", "Z", "cached", "delegated", "consistent", "rprivate",
-                                      "private"};
-  bool ro = false, rw = false;
+  /* docker's options, comma-separated: ro or rw, nocopy (a new volume
+   * is not filled from the image), and the inert ones; other
+   * propagations are not done, so refused */
+  bool ro = false, rw = false, nocopy = false;
   for (char *opt = mode, *next; opt; opt = next) {
     next = strchr(opt, ',');
     if (next)
       *next++ = '\0';
-    bool known = false;
-    for (size_t i = 0; i < sizeof(inert) / sizeof(inert[0]); i++)
-      known = known || !strcmp(opt, inert[i]);
     if (!strcmp(opt, "ro"))
       ro = true;
     else if (!strcmp(opt, "rw"))
       rw = true;
-    else if (!known)
+    else if (!strcmp(opt, "nocopy"))
+      nocopy = true;
+    else if (!inert_option(opt))
       return cocin_fail(err, EINVAL,
-                        "run: invalid volume option \"%s\" in \"%s\": expected ro or rw (z, Z, "
-                        "cached, delegated, consistent, private and rprivate are taken and "
+                        "run: invalid volume option \"%s\" in \"%s\": expected ro, rw or nocopy "
+                        "(z, Z, cached, delegated, consistent, private and rprivate are taken and "
                         "change nothing)",
                         opt, v);
   }
   if (ro && rw)
     return cocin_fail(err, EINVAL, "run: invalid volume \"%s\": both ro and rw", v);
-  if (mount_point_taken(s, dst))
-    return cocin_fail(err, EINVAL, "run: duplicate mount point: %s", dst);
-  struct stat st;
-  if (src && !named && stat(src, &st) < 0)
-    return cocin_fail_errno(err, "run: volume source %s", src);
-  if (!strcmp(dst, "/"))
-    return cocin_fail(err, EINVAL, "run: invalid volume \"%s\": cannot mount over /", v);
-  s->mounts = xrealloc(s->mounts, (s->n_mounts + 1) * sizeof(*s->mounts));
-  s->mounts[s->n_mounts++] = (struct cocin_mount){
-      .source = src && !named ? xstrdup(src) : NULL,
-      .dest = xstrdup(dst),
-      .readonly = ro,
-      .volume = named ? xstrdup(src) : NULL,
-      .anonymous = src == NULL,
-  };
+  return add_volume(s, src, dst, ro, nocopy, v, err);
+}
+
+/* A --mount field's boolean: none (the key alone) is true */
+static int mount_bool(const char *key, const char *val, bool *out, const char *v,
+                      cocin_error_t *err)
+{
+  if (val == NULL || !strcmp(val, "true") || !strcmp(val, "1"))
+    *out = true;
+  else if (!strcmp(val, "false") || !strcmp(val, "0"))
+    *out = false;
+  else
+    return cocin_fail(err, EINVAL, "run: invalid --mount \"%s\": %s=%s: expected true or false",
+                      v, key, val);
   return 0;
+}
+
+/* --mount type=bind|volume|tmpfs,source=...,target=...[,readonly][,...]:
+ * docker's fields, comma-separated (no field holds a comma here) */
+static int parse_mount(struct cocin_spec *s, const char *v, cocin_error_t *err)
+{
+  cleanup_free char *copy = xstrdup(v);
+  const char *type = "volume"; /* docker's default */
+  char *src = NULL, *dst = NULL;
+  bool ro = false, nocopy = false;
+  cleanup_free char *tmpfs_opts = NULL;
+  for (char *f = copy, *next; f; f = next) {
+    next = strchr(f, ',');
+    if (next)
+      *next++ = '\0';
+    char *val = strchr(f, '=');
+    if (val)
+      *val++ = '\0';
+    if (val && (!strcmp(f, "type"))) {
+      type = val;
+    } else if (val && (!strcmp(f, "source") || !strcmp(f, "src"))) {
+      src = val;
+    } else if (val && (!strcmp(f, "target") || !strcmp(f, "destination") || !strcmp(f, "dst"))) {
+      dst = val;
+    } else if (!strcmp(f, "readonly") || !strcmp(f, "ro")) {
+      if (mount_bool(f, val, &ro, v, err) < 0)
+        return -1;
+    } else if (!strcmp(f, "volume-nocopy")) {
+      if (mount_bool(f, val, &nocopy, v, err) < 0)
+        return -1;
+    } else if (val && !strcmp(f, "bind-propagation") && inert_option(val)) {
+      /* rprivate, private: what every volume is */
+    } else if (val && !strcmp(f, "consistency")) {
+      /* macOS's */
+    } else if (val && !strcmp(f, "volume-driver") && !strcmp(val, "local")) {
+      /* the only one */
+    } else if (val && (!strcmp(f, "tmpfs-size") || !strcmp(f, "tmpfs-mode"))) {
+      char *o = xasprintf("%s%s%s=%s", tmpfs_opts ? tmpfs_opts : "", tmpfs_opts ? "," : "",
+                          f[6] == 's' ? "size" : "mode", val);
+      free(tmpfs_opts);
+      tmpfs_opts = o;
+    } else {
+      return cocin_fail(err, EINVAL,
+                        "run: invalid --mount \"%s\": unknown or unsupported field \"%s%s%s\" "
+                        "(cocin takes type, source, target, readonly, volume-nocopy, "
+                        "bind-propagation=rprivate, tmpfs-size, tmpfs-mode)",
+                        v, f, val ? "=" : "", val ? val : "");
+    }
+  }
+  if (dst == NULL || *dst == '\0')
+    return cocin_fail(err, EINVAL, "run: invalid --mount \"%s\": target is required", v);
+  if (src && *src == '\0')
+    src = NULL;
+  bool tmpfs = !strcmp(type, "tmpfs");
+  if (!tmpfs && strcmp(type, "bind") && strcmp(type, "volume"))
+    return cocin_fail(err, EINVAL,
+                      "run: invalid --mount \"%s\": type \"%s\": cocin takes bind, volume and tmpfs",
+                      v, type);
+  if (tmpfs_opts && !tmpfs)
+    return cocin_fail(err, EINVAL, "run: invalid --mount \"%s\": tmpfs-size and tmpfs-mode are "
+                      "for type=tmpfs", v);
+  if (nocopy && strcmp(type, "volume"))
+    return cocin_fail(err, EINVAL, "run: invalid --mount \"%s\": volume-nocopy is for "
+                      "type=volume", v);
+  if (tmpfs) {
+    if (src)
+      return cocin_fail(err, EINVAL, "run: invalid --mount \"%s\": a tmpfs takes no source", v);
+    if (ro) {
+      char *o = xasprintf("%s%sro", tmpfs_opts ? tmpfs_opts : "", tmpfs_opts ? "," : "");
+      free(tmpfs_opts);
+      tmpfs_opts = o;
+    }
+    return add_tmpfs(s, dst, tmpfs_opts, "--mount", v, err);
+  }
+  if (!strcmp(type, "bind")) {
+    if (src == NULL)
+      return cocin_fail(err, EINVAL, "run: invalid --mount \"%s\": a bind mount needs a source", v);
+    if (src[0] != '/')
+      return cocin_fail(err, EINVAL,
+                        "run: invalid --mount \"%s\": a bind mount's source must be an absolute "
+                        "path", v);
+  } else if (src && src[0] == '/') {
+    return cocin_fail(err, EINVAL,
+                      "run: invalid --mount \"%s\": a volume's source is its name (type=bind for "
+                      "a host path)", v);
+  }
+  return add_volume(s, src, dst, ro, nocopy, v, err);
 }
 
 int cocin_env_add(char ***env, const char *word, bool from_caller, const char *verb,
@@ -814,6 +948,8 @@ static int run_opt(const struct cocin_opt *o, const char *v, void *data, cocin_e
     return 0;
   case R_VOLUME:
     return parse_volume(s, v, err);
+  case R_MOUNT:
+    return parse_mount(s, v, err);
   case R_HOSTNAME:
     if (check_hostname(v, err) < 0)
       return -1;

@@ -184,7 +184,7 @@ int volumes_resolve(const char *root, struct cocin_spec *spec, const char *image
     h->made = xrealloc(h->made, (h->n + 1) * sizeof(*h->made));
     h->fd[h->n] = -1;
     h->made[h->n] = NULL;
-    cleanup_close int fill = image_rootfs ? image_dir_at(image_rootfs, m->dest) : -1;
+    cleanup_close int fill = image_rootfs && !m->nocopy ? image_dir_at(image_rootfs, m->dest) : -1;
     bool made = false;
     int r = volume_take(root, m->volume, m->anonymous, fill, &h->fd[h->n], &made, err);
     if (made)

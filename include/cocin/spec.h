@@ -20,6 +20,7 @@ struct cocin_mount {
   bool readonly;
   char *volume;   /* -v NAME:PATH, a named volume's NAME; NULL: a host path */
   bool anonymous; /* -v PATH: a volume of its own, named by run (volume: NULL until then) */
+  bool nocopy;    /* a new volume is not filled from the image (not recorded) */
 };
 
 /* --tmpfs PATH[:OPTIONS]: a tmpfs of the container's own at dest */

@@ -70,6 +70,23 @@ out=$(cocin run --rm -v "${P}empty:/no/such/dir" busybox ls -A /no/such/dir 2>&1
 [ -z "$out" ] && [ -z "$(ls -A "$V/${P}empty/_data")" ] || t_fail "empty: [$out]"
 t_end
 
+t_begin "--mount: type=volume (filled; volume-nocopy: not), type=bind (readonly), type=tmpfs (size, mode)"
+out=$(cocin run --rm --mount "source=${P}mv,target=/srv/app" "${P}img" cat /srv/app/app.conf 2>&1)
+[ "$out" = conf ] || t_fail "volume: [$out]"
+out=$(cocin run --rm --mount "type=volume,src=${P}nc,dst=/srv/app,volume-nocopy" "${P}img" ls -A /srv/app 2>&1)
+[ -z "$out" ] && [ -d "$V/${P}nc/_data" ] || t_fail "volume-nocopy: [$out]"
+mkdir -p "$T/bind" && echo b >"$T/bind/f"
+out=$(cocin run --rm --mount "type=bind,source=$T/bind,target=/b,readonly" busybox sh -c 'cat /b/f; touch /b/g' 2>&1)
+grep -q '^b$' <<<"$out" && grep -q 'Read-only file system' <<<"$out" || t_fail "bind: [$out]"
+out=$(cocin run --rm --mount type=tmpfs,target=/t,tmpfs-size=1m,tmpfs-mode=1770 busybox sh -c 'grep " /t " /proc/mounts; stat -c %a /t' 2>&1)
+grep -q 'size=1024k' <<<"$out" && grep -qx 1770 <<<"$out" || t_fail "tmpfs: [$out]"
+# an anonymous one by --mount goes with --rm as -v's does
+before=$(list_volumes)
+cocin run --rm --mount target=/anon busybox true >/dev/null 2>&1 || t_fail "anonymous"
+wait_for sh -c "[ \"\$(ls '$V' | sort | tr '\n' ' ')\" = '$before' ]" || t_fail "--rm left: $(list_volumes), was $before"
+cocin volume rm "${P}mv" "${P}nc" >/dev/null 2>&1
+t_end
+
 t_begin "runs that make one new volume at once all get the same one"
 for i in 1 2 3 4; do
   cocin run --rm -v "${P}race:/r" busybox sh -c "echo $i >/r/$i" >"$T/race$i" 2>&1 &
@@ -248,6 +265,14 @@ bad "run -v: an anonymous volume at a relative path" "the container's path must 
   cocin run --rm -v rel busybox true
 bad "run -v: a named volume with a bad option" 'invalid volume option "zz"' \
   cocin run --rm -v "${P}v:/x:zz" busybox true
+bad "run --mount: a bind without a source" 'a bind mount needs a source' \
+  cocin run --rm --mount type=bind,target=/x busybox true
+bad "run --mount: an unknown field" 'unknown or unsupported field "volume-opt=o=x"' \
+  cocin run --rm --mount target=/x,volume-opt=o=x busybox true
+bad "run --mount: no target" 'target is required' \
+  cocin run --rm --mount "source=${P}v" busybox true
+bad "run --mount: a missing bind source" "volume source $T/nosuch" \
+  cocin run --rm --mount "type=bind,src=$T/nosuch,dst=/x" busybox true
 bad "create -v: a named volume over /" 'cannot mount over /' \
   cocin create --name "${P}cz" -v "${P}v:/" busybox true
 

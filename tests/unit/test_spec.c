@@ -117,6 +117,47 @@ int main(void)
     cJSON_Delete(bad);
     cocin_spec_free(&b);
   }
+  /* --mount: docker's long form of -v and --tmpfs */
+  CHECK(parse("--mount type=bind,source=/tmp,target=/b,readonly --mount source=vol,dst=/v "
+              "--mount target=/a,volume-nocopy --mount type=tmpfs,target=/t,tmpfs-size=64m,"
+              "tmpfs-mode=1770 --mount type=volume,src=v2,target=/v2,ro=false busybox",
+              &s) == 0 &&
+            s.n_mounts == 4 && s.n_tmpfs == 1,
+        "--mount of each type");
+  CHECK(!strcmp(s.mounts[0].source, "/tmp") && !strcmp(s.mounts[0].dest, "/b") &&
+            s.mounts[0].readonly && !s.mounts[0].volume,
+        "--mount type=bind,...,readonly");
+  CHECK(!strcmp(s.mounts[1].volume, "vol") && !strcmp(s.mounts[1].dest, "/v") &&
+            !s.mounts[1].readonly && !s.mounts[1].nocopy,
+        "--mount source=vol,dst=/v (type volume by default)");
+  CHECK(s.mounts[2].anonymous && s.mounts[2].nocopy && !strcmp(s.mounts[2].dest, "/a"),
+        "--mount target=/a,volume-nocopy: anonymous, not filled");
+  CHECK(!strcmp(s.tmpfs[0].dest, "/t") && !strcmp(s.tmpfs[0].options, "size=64m,mode=1770"),
+        "--mount type=tmpfs,tmpfs-size,tmpfs-mode");
+  CHECK(!strcmp(s.mounts[3].volume, "v2") && !s.mounts[3].readonly, "ro=false");
+  cocin_spec_free(&s);
+  CHECK(parse("-v data:/d:nocopy busybox", &s) == 0 && s.mounts[0].nocopy, "-v NAME:CTR:nocopy");
+  cocin_spec_free(&s);
+  CHECK(parse_err("--mount type=bind,target=/x busybox") == EINVAL, "a bind without a source");
+  CHECK(parse_err("--mount type=bind,source=rel,target=/x busybox") == EINVAL, "a relative bind source");
+  CHECK(parse_err("--mount type=bind,source=/nonexistent-cocin,target=/x busybox") == ENOENT,
+        "a missing bind source");
+  CHECK(parse_err("--mount source=/tmp,target=/x busybox") == EINVAL, "a volume named by a path");
+  CHECK(parse_err("--mount type=volume,source=v busybox") == EINVAL, "no target");
+  CHECK(parse_err("--mount type=tmpfs,source=x,target=/t busybox") == EINVAL, "a tmpfs with a source");
+  CHECK(parse_err("--mount type=npipe,target=/t busybox") == EINVAL, "an unknown type");
+  CHECK(parse_err("--mount target=/t,bogus=1 busybox") == EINVAL, "an unknown field");
+  CHECK(parse_err("--mount target=/t,readonly=maybe busybox") == EINVAL, "readonly=maybe");
+  CHECK(parse_err("--mount type=bind,source=/tmp,target=/t,bind-propagation=shared busybox") == EINVAL,
+        "a propagation not done");
+  CHECK(parse_err("--mount type=volume,target=/t,tmpfs-size=1m busybox") == EINVAL,
+        "tmpfs-size on a volume");
+  CHECK(parse_err("--mount type=tmpfs,target=/t,tmpfs-size=lots busybox") == EINVAL,
+        "a bad tmpfs-size");
+  CHECK(parse_err("--mount type=bind,source=/tmp,target=/t,volume-nocopy busybox") == EINVAL,
+        "volume-nocopy on a bind");
+  CHECK(parse_err("-v /tmp:/t:nocopy busybox") == EINVAL, "nocopy on a host path");
+  CHECK(parse_err("--mount target=/t -v /tmp:/t busybox") == EINVAL, "--mount and -v at one target");
   CHECK(cocin_volume_name_check("ab", NULL) == 0 && cocin_volume_name_check("a", NULL) < 0 &&
             cocin_volume_name_check("-ab", NULL) < 0 && cocin_volume_name_check("a/b", NULL) < 0 &&
             cocin_volume_name_check("a_b.c-d", NULL) == 0 && cocin_volume_name_check("", NULL) < 0,
