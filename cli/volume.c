@@ -15,18 +15,23 @@
 #define VOLUME_KEYS "the keys volume inspect prints: .Name, .Mountpoint, .CreatedAt, ..."
 
 /* volume create [NAME]: without one, an anonymous volume of a random
- * name (docker's); an existing NAME is no error.  Prints the name. */
+ * name (docker's); an existing NAME is no error.  Prints the name.
+ * --name NAME is docker's older spelling; -d local the only driver. */
 static int volume_create(const char *root, int argc, char **argv)
 {
-  static const struct cocin_opt t[] = {{0, NULL, OPT_NONE, 0}};
-  int i = cli_flags("volume create", t, argc, argv, NULL);
+  static const struct cocin_opt t[] = {
+      {0, "name", OPT_REQUIRED, 0}, {'d', "driver", OPT_REQUIRED, 1}, {0, NULL, OPT_NONE, 0}};
+  const char *vals[2] = {NULL, NULL};
+  int i = cli_flags("volume create", t, argc, argv, vals);
   if (i < 0)
     return 1;
-  if (argc - i > 1)
+  if (vals[1] && strcmp(vals[1], "local"))
+    return cli_fail("volume create: driver \"%s\": cocin has the local driver only", vals[1]);
+  if (argc - i + (vals[0] != NULL) > 1)
     return cli_fail("volume create: takes at most one name");
   cleanup_error cocin_error_t err = NULL;
   char id[65];
-  const char *name = i < argc ? argv[i] : NULL;
+  const char *name = i < argc ? argv[i] : vals[0];
   if (name == NULL && cocin_random_id(id, &err) < 0)
     return cli_error(&err);
   bool made;
@@ -36,40 +41,60 @@ static int volume_create(const char *root, int argc, char **argv)
   return 0;
 }
 
-/* volume ls [-q] [-f dangling=true|false] [-f name=PART] */
+/* volume ls's flags: -q, and each -f (all must hold, as docker's) */
+struct ls_args {
+  bool quiet;
+  int dangling;  /* -1: either */
+  char **names;  /* name=PART: any of them */
+};
+
+static int ls_flag(const struct cocin_opt *o, const char *v, void *data, cocin_error_t *err)
+{
+  struct ls_args *a = data;
+  if (o->id == 0) {
+    a->quiet = true;
+  } else if (!strcmp(v, "dangling=true") || !strcmp(v, "dangling=1")) {
+    a->dangling = 1;
+  } else if (!strcmp(v, "dangling=false") || !strcmp(v, "dangling=0")) {
+    a->dangling = 0;
+  } else if (!strncmp(v, "name=", 5)) {
+    strv_append(&a->names, v + 5);
+  } else {
+    return cocin_fail(err, EINVAL,
+                      "volume ls: invalid filter \"%s\": cocin takes dangling=true|false and "
+                      "name=PART",
+                      v);
+  }
+  return 0;
+}
+
+/* volume ls [-q] [-f dangling=true|false] [-f name=PART]... */
 static int volume_ls(const char *root, int argc, char **argv)
 {
   static const struct cocin_opt t[] = {
       {'q', "quiet", OPT_NONE, 0}, {'f', "filter", OPT_REQUIRED, 1}, {0, NULL, OPT_NONE, 0}};
-  const char *vals[2] = {NULL, NULL};
-  int i = cli_flags("volume ls", t, argc, argv, vals);
-  if (i < 0)
-    return 1;
+  struct ls_args a = {false, -1, xmalloc0(sizeof(char *))};
+  cleanup_strv char **parts = NULL;
+  int i = 0;
+  cleanup_error cocin_error_t err = NULL;
+  int r = cocin_opts_parse_mixed(t, argc, argv, &i, ls_flag, &a, "volume ls", &err);
+  parts = a.names;
+  if (r < 0)
+    return cli_error(&err);
   if (i < argc)
     return cli_fail("volume ls: takes no names: %s", argv[i]);
-  int dangling = -1; /* -1: either */
-  const char *part = NULL;
-  if (vals[1]) {
-    if (!strcmp(vals[1], "dangling=true") || !strcmp(vals[1], "dangling=1"))
-      dangling = 1;
-    else if (!strcmp(vals[1], "dangling=false") || !strcmp(vals[1], "dangling=0"))
-      dangling = 0;
-    else if (!strncmp(vals[1], "name=", 5))
-      part = vals[1] + 5;
-    else
-      return cli_fail("volume ls: invalid filter \"%s\": cocin takes dangling=true|false and "
-                      "name=PART",
-                      vals[1]);
-  }
-  cleanup_error cocin_error_t err = NULL;
   cleanup_strv char **names = NULL;
   if (cocin_volume_list(root, &names, &err) < 0)
     return cli_error(&err);
-  if (!vals[0])
+  if (!a.quiet)
     printf("%-8s  %s\n", "DRIVER", "VOLUME NAME");
   for (char **n = names; *n; n++) {
-    if (part && !strstr(*n, part))
+    bool match = parts[0] == NULL;
+    for (char **p = parts; *p && !match; p++)
+      match = strstr(*n, *p) != NULL;
+    if (!match)
       continue;
+    int dangling = a.dangling;
     if (dangling >= 0) {
       cleanup_strv char **users = NULL;
       if (cocin_volume_users(root, *n, &users, &err) < 0)
@@ -77,7 +102,7 @@ static int volume_ls(const char *root, int argc, char **argv)
       if ((users[0] == NULL) != (dangling == 1))
         continue;
     }
-    if (vals[0])
+    if (a.quiet)
       printf("%s\n", *n);
     else
       printf("%-8s  %s\n", "local", *n);
@@ -138,7 +163,7 @@ static int volume_inspect(const char *root, int argc, char **argv)
       cJSON_AddItemToArray(all, j);
     }
   }
-  if (!format && (cJSON_GetArraySize(all) > 0 || rc == 0)) {
+  if (!format) { /* (docker prints [] too, when none was found) */
     cleanup_free char *text = cJSON_Print(all);
     printf("%s\n", text);
   }
@@ -186,9 +211,13 @@ static int volume_prune(const char *root, int argc, char **argv)
     return 0; /* docker's answer to anything but yes: nothing done */
   cleanup_error cocin_error_t err = NULL;
   cleanup_strv char **gone = NULL;
-  uint64_t freed;
+  uint64_t freed = 0;
+  int rc = 0;
+  /* (what was removed before a failure is said too) */
   if (cocin_volume_prune(root, vals[0] != NULL, &gone, &freed, &err) < 0)
-    return cli_error(&err);
+    rc = cli_error(&err);
+  if (gone == NULL)
+    return rc;
   if (gone[0])
     puts("Deleted Volumes:");
   for (char **n = gone; *n; n++)
@@ -196,7 +225,7 @@ static int volume_prune(const char *root, int argc, char **argv)
   char total[32];
   cli_human_size(freed, total, sizeof(total));
   printf("%sTotal reclaimed space: %s\n", gone[0] ? "\n" : "", total);
-  return 0;
+  return rc;
 }
 
 int cmd_volume(const char *root, int argc, char **argv)

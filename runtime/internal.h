@@ -214,8 +214,14 @@ int volumes_resolve(const char *root, struct cocin_spec *spec, const char *image
 void volumes_undo(const char *root, struct volume_holds *h);
 void volumes_release(struct volume_holds *h);
 #define cleanup_volumes __attribute__((cleanup(volumes_release)))
-/* a removed container's anonymous volumes (its record at cfgpath) */
-void volumes_remove_anonymous(const char *root, const char *cfgpath);
+/* The anonymous volumes a record (at cfgpath) names, and their removal:
+ * never waiting for a volume's lock (one a run holds is left, dangling,
+ * for volume prune), never one a container's record names. */
+char **volumes_anonymous_of(const char *cfgpath);
+void volumes_remove_names(const char *root, char *const *names);
+/* In a trash entry: its remover was to remove its anonymous volumes too
+ * (rm -v, --rm), for the sweep that finishes a killed one's work. */
+#define TRASH_VOLUMES_MARK ".volumes"
 /* Everything directory sfd holds into directory dfd, and sfd's mode and
  * times on dfd, as cp copies a tree (symlinks as symlinks, never
  * followed; devices and FIFOs made again, as an image keeps them, and
@@ -278,8 +284,8 @@ bool start_failed(const char *root, const char *name, const char *id, int code);
  * when an update added to it: the one to remove), then delete what was
  * taken. */
 int take_away(const char *root, const char *name, const char *id, bool destroy_recorded,
-              bool only_stopped, char **trash, bool *in_place, struct cocin_cgroup **updated,
-              cocin_error_t *err);
+              bool only_stopped, bool volumes, char **trash, bool *in_place,
+              struct cocin_cgroup **updated, cocin_error_t *err);
 /* volumes_root: its anonymous volumes go too (--rm, rm -v); NULL: kept */
 int delete_taken(char *trash, bool in_place, const struct cocin_cgroup *cg, int lock,
                  const char *volumes_root, cocin_error_t *err);

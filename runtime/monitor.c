@@ -703,13 +703,20 @@ void monitor_main(struct monitor_args *m)
   int lock = -1;
   bool in_place = false;
   struct cocin_cgroup *updated = NULL; /* by cocin update: what to remove */
+  /* --rm: its anonymous volumes go with it, before the answer (docker's
+   * run --rm returns with them gone) */
+  cleanup_strv char **anon = xmalloc0(sizeof(char *));
+  for (size_t i = 0; spec->autoremove && i < spec->n_mounts; i++)
+    if (spec->mounts[i].anonymous && spec->mounts[i].volume)
+      strv_append(&anon, spec->mounts[i].volume);
   if (spec->autoremove) {
     cocin_error_t terr = NULL;
     for (int tries = 0; lock < 0 && tries < 3; tries++) {
       cocin_error_release(&terr);
       free(now);
       now = tries ? cocin_state_follow(root, name, id) : xstrdup(name);
-      lock = take_away(root, now, id, false, false, &trash, &in_place, &updated, &terr);
+      lock = take_away(root, now, id, false, false, anon[0] != NULL, &trash, &in_place, &updated,
+                       &terr);
       if (lock < 0 && cocin_error_status(&terr) != ENOENT)
         break;
     }
@@ -724,6 +731,8 @@ void monitor_main(struct monitor_args *m)
       delete_taken(trash, true, cg, lock, root, NULL);
       trash = NULL;
       lock = -1;
+    } else if (trash) { /* (its record is in the trash: nothing names them now) */
+      volumes_remove_names(root, anon);
     }
   }
   TRACE("taken-away");
@@ -744,7 +753,7 @@ void monitor_main(struct monitor_args *m)
   }
   if (spec->autoremove && !in_place) {
     /* an empty cgroup (the init was reaped, and with it its pid namespace) */
-    delete_taken(trash, false, cg, lock, root, NULL);
+    delete_taken(trash, false, cg, lock, NULL, NULL); /* (its volumes went before) */
     cocin_trash_sweep(root);
     TRACE("deleted");
   }

@@ -36,18 +36,6 @@ static struct cocin_cgroup *recorded_cgroup(const char *cfgpath)
   return cg;
 }
 
-/* The record at cfgpath is a --rm container's. */
-static bool recorded_autoremove(const char *cfgpath)
-{
-  cleanup_free char *text = NULL;
-  if (read_all_file(cfgpath, &text, NULL, NULL) < 0)
-    return false;
-  cJSON *cfg = cJSON_Parse(text);
-  bool r = cfg && cj_bool(cfg, "autoRemove");
-  cJSON_Delete(cfg);
-  return r;
-}
-
 /* Take a container away, under its lock: its directory moves to
  * containers/.trash, so the name is free at once and nothing lists it.
  * destroy_recorded: first remove the cgroup config.json records (rm -f:
@@ -58,8 +46,8 @@ static bool recorded_autoremove(const char *cfgpath)
  * Returns the lock, held until the files are deleted (a sweeper skips an
  * entry somebody holds); *trash is NULL if the directory went meanwhile. */
 int take_away(const char *root, const char *name, const char *id, bool destroy_recorded,
-              bool only_stopped, char **trash, bool *in_place, struct cocin_cgroup **updated,
-              cocin_error_t *err)
+              bool only_stopped, bool volumes, char **trash, bool *in_place,
+              struct cocin_cgroup **updated, cocin_error_t *err)
 {
   *trash = NULL;
   *in_place = false;
@@ -91,6 +79,12 @@ int take_away(const char *root, const char *name, const char *id, bool destroy_r
   if (updated && cfg && cj_bool(cfg, "cgroupUpdated") &&
       cocin_cgroup_from_json(cJSON_GetObjectItemCaseSensitive(cfg, "cgroup"), updated, NULL) < 0)
     *updated = NULL;
+  /* rm -v, --rm: marked for a sweep, should we die before they go */
+  bool mark = false;
+  if (volumes && cfg) {
+    const cJSON *m, *ms = cJSON_GetObjectItemCaseSensitive(cfg, "mounts");
+    cJSON_ArrayForEach(m, ms) mark = mark || cj_bool(m, "anonymous");
+  }
   cJSON_Delete(cfg);
   struct cocin_cgroup *cg = destroy_recorded ? recorded_cgroup(cfgpath) : NULL;
   int r = cocin_cgroup_destroy(cg, err);
@@ -129,6 +123,10 @@ int take_away(const char *root, const char *name, const char *id, bool destroy_r
     errno = e;
     return cocin_fail_errno(err, "remove %s", dir);
   }
+  if (mark) {
+    cleanup_free char *mp = xasprintf("%s/%s", to, TRASH_VOLUMES_MARK);
+    cleanup_close int mfd = open(mp, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  }
   *trash = steal_ptr(to);
   return steal_fd(lock);
 }
@@ -159,12 +157,17 @@ int delete_taken(char *trash, bool in_place, const struct cocin_cgroup *cg, int 
                  const char *volumes_root, cocin_error_t *err)
 {
   int r = cg ? cocin_cgroup_destroy(cg, err) : 0;
-  if (r == 0 && trash && volumes_root) { /* (named in the record, which goes last) */
+  /* its anonymous volumes: named in the record, and removed once the
+   * record is gone (a record that names one keeps it) */
+  cleanup_strv char **vols = NULL;
+  if (r == 0 && trash && volumes_root) {
     cleanup_free char *cfgpath = xasprintf("%s/config.json", trash);
-    volumes_remove_anonymous(volumes_root, cfgpath);
+    vols = volumes_anonymous_of(cfgpath);
   }
   if (r == 0 && trash)
     r = in_place ? rm_record_last(trash, err) : rm_rf(trash, err);
+  if (r == 0 && vols)
+    volumes_remove_names(volumes_root, vols);
   free(trash);
   if (lock >= 0)
     close(lock);
@@ -179,7 +182,8 @@ int container_remove(const char *root, const char *name, const char *id,
     return cocin_error_wrap(err, "remove %s", name);
   char *trash = NULL;
   bool in_place;
-  int lock = take_away(root, name, id, known == NULL, only_stopped, &trash, &in_place, NULL, err);
+  int lock = take_away(root, name, id, known == NULL, only_stopped, volumes, &trash, &in_place,
+                       NULL, err);
   if (lock < 0)
     return -1;
   return delete_taken(trash, in_place, NULL, lock, volumes ? root : NULL, err);
@@ -224,9 +228,10 @@ void cocin_trash_sweep(const char *root)
     struct cocin_cgroup *cg = recorded_cgroup(cfgpath);
     int r = cocin_cgroup_destroy_nowait(cg);
     cocin_cgroup_free(cg);
-    if (r == 0 && recorded_autoremove(cfgpath)) /* --rm's: its anonymous volumes go too */
-      volumes_remove_anonymous(root, cfgpath);
-    if (r == 0)
-      rm_rf(path, NULL);
+    cleanup_free char *mark = xasprintf("%s/%s", path, TRASH_VOLUMES_MARK);
+    cleanup_strv char **vols = r == 0 && access(mark, F_OK) == 0 ? volumes_anonymous_of(cfgpath)
+                                                                  : NULL;
+    if (r == 0 && rm_rf(path, NULL) == 0 && vols) /* rm -v's, --rm's */
+      volumes_remove_names(root, vols);
   }
 }

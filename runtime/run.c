@@ -193,15 +193,24 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
     return cocin_error_wrap(err, "%s", verb);
   if (overlay_fits(root, spec, image_rootfs, verb, err) < 0)
     return -1;
-  cleanup_close int reserved = -1; /* the directory reserve_name made */
-  if (restart)
-    snprintf(res->id, sizeof(res->id), "%s", restart_id);
-  else if (cocin_random_id(res->id, err) < 0 || reserve_name(root, spec, res->id, &reserved, err) < 0)
-    return -1;
-  TRACE("reserved");
-  /* -v's volumes, made at their first use below: held until we return,
-   * when the container is recorded (volume rm) */
+  /* -v's volumes, made at their first use: held until we return, when
+   * the container is recorded (volume rm).  Before the name is reserved:
+   * a fill from the image may take a while, and a reserved directory
+   * without a record for long looks like a dead run's (rm takes it). */
   cleanup_volumes struct volume_holds vols = {0};
+  if (!restart && volumes_resolve(root, spec, image_rootfs, &vols, err) < 0) {
+    volumes_undo(root, &vols);
+    return cocin_error_wrap(err, "%s", verb);
+  }
+  cleanup_close int reserved = -1; /* the directory reserve_name made */
+  if (restart) {
+    snprintf(res->id, sizeof(res->id), "%s", restart_id);
+  } else if (cocin_random_id(res->id, err) < 0 ||
+             reserve_name(root, spec, res->id, &reserved, err) < 0) {
+    volumes_undo(root, &vols);
+    return -1;
+  }
+  TRACE("reserved");
 
   /* From here on a failure must remove the container directory. */
   cleanup_free char *upper = cocin_container_file(root, spec->name, "upper");
@@ -221,10 +230,6 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
   cleanup_listeners struct cocin_listeners ports = {.n = 0};
   cleanup_strv char **env = NULL;
   int pipefd[2];
-  if (!restart && volumes_resolve(root, spec, image_rootfs, &vols, err) < 0) {
-    cocin_error_wrap(err, "%s", verb);
-    goto fail;
-  }
 
   /* No device policy (cgroup v2 without the BPF program, or no v1 devices
    * hierarchy): nothing may make a device node, and none from the image or
@@ -542,9 +547,16 @@ int cocin_create(const char *root, struct cocin_spec *spec, char id[65], cocin_e
   }
   if (overlay_fits(root, spec, image_rootfs, "create", err) < 0)
     return -1;
+  cleanup_volumes struct volume_holds vols = {0}; /* held until it is recorded */
+  if (volumes_resolve(root, spec, image_rootfs, &vols, err) < 0) {
+    volumes_undo(root, &vols);
+    return cocin_error_wrap(err, "create");
+  }
   cleanup_close int reserved = -1;
-  if (cocin_random_id(id, err) < 0 || reserve_name(root, spec, id, &reserved, err) < 0)
+  if (cocin_random_id(id, err) < 0 || reserve_name(root, spec, id, &reserved, err) < 0) {
+    volumes_undo(root, &vols);
     return -1;
+  }
   /* from here on a failure removes the directory (nobody else can have:
    * without a record, rm finds no container) */
   cleanup_free char *dir = cocin_container_dir(root, spec->name);
@@ -552,11 +564,9 @@ int cocin_create(const char *root, struct cocin_spec *spec, char id[65], cocin_e
   cleanup_free char *work = cocin_container_file(root, spec->name, "work");
   cleanup_free char *logpath = cocin_container_file(root, spec->name, "container.log");
   cleanup_close int log_fd = -1;
-  cleanup_volumes struct volume_holds vols = {0}; /* held until it is recorded */
   if (make_layers(upper, work, err) < 0 ||
       ((log_fd = open(logpath, O_WRONLY | O_CREAT | O_CLOEXEC, 0640)) < 0 &&
-       cocin_fail_errno(err, "open %s", logpath) < 0) ||
-      volumes_resolve(root, spec, image_rootfs, &vols, err) < 0) {
+       cocin_fail_errno(err, "open %s", logpath) < 0)) {
     rm_rf(dir, NULL);
     volumes_undo(root, &vols);
     return cocin_error_wrap(err, "create");

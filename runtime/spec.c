@@ -540,6 +540,20 @@ static bool inert_option(const char *opt)
   return false;
 }
 
+/* s is -v's options alone (ro, rw, nocopy, the inert ones), comma-separated */
+static bool volume_options_only(const char *s)
+{
+  cleanup_free char *copy = xstrdup(s);
+  for (char *opt = copy, *next; opt; opt = next) {
+    next = strchr(opt, ',');
+    if (next)
+      *next++ = '\0';
+    if (strcmp(opt, "ro") && strcmp(opt, "rw") && strcmp(opt, "nocopy") && !inert_option(opt))
+      return false;
+  }
+  return true;
+}
+
 /* -v's three forms, as docker reads them: HOST:CTR[:OPTS] (a host path,
  * absolute), NAME:CTR[:OPTS] (a named volume, made at its first use) and
  * CTR[:OPTS] (an anonymous volume, the container's own) */
@@ -549,7 +563,7 @@ static int parse_volume(struct cocin_spec *s, const char *v, cocin_error_t *err)
   char *src = copy, *dst = strchr(copy, ':'), *mode = NULL;
   if (dst)
     *dst++ = '\0';
-  if (dst && *dst != '/' && src[0] == '/') { /* CTR:OPTS */
+  if (dst && *dst != '/' && src[0] == '/' && volume_options_only(dst)) { /* CTR:OPTS */
     mode = dst;
     dst = NULL;
   }

@@ -93,8 +93,42 @@ static int build_volume(int tfd, const char *name, bool anonymous, int fill, coc
   return 0;
 }
 
+/* The volume's _data has no entry: docker fills such a volume from the
+ * image at every mount, not only at the first. */
+static bool data_empty(int vfd)
+{
+  int d = openat(vfd, "_data", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  cleanup_dir DIR *dp = d >= 0 ? fdopendir(d) : NULL;
+  if (dp == NULL) {
+    if (d >= 0)
+      close(d);
+    return false;
+  }
+  struct dirent *de;
+  while ((de = readdir(dp)))
+    if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+      return false;
+  return true;
+}
+
+/* An existing volume (its directory fd, locked exclusive): filled from
+ * fill if it is empty. */
+static int fill_if_empty(int fd, const char *name, int fill, cocin_error_t *err)
+{
+  if (!data_empty(fd))
+    return 0;
+  cleanup_close int data = openat(fd, "_data", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (data < 0)
+    return cocin_fail_errno(err, "volume %s: open _data", name);
+  if (copy_tree(fill, data, true, err) < 0)
+    return cocin_error_wrap(err, "volume %s: copy the image's files in", name);
+  return 0;
+}
+
 /* Volume name, made if it is missing (from fill, see build_volume), and
- * held: *hold locks it shared.  *made: this call made it. */
+ * held: *hold locks it shared.  *made: this call made it.  One that
+ * exists is filled from fill (>= 0) if it is empty, under its lock held
+ * exclusive meanwhile (two runs never fill it both). */
 static int volume_take(const char *root, const char *name, bool anonymous, int fill, int *hold,
                        bool *made, cocin_error_t *err)
 {
@@ -104,13 +138,22 @@ static int volume_take(const char *root, const char *name, bool anonymous, int f
   for (int tries = 0; tries < 3; tries++) {
     cleanup_close int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd >= 0) {
-      if (flock_wait(fd, LOCK_SH) < 0)
+      if (flock_wait(fd, fill >= 0 ? LOCK_EX : LOCK_SH) < 0)
         return cocin_fail_errno(err, "lock volume %s", name);
-      if (still_there(fd, dir)) {
-        *hold = steal_fd(fd);
-        return 0;
+      if (!still_there(fd, dir))
+        continue; /* removed while we waited: made again */
+      if (fill >= 0) {
+        if (fill_if_empty(fd, name, fill, err) < 0)
+          return -1;
+        /* shared from now on (flock lets go before it takes the new
+         * mode: a removal may come in between, looked for below) */
+        if (flock_wait(fd, LOCK_SH) < 0)
+          return cocin_fail_errno(err, "lock volume %s", name);
+        if (!still_there(fd, dir))
+          continue;
       }
-      continue; /* removed while we waited: made again */
+      *hold = steal_fd(fd);
+      return 0;
     }
     if (errno != ENOENT)
       return cocin_fail_errno(err, "volume %s: open %s", name, dir);
@@ -157,14 +200,19 @@ int cocin_volume_create(const char *root, const char *name, bool anonymous, bool
   return volume_take(root, name, anonymous, -1, &hold, made, err);
 }
 
-/* The image's directory at the container's path dest, to fill a new
- * volume from (docker copies it so); -1 if the image has none there. */
-static int image_dir_at(const char *image_rootfs, const char *dest)
+/* The image's directory at the container's path dest, to fill an empty
+ * volume from (docker copies it so): *fd, -1 if the image has none there
+ * (nothing, or not a directory). */
+static int image_dir_at(const char *image_rootfs, const char *dest, int *fd, cocin_error_t *err)
 {
+  *fd = -1;
   cleanup_close int rfd = open(image_rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rfd < 0)
-    return -1;
-  return open_inside(rfd, dest + 1, O_RDONLY | O_DIRECTORY);
+    return cocin_fail_errno(err, "open the image at %s", image_rootfs);
+  *fd = open_inside(rfd, dest + 1, O_RDONLY | O_DIRECTORY);
+  if (*fd < 0 && errno != ENOENT && errno != ENOTDIR)
+    return cocin_fail_errno(err, "open %s in the image, to fill a volume from it", dest);
+  return 0;
 }
 
 int volumes_resolve(const char *root, struct cocin_spec *spec, const char *image_rootfs,
@@ -184,7 +232,9 @@ int volumes_resolve(const char *root, struct cocin_spec *spec, const char *image
     h->made = xrealloc(h->made, (h->n + 1) * sizeof(*h->made));
     h->fd[h->n] = -1;
     h->made[h->n] = NULL;
-    cleanup_close int fill = image_rootfs && !m->nocopy ? image_dir_at(image_rootfs, m->dest) : -1;
+    cleanup_close int fill = -1;
+    if (image_rootfs && !m->nocopy && image_dir_at(image_rootfs, m->dest, &fill, err) < 0)
+      return -1;
     bool made = false;
     int r = volume_take(root, m->volume, m->anonymous, fill, &h->fd[h->n], &made, err);
     if (made)
@@ -223,6 +273,11 @@ void volumes_undo(const char *root, struct volume_holds *h)
   volumes_release(h);
 }
 
+static int cmp_names(const void *a, const void *b)
+{
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 /* The volumes a record's mounts name: anonymous ones only, or all. */
 static char **record_volumes(const cJSON *cfg, bool anonymous_only)
 {
@@ -237,29 +292,40 @@ static char **record_volumes(const cJSON *cfg, bool anonymous_only)
   return v;
 }
 
+static bool strv_has(char *const *v, const char *s)
+{
+  for (; *v; v++)
+    if (!strcmp(*v, s))
+      return true;
+  return false;
+}
+
 int cocin_volume_users(const char *root, const char *name, char ***users, cocin_error_t *err)
 {
-  cleanup_strv char **names = NULL;
-  if (cocin_state_list(root, &names, err) < 0)
-    return -1;
   cleanup_strv char **v = xmalloc0(sizeof(char *));
-  for (char **n = names; *n; n++) {
-    cJSON *cfg = NULL;
-    if (cocin_state_load_raw(root, *n, &cfg, NULL) < 0)
-      continue; /* removed meanwhile */
-    cleanup_strv char **vols = record_volumes(cfg, false);
-    cJSON_Delete(cfg);
-    for (char **x = vols; *x; x++)
-      if (!strcmp(*x, name)) {
+  /* twice: a container renamed while the directory is read may be missed
+   * by one reading (readdir's rule), never by both */
+  for (int pass = 0; pass < 2; pass++) {
+    cleanup_strv char **names = NULL;
+    if (cocin_state_list(root, &names, err) < 0)
+      return -1;
+    for (char **n = names; *n; n++) {
+      cJSON *cfg = NULL;
+      if (strv_has(v, *n) || cocin_state_load_raw(root, *n, &cfg, NULL) < 0)
+        continue; /* known already, or removed meanwhile */
+      cleanup_strv char **vols = record_volumes(cfg, false);
+      cJSON_Delete(cfg);
+      if (strv_has(vols, name))
         strv_append(&v, *n);
-        break;
-      }
+    }
   }
+  qsort(v, strv_len(v), sizeof(char *), cmp_names);
   *users = steal_ptr(v);
   return 0;
 }
 
-int cocin_volume_remove(const char *root, const char *name, cocin_error_t *err)
+/* wait: for the runs that hold it; else EBUSY at once */
+static int volume_remove(const char *root, const char *name, bool wait, cocin_error_t *err)
 {
   if (cocin_volume_name_check(name, err) < 0)
     return -1;
@@ -271,8 +337,9 @@ int cocin_volume_remove(const char *root, const char *name, cocin_error_t *err)
     return cocin_fail_errno(err, "volume %s: open %s", name, dir);
   /* every run that found it holds it shared until its container is
    * recorded: with it held exclusive, the records below are all its users */
-  if (flock_wait(fd, LOCK_EX) < 0)
-    return cocin_fail_errno(err, "lock volume %s", name);
+  if (flock_wait(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0)
+    return errno == EWOULDBLOCK ? cocin_fail(err, EBUSY, "volume %s: a run is mounting it", name)
+                                : cocin_fail_errno(err, "lock volume %s", name);
   if (!still_there(fd, dir))
     return cocin_fail(err, ENOENT, "no such volume: %s", name);
   cleanup_strv char **users = NULL;
@@ -289,30 +356,32 @@ int cocin_volume_remove(const char *root, const char *name, cocin_error_t *err)
   cleanup_free char *gone = xasprintf("%s/volumes/.rm-%.16s", root, rnd);
   if (rename(dir, gone) < 0)
     return cocin_fail_errno(err, "remove volume %s", name);
-  /* its name is free now; the files go while we hold the lock (a sweep
-   * leaves a held one alone) */
-  int r = rm_rf(gone, err);
+  /* its name is free now, and it is removed: the files go while we hold
+   * the lock, and what cannot go now a later sweep takes (one held is
+   * left alone) */
+  (void)rm_rf(gone, NULL);
   volume_sweep(root);
-  return r < 0 ? cocin_error_wrap(err, "remove volume %s", name) : 0;
+  return 0;
 }
 
-void volumes_remove_anonymous(const char *root, const char *cfgpath)
+int cocin_volume_remove(const char *root, const char *name, cocin_error_t *err)
+{
+  return volume_remove(root, name, true, err);
+}
+
+char **volumes_anonymous_of(const char *cfgpath)
 {
   cleanup_free char *text = NULL;
-  if (read_all_file(cfgpath, &text, NULL, NULL) < 0)
-    return;
-  cJSON *cfg = cJSON_Parse(text);
-  if (cfg == NULL)
-    return;
-  cleanup_strv char **vols = record_volumes(cfg, true);
+  cJSON *cfg = read_all_file(cfgpath, &text, NULL, NULL) == 0 ? cJSON_Parse(text) : NULL;
+  char **vols = cfg ? record_volumes(cfg, true) : xmalloc0(sizeof(char *));
   cJSON_Delete(cfg);
-  for (char **v = vols; *v; v++)
-    (void)cocin_volume_remove(root, *v, NULL);
+  return vols;
 }
 
-static int cmp_names(const void *a, const void *b)
+void volumes_remove_names(const char *root, char *const *names)
 {
-  return strcmp(*(char *const *)a, *(char *const *)b);
+  for (; names && *names; names++) /* never waits: one held is left, dangling */
+    (void)volume_remove(root, *names, false, NULL);
 }
 
 int cocin_volume_list(const char *root, char ***names, cocin_error_t *err)
@@ -374,6 +443,7 @@ int cocin_volume_prune(const char *root, bool all, char ***removed, uint64_t *fr
   if (cocin_volume_list(root, &names, err) < 0)
     return -1;
   cleanup_strv char **gone = xmalloc0(sizeof(char *));
+  cocin_error_t first = NULL;
   for (char **n = names; *n; n++) {
     struct cocin_volume_info info;
     if (cocin_volume_info(root, *n, &info, NULL) < 0)
@@ -387,15 +457,18 @@ int cocin_volume_prune(const char *root, bool all, char ***removed, uint64_t *fr
     if (cocin_volume_remove(root, *n, &e) == 0) {
       strv_append(&gone, *n);
       *freed += size;
-    }
-    else if (cocin_error_status(&e) != EBUSY && cocin_error_status(&e) != ENOENT) {
-      if (err)
-        *err = steal_ptr(e);
-      cocin_error_release(&e);
-      return cocin_error_wrap(err, "volume prune");
+    } else if (cocin_error_status(&e) != EBUSY && cocin_error_status(&e) != ENOENT &&
+               first == NULL) { /* said at the end, after what was done */
+      first = steal_ptr(e);
     }
     cocin_error_release(&e);
   }
   *removed = steal_ptr(gone);
+  if (first) {
+    if (err)
+      *err = steal_ptr(first);
+    cocin_error_release(&first);
+    return cocin_error_wrap(err, "volume prune");
+  }
   return 0;
 }

@@ -87,11 +87,26 @@ wait_for sh -c "[ \"\$(ls '$V' | sort | tr '\n' ' ')\" = '$before' ]" || t_fail 
 cocin volume rm "${P}mv" "${P}nc" >/dev/null 2>&1
 t_end
 
+t_begin "an empty volume is filled at its next mount too (docker's rule; made by volume create, or emptied)"
+cocin volume create "${P}ev" >/dev/null 2>&1 || t_fail "volume create"
+out=$(cocin run --rm -v "${P}ev:/srv/app" "${P}img" sh -c 'cat /srv/app/app.conf; rm /srv/app/app.conf' 2>&1)
+[ "$out" = conf ] || t_fail "a created volume: [$out]"
+out=$(cocin run --rm -v "${P}ev:/srv/app" "${P}img" cat /srv/app/app.conf 2>&1)
+[ "$out" = conf ] || t_fail "an emptied one: [$out]"
+out=$(cocin run --rm -v "${P}ev:/srv/app:nocopy" "${P}img" sh -c 'rm /srv/app/app.conf; ls -A /srv/app' 2>&1)
+out=$(cocin run --rm -v "${P}ev:/srv/app:nocopy" "${P}img" ls -A /srv/app 2>&1)
+[ -z "$out" ] || t_fail "nocopy filled it: [$out]"
+cocin volume rm "${P}ev" >/dev/null 2>&1
+t_end
+
 t_begin "runs that make one new volume at once all get the same one"
-for i in 1 2 3 4; do
-  cocin run --rm -v "${P}race:/r" busybox sh -c "echo $i >/r/$i" >"$T/race$i" 2>&1 &
+for i in 1 2 3 4; do # (each waits for the same file: they start within a moment)
+  sh -c 'while [ ! -e "$1" ]; do :; done; shift; exec "$@"' _ "$T/race.go" \
+    "$COCIN" --root "$ROOT" run --rm -v "${P}race:/r" busybox sh -c "echo $i >/r/$i" >"$T/race$i" 2>&1 &
+  pids[$i]=$!
 done
-wait
+touch "$T/race.go"
+for i in 1 2 3 4; do wait "${pids[$i]}" || t_fail "run $i: $(cat "$T/race$i")"; done
 [ "$(ls "$V/${P}race/_data" 2>/dev/null | tr '\n' ' ')" = "1 2 3 4 " ] ||
   t_fail "files: $(ls "$V/${P}race/_data" 2>&1 | tr '\n' ' ') $(cat "$T"/race? | head -c 300)"
 [ -z "$(left_aside)" ] || t_fail "left aside: $(left_aside)"
@@ -107,14 +122,23 @@ for n in $names; do
 done
 [ "$(wc -w <<<"$names")" = 2 ] || t_fail "anonymous volumes: [$names]"
 cocin exec "${P}an" sh -c 'touch /ro/x' >"$T/o" 2>&1 && t_fail "/ro is writable"
+grep -q 'Read-only file system' "$T/o" || t_fail "/ro: $(cat "$T/o")"
 cocin rm -f "${P}an" >/dev/null 2>&1
 for n in $names; do [ -d "$V/$n" ] || t_fail "rm without -v removed $n"; done
-# --rm: gone with the container (after it answered: looked for, not timed)
-before=$(list_volumes)
-out=$(cocin run --rm -v /tmpdata busybox sh -c 'echo x >/tmpdata/x; cat /tmpdata/x' 2>&1)
-[ "$out" = x ] || t_fail "--rm run: [$out]"
-wait_for sh -c "[ \"\$(ls '$V' | sort | tr '\n' ' ')\" = '$before' ]" || t_fail "--rm left: $(list_volumes), was $before"
 for n in $names; do cocin volume rm "$n" >/dev/null 2>&1 || t_fail "volume rm $n"; done
+t_end
+
+t_begin "run --rm returns with its anonymous volumes gone (a volume was mounted: seen inside)"
+before=$(list_volumes)
+out=$(cocin run --rm -v /tmpdata busybox sh -c 'echo x >/tmpdata/x; grep -c " /tmpdata " /proc/mounts' 2>&1)
+[ "$out" = 1 ] || t_fail "--rm run: [$out]"
+[ "$(list_volumes)" = "$before" ] || t_fail "--rm left: $(list_volumes), was $before"
+# detached: the volume is there while it runs, gone once it has ended
+cocin run -d --rm --name "${P}dr" -v /tmpdata busybox sleep "${SL}05" >/dev/null 2>&1 || t_fail "run -d --rm"
+n=$(cfg "${P}dr" '.mounts[0].volume')
+[ -n "$n" ] && [ -d "$V/$n" ] || t_fail "no volume while it runs: [$n] $(list_volumes)"
+cocin stop -t 0 "${P}dr" >/dev/null 2>&1
+wait_long sh -c "[ ! -e '$V/$n' ]" || t_fail "$n left after the --rm container ended"
 t_end
 
 t_begin "rm -v removes a container's anonymous volumes, never a named one"
@@ -149,6 +173,8 @@ out=$(cocin volume create "${P}made" 2>&1); [ "$out" = "${P}made" ] || t_fail "a
 out=$(cocin volume create 2>&1)
 grep -qE '^[0-9a-f]{64}$' <<<"$out" && [ "$(jq -r .anonymous "$V/$out/volume.json" 2>/dev/null)" = true ] || t_fail "anonymous: [$out]"
 UNNAMED=$out
+out=$(cocin volume create --name "${P}old" -d local 2>&1); [ "$out" = "${P}old" ] || t_fail "--name, -d local: [$out]"
+cocin volume rm "${P}old" >/dev/null 2>&1
 t_end
 
 t_begin "volume ls: DRIVER and VOLUME NAME; -q; -f dangling=, name="
@@ -160,6 +186,9 @@ cocin volume ls -q -f dangling=true | grep -qx "${P}made" && t_fail "a used one 
 cocin volume ls -q -f dangling=false | grep -qx "${P}made" || t_fail "dangling=false lacks it"
 cocin volume ls -q -f dangling=true | grep -qx "$UNNAMED" || t_fail "dangling=true lacks the unused one"
 [ "$(cocin volume ls -q --filter name="${P}ma")" = "${P}made" ] || t_fail "name=: $(cocin volume ls -q -f name="${P}ma")"
+# two filters: both hold
+[ -z "$(cocin volume ls -q -f dangling=true -f name="${P}ma")" ] || t_fail "dangling=true and name=: $(cocin volume ls -q -f dangling=true -f name="${P}ma")"
+[ "$(cocin volume ls -q -f dangling=false -f name="${P}ma")" = "${P}made" ] || t_fail "dangling=false and name="
 t_end
 
 t_begin "volume inspect: docker's array; -f for one key; several names"
@@ -170,6 +199,11 @@ jq -e '.[0].CreatedAt | test("^[0-9]{4}-")' <<<"$out" >/dev/null || t_fail "Crea
 [ "$(cocin volume inspect -f '{{.Mountpoint}}' "${P}made" 2>&1)" = "$V/${P}made/_data" ] || t_fail "-f"
 [ "$(cocin volume inspect "${P}made" "$UNNAMED" | jq -r '[.[].Name] | join(" ")')" = "${P}made $UNNAMED" ] || t_fail "two names"
 [ "$(cocin volume inspect "$UNNAMED" | jq -c '.[0].Labels')" = '{"com.docker.volume.anonymous":""}' ] || t_fail "anonymous label"
+# one missing: the others' array, and its error (docker's)
+cocin volume inspect "${P}made" "${P}nosuch" >"$T/o" 2>"$T/e"; rc=$?
+[ "$rc" = 1 ] && [ "$(jq -r '[.[].Name] | join(" ")' "$T/o")" = "${P}made" ] &&
+  [ "$(asan_filter <"$T/e")" = "cocin: no such volume: ${P}nosuch" ] || t_fail "one missing: rc $rc [$(cat "$T/o")] [$(cat "$T/e")]"
+[ "$(cocin volume inspect "${P}nosuch" 2>/dev/null)" = "[]" ] || t_fail "none found: not []"
 t_end
 
 t_begin "volume rm: refused while a container uses it, running or not, naming it; then removed"
@@ -241,7 +275,16 @@ before=$(list_volumes)
 out=$(cocin run --name "${P}dup" -v "${P}new3:/n" -v /b busybox true 2>&1); rc=$?
 [ "$rc" = 125 ] && grep -q "already in use" <<<"$out" || t_fail "name in use: rc $rc [$out]"
 [ "$(list_volumes)" = "$before" ] || t_fail "after the name clash: $(list_volumes), were $before"
-cocin rm "${P}dup" >/dev/null 2>&1
+# a host port in use (the run fails after its name is reserved)
+port=$(free_port)
+cocin run -d --name "${P}port" -p "$port:80" busybox sleep "${SL}06" >/dev/null 2>&1 || t_fail "the port's holder"
+out=$(cocin run --rm --name "${P}port2" -p "$port:80" -v "${P}new4:/n" -v /c busybox true 2>&1); rc=$?
+[ "$rc" = 125 ] || t_fail "port in use: rc $rc [$out]"
+[ "$(list_volumes)" = "$before" ] && [ ! -e "$ROOT/containers/${P}port2" ] || t_fail "after the port: $(list_volumes), were $before"
+# create's failures too
+out=$(cocin create --name "${P}dup" -v "${P}new5:/n" busybox true 2>&1); rc=$?
+[ "$rc" = 125 ] && [ "$(list_volumes)" = "$before" ] || t_fail "create, name in use: rc $rc [$out] $(list_volumes)"
+cocin rm -f "${P}dup" "${P}port" >/dev/null 2>&1
 cocin volume rm "${P}pre" "${P}new2" >/dev/null 2>&1
 [ -z "$(left_aside)" ] || t_fail "left aside: $(left_aside)"
 t_end
@@ -251,6 +294,8 @@ bad "volume: an unknown command" 'unknown command "frob"' cocin volume frob
 bad "volume create: an invalid name" 'invalid volume name "a/b"' cocin volume create a/b
 bad "volume create: a one-character name" 'invalid volume name "x"' cocin volume create x
 bad "volume create: two names" 'at most one name' cocin volume create "${P}n1" "${P}n2"
+bad "volume create: another driver" 'the local driver only' cocin volume create -d nfs "${P}n1"
+bad "volume create: a label (not kept by cocin)" 'unknown' cocin volume create --label a=b "${P}n1"
 bad "volume rm: no name" 'requires at least one volume name' cocin volume rm
 bad "volume rm: no such volume" "no such volume: ${P}nosuch" cocin volume rm "${P}nosuch"
 bad "volume rm: a path is no name" 'invalid volume name' cocin volume rm ../containers
