@@ -96,8 +96,9 @@ static char *command_cell(const char *cmd, size_t max)
 /* ---- --filter KEY=VALUE, docker's keys: one key given twice matches
  * either value, different keys must all match ------------------------------ */
 
-enum filter_key { F_ID, F_NAME, F_STATUS, F_EXITED, F_ANCESTOR };
-static const char *const filter_keys[] = {"id", "name", "status", "exited", "ancestor", NULL};
+enum filter_key { F_ID, F_NAME, F_STATUS, F_EXITED, F_ANCESTOR, F_HEALTH };
+static const char *const filter_keys[] = {"id", "name", "status", "exited", "ancestor", "health",
+                                          NULL};
 /* docker's states, and cocin's own "stopped" (one docker calls exited) */
 static const char *const filter_states[] = {"created", "running", "exited",  "stopped", "paused",
                                             "restarting", "removing", "dead", NULL};
@@ -136,7 +137,7 @@ static int filters_parse(char **given, struct filters *fs)
         key = k;
     if (key < 0)
       return cli_fail("ps: invalid filter \"%s\": expected KEY=VALUE with KEY one of id, name, "
-                      "status, exited, ancestor",
+                      "status, exited, ancestor, health",
                       *g);
     fs->f = xrealloc(fs->f, (fs->n + 1) * sizeof(*fs->f));
     struct filter *f = &fs->f[fs->n++];
@@ -166,6 +167,13 @@ static int filters_parse(char **given, struct filters *fs)
         return cli_fail("ps: invalid filter \"%s\": an exit code is a number from 0 to 255", *g);
       f->code = (int)c;
       break;
+    case F_HEALTH:
+      if (strcmp(f->value, "starting") && strcmp(f->value, "healthy") &&
+          strcmp(f->value, "unhealthy") && strcmp(f->value, "none"))
+        return cli_fail("ps: invalid filter \"%s\": a health is one of starting, healthy, "
+                        "unhealthy, none",
+                        *g);
+      break;
     case F_ANCESTOR:
     default:
       break;
@@ -180,6 +188,7 @@ struct ps_row {
   char *ports; /* docker's "0.0.0.0:8080->80/tcp, ...": running ones only */
   enum cocin_state state;
   bool paused, restarting;
+  enum cocin_health_status health;
   pid_t pid;
   int exit_code;
   int64_t created;
@@ -216,6 +225,8 @@ static bool filter_match(const struct filter *f, const struct ps_row *r)
   case F_EXITED:
     return (r->state == COCIN_STATE_EXITED || r->state == COCIN_STATE_STOPPED) &&
            !r->restarting && r->exit_code == f->code;
+  case F_HEALTH:
+    return !strcmp(f->value, cocin_health_name(r->health));
   case F_ANCESTOR: {
     /* an image has no tags here: busybox and busybox:latest are one */
     size_t n = strlen(r->image);
@@ -229,7 +240,7 @@ static bool filter_match(const struct filter *f, const struct ps_row *r)
 
 static bool filters_match(const struct filters *fs, const struct ps_row *r)
 {
-  for (int k = F_ID; k <= F_ANCESTOR; k++) {
+  for (int k = F_ID; k <= F_HEALTH; k++) {
     bool given = false, any = false;
     for (size_t i = 0; i < fs->n; i++)
       if ((int)fs->f[i].key == k) {
@@ -580,6 +591,7 @@ int cmd_ps(const char *root, int argc, char **argv)
                            .state = info.state,
                            .paused = info.paused,
                            .restarting = info.restarting,
+                           .health = info.health,
                            .pid = info.pid,
                            .exit_code = info.exit_code,
                            .created = info.created,

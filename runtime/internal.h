@@ -195,6 +195,13 @@ int flock_wait(int fd, int op);
 /* dir is still the directory fd holds (a removal renames it away before
  * it deletes it: an image's, a volume's) */
 bool still_there(int fd, const char *dir);
+/* health.c: --health-cmd's checker, a process of the monitor's that
+ * probes the running container every interval and records each result
+ * (-1: none could be forked); health_reset: the record's health, as a
+ * start leaves it ("starting"; none without a check) */
+pid_t health_start(const char *root, const char *name, const char *id,
+                   const struct cocin_health *h);
+void health_reset(cJSON *cfg, bool has_check);
 /* path opened below root as if root were "/" (RESOLVE_IN_ROOT: symlinks,
  * absolute or with "..", stay inside; no magic links), or on the host
  * when root < 0; O_CLOEXEC always */

@@ -35,6 +35,7 @@
 struct started {
   const char *id;
   pid_t pid, monitor;
+  bool health; /* --health-cmd: its health "starting" again */
 };
 
 
@@ -50,6 +51,7 @@ static int record_started(cJSON *cfg, void *data, cocin_error_t *err)
   cj_set_num(cfg, "monitorStartTime", (double)proc_start_time(st->monitor));
   cj_set_str(cfg, "startedAt", now);
   cj_set_str(cfg, "status", "running");
+  health_reset(cfg, st->health);
   return 0;
 }
 
@@ -384,14 +386,37 @@ static void close_ports(struct monitor_args *m)
 }
 
 /* Reap the container's init, killed first when kill_it; its wait status. */
+/* Wait for the init (killed first if kill_it), reaping any other child
+ * meanwhile: we are a subreaper, and a health probe whose exec helper died
+ * first (its checker killed) comes to us, from inside the container's pid
+ * namespace, which cannot end (nor its init be reaped) while it is an
+ * unreaped zombie.  (The relay and the checker are signalled through
+ * pidfds, never by a pid this may have reaped.) */
 static int reap_init(pid_t pid, bool kill_it)
 {
   int st = 0;
   if (kill_it)
     kill(pid, SIGKILL);
-  while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+  for (;;) {
+    int s = 0;
+    pid_t r = waitpid(-1, &s, 0);
+    if (r == pid)
+      return s;
+    if (r < 0 && errno != EINTR)
+      return st; /* (ECHILD: none left, the init's status lost: 0) */
+  }
+}
+
+/* SIGKILL a child of ours through its pidfd, and reap it if reap_init
+ * has not */
+static void end_child(int pidfd, pid_t pid)
+{
+  if (pidfd < 0)
+    return;
+  sys_pidfd_send_signal(pidfd, SIGKILL);
+  close(pidfd);
+  while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
     ;
-  return st;
 }
 
 /* The new init starts on another CPU than ours (here), where it builds
@@ -608,7 +633,7 @@ void monitor_main(struct monitor_args *m)
    * too (a command that ends at once takes its namespace with it) */
   int pnet = ready && spec->n_ports ? open_ns(pid, "net") : -1;
   TRACE("got-R");
-  struct started st = {id, pid, getpid()};
+  struct started st = {id, pid, getpid(), spec->health.test != NULL};
   if (ready && cocin_state_update_volatile(root, name, record_started, &st, &err) < 0) {
     reap_init(pid, true);
     removed_while_starting(root, name, id, &err);
@@ -639,6 +664,7 @@ void monitor_main(struct monitor_args *m)
    * client that came meanwhile waits in the listening socket's queue);
    * none if the command has ended already */
   pid_t proxy = -1;
+  int proxy_fd = -1;
   if (pnet >= 0) {
     proxy = proxy_start(pnet, m->ports, have_cpus ? &cpus : NULL, &err);
     close(pnet);
@@ -647,6 +673,7 @@ void monitor_main(struct monitor_args *m)
       removed_while_starting(root, name, id, &err);
       goto fail;
     }
+    proxy_fd = sys_pidfd_open(proxy);
   }
   close_ports(m); /* the relay's alone: the ports go with it */
 
@@ -656,6 +683,9 @@ void monitor_main(struct monitor_args *m)
     close(status_fd);
     status_fd = -1;
   }
+  /* --health-cmd: its checker, from now until it ends */
+  pid_t checker = spec->health.test ? health_start(root, name, id, &spec->health) : -1;
+  int checker_fd = checker > 0 ? sys_pidfd_open(checker) : -1;
 
   if (pty_master >= 0)
     pump_pty(pty_master, log_fd);
@@ -664,11 +694,8 @@ void monitor_main(struct monitor_args *m)
 
   struct finished f = {id, exit_code_of(reap_init(pid, false)), false, pid, -1};
   TRACE("reaped");
-  if (proxy > 0) { /* the ports are free again when the container has ended */
-    kill(proxy, SIGKILL);
-    while (waitpid(proxy, NULL, 0) < 0 && errno == EINTR)
-      ;
-  }
+  end_child(checker_fd, checker); /* (a probe it runs goes with it: its lifeline) */
+  end_child(proxy_fd, proxy);     /* the ports are free again when the container has ended */
   /* run --rm: no exit record, the container is removed at once below and
    * the caller gets the code from us (docker's ps likewise never shows an
    * exited --rm container). */

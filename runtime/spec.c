@@ -161,6 +161,8 @@ enum {
   R_RESTART,
   R_TMPFS,
   R_ULIMIT,
+  R_HEALTH,
+  R_NO_HEALTHCHECK,
   R_HELP,
 };
 
@@ -201,6 +203,12 @@ static const struct cocin_opt run_opts[] = {
     {0, "restart", OPT_REQUIRED, R_RESTART},
     {0, "tmpfs", OPT_REQUIRED, R_TMPFS},
     {0, "ulimit", OPT_REQUIRED, R_ULIMIT},
+    {0, "health-cmd", OPT_REQUIRED, R_HEALTH},
+    {0, "health-interval", OPT_REQUIRED, R_HEALTH},
+    {0, "health-timeout", OPT_REQUIRED, R_HEALTH},
+    {0, "health-retries", OPT_REQUIRED, R_HEALTH},
+    {0, "health-start-period", OPT_REQUIRED, R_HEALTH},
+    {0, "no-healthcheck", OPT_NONE, R_NO_HEALTHCHECK},
     {0, "help", OPT_NONE, R_HELP},
     {0, NULL, OPT_NONE, 0},
 };
@@ -248,6 +256,12 @@ const char cocin_run_usage[] =
     "                            exec, suid, dev; size=64m, mode=1777, uid=, gid=, ro)\n"
     "      --ulimit NAME=SOFT[:HARD]  a resource limit (nofile, nproc, core, stack, ...;\n"
     "                            -1 or unlimited: none)\n"
+    "      --health-cmd CMD      a health check, run by /bin/sh -c in the container\n"
+    "      --health-interval D   between checks (30s; 500ms, 1m30s)\n"
+    "      --health-timeout D    a check that takes longer fails (30s)\n"
+    "      --health-retries N    failures in a row that make it unhealthy (3)\n"
+    "      --health-start-period D  failures not counted so long after its start (0s)\n"
+    "      --no-healthcheck      none (the default: images carry none)\n"
     "      --init                a small init is PID 1: it passes signals on to the\n"
     "                            command and reaps orphans (docker's --init)\n"
     "      --restart POLICY      no, on-failure[:MAX], always or unless-stopped: run it\n"
@@ -700,6 +714,81 @@ static int parse_mount(struct cocin_spec *s, const char *v, cocin_error_t *err)
   return add_volume(s, src, dst, ro, nocopy, v, err);
 }
 
+int64_t cocin_duration_parse_ms(const char *s)
+{
+  static const struct {
+    const char *unit;
+    double ms;
+  } units[] = {{"ns", 1e-6}, {"us", 1e-3}, {"\xc2\xb5s", 1e-3}, {"ms", 1}, {"s", 1000},
+               {"m", 60000}, {"h", 3600000}};
+  if (s == NULL || *s == '\0')
+    return -1;
+  if (!strcmp(s, "0"))
+    return 0;
+  double total = 0;
+  while (*s) {
+    char *end;
+    if (!isdigit((unsigned char)*s) && *s != '.')
+      return -1;
+    double n = strtod(s, &end);
+    if (end == s)
+      return -1;
+    s = end;
+    size_t best = 0;
+    int which = -1;
+    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) { /* the longest: "ms" not "m" */
+      size_t l = strlen(units[i].unit);
+      if (!strncmp(s, units[i].unit, l) && l > best)
+        best = l, which = (int)i;
+    }
+    if (which < 0)
+      return -1;
+    total += n * units[which].ms;
+    s += best;
+  }
+  if (total > 1e13) /* over three centuries */
+    return -1;
+  int64_t ms = (int64_t)total;
+  return (double)ms < total ? ms + 1 : ms;
+}
+
+/* --health-cmd CMD (run by /bin/sh -c, docker's CMD-SHELL), and the
+ * durations and count that go with it */
+static int parse_health(struct cocin_spec *s, const char *flag, const char *v, cocin_error_t *err)
+{
+  struct cocin_health *h = &s->health;
+  if (!strcmp(flag, "health-cmd")) {
+    if (*v == '\0')
+      return cocin_fail(err, EINVAL, "run: --health-cmd: an empty command");
+    strv_free(h->test);
+    h->test = xmalloc0(4 * sizeof(char *));
+    h->test[0] = xstrdup("/bin/sh");
+    h->test[1] = xstrdup("-c");
+    h->test[2] = xstrdup(v);
+    return 0;
+  }
+  if (!strcmp(flag, "health-retries")) {
+    long n;
+    if (!parse_long(v, 1, 1000000, &n))
+      return cocin_fail(err, EINVAL, "run: invalid --health-retries \"%s\": expected 1 or more", v);
+    h->retries = (int)n;
+    return 0;
+  }
+  int64_t ms = cocin_duration_parse_ms(v);
+  if (ms < 0)
+    return cocin_fail(err, EINVAL,
+                      "run: invalid --%s \"%s\": expected a duration (30s, 1m30s, 500ms)", flag, v);
+  if (!strcmp(flag, "health-start-period")) {
+    h->start_period_ms = ms;
+    return 0;
+  }
+  if (!strcmp(flag, "health-interval")) /* (0: the default, as docker reads it) */
+    h->interval_ms = ms;
+  else
+    h->timeout_ms = ms;
+  return 0;
+}
+
 int cocin_env_add(char ***env, const char *word, bool from_caller, const char *verb,
                   cocin_error_t *err)
 {
@@ -1039,6 +1128,11 @@ static int run_opt(const struct cocin_opt *o, const char *v, void *data, cocin_e
     return parse_tmpfs(s, v, err);
   case R_ULIMIT:
     return parse_ulimit(s, v, err);
+  case R_HEALTH:
+    return parse_health(s, o->long_name, v, err);
+  case R_NO_HEALTHCHECK:
+    s->no_healthcheck = true;
+    return 0;
   case R_HELP:
     s->help = true;
     return 0;
@@ -1064,6 +1158,24 @@ int cocin_spec_parse(struct cocin_spec *s, int argc, char **argv, cocin_error_t 
                       "run: --restart %s with --rm: a container removed when it ends cannot run "
                       "again",
                       cocin_restart_name(s->restart));
+  struct cocin_health *hl = &s->health;
+  bool health_flags =
+      hl->test || hl->interval_ms || hl->timeout_ms || hl->retries || hl->start_period_ms;
+  if (s->no_healthcheck && health_flags) /* docker's words */
+    return cocin_fail(err, EINVAL, "run: --no-healthcheck conflicts with --health-* options");
+  if (health_flags && hl->test == NULL)
+    return cocin_fail(err, EINVAL,
+                      "run: --health-interval, --health-timeout, --health-retries and "
+                      "--health-start-period need --health-cmd (an image here has no "
+                      "healthcheck of its own)");
+  if (hl->test) { /* docker's defaults for what was not given (or 0) */
+    if (hl->interval_ms == 0)
+      hl->interval_ms = COCIN_HEALTH_INTERVAL_MS;
+    if (hl->timeout_ms == 0)
+      hl->timeout_ms = COCIN_HEALTH_TIMEOUT_MS;
+    if (hl->retries == 0)
+      hl->retries = COCIN_HEALTH_RETRIES;
+  }
   if (s->net_container && (s->hostname || s->n_ports || s->extra_hosts))
     return cocin_fail(err, EINVAL,
                       "run: %s with --network container:%s: the container takes %s's network "
@@ -1106,6 +1218,7 @@ void cocin_spec_free(struct cocin_spec *s)
   free(s->hostname);
   free(s->workdir);
   free(s->user);
+  strv_free(s->health.test);
   for (size_t i = 0; i < s->n_mounts; i++) {
     free(s->mounts[i].source);
     free(s->mounts[i].dest);
@@ -1133,6 +1246,16 @@ static cJSON *strv_to_json(char *const *v)
   for (size_t i = 0; v && v[i]; i++)
     cJSON_AddItemToArray(a, cJSON_CreateString(v[i]));
   return a;
+}
+
+/* a whole number of a record's (a duration in ms, a count), -1 if none */
+static int64_t json_ms(const cJSON *o, const char *key)
+{
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+  if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 1e13 ||
+      v->valuedouble != (double)(int64_t)v->valuedouble)
+    return -1;
+  return (int64_t)v->valuedouble;
 }
 
 static char **strv_from_json(const cJSON *a)
@@ -1227,6 +1350,14 @@ cJSON *cocin_spec_to_json(const struct cocin_spec *s)
   if (s->init)
     cJSON_AddBoolToObject(j, "init", true);
   cocin_restart_to_json(j, s->restart, s->restart_max);
+  if (s->health.test) { /* docker's Config.Healthcheck, in milliseconds */
+    cJSON *h = cJSON_AddObjectToObject(j, "healthcheck");
+    cJSON_AddItemToObject(h, "test", strv_to_json(s->health.test));
+    cJSON_AddNumberToObject(h, "interval", (double)s->health.interval_ms);
+    cJSON_AddNumberToObject(h, "timeout", (double)s->health.timeout_ms);
+    cJSON_AddNumberToObject(h, "retries", s->health.retries);
+    cJSON_AddNumberToObject(h, "startPeriod", (double)s->health.start_period_ms);
+  }
   if (s->cgroup_parent)
     cJSON_AddStringToObject(j, "cgroupParent", s->cgroup_parent);
   if (s->net_container) {
@@ -1458,6 +1589,18 @@ int cocin_spec_from_json(const cJSON *j, struct cocin_spec *s, cocin_error_t *er
     s->has_stop_timeout = true;
   }
   s->init = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "init"));
+  const cJSON *hc = cJSON_GetObjectItemCaseSensitive(j, "healthcheck");
+  if (hc) {
+    struct cocin_health *h = &s->health;
+    h->test = strv_from_json(cJSON_GetObjectItemCaseSensitive(hc, "test"));
+    h->interval_ms = json_ms(hc, "interval");
+    h->timeout_ms = json_ms(hc, "timeout");
+    h->retries = (int)json_ms(hc, "retries");
+    h->start_period_ms = json_ms(hc, "startPeriod");
+    if (h->test == NULL || h->test[0] == NULL || h->interval_ms < 1 || h->timeout_ms < 1 ||
+        h->retries < 1 || h->start_period_ms < 0)
+      return cocin_fail(err, EINVAL, "healthcheck in the container's record is invalid");
+  }
   if (cocin_spec_restart(j, &s->restart, &s->restart_max) < 0)
     return cocin_fail(err, EINVAL, "restartPolicy in the container's record is invalid");
   const cJSON *net = cJSON_GetObjectItemCaseSensitive(j, "network");

@@ -420,6 +420,13 @@ void cocin_info_from_json(const cJSON *cfg, struct cocin_info *info)
   info->paused = info->state == COCIN_STATE_RUNNING && cj_bool(cfg, "paused");
   info->created = cocin_time_parse(cj_str(cfg, "createTime"));
   info->finished = cocin_time_parse(cj_str(cfg, "finishedAt"));
+  const char *h = info->state == COCIN_STATE_RUNNING
+                      ? cj_str(cJSON_GetObjectItemCaseSensitive(cfg, "health"), "status")
+                      : NULL;
+  info->health = h == NULL                  ? COCIN_HEALTH_NONE
+                 : !strcmp(h, "healthy")    ? COCIN_HEALTH_HEALTHY
+                 : !strcmp(h, "unhealthy")  ? COCIN_HEALTH_UNHEALTHY
+                                            : COCIN_HEALTH_STARTING;
   if ((info->state == COCIN_STATE_EXITED || info->state == COCIN_STATE_STOPPED) &&
       cj_bool(cfg, "restarting")) {
     int fd = pidfd_open_checked((pid_t)cj_int(cfg, "restarterPid", 0),
@@ -427,6 +434,38 @@ void cocin_info_from_json(const cJSON *cfg, struct cocin_info *info)
     info->restarting = fd >= 0;
     if (fd >= 0)
       close(fd);
+  }
+}
+
+const char *cocin_health_name(enum cocin_health_status h)
+{
+  switch (h) {
+  case COCIN_HEALTH_STARTING:
+    return "starting";
+  case COCIN_HEALTH_HEALTHY:
+    return "healthy";
+  case COCIN_HEALTH_UNHEALTHY:
+    return "unhealthy";
+  case COCIN_HEALTH_NONE:
+  default:
+    return "none";
+  }
+}
+
+/* ps's and the status file's words for it: "", " (healthy)",
+ * " (health: starting)" */
+static const char *health_suffix(enum cocin_health_status h)
+{
+  switch (h) {
+  case COCIN_HEALTH_STARTING:
+    return " (health: starting)";
+  case COCIN_HEALTH_HEALTHY:
+    return " (healthy)";
+  case COCIN_HEALTH_UNHEALTHY:
+    return " (unhealthy)";
+  case COCIN_HEALTH_NONE:
+  default:
+    return "";
   }
 }
 
@@ -439,8 +478,8 @@ char *cocin_status_line(const cJSON *cfg)
   const char *finished = cj_str(cfg, "finishedAt");
   switch (i.state) {
   case COCIN_STATE_RUNNING:
-    return xasprintf("%s pid %d since %s\n", i.paused ? "paused" : "running", i.pid,
-                     started ? started : "?");
+    return xasprintf("%s pid %d since %s%s\n", i.paused ? "paused" : "running", i.pid,
+                     started ? started : "?", health_suffix(i.health));
   case COCIN_STATE_EXITED:
   case COCIN_STATE_STOPPED:
     return xasprintf("%s %d%s at %s\n", i.restarting ? "restarting" : cocin_state_name(i.state),
@@ -460,7 +499,7 @@ char *cocin_status_human(const cJSON *cfg)
   case COCIN_STATE_RUNNING: {
     int64_t since = cocin_time_parse(cj_str(cfg, "startedAt"));
     cleanup_free char *ago = cocin_time_ago(since < 0 ? i.created : since);
-    return xasprintf("Up %s%s", ago, i.paused ? " (Paused)" : "");
+    return xasprintf("Up %s%s", ago, i.paused ? " (Paused)" : health_suffix(i.health));
   }
   case COCIN_STATE_EXITED:
   case COCIN_STATE_STOPPED: {

@@ -105,9 +105,10 @@ cg=$( (cgdirs; cgparents) | sort | comm -13 <(sort "$LOG/cgroups.before" "$LOG/c
 pr=$(pgrep -f 'cocin-test\.' | grep -v "^$$\$" | head -5)
 [ -z "$pr" ] && echo "PASS: no test process left" >>"$out" || echo "FAIL: processes left: $(ps -o pid,args -p ${pr//$'\n'/,})" >>"$out"
 # (a monitor that exited stays a zombie until init reaps it: not a leak)
-# (nor --restart's restarters, cocin-restart, which end once their wait is over)
-mon=$(ps -eo pid=,stat=,comm= | awk '($3 == "cocin-monitor" || $3 == "cocin-restart") && $2 !~ /^Z/ {print $1}' | head -5)
-[ -z "$mon" ] && echo "PASS: no monitor or restarter left" >>"$out" || echo "FAIL: monitors or restarters left: $mon" >>"$out"
+# (nor --restart's restarters, cocin-restart, which end once their wait is over;
+# nor --health-cmd's checkers, cocin-health, which end with their monitor)
+mon=$(ps -eo pid=,stat=,comm= | awk '($3 == "cocin-monitor" || $3 == "cocin-restart" || $3 == "cocin-health") && $2 !~ /^Z/ {print $1}' | head -5)
+[ -z "$mon" ] && echo "PASS: no monitor, restarter or health checker left" >>"$out" || echo "FAIL: monitors, restarters or health checkers left: $mon" >>"$out"
 count "leak check" "$out"
 
 echo

@@ -23,6 +23,25 @@ struct cocin_mount {
   bool nocopy;    /* a new volume is not filled from the image (not recorded) */
 };
 
+/* --health-cmd and the like: docker's HEALTHCHECK.  The test runs in the
+ * container as exec runs a command, every interval; one that fails, or
+ * takes longer than timeout, counts a failure; retries failures in a row
+ * make the container unhealthy (not counted within start_period of its
+ * start, unless it was healthy once). */
+struct cocin_health {
+  char **test;              /* argv: /bin/sh -c CMD for --health-cmd */
+  int64_t interval_ms;      /* 30 s */
+  int64_t timeout_ms;       /* 30 s */
+  int retries;              /* 3 */
+  int64_t start_period_ms;  /* 0 */
+};
+#define COCIN_HEALTH_INTERVAL_MS 30000
+#define COCIN_HEALTH_TIMEOUT_MS 30000
+#define COCIN_HEALTH_RETRIES 3
+/* A Go duration as docker takes it ("30s", "1m30s", "500ms", "1h"): its
+ * milliseconds (rounded up from ns and us), -1 if it is not one. */
+int64_t cocin_duration_parse_ms(const char *s);
+
 /* --tmpfs PATH[:OPTIONS]: a tmpfs of the container's own at dest */
 struct cocin_tmpfs {
   char *dest;    /* absolute, tidy */
@@ -96,6 +115,8 @@ struct cocin_spec {
    * restarter of this pid (start.c claims it only if still wanted, and
    * still this restarter's); 0: a start of the user's */
   pid_t restart_by;
+  struct cocin_health health; /* --health-*: test NULL: none */
+  bool no_healthcheck;        /* --no-healthcheck (the default here: images carry none) */
   bool help; /* --help was given: nothing else was parsed */
   /* set before parsing: -e KEY without "=" takes the caller's value (or
    * none), as docker's CLI does; unset (a ctl file) it is refused */

@@ -86,6 +86,15 @@ int cocin_state_list(const char *root, char ***names, cocin_error_t *err);
 bool cocin_state_is_new(const cJSON *cfg);
 
 /* Decoded view of a config for ps, status files, ... */
+enum cocin_health_status {
+  COCIN_HEALTH_NONE,
+  COCIN_HEALTH_STARTING,
+  COCIN_HEALTH_HEALTHY,
+  COCIN_HEALTH_UNHEALTHY,
+};
+/* "starting", "healthy", "unhealthy", "none" (docker's words) */
+const char *cocin_health_name(enum cocin_health_status h);
+
 struct cocin_info {
   enum cocin_state state;
   pid_t pid;
@@ -98,6 +107,7 @@ struct cocin_info {
   bool restarting;
   int64_t created; /* epoch seconds */
   int64_t finished;
+  enum cocin_health_status health; /* running, with --health-cmd; else NONE */
 };
 void cocin_info_from_json(const cJSON *cfg, struct cocin_info *info);
 

@@ -117,6 +117,42 @@ int main(void)
     cJSON_Delete(bad);
     cocin_spec_free(&b);
   }
+  /* Go durations, as docker's --health-* take them */
+  CHECK(cocin_duration_parse_ms("30s") == 30000 && cocin_duration_parse_ms("1m30s") == 90000 &&
+            cocin_duration_parse_ms("500ms") == 500 && cocin_duration_parse_ms("1h") == 3600000 &&
+            cocin_duration_parse_ms("1.5s") == 1500 && cocin_duration_parse_ms("0") == 0 &&
+            cocin_duration_parse_ms("100us") == 1 && cocin_duration_parse_ms("2ns") == 1 &&
+            cocin_duration_parse_ms("1h2m3s4ms") == 3723004,
+        "durations");
+  CHECK(cocin_duration_parse_ms("") < 0 && cocin_duration_parse_ms("s") < 0 &&
+            cocin_duration_parse_ms("1x") < 0 && cocin_duration_parse_ms("-1s") < 0 &&
+            cocin_duration_parse_ms("1s2") < 0 && cocin_duration_parse_ms("5") < 0 &&
+            cocin_duration_parse_ms("99999999h") < 0,
+        "not durations");
+  /* --health-*: the defaults filled in, the record's form read back */
+  CHECK(parse("--health-cmd 'curl -f x' --health-interval 1m busybox", &s) == 0 &&
+            s.health.test && !strcmp(s.health.test[2], "curl -f x") &&
+            s.health.interval_ms == 60000 && s.health.timeout_ms == 30000 &&
+            s.health.retries == 3 && s.health.start_period_ms == 0,
+        "--health-cmd with docker's defaults");
+  {
+    cJSON *hj = cocin_spec_to_json(&s);
+    struct cocin_spec h2;
+    cleanup_error cocin_error_t herr = NULL;
+    CHECK(cocin_spec_from_json(hj, &h2, &herr) == 0 && h2.health.test &&
+              !strcmp(h2.health.test[0], "/bin/sh") && h2.health.interval_ms == 60000 &&
+              h2.health.retries == 3,
+          "healthcheck round trip");
+    cJSON_Delete(hj);
+    cocin_spec_free(&h2);
+  }
+  cocin_spec_free(&s);
+  CHECK(parse_err("--health-retries 2 busybox") == EINVAL, "--health-retries without --health-cmd");
+  CHECK(parse_err("--health-cmd x --no-healthcheck busybox") == EINVAL, "--no-healthcheck conflicts");
+  CHECK(parse_err("--health-cmd x --health-timeout 3 busybox") == EINVAL, "a duration without unit");
+  CHECK(parse("--no-healthcheck busybox", &s) == 0 && s.health.test == NULL, "--no-healthcheck alone");
+  cocin_spec_free(&s);
+
   /* --mount: docker's long form of -v and --tmpfs */
   CHECK(parse("--mount type=bind,source=/tmp,target=/b,readonly --mount source=vol,dst=/v "
               "--mount target=/a,volume-nocopy --mount type=tmpfs,target=/t,tmpfs-size=64m,"
