@@ -48,13 +48,23 @@ static void sleep_ms(int64_t ms)
 
 void health_reset(cJSON *cfg, bool has_check)
 {
-  cJSON_DeleteItemFromObjectCaseSensitive(cfg, "health");
-  if (!has_check)
+  /* the log of the probes kept across starts, as docker keeps it */
+  cJSON *old = cJSON_DetachItemFromObjectCaseSensitive(cfg, "health");
+  cJSON *log = old ? cJSON_DetachItemFromObjectCaseSensitive(old, "log") : NULL;
+  cJSON_Delete(old);
+  if (!has_check) {
+    cJSON_Delete(log);
     return;
+  }
   cJSON *h = cJSON_AddObjectToObject(cfg, "health");
   cJSON_AddStringToObject(h, "status", "starting");
   cJSON_AddNumberToObject(h, "failingStreak", 0);
-  cJSON_AddArrayToObject(h, "log");
+  if (cJSON_IsArray(log))
+    cJSON_AddItemToObject(h, "log", log);
+  else {
+    cJSON_Delete(log);
+    cJSON_AddArrayToObject(h, "log");
+  }
 }
 
 struct probe {
@@ -107,6 +117,15 @@ static int record_probe(cJSON *cfg, void *data, cocin_error_t *err)
   return 0;
 }
 
+/* n bytes of what a probe printed into buf (len so far), HEALTH_OUTPUT_MAX
+ * at most */
+static void keep(char *buf, size_t *len, const char *in, size_t n)
+{
+  size_t take = n < HEALTH_OUTPUT_MAX - *len ? n : HEALTH_OUTPUT_MAX - *len;
+  memcpy(buf + *len, in, take);
+  *len += take;
+}
+
 /* What cocin_exec_start's child printed, until it ends or the deadline;
  * 1 if it ended, 0 at the deadline */
 static int collect(int out, pid_t pid, int64_t deadline, char *buf, size_t *len)
@@ -115,43 +134,83 @@ static int collect(int out, pid_t pid, int64_t deadline, char *buf, size_t *len)
   bool open_out = true;
   for (;;) {
     int64_t left = deadline - mono_ms();
-    if (left <= 0)
-      return 0;
     struct pollfd p[2] = {{open_out ? out : -1, POLLIN, 0}, {pfd, POLLIN, 0}};
-    int n = poll(p, 2, left > 1000000 ? 1000000 : (int)left);
+    int n = poll(p, 2, left <= 0 ? 0 : left > 1000000 ? 1000000 : (int)left);
     if (n < 0 && errno != EINTR)
+      return 0;
+    if (n == 0 && left <= 0) /* (one last look first: it may have just ended) */
       return 0;
     if (n <= 0)
       continue;
+    char tmp[1024];
     if (p[0].revents) {
-      char tmp[1024];
       ssize_t r = read(out, tmp, sizeof(tmp));
-      if (r <= 0) {
+      if (r <= 0)
         open_out = false; /* the end of its output: its end comes next */
-      } else {
-        size_t take = (size_t)r < HEALTH_OUTPUT_MAX - *len ? (size_t)r : HEALTH_OUTPUT_MAX - *len;
-        memcpy(buf + *len, tmp, take);
-        *len += take;
-      }
+      else
+        keep(buf, len, tmp, (size_t)r);
     }
-    if (pfd < 0 || p[1].revents) {
-      /* ended: what it printed and is still in the pipe (a process it
-       * left in the background may hold the pipe: not waited for) */
-      ssize_t r;
-      char tmp[1024];
+    if (p[1].revents) {
+      /* ended: what it printed and is still in the pipe, without waiting
+       * (a process it left in the background may hold the pipe, and
+       * write on: 64 KiB at most are read) */
       (void)fcntl(out, F_SETFL, O_NONBLOCK);
-      while (open_out && (r = read(out, tmp, sizeof(tmp))) > 0) {
-        size_t take = (size_t)r < HEALTH_OUTPUT_MAX - *len ? (size_t)r : HEALTH_OUTPUT_MAX - *len;
-        memcpy(buf + *len, tmp, take);
-        *len += take;
-      }
+      ssize_t r;
+      for (int i = 0; open_out && i < 64 && (r = read(out, tmp, sizeof(tmp))) > 0; i++)
+        keep(buf, len, tmp, (size_t)r);
       return 1;
     }
   }
 }
 
-/* Run the test once: 1 with p filled, 0 if the container does not run
- * (paused: skipped this time, 2), -1 if it is gone */
+/* s as valid UTF-8 for the record (JSON's strings are UTF-8): a NUL, a
+ * byte that begins no character, and a character cut at the end become
+ * U+FFFD, as docker's encoder writes them */
+static char *utf8_clean(const char *s, size_t n)
+{
+  char *out = xmalloc0(3 * n + 1), *o = out;
+  for (size_t i = 0; i < n;) {
+    unsigned char c = (unsigned char)s[i];
+    size_t k = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+    bool ok = k > 0 && c != 0 && i + k <= n && !(k == 2 && c < 0xC2);
+    for (size_t j = 1; ok && j < k; j++)
+      ok = ((unsigned char)s[i + j] & 0xC0) == 0x80;
+    if (ok) {
+      memcpy(o, s + i, k);
+      o += k;
+      i += k;
+    } else {
+      memcpy(o, "\xEF\xBF\xBD", 3);
+      o += 3;
+      i++;
+    }
+  }
+  *o = '\0';
+  return out;
+}
+
+/* A duration as Go prints one ("30s", "1m30s", "200ms", "1.5s"): the
+ * timeout in docker's message */
+static char *go_duration(int64_t ms)
+{
+  if (ms < 1000)
+    return xasprintf("%lldms", (long long)ms);
+  int64_t h = ms / 3600000, m = ms / 60000 % 60, sec = ms / 1000 % 60, frac = ms % 1000;
+  char f[8] = "";
+  if (frac) {
+    snprintf(f, sizeof(f), ".%03lld", (long long)frac);
+    for (size_t l = strlen(f); f[l - 1] == '0'; l--)
+      f[l - 1] = '\0';
+  }
+  if (h)
+    return xasprintf("%lldh%lldm%lld%ss", (long long)h, (long long)m, (long long)sec, f);
+  if (m)
+    return xasprintf("%lldm%lld%ss", (long long)m, (long long)sec, f);
+  return xasprintf("%lld%ss", (long long)sec, f);
+}
+
+/* Run the test once: 1 with p filled, 2 if there is nothing to record
+ * (the container does not run now, is paused, was renamed meanwhile) */
 static int probe_once(const char *root, const char *name, const char *id,
                       const struct cocin_health *h, struct probe *p)
 {
@@ -178,11 +237,10 @@ static int probe_once(const char *root, const char *name, const char *id,
     close(out[0]);
     close(life[1]);
     int st = cocin_error_status(&err);
-    if (st == ESRCH || (st == ENOENT && strstr(cocin_error_msg(&err), "no such container"))) {
-      cocin_error_release(&err);
-      return -1;
-    }
-    if (st == EBUSY) { /* paused: no probe, as docker skips one */
+    /* not running (it is ending: the monitor ends us), renamed meanwhile
+     * (the next look finds it), paused (docker skips such a probe too) */
+    if (st == ESRCH || st == EBUSY ||
+        (st == ENOENT && strstr(cocin_error_msg(&err), "no such container"))) {
       cocin_error_release(&err);
       return 2;
     }
@@ -192,7 +250,7 @@ static int probe_once(const char *root, const char *name, const char *id,
     cocin_error_release(&err);
     return 1;
   }
-  char buf[HEALTH_OUTPUT_MAX + 1];
+  char buf[HEALTH_OUTPUT_MAX];
   size_t len = 0;
   bool ended = collect(out[0], pid, deadline, buf, &len) == 1;
   close(out[0]);
@@ -201,13 +259,13 @@ static int probe_once(const char *root, const char *name, const char *id,
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
     ;
   p->end = cocin_time_now();
-  buf[len] = '\0';
   if (ended) {
     p->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    p->output = xstrdup(buf);
+    p->output = utf8_clean(buf, len);
   } else { /* docker's words */
     p->exit_code = -1;
-    p->output = xasprintf("Health check exceeded timeout (%lldms)", (long long)h->timeout_ms);
+    cleanup_free char *d = go_duration(h->timeout_ms);
+    p->output = xasprintf("Health check exceeded timeout (%s)", d);
   }
   return 1;
 }
@@ -217,35 +275,54 @@ static void probe_free(struct probe *p)
   free(p->start);
   free(p->end);
   free(p->output);
-  memset(p, 0, sizeof(*p));
+  p->start = p->end = p->output = NULL;
 }
 
+/* The record says the container is paused now */
+static bool paused_now(const char *root, const char *name)
+{
+  cJSON *cfg = NULL;
+  bool r = cocin_state_load_raw(root, name, &cfg, NULL) == 0 && cj_bool(cfg, "paused");
+  cJSON_Delete(cfg);
+  return r;
+}
+
+/* Runs until the monitor ends it (SIGTERM, once the container has ended;
+ * SIGKILL if the monitor dies): it never ends by itself, so that no look
+ * that misses the container (renamed at that moment) ends its checks. */
 static _Noreturn void health_main(const char *root, const char *name, const char *id,
-                                  const struct cocin_health *h)
+                                  const struct cocin_health *h, int init)
 {
   int64_t started = mono_ms();
+  cleanup_free char *cur = xstrdup(name);
+  sigset_t term;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
   for (;;) {
     sleep_ms(h->interval_ms);
-    cleanup_free char *now = cocin_state_follow(root, name, id); /* renamed since */
+    char *now = cocin_state_follow(root, cur, id); /* renamed since */
+    free(cur);
+    cur = now;
     struct probe p = {.id = id, .retries = h->retries};
     p.in_start_period = mono_ms() - started < h->start_period_ms;
-    int r = probe_once(root, now, id, h, &p);
-    if (r < 0)
-      _exit(0);
-    if (r == 1) {
-      cocin_error_t err = NULL;
-      int u = cocin_state_update_volatile(root, now, record_probe, &p, &err);
-      bool gone = u < 0 && cocin_error_status(&err) == ENOENT;
-      cocin_error_release(&err);
-      probe_free(&p);
-      if (gone)
-        _exit(0);
+    int r = probe_once(root, cur, id, h, &p);
+    /* a probe the container's end cut short, or a pause held up, says
+     * nothing of its health: not recorded */
+    struct pollfd pf = {init, POLLIN, 0};
+    bool ended = init >= 0 && poll(&pf, 1, 0) == 1;
+    if (r == 1 && !ended && !paused_now(root, cur)) {
+      /* SIGTERM held meanwhile: the monitor's never cuts a write short
+       * (a temporary file left beside config.json) */
+      sigprocmask(SIG_BLOCK, &term, NULL);
+      (void)cocin_state_update_volatile(root, cur, record_probe, &p, NULL);
+      sigprocmask(SIG_UNBLOCK, &term, NULL);
     }
+    probe_free(&p);
   }
 }
 
 pid_t health_start(const char *root, const char *name, const char *id,
-                   const struct cocin_health *h)
+                   const struct cocin_health *h, pid_t init)
 {
   pid_t parent = getpid();
   pid_t pid = fork();
@@ -258,5 +335,6 @@ pid_t health_start(const char *root, const char *name, const char *id,
     _exit(0);
   prctl(PR_SET_NAME, "cocin-health", 0, 0, 0);
   close_fds_except(3, NULL, 0);
-  health_main(root, name, id, h);
+  signal(SIGTERM, SIG_DFL);
+  health_main(root, name, id, h, sys_pidfd_open(init));
 }

@@ -200,7 +200,7 @@ bool still_there(int fd, const char *dir);
  * (-1: none could be forked); health_reset: the record's health, as a
  * start leaves it ("starting"; none without a check) */
 pid_t health_start(const char *root, const char *name, const char *id,
-                   const struct cocin_health *h);
+                   const struct cocin_health *h, pid_t init);
 void health_reset(cJSON *cfg, bool has_check);
 /* path opened below root as if root were "/" (RESOLVE_IN_ROOT: symlinks,
  * absolute or with "..", stay inside; no magic links), or on the host

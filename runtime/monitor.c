@@ -385,16 +385,17 @@ static void close_ports(struct monitor_args *m)
     proxy_listeners_close(m->ports);
 }
 
-/* Reap the container's init, killed first when kill_it; its wait status. */
+/* Our children besides the init: the relay (-p) and the health checker;
+ * -1 once reaped (by reap_init), so that no signal goes to a pid reused */
+static pid_t relay_pid = -1, checker_pid = -1;
+
 /* Wait for the init (killed first if kill_it), reaping any other child
  * meanwhile: we are a subreaper, and a health probe whose exec helper died
- * first (its checker killed) comes to us, from inside the container's pid
+ * first (its checker ended) comes to us, from inside the container's pid
  * namespace, which cannot end (nor its init be reaped) while it is an
- * unreaped zombie.  (The relay and the checker are signalled through
- * pidfds, never by a pid this may have reaped.) */
+ * unreaped zombie. */
 static int reap_init(pid_t pid, bool kill_it)
 {
-  int st = 0;
   if (kill_it)
     kill(pid, SIGKILL);
   for (;;) {
@@ -402,21 +403,24 @@ static int reap_init(pid_t pid, bool kill_it)
     pid_t r = waitpid(-1, &s, 0);
     if (r == pid)
       return s;
+    if (r == relay_pid)
+      relay_pid = -1;
+    if (r == checker_pid)
+      checker_pid = -1;
     if (r < 0 && errno != EINTR)
-      return st; /* (ECHILD: none left, the init's status lost: 0) */
+      return 0; /* (ECHILD: none left, the init's status lost) */
   }
 }
 
-/* SIGKILL a child of ours through its pidfd, and reap it if reap_init
- * has not */
-static void end_child(int pidfd, pid_t pid)
+/* End a child of ours (its pid, or -1: none, or reaped already) */
+static void end_child(pid_t *pid, int sig)
 {
-  if (pidfd < 0)
+  if (*pid <= 0)
     return;
-  sys_pidfd_send_signal(pidfd, SIGKILL);
-  close(pidfd);
-  while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+  kill(*pid, sig);
+  while (waitpid(*pid, NULL, 0) < 0 && errno == EINTR)
     ;
+  *pid = -1;
 }
 
 /* The new init starts on another CPU than ours (here), where it builds
@@ -664,7 +668,6 @@ void monitor_main(struct monitor_args *m)
    * client that came meanwhile waits in the listening socket's queue);
    * none if the command has ended already */
   pid_t proxy = -1;
-  int proxy_fd = -1;
   if (pnet >= 0) {
     proxy = proxy_start(pnet, m->ports, have_cpus ? &cpus : NULL, &err);
     close(pnet);
@@ -673,7 +676,7 @@ void monitor_main(struct monitor_args *m)
       removed_while_starting(root, name, id, &err);
       goto fail;
     }
-    proxy_fd = sys_pidfd_open(proxy);
+    relay_pid = proxy;
   }
   close_ports(m); /* the relay's alone: the ports go with it */
 
@@ -684,8 +687,8 @@ void monitor_main(struct monitor_args *m)
     status_fd = -1;
   }
   /* --health-cmd: its checker, from now until it ends */
-  pid_t checker = spec->health.test ? health_start(root, name, id, &spec->health) : -1;
-  int checker_fd = checker > 0 ? sys_pidfd_open(checker) : -1;
+  if (spec->health.test)
+    checker_pid = health_start(root, name, id, &spec->health, pid);
 
   if (pty_master >= 0)
     pump_pty(pty_master, log_fd);
@@ -694,8 +697,10 @@ void monitor_main(struct monitor_args *m)
 
   struct finished f = {id, exit_code_of(reap_init(pid, false)), false, pid, -1};
   TRACE("reaped");
-  end_child(checker_fd, checker); /* (a probe it runs goes with it: its lifeline) */
-  end_child(proxy_fd, proxy);     /* the ports are free again when the container has ended */
+  /* TERM: a checker writing a result finishes it first; a probe it runs
+   * goes with it (its lifeline) */
+  end_child(&checker_pid, SIGTERM);
+  end_child(&relay_pid, SIGKILL); /* the ports are free again when the container has ended */
   /* run --rm: no exit record, the container is removed at once below and
    * the caller gets the code from us (docker's ps likewise never shows an
    * exited --rm container). */

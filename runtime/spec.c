@@ -716,24 +716,47 @@ static int parse_mount(struct cocin_spec *s, const char *v, cocin_error_t *err)
 
 int64_t cocin_duration_parse_ms(const char *s)
 {
+  /* Go's time.ParseDuration: [+]N[.N]unit..., units ns, us (µs, μs), ms,
+   * s, m, h; "0" alone needs none.  Digits read by hand: no exponent,
+   * no hex (strtod's) */
   static const struct {
     const char *unit;
-    double ms;
-  } units[] = {{"ns", 1e-6}, {"us", 1e-3}, {"\xc2\xb5s", 1e-3}, {"ms", 1}, {"s", 1000},
-               {"m", 60000}, {"h", 3600000}};
+    int64_t ns;
+  } units[] = {{"ns", 1},
+               {"us", 1000},
+               {"\xc2\xb5s", 1000},
+               {"\xce\xbcs", 1000},
+               {"ms", 1000000},
+               {"s", 1000000000LL},
+               {"m", 60000000000LL},
+               {"h", 3600000000000LL}};
   if (s == NULL || *s == '\0')
     return -1;
+  if (*s == '+')
+    s++;
   if (!strcmp(s, "0"))
     return 0;
-  double total = 0;
+  if (*s == '\0')
+    return -1;
+  const int64_t max_ns = 9000000000000000000LL; /* (about 285 years: int64 ns, as Go's) */
+  int64_t total = 0;                                 /* ns */
   while (*s) {
-    char *end;
-    if (!isdigit((unsigned char)*s) && *s != '.')
+    int64_t whole = 0, frac = 0, scale = 1;
+    bool digits = false;
+    for (; isdigit((unsigned char)*s); s++, digits = true) {
+      if (whole > max_ns / 10)
+        return -1;
+      whole = whole * 10 + (*s - '0');
+    }
+    if (*s == '.') {
+      for (s++; isdigit((unsigned char)*s); s++, digits = true)
+        if (scale < 1000000000LL) { /* (more digits than ns: dropped) */
+          frac = frac * 10 + (*s - '0');
+          scale *= 10;
+        }
+    }
+    if (!digits)
       return -1;
-    double n = strtod(s, &end);
-    if (end == s)
-      return -1;
-    s = end;
     size_t best = 0;
     int which = -1;
     for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) { /* the longest: "ms" not "m" */
@@ -743,13 +766,15 @@ int64_t cocin_duration_parse_ms(const char *s)
     }
     if (which < 0)
       return -1;
-    total += n * units[which].ms;
+    int64_t u = units[which].ns;
+    if (whole > max_ns / u)
+      return -1;
+    total += whole * u + (int64_t)((__int128)frac * u / scale);
+    if (total > max_ns)
+      return -1;
     s += best;
   }
-  if (total > 1e13) /* over three centuries */
-    return -1;
-  int64_t ms = (int64_t)total;
-  return (double)ms < total ? ms + 1 : ms;
+  return (total + 999999) / 1000000; /* (rounded up to whole ms) */
 }
 
 /* --health-cmd CMD (run by /bin/sh -c, docker's CMD-SHELL), and the
@@ -769,8 +794,8 @@ static int parse_health(struct cocin_spec *s, const char *flag, const char *v, c
   }
   if (!strcmp(flag, "health-retries")) {
     long n;
-    if (!parse_long(v, 1, 1000000, &n))
-      return cocin_fail(err, EINVAL, "run: invalid --health-retries \"%s\": expected 1 or more", v);
+    if (!parse_long(v, 0, 1000000, &n)) /* (0: the default, as docker reads it) */
+      return cocin_fail(err, EINVAL, "run: invalid --health-retries \"%s\": expected a number", v);
     h->retries = (int)n;
     return 0;
   }
@@ -1595,10 +1620,11 @@ int cocin_spec_from_json(const cJSON *j, struct cocin_spec *s, cocin_error_t *er
     h->test = strv_from_json(cJSON_GetObjectItemCaseSensitive(hc, "test"));
     h->interval_ms = json_ms(hc, "interval");
     h->timeout_ms = json_ms(hc, "timeout");
-    h->retries = (int)json_ms(hc, "retries");
+    int64_t retries = json_ms(hc, "retries");
+    h->retries = retries > 1000000 ? -1 : (int)retries;
     h->start_period_ms = json_ms(hc, "startPeriod");
     if (h->test == NULL || h->test[0] == NULL || h->interval_ms < 1 || h->timeout_ms < 1 ||
-        h->retries < 1 || h->start_period_ms < 0)
+        h->retries < 1 || h->retries > 1000000 || h->start_period_ms < 0)
       return cocin_fail(err, EINVAL, "healthcheck in the container's record is invalid");
   }
   if (cocin_spec_restart(j, &s->restart, &s->restart_max) < 0)

@@ -72,6 +72,9 @@ static int record_claim(cJSON *cfg, void *data, cocin_error_t *err)
   if (cgj && !cJSON_IsNull(cgj) && cocin_cgroup_from_json(cgj, &c->old, NULL) < 0)
     c->old = NULL;
   forget_last_run(cfg);
+  /* its health (--health-cmd) as a start leaves it, should this start not
+   * get as far as its monitor's record */
+  health_reset(cfg, cJSON_GetObjectItemCaseSensitive(cfg, "healthcheck") != NULL);
   cJSON_DeleteItemFromObjectCaseSensitive(cfg, "cgroup");
   cj_set_str(cfg, "status", "created");
   cj_set_num(cfg, "creatorPid", getpid());

@@ -44,6 +44,13 @@ wait_long probes_at_least "${P}h" 5
 [ "$(cfg "${P}h" '.health.log | length')" = 5 ] || t_fail "the log keeps $(cfg "${P}h" '.health.log | length'), not 5"
 t_end
 
+t_begin "a check's health begins at starting, with an empty log"
+cocin run -d --name "${P}st" --health-cmd true --health-interval 1h busybox sleep "${SL}08" >/dev/null 2>&1 || t_fail run
+[ "$(cfgc "${P}st" '.health | [.status, .failingStreak, (.log | length)]')" = '["starting",0,0]' ] || t_fail "health: $(cfgc "${P}st" .health)"
+cocin ps --format '{{.Names}} {{.Status}}' | grep -qE "^${P}st Up .* \(health: starting\)$" || t_fail "ps: $(cocin ps --format '{{.Names}} {{.Status}}')"
+cocin rm -f "${P}st" >/dev/null 2>&1
+t_end
+
 t_begin "a container without a check: no health, ps -f health=none"
 cocin run -d --name "${P}n" busybox sleep "${SL}02" >/dev/null 2>&1 || t_fail run
 [ "$(cfg "${P}n" 'has("health")')" = false ] && [ "$(cfg "${P}n" 'has("healthcheck")')" = false ] || t_fail "record: $(cfgc "${P}n" .)"
@@ -51,18 +58,43 @@ cocin ps -q -f health=none | grep -qx "$(cfg "${P}n" .id | cut -c1-12)" || t_fai
 cocin ps --format '{{.Names}} {{.Status}}' | grep -E "^${P}n " | grep -q '(' && t_fail "a health shown"
 t_end
 
-t_begin "the checker ends with the container; a start begins again at starting, with an empty log"
+t_begin "the checker ends with the container, and a probe under way with it"
 mon=$(cfg "${P}h" .monitorPid)
-[ -n "$(checkers_of "$mon")" ] || t_fail "no checker under monitor $mon"
+chk=$(checkers_of "$mon")
+[ -n "$chk" ] || t_fail "no checker under monitor $mon"
 cocin stop -t 0 "${P}h" >/dev/null 2>&1
-wait_for sh -c "! kill -0 $mon 2>/dev/null" || t_fail "the monitor lives on"
-[ -z "$(checkers_of "$mon")" ] || t_fail "a checker outlived its container: $(checkers_of "$mon")"
+# (stop returns once the monitor has recorded the end: the checker went before)
+wait_for sh -c "! ps -o stat= -p '$chk' | grep -qv Z" || t_fail "the checker $chk outlived its container"
 cocin ps -q -f health=healthy -f name="${P}h" | grep -q . && t_fail "an exited container listed healthy"
-cocin exec "${P}h" true >/dev/null 2>&1 # (not running: nothing)
-cocin start "${P}h" >/dev/null 2>&1 || t_fail start
-[ "$(cfgc "${P}h" '.health | [.status, .failingStreak, (.log | length)]')" = '["starting",0,0]' ] ||
-  wait_long health_is "${P}h" unhealthy || t_fail "after start: $(cfgc "${P}h" .health)"
 cocin rm -f "${P}h" >/dev/null 2>&1
+t_end
+
+t_begin "a start begins at starting again (the log kept, as docker keeps it); the start period counts from it"
+# healthy while /run/ok is there; /run is a tmpfs, new at each start
+cocin run -d --name "${P}rs" --tmpfs /run --health-cmd 'test -e /run/ok' --health-interval 100ms \
+  --health-retries 1 --health-start-period 1h busybox sleep "${SL}10" >/dev/null 2>&1 || t_fail run
+cocin exec "${P}rs" touch /run/ok || t_fail exec
+wait_long health_is "${P}rs" healthy || t_fail "not healthy: $(cfgc "${P}rs" .health)"
+cocin stop -t 0 "${P}rs" >/dev/null 2>&1
+n=$(cfg "${P}rs" '.health.log | length')
+cocin start "${P}rs" >/dev/null 2>&1 || t_fail start
+# its probes fail now; within the start period of this start they are not
+# counted, only if the start made it "starting" again (else: unhealthy)
+wait_long probes_at_least "${P}rs" $((n < 5 ? n + 2 : 5)) || t_fail "no probes after the start: $(cfgc "${P}rs" .health)"
+wait_long sh -c "[ \"\$(jq -c '.health.log[-1].exitCode' '$ROOT/containers/${P}rs/config.json')\" = 1 ]" || t_fail "no failing probe"
+[ "$(cfgc "${P}rs" '.health | [.status, .failingStreak]')" = '["starting",0]' ] || t_fail "after the start: $(cfgc "${P}rs" .health)"
+[ "$(cfg "${P}rs" '[.health.log[].exitCode] | index(0) != null')" = true ] || t_fail "the log was not kept: $(cfgc "${P}rs" .health.log)"
+cocin rm -f "${P}rs" >/dev/null 2>&1
+t_end
+
+t_begin "a renamed container is still checked, under its new name"
+cocin run -d --name "${P}rn" --health-cmd true --health-interval 100ms busybox sleep "${SL}11" >/dev/null 2>&1 || t_fail run
+wait_long health_is "${P}rn" healthy || t_fail "not healthy: $(cfgc "${P}rn" .health)"
+cocin rename "${P}rn" "${P}rn2" || t_fail rename
+last=$(cfg "${P}rn2" '.health.log[-1].start')
+wait_long sh -c "[ \"\$(jq -r '.health.log[-1].start' '$ROOT/containers/${P}rn2/config.json')\" != '$last' ]" ||
+  t_fail "no probe recorded since the rename: $(cfgc "${P}rn2" .health)"
+cocin rm -f "${P}rn2" >/dev/null 2>&1
 t_end
 
 t_begin "--health-start-period: failures within it are not counted (starting, streak 0)"
@@ -83,6 +115,9 @@ wait_long health_is "${P}to" unhealthy || t_fail "not unhealthy: $(cfgc "${P}to"
 # at most the probe under way at this moment: the earlier ones were killed
 n=$(pgrep -fc "^sleep ${SL}09\$" || true)
 [ "${n:-0}" -le 1 ] || t_fail "$n probes left running"
+# a probe is under way nearly always: the container's end is recorded all the same
+cocin stop -t 0 "${P}to" >/dev/null 2>&1 || t_fail stop
+wait_long sh -c "[ \"\$(jq -r .status '$ROOT/containers/${P}to/config.json')\" = stopped ]" || t_fail "not recorded stopped: $(cfg "${P}to" .status)"
 cocin rm -f "${P}to" >/dev/null 2>&1
 wait_for sh -c "! pgrep -f '^sleep ${SL}09\$' >/dev/null" || t_fail "a probe outlived its container"
 t_end
@@ -114,7 +149,7 @@ bad_health() { # NAME PATTERN RUN-ARGS...
 }
 bad_health "--health-interval that is no duration" 'invalid --health-interval "5x"' --health-cmd true --health-interval 5x
 bad_health "--health-timeout that is negative" 'invalid --health-timeout "-1s"' --health-cmd true --health-timeout -1s
-bad_health "--health-retries 0" 'invalid --health-retries "0"' --health-cmd true --health-retries 0
+bad_health "--health-retries that is no number" 'invalid --health-retries "many"' --health-cmd true --health-retries many
 bad_health "--health-interval without --health-cmd" 'need --health-cmd' --health-interval 1s
 bad_health "--no-healthcheck with --health-cmd" '--no-healthcheck conflicts with --health-* options' --no-healthcheck --health-cmd true
 bad_health "an empty --health-cmd" '--health-cmd: an empty command' --health-cmd ''
@@ -147,6 +182,9 @@ fi
 t_begin "no container, checker or probe left"
 for c in "$ROOT"/containers/*/; do [ -d "$c" ] && cocin rm -f "$(basename "$c")" >/dev/null 2>&1; done
 [ -z "$(list_containers)" ] || t_fail "containers: $(list_containers)"
+# (a checker's command line is its monitor's: the run's, with this root)
+wait_for sh -c "! ps -eo stat=,comm=,args= | awk '\$1 !~ /^Z/ && \$2 == \"cocin-health\"' | grep -qF -- '--root $ROOT '" ||
+  t_fail "checkers: $(ps -eo pid=,comm=,args= | awk '$2 == "cocin-health"' | head -3)"
 wait_for no_proc "sleep ${SL}[0-9][0-9]\$" || t_fail "processes: $(pgrep -af "sleep ${SL}" | head -3)"
 grep -q " $ROOT" /proc/mounts && t_fail "mounts: $(grep " $ROOT" /proc/mounts | head -2)"
 t_end

@@ -127,8 +127,15 @@ int main(void)
   CHECK(cocin_duration_parse_ms("") < 0 && cocin_duration_parse_ms("s") < 0 &&
             cocin_duration_parse_ms("1x") < 0 && cocin_duration_parse_ms("-1s") < 0 &&
             cocin_duration_parse_ms("1s2") < 0 && cocin_duration_parse_ms("5") < 0 &&
-            cocin_duration_parse_ms("99999999h") < 0,
+            cocin_duration_parse_ms("99999999h") < 0 && cocin_duration_parse_ms("1e3s") < 0 &&
+            cocin_duration_parse_ms("0x10s") < 0 && cocin_duration_parse_ms("1.5.5s") < 0 &&
+            cocin_duration_parse_ms("inf") < 0 && cocin_duration_parse_ms("+") < 0 &&
+            cocin_duration_parse_ms(".s") < 0,
         "not durations");
+  CHECK(cocin_duration_parse_ms("+1s") == 1000 && cocin_duration_parse_ms("3\xce\xbcs") == 1 &&
+            cocin_duration_parse_ms(".5s") == 500 && cocin_duration_parse_ms("1.0000000001s") == 1000 &&
+            cocin_duration_parse_ms("1.0000001s") == 1001,
+        "Go's other spellings");
   /* --health-*: the defaults filled in, the record's form read back */
   CHECK(parse("--health-cmd 'curl -f x' --health-interval 1m busybox", &s) == 0 &&
             s.health.test && !strcmp(s.health.test[2], "curl -f x") &&
