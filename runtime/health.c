@@ -335,6 +335,10 @@ pid_t health_start(const char *root, const char *name, const char *id,
     _exit(0);
   prctl(PR_SET_NAME, "cocin-health", 0, 0, 0);
   close_fds_except(3, NULL, 0);
-  signal(SIGTERM, SIG_DFL);
+  signal(SIGTERM, SIG_DFL); /* the monitor's way to end us */
+  sigset_t term;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  sigprocmask(SIG_UNBLOCK, &term, NULL);
   health_main(root, name, id, h, sys_pidfd_open(init));
 }
