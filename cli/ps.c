@@ -96,9 +96,9 @@ static char *command_cell(const char *cmd, size_t max)
 /* ---- --filter KEY=VALUE, docker's keys: one key given twice matches
  * either value, different keys must all match ------------------------------ */
 
-enum filter_key { F_ID, F_NAME, F_STATUS, F_EXITED, F_ANCESTOR, F_HEALTH };
-static const char *const filter_keys[] = {"id", "name", "status", "exited", "ancestor", "health",
-                                          NULL};
+enum filter_key { F_ID, F_NAME, F_STATUS, F_EXITED, F_ANCESTOR, F_HEALTH, F_LABEL };
+static const char *const filter_keys[] = {"id",     "name",   "status", "exited",
+                                          "ancestor", "health", "label",  NULL};
 /* docker's states, and cocin's own "stopped" (one docker calls exited) */
 static const char *const filter_states[] = {"created", "running", "exited",  "stopped", "paused",
                                             "restarting", "removing", "dead", NULL};
@@ -137,7 +137,7 @@ static int filters_parse(char **given, struct filters *fs)
         key = k;
     if (key < 0)
       return cli_fail("ps: invalid filter \"%s\": expected KEY=VALUE with KEY one of id, name, "
-                      "status, exited, ancestor, health",
+                      "status, exited, ancestor, health, label",
                       *g);
     fs->f = xrealloc(fs->f, (fs->n + 1) * sizeof(*fs->f));
     struct filter *f = &fs->f[fs->n++];
@@ -182,6 +182,21 @@ static int filters_parse(char **given, struct filters *fs)
   return 0;
 }
 
+/* A record's labels as KEY=VALUE words, NULL if none */
+static char **labels_of(const cJSON *cfg)
+{
+  char **v = NULL;
+  const cJSON *l, *ls = cJSON_GetObjectItemCaseSensitive(cfg, "labels");
+  cJSON_ArrayForEach(l, ls)
+  {
+    if (!cJSON_IsString(l) || l->string == NULL)
+      continue;
+    cleanup_free char *kv = xasprintf("%s=%s", l->string, l->valuestring);
+    strv_append(&v, kv);
+  }
+  return v;
+}
+
 /* What a filter or a format reads of one container. */
 struct ps_row {
   char *id, *name, *image, *command, *created_text, *status;
@@ -189,6 +204,7 @@ struct ps_row {
   enum cocin_state state;
   bool paused, restarting;
   enum cocin_health_status health;
+  char **labels; /* KEY=VALUE */
   pid_t pid;
   int exit_code;
   int64_t created;
@@ -204,6 +220,7 @@ static void row_free(struct ps_row *r)
   free(r->created_text);
   free(r->status);
   free(r->ports);
+  strv_free(r->labels);
 }
 
 /* docker's state words: a paused container is "paused", not "running" */
@@ -227,6 +244,14 @@ static bool filter_match(const struct filter *f, const struct ps_row *r)
            !r->restarting && r->exit_code == f->code;
   case F_HEALTH:
     return !strcmp(f->value, cocin_health_name(r->health));
+  case F_LABEL: /* label=KEY: has it; label=KEY=VALUE: with that value */
+    for (char **l = r->labels; l && *l; l++) {
+      size_t k = strcspn(*l, "=");
+      if (strchr(f->value, '=') ? !strcmp(*l, f->value)
+                                : strlen(f->value) == k && !strncmp(*l, f->value, k))
+        return true;
+    }
+    return false;
   case F_ANCESTOR: {
     /* an image has no tags here: busybox and busybox:latest are one */
     size_t n = strlen(r->image);
@@ -240,7 +265,7 @@ static bool filter_match(const struct filter *f, const struct ps_row *r)
 
 static bool filters_match(const struct filters *fs, const struct ps_row *r)
 {
-  for (int k = F_ID; k <= F_HEALTH; k++) {
+  for (int k = F_ID; k <= F_LABEL; k++) {
     bool given = false, any = false;
     for (size_t i = 0; i < fs->n; i++)
       if ((int)fs->f[i].key == k) {
@@ -290,7 +315,7 @@ static char *ports_text(const cJSON *cfg, const struct cocin_info *info)
 /* ---- --format: docker's placeholders, "table" for a header and columns - */
 
 enum field { FD_TEXT, FD_ID, FD_NAMES, FD_IMAGE, FD_COMMAND, FD_CREATED_AT, FD_RUNNING_FOR,
-             FD_STATUS, FD_STATE, FD_PID, FD_PORTS, FD_JSON };
+             FD_STATUS, FD_STATE, FD_PID, FD_PORTS, FD_LABELS, FD_JSON };
 static const struct {
   const char *name, *header;
 } fields[] = {
@@ -299,6 +324,7 @@ static const struct {
     [FD_CREATED_AT] = {".CreatedAt", "CREATED AT"}, [FD_RUNNING_FOR] = {".RunningFor", "CREATED"},
     [FD_STATUS] = {".Status", "STATUS"},    [FD_STATE] = {".State", "STATE"},
     [FD_PID] = {".Pid", "PID"},             [FD_PORTS] = {".Ports", "PORTS"},
+    [FD_LABELS] = {".Labels", "LABELS"},
     [FD_JSON] = {"json .", ""},
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
@@ -386,7 +412,7 @@ static int format_parse(const char *given, struct format *f)
       k++;
     if (k == NFIELDS)
       return cli_fail("ps: --format: unknown field \"%.*s\" (known: .ID .Names .Image .Command "
-                      ".CreatedAt .RunningFor .Status .State .Pid .Ports, and json .)",
+                      ".CreatedAt .RunningFor .Status .State .Pid .Ports .Labels, and json .)",
                       (int)len, a);
     f->p = xrealloc(f->p, (f->n + 1) * sizeof(*f->p));
     f->p[f->n++] = (struct piece){(enum field)k, NULL};
@@ -433,6 +459,8 @@ static char *field_value(enum field fd, const struct ps_row *r, bool no_trunc)
     return r->state == COCIN_STATE_RUNNING ? xasprintf("%d", r->pid) : xstrdup("-");
   case FD_PORTS:
     return xstrdup(r->ports ? r->ports : "");
+  case FD_LABELS: /* docker's: KEY=VALUE,KEY=VALUE */
+    return r->labels ? strv_join(r->labels, ",") : xstrdup("");
   case FD_JSON: {
     cJSON *j = cJSON_CreateObject();
     for (size_t k = FD_ID; k < FD_JSON; k++) {
@@ -595,7 +623,8 @@ int cmd_ps(const char *root, int argc, char **argv)
                            .pid = info.pid,
                            .exit_code = info.exit_code,
                            .created = info.created,
-                           .ports = ports_text(cfg, &info)};
+                           .ports = ports_text(cfg, &info),
+                           .labels = labels_of(cfg)};
     cJSON_Delete(cfg);
     /* (a restarting one too, as docker lists it) */
     if ((!p.all && info.state != COCIN_STATE_RUNNING && !info.restarting) ||

@@ -163,6 +163,9 @@ enum {
   R_ULIMIT,
   R_HEALTH,
   R_NO_HEALTHCHECK,
+  R_LABEL,
+  R_LABEL_FILE,
+  R_ENTRYPOINT,
   R_HELP,
 };
 
@@ -209,6 +212,9 @@ static const struct cocin_opt run_opts[] = {
     {0, "health-retries", OPT_REQUIRED, R_HEALTH},
     {0, "health-start-period", OPT_REQUIRED, R_HEALTH},
     {0, "no-healthcheck", OPT_NONE, R_NO_HEALTHCHECK},
+    {'l', "label", OPT_REQUIRED, R_LABEL},
+    {0, "label-file", OPT_REQUIRED, R_LABEL_FILE},
+    {0, "entrypoint", OPT_REQUIRED, R_ENTRYPOINT},
     {0, "help", OPT_NONE, R_HELP},
     {0, NULL, OPT_NONE, 0},
 };
@@ -256,6 +262,10 @@ const char cocin_run_usage[] =
     "                            exec, suid, dev; size=64m, mode=1777, uid=, gid=, ro)\n"
     "      --ulimit NAME=SOFT[:HARD]  a resource limit (nofile, nproc, core, stack, ...;\n"
     "                            -1 or unlimited: none)\n"
+    "  -l, --label KEY=VALUE     a label, kept in config.json (repeatable; ps -f label=)\n"
+    "      --label-file FILE     labels, one KEY=VALUE a line\n"
+    "      --entrypoint CMD      the command's first word: the words after IMAGE are\n"
+    "                            its arguments\n"
     "      --health-cmd CMD      a health check, run by /bin/sh -c in the container\n"
     "      --health-interval D   between checks (30s; 500ms, 1m30s)\n"
     "      --health-timeout D    a check that takes longer fails (30s)\n"
@@ -1036,6 +1046,55 @@ static int parse_add_host(struct cocin_spec *s, const char *v, cocin_error_t *er
   return 0;
 }
 
+int cocin_label_add(char ***labels, const char *v, const char *verb, cocin_error_t *err)
+{
+  /* docker's: KEY=VALUE, or KEY alone (an empty value); a key given again
+   * takes the later value */
+  const char *eq = strchr(v, '=');
+  size_t klen = eq ? (size_t)(eq - v) : strlen(v);
+  if (klen == 0)
+    return cocin_fail(err, EINVAL, "%s: invalid label \"%s\": expected KEY=VALUE", verb, v);
+  for (size_t i = 0; i < klen; i++)
+    if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
+      return cocin_fail(err, EINVAL, "%s: invalid label \"%s\": a control character in its key",
+                        verb, v);
+  cleanup_free char *kv = eq ? xstrdup(v) : xasprintf("%s=", v);
+  for (char **l = *labels; l && *l; l++)
+    if (!strncmp(*l, kv, klen + 1)) {
+      free(*l);
+      *l = steal_ptr(kv);
+      return 0;
+    }
+  strv_append(labels, kv);
+  return 0;
+}
+
+/* --label-file FILE: a label per line; blank lines and # comments skipped
+ * (docker's) */
+static int parse_label_file(struct cocin_spec *s, const char *path, cocin_error_t *err)
+{
+  cleanup_free char *text = NULL;
+  cocin_error_t e = NULL;
+  if (read_all_file(path, &text, NULL, &e) < 0) {
+    int st = cocin_error_status(&e);
+    cocin_error_release(&e);
+    return cocin_fail(err, st, "run: --label-file %s: %s", path, strerror(st));
+  }
+  char *save = NULL;
+  for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    while (*line == ' ' || *line == '\t')
+      line++;
+    size_t n = strlen(line);
+    while (n && (line[n - 1] == ' ' || line[n - 1] == '\t' || line[n - 1] == '\r'))
+      line[--n] = '\0';
+    if (*line == '\0' || *line == '#')
+      continue;
+    if (cocin_label_add(&s->labels, line, "run", err) < 0)
+      return cocin_error_wrap(err, "--label-file %s", path);
+  }
+  return 0;
+}
+
 struct run_parse {
   struct cocin_spec *s;
   size_t env_file_n; /* the first entries of s->env, from --env-file */
@@ -1158,6 +1217,14 @@ static int run_opt(const struct cocin_opt *o, const char *v, void *data, cocin_e
   case R_NO_HEALTHCHECK:
     s->no_healthcheck = true;
     return 0;
+  case R_LABEL:
+    return cocin_label_add(&s->labels, v, "run", err);
+  case R_LABEL_FILE:
+    return parse_label_file(s, v, err);
+  case R_ENTRYPOINT:
+    free(s->entrypoint);
+    s->entrypoint = xstrdup(v);
+    return 0;
   case R_HELP:
     s->help = true;
     return 0;
@@ -1223,10 +1290,16 @@ int cocin_spec_parse(struct cocin_spec *s, int argc, char **argv, cocin_error_t 
   s->image = cocin_image_name(image, err);
   if (s->image == NULL)
     return cocin_error_wrap(err, "run");
-  if (pos < argc) {
-    s->args = xmalloc0((size_t)(argc - pos + 1) * sizeof(char *));
+  /* --entrypoint: the first word, the rest its arguments (an image here
+   * has no ENTRYPOINT or CMD of its own: without one, sh) */
+  bool ep = s->entrypoint && *s->entrypoint;
+  if (pos < argc || ep) {
+    s->args = xmalloc0((size_t)(argc - pos + 2) * sizeof(char *));
+    size_t k = 0;
+    if (ep)
+      s->args[k++] = xstrdup(s->entrypoint);
     for (int i = pos; i < argc; i++)
-      s->args[i - pos] = xstrdup(argv[i]);
+      s->args[k++] = xstrdup(argv[i]);
   } else {
     s->args = xmalloc0(2 * sizeof(char *));
     s->args[0] = xstrdup("sh");
@@ -1244,6 +1317,8 @@ void cocin_spec_free(struct cocin_spec *s)
   free(s->workdir);
   free(s->user);
   strv_free(s->health.test);
+  strv_free(s->labels);
+  free(s->entrypoint);
   for (size_t i = 0; i < s->n_mounts; i++) {
     free(s->mounts[i].source);
     free(s->mounts[i].dest);
@@ -1392,6 +1467,14 @@ cJSON *cocin_spec_to_json(const struct cocin_spec *s)
     cJSON_AddStringToObject(j, "network", s->host_network ? "host" : "none");
   if (s->extra_hosts)
     cJSON_AddItemToObject(j, "extraHosts", strv_to_json(s->extra_hosts));
+  if (s->labels) { /* docker's Config.Labels: an object */
+    cJSON *l = cJSON_AddObjectToObject(j, "labels");
+    for (char **kv = s->labels; *kv; kv++) {
+      const char *eq = strchr(*kv, '=');
+      cleanup_free char *k = strndup(*kv, (size_t)(eq - *kv));
+      cJSON_AddStringToObject(l, k, eq + 1);
+    }
+  }
   cJSON *ps = cJSON_AddArrayToObject(j, "ports");
   for (size_t i = 0; i < s->n_ports; i++) {
     char ip[INET_ADDRSTRLEN] = "0.0.0.0";
@@ -1642,6 +1725,14 @@ int cocin_spec_from_json(const cJSON *j, struct cocin_spec *s, cocin_error_t *er
     if (!cJSON_IsString(eh) || !add_host_ok(eh->valuestring))
       return cocin_fail(err, EINVAL, "an --add-host line in the container's record is invalid");
     strv_append(&s->extra_hosts, eh->valuestring);
+  }
+  const cJSON *lb, *lbs = cJSON_GetObjectItemCaseSensitive(j, "labels");
+  cJSON_ArrayForEach(lb, lbs)
+  {
+    if (!cJSON_IsString(lb) || lb->string == NULL || lb->string[0] == '\0')
+      return cocin_fail(err, EINVAL, "labels in the container's record are invalid");
+    cleanup_free char *kv = xasprintf("%s=%s", lb->string, lb->valuestring);
+    strv_append(&s->labels, kv);
   }
   if (cocin_ports_from_json(cJSON_GetObjectItemCaseSensitive(j, "ports"), &s->ports, &s->n_ports,
                             err) < 0)

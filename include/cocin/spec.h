@@ -41,6 +41,9 @@ struct cocin_health {
 /* A Go duration as docker takes it ("30s", "1m30s", "500ms", "1h"): its
  * milliseconds (rounded up from ns and us), -1 if it is not one. */
 int64_t cocin_duration_parse_ms(const char *s);
+/* -l KEY=VALUE (or KEY) into labels: a key given again takes the later
+ * value; EINVAL for an empty key */
+int cocin_label_add(char ***labels, const char *v, const char *verb, cocin_error_t *err);
 
 /* --tmpfs PATH[:OPTIONS]: a tmpfs of the container's own at dest */
 struct cocin_tmpfs {
@@ -116,6 +119,8 @@ struct cocin_spec {
    * still this restarter's); 0: a start of the user's */
   pid_t restart_by;
   struct cocin_health health; /* --health-*: test NULL: none */
+  char **labels;              /* -l KEY=VALUE (a KEY alone: KEY=), in order, one per key */
+  char *entrypoint;           /* --entrypoint: the command's first word (NULL: none) */
   bool no_healthcheck;        /* --no-healthcheck (the default here: images carry none) */
   bool help; /* --help was given: nothing else was parsed */
   /* set before parsing: -e KEY without "=" takes the caller's value (or

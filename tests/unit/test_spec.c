@@ -160,6 +160,28 @@ int main(void)
   CHECK(parse("--no-healthcheck busybox", &s) == 0 && s.health.test == NULL, "--no-healthcheck alone");
   cocin_spec_free(&s);
 
+  /* -l: labels, the later value of a key kept; --entrypoint */
+  CHECK(parse("-l a=1 -l b --label a=2 --entrypoint /bin/echo busybox hi", &s) == 0 &&
+            strv_len(s.labels) == 2 && !strcmp(s.labels[0], "a=2") && !strcmp(s.labels[1], "b=") &&
+            strv_len(s.args) == 2 && !strcmp(s.args[0], "/bin/echo") && !strcmp(s.args[1], "hi"),
+        "labels and --entrypoint");
+  {
+    cJSON *lj = cocin_spec_to_json(&s);
+    struct cocin_spec l2;
+    cleanup_error cocin_error_t lerr = NULL;
+    CHECK(cocin_spec_from_json(lj, &l2, &lerr) == 0 && strv_len(l2.labels) == 2 &&
+              !strcmp(l2.labels[0], "a=2") && !strcmp(l2.labels[1], "b="),
+          "labels round trip");
+    cJSON_Delete(lj);
+    cocin_spec_free(&l2);
+  }
+  cocin_spec_free(&s);
+  CHECK(parse("--entrypoint pwd busybox", &s) == 0 && strv_len(s.args) == 1 &&
+            !strcmp(s.args[0], "pwd"),
+        "--entrypoint alone");
+  cocin_spec_free(&s);
+  CHECK(parse_err("-l =v busybox") == EINVAL && parse_err("-l '' busybox") == EINVAL, "bad labels");
+
   /* --mount: docker's long form of -v and --tmpfs */
   CHECK(parse("--mount type=bind,source=/tmp,target=/b,readonly --mount source=vol,dst=/v "
               "--mount target=/a,volume-nocopy --mount type=tmpfs,target=/t,tmpfs-size=64m,"
