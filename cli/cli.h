@@ -83,6 +83,13 @@ int cmd_update(const char *root, int argc, char **argv);
 int cmd_export(const char *root, int argc, char **argv);
 int cmd_container(const char *root, int argc, char **argv);
 int cmd_volume(const char *root, int argc, char **argv);
+int cmd_system(const char *root, int argc, char **argv);
+int cmd_info(const char *root, int argc, char **argv);
+int cmd_version(const char *root, int argc, char **argv);
+/* container prune's work: every container that does not run removed,
+ * "Deleted Containers:" and their ids printed (*any: one was), the bytes
+ * their layers held added to *freed; 1 if one could not be (said) */
+int cli_prune_containers(const char *root, uint64_t *freed, bool *any);
 int cmd_kill(const char *root, int argc, char **argv);
 int cmd_rm(const char *root, int argc, char **argv);
 int cmd_start(const char *root, int argc, char **argv);

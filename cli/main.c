@@ -38,6 +38,9 @@ static const struct cli_verb verbs[] = {
     {"export", cmd_export, "export [-o FILE] NAME   its filesystem as a tarball (import takes it back)"},
     {"import", cmd_import, "import TARBALL|- NAME make an image from a root filesystem tarball"},
     {"volume", cmd_volume, "volume create [NAME] | ls [-q] [-f dangling=BOOL|name=PART] | inspect [-f FORMAT] NAME... | rm [-f] NAME... | prune [-a] [-f]   volumes (-v NAME:PATH)"},
+    {"system", cmd_system, "system df | system prune [-a] [--volumes] [-f]   disk use; remove what nothing uses"},
+    {"info", cmd_info, "info [-f FORMAT]   containers, images, volumes, and the host"},
+    {"version", cmd_version, "version   cocin's version, and the kernel's"},
     {"rmi", cmd_rmi, "rmi [-f] IMAGE...   remove images no container uses (-f: none that runs)"},
     {NULL, NULL, NULL},
 };

@@ -187,13 +187,22 @@ int cmd_container(const char *root, int argc, char **argv)
     return cli_fail("container prune: takes no names: %s", argv[pos + 1]);
   if (!force && !cli_confirm("WARNING! This will remove all stopped containers."))
     return 0; /* docker's answer to anything but yes: nothing done */
+  uint64_t freed = 0;
+  bool any = false;
+  int rc = cli_prune_containers(root, &freed, &any);
+  char total[32];
+  cli_human_size(freed, total, sizeof(total));
+  printf("%sTotal reclaimed space: %s\n", any ? "\n" : "", total);
+  return rc;
+}
+
+int cli_prune_containers(const char *root, uint64_t *freed, bool *any)
+{
   cleanup_error cocin_error_t err = NULL;
   cleanup_strv char **names = NULL;
   if (cocin_state_list(root, &names, &err) < 0)
     return cli_error(&err);
   int rc = 0;
-  uint64_t freed = 0;
-  bool any = false;
   for (char **n = names; *n; n++) {
     cJSON *cfg = NULL;
     if (cocin_state_load(root, *n, &cfg, NULL) < 0)
@@ -218,14 +227,11 @@ int cmd_container(const char *root, int argc, char **argv)
         rc = cli_error(&err);
       continue;
     }
-    if (!any)
+    if (!*any)
       puts("Deleted Containers:");
-    any = true;
+    *any = true;
     puts(id);
-    freed += size;
+    *freed += size;
   }
-  char total[32];
-  cli_human_size(freed, total, sizeof(total));
-  printf("%sTotal reclaimed space: %s\n", any ? "\n" : "", total);
   return rc;
 }

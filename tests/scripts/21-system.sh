@@ -1,0 +1,93 @@
+#!/bin/bash
+# Script tests for `system df`, `system prune [-a] [--volumes] [-f]`,
+# `info [-f]` and `version`: what they count and remove, and their bad
+# inputs.
+. "$(dirname "$0")/lib.sh"
+
+P=c21x$$ # container names: cgroups are named after them, keep them unique
+SL=5$$   # the containers' sleeps: "sleep ${SL}NN", this run's own
+command -v jq >/dev/null || { t_skip system "jq is not installed"; exit 0; }
+
+list_containers() { ls "$ROOT/containers" 2>/dev/null | sort | tr '\n' ' '; }
+asan_filter() {
+  grep -v -e '^==[0-9]*==WARNING: ASan is ignoring' -e '^False positive error reports may follow' \
+    -e '^For details see https://github.com/google/sanitizers/issues/189' || true
+}
+row() { cocin system df | awk -v t="$1" 'index($0, t) == 1 {sub("^" t " *", ""); print}'; }
+
+cocin run --rm busybox true >/dev/null 2>&1 # the image, once
+tar -C "$ROOT/images/busybox/rootfs" -cf "$T/bb.tar" . && cocin import "$T/bb.tar" "${P}img" >/dev/null 2>&1 || t_skip system "no second image"
+
+# a running container with a named volume, an exited one with an
+# anonymous volume and 100000 bytes in its layer, an unused volume
+cocin run -d --name "${P}up" -v "${P}used:/d" busybox sleep "${SL}01" >/dev/null 2>&1
+cocin run --name "${P}ex" -v /anon "${P}img" sh -c 'head -c 100000 /dev/zero >/big' >/dev/null 2>&1
+cocin volume create "${P}free" >/dev/null 2>&1
+ANON=$(jq -r '.mounts[0].volume' "$ROOT/containers/${P}ex/config.json")
+
+t_begin "system df: images, containers and volumes, how many are in use, their bytes and what is reclaimable"
+out=$(cocin system df 2>&1)
+[ "$(head -1 <<<"$out" | tr -s ' ')" = "TYPE TOTAL ACTIVE SIZE RECLAIMABLE" ] || t_fail "header: [$out]"
+read -r total active size rec pct <<<"$(row Images)"
+[ "$total $active" = "2 2" ] && [ "$rec $pct" = "0B (0%)" ] || t_fail "images: [$(row Images)]"
+read -r total active size rec pct <<<"$(row Containers)"
+[ "$total $active" = "2 1" ] && [ "$rec" = "$size" ] && [ "$pct" = "(100%)" ] && [ "$rec" = 100kB ] || t_fail "containers: [$(row Containers)]"
+read -r total active size rec pct <<<"$(row 'Local Volumes')"
+[ "$total $active" = "3 2" ] || t_fail "volumes: [$(row 'Local Volumes')]"
+t_end
+
+t_begin "info: the counts, the root, the host; -f for one of docker's keys"
+out=$(cocin info 2>&1)
+grep -qx "Containers: 2" <<<"$out" && grep -qx " Running: 1" <<<"$out" && grep -qx " Stopped: 1" <<<"$out" &&
+  grep -qx "Images: 2" <<<"$out" && grep -qx "Volumes: 3" <<<"$out" && grep -qx "Root Dir: $ROOT" <<<"$out" &&
+  grep -qx "Kernel Version: $(uname -r)" <<<"$out" && grep -qx "CPUs: $(nproc)" <<<"$out" || t_fail "info: [$out]"
+[ "$(cocin info -f '{{.ContainersRunning}}/{{.Containers}} {{.Images}} {{.NCPU}}')" = "1/2 2 $(nproc)" ] ||
+  t_fail "-f: $(cocin info -f '{{.ContainersRunning}}/{{.Containers}} {{.Images}} {{.NCPU}}' 2>&1)"
+cocin info -f '{{json .SecurityOptions}}' | jq -e 'index("name=seccomp,profile=builtin") != null' >/dev/null || t_fail "security options"
+t_end
+
+t_begin "version: cocin's version and the kernel's"
+out=$(cocin version 2>&1)
+[ "$(head -1 <<<"$out")" = "cocin version $("$COCIN" --version | cut -d' ' -f2)" ] && grep -qx " Kernel: $(uname -r)" <<<"$out" || t_fail "[$out]"
+t_end
+
+t_begin "system prune: no yes, nothing done; -f: the containers that do not run (their anonymous volumes stay)"
+echo n | cocin system prune >/dev/null 2>&1
+[ "$(list_containers)" = "${P}ex ${P}up " ] || t_fail "pruned without a yes: $(list_containers)"
+out=$(cocin system prune -f 2>&1)
+grep -qx "Deleted Containers:" <<<"$out" && grep -qx "$(jq -r .id "$ROOT/containers/${P}up/config.json" 2>/dev/null)" <<<"$out" && t_fail "removed the running one"
+[ "$(list_containers)" = "${P}up " ] || t_fail "left: $(list_containers) [$out]"
+grep -q '^Total reclaimed space: 100kB$' <<<"$out" || t_fail "[$out]"
+[ -d "$ROOT/volumes/$ANON" ] && [ -d "$ROOT/images/${P}img" ] || t_fail "an image or volume went without -a or --volumes"
+t_end
+
+t_begin "system prune -a --volumes: the images and anonymous volumes nothing uses too; named volumes stay"
+out=$(echo y | cocin system prune -a --volumes 2>&1)
+grep -qx "Deleted Images:" <<<"$out" && grep -qx "${P}img" <<<"$out" && grep -qx "Deleted Volumes:" <<<"$out" &&
+  grep -qx "$ANON" <<<"$out" || t_fail "[$out]"
+[ ! -e "$ROOT/images/${P}img" ] && [ -d "$ROOT/images/busybox" ] || t_fail "images: $(ls "$ROOT/images")"
+[ ! -e "$ROOT/volumes/$ANON" ] && [ -d "$ROOT/volumes/${P}free" ] && [ -d "$ROOT/volumes/${P}used" ] ||
+  t_fail "volumes: $(ls "$ROOT/volumes")"
+t_end
+
+bad() { # NAME PATTERN ARGS...
+  local n=$1 pat=$2 rc; shift 2
+  t_begin "$n"
+  cocin "$@" >"$T/bo" 2>"$T/be"; rc=$?
+  [ "$rc" = 1 ] || t_fail "exit $rc"
+  grep -qF -- "$pat" "$T/be" || t_fail "stderr lacks [$pat]: $(head -c 300 "$T/be")"
+  [ "$(asan_filter <"$T/be" | grep -c .)" = 1 ] || t_fail "not one line: $(head -c 300 "$T/be")"
+  t_end
+}
+bad "system: no command" 'give a command: df or prune' system
+bad "system: an unknown command" 'unknown command "frob"' system frob
+bad "system df: an argument" 'takes no arguments: x' system df x
+bad "system prune: an unknown flag" 'unknown' system prune --bogus
+bad "info: a bad template" 'info: --format' info -f '{{'
+bad "version: an argument" 'takes no arguments: x' version x
+
+t_begin "no container or process left"
+for c in "$ROOT"/containers/*/; do [ -d "$c" ] && cocin rm -f "$(basename "$c")" >/dev/null 2>&1; done
+[ -z "$(list_containers)" ] || t_fail "containers: $(list_containers)"
+wait_for no_proc "sleep ${SL}[0-9][0-9]\$" || t_fail "processes: $(pgrep -af "sleep ${SL}" | head -3)"
+t_end
