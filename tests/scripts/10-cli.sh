@@ -71,11 +71,6 @@ check_clean() {
   fi
 }
 
-asan_filter() {
-  grep -v -e '^==[0-9]*==WARNING: ASan is ignoring' -e '^False positive error reports may follow' \
-    -e '^For details see https://github.com/google/sanitizers/issues/189'
-}
-
 # A directory a run left when it died before its monitor wrote the first
 # record: no container to ps or rm yet; rm removes it once it is 30 s old
 # (checked at the end of this script, which runs longer than that).

@@ -17,11 +17,6 @@ left_aside() { ls -A "$V" 2>/dev/null | grep -E '^\.(rm|tmp)-' | tr '\n' ' '; }
 list_containers() { ls "$ROOT/containers" 2>/dev/null | sort | tr '\n' ' '; }
 nlines() { printf '%s\n' "$1" | wc -l; }
 is_exited() { [ "$(cfg "$1" .status)" = exited ] || [ "$(cfg "$1" .status)" = stopped ]; }
-# (a sanitizer build's clone child adds ASan's own 3-line warning: not ours)
-asan_filter() {
-  grep -v -e '^==[0-9]*==WARNING: ASan is ignoring' -e '^False positive error reports may follow' \
-    -e '^For details see https://github.com/google/sanitizers/issues/189' || true
-}
 # bad NAME PATTERN CMD...: one clear line on stderr, exit 1 (125 for run and
 # create), and the volumes and containers as they were
 bad() {

@@ -16,10 +16,6 @@ cfgc() { jq -c "$2" "$ROOT/containers/$1/config.json" 2>/dev/null; }
 health_is() { [ "$(cfg "$1" .health.status)" = "$2" ]; }
 probes_at_least() { [ "$(cfg "$1" '.health.log | length')" -ge "$2" ] 2>/dev/null; }
 list_containers() { ls "$ROOT/containers" 2>/dev/null | sort | tr '\n' ' '; }
-asan_filter() {
-  grep -v -e '^==[0-9]*==WARNING: ASan is ignoring' -e '^False positive error reports may follow' \
-    -e '^For details see https://github.com/google/sanitizers/issues/189' || true
-}
 # the checkers (comm cocin-health) whose parent is pid $1
 checkers_of() { ps -eo pid=,ppid=,stat=,comm= | awk -v m="$1" '$2 == m && $4 == "cocin-health" && $3 !~ /^Z/ {print $1}'; }
 

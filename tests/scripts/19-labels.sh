@@ -11,10 +11,6 @@ command -v jq >/dev/null || { t_skip labels "jq is not installed"; exit 0; }
 cfgc() { jq -c "$2" "$ROOT/containers/$1/config.json" 2>/dev/null; }
 short() { jq -r .id "$ROOT/containers/$1/config.json" | cut -c1-12; }
 list_containers() { ls "$ROOT/containers" 2>/dev/null | sort | tr '\n' ' '; }
-asan_filter() {
-  grep -v -e '^==[0-9]*==WARNING: ASan is ignoring' -e '^False positive error reports may follow' \
-    -e '^For details see https://github.com/google/sanitizers/issues/189' || true
-}
 
 cocin run --rm busybox true >/dev/null 2>&1 # the image, once
 

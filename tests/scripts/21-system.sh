@@ -9,10 +9,6 @@ SL=5$$   # the containers' sleeps: "sleep ${SL}NN", this run's own
 command -v jq >/dev/null || { t_skip system "jq is not installed"; exit 0; }
 
 list_containers() { ls "$ROOT/containers" 2>/dev/null | sort | tr '\n' ' '; }
-asan_filter() {
-  grep -v -e '^==[0-9]*==WARNING: ASan is ignoring' -e '^False positive error reports may follow' \
-    -e '^For details see https://github.com/google/sanitizers/issues/189' || true
-}
 row() { cocin system df | awk -v t="$1" 'index($0, t) == 1 {sub("^" t " *", ""); print}'; }
 
 cocin run --rm busybox true >/dev/null 2>&1 # the image, once

@@ -38,6 +38,12 @@ t_err() {
 t_eq() { if [ "$2" = "$3" ]; then echo "PASS: $1"; else echo "FAIL: $1: want [$2] got [$3]"; fi; }
 
 cocin() { "$COCIN" --root "$ROOT" "$@"; }
+# A message without what a sanitizer build adds: its clone child's own
+# three-line ASan warning is not ours.
+asan_filter() {
+  grep -v -e '^==[0-9]*==WARNING: ASan is ignoring' -e '^False positive error reports may follow' \
+    -e '^For details see https://github.com/google/sanitizers/issues/189' || true
+}
 
 # Remember a pid to kill at exit (only processes we started).
 t_track() { _pids_to_kill+=("$1"); }
