@@ -84,12 +84,18 @@ int cmd_export(const char *root, int argc, char **argv);
 int cmd_container(const char *root, int argc, char **argv);
 int cmd_volume(const char *root, int argc, char **argv);
 int cmd_system(const char *root, int argc, char **argv);
+int cmd_image(const char *root, int argc, char **argv);
+/* The verb name with its arguments (--help: its usage); -1 if there is
+ * no such verb. */
+int cli_run_verb(const char *root, const char *name, int argc, char **argv);
 int cmd_info(const char *root, int argc, char **argv);
 int cmd_version(const char *root, int argc, char **argv);
 /* container prune's work: every container that does not run removed,
  * "Deleted Containers:" and their ids printed (*any: one was), the bytes
  * their layers held added to *freed; 1 if one could not be (said) */
 int cli_prune_containers(const char *root, uint64_t *freed, bool *any);
+/* the same for the images no container uses ("Deleted Images:") */
+int cli_prune_images(const char *root, uint64_t *freed, bool *any);
 int cmd_kill(const char *root, int argc, char **argv);
 int cmd_rm(const char *root, int argc, char **argv);
 int cmd_start(const char *root, int argc, char **argv);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -205,4 +206,110 @@ int cmd_export(const char *root, int argc, char **argv)
     return cli_fail("export: %s: %s", file, strerror(e));
   }
   return 0;
+}
+
+/* image inspect [-f FORMAT] NAME...: an array of what is known of each */
+static int image_inspect(const char *root, int argc, char **argv)
+{
+  static const struct cocin_opt t[] = {{'f', "format", OPT_REQUIRED, 0},
+                                       {0, NULL, OPT_NONE, 0}};
+  const char *format = NULL;
+  int i = cli_flags("image inspect", t, argc, argv, &format);
+  if (i < 0)
+    return 1;
+  if (i == argc)
+    return cli_fail("image inspect: requires at least one image name");
+  static const char keys[] = "the keys image inspect prints: .Name, .Created, .Size, .RootFS";
+  if (format && cli_json_format("image inspect", keys, format, NULL, NULL) != 0)
+    return 1;
+  int rc = 0;
+  cJSON *all = cJSON_CreateArray();
+  for (; i < argc; i++) {
+    cleanup_error cocin_error_t err = NULL;
+    cleanup_free char *name = cocin_image_name(argv[i], &err);
+    struct cocin_image_info info;
+    cleanup_free char *rootfs = name ? xasprintf("%s/images/%s/rootfs", root, name) : NULL;
+    if (name == NULL || cocin_image_info(root, name, &info, &err) < 0) {
+      if (name && cocin_error_status(&err) == ENOENT) { /* rmi's words */
+        cocin_error_release(&err);
+        cocin_fail(&err, ENOENT, "no such image: %s", name);
+      }
+      rc = cli_error(&err);
+      continue;
+    }
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "Name", name);
+    cleanup_free char *tag = xasprintf("%s:latest", name);
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(j, "RepoTags"), cJSON_CreateString(tag));
+    if (info.created >= 0) {
+      char when[32];
+      time_t tt = (time_t)info.created;
+      struct tm tm;
+      strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&tt, &tm));
+      cJSON_AddStringToObject(j, "Created", when);
+    } else {
+      cJSON_AddNullToObject(j, "Created");
+    }
+    cJSON_AddNumberToObject(j, "Size", (double)info.size);
+    cJSON_AddStringToObject(j, "RootFS", rootfs);
+    if (format) {
+      cli_json_format("image inspect", keys, format, j, stdout);
+      cJSON_Delete(j);
+    } else {
+      cJSON_AddItemToArray(all, j);
+    }
+  }
+  if (!format) {
+    cleanup_free char *text = cJSON_Print(all);
+    printf("%s\n", text);
+  }
+  cJSON_Delete(all);
+  return rc;
+}
+
+/* image prune [-a] [-f]: cocin's images are never dangling (no tags to
+ * lose): without -a nothing goes; with -a every image no container uses */
+static int image_prune(const char *root, int argc, char **argv)
+{
+  static const struct cocin_opt t[] = {
+      {'a', "all", OPT_NONE, 0}, {'f', "force", OPT_NONE, 1}, {0, NULL, OPT_NONE, 0}};
+  const char *vals[2] = {NULL, NULL};
+  int i = cli_flags("image prune", t, argc, argv, vals);
+  if (i < 0)
+    return 1;
+  if (i < argc)
+    return cli_fail("image prune: takes no names: %s", argv[i]);
+  if (!vals[1] && !cli_confirm(vals[0] ? "WARNING! This will remove all images without at least "
+                                         "one container associated to them."
+                                       : "WARNING! This will remove all dangling images."))
+    return 0; /* docker's answer to anything but yes: nothing done */
+  uint64_t freed = 0;
+  bool any = false;
+  int rc = vals[0] ? cli_prune_images(root, &freed, &any) : 0;
+  char total[32];
+  cli_human_size(freed, total, sizeof(total));
+  printf("%sTotal reclaimed space: %s\n", any ? "\n" : "", total);
+  return rc;
+}
+
+int cmd_image(const char *root, int argc, char **argv)
+{
+  if (argc < 1)
+    return cli_fail("image: give a command: ls, rm, import, inspect or prune");
+  const char *sub = argv[0];
+  if (!strcmp(sub, "ls") || !strcmp(sub, "list"))
+    return cli_run_verb(root, "images", argc - 1, argv + 1);
+  if (!strcmp(sub, "rm") || !strcmp(sub, "remove"))
+    return cli_run_verb(root, "rmi", argc - 1, argv + 1);
+  if (!strcmp(sub, "import"))
+    return cli_run_verb(root, "import", argc - 1, argv + 1);
+  if (!strcmp(sub, "inspect") && cli_wants_help(argc - 1, argv + 1))
+    return puts("Usage: cocin image inspect [-f FORMAT] IMAGE...   name, tag, creation, size, rootfs"), 0;
+  if (!strcmp(sub, "inspect"))
+    return image_inspect(root, argc - 1, argv + 1);
+  if (!strcmp(sub, "prune") && cli_wants_help(argc - 1, argv + 1))
+    return puts("Usage: cocin image prune [-a] [-f]   -a: every image no container uses"), 0;
+  if (!strcmp(sub, "prune"))
+    return image_prune(root, argc - 1, argv + 1);
+  return cli_fail("image: unknown command \"%s\" (ls, rm, import, inspect, prune)", sub);
 }

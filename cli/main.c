@@ -31,7 +31,8 @@ static const struct cli_verb verbs[] = {
     {"port", cmd_port, "port NAME [PORT]   its published ports (-p)"},
     {"top", cmd_top, "top NAME   the container's processes (ps -ef columns, host pids)"},
     {"update", cmd_update, "update [-m SIZE] [--memory-swap SIZE] [--cpus N] [-c N] [--cpuset-cpus LIST] [--cpuset-mems LIST] [--pids-limit N] [--restart POLICY] NAME...   change limits, the restart policy"},
-    {"container", cmd_container, "container prune [-f]   remove every container that does not run"},
+    {"container", cmd_container, "container ls|rm|stop|... ARGS (docker's management form of the container verbs) | prune [-f]   remove every container that does not run"},
+    {"image", cmd_image, "image ls|rm|import|inspect|prune [-a] [-f] ARGS   the image verbs"},
     {"diff", cmd_diff, "diff NAME   what it changed in its filesystem (A added, C changed, D deleted)"},
     {"commit", cmd_commit, "commit NAME IMAGE   a new image: its image with its changes (paused meanwhile)"},
     {"images", cmd_images, "images [-q]   list images (IMAGE CREATED SIZE; -q: names)"},
@@ -103,6 +104,24 @@ bool cli_wants_help(int argc, char **argv)
   return false;
 }
 
+int cli_run_verb(const char *root, const char *name, int argc, char **argv)
+{
+  for (const struct cli_verb *v = verbs; v->name; v++) {
+    if (strcmp(v->name, name))
+      continue;
+    /* (container ls --help: ps's, from the verb it names) */
+    bool names_verb = (!strcmp(v->name, "container") || !strcmp(v->name, "image")) && argc > 0 &&
+                      argv[0][0] != '-';
+    if (strcmp(v->name, "run") && strcmp(v->name, "exec") && strcmp(v->name, "create") &&
+        !names_verb && cli_wants_help(argc, argv)) {
+      printf("Usage: cocin %s\n", v->usage);
+      return 0;
+    }
+    return v->fn(root, argc, argv);
+  }
+  return -1;
+}
+
 static void usage(FILE *f)
 {
   fprintf(f, "Usage: cocin [--root DIR] COMMAND [ARGS...]\n\n"
@@ -147,20 +166,11 @@ int main(int argc, char **argv)
   char *root = given[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL
                    ? strdup(given)
                    : xasprintf("%s/%s", cwd, given);
-  for (const struct cli_verb *v = verbs; v->name; v++) {
-    if (strcmp(v->name, argv[i]))
-      continue;
-    if (strcmp(v->name, "run") && strcmp(v->name, "exec") && strcmp(v->name, "create") &&
-        cli_wants_help(argc - i - 1, argv + i + 1)) {
-      printf("Usage: cocin %s\n", v->usage);
-      free(root);
-      return 0;
-    }
-    int rc = v->fn(root, argc - i - 1, argv + i + 1);
-    free(root);
-    return rc;
+  int rc = cli_run_verb(root, argv[i], argc - i - 1, argv + i + 1);
+  if (rc == -1) {
+    fprintf(stderr, "cocin: unknown command \"%s\" (see cocin --help)\n", argv[i]);
+    rc = 2;
   }
-  fprintf(stderr, "cocin: unknown command \"%s\" (see cocin --help)\n", argv[i]);
   free(root);
-  return 2;
+  return rc;
 }

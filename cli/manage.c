@@ -175,9 +175,26 @@ int cmd_update(const char *root, int argc, char **argv)
  * the ids removed, then the bytes their layers held */
 int cmd_container(const char *root, int argc, char **argv)
 {
-  if (argc < 1 || strcmp(argv[0], "prune"))
-    return cli_fail("container: cocin knows \"container prune\" (the other verbs are cocin's own: "
-                    "cocin ps, cocin rm, ...)");
+  /* docker's management form: container ls is ps, container rm is rm, ... */
+  static const char *const same[] = {"run",   "create", "start", "stop",   "restart", "kill",
+                                     "rm",    "exec",   "logs",  "inspect", "pause",  "unpause",
+                                     "wait",  "rename", "cp",    "top",    "port",    "stats",
+                                     "update", "diff",  "commit", "export", NULL};
+  if (argc < 1)
+    return cli_fail("container: give a command: ls, run, rm, stop, ... or prune");
+  const char *verb = !strcmp(argv[0], "ls") || !strcmp(argv[0], "list") ? "ps"
+                     : !strcmp(argv[0], "remove")                       ? "rm"
+                                                                         : NULL;
+  for (int i = 0; verb == NULL && same[i]; i++)
+    if (!strcmp(argv[0], same[i]))
+      verb = same[i];
+  if (verb)
+    return cli_run_verb(root, verb, argc - 1, argv + 1);
+  if (!strcmp(argv[0], "prune") && cli_wants_help(argc - 1, argv + 1))
+    return puts("Usage: cocin container prune [-f]   remove every container that does not run"), 0;
+  if (strcmp(argv[0], "prune"))
+    return cli_fail("container: unknown command \"%s\" (ls, run, rm, stop, ... or prune)",
+                    argv[0]);
   static const struct cocin_opt t[] = {{'f', "force", OPT_NONE, 0}, {0, NULL, OPT_NONE, 0}};
   const char *force = NULL;
   int pos = cli_flags("container prune", t, argc - 1, argv + 1, &force);

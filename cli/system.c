@@ -88,6 +88,40 @@ static void df_row(const char *type, size_t total, size_t active, uint64_t size,
   printf("%-15s %-9zu %-9zu %-9s %s\n", type, total, active, s, rec);
 }
 
+int cli_prune_images(const char *root, uint64_t *freed, bool *any)
+{
+  cleanup_error cocin_error_t err = NULL;
+  struct census c;
+  cleanup_strv char **images = NULL;
+  int rc = 0;
+  if (take_census(root, &c, &err) < 0 || cocin_image_list(root, &images, &err) < 0) {
+    census_free(&c);
+    return cli_error(&err);
+  }
+  bool said = false;
+  for (char **n = images; *n; n++) {
+    if (has(c.images, *n))
+      continue;
+    struct cocin_image_info info;
+    uint64_t size = cocin_image_info(root, *n, &info, NULL) == 0 ? info.size : 0;
+    /* (rmi without -f: one a run took meanwhile is refused, and left) */
+    if (cocin_image_remove(root, *n, false, &err) < 0) {
+      if (cocin_error_status(&err) == EBUSY || cocin_error_status(&err) == ENOENT)
+        cocin_error_release(&err);
+      else
+        rc = cli_error(&err);
+      continue;
+    }
+    if (!said)
+      printf("%sDeleted Images:\n", *any ? "\n" : "");
+    puts(*n);
+    said = *any = true;
+    *freed += size;
+  }
+  census_free(&c);
+  return rc;
+}
+
 /* system df: docker's TYPE TOTAL ACTIVE SIZE RECLAIMABLE */
 static int system_df(const char *root, int argc, char **argv)
 {
@@ -166,36 +200,8 @@ static int system_prune(const char *root, int argc, char **argv)
   uint64_t freed = 0;
   bool any = false;
   int rc = cli_prune_containers(root, &freed, &any);
-  if (all) {
-    cleanup_error cocin_error_t err = NULL;
-    struct census c;
-    cleanup_strv char **images = NULL;
-    if (take_census(root, &c, &err) < 0 || cocin_image_list(root, &images, &err) < 0) {
-      rc = cli_error(&err);
-    } else {
-      bool said = false;
-      for (char **n = images; *n; n++) {
-        if (has(c.images, *n))
-          continue;
-        struct cocin_image_info info;
-        uint64_t size = cocin_image_info(root, *n, &info, NULL) == 0 ? info.size : 0;
-        /* (rmi without -f: one a run took meanwhile is refused, and left) */
-        if (cocin_image_remove(root, *n, false, &err) < 0) {
-          if (cocin_error_status(&err) == EBUSY || cocin_error_status(&err) == ENOENT)
-            cocin_error_release(&err);
-          else
-            rc = cli_error(&err);
-          continue;
-        }
-        if (!said)
-          printf("%sDeleted Images:\n", any ? "\n" : "");
-        puts(*n);
-        said = any = true;
-        freed += size;
-      }
-    }
-    census_free(&c);
-  }
+  if (all && cli_prune_images(root, &freed, &any) != 0)
+    rc = 1;
   if (volumes) {
     cleanup_error cocin_error_t err = NULL;
     cleanup_strv char **gone = NULL;

@@ -2818,8 +2818,8 @@ pr rm -f pr >/dev/null 2>&1
 t_end
 
 t_begin "container prune: bad inputs say one line, exit 1"
-out=$(cocin container ls 2>&1); rc=$?
-[ "$rc" = 1 ] && [ "$(wc -l <<<"$out")" = 1 ] || t_fail "container ls: rc $rc [$out]"
+out=$(cocin container frob 2>&1); rc=$?
+[ "$rc" = 1 ] && [ "$(wc -l <<<"$out")" = 1 ] || t_fail "container frob: rc $rc [$out]"
 says1 "cocin: container prune: unknown shorthand flag: 'x' in -x" container prune -x
 says1 "cocin: container prune: takes no names: web" container prune web
 t_end

@@ -66,6 +66,28 @@ grep -qx "Deleted Images:" <<<"$out" && grep -qx "${P}img" <<<"$out" && grep -qx
   t_fail "volumes: $(ls "$ROOT/volumes")"
 t_end
 
+t_begin "docker's management forms: container ls/rm/..., image ls/rm/inspect/prune; their --help is the verb's"
+cocin run --name "${P}m" busybox true >/dev/null 2>&1 || t_fail run
+[ "$(cocin container ls -aq -f name="^${P}m\$")" = "$(cocin ps -aq -f name="^${P}m\$")" ] &&
+  [ -n "$(cocin container ls -aq -f name="^${P}m\$")" ] || t_fail "container ls -a"
+[ "$(cocin container inspect -f '{{.name}}' "${P}m")" = "${P}m" ] || t_fail "container inspect"
+out=$(cocin container rm "${P}m" 2>&1); [ "$out" = "${P}m" ] || t_fail "container rm: [$out]"
+[ "$(cocin image ls -q)" = "$(cocin images -q)" ] || t_fail "image ls -q"
+cocin import "$T/bb.tar" "${P}img2" >/dev/null 2>&1 || t_fail import
+out=$(cocin image inspect "${P}img2" 2>&1)
+[ "$(jq -r '.[0] | [.Name, (.RepoTags | join(",")), .RootFS] | join(" ")' <<<"$out")" = "${P}img2 ${P}img2:latest $ROOT/images/${P}img2/rootfs" ] &&
+  [ "$(jq '.[0].Size > 1000000' <<<"$out")" = true ] || t_fail "image inspect: [$out]"
+[ "$(cocin image inspect -f '{{.Name}}' busybox)" = busybox ] || t_fail "image inspect -f"
+out=$(cocin image prune -f 2>&1); [ "$out" = "Total reclaimed space: 0B" ] || t_fail "image prune: [$out]"
+[ -d "$ROOT/images/${P}img2" ] || t_fail "image prune without -a removed an image"
+out=$(cocin image prune -a -f 2>&1)
+grep -qx "${P}img2" <<<"$out" && [ ! -e "$ROOT/images/${P}img2" ] && [ -d "$ROOT/images/busybox" ] || t_fail "image prune -a: [$out]"
+cocin import "$T/bb.tar" "${P}img3" >/dev/null 2>&1
+out=$(cocin image rm "${P}img3" 2>&1); [ "$out" = "${P}img3" ] || t_fail "image rm: [$out]"
+[ "$(cocin container ls --help)" = "$(cocin ps --help)" ] && [ "$(cocin image rm --help)" = "$(cocin rmi --help)" ] || t_fail "--help"
+cocin container prune --help | grep -q '^Usage: cocin container prune' || t_fail "container prune --help"
+t_end
+
 bad() { # NAME PATTERN ARGS...
   local n=$1 pat=$2 rc; shift 2
   t_begin "$n"
@@ -81,6 +103,10 @@ bad "system df: an argument" 'takes no arguments: x' system df x
 bad "system prune: an unknown flag" 'unknown' system prune --bogus
 bad "info: a bad template" 'info: --format' info -f '{{'
 bad "version: an argument" 'takes no arguments: x' version x
+bad "container: an unknown command" 'unknown command "frob"' container frob
+bad "image: no command" 'give a command: ls, rm, import, inspect or prune' image
+bad "image: an unknown command" 'unknown command "frob"' image frob
+bad "image inspect: no such image" "no such image: ${P}nosuch" image inspect "${P}nosuch"
 
 t_begin "no container or process left"
 for c in "$ROOT"/containers/*/; do [ -d "$c" ] && cocin rm -f "$(basename "$c")" >/dev/null 2>&1; done
