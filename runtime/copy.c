@@ -764,6 +764,7 @@ static int copy_stopped(const char *root, const char *name, const cJSON *cfg, co
    * and no cp at work in them */
   wait_last_monitor(cfg);
   cleanup_close int layers = layers_lock(root, name, true);
+  (void)layers; /* held to the end */
   cleanup_free char *dir = cocin_container_dir(root, name);
   cleanup_free char *upper = cocin_container_file(root, name, "upper");
   cleanup_free char *work = cocin_container_file(root, name, "work");
@@ -815,6 +816,7 @@ int cocin_copy(const char *root, const char *src, const char *dst, bool archive,
        * layers' shared lock, taken before the root is opened, holds up a
        * start that would mount them again while we hold them) */
       cleanup_close int layers = layers_lock(root, name, false);
+      (void)layers; /* held to the end */
       cleanup_close int pfd = pidfd_open_checked((pid_t)cj_int(cfg, "pid", 0),
                                                  (uint64_t)cj_int(cfg, "pidStartTime", 0));
       char proot[64];

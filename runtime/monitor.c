@@ -501,6 +501,7 @@ void monitor_main(struct monitor_args *m)
   /* its name at its end (declared before the first goto: clang refuses a
    * jump past a cleanup variable's start) */
   cleanup_free char *now = NULL;
+  cleanup_strv char **anon = NULL; /* --rm: its anonymous volumes */
   /* Nothing of the caller's: not its handlers (cocinfs has libfuse's), not
    * its working directory (it would keep that filesystem busy). */
   cocin_reset_signals();
@@ -737,7 +738,7 @@ void monitor_main(struct monitor_args *m)
   struct cocin_cgroup *updated = NULL; /* by cocin update: what to remove */
   /* --rm: its anonymous volumes go with it, before the answer (docker's
    * run --rm returns with them gone) */
-  cleanup_strv char **anon = xmalloc0(sizeof(char *));
+  anon = xmalloc0(sizeof(char *));
   for (size_t i = 0; spec->autoremove && i < spec->n_mounts; i++)
     if (spec->mounts[i].anonymous && spec->mounts[i].volume)
       strv_append(&anon, spec->mounts[i].volume);

@@ -125,7 +125,9 @@ int take_away(const char *root, const char *name, const char *id, bool destroy_r
   }
   if (mark) {
     cleanup_free char *mp = xasprintf("%s/%s", to, TRASH_VOLUMES_MARK);
-    cleanup_close int mfd = open(mp, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    int mfd = open(mp, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (mfd >= 0) /* (none: the anonymous volumes stay, should we die, for volume prune) */
+      close(mfd);
   }
   *trash = steal_ptr(to);
   return steal_fd(lock);
