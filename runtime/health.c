@@ -199,7 +199,7 @@ static char *go_duration(int64_t ms)
   char f[8] = "";
   if (frac) {
     snprintf(f, sizeof(f), ".%03lld", (long long)frac);
-    for (size_t l = strlen(f); f[l - 1] == '0'; l--)
+    for (size_t l = strlen(f); l > 1 && f[l - 1] == '0'; l--) /* (".5", not ".500") */
       f[l - 1] = '\0';
   }
   if (h)
