@@ -13,7 +13,7 @@
 static const struct cli_verb verbs[] = {
     {"run", cmd_run, "run [OPTIONS] IMAGE [COMMAND] [ARG...]   create and start a container"},
     {"create", cmd_create, "create [OPTIONS] IMAGE [COMMAND] [ARG...]   make a container, not started"},
-    {"exec", cmd_exec, "exec [-d] [-i] [-t] [-e K=V] [-w DIR] [-u USER] NAME CMD...   run a command in it"},
+    {"exec", cmd_exec, "exec [-d] [-i] [-t] [-e K=V] [--env-file FILE] [-w DIR] [-u USER[:GROUP]] NAME CMD...   run a command in it"},
     {"ps", cmd_ps, "ps [-a] [-q] [-f KEY=VALUE] [--format TEMPLATE] [--no-trunc]   list containers"},
     {"logs", cmd_logs, "logs [-f] [--tail N] NAME   show a container's output"},
     {"stop", cmd_stop, "stop [-t SECS] NAME...   its stop signal (TERM), then KILL after SECS (its --stop-timeout, or 10)"},
@@ -31,18 +31,18 @@ static const struct cli_verb verbs[] = {
     {"port", cmd_port, "port NAME [PORT]   its published ports (-p)"},
     {"top", cmd_top, "top NAME   the container's processes (ps -ef columns, host pids)"},
     {"update", cmd_update, "update [-m SIZE] [--memory-swap SIZE] [--cpus N] [-c N] [--cpuset-cpus LIST] [--cpuset-mems LIST] [--pids-limit N] [--restart POLICY] NAME...   change limits, the restart policy"},
-    {"container", cmd_container, "container ls|rm|stop|... ARGS (docker's management form of the container verbs) | prune [-f]   remove every container that does not run"},
-    {"image", cmd_image, "image ls|rm|import|inspect|prune [-a] [-f] ARGS   the image verbs"},
+    {"container", cmd_container, "container ls|rm|stop|... ARGS   docker's management form of the container verbs; container prune [-f]: remove every container that does not run"},
     {"diff", cmd_diff, "diff NAME   what it changed in its filesystem (A added, C changed, D deleted)"},
     {"commit", cmd_commit, "commit NAME IMAGE   a new image: its image with its changes (paused meanwhile)"},
     {"images", cmd_images, "images [-q]   list images (IMAGE CREATED SIZE; -q: names)"},
     {"export", cmd_export, "export [-o FILE] NAME   its filesystem as a tarball (import takes it back)"},
     {"import", cmd_import, "import TARBALL|- NAME make an image from a root filesystem tarball"},
-    {"volume", cmd_volume, "volume create [NAME] | ls [-q] [-f dangling=BOOL|name=PART] | inspect [-f FORMAT] NAME... | rm [-f] NAME... | prune [-a] [-f]   volumes (-v NAME:PATH)"},
+    {"rmi", cmd_rmi, "rmi [-f] IMAGE...   remove images no container uses (-f: none that runs)"},
+    {"image", cmd_image, "image ls|rm|import|inspect|prune [-a] [-f] ARGS   the image verbs"},
+    {"volume", cmd_volume, "volume create [--name NAME] [-d local] [NAME] | ls [-q] [-f dangling=BOOL|name=PART] | inspect [-f FORMAT] NAME... | rm [-f] NAME... | prune [-a] [-f]   volumes (-v NAME:PATH)"},
     {"system", cmd_system, "system df | system prune [-a] [--volumes] [-f]   disk use; remove what nothing uses"},
     {"info", cmd_info, "info [-f FORMAT]   containers, images, volumes, and the host"},
-    {"version", cmd_version, "version   cocin's version, and the kernel's"},
-    {"rmi", cmd_rmi, "rmi [-f] IMAGE...   remove images no container uses (-f: none that runs)"},
+    {"version", cmd_version, "version   cocin's version, the kernel's, OS/Arch and cJSON's"},
     {NULL, NULL, NULL},
 };
 
@@ -124,7 +124,7 @@ int cli_run_verb(const char *root, const char *name, int argc, char **argv)
 
 static void usage(FILE *f)
 {
-  fprintf(f, "Usage: cocin [--root DIR] COMMAND [ARGS...]\n\n"
+  fprintf(f, "Usage: cocin [--root DIR] COMMAND [ARGS...]   (cocin --version, cocin --help)\n\n"
              "A container runtime whose other face is the /cocin filesystem (cocinfs).\n\n"
              "Commands:\n");
   for (const struct cli_verb *v = verbs; v->name; v++)

@@ -61,17 +61,22 @@ static int take_census(const char *root, struct census *c, cocin_error_t *err)
       if (v && !has(c->volumes, v))
         strv_append(&c->volumes, v);
     }
+    /* what container prune would remove (one waiting to restart, or
+     * starting, is not idle) */
+    bool idle = ((info.state == COCIN_STATE_EXITED || info.state == COCIN_STATE_STOPPED) &&
+                 !info.restarting) ||
+                (info.state == COCIN_STATE_CREATED && cocin_state_is_new(cfg));
     cJSON_Delete(cfg);
     cleanup_free char *upper = cocin_container_file(root, *n, "upper");
     uint64_t size = cocin_dir_size(upper);
     c->total++;
     c->size += size;
+    c->idle_size += idle ? size : 0;
     if (info.state == COCIN_STATE_RUNNING) {
       c->running++;
       c->paused += info.paused;
     } else {
-      c->idle_size += size;
-      c->stopped += info.state != COCIN_STATE_CREATED;
+      c->stopped++; /* (created ones too, as docker counts them) */
     }
   }
   return 0;
@@ -299,7 +304,6 @@ static cJSON *info_json(const char *root, cocin_error_t *err)
   cJSON_AddNumberToObject(j, "MemTotal", pages > 0 && page > 0 ? (double)pages * (double)page : 0);
   cJSON *sec = cJSON_AddArrayToObject(j, "SecurityOptions");
   cJSON_AddItemToArray(sec, cJSON_CreateString("name=seccomp,profile=builtin"));
-  cJSON_AddItemToArray(sec, cJSON_CreateString("name=no-new-privileges"));
   return j;
 }
 
@@ -337,7 +341,7 @@ int cmd_info(const char *root, int argc, char **argv)
          (int)cJSON_GetObjectItem(j, "Images")->valuedouble,
          (int)cJSON_GetObjectItem(j, "Volumes")->valuedouble, COCIN_VERSION, root,
          cj_str(j, "CgroupVersion"));
-  printf("Security Options:\n seccomp\n  Profile: builtin (docker's default)\n no-new-privileges\n");
+  printf("Security Options:\n seccomp\n  Profile: builtin (docker's default)\n");
   printf("Kernel Version: %s\nOperating System: %s\nArchitecture: %s\nCPUs: %d\nTotal Memory: "
          "%s\n",
          cj_str(j, "KernelVersion"), cj_str(j, "OperatingSystem"), cj_str(j, "Architecture"),

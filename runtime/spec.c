@@ -231,7 +231,8 @@ const char cocin_run_usage[] =
     "  -e, --env KEY=VALUE       set an environment variable (repeatable)\n"
     "      --env-file FILE       read variables from a file of KEY=VALUE lines\n"
     "  -w, --workdir DIR         working directory inside the container\n"
-    "  -v, --volume HOST:CTR[:ro] bind mount a host directory or file (repeatable);\n"
+    "  -v, --volume HOST:CTR[:OPTS] bind mount a host directory or file (repeatable;\n"
+    "                            OPTS: ro, rw, nocopy);\n"
     "                            NAME:CTR a named volume, CTR an anonymous one\n"
     "      --mount type=bind|volume|tmpfs,source=S,target=CTR[,readonly]  docker's\n"
     "                            long form of -v and --tmpfs (repeatable)\n"
@@ -665,7 +666,8 @@ static int parse_mount(struct cocin_spec *s, const char *v, cocin_error_t *err)
     } else if (!strcmp(f, "volume-nocopy")) {
       if (mount_bool(f, val, &nocopy, v, err) < 0)
         return -1;
-    } else if (val && !strcmp(f, "bind-propagation") && inert_option(val)) {
+    } else if (val && !strcmp(f, "bind-propagation") &&
+               (!strcmp(val, "rprivate") || !strcmp(val, "private"))) {
       /* rprivate, private: what every volume is */
     } else if (val && !strcmp(f, "consistency")) {
       /* macOS's */
@@ -680,7 +682,8 @@ static int parse_mount(struct cocin_spec *s, const char *v, cocin_error_t *err)
       return cocin_fail(err, EINVAL,
                         "run: invalid --mount \"%s\": unknown or unsupported field \"%s%s%s\" "
                         "(cocin takes type, source, target, readonly, volume-nocopy, "
-                        "bind-propagation=rprivate, tmpfs-size, tmpfs-mode)",
+                        "bind-propagation=rprivate|private, consistency, volume-driver=local, "
+                        "tmpfs-size, tmpfs-mode)",
                         v, f, val ? "=" : "", val ? val : "");
     }
   }
@@ -869,34 +872,48 @@ static bool utf8_valid(const char *s)
   return true;
 }
 
-int cocin_env_file_add(char ***env, size_t *at, const char *path, bool from_caller,
-                       const char *verb, cocin_error_t *err)
+/* A file a flag names (--env-file, --label-file), whole: a regular file,
+ * or from the CLI a pipe; through a ctl file (not from_caller) by its
+ * absolute path (cocinfs reads it, in its own working directory); 1 MiB
+ * at most; no NUL byte */
+static int read_flag_file(const char *flag, const char *path, bool from_caller, const char *verb,
+                          char **out, cocin_error_t *err)
 {
   if (!from_caller && path[0] != '/')
-    return cocin_fail(err, EINVAL, "%s: --env-file %s: give an absolute path (cocinfs reads it)",
-                      verb, path);
+    return cocin_fail(err, EINVAL, "%s: %s %s: give an absolute path (cocinfs reads it)", verb,
+                      flag, path);
   cleanup_close int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
   if (fd < 0)
-    return cocin_fail_errno(err, "%s: --env-file %s", verb, path);
+    return cocin_fail_errno(err, "%s: %s %s", verb, flag, path);
   struct stat st;
   if (fstat(fd, &st) < 0)
-    return cocin_fail_errno(err, "%s: --env-file %s", verb, path);
+    return cocin_fail_errno(err, "%s: %s %s", verb, flag, path);
   /* a pipe (--env-file <(...)) from the CLI only: cocinfs would wait on
    * its writer with a thread of the daemon */
   bool pipe = S_ISFIFO(st.st_mode) && from_caller;
   if (!S_ISREG(st.st_mode) && !pipe)
-    return cocin_fail(err, EINVAL, "%s: --env-file %s: not a regular file%s", verb, path,
+    return cocin_fail(err, EINVAL, "%s: %s %s: not a regular file%s", verb, flag, path,
                       from_caller ? " or a pipe" : "");
   if (pipe && fcntl(fd, F_SETFL, 0) < 0) /* blocking: read to its end */
-    return cocin_fail_errno(err, "%s: --env-file %s", verb, path);
+    return cocin_fail_errno(err, "%s: %s %s", verb, flag, path);
   /* to the end of the file, whatever its size said (0 in /proc) */
   cleanup_free char *text = NULL;
   size_t len = 0;
   if (read_all_fd(fd, ENV_FILE_MAX, &text, &len) < 0)
-    return errno == EFBIG ? cocin_fail(err, EINVAL, "%s: --env-file %s: over 1 MiB", verb, path)
-                          : cocin_fail_errno(err, "%s: --env-file %s", verb, path);
+    return errno == EFBIG ? cocin_fail(err, EINVAL, "%s: %s %s: over 1 MiB", verb, flag, path)
+                          : cocin_fail_errno(err, "%s: %s %s", verb, flag, path);
   if (memchr(text, '\0', len))
-    return cocin_fail(err, EINVAL, "%s: --env-file %s: holds a NUL byte", verb, path);
+    return cocin_fail(err, EINVAL, "%s: %s %s: holds a NUL byte", verb, flag, path);
+  *out = steal_ptr(text);
+  return 0;
+}
+
+int cocin_env_file_add(char ***env, size_t *at, const char *path, bool from_caller,
+                       const char *verb, cocin_error_t *err)
+{
+  cleanup_free char *text = NULL;
+  if (read_flag_file("--env-file", path, from_caller, verb, &text, err) < 0)
+    return -1;
   cleanup_strv char **add = xmalloc0(sizeof(char *));
   int lineno = 0;
   char *start = text;
@@ -1074,12 +1091,8 @@ int cocin_label_add(char ***labels, const char *v, const char *verb, cocin_error
 static int parse_label_file(struct cocin_spec *s, const char *path, cocin_error_t *err)
 {
   cleanup_free char *text = NULL;
-  cocin_error_t e = NULL;
-  if (read_all_file(path, &text, NULL, &e) < 0) {
-    int st = cocin_error_status(&e);
-    cocin_error_release(&e);
-    return cocin_fail(err, st, "run: --label-file %s: %s", path, strerror(st));
-  }
+  if (read_flag_file("--label-file", path, s->env_from_caller, "run", &text, err) < 0)
+    return -1;
   char *save = NULL;
   for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
     while (*line == ' ' || *line == '\t')

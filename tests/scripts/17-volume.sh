@@ -325,7 +325,7 @@ else
   mkdir -p "$M"
   FSPID=""
   if fs_start_fg; then
-    t_begin "fs: ctl run -v NAME:PATH and -v PATH; the container's config.json shows them; ctl rm -f -v"
+    t_begin "fs: ctl run -v NAME:PATH and -v PATH; the container's config.json shows them; ctl rm -f -v, and its own ctl's"
     ctl "$M/ctl" "run -d --name ${P}fv -v ${P}fsv:/d -v /fa busybox sh -c 'echo fs >/d/f; exec sleep ${SL}04'"
     [ "$RC" = 0 ] || t_fail "run: rc $RC [$ERR] [$REPLY]"
     wait_for test -s "$V/${P}fsv/_data/f" || t_fail "not written"
@@ -335,6 +335,12 @@ else
     ctl "$M/ctl" "rm -f -v ${P}fv"
     [ "$RC" = 0 ] || t_fail "rm: rc $RC [$ERR] [$REPLY]"
     [ -n "$anon" ] && [ ! -e "$V/$anon" ] && [ -d "$V/${P}fsv" ] || t_fail "after rm -v: $(list_volumes)"
+    # a container's own ctl: rm -f -v
+    ctl "$M/ctl" "run -d --name ${P}fw -v /fa2 busybox sleep ${SL}07"
+    anon2=$(jq -r '.mounts[0].volume' "$M/${P}fw/config.json" 2>/dev/null)
+    ctl "$M/${P}fw/ctl" "rm -f -v"
+    [ "$RC" = 0 ] && [ -n "$anon2" ] && [ ! -e "$V/$anon2" ] && [ ! -e "$ROOT/containers/${P}fw" ] ||
+      t_fail "own ctl rm -f -v: rc $RC [$ERR] [$REPLY] $(list_volumes)"
     ctl "$M/ctl" "run -d --name ${P}fb -v q:/x busybox true"
     [ "$RC" != 0 ] && grep -q "neither an absolute host path nor a volume name" <<<"$REPLY" || t_fail "bad -v: rc $RC [$REPLY]"
     daemon_up || t_fail "the daemon: $(head -c 300 "$T/fs.err")"
