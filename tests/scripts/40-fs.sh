@@ -930,6 +930,17 @@ if [ -d "$EXAMPLES" ]; then
   "$EXAMPLES/stop-and-remove.sh" "$X" >/dev/null 2>&1 || t_fail "stop-and-remove failed"
   [ ! -e "$M/$X" ] || t_fail "still there"
   t_end
+  t_begin fs-example-wait-healthy
+  ctl "$M/ctl" "run -d --name ${P}hy --health-cmd true --health-interval 100ms busybox sleep 30"
+  out=$("$EXAMPLES/wait-healthy.sh" "${P}hy" 60 2>&1); rc=$?
+  [ "$rc" = 0 ] && [ "$out" = "${P}hy: healthy" ] || t_fail "healthy: rc $rc [$out]"
+  ctl "$M/ctl" "run -d --name ${P}hn --health-cmd false --health-interval 100ms --health-retries 1 busybox sleep 30"
+  out=$("$EXAMPLES/wait-healthy.sh" "${P}hn" 60 2>&1); rc=$?
+  [ "$rc" = 1 ] && [ "$out" = "${P}hn: unhealthy" ] || t_fail "unhealthy: rc $rc [$out]"
+  out=$("$EXAMPLES/wait-healthy.sh" "${P}nosuch" 1 2>&1); rc=$?
+  [ "$rc" = 1 ] || t_fail "no such container: rc $rc [$out]"
+  echo "rm -f ${P}hy ${P}hn" >"$M/ctl" 2>/dev/null
+  t_end
   t_begin fs-example-restart-loop
   R=${P}r
   "$EXAMPLES/restart-loop.sh" "$R" busybox sh -c 'echo run; sleep 0.3; exit 1' >"$T/rl" 2>&1 & rlp=$!
