@@ -222,8 +222,9 @@ void volumes_undo(const char *root, struct volume_holds *h);
 void volumes_release(struct volume_holds *h);
 #define cleanup_volumes __attribute__((cleanup(volumes_release)))
 /* The anonymous volumes a record (at cfgpath) names, and their removal:
- * never waiting for a volume's lock (one a run holds is left, dangling,
- * for volume prune), never one a container's record names. */
+ * waiting two seconds at most for a volume's lock (one a run holds longer
+ * is left, dangling, for volume prune), never one a container's record
+ * names. */
 char **volumes_anonymous_of(const char *cfgpath);
 void volumes_remove_names(const char *root, char *const *names);
 /* In a trash entry: its remover was to remove its anonymous volumes too

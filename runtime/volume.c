@@ -324,7 +324,10 @@ int cocin_volume_users(const char *root, const char *name, char ***users, cocin_
   return 0;
 }
 
-/* wait: for the runs that hold it; else EBUSY at once */
+/* wait: for the runs that hold it, as long as they do; else for two
+ * seconds at most, then EBUSY (the --rm container's own run lets go of
+ * it the moment after its monitor said OK: waited for; a holder that
+ * hangs is not) */
 static int volume_remove(const char *root, const char *name, bool wait, cocin_error_t *err)
 {
   if (cocin_volume_name_check(name, err) < 0)
@@ -337,7 +340,14 @@ static int volume_remove(const char *root, const char *name, bool wait, cocin_er
     return cocin_fail_errno(err, "volume %s: open %s", name, dir);
   /* every run that found it holds it shared until its container is
    * recorded: with it held exclusive, the records below are all its users */
-  if (flock_wait(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0)
+  int r;
+  for (int tries = 0; (r = flock_wait(fd, LOCK_EX | (wait ? 0 : LOCK_NB))) < 0 &&
+                      errno == EWOULDBLOCK && tries < 100;
+       tries++) {
+    struct timespec t = {0, 20 * 1000000L};
+    nanosleep(&t, NULL);
+  }
+  if (r < 0)
     return errno == EWOULDBLOCK ? cocin_fail(err, EBUSY, "volume %s: a run is mounting it", name)
                                 : cocin_fail_errno(err, "lock volume %s", name);
   if (!still_there(fd, dir))
@@ -380,7 +390,7 @@ char **volumes_anonymous_of(const char *cfgpath)
 
 void volumes_remove_names(const char *root, char *const *names)
 {
-  for (; names && *names; names++) /* never waits: one held is left, dangling */
+  for (; names && *names; names++) /* (held for long: left, dangling) */
     (void)volume_remove(root, *names, false, NULL);
 }
 
