@@ -194,7 +194,7 @@ t_begin fs-diff
   t_fail "diff: [$(cat "$M/${P}df/diff" 2>&1)]"
 [ "$(cat "$M/${P}df/diff")" = "$("$COCIN" --root "$ROOT" diff "${P}df" 2>&1)" ] || t_fail "differs from cocin diff"
 [ "$(stat -c %a "$M/${P}df/diff")" = 444 ] || t_fail "mode $(stat -c %a "$M/${P}df/diff")"
-echo x >"$M/${P}df/diff" 2>/dev/null && t_fail "diff was writable"
+{ echo x >"$M/${P}df/diff"; } 2>/dev/null && t_fail "diff was writable"
 "$COCIN" --root "$ROOT" rm "${P}df" >/dev/null 2>&1
 t_end
 
