@@ -10,6 +10,7 @@
 
 #include "cocin/error.h"
 #include "cocin/spec.h"
+#include "cocin/state.h"
 
 struct cli_verb {
   const char *name;
@@ -96,6 +97,15 @@ int cmd_version(const char *root, int argc, char **argv);
 int cli_prune_containers(const char *root, uint64_t *freed, bool *any);
 /* the same for the images no container uses ("Deleted Images:") */
 int cli_prune_images(const char *root, uint64_t *freed, bool *any);
+/* the same for the volumes no container uses, anonymous ones only unless
+ * all ("Deleted Volumes:") */
+int cli_prune_volumes(const char *root, bool all, uint64_t *freed, bool *any);
+/* every prune's last line: "Total reclaimed space: 2.09MB" (after a blank
+ * line if anything was listed) */
+void cli_print_reclaimed(uint64_t freed, bool any);
+/* A container container prune removes: ended (not waiting to restart),
+ * or made by create and never started */
+bool cli_container_idle(const cJSON *cfg, const struct cocin_info *info);
 int cmd_kill(const char *root, int argc, char **argv);
 int cmd_rm(const char *root, int argc, char **argv);
 int cmd_start(const char *root, int argc, char **argv);

@@ -286,9 +286,7 @@ static int image_prune(const char *root, int argc, char **argv)
   uint64_t freed = 0;
   bool any = false;
   int rc = vals[0] ? cli_prune_images(root, &freed, &any) : 0;
-  char total[32];
-  cli_human_size(freed, total, sizeof(total));
-  printf("%sTotal reclaimed space: %s\n", any ? "\n" : "", total);
+  cli_print_reclaimed(freed, any);
   return rc;
 }
 

@@ -207,10 +207,23 @@ int cmd_container(const char *root, int argc, char **argv)
   uint64_t freed = 0;
   bool any = false;
   int rc = cli_prune_containers(root, &freed, &any);
+  cli_print_reclaimed(freed, any);
+  return rc;
+}
+
+void cli_print_reclaimed(uint64_t freed, bool any)
+{
   char total[32];
   cli_human_size(freed, total, sizeof(total));
   printf("%sTotal reclaimed space: %s\n", any ? "\n" : "", total);
-  return rc;
+}
+
+bool cli_container_idle(const cJSON *cfg, const struct cocin_info *info)
+{
+  /* (one waiting to restart is not idle: docker never prunes it) */
+  return ((info->state == COCIN_STATE_EXITED || info->state == COCIN_STATE_STOPPED) &&
+          !info->restarting) ||
+         (info->state == COCIN_STATE_CREATED && cocin_state_is_new(cfg));
 }
 
 int cli_prune_containers(const char *root, uint64_t *freed, bool *any)
@@ -226,10 +239,7 @@ int cli_prune_containers(const char *root, uint64_t *freed, bool *any)
       continue; /* gone meanwhile */
     struct cocin_info info;
     cocin_info_from_json(cfg, &info);
-    /* (one waiting to restart is not idle: docker never prunes it) */
-    bool idle = ((info.state == COCIN_STATE_EXITED || info.state == COCIN_STATE_STOPPED) &&
-                 !info.restarting) ||
-                (info.state == COCIN_STATE_CREATED && cocin_state_is_new(cfg));
+    bool idle = cli_container_idle(cfg, &info);
     cleanup_free char *id = cj_str(cfg, "id") ? strdup(cj_str(cfg, "id")) : NULL;
     cJSON_Delete(cfg);
     if (!idle || id == NULL)

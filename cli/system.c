@@ -15,14 +15,6 @@
 #include "cocin/state.h"
 #include "cocin/util.h"
 
-static bool has(char *const *v, const char *s)
-{
-  for (; v && *v; v++)
-    if (!strcmp(*v, s))
-      return true;
-  return false;
-}
-
 /* One look at every container's record: how many, in which state, what
  * their layers hold, and the images and volumes they use. */
 struct census {
@@ -52,20 +44,13 @@ static int take_census(const char *root, struct census *c, cocin_error_t *err)
     struct cocin_info info;
     cocin_info_from_json(cfg, &info);
     const char *image = cj_str(cfg, "image");
-    if (image && !has(c->images, image))
+    if (image && !strv_contains(c->images, image))
       strv_append(&c->images, image);
-    const cJSON *m, *ms = cJSON_GetObjectItemCaseSensitive(cfg, "mounts");
-    cJSON_ArrayForEach(m, ms)
-    {
-      const char *v = cj_str(m, "volume");
-      if (v && !has(c->volumes, v))
-        strv_append(&c->volumes, v);
-    }
-    /* what container prune would remove (one waiting to restart, or
-     * starting, is not idle) */
-    bool idle = ((info.state == COCIN_STATE_EXITED || info.state == COCIN_STATE_STOPPED) &&
-                 !info.restarting) ||
-                (info.state == COCIN_STATE_CREATED && cocin_state_is_new(cfg));
+    cleanup_strv char **vols = cocin_record_volumes(cfg, false);
+    for (char **v = vols; *v; v++)
+      if (!strv_contains(c->volumes, *v))
+        strv_append(&c->volumes, *v);
+    bool idle = cli_container_idle(cfg, &info); /* (what container prune removes) */
     cJSON_Delete(cfg);
     cleanup_free char *upper = cocin_container_file(root, *n, "upper");
     uint64_t size = cocin_dir_size(upper);
@@ -105,7 +90,7 @@ int cli_prune_images(const char *root, uint64_t *freed, bool *any)
   }
   bool said = false;
   for (char **n = images; *n; n++) {
-    if (has(c.images, *n))
+    if (strv_contains(c.images, *n))
       continue;
     struct cocin_image_info info;
     uint64_t size = cocin_image_info(root, *n, &info, NULL) == 0 ? info.size : 0;
@@ -152,7 +137,7 @@ static int system_df(const char *root, int argc, char **argv)
   for (char **n = images; *n; n++) {
     struct cocin_image_info info;
     uint64_t size = cocin_image_info(root, *n, &info, NULL) == 0 ? info.size : 0;
-    bool used = has(c.images, *n);
+    bool used = strv_contains(c.images, *n);
     active_images += used;
     isize += size;
     ireclaim += used ? 0 : size;
@@ -164,7 +149,7 @@ static int system_df(const char *root, int argc, char **argv)
       size = cocin_dir_size(info.mountpoint);
       cocin_volume_info_free(&info);
     }
-    bool used = has(c.volumes, *n);
+    bool used = strv_contains(c.volumes, *n);
     active_volumes += used;
     vsize += size;
     vreclaim += used ? 0 : size;
@@ -207,22 +192,9 @@ static int system_prune(const char *root, int argc, char **argv)
   int rc = cli_prune_containers(root, &freed, &any);
   if (all && cli_prune_images(root, &freed, &any) != 0)
     rc = 1;
-  if (volumes) {
-    cleanup_error cocin_error_t err = NULL;
-    cleanup_strv char **gone = NULL;
-    uint64_t vfreed = 0;
-    if (cocin_volume_prune(root, false, &gone, &vfreed, &err) < 0)
-      rc = cli_error(&err);
-    if (gone && gone[0])
-      printf("%sDeleted Volumes:\n", any ? "\n" : "");
-    for (char **n = gone; n && *n; n++)
-      puts(*n);
-    any = any || (gone && gone[0]);
-    freed += vfreed;
-  }
-  char total[32];
-  cli_human_size(freed, total, sizeof(total));
-  printf("%sTotal reclaimed space: %s\n", any ? "\n" : "", total);
+  if (volumes && cli_prune_volumes(root, false, &freed, &any) != 0)
+    rc = 1;
+  cli_print_reclaimed(freed, any);
   return rc;
 }
 

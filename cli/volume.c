@@ -209,22 +209,28 @@ static int volume_prune(const char *root, int argc, char **argv)
                                          : "WARNING! This will remove anonymous local volumes not "
                                            "used by at least one container."))
     return 0; /* docker's answer to anything but yes: nothing done */
+  uint64_t freed = 0;
+  bool any = false;
+  int rc = cli_prune_volumes(root, vals[0] != NULL, &freed, &any);
+  cli_print_reclaimed(freed, any);
+  return rc;
+}
+
+int cli_prune_volumes(const char *root, bool all, uint64_t *freed, bool *any)
+{
   cleanup_error cocin_error_t err = NULL;
   cleanup_strv char **gone = NULL;
-  uint64_t freed = 0;
+  uint64_t vfreed = 0;
   int rc = 0;
   /* (what was removed before a failure is said too) */
-  if (cocin_volume_prune(root, vals[0] != NULL, &gone, &freed, &err) < 0)
+  if (cocin_volume_prune(root, all, &gone, &vfreed, &err) < 0)
     rc = cli_error(&err);
-  if (gone == NULL)
-    return rc;
-  if (gone[0])
-    puts("Deleted Volumes:");
-  for (char **n = gone; *n; n++)
+  if (gone && gone[0])
+    printf("%sDeleted Volumes:\n", *any ? "\n" : "");
+  for (char **n = gone; n && *n; n++)
     puts(*n);
-  char total[32];
-  cli_human_size(freed, total, sizeof(total));
-  printf("%sTotal reclaimed space: %s\n", gone[0] ? "\n" : "", total);
+  *any = *any || (gone && gone[0]);
+  *freed += vfreed;
   return rc;
 }
 

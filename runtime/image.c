@@ -393,22 +393,7 @@ static int image_user(const char *root, const char *name, bool force, const char
 void image_sweep(const char *root)
 {
   cleanup_free char *images = xasprintf("%s/images", root);
-  cleanup_dir DIR *d = opendir(images);
-  if (d == NULL)
-    return;
-  struct dirent *de;
-  while ((de = readdir(d))) {
-    bool rm = !strncmp(de->d_name, ".rm-", 4), tmp = !strncmp(de->d_name, ".tmp-", 5);
-    if (!rm && !tmp)
-      continue;
-    cleanup_free char *p = xasprintf("%s/%s", images, de->d_name);
-    cleanup_close int fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-    struct stat st;
-    if (fd < 0 || (tmp && (fstat(fd, &st) < 0 || time(NULL) - st.st_mtime < 60)))
-      continue;
-    if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-      rm_rf(p, NULL);
-  }
+  sweep_aside(images);
 }
 
 int image_in_use(const char *root, const char *name, cocin_error_t *err)
@@ -453,11 +438,6 @@ int cocin_image_remove(const char *root, const char *ref, bool force, cocin_erro
   int r = rm_rf(gone, err);
   image_sweep(root);
   return r < 0 ? cocin_error_wrap(err, "remove image %s", name) : 0;
-}
-
-static int cmp_names(const void *a, const void *b)
-{
-  return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* All of in into out, from where each stands. */
@@ -540,7 +520,7 @@ int cocin_image_list(const char *root, char ***names, cocin_error_t *err)
         S_ISDIR(st.st_mode))
       strv_append(&v, de->d_name);
   }
-  qsort(v, strv_len(v), sizeof(char *), cmp_names);
+  strv_sort(v);
   *names = steal_ptr(v);
   return 0;
 }

@@ -190,6 +190,10 @@ int layers_lock(const char *root, const char *name, bool exclusive);
  * died without one ("VERB: ..."). */
 int in_mount_ns(int (*fn)(void *ctx, cocin_error_t *err), void *ctx, const char *verb,
                 cocin_error_t *err);
+/* What a killed builder (dir/.tmp-*, a minute old: a builder locks its
+ * directory a moment after making it) or remover (dir/.rm-*) left there,
+ * if nobody holds it: images/, volumes/ */
+void sweep_aside(const char *dir);
 /* flock(fd, op), again after a signal */
 int flock_wait(int fd, int op);
 /* dir is still the directory fd holds (a removal renames it away before

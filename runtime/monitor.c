@@ -736,13 +736,13 @@ void monitor_main(struct monitor_args *m)
   int lock = -1;
   bool in_place = false;
   struct cocin_cgroup *updated = NULL; /* by cocin update: what to remove */
-  /* --rm: its anonymous volumes go with it, before the answer (docker's
-   * run --rm returns with them gone) */
-  anon = xmalloc0(sizeof(char *));
-  for (size_t i = 0; spec->autoremove && i < spec->n_mounts; i++)
-    if (spec->mounts[i].anonymous && spec->mounts[i].volume)
-      strv_append(&anon, spec->mounts[i].volume);
   if (spec->autoremove) {
+    /* its anonymous volumes go with it, before the answer (docker's run
+     * --rm returns with them gone) */
+    anon = xmalloc0(sizeof(char *));
+    for (size_t i = 0; i < spec->n_mounts; i++)
+      if (spec->mounts[i].anonymous && spec->mounts[i].volume)
+        strv_append(&anon, spec->mounts[i].volume);
     cocin_error_t terr = NULL;
     for (int tries = 0; lock < 0 && tries < 3; tries++) {
       cocin_error_release(&terr);

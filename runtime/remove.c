@@ -80,11 +80,8 @@ int take_away(const char *root, const char *name, const char *id, bool destroy_r
       cocin_cgroup_from_json(cJSON_GetObjectItemCaseSensitive(cfg, "cgroup"), updated, NULL) < 0)
     *updated = NULL;
   /* rm -v, --rm: marked for a sweep, should we die before they go */
-  bool mark = false;
-  if (volumes && cfg) {
-    const cJSON *m, *ms = cJSON_GetObjectItemCaseSensitive(cfg, "mounts");
-    cJSON_ArrayForEach(m, ms) mark = mark || cj_bool(m, "anonymous");
-  }
+  cleanup_strv char **anon = volumes && cfg ? cocin_record_volumes(cfg, true) : NULL;
+  bool mark = anon && anon[0];
   cJSON_Delete(cfg);
   struct cocin_cgroup *cg = destroy_recorded ? recorded_cgroup(cfgpath) : NULL;
   int r = cocin_cgroup_destroy(cg, err);

@@ -364,11 +364,6 @@ int cocin_state_update_volatile(const char *root, const char *name,
   return state_update(root, name, fn, data, false, err);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int cocin_state_list(const char *root, char ***names, cocin_error_t *err)
 {
   cleanup_free char *dir = xasprintf("%s/containers", root);
@@ -391,7 +386,7 @@ int cocin_state_list(const char *root, char ***names, cocin_error_t *err)
       continue;
     strv_append(&v, de->d_name);
   }
-  qsort(v, strv_len(v), sizeof(char *), cmp_str);
+  strv_sort(v);
   *names = steal_ptr(v);
   return 0;
 }

@@ -87,6 +87,24 @@ void strv_free(char **v)
   cocin_strvfreep(&v);
 }
 
+static int cmp_strs(const void *a, const void *b)
+{
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void strv_sort(char **v)
+{
+  qsort(v, strv_len(v), sizeof(char *), cmp_strs);
+}
+
+bool strv_contains(char *const *v, const char *s)
+{
+  for (; v && *v; v++)
+    if (!strcmp(*v, s))
+      return true;
+  return false;
+}
+
 char *strv_join(char *const *v, const char *sep)
 {
   size_t len = 1, n = strv_len(v), seplen = strlen(sep);
@@ -384,6 +402,26 @@ int flock_wait(int fd, int op)
   while ((r = flock(fd, op)) < 0 && errno == EINTR)
     ;
   return r;
+}
+
+void sweep_aside(const char *dir)
+{
+  cleanup_dir DIR *d = opendir(dir);
+  struct dirent *de;
+  while (d && (de = readdir(d))) {
+    bool rm = !strncmp(de->d_name, ".rm-", 4), tmp = !strncmp(de->d_name, ".tmp-", 5);
+    if (!rm && !tmp)
+      continue;
+    cleanup_close int fd =
+        openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || (tmp && (fstat(fd, &st) < 0 || time(NULL) - st.st_mtime < 60)))
+      continue;
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+      cleanup_free char *p = xasprintf("%s/%s", dir, de->d_name);
+      rm_rf(p, NULL);
+    }
+  }
 }
 
 bool still_there(int fd, const char *dir)

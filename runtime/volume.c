@@ -39,28 +39,10 @@ static char *volume_dir(const char *root, const char *name)
   return xasprintf("%s/volumes/%s", root, name);
 }
 
-/* What a killed builder (.tmp-, a minute old: a builder locks its
- * directory a moment after making it) or remover (.rm-) left, if nobody
- * holds it. */
 static void volume_sweep(const char *root)
 {
   cleanup_free char *vols = volumes_dir(root);
-  cleanup_dir DIR *d = opendir(vols);
-  struct dirent *de;
-  while (d && (de = readdir(d))) {
-    bool rm = !strncmp(de->d_name, ".rm-", 4), tmp = !strncmp(de->d_name, ".tmp-", 5);
-    if (!rm && !tmp)
-      continue;
-    cleanup_close int fd =
-        openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0 || (tmp && (fstat(fd, &st) < 0 || time(NULL) - st.st_mtime < 60)))
-      continue;
-    if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
-      cleanup_free char *p = xasprintf("%s/%s", vols, de->d_name);
-      rm_rf(p, NULL);
-    }
-  }
+  sweep_aside(vols);
 }
 
 /* The new volume's files in tmp (fd tfd): _data, filled from fill (a
@@ -273,13 +255,7 @@ void volumes_undo(const char *root, struct volume_holds *h)
   volumes_release(h);
 }
 
-static int cmp_names(const void *a, const void *b)
-{
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The volumes a record's mounts name: anonymous ones only, or all. */
-static char **record_volumes(const cJSON *cfg, bool anonymous_only)
+char **cocin_record_volumes(const cJSON *cfg, bool anonymous_only)
 {
   char **v = xmalloc0(sizeof(char *));
   const cJSON *m, *ms = cJSON_GetObjectItemCaseSensitive(cfg, "mounts");
@@ -290,14 +266,6 @@ static char **record_volumes(const cJSON *cfg, bool anonymous_only)
       strv_append(&v, name);
   }
   return v;
-}
-
-static bool strv_has(char *const *v, const char *s)
-{
-  for (; *v; v++)
-    if (!strcmp(*v, s))
-      return true;
-  return false;
 }
 
 int cocin_volume_users(const char *root, const char *name, char ***users, cocin_error_t *err)
@@ -311,15 +279,15 @@ int cocin_volume_users(const char *root, const char *name, char ***users, cocin_
       return -1;
     for (char **n = names; *n; n++) {
       cJSON *cfg = NULL;
-      if (strv_has(v, *n) || cocin_state_load_raw(root, *n, &cfg, NULL) < 0)
+      if (strv_contains(v, *n) || cocin_state_load_raw(root, *n, &cfg, NULL) < 0)
         continue; /* known already, or removed meanwhile */
-      cleanup_strv char **vols = record_volumes(cfg, false);
+      cleanup_strv char **vols = cocin_record_volumes(cfg, false);
       cJSON_Delete(cfg);
-      if (strv_has(vols, name))
+      if (strv_contains(vols, name))
         strv_append(&v, *n);
     }
   }
-  qsort(v, strv_len(v), sizeof(char *), cmp_names);
+  strv_sort(v);
   *users = steal_ptr(v);
   return 0;
 }
@@ -383,7 +351,7 @@ char **volumes_anonymous_of(const char *cfgpath)
 {
   cleanup_free char *text = NULL;
   cJSON *cfg = read_all_file(cfgpath, &text, NULL, NULL) == 0 ? cJSON_Parse(text) : NULL;
-  char **vols = cfg ? record_volumes(cfg, true) : xmalloc0(sizeof(char *));
+  char **vols = cfg ? cocin_record_volumes(cfg, true) : xmalloc0(sizeof(char *));
   cJSON_Delete(cfg);
   return vols;
 }
@@ -405,7 +373,7 @@ int cocin_volume_list(const char *root, char ***names, cocin_error_t *err)
   while (d && (de = readdir(d)))
     if (de->d_name[0] != '.' && cocin_volume_name_check(de->d_name, NULL) == 0)
       strv_append(&v, de->d_name);
-  qsort(v, strv_len(v), sizeof(char *), cmp_names);
+  strv_sort(v);
   *names = steal_ptr(v);
   return 0;
 }

@@ -63,6 +63,9 @@ struct cocin_volume_info {
 int cocin_volume_info(const char *root, const char *name, struct cocin_volume_info *info,
                       cocin_error_t *err);
 void cocin_volume_info_free(struct cocin_volume_info *info);
+/* The volumes a container's record mounts (names; anonymous ones only,
+ * or all). */
+char **cocin_record_volumes(const cJSON *cfg, bool anonymous_only);
 /* The containers whose record mounts it, running or not (names). */
 int cocin_volume_users(const char *root, const char *name, char ***users, cocin_error_t *err);
 /* volume rm: EBUSY while any container uses it (docker's rule: one that

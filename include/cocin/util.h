@@ -22,6 +22,9 @@ void strv_append(char ***v, const char *s);
 void strv_free(char **v);
 /* Join with single spaces (for display only; argv is never re-split). */
 char *strv_join(char *const *v, const char *sep);
+/* In strcmp's order, in place. */
+void strv_sort(char **v);
+bool strv_contains(char *const *v, const char *s);
 /* What a container may not put on the caller's terminal, or pass for a
  * line of its own: every control byte of s becomes '?' (ps's way). */
 void str_printable(char *s);
