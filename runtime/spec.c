@@ -351,6 +351,14 @@ static bool size_ok(const char *v, const char *suffixes, unsigned long long max)
   return strtoull(v, NULL, 10) <= max;
 }
 
+/* o after the comma-separated options in *opts (NULL: none yet) */
+static void add_option(char **opts, const char *o)
+{
+  char *joined = xasprintf("%s%s%s", *opts ? *opts : "", *opts ? "," : "", o);
+  free(*opts);
+  *opts = joined;
+}
+
 int cocin_tmpfs_options(const char *options, unsigned long *flags, char **data,
                         cocin_error_t *err)
 {
@@ -390,9 +398,7 @@ int cocin_tmpfs_options(const char *options, unsigned long *flags, char **data,
                         "invalid tmpfs option \"%s\": expected ro, rw, exec, noexec, suid, nosuid, "
                         "dev, nodev, size=N[k|m|g|%%], nr_inodes=N, mode=OCTAL, uid=N or gid=N",
                         opt);
-    char *joined = xasprintf("%s%s%s", out ? out : "", out ? "," : "", opt);
-    free(out);
-    out = joined;
+    add_option(&out, opt);
   }
   if (data)
     *data = steal_ptr(out);
@@ -532,7 +538,8 @@ static int add_volume(struct cocin_spec *s, char *src, char *dst, bool ro, bool 
     path_tidy(src);
   path_tidy(dst);
   if (nocopy && src && !named)
-    return cocin_fail(err, EINVAL, "run: invalid volume \"%s\": nocopy is for volumes, not a host path", v);
+    return cocin_fail(err, EINVAL,
+                      "run: invalid volume \"%s\": nocopy is for volumes, not a host path", v);
   if (mount_point_taken(s, dst))
     return cocin_fail(err, EINVAL, "run: duplicate mount point: %s", dst);
   struct stat st;
@@ -565,18 +572,28 @@ static bool inert_option(const char *opt)
   return false;
 }
 
-/* s is -v's options alone (ro, rw, nocopy, the inert ones), comma-separated */
-static bool volume_options_only(const char *s)
+/* -v's options, comma-separated: ro or rw, nocopy (an empty volume is
+ * not filled from the image), and the inert ones; other propagations are
+ * not done.  NULL if all are known (what they set in *ro, *rw, *nocopy),
+ * else a copy of the first that is not. */
+static char *volume_options(const char *s, bool *ro, bool *rw, bool *nocopy)
 {
   cleanup_free char *copy = xstrdup(s);
+  *ro = *rw = *nocopy = false;
   for (char *opt = copy, *next; opt; opt = next) {
     next = strchr(opt, ',');
     if (next)
       *next++ = '\0';
-    if (strcmp(opt, "ro") && strcmp(opt, "rw") && strcmp(opt, "nocopy") && !inert_option(opt))
-      return false;
+    if (!strcmp(opt, "ro"))
+      *ro = true;
+    else if (!strcmp(opt, "rw"))
+      *rw = true;
+    else if (!strcmp(opt, "nocopy"))
+      *nocopy = true;
+    else if (!inert_option(opt))
+      return xstrdup(opt);
   }
-  return true;
+  return NULL;
 }
 
 /* -v's three forms, as docker reads them: HOST:CTR[:OPTS] (a host path,
@@ -586,39 +603,30 @@ static int parse_volume(struct cocin_spec *s, const char *v, cocin_error_t *err)
 {
   cleanup_free char *copy = xstrdup(v);
   char *src = copy, *dst = strchr(copy, ':'), *mode = NULL;
+  bool ro = false, rw = false, nocopy = false;
   if (dst)
     *dst++ = '\0';
-  if (dst && *dst != '/' && src[0] == '/' && volume_options_only(dst)) { /* CTR:OPTS */
+  cleanup_free char *not_opts = dst && *dst != '/' && src[0] == '/'
+                                    ? volume_options(dst, &ro, &rw, &nocopy)
+                                    : NULL;
+  if (dst && *dst != '/' && src[0] == '/' && not_opts == NULL) { /* CTR:OPTS */
     mode = dst;
     dst = NULL;
   }
+  ro = rw = nocopy = false; /* (read from mode below) */
   if (dst == NULL) { /* anonymous: the one path is the container's */
     dst = src;
     src = NULL;
   } else if ((mode = strchr(dst, ':'))) {
     *mode++ = '\0';
   }
-  /* docker's options, comma-separated: ro or rw, nocopy (a new volume
-   * is not filled from the image), and the inert ones; other
-   * propagations are not done, so refused */
-  bool ro = false, rw = false, nocopy = false;
-  for (char *opt = mode, *next; opt; opt = next) {
-    next = strchr(opt, ',');
-    if (next)
-      *next++ = '\0';
-    if (!strcmp(opt, "ro"))
-      ro = true;
-    else if (!strcmp(opt, "rw"))
-      rw = true;
-    else if (!strcmp(opt, "nocopy"))
-      nocopy = true;
-    else if (!inert_option(opt))
-      return cocin_fail(err, EINVAL,
-                        "run: invalid volume option \"%s\" in \"%s\": expected ro, rw or nocopy "
-                        "(z, Z, cached, delegated, consistent, private and rprivate are taken and "
-                        "change nothing)",
-                        opt, v);
-  }
+  cleanup_free char *bad = mode ? volume_options(mode, &ro, &rw, &nocopy) : NULL;
+  if (bad)
+    return cocin_fail(err, EINVAL,
+                      "run: invalid volume option \"%s\" in \"%s\": expected ro, rw or nocopy "
+                      "(z, Z, cached, delegated, consistent, private and rprivate are taken and "
+                      "change nothing)",
+                      bad, v);
   if (ro && rw)
     return cocin_fail(err, EINVAL, "run: invalid volume \"%s\": both ro and rw", v);
   return add_volume(s, src, dst, ro, nocopy, v, err);
@@ -674,10 +682,8 @@ static int parse_mount(struct cocin_spec *s, const char *v, cocin_error_t *err)
     } else if (val && !strcmp(f, "volume-driver") && !strcmp(val, "local")) {
       /* the only one */
     } else if (val && (!strcmp(f, "tmpfs-size") || !strcmp(f, "tmpfs-mode"))) {
-      char *o = xasprintf("%s%s%s=%s", tmpfs_opts ? tmpfs_opts : "", tmpfs_opts ? "," : "",
-                          f[6] == 's' ? "size" : "mode", val);
-      free(tmpfs_opts);
-      tmpfs_opts = o;
+      cleanup_free char *o = xasprintf("%s=%s", f[6] == 's' ? "size" : "mode", val);
+      add_option(&tmpfs_opts, o);
     } else {
       return cocin_fail(err, EINVAL,
                         "run: invalid --mount \"%s\": unknown or unsupported field \"%s%s%s\" "
@@ -705,11 +711,8 @@ static int parse_mount(struct cocin_spec *s, const char *v, cocin_error_t *err)
   if (tmpfs) {
     if (src)
       return cocin_fail(err, EINVAL, "run: invalid --mount \"%s\": a tmpfs takes no source", v);
-    if (ro) {
-      char *o = xasprintf("%s%sro", tmpfs_opts ? tmpfs_opts : "", tmpfs_opts ? "," : "");
-      free(tmpfs_opts);
-      tmpfs_opts = o;
-    }
+    if (ro)
+      add_option(&tmpfs_opts, "ro");
     return add_tmpfs(s, dst, tmpfs_opts, "--mount", v, err);
   }
   if (!strcmp(type, "bind")) {
@@ -782,9 +785,11 @@ int64_t cocin_duration_parse_ms(const char *s)
     int64_t u = units[which].ns;
     if (whole > max_ns / u)
       return -1;
-    total += whole * u + (int64_t)((__int128)frac * u / scale);
-    if (total > max_ns)
+    /* (whole * u <= max_ns, and the fraction is less than u: no overflow) */
+    int64_t add = whole * u + (int64_t)((__int128)frac * u / scale);
+    if (add > max_ns - total)
       return -1;
+    total += add;
     s += best;
   }
   return (total + 999999) / 1000000; /* (rounded up to whole ms) */
@@ -1093,6 +1098,7 @@ static int parse_label_file(struct cocin_spec *s, const char *path, cocin_error_
   cleanup_free char *text = NULL;
   if (read_flag_file("--label-file", path, s->env_from_caller, "run", &text, err) < 0)
     return -1;
+  cleanup_free char *where = xasprintf("run: --label-file %s", path);
   char *save = NULL;
   for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
     while (*line == ' ' || *line == '\t')
@@ -1102,8 +1108,8 @@ static int parse_label_file(struct cocin_spec *s, const char *path, cocin_error_
       line[--n] = '\0';
     if (*line == '\0' || *line == '#')
       continue;
-    if (cocin_label_add(&s->labels, line, "run", err) < 0)
-      return cocin_error_wrap(err, "--label-file %s", path);
+    if (cocin_label_add(&s->labels, line, where, err) < 0)
+      return -1;
   }
   return 0;
 }
