@@ -2016,12 +2016,20 @@ t_end
 if command -v strace >/dev/null; then
   t_begin "exec into a container that stops meanwhile: 'not running'"
   for when in enter exit; do # the init dies before / after exec joins its namespaces
-    cocin run -d --name "${P}xs" busybox sleep 0.3 >/dev/null 2>&1
-    out=$(strace -f -qq -o /dev/null -e trace=setns -e inject=setns:delay_$when=800000 \
-      "$COCIN" --root "$ROOT" exec "${P}xs" echo hi 2>&1); rc=$?
+    # the container must still run when exec first looks at it: a slow
+    # start (ASan, strace, a busy machine) finds it exited, and is tried
+    # again with a container that lives longer
+    for life in 0.3 1 3; do
+      cocin run -d --name "${P}xs" busybox sleep $life >/dev/null 2>&1
+      delay=$(awk "BEGIN { print int(($life + 0.5) * 1000000) }")
+      out=$(strace -f -qq -o /dev/null -e trace=setns -e inject=setns:delay_$when=$delay \
+        "$COCIN" --root "$ROOT" exec "${P}xs" echo hi 2>&1); rc=$?
+      cocin rm -f "${P}xs" >/dev/null 2>&1
+      [ "$out" = "cocin: container ${P}xs is not running (status: exited)" ] && [ "$rc" = 125 ] ||
+        break
+    done
     [ "$rc" = 125 ] || t_fail "$when: rc $rc"
     [ "$out" = "cocin: container ${P}xs is not running" ] || t_fail "$when: [$out]"
-    cocin rm -f "${P}xs" >/dev/null 2>&1
   done
   t_end
   t_begin "rm -f of a container whose name is taken again meanwhile leaves the new one"
