@@ -33,6 +33,10 @@ int cli_flags(const char *verb, const struct cocin_opt *t, int argc, char **argv
  * once ("VERB: --format ...", keys: what the keys are). */
 int cli_json_format(const char *verb, const char *keys, const char *fmt, const cJSON *obj,
                     FILE *out);
+/* docker's inspect object for the container's record (State, Config,
+ * HostConfig, Mounts, ...): the keys inspect's templates find when they
+ * begin with a capital.  The caller deletes it. */
+cJSON *cli_docker_view(const cJSON *cfg);
 /* docker's SIZE: three significant digits, powers of 1000 ("1.99MB") */
 void cli_human_size(uint64_t n, char *buf, size_t len);
 /* warning, then docker's "Are you sure you want to continue? [y/N] " on

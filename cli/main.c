@@ -26,7 +26,7 @@ static const struct cli_verb verbs[] = {
     {"pause", cmd_pause, "pause NAME...   freeze every process of running containers"},
     {"unpause", cmd_unpause, "unpause NAME...   thaw them"},
     {"wait", cmd_wait, "wait NAME...   block until they exit, print exit codes"},
-    {"inspect", cmd_inspect, "inspect [-f FORMAT] NAME...   print config.json ({{.status}}: one key)"},
+    {"inspect", cmd_inspect, "inspect [-f FORMAT] NAME...   print config.json ({{.status}}: one key; {{.State.Pid}}: docker's)"},
     {"stats", cmd_stats, "stats [--no-stream] [NAME...]   memory, cpu and pids usage"},
     {"port", cmd_port, "port NAME [PORT]   its published ports (-p)"},
     {"top", cmd_top, "top NAME   the container's processes (ps -ef columns, host pids)"},

@@ -706,8 +706,10 @@ static void put_value(FILE *out, const cJSON *v, bool as_json)
   }
 }
 
-int cli_json_format(const char *verb, const char *keys, const char *fmt, const cJSON *cfg,
-                    FILE *out)
+/* upper: where a path whose first key begins with a capital is looked
+ * up (docker's keys, for inspect), or NULL: in cfg like any other */
+static int json_format(const char *verb, const char *keys, const char *fmt, const cJSON *cfg,
+                       const cJSON *upper, FILE *out)
 {
   const char *s = fmt;
   while (*s) {
@@ -730,7 +732,10 @@ int cli_json_format(const char *verb, const char *keys, const char *fmt, const c
       return cli_fail("%s: --format: \"%.*s\": cocin takes {{.KEY[.KEY...]}} and {{json "
                       ".KEY}} (%s)", verb, (int)(end - open - 4), open + 2, keys);
     if (out)
-      put_value(out, json_at(cfg, a, (size_t)(b - a)), as_json);
+      put_value(out,
+                json_at(upper && b - a > 1 && a[1] >= 'A' && a[1] <= 'Z' ? upper : cfg, a,
+                        (size_t)(b - a)),
+                as_json);
     s = end;
   }
   if (out)
@@ -738,7 +743,13 @@ int cli_json_format(const char *verb, const char *keys, const char *fmt, const c
   return 0;
 }
 
-#define CONFIG_KEYS "the keys of config.json"
+int cli_json_format(const char *verb, const char *keys, const char *fmt, const cJSON *cfg,
+                    FILE *out)
+{
+  return json_format(verb, keys, fmt, cfg, NULL, out);
+}
+
+#define CONFIG_KEYS "the keys of config.json, or docker's: .State.Pid, .Config.Image, ..."
 
 int cmd_inspect(const char *root, int argc, char **argv)
 {
@@ -762,7 +773,9 @@ int cmd_inspect(const char *root, int argc, char **argv)
       continue;
     }
     if (format) {
-      cli_json_format("inspect", CONFIG_KEYS, format, cfg, stdout);
+      cJSON *docker = cli_docker_view(cfg);
+      json_format("inspect", CONFIG_KEYS, format, cfg, docker, stdout);
+      cJSON_Delete(docker);
     } else {
       cleanup_free char *text = cJSON_Print(cfg);
       printf("%s\n", text);

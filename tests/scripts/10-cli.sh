@@ -1004,6 +1004,53 @@ grep -qx 'cocin: inspect: flag needs an argument: -f' "$T/out" || t_fail "-f alo
 cocin inspect --bogus "${P}ex" >"$T/out" 2>&1 && t_fail "--bogus accepted"
 t_end
 
+t_begin "inspect -f: docker's keys (.State.Pid, .Config.Image, .HostConfig.Memory, ...)"
+mkdir -p "$T/dk"
+cocin run -d --name "${P}dk" -l tier=web -e K=V -w /tmp -u 1:2 -m 64m --cpus 1.5 --pids-limit 50 \
+  --restart on-failure:3 --stop-signal USR1 --tmpfs /t:size=1m -v "$T/dk:/h:ro" --cap-drop NET_RAW \
+  busybox sleep 100 >/dev/null 2>&1
+wait_for is_running "${P}dk" || t_fail "not running: $(status_of "${P}dk")"
+f='{{.State.Status}} {{.State.Running}} {{.State.Paused}} {{.State.ExitCode}} {{.State.FinishedAt}}'
+[ "$(cocin inspect -f "$f" "${P}dk")" = "running true false 0 0001-01-01T00:00:00Z" ] ||
+  t_fail "state: $(cocin inspect -f "$f" "${P}dk")"
+[ "$(cocin inspect -f '{{.State.Pid}} {{.Id}} {{.State.StartedAt}}' "${P}dk")" = \
+  "$(cfg "${P}dk" .pid) $(cfg "${P}dk" .id) $(cfg "${P}dk" .startedAt)" ] ||
+  t_fail "pid, id: $(cocin inspect -f '{{.State.Pid}} {{.Id}} {{.State.StartedAt}}' "${P}dk")"
+f='{{.Name}} {{.Path}} {{json .Args}} {{.Image}} {{.Created}} {{.RestartCount}}'
+[ "$(cocin inspect -f "$f" "${P}dk")" = "/${P}dk sleep [\"100\"] busybox $(cfg "${P}dk" .createTime) 0" ] ||
+  t_fail "top: $(cocin inspect -f "$f" "${P}dk")"
+f='{{.Config.Image}} {{json .Config.Cmd}} {{json .Config.Env}} {{.Config.WorkingDir}} {{.Config.User}} {{.Config.Hostname}} {{json .Config.Labels}} {{.Config.StopSignal}}'
+[ "$(cocin inspect -f "$f" "${P}dk")" = "busybox [\"sleep\",\"100\"] [\"K=V\"] /tmp 1:2 ${P}dk {\"tier\":\"web\"} SIGUSR1" ] ||
+  t_fail "config: $(cocin inspect -f "$f" "${P}dk")"
+f='{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}} {{.HostConfig.PidsLimit}} {{json .HostConfig.RestartPolicy}} {{json .HostConfig.CapDrop}} {{json .HostConfig.Tmpfs}} {{.HostConfig.NetworkMode}}'
+[ "$(cocin inspect -f "$f" "${P}dk")" = '67108864 1500000000 50 {"Name":"on-failure","MaximumRetryCount":3} ["CAP_NET_RAW"] {"/t":"size=1m"} none' ] ||
+  t_fail "host config: $(cocin inspect -f "$f" "${P}dk")"
+[ "$(cocin inspect -f '{{json .Mounts}}' "${P}dk")" = \
+  "[{\"Type\":\"bind\",\"Source\":\"$T/dk\",\"Destination\":\"/h\",\"Mode\":\"ro\",\"RW\":false,\"Propagation\":\"rprivate\"}]" ] ||
+  t_fail "mounts: $(cocin inspect -f '{{json .Mounts}}' "${P}dk")"
+# no health check: none, as docker's State has no Health then
+[ "$(cocin inspect -f '{{json .State.Health}} {{json .Config.Healthcheck}}' "${P}dk")" = "null null" ] ||
+  t_fail "health: $(cocin inspect -f '{{json .State.Health}} {{json .Config.Healthcheck}}' "${P}dk")"
+# cocin's own keys still there, and {{json .}} is the record alone
+[ "$(cocin inspect -f '{{.status}} {{.State.Status}}' "${P}dk")" = "running running" ] ||
+  t_fail "both: $(cocin inspect -f '{{.status}} {{.State.Status}}' "${P}dk")"
+[ "$(cocin inspect -f '{{json .}}' "${P}dk" | jq 'has("State")')" = false ] || t_fail "json . has State"
+cocin pause "${P}dk" >/dev/null 2>&1 || t_fail "pause"
+[ "$(cocin inspect -f '{{.State.Status}} {{.State.Running}} {{.State.Paused}}' "${P}dk")" = "paused true true" ] ||
+  t_fail "paused: $(cocin inspect -f '{{.State.Status}} {{.State.Running}} {{.State.Paused}}' "${P}dk")"
+cocin unpause "${P}dk" >/dev/null 2>&1
+cocin kill "${P}dk" >/dev/null 2>&1
+wait_for is_exited "${P}dk" || t_fail "kill: $(status_of "${P}dk")"
+f='{{.State.Status}} {{.State.Running}} {{.State.Pid}} {{.State.ExitCode}} {{.State.FinishedAt}}'
+[ "$(cocin inspect -f "$f" "${P}dk")" = "exited false 0 137 $(cfg "${P}dk" .finishedAt)" ] ||
+  t_fail "exited: $(cocin inspect -f "$f" "${P}dk")"
+cocin rm -f "${P}dk" >/dev/null 2>&1
+cocin create --name "${P}dc" busybox true >/dev/null 2>&1 || t_fail "create"
+[ "$(cocin inspect -f '{{.State.Status}} {{.State.StartedAt}} {{.State.Pid}}' "${P}dc")" = "created 0001-01-01T00:00:00Z 0" ] ||
+  t_fail "created: $(cocin inspect -f '{{.State.Status}} {{.State.StartedAt}} {{.State.Pid}}' "${P}dc")"
+cocin rm -f "${P}dc" >/dev/null 2>&1
+t_end
+
 t_begin "ps -q lists 12-hex ids of running containers only"
 cocin ps -q >"$T/psq" 2>&1
 grep -vqE '^[0-9a-f]{12}$' "$T/psq" && t_fail "bad line: $(cat "$T/psq")"
@@ -1752,6 +1799,8 @@ wait_long sh -c "[ \$(jq '.restartCount // 0' '$ROOT/containers/${P}ra/config.js
 # (listed without -a, as docker lists a restarting container)
 wait_long sh -c "'$COCIN' --root '$ROOT' ps | grep '${P}ra' | grep -q 'Restarting (0)'" || t_fail "ps: $(cocin ps -a | grep "${P}ra")"
 wait_long sh -c "'$COCIN' --root '$ROOT' ps -q -f status=restarting | grep -qx '$(cfg "${P}ra" .id | cut -c1-12)'" || t_fail "ps -f status=restarting"
+wait_long sh -c "'$COCIN' --root '$ROOT' inspect -f '{{.State.Status}} {{.State.Restarting}}' '${P}ra' | grep -qx 'restarting true'" ||
+  t_fail "inspect's State.Status: $(cocin inspect -f '{{.State.Status}} {{.State.Restarting}}' "${P}ra")"
 cocin stop "${P}ra" >"$T/o" 2>&1 || t_fail "stop: $(cat "$T/o")"
 n=$(cfg "${P}ra" '.restartCount // 0')
 # whatever was under way when stop came (a start, at most) ends, then nothing more
@@ -2051,8 +2100,9 @@ fi
 t_begin "inspect and wait refuse flags they do not have; rm -v is taken"
 o=$(cocin inspect -s "${P}w" 2>&1) && t_fail "inspect -s accepted"
 [ "$o" = "cocin: inspect: unknown shorthand flag: 's' in -s" ] || t_fail "inspect: [$o]"
-# docker's keys are not cocin's: State is missing, as Go's templates say
-[ "$(cocin inspect -f '{{.State}}' "${P}w" 2>&1)" = "<no value>" ] || t_fail "docker's .State"
+# a capital's key docker does not have either is missing, as Go's templates say
+[ "$(cocin inspect -f '{{.Nope}} {{.State.Nope}}' "${P}w" 2>&1)" = "<no value> <no value>" ] ||
+  t_fail "docker's missing keys: $(cocin inspect -f '{{.Nope}} {{.State.Nope}}' "${P}w" 2>&1)"
 o=$(cocin wait --bogus "${P}w" 2>&1) && t_fail "wait --bogus accepted"
 [ "$o" = "cocin: wait: unknown flag: --bogus" ] || t_fail "wait: [$o]"
 cocin rm -fv "${P}w" >"$T/o" 2>&1 || t_fail "rm -fv: $(cat "$T/o")"

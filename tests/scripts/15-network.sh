@@ -225,11 +225,18 @@ if grep -qi ":$(printf '%04X' "$port") .* 0A " /proc/net/tcp6 2>/dev/null; then
   want_addr="0.0.0.0:$port
 [::]:$port"
   want_ps="${P}pub 0.0.0.0:$port->80/tcp, :::$port->80/tcp"
+  want_ns="{\"80/tcp\":[{\"HostIp\":\"0.0.0.0\",\"HostPort\":\"$port\"},{\"HostIp\":\"::\",\"HostPort\":\"$port\"}]}"
 else
   want_port="80/tcp -> 0.0.0.0:$port"
   want_addr="0.0.0.0:$port"
   want_ps="${P}pub 0.0.0.0:$port->80/tcp"
+  want_ns="{\"80/tcp\":[{\"HostIp\":\"0.0.0.0\",\"HostPort\":\"$port\"}]}"
 fi
+# docker's keys: what was asked, and where it listens
+[ "$(cocin inspect -f '{{json .HostConfig.PortBindings}}' "${P}pub")" = "{\"80/tcp\":[{\"HostIp\":\"0.0.0.0\",\"HostPort\":\"$port\"}]}" ] ||
+  t_fail "PortBindings: $(cocin inspect -f '{{json .HostConfig.PortBindings}}' "${P}pub")"
+[ "$(cocin inspect -f '{{json .NetworkSettings.Ports}}' "${P}pub")" = "$want_ns" ] ||
+  t_fail "NetworkSettings.Ports: $(cocin inspect -f '{{json .NetworkSettings.Ports}}' "${P}pub")"
 [ "$(cocin port "${P}pub" 2>&1)" = "$want_port" ] || t_fail "port: $(cocin port "${P}pub" 2>&1)"
 [ "$(cocin port "${P}pub" 80/tcp 2>&1)" = "$want_addr" ] || t_fail "port 80/tcp: $(cocin port "${P}pub" 80/tcp 2>&1)"
 out=$(cocin port "${P}pub" 81 2>&1) && t_fail "port 81 succeeded"

@@ -38,6 +38,12 @@ cocin ps --format '{{.Names}} {{.Status}}' | grep -qE "^${P}h Up .* \(healthy\)$
 [ -z "$(cocin ps -q -f health=unhealthy -f name="${P}h")" ] || t_fail "ps -f health=unhealthy lists it"
 wait_long probes_at_least "${P}h" 5
 [ "$(cfg "${P}h" '.health.log | length')" = 5 ] || t_fail "the log keeps $(cfg "${P}h" '.health.log | length'), not 5"
+# docker's keys for it: State.Health (its log's keys capitalised), Config.Healthcheck in ns
+f='{{.State.Health.Status}} {{.State.Health.FailingStreak}} {{json .Config.Healthcheck}}'
+[ "$(cocin inspect -f "$f" "${P}h")" = 'healthy 0 {"Test":["/bin/sh","-c","test -e /tmp/ok && echo fine"],"Interval":100000000,"Timeout":30000000000,"StartPeriod":0,"Retries":2}' ] ||
+  t_fail "inspect: $(cocin inspect -f "$f" "${P}h")"
+[ "$(cocin inspect -f '{{json .State.Health.Log}}' "${P}h" | jq -c '.[-1] | [keys, .ExitCode]')" = '[["End","ExitCode","Output","Start"],0]' ] ||
+  t_fail "inspect's log: $(cocin inspect -f '{{json .State.Health.Log}}' "${P}h")"
 t_end
 
 t_begin "a check's health begins at starting, with an empty log"
