@@ -495,9 +495,9 @@ if command -v strace >/dev/null; then
   mkimg "$I" || t_fail "import"
   N=${P}ts
   cocin run -d --name "$N" "$I" sleep ${SL}24 >/dev/null 2>&1 && cocin stop -t 0 "$N" >/dev/null 2>&1 || t_fail "run, stop"
-  # strace holds each process's first mkdir for 1.5 s: the start stays
+  # strace holds each process's first mkdir for 4 s: the start stays
   # "created", its creator alive
-  strace -f -qq -o /dev/null -e trace=mkdir -e inject=mkdir:delay_enter=1500000:when=1 \
+  strace -f -qq -o /dev/null -e trace=mkdir -e inject=mkdir:delay_enter=4000000:when=1 \
     "$COCIN" --root "$ROOT" start "$N" >"$T/o" 2>&1 &
   rpid=$!
   t_track "$rpid"

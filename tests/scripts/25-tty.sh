@@ -118,7 +118,7 @@ t_begin "run -it --rm: nothing left"
 wait_for test ! -e "$ROOT/containers/$N" || t_fail "container dir left"
 # the monitor (a fork of the CLI: the same command line) deletes the
 # cgroup and the files after its answer, at idle priority: it goes soon
-wait_for no_proc "^$CABS --root $ROOT run -it --rm --name $N " ||
+wait_long no_proc "^$CABS --root $ROOT run -it --rm --name $N " ||
   t_fail "process left: $(pgrep -af -- "^$CABS --root $ROOT run -it --rm --name $N ")"
 t_end
 TM kill-session -t $S >/dev/null 2>&1

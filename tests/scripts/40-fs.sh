@@ -444,9 +444,16 @@ t_end
 
 t_begin fs-wait-rm
 # a --rm container's record goes with it: the code reaches the reader
-ctl "$M/ctl" "run --rm --name ${C}r busybox sh -c 'sleep 1; exit 6'"
-code=$(cat "$M/${C}r/wait"); [ "$code" = 6 ] || t_fail "wait gave [$code]"
-[ ! -e "$M/${C}r" ] || t_fail "not removed"
+# (it ends when told to, once the reader waits: a file in its volume)
+mkdir -p "$T/fwr"
+ctl "$M/ctl" "run --rm --name ${C}r -v $T/fwr:/g busybox sh -c 'until [ -e /g/go ]; do usleep 20000; done; exit 6'"
+cat "$M/${C}r/wait" >"$T/fwr.out" 2>&1 & wr=$!
+wait_long sh -c "ls -a '$ROOT/containers/${C}r' | grep -q '^.wait-'" || t_fail "the reader does not wait"
+touch "$T/fwr/go"
+wait "$wr"
+code=$(cat "$T/fwr.out"); [ "$code" = 6 ] || t_fail "wait gave [$code]"
+# (the kernel keeps a name it looked up for 0.1 s, cocinfs's entry timeout)
+wait_for sh -c "[ ! -e '$M/${C}r' ]" || t_fail "not removed"
 t_end
 
 # Blocked readers never take every worker thread: 12 waiters on a running
