@@ -70,7 +70,8 @@ static cJSON *state_of(const cJSON *cfg)
                                                                : "exited";
   cJSON *s = cJSON_CreateObject();
   add_str(s, "Status", status);
-  cJSON_AddBoolToObject(s, "Running", running);
+  /* (docker's Running is true while it waits to restart too) */
+  cJSON_AddBoolToObject(s, "Running", running || info.restarting);
   cJSON_AddBoolToObject(s, "Paused", info.paused);
   cJSON_AddBoolToObject(s, "Restarting", info.restarting);
   cJSON_AddBoolToObject(s, "OOMKilled", info.oom_killed);
@@ -154,15 +155,26 @@ static cJSON *config_of(const cJSON *cfg)
   cJSON_AddItemToObject(c, "Labels",
                         labels ? cJSON_Duplicate(labels, true) : cJSON_CreateObject());
   int sig = (int)cj_int(cfg, "stopSignal", 0);
-  const char *abbrev = sig > 0 ? sigabbrev_np(sig) : NULL;
-  if (abbrev) {
-    cleanup_free char *name = xasprintf("SIG%s", abbrev);
+  if (sig > 0) { /* (a real-time signal has no name: its number) */
+    const char *abbrev = sigabbrev_np(sig);
+    cleanup_free char *name = abbrev ? xasprintf("SIG%s", abbrev) : xasprintf("%d", sig);
     add_str(c, "StopSignal", name);
   }
   const cJSON *h = item(cfg, "healthcheck");
   if (h) {
     cJSON *d = cJSON_AddObjectToObject(c, "Healthcheck");
-    add_copy(d, "Test", item(h, "test"));
+    /* --health-cmd CMD is docker's ["CMD-SHELL", CMD]; the record keeps
+     * what runs it */
+    const cJSON *test = item(h, "test");
+    const cJSON *t0 = cJSON_GetArrayItem(test, 0), *t1 = cJSON_GetArrayItem(test, 1),
+                *t2 = cJSON_GetArrayItem(test, 2);
+    if (cJSON_GetArraySize(test) == 3 && cJSON_IsString(t0) && !strcmp(t0->valuestring, "/bin/sh") &&
+        cJSON_IsString(t1) && !strcmp(t1->valuestring, "-c") && cJSON_IsString(t2)) {
+      cJSON *shell = cJSON_AddArrayToObject(d, "Test");
+      cJSON_AddItemToArray(shell, cJSON_CreateString("CMD-SHELL"));
+      cJSON_AddItemToArray(shell, cJSON_CreateString(t2->valuestring));
+    } else
+      add_copy(d, "Test", test);
     add_ns(d, "Interval", item(h, "interval"));
     add_ns(d, "Timeout", item(h, "timeout"));
     add_ns(d, "StartPeriod", item(h, "startPeriod"));
@@ -188,13 +200,20 @@ static cJSON *host_config_of(const cJSON *cfg)
   add_copy(hc, "CapDrop", item(sec, "capDrop"));
   cJSON_AddBoolToObject(hc, "Init", cj_bool(cfg, "init"));
   add_copy(hc, "ExtraHosts", item(cfg, "extraHosts"));
+  add_copy(hc, "GroupAdd", item(cfg, "groupAdd"));
   add_str(hc, "CgroupParent", cj_str(cfg, "cgroupParent"));
   int64_t quota = cj_int(limits, "cpuQuota", 0), period = cj_int(limits, "cpuPeriod", 0);
-  static const char *const nums[][2] = {{"Memory", "memory"},       {"MemorySwap", "memorySwap"},
-                                        {"CpuShares", "cpuShares"}, {"CpuQuota", "cpuQuota"},
-                                        {"CpuPeriod", "cpuPeriod"}, {"PidsLimit", "pidsLimit"}};
+  static const char *const nums[][2] = {{"Memory", "memory"},       {"CpuShares", "cpuShares"},
+                                        {"CpuQuota", "cpuQuota"},   {"CpuPeriod", "cpuPeriod"}};
   for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
     cJSON_AddNumberToObject(hc, nums[i][0], (double)cj_int(limits, nums[i][1], 0));
+  /* -m alone: as much swap as memory, docker's 2 × Memory */
+  int64_t memory = cj_int(limits, "memory", 0);
+  cJSON_AddNumberToObject(hc, "MemorySwap",
+                          (double)cj_int(limits, "memorySwap", memory > 0 ? 2 * memory : 0));
+  /* (unset: docker's null) */
+  const cJSON *pids = item(limits, "pidsLimit");
+  add_copy(hc, "PidsLimit", cJSON_IsNumber(pids) ? pids : NULL);
   /* --cpus N is quota/period: docker keeps it as NanoCpus */
   cJSON_AddNumberToObject(hc, "NanoCpus",
                           quota > 0 && period > 0
@@ -202,6 +221,10 @@ static cJSON *host_config_of(const cJSON *cfg)
                               : 0);
   add_str(hc, "CpusetCpus", cj_str(limits, "cpusetCpus"));
   add_str(hc, "CpusetMems", cj_str(limits, "cpusetMems"));
+  cJSON_AddNumberToObject(hc, "ShmSize", (double)cj_int(cfg, "shmSize", 64LL << 20));
+  const cJSON *sysctls = item(cfg, "sysctls");
+  cJSON_AddItemToObject(hc, "Sysctls",
+                        sysctls ? cJSON_Duplicate(sysctls, true) : cJSON_CreateObject());
   cJSON *tmpfs = cJSON_AddObjectToObject(hc, "Tmpfs");
   const cJSON *t;
   cJSON_ArrayForEach(t, item(cfg, "tmpfs"))

@@ -30,7 +30,7 @@ static const struct cli_verb verbs[] = {
     {"stats", cmd_stats, "stats [--no-stream] [NAME...]   memory, cpu and pids usage"},
     {"port", cmd_port, "port NAME [PORT]   its published ports (-p)"},
     {"top", cmd_top, "top NAME   the container's processes (ps -ef columns, host pids)"},
-    {"update", cmd_update, "update [-m SIZE] [--memory-swap SIZE] [--cpus N] [-c N] [--cpuset-cpus LIST] [--cpuset-mems LIST] [--pids-limit N] [--restart POLICY] NAME...   change limits, the restart policy"},
+    {"update", cmd_update, "update [-m SIZE] [--memory-swap SIZE] [--cpus N] [--cpu-period US] [--cpu-quota US] [-c N] [--cpuset-cpus LIST] [--cpuset-mems LIST] [--pids-limit N] [--restart POLICY] NAME...   change limits, the restart policy"},
     {"container", cmd_container, "container ls|rm|stop|... ARGS   docker's management form of the container verbs; container prune [-f]: remove every container that does not run"},
     {"diff", cmd_diff, "diff NAME   what it changed in its filesystem (A added, C changed, D deleted)"},
     {"commit", cmd_commit, "commit NAME IMAGE   a new image: its image with its changes (paused meanwhile)"},

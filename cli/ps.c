@@ -685,7 +685,7 @@ static const cJSON *json_at(const cJSON *j, const char *path, size_t len)
     size_t k = i;
     while (k < len && path[k] != '.')
       k++;
-    cleanup_free char *key = strndup(path + i, k - i);
+    cleanup_free char *key = xstrndup(path + i, k - i);
     j = cJSON_IsObject(j) ? cJSON_GetObjectItemCaseSensitive(j, key) : NULL;
     i = k + 1;
   }

@@ -213,7 +213,7 @@ char *cg_join(const char *a, const char *b)
     b++;
   char *out = NULL;
   if (*b == '\0')
-    return strndup(a, la);
+    return xstrndup(a, la);
   if (asprintf(&out, "%.*s/%s", (int)la, a, b) < 0)
     abort();
   return out;
@@ -369,7 +369,7 @@ static int mkdir_steps_once(const struct cocin_cgroup *cg, struct cg_made *made,
     }
     if (step) {
       char *slash = strrchr(cur, '/');
-      cleanup_free char *parent = strndup(cur, slash && slash != cur ? (size_t)(slash - cur) : 1);
+      cleanup_free char *parent = xstrndup(cur, slash && slash != cur ? (size_t)(slash - cur) : 1);
       if (step(cg, cur, parent, created, ctx, err) < 0)
         return -1;
     }

@@ -447,6 +447,9 @@ static int v1_update(struct cocin_cgroup *cg, const char *parent, pid_t init,
   /* the rest as run writes it (what given leaves 0 is not written) */
   struct cocin_limits rest = *given;
   rest.memory = rest.memory_swap = 0;
+  /* quota and period go together: one given, the other as it was */
+  rest.cpu_quota = given->cpu_period ? all->cpu_quota : 0;
+  rest.cpu_period = given->cpu_period ? all->cpu_period : 0;
   rest.devices_unrestricted = true; /* the devices policy stays as it is */
   return apply_limits(cg, &rest, err);
 }

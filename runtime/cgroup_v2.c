@@ -8,6 +8,7 @@
 
 #include "cgroup_internal.h"
 #include "cocin/cleanup.h"
+#include "cocin/util.h"
 
 /* v2 controllers cocin enables, in the order written to subtree_control. */
 enum v2_ctrl { V2_CPU, V2_CPUSET, V2_MEMORY, V2_PIDS, V2_NCTRL };
@@ -112,7 +113,10 @@ static int apply_limits(const struct cocin_cgroup *cg, const char *dir,
   }
   if (l->cpu_period) {
     char buf[64];
-    snprintf(buf, sizeof(buf), "%" PRId64 " %" PRId64, l->cpu_quota, l->cpu_period);
+    if (l->cpu_quota < 0) /* (no limit: v2 says max) */
+      snprintf(buf, sizeof(buf), "max %" PRId64, l->cpu_period);
+    else
+      snprintf(buf, sizeof(buf), "%" PRId64 " %" PRId64, l->cpu_quota, l->cpu_period);
     if (cg_write(cg, dir, "cpu.max", buf, err) < 0)
       return cocin_error_wrap(err, "--cpus");
   }
@@ -265,10 +269,8 @@ static int v2_update(struct cocin_cgroup *cg, const char *parent, pid_t init,
     return cocin_fail(err, EINVAL, "cgroup %s is not under %s", dir, cg->root);
   for (size_t k = rl; dir[k] == '/';) {
     size_t next = k + 1 + strcspn(dir + k + 1, "/");
-    cleanup_free char *child = strndup(dir, next);
-    cleanup_free char *up = strndup(dir, k);
-    if (child == NULL || up == NULL)
-      abort();
+    cleanup_free char *child = xstrndup(dir, next);
+    cleanup_free char *up = xstrndup(dir, k);
     if (enable_step(cg, child, up, false, &ctx, err) < 0)
       return -1;
     k = next;
@@ -278,6 +280,11 @@ static int v2_update(struct cocin_cgroup *cg, const char *parent, pid_t init,
   if (given->memory || given->memory_swap) {
     l.memory = all->memory;
     l.memory_swap = all->memory_swap;
+  }
+  /* quota and period too: one given, the other as it was */
+  if (given->cpu_period) {
+    l.cpu_quota = all->cpu_quota;
+    l.cpu_period = all->cpu_period;
   }
   return apply_limits(cg, dir, &l, err);
 }

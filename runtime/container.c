@@ -6,6 +6,7 @@
  * /dev, /etc/hostname and /etc/hosts → /sys → volumes → pivot_root, old
  * root detached →
  * hostname → loopback up (only when cloned with a network of its own) →
+ * --sysctl parameters →
  * masked / read-only paths → workdir → cgroup joined (its files come
  * from the monitor, which made it meanwhile) → cgroup namespace → user →
  * capabilities, no_new_privs, seccomp → execvp.  Any failure is written to
@@ -13,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/magic.h>
 #include <linux/openat2.h>
 #include <sched.h>
 #include <signal.h>
@@ -246,7 +248,7 @@ int mount_volumes_at(const char *merged, const struct cocin_spec *s, bool nodev,
   return 0;
 }
 
-static int make_dev(const char *dev, cocin_error_t *err)
+static int make_dev(const char *dev, int64_t shm_size, cocin_error_t *err)
 {
   static const struct {
     const char *name;
@@ -273,8 +275,11 @@ static int make_dev(const char *dev, cocin_error_t *err)
   if (mount_or_fail("devpts", pts, "devpts", MS_NOSUID | MS_NOEXEC,
                     "newinstance,ptmxmode=0666,mode=0620,gid=5", err) < 0)
     return -1;
-  if (mount_or_fail("shm", shm, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                    "mode=1777,size=65536k", err) < 0)
+  /* --shm-size, or docker's 64 MiB */
+  char shm_opts[64];
+  snprintf(shm_opts, sizeof(shm_opts), "mode=1777,size=%lld",
+           (long long)(shm_size ? shm_size : 64LL << 20));
+  if (mount_or_fail("shm", shm, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, shm_opts, err) < 0)
     return -1;
   static const struct {
     const char *target, *name;
@@ -500,7 +505,7 @@ static int setup_rootfs(const struct container_args *a, int *devnull, cocin_erro
   if (mount_or_fail("proc", "proc", "proc", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL, err) < 0)
     return -1;
   TRACE("i-proc");
-  if (make_dev("dev", err) < 0 || etc_files(a, err) < 0)
+  if (make_dev("dev", a->spec->shm_size, err) < 0 || etc_files(a, err) < 0)
     return -1;
   TRACE("i-dev");
   if (mount_or_fail("sysfs", "sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL,
@@ -523,6 +528,47 @@ static int setup_rootfs(const struct container_args *a, int *devnull, cocin_erro
     return cocin_fail_errno(err, "detach the old root");
   if (chdir("/") < 0)
     return cocin_fail_errno(err, "chdir /");
+  return 0;
+}
+
+/* --sysctl: each KEY=VALUE written to /proc/sys/KEY (its dots made
+ * slashes) in our own namespaces, before /proc/sys goes read-only.  The
+ * key was checked at parse time; the path is still resolved beneath the
+ * container's /proc/sys only, without symlinks, and that must be procfs
+ * (not a volume the user put there). */
+static int set_sysctls(const struct cocin_spec *s, cocin_error_t *err)
+{
+  char *const *list = s->sysctls;
+  if (list == NULL || list[0] == NULL)
+    return 0;
+  if (cocin_spec_sysctls_check(s, err) < 0) /* (never the host's network's) */
+    return -1;
+  cleanup_close int dir = open("/proc/sys", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  struct statfs sf;
+  if (dir < 0 || fstatfs(dir, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC)
+    return cocin_fail(err, EINVAL, "--sysctl: the container's /proc/sys is not the kernel's "
+                                   "(a volume or --tmpfs over /proc?)");
+  for (char *const *kv = list; *kv; kv++) {
+    const char *eq = strchr(*kv, '=');
+    cleanup_free char *path = xstrndup(*kv, (size_t)(eq - *kv));
+    for (char *c = path; *c; c++)
+      if (*c == '.')
+        *c = '/';
+    struct open_how how = {.flags = O_WRONLY | O_CLOEXEC,
+                           .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+                                      RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV};
+    cleanup_close int fd = (int)syscall(SYS_openat2, dir, path, &how, sizeof(how));
+    if (fd < 0 && errno == ENOENT)
+      return cocin_fail(err, ENOENT, "--sysctl %.*s: this kernel has no such parameter",
+                        (int)(eq - *kv), *kv);
+    if (fd < 0)
+      return cocin_fail_errno(err, "--sysctl %.*s", (int)(eq - *kv), *kv);
+    size_t len = strlen(eq + 1);
+    ssize_t w = write(fd, eq + 1, len);
+    if (w < 0 || (size_t)w != len) /* (a short write: the kernel took a part of it) */
+      return w < 0 ? cocin_fail_errno(err, "--sysctl %s: the kernel refused the value", *kv)
+                   : cocin_fail(err, EINVAL, "--sysctl %s: the kernel took only %zd bytes", *kv, w);
+  }
   return 0;
 }
 
@@ -578,6 +624,8 @@ int container_init(void *arg)
     child_fail(a->errfd, 1, &err);
   }
   if (a->netsock < 0 && !s->host_network && loopback_up(&err) < 0) /* cloned with its own */
+    child_fail(a->errfd, 1, &err);
+  if (set_sysctls(s, &err) < 0)
     child_fail(a->errfd, 1, &err);
   TRACE("i-lo");
   char null_src[32];
@@ -645,7 +693,7 @@ int container_init(void *arg)
     child_fail(a->errfd, 1, &err);
   if (cocin_ulimits_apply(s, &err) < 0) /* while CAP_SYS_RESOURCE is ours */
     child_fail(a->errfd, 1, &err);
-  if (cocin_user_enter(s->user, &a->env, s->env, NULL, &err) < 0)
+  if (cocin_user_enter(s->user, s->group_add, &a->env, s->env, NULL, &err) < 0)
     child_fail(a->errfd, 1, &err);
   if (cocin_security_apply(&s->security, false, &err) < 0)
     child_fail(a->errfd, 1, &err);

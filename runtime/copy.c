@@ -209,9 +209,7 @@ static void split_path(const char *p, char **dir, char **base)
     return;
   }
   *base = xstrdup(slash + 1);
-  *dir = slash == p ? xstrdup("/") : strndup(p, (size_t)(slash - p));
-  if (*dir == NULL)
-    abort();
+  *dir = slash == p ? xstrdup("/") : xstrndup(p, (size_t)(slash - p));
 }
 
 /* the file as it was seen (size bytes): one the container keeps
@@ -638,10 +636,7 @@ static char *container_part(const char *arg, const char **path)
   if (colon == NULL || colon == arg || memchr(arg, '/', (size_t)(colon - arg)))
     return NULL;
   *path = colon + 1;
-  char *name = strndup(arg, (size_t)(colon - arg));
-  if (name == NULL)
-    abort();
-  return name;
+  return xstrndup(arg, (size_t)(colon - arg));
 }
 
 int in_mount_ns(int (*fn)(void *ctx, cocin_error_t *err), void *ctx, const char *verb,

@@ -160,7 +160,8 @@ __attribute__((noreturn)) static void joiner(struct exec_ctx *x)
     }
     /* the container's --ulimit, as docker gives exec'd processes */
     if (cocin_ulimits_apply(&x->spec, &err) < 0 ||
-        cocin_user_enter(x->spec.user, &x->env, x->spec.env, o->env, &err) < 0) {
+        cocin_user_enter(x->spec.user, x->spec.group_add, &x->env, x->spec.env, o->env,
+                         &err) < 0) {
       cocin_error_wrap(&err, "exec");
       child_fail(x->errfd, 1, &err);
     }

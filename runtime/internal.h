@@ -125,10 +125,12 @@ int read_child_error_after(int fd, const char *have, size_t nhave, cocin_error_t
 int console_setup(int sock, const struct winsize *ws, cocin_error_t *err);
 
 /* Become user (-u as given; NULL: root without the caller's groups),
- * keeping capabilities for the security step; HOME in *env becomes the
- * user's home unless one of the given -e lists sets it. */
-int cocin_user_enter(const char *user, char ***env, char *const *given, char *const *given2,
-                     cocin_error_t *err);
+ * with groups (--group-add: names or numbers, NULL: none) added to its
+ * supplementary groups, keeping capabilities for the security step; HOME
+ * in *env becomes the user's home unless one of the given -e lists sets
+ * it. */
+int cocin_user_enter(const char *user, char *const *groups, char ***env, char *const *given,
+                     char *const *given2, cocin_error_t *err);
 int cocin_user_switch(const struct cocin_user *u, cocin_error_t *err);
 
 

@@ -790,9 +790,18 @@ static void limits_merge(struct cocin_limits *l, const struct cocin_limits *give
     l->memory = given->memory;
   if (given->memory_swap)
     l->memory_swap = given->memory_swap;
-  if (given->cpu_period) {
+  if (given->cpu_given & COCIN_CPU_GIVEN_CPUS) {
     l->cpu_period = given->cpu_period;
     l->cpu_quota = given->cpu_quota;
+  } else if (given->cpu_given) { /* the one given; the other as it was, or its default */
+    if (given->cpu_given & COCIN_CPU_GIVEN_PERIOD)
+      l->cpu_period = given->cpu_period;
+    if (given->cpu_given & COCIN_CPU_GIVEN_QUOTA)
+      l->cpu_quota = given->cpu_quota;
+    if (l->cpu_period == 0)
+      l->cpu_period = given->cpu_period;
+    if (l->cpu_quota == 0)
+      l->cpu_quota = given->cpu_quota;
   }
   if (given->cpu_shares)
     l->cpu_shares = given->cpu_shares;

@@ -15,8 +15,9 @@
 #define CPU_PERIOD 100000LL
 #define MAX_CPUS 8192 /* bitmap size for cpu/node lists */
 
-const char *const cocin_limit_flags[] = {"memory",      "memory-swap", "cpus",       "cpu-shares",
-                                         "cpuset-cpus", "cpuset-mems", "pids-limit", NULL};
+const char *const cocin_limit_flags[] = {"memory",      "memory-swap", "cpus",       "cpu-period",
+                                         "cpu-quota",   "cpu-shares",  "cpuset-cpus", "cpuset-mems",
+                                         "pids-limit",  NULL};
 
 /* ---- parsing helpers ---- */
 
@@ -96,6 +97,11 @@ bad:
                     "--%s %s: invalid size (a number with an optional unit b, k, m or g, "
                     "like 512k, 64m, 1g)",
                     flag, value);
+}
+
+int cocin_size_parse(const char *flag, const char *value, int64_t *out, cocin_error_t *err)
+{
+  return parse_size(flag, value, out, err);
 }
 
 /* "0-3,5" -> bitmap.  Returns false on syntax errors; *too_big when a number
@@ -232,6 +238,43 @@ static int set_cpus(struct cocin_limits *l, const char *flag, const char *value,
                       flag, value, ncpu, ncpu);
   l->cpu_quota = (int64_t)(v * (double)CPU_PERIOD + 0.5);
   l->cpu_period = CPU_PERIOD;
+  l->cpu_given |= COCIN_CPU_GIVEN_CPUS;
+  return 0;
+}
+
+/* --cpu-period US: the CFS period (docker's bounds, 1 ms to 1 s); alone,
+ * with no quota (-1: none, the kernel's default) */
+static int set_cpu_period(struct cocin_limits *l, const char *flag, const char *value,
+                          cocin_error_t *err)
+{
+  int64_t v;
+  if (!parse_i64(value, 1000, 1000000, &v))
+    return cocin_fail(err, EINVAL,
+                      "--%s %s: the CPU period is from 1000 (1 ms) to 1000000 (1 s) "
+                      "microseconds",
+                      flag, value);
+  l->cpu_period = v;
+  if (l->cpu_quota == 0)
+    l->cpu_quota = -1;
+  l->cpu_given |= COCIN_CPU_GIVEN_PERIOD;
+  return 0;
+}
+
+/* --cpu-quota US: CPU time per period (at least 1 ms; -1: no limit),
+ * over the kernel's period of 100 ms unless --cpu-period says */
+static int set_cpu_quota(struct cocin_limits *l, const char *flag, const char *value,
+                         cocin_error_t *err)
+{
+  int64_t v;
+  if (strcmp(value, "-1") && !parse_i64(value, 1000, 1000000000000LL, &v))
+    return cocin_fail(err, EINVAL,
+                      "--%s %s: the CPU quota is from 1000 (1 ms) to 1000000000000 "
+                      "microseconds, or -1 for no limit",
+                      flag, value);
+  l->cpu_quota = strcmp(value, "-1") ? v : -1;
+  if (l->cpu_period == 0)
+    l->cpu_period = CPU_PERIOD;
+  l->cpu_given |= COCIN_CPU_GIVEN_QUOTA;
   return 0;
 }
 
@@ -290,6 +333,7 @@ static const struct {
 } flag_table[] = {
     {"memory", set_memory},           {"m", set_memory},
     {"memory-swap", set_memory_swap}, {"cpus", set_cpus},
+    {"cpu-period", set_cpu_period},   {"cpu-quota", set_cpu_quota},
     {"cpu-shares", set_cpu_shares},   {"cpuset-cpus", set_cpuset_cpus},
     {"cpuset-mems", set_cpuset_mems}, {"pids-limit", set_pids_limit},
 };
@@ -312,6 +356,16 @@ int cocin_limits_set(struct cocin_limits *l, const char *flag, const char *value
   return cocin_fail(err, EINVAL, "unknown resource limit flag --%s", flag);
 }
 
+int cocin_limits_check_cpu(const struct cocin_limits *l, cocin_error_t *err)
+{
+  if ((l->cpu_given & COCIN_CPU_GIVEN_CPUS) &&
+      (l->cpu_given & (COCIN_CPU_GIVEN_PERIOD | COCIN_CPU_GIVEN_QUOTA))) /* docker's rule */
+    return cocin_fail(err, EINVAL,
+                      "conflicting options: --cpus and --cpu-period or --cpu-quota cannot both be "
+                      "set");
+  return 0;
+}
+
 int cocin_limits_check(const struct cocin_limits *l, cocin_error_t *err)
 {
   if (l->memory_swap != 0 && l->memory == 0)
@@ -323,6 +377,8 @@ int cocin_limits_check(const struct cocin_limits *l, cocin_error_t *err)
                       "--memory-swap %" PRId64 ": the memory+swap limit must be larger than or "
                       "equal to the memory limit (%" PRId64 "), or -1 for unlimited swap",
                       l->memory_swap, l->memory);
+  if (cocin_limits_check_cpu(l, err) < 0)
+    return -1;
   if ((l->cpu_quota != 0) != (l->cpu_period != 0))
     return cocin_fail(err, EINVAL, "cpu quota and period must be set together");
   return 0;

@@ -166,6 +166,9 @@ enum {
   R_LABEL,
   R_LABEL_FILE,
   R_ENTRYPOINT,
+  R_SHM_SIZE,
+  R_SYSCTL,
+  R_GROUP_ADD,
   R_HELP,
 };
 
@@ -191,6 +194,8 @@ static const struct cocin_opt run_opts[] = {
     {'m', "memory", OPT_REQUIRED, R_LIMIT},
     {0, "memory-swap", OPT_REQUIRED, R_LIMIT},
     {0, "cpus", OPT_REQUIRED, R_LIMIT},
+    {0, "cpu-period", OPT_REQUIRED, R_LIMIT},
+    {0, "cpu-quota", OPT_REQUIRED, R_LIMIT},
     {'c', "cpu-shares", OPT_REQUIRED, R_LIMIT},
     {0, "cpuset-cpus", OPT_REQUIRED, R_LIMIT},
     {0, "cpuset-mems", OPT_REQUIRED, R_LIMIT},
@@ -215,6 +220,9 @@ static const struct cocin_opt run_opts[] = {
     {'l', "label", OPT_REQUIRED, R_LABEL},
     {0, "label-file", OPT_REQUIRED, R_LABEL_FILE},
     {0, "entrypoint", OPT_REQUIRED, R_ENTRYPOINT},
+    {0, "shm-size", OPT_REQUIRED, R_SHM_SIZE},
+    {0, "sysctl", OPT_REQUIRED, R_SYSCTL},
+    {0, "group-add", OPT_REQUIRED, R_GROUP_ADD},
     {0, "help", OPT_NONE, R_HELP},
     {0, NULL, OPT_NONE, 0},
 };
@@ -239,6 +247,7 @@ const char cocin_run_usage[] =
     "  -h, --hostname NAME       hostname (default: the container name; the host's\n"
     "                            with --network host, NAME's with container:NAME)\n"
     "  -u, --user USER[:GROUP]   run as this user and group (names or numbers)\n"
+    "      --group-add GROUP     one more supplementary group (a name or number)\n"
     "      --rm                  remove the container when it exits\n"
     "      --network MODE        none (its own, loopback only; the default), host,\n"
     "                            or container:NAME (that running container's)\n"
@@ -248,6 +257,8 @@ const char cocin_run_usage[] =
     "  -m, --memory SIZE         memory limit (512k, 64m, 1g)\n"
     "      --memory-swap SIZE    memory plus swap limit (-1: unlimited)\n"
     "      --cpus N              number of CPUs (0.5 = half a core)\n"
+    "      --cpu-period US       the CFS period in microseconds (100000)\n"
+    "      --cpu-quota US        CPU time per period in microseconds (-1: no limit)\n"
     "  -c, --cpu-shares N        relative CPU weight\n"
     "      --cpuset-cpus LIST    CPUs allowed (0-1, 0,1)\n"
     "      --cpuset-mems LIST    memory nodes allowed\n"
@@ -263,6 +274,9 @@ const char cocin_run_usage[] =
     "                            exec, suid, dev; size=64m, mode=1777, uid=, gid=, ro)\n"
     "      --ulimit NAME=SOFT[:HARD]  a resource limit (nofile, nproc, core, stack, ...;\n"
     "                            -1 or unlimited: none)\n"
+    "      --shm-size SIZE       the size of /dev/shm (64m)\n"
+    "      --sysctl KEY=VALUE    a kernel parameter of its own namespaces (net.*,\n"
+    "                            fs.mqueue.*, kernel.shm*, kernel.msg*, kernel.sem)\n"
     "  -l, --label KEY=VALUE     a label, kept in config.json (repeatable; ps -f label=)\n"
     "      --label-file FILE     labels, one KEY=VALUE a line\n"
     "      --entrypoint CMD      the command's first word: the words after IMAGE are\n"
@@ -295,9 +309,7 @@ char *cocin_image_name(const char *ref, cocin_error_t *err)
   static const char latest[] = ":latest";
   if (len > sizeof(latest) - 1 && !strcmp(ref + len - (sizeof(latest) - 1), latest))
     len -= sizeof(latest) - 1; /* docker's default tag: the one image of that name */
-  cleanup_free char *name = strndup(ref, len);
-  if (name == NULL)
-    abort();
+  cleanup_free char *name = xstrndup(ref, len);
   if (cocin_name_check(name, NULL) == 0)
     return steal_ptr(name);
   if (strchr(name, ':') && !strchr(name, '/'))
@@ -481,6 +493,69 @@ int cocin_ulimits_apply(const struct cocin_spec *s, cocin_error_t *err)
     if (setrlimit(u->resource, &rl) < 0)
       return cocin_fail_errno(err, "--ulimit %s", ulimit_name(u->resource));
   }
+  return 0;
+}
+
+/* --sysctl KEY=VALUE: a kernel parameter of the container's own
+ * namespaces, the ones docker allows: IPC's (kernel.msgmax, msgmnb,
+ * msgmni, sem, shmall, shmmax, shmmni, shm_rmid_forced; fs.mqueue.*)
+ * and the network's (net.*, where the network is the container's).  A
+ * KEY is words of letters, digits, '_' and '-' joined by dots: it becomes
+ * a path under /proc/sys, so nothing else passes.  A later one for the
+ * same KEY replaces the earlier. */
+static bool sysctl_allowed(const char *key, size_t n)
+{
+  static const char *const exact[] = {"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",
+                                      "kernel.sem",    "kernel.shmall", "kernel.shmmax",
+                                      "kernel.shmmni", "kernel.shm_rmid_forced"};
+  for (size_t i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
+    if (strlen(exact[i]) == n && !strncmp(key, exact[i], n))
+      return true;
+  return (n > 4 && !strncmp(key, "net.", 4)) || (n > 10 && !strncmp(key, "fs.mqueue.", 10));
+}
+
+static bool sysctl_key_ok(const char *key, size_t n)
+{
+  if (n == 0 || n > 255 || key[0] == '.' || key[n - 1] == '.')
+    return false;
+  for (size_t i = 0; i < n; i++)
+    if (!isalnum((unsigned char)key[i]) && !strchr("_-.", key[i]))
+      return false;
+    else if (key[i] == '.' && key[i + 1] == '.')
+      return false;
+  return true;
+}
+
+static int sysctl_add(char ***list, const char *v, cocin_error_t *err)
+{
+  const char *eq = strchr(v, '=');
+  size_t n = eq ? (size_t)(eq - v) : strlen(v);
+  if (eq == NULL || !sysctl_key_ok(v, n))
+    return cocin_fail(err, EINVAL,
+                      "invalid --sysctl \"%s\": expected KEY=VALUE, KEY like net.ipv4.ip_forward", v);
+  if (!sysctl_allowed(v, n))
+    return cocin_fail(err, EPERM,
+                      "invalid --sysctl \"%s\": %.*s is not allowed (the container's own "
+                      "namespaces' only: net.*, fs.mqueue.*, kernel.msgmax, kernel.msgmnb, "
+                      "kernel.msgmni, kernel.sem, kernel.shmall, kernel.shmmax, kernel.shmmni, "
+                      "kernel.shm_rmid_forced)",
+                      v, (int)n, v);
+  if (strlen(eq + 1) > 4096 || strchr(eq + 1, '\n'))
+    return cocin_fail(err, EINVAL,
+                      "invalid --sysctl \"%s\": the value is one line of at most 4096 bytes", v);
+  cocin_env_set(list, v); /* (KEY=VALUE: a later one for KEY replaces it) */
+  return 0;
+}
+
+int cocin_spec_sysctls_check(const struct cocin_spec *s, cocin_error_t *err)
+{
+  for (char **k = s->sysctls; k && *k && (s->host_network || s->net_container); k++)
+    if (!strncmp(*k, "net.", 4))
+      return cocin_fail(err, EINVAL,
+                        "--sysctl %.*s with --network %s%s: the network is not the "
+                        "container's own",
+                        (int)strcspn(*k, "="), *k, s->host_network ? "host" : "container:",
+                        s->host_network ? "" : s->net_container);
   return 0;
 }
 
@@ -1081,13 +1156,7 @@ int cocin_label_add(char ***labels, const char *v, const char *verb, cocin_error
       return cocin_fail(err, EINVAL, "%s: invalid label \"%s\": a control character in its key",
                         verb, v);
   cleanup_free char *kv = eq ? xstrdup(v) : xasprintf("%s=", v);
-  for (char **l = *labels; l && *l; l++)
-    if (!strncmp(*l, kv, klen + 1)) {
-      free(*l);
-      *l = steal_ptr(kv);
-      return 0;
-    }
-  strv_append(labels, kv);
+  cocin_env_set(labels, kv); /* (KEY=VALUE: a later one for KEY replaces it) */
   return 0;
 }
 
@@ -1244,6 +1313,20 @@ static int run_opt(const struct cocin_opt *o, const char *v, void *data, cocin_e
     free(s->entrypoint);
     s->entrypoint = xstrdup(v);
     return 0;
+  case R_SHM_SIZE: /* (0: docker's default, as docker reads it) */
+    if (!strcmp(v, "0")) {
+      s->shm_size = 0;
+      return 0;
+    }
+    return cocin_size_parse("shm-size", v, &s->shm_size, err) < 0 ? cocin_error_wrap(err, "run")
+                                                                  : 0;
+  case R_SYSCTL:
+    return sysctl_add(&s->sysctls, v, err) < 0 ? cocin_error_wrap(err, "run") : 0;
+  case R_GROUP_ADD:
+    if (cocin_group_check(v, err) < 0)
+      return cocin_error_wrap(err, "run");
+    strv_append(&s->group_add, v);
+    return 0;
   case R_HELP:
     s->help = true;
     return 0;
@@ -1297,6 +1380,8 @@ int cocin_spec_parse(struct cocin_spec *s, int argc, char **argv, cocin_error_t 
     return cocin_fail(err, EINVAL,
                       "run: -p with --network host: the container's ports are the host's "
                       "already");
+  if (cocin_spec_sysctls_check(s, err) < 0)
+    return cocin_error_wrap(err, "run");
   /* the host's network, the host's name (docker's rule), unless -h */
   if (s->host_network && s->hostname == NULL) {
     char h[HOST_NAME_MAX + 1] = "";
@@ -1337,6 +1422,8 @@ void cocin_spec_free(struct cocin_spec *s)
   free(s->user);
   strv_free(s->health.test);
   strv_free(s->labels);
+  strv_free(s->sysctls);
+  strv_free(s->group_add);
   free(s->entrypoint);
   for (size_t i = 0; i < s->n_mounts; i++) {
     free(s->mounts[i].source);
@@ -1490,7 +1577,7 @@ cJSON *cocin_spec_to_json(const struct cocin_spec *s)
     cJSON *l = cJSON_AddObjectToObject(j, "labels");
     for (char **kv = s->labels; *kv; kv++) {
       const char *eq = strchr(*kv, '=');
-      cleanup_free char *k = strndup(*kv, (size_t)(eq - *kv));
+      cleanup_free char *k = xstrndup(*kv, (size_t)(eq - *kv));
       cJSON_AddStringToObject(l, k, eq + 1);
     }
   }
@@ -1506,6 +1593,18 @@ cJSON *cocin_spec_to_json(const struct cocin_spec *s)
     if (s->ports[i].v6) /* (run's, not asked for: a start listens where it can) */
       cJSON_AddStringToObject(o, "hostIp6", "::");
     cJSON_AddItemToArray(ps, o);
+  }
+  if (s->group_add) /* docker's HostConfig.GroupAdd */
+    cJSON_AddItemToObject(j, "groupAdd", strv_to_json(s->group_add));
+  if (s->shm_size)
+    cJSON_AddNumberToObject(j, "shmSize", (double)s->shm_size);
+  if (s->sysctls) { /* docker's HostConfig.Sysctls: an object */
+    cJSON *o = cJSON_AddObjectToObject(j, "sysctls");
+    for (char **kv = s->sysctls; *kv; kv++) {
+      const char *eq = strchr(*kv, '=');
+      cleanup_free char *k = xstrndup(*kv, (size_t)(eq - *kv));
+      cJSON_AddStringToObject(o, k, eq + 1);
+    }
   }
   cJSON_AddItemToObject(j, "limits", cocin_limits_to_json(&s->limits));
   cJSON_AddItemToObject(j, "security", cocin_security_to_json(&s->security));
@@ -1753,9 +1852,37 @@ int cocin_spec_from_json(const cJSON *j, struct cocin_spec *s, cocin_error_t *er
     cleanup_free char *kv = xasprintf("%s=%s", lb->string, lb->valuestring);
     strv_append(&s->labels, kv);
   }
+  const cJSON *ga, *gas = cJSON_GetObjectItemCaseSensitive(j, "groupAdd");
+  if (gas && !cJSON_IsArray(gas))
+    return cocin_fail(err, EINVAL, "groupAdd in the container's record is invalid");
+  cJSON_ArrayForEach(ga, gas)
+  {
+    if (!cJSON_IsString(ga) || cocin_group_check(ga->valuestring, NULL) < 0)
+      return cocin_fail(err, EINVAL, "a --group-add in the container's record is invalid");
+    strv_append(&s->group_add, ga->valuestring);
+  }
+  const cJSON *shm = cJSON_GetObjectItemCaseSensitive(j, "shmSize");
+  if (shm) {
+    if (!cJSON_IsNumber(shm) || shm->valuedouble < 1 || shm->valuedouble >= 9.2e18)
+      return cocin_fail(err, EINVAL, "shmSize in the container's record is invalid");
+    s->shm_size = (int64_t)shm->valuedouble;
+  }
+  const cJSON *sc, *scs = cJSON_GetObjectItemCaseSensitive(j, "sysctls");
+  if (scs && !cJSON_IsObject(scs))
+    return cocin_fail(err, EINVAL, "sysctls in the container's record are invalid");
+  cJSON_ArrayForEach(sc, scs)
+  {
+    cleanup_free char *kv =
+        cJSON_IsString(sc) && sc->string ? xasprintf("%s=%s", sc->string, sc->valuestring) : NULL;
+    if (kv == NULL || sysctl_add(&s->sysctls, kv, NULL) < 0)
+      return cocin_fail(err, EINVAL, "a --sysctl in the container's record is invalid");
+  }
   if (cocin_ports_from_json(cJSON_GetObjectItemCaseSensitive(j, "ports"), &s->ports, &s->n_ports,
                             err) < 0)
     return -1;
+  /* (a record edited by hand: the network's parameters only in its own) */
+  if (cocin_spec_sysctls_check(s, err) < 0)
+    return cocin_error_wrap(err, "the container's record");
   if (cocin_limits_from_json(cJSON_GetObjectItemCaseSensitive(j, "limits"), &s->limits, err) < 0)
     return -1;
   if (cocin_security_from_json(cJSON_GetObjectItemCaseSensitive(j, "security"), &s->security,

@@ -55,6 +55,14 @@ int cocin_user_check(const char *v, cocin_error_t *err)
   return 0;
 }
 
+int cocin_group_check(const char *v, cocin_error_t *err)
+{
+  if (!user_word(v, strlen(v)))
+    return cocin_fail(err, EINVAL, "invalid --group-add \"%s\": expected a group's name or number",
+                      v);
+  return 0;
+}
+
 /* The file's text, NUL-terminated; NULL with *text unset when it does not
  * exist, -1 when it cannot be read as the image's account file. */
 static int read_account_file(const char *path, char **text, cocin_error_t *err)
@@ -213,14 +221,51 @@ int cocin_user_switch(const struct cocin_user *u, cocin_error_t *err)
   return 0;
 }
 
-int cocin_user_enter(const char *user, char ***env, char *const *given, char *const *given2,
-                     cocin_error_t *err)
+/* --group-add: each name (looked up in the image's /etc/group, docker's
+ * rule) or number after the user's own supplementary groups, once each */
+static int add_groups(struct cocin_user *u, char *const *groups, cocin_error_t *err)
 {
-  if (user == NULL) /* root, as the caller; but none of its groups */
+  cleanup_free char *text = NULL;
+  bool read = false;
+  for (char *const *g = groups; g && *g; g++) {
+    long gid = user_number(*g);
+    if (gid < 0) {
+      if (!read && read_account_file("/etc/group", &text, err) < 0)
+        return -1;
+      read = true;
+      cleanup_free char *copy = text ? xstrdup(text) : NULL; /* (scan_group cuts it up) */
+      if (copy)
+        scan_group(copy, *g, &gid, NULL, u);
+      if (gid < 0)
+        return cocin_fail(err, ENOENT,
+                          "unable to find group %s: no matching entries in group file", *g);
+    }
+    bool dup = false;
+    for (size_t i = 0; i < u->ngroups; i++)
+      dup = dup || u->groups[i] == (gid_t)gid;
+    if (dup)
+      continue;
+    if (u->ngroups >= COCIN_USER_GROUPS_MAX)
+      return cocin_fail(err, EINVAL, "--group-add: more than %d supplementary groups",
+                        COCIN_USER_GROUPS_MAX);
+    u->groups[u->ngroups++] = (gid_t)gid;
+  }
+  return 0;
+}
+
+int cocin_user_enter(const char *user, char *const *groups, char ***env, char *const *given,
+                     char *const *given2, cocin_error_t *err)
+{
+  if (user == NULL && (groups == NULL || groups[0] == NULL))
+    /* root, as the caller; but none of its groups */
     return setgroups(0, NULL) < 0 ? cocin_fail_errno(err, "setgroups") : 0;
-  struct cocin_user u;
-  if (cocin_user_resolve(user, &u, err) < 0)
+  struct cocin_user u = {.uid = 0, .gid = 0, .home = "/root"};
+  if (user && cocin_user_resolve(user, &u, err) < 0)
     return -1;
+  if (add_groups(&u, groups, err) < 0)
+    return -1;
+  if (user == NULL) /* root's HOME was set with the environment */
+    return cocin_user_switch(&u, err);
   bool home_given = false;
   for (char *const *p = given; p && *p; p++)
     home_given = home_given || !strncmp(*p, "HOME=", 5);

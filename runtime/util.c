@@ -46,6 +46,14 @@ char *xstrdup(const char *s)
   return r;
 }
 
+char *xstrndup(const char *s, size_t n)
+{
+  char *r = strndup(s ? s : "", n);
+  if (r == NULL)
+    abort();
+  return r;
+}
+
 char *xasprintf(const char *fmt, ...)
 {
   char *r = NULL;

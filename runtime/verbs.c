@@ -228,6 +228,8 @@ int cocin_parse_update(int argc, char **argv, struct cocin_limits *given, int *r
   static const struct cocin_opt t[] = {{'m', "memory", OPT_REQUIRED, 1},
                                        {0, "memory-swap", OPT_REQUIRED, 1},
                                        {0, "cpus", OPT_REQUIRED, 1},
+                                       {0, "cpu-period", OPT_REQUIRED, 1},
+                                       {0, "cpu-quota", OPT_REQUIRED, 1},
                                        {'c', "cpu-shares", OPT_REQUIRED, 1},
                                        {0, "cpuset-cpus", OPT_REQUIRED, 1},
                                        {0, "cpuset-mems", OPT_REQUIRED, 1},
@@ -243,10 +245,15 @@ int cocin_parse_update(int argc, char **argv, struct cocin_limits *given, int *r
     cocin_limits_free(given);
     return -1;
   }
+  if (cocin_limits_check_cpu(given, err) < 0) {
+    cocin_limits_free(given);
+    return cocin_error_wrap(err, "update");
+  }
   if (!cocin_limits_any(given) && *restart < 0) {
     cocin_limits_free(given);
     return cocin_fail(err, EINVAL, "update: give at least one limit (-m, --memory-swap, --cpus, "
-                                   "-c, --cpuset-cpus, --cpuset-mems, --pids-limit) or --restart");
+                                   "--cpu-period, --cpu-quota, -c, --cpuset-cpus, --cpuset-mems, "
+                                   "--pids-limit) or --restart");
   }
   if (collect_names(argc, argv, pos, "update", names, err) < 0) {
     cocin_limits_free(given);

@@ -14,11 +14,14 @@
 #include "error.h"
 
 /* Resource limits as given on the command line.  0 / NULL = not set. */
+#define COCIN_CPU_GIVEN_CPUS 1u
+#define COCIN_CPU_GIVEN_PERIOD 2u
+#define COCIN_CPU_GIVEN_QUOTA 4u
 struct cocin_limits {
   int64_t memory;      /* bytes, -m/--memory */
   int64_t memory_swap; /* bytes (memory+swap, docker semantics); -1 unlimited */
-  int64_t cpu_quota;   /* µs per period, from --cpus */
-  int64_t cpu_period;  /* µs, 100000 when --cpus is used */
+  int64_t cpu_quota;   /* µs per period, from --cpus or --cpu-quota; -1 no limit */
+  int64_t cpu_period;  /* µs, 100000 when --cpus is used, or --cpu-period */
   int64_t cpu_shares;  /* --cpu-shares (v1 shares; converted to weight on v2) */
   char *cpuset_cpus;   /* --cpuset-cpus */
   char *cpuset_mems;   /* --cpuset-mems */
@@ -26,6 +29,9 @@ struct cocin_limits {
   /* Not a flag: set by the security code for --privileged.  v1 leaves the
    * devices controller open (otherwise: deny all, allow docker's list). */
   bool devices_unrestricted;
+  /* Not kept: which of --cpus (1), --cpu-period (2), --cpu-quota (4) were
+   * given (they conflict; update keeps what was not given) */
+  unsigned cpu_given;
 };
 
 /* Long flag names handled by cocin_limits_set (without the leading "--"),
@@ -37,8 +43,14 @@ extern const char *const cocin_limit_flags[];
 int cocin_limits_set(struct cocin_limits *l, const char *flag, const char *value,
                      cocin_error_t *err);
 void cocin_limits_free(struct cocin_limits *l);
+/* docker's size ("512k", "64m", "1.5g", "100" bytes) of --flag into *out
+ * (> 0); EINVAL naming the flag and the value otherwise. */
+int cocin_size_parse(const char *flag, const char *value, int64_t *out, cocin_error_t *err);
+/* --cpus given with --cpu-period or --cpu-quota: EINVAL (docker's rule) */
+int cocin_limits_check_cpu(const struct cocin_limits *l, cocin_error_t *err);
 /* Checks across flags, after all are set (cocin_cgroup_create calls it too):
- * --memory-swap needs -m and must be >= it.  EINVAL with a message. */
+ * --memory-swap needs -m and must be >= it; the CPU flags as above.
+ * EINVAL with a message. */
 int cocin_limits_check(const struct cocin_limits *l, cocin_error_t *err);
 /* Is any limit set? */
 bool cocin_limits_any(const struct cocin_limits *l);

@@ -122,6 +122,9 @@ struct cocin_spec {
   char **labels;              /* -l KEY=VALUE (a KEY alone: KEY=), in order, one per key */
   char *entrypoint;           /* --entrypoint: the command's first word (NULL: none) */
   bool no_healthcheck;        /* --no-healthcheck (the default here: images carry none) */
+  int64_t shm_size;           /* --shm-size, bytes of /dev/shm (0: docker's 64 MiB) */
+  char **sysctls;             /* --sysctl KEY=VALUE, one per key, in order given */
+  char **group_add;           /* --group-add GROUP: more supplementary groups, as given */
   bool help; /* --help was given: nothing else was parsed */
   /* set before parsing: -e KEY without "=" takes the caller's value (or
    * none), as docker's CLI does; unset (a ctl file) it is refused */
@@ -160,12 +163,18 @@ int cocin_env_add(char ***env, const char *word, bool from_caller, const char *v
 int cocin_env_file_add(char ***env, size_t *at, const char *path, bool from_caller,
                        const char *verb, cocin_error_t *err);
 
-/* Set KEY=VALUE in a NULL-terminated environment, replacing KEY. */
+/* Set KEY=VALUE in a NULL-terminated list of them (an environment, labels,
+ * sysctls), replacing KEY's where it is, else at the end. */
 void cocin_env_set(char ***env, const char *kv);
 
 /* -u USER[:GROUP]: each a name or a number (looked up at the start, in
  * the container's /etc/passwd and /etc/group); EINVAL otherwise. */
 int cocin_user_check(const char *v, cocin_error_t *err);
+/* --sysctl's network parameters (net.*) only where the network is the
+ * container's own: EINVAL with --network host or container:NAME */
+int cocin_spec_sysctls_check(const struct cocin_spec *s, cocin_error_t *err);
+/* --group-add GROUP: a name or a number (looked up at the start) */
+int cocin_group_check(const char *v, cocin_error_t *err);
 
 #define COCIN_USER_GROUPS_MAX 64
 struct cocin_user {

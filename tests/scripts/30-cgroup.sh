@@ -47,6 +47,10 @@ t_err "bad: -m 4m below the minimum" "Minimum memory limit allowed is 6MB" cocin
 t_err "bad: --cpus 0" "cpus 0.*greater than 0" cocin run --rm --name $P-bad --cpus 0 busybox true
 t_err "bad: --cpus abc" "cpus abc.*not a number" cocin run --rm --name $P-bad --cpus abc busybox true
 t_err "bad: --cpus more than the host has" "only $NCPU CPUs" cocin run --rm --name $P-bad --cpus $((NCPU + 1)) busybox true
+t_err "bad: --cpu-period 999" "cpu-period 999: the CPU period is from 1000" cocin run --rm --name $P-bad --cpu-period 999 busybox true
+t_err "bad: --cpu-quota 10" "cpu-quota 10: the CPU quota is from 1000" cocin run --rm --name $P-bad --cpu-quota 10 busybox true
+t_err "bad: --cpus with --cpu-quota" "conflicting options: --cpus and --cpu-period or --cpu-quota" cocin run --rm --name $P-bad --cpus 1 --cpu-quota 20000 busybox true
+t_err "bad: update --cpus with --cpu-period" "update: conflicting options" cocin update --cpus 1 --cpu-period 20000 $P-bad
 t_err "bad: --cpuset-cpus 99" "cpuset-cpus 99.*not available.*online" cocin run --rm --name $P-bad --cpuset-cpus 99 busybox true
 t_err "bad: --pids-limit 0" "pids-limit 0" cocin run --rm --name $P-bad --pids-limit 0 busybox true
 t_err "bad: --memory-swap below -m" "memory-swap" cocin run --rm --name $P-bad -m 20m --memory-swap 10m busybox true
@@ -257,6 +261,21 @@ got=$(cocin inspect -f '{{.limits.memory}} {{.limits.pidsLimit}} {{.limits.cpuQu
 [ "$got" = "41943040 30 50000" ] || t_fail "record: [$got]"
 t_end
 
+t_begin "--cpu-quota and --cpu-period: written as given; update changes one, keeps the other"
+cocin run -d --name $P-cq --cpu-quota 30000 busybox sleep 300 >"$T/out" 2>&1 || t_fail "run: $(cat "$T/out")"
+cq() { if [ "$V2" = 1 ]; then cgfile $P-cq cpu x cpu.max; else echo "$(cgfile $P-cq cpu cpu.cfs_quota_us x) $(cgfile $P-cq cpu cpu.cfs_period_us x)"; fi; }
+[ "$(cq)" = "30000 100000" ] || t_fail "run: $(cq)"
+cocin update --cpu-period 50000 $P-cq >/dev/null 2>&1 || t_fail "update --cpu-period"
+[ "$(cq)" = "30000 50000" ] || t_fail "update --cpu-period: $(cq)"
+cocin update --cpu-quota -1 $P-cq >/dev/null 2>&1 || t_fail "update --cpu-quota -1"
+if [ "$V2" = 1 ]; then [ "$(cq)" = "max 50000" ] || t_fail "no limit: $(cq)"; else [ "$(cq)" = "-1 50000" ] || t_fail "no limit: $(cq)"; fi
+[ "$(cocin inspect -f '{{.limits.cpuQuota}} {{.limits.cpuPeriod}} {{.HostConfig.CpuQuota}} {{.HostConfig.CpuPeriod}}' $P-cq)" = "-1 50000 -1 50000" ] ||
+  t_fail "record: $(cocin inspect -f '{{json .limits}}' $P-cq)"
+cocin update --cpus 0.5 $P-cq >/dev/null 2>&1 || t_fail "update --cpus"
+[ "$(cq)" = "50000 100000" ] || t_fail "update --cpus: $(cq)"
+cocin rm -f $P-cq >/dev/null 2>&1
+t_end
+
 t_begin "update --cpuset-cpus gives a container made without one its cpuset cgroup"
 pid=$(cocin inspect -f '{{.pid}}' $P-up)
 cocin update --cpuset-cpus 0 $P-up >"$T/out" 2>&1 || t_fail "update: $(cat "$T/out")"
@@ -278,7 +297,7 @@ d=$(cgpath $P-upr cpuset)
 [ -n "$d" ] && [ -d "$d" ] || t_fail "no cpuset cgroup [$d]"
 cocin stop -t 0 $P-upr >/dev/null 2>&1
 gone_d() { [ ! -d "$d" ]; }
-wait_for gone_d || t_fail "$d left after the --rm container ended"
+wait_long gone_d || t_fail "$d left after the --rm container ended"
 t_end
 
 t_begin "update of a stopped container is kept for its next start"

@@ -120,6 +120,39 @@ static void test_sizes(void)
   CHECK(m && strstr(m, "positive"), "-m 0 says positive: %s", m);
 }
 
+static void test_cpu_period_quota(void)
+{
+  struct cocin_limits l = {0};
+  CHECK(set(&l, "cpu-quota", "50000") == NULL && l.cpu_quota == 50000 && l.cpu_period == 100000,
+        "--cpu-quota alone: the kernel's period, 100000");
+  CHECK(set(&l, "cpu-period", "20000") == NULL && l.cpu_quota == 50000 && l.cpu_period == 20000,
+        "--cpu-period after it: the quota kept");
+  CHECK(cocin_limits_check(&l, NULL) == 0, "--cpu-quota with --cpu-period: checked");
+  struct cocin_limits p = {0};
+  CHECK(set(&p, "cpu-period", "20000") == NULL && p.cpu_quota == -1 && p.cpu_period == 20000,
+        "--cpu-period alone: no quota (-1)");
+  CHECK(set(&p, "cpu-quota", "-1") == NULL && p.cpu_quota == -1, "--cpu-quota -1: no limit");
+  static const char *const badp[] = {"999", "1000001", "-1", "abc", "", "1e4", NULL};
+  for (const char *const *b = badp; *b; b++) {
+    struct cocin_limits z = {0};
+    const char *m = set(&z, "cpu-period", *b);
+    CHECK(m && z.cpu_period == 0, "--cpu-period '%s' refused: %s", *b, m ? m : "accepted");
+  }
+  static const char *const badq[] = {"999", "0", "-2", "abc", "", "1000000000001", NULL};
+  for (const char *const *b = badq; *b; b++) {
+    struct cocin_limits z = {0};
+    const char *m = set(&z, "cpu-quota", *b);
+    CHECK(m && z.cpu_quota == 0, "--cpu-quota '%s' refused: %s", *b, m ? m : "accepted");
+  }
+  struct cocin_limits c = {0};
+  set(&c, "cpus", "1");
+  set(&c, "cpu-quota", "20000");
+  cocin_error_t err = NULL;
+  CHECK(cocin_limits_check(&c, &err) < 0 && strstr(cocin_error_msg(&err), "conflicting options"),
+        "--cpus with --cpu-quota refused: %s", err ? cocin_error_msg(&err) : "accepted");
+  cocin_error_release(&err);
+}
+
 static void test_other_flags(void)
 {
   struct cocin_limits l = {0};
@@ -663,6 +696,26 @@ static void test_update(void)
   CHECK(strcmp(get("cocin/u1/cpu.max"), "50000 100000") == 0, "update v2: cpu.max [%s]",
         get("cocin/u1/cpu.max"));
   CHECK(strcmp(get("cocin/u1/pids.max"), "30") == 0, "update v2: pids.max");
+  {
+    /* --cpu-period alone: the quota as it was; --cpu-quota -1: v2's max */
+    struct cocin_limits p = {0}, pall = {0};
+    set(&p, "cpu-period", "20000");
+    pall = all;
+    pall.cpu_period = 20000;
+    CHECK(cocin_cgroup_update(cg, NULL, getpid(), &p, &pall, &err) == 0 &&
+              strcmp(get("cocin/u1/cpu.max"), "50000 20000") == 0,
+          "update v2 --cpu-period: the quota kept [%s] %s", get("cocin/u1/cpu.max"),
+          err ? cocin_error_msg(&err) : "");
+    cocin_error_release(&err);
+    struct cocin_limits q = {0};
+    set(&q, "cpu-quota", "-1");
+    pall.cpu_quota = -1;
+    CHECK(cocin_cgroup_update(cg, NULL, getpid(), &q, &pall, &err) == 0 &&
+              strcmp(get("cocin/u1/cpu.max"), "max 20000") == 0,
+          "update v2 --cpu-quota -1: max [%s] %s", get("cocin/u1/cpu.max"),
+          err ? cocin_error_msg(&err) : "");
+    cocin_error_release(&err);
+  }
   CHECK(strcmp(get("cocin/u1/memory.max"), "134217728") == 0 &&
             strcmp(get("cocin/u1/memory.swap.max"), "134217728") == 0,
         "update v2: memory.max and swap [%s] [%s]", get("cocin/u1/memory.max"),
@@ -724,6 +777,7 @@ int main(void)
 {
   test_sizes();
   test_other_flags();
+  test_cpu_period_quota();
   test_check();
   test_json();
   test_stats_format();

@@ -431,6 +431,53 @@ int main(void)
   CHECK(parse_err("-p 8:80/TCP busybox") == 0, "/TCP taken, as docker takes it");
   CHECK(parse_err("-P busybox") == EINVAL, "-P refused (cocin's images declare no ports)");
   CHECK(parse_err("--network host -p 8:80 busybox") == EINVAL, "-p with the host's network");
+  CHECK(parse("--sysctl net.ipv4.ip_forward=1 --sysctl kernel.shmmax=5 --sysctl "
+              "net.ipv4.ip_forward=0 --group-add 10 --group-add staff --shm-size 1m busybox",
+              &s) == 0 &&
+            strv_len(s.sysctls) == 2 && !strcmp(s.sysctls[0], "net.ipv4.ip_forward=0") &&
+            strv_len(s.group_add) == 2 && s.shm_size == 1 << 20,
+        "--sysctl (a later one for a key wins), --group-add, --shm-size");
+  j = cocin_spec_to_json(&s);
+  CHECK(cocin_spec_from_json(j, &s2, &err) == 0 && strv_len(s2.sysctls) == 2 &&
+            !strcmp(s2.sysctls[1], "kernel.shmmax=5") && strv_len(s2.group_add) == 2 &&
+            !strcmp(s2.group_add[1], "staff") && s2.shm_size == 1 << 20,
+        "--sysctl, --group-add, --shm-size round trip");
+  cJSON_Delete(j);
+  cocin_spec_free(&s2);
+  cocin_spec_free(&s);
+  CHECK(parse("--shm-size 0 busybox", &s) == 0 && s.shm_size == 0, "--shm-size 0: the default");
+  cocin_spec_free(&s);
+  CHECK(parse_err("--sysctl vm.swappiness=1 busybox") == EPERM &&
+            parse_err("--sysctl kernel.hostname=x busybox") == EPERM &&
+            parse_err("--sysctl kernel.domainname=x busybox") == EPERM &&
+            parse_err("--sysctl net..x=1 busybox") == EINVAL &&
+            parse_err("--sysctl net.a/../../b=1 busybox") == EINVAL &&
+            parse_err("--sysctl net.x busybox") == EINVAL &&
+            parse_err("--sysctl net.=1 busybox") == EINVAL &&
+            parse_err("--network host --sysctl net.ipv4.ip_forward=1 busybox") == EINVAL &&
+            parse_err("--sysctl net.ipv4.ip_forward=1 --network container:web busybox") == EINVAL &&
+            parse_err("--group-add a:b busybox") == EINVAL && parse_err("--group-add= busybox") == EINVAL &&
+            parse_err("--shm-size -1 busybox") == EINVAL,
+        "bad --sysctl, --group-add, --shm-size refused");
+  {
+    /* a record edited by hand is held to the same rules */
+    static const char *const bad_records[] = {
+        "{\"name\":\"x\",\"network\":\"host\",\"sysctls\":{\"net.ipv4.ip_forward\":\"0\"}}",
+        "{\"name\":\"x\",\"sysctls\":{\"vm.swappiness\":\"1\"}}",
+        "{\"name\":\"x\",\"sysctls\":{\"net.a/../../b\":\"1\"}}",
+        "{\"name\":\"x\",\"sysctls\":\"net.x=1\"}",
+        "{\"name\":\"x\",\"groupAdd\":\"staff\"}",
+        "{\"name\":\"x\",\"groupAdd\":[\"a:b\"]}",
+        "{\"name\":\"x\",\"shmSize\":0}",
+        NULL};
+    for (const char *const *r = bad_records; *r; r++) {
+      cJSON *bad = cJSON_Parse(*r);
+      CHECK(bad && cocin_spec_from_json(bad, &s2, &err) < 0, "record refused: %s", *r);
+      cJSON_Delete(bad);
+      cocin_spec_free(&s2);
+      cocin_error_release(&err);
+    }
+  }
   {
     cJSON *bad = cJSON_Parse("{\"name\":\"x\",\"network\":\"bridge\"}");
     CHECK(cocin_spec_from_json(bad, &s2, &err) < 0, "an unknown mode in a record is refused");
@@ -478,7 +525,10 @@ int main(void)
    * their short forms and argument kinds): every flag the libraries own
    * must be reachable through it */
   {
-    static const char *const sample[] = {"64m", "128m", "0.5", "512", "0", "0", "20", NULL};
+    /* (in cocin_limit_flags' order: memory, memory-swap, cpus, cpu-period,
+     * cpu-quota, cpu-shares, cpuset-cpus, cpuset-mems, pids-limit) */
+    static const char *const sample[] = {"64m",  "128m", "0.5", "50000", "20000",
+                                         "512", "0",    "0",   "20",    NULL};
     size_t k = 0;
     for (const char *const *f = cocin_limit_flags; *f; f++, k++) {
       cleanup_free char *l = xasprintf("-m 64m --%s %s busybox", *f, sample[k] ? sample[k] : "1");
