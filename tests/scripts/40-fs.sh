@@ -119,8 +119,9 @@ wait_for grep -q tick "$M/$A/container.log" || t_fail "no tick in the log"
 head -1 "$M/$A/container.log" | grep -qx first || t_fail "cat: $(head -c 100 "$M/$A/container.log")"
 [ "$(tail -n 1 "$M/$A/container.log")" = tick ] || t_fail "tail -n 1"
 n0=$(wc -l <"$M/$A/container.log")
-timeout 3 tail -n 0 -f "$M/$A/container.log" >"$T/follow" 2>&1
-grep -q tick "$T/follow" || t_fail "tail -f showed no new line in 3 s"
+# (ticks come every 0.3 s: ten seconds is room for a slow host)
+timeout 10 tail -n 0 -f "$M/$A/container.log" >"$T/follow" 2>&1
+grep -q tick "$T/follow" || t_fail "tail -f showed no new line in 10 s"
 [ "$(wc -l <"$M/$A/container.log")" -gt "$n0" ] || t_fail "the log did not grow"
 cmp -s "$M/$A/container.log" "$ROOT/containers/$A/container.log" ||
   [ "$(wc -c <"$M/$A/container.log")" -gt 0 ] || t_fail "log content"
@@ -743,7 +744,8 @@ if command -v setpriv >/dev/null; then
     cat "$LR/mnt/rl/wait" >/dev/null
     echo rm >"$LR/mnt/rl/ctl"
     echo "run --name rl busybox sh -c 'echo SECOND'" >"$LR/mnt/ctl"
-    sleep 1.5 # it ends; the old reader's tail -f looks at its file meanwhile
+    # it ends; the old reader's tail -f looks at its file meanwhile
+    wait_long grep -q '^exited' "$LR/mnt/rl/status" || t_fail "the second did not end: $(cat "$LR/mnt/rl/status")"
     [ "$(cat "$LR/mnt/rl/container.log")" = SECOND ] || t_fail "served log: [$(head -c 100 "$LR/mnt/rl/container.log")]"
     kill "$tp" 2>/dev/null; wait "$tp" 2>/dev/null
     echo "rm -f rl" >"$LR/mnt/ctl"
@@ -905,7 +907,7 @@ if [ -d "$EXAMPLES" ]; then
   export COCIN_MNT=$M
   X=${P}x
   t_begin fs-example-launch-and-wait
-  out=$("$EXAMPLES/launch-and-wait.sh" "$X" busybox sh -c 'echo hello from x; sleep 30' 2>&1) ||
+  out=$("$EXAMPLES/launch-and-wait.sh" "$X" busybox sh -c 'echo hello from x; sleep 1000' 2>&1) ||
     t_fail "launch-and-wait: $out"
   grep -q ^running "$M/$X/status" || t_fail "not running"
   t_end
@@ -918,7 +920,7 @@ if [ -d "$EXAMPLES" ]; then
   grep -q "^$X .*running" "$T/ps" || t_fail "ps.sh: $(head -5 "$T/ps")"
   t_end
   t_begin fs-example-follow-log
-  timeout 2 "$EXAMPLES/follow-log.sh" "$X" >"$T/fl" 2>&1
+  timeout 5 "$EXAMPLES/follow-log.sh" "$X" >"$T/fl" 2>&1
   grep -q "hello from x" "$T/fl" || t_fail "follow-log: $(head -c 200 "$T/fl")"
   t_end
   t_begin fs-example-snapshot
@@ -934,7 +936,7 @@ if [ -d "$EXAMPLES" ]; then
   "$COCIN" --root "$ROOT" rmi "${P}snap" >/dev/null 2>&1 || t_fail rmi
   t_end
   t_begin fs-example-stop-and-remove
-  "$EXAMPLES/stop-and-remove.sh" "$X" >/dev/null 2>&1 || t_fail "stop-and-remove failed"
+  "$EXAMPLES/stop-and-remove.sh" "$X" 1 >/dev/null 2>&1 || t_fail "stop-and-remove failed"
   [ ! -e "$M/$X" ] || t_fail "still there"
   t_end
   t_begin fs-example-wait-healthy

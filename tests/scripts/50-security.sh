@@ -261,7 +261,8 @@ exec 7<&- 8>&-
 
 # ---- exec ------------------------------------------------------------------------------
 NAME=sec-exec-$$
-if cocin run -d --name $NAME -v "$ESCAPE:/escape:ro" busybox /escape watch-exe 8 >"$T/out" 2>&1; then
+# (the watcher outlives the checks and the 6 s of execs below, on a slow host too)
+if cocin run -d --name $NAME -v "$ESCAPE:/escape:ro" busybox /escape watch-exe 14 >"$T/out" 2>&1; then
   cocin exec $NAME cat /proc/self/status >"$T/st" 2>&1
   t_eq "exec: CapEff as the container's" 00000000a80425fb "$(status_field CapEff <"$T/st")"
   t_eq "exec: CapBnd as the container's" 00000000a80425fb "$(status_field CapBnd <"$T/st")"
@@ -269,7 +270,7 @@ if cocin run -d --name $NAME -v "$ESCAPE:/escape:ro" busybox /escape watch-exe 8
   t_err "exec: mount refused" "denied|not permitted" cocin exec $NAME sh -c 'mkdir -p /m && mount -t tmpfs x /m'
   end=$(( $(date +%s) + 6 ))
   while [ "$(date +%s)" -lt $end ]; do cocin exec $NAME true >/dev/null 2>&1; done
-  wait_for sh -c "'$COCIN' --root '$ROOT' logs $NAME | grep -q watch-exe:"
+  wait_long sh -c "'$COCIN' --root '$ROOT' logs $NAME | grep -q watch-exe:"
   cocin logs $NAME >"$T/log" 2>&1
   if grep -q "^LEAK" "$T/log"; then
     echo "FAIL: exec: a joining process's /proc/PID/exe was readable: $(grep LEAK "$T/log" | head -3)"
