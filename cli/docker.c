@@ -201,6 +201,8 @@ static cJSON *host_config_of(const cJSON *cfg)
   cJSON_AddBoolToObject(hc, "Init", cj_bool(cfg, "init"));
   add_copy(hc, "ExtraHosts", item(cfg, "extraHosts"));
   add_copy(hc, "GroupAdd", item(cfg, "groupAdd"));
+  const cJSON *devices = item(cfg, "devices"); /* (pathOnHost → PathOnHost, ...) */
+  cJSON_AddItemToObject(hc, "Devices", devices ? pascal_copy(devices) : cJSON_CreateArray());
   add_str(hc, "CgroupParent", cj_str(cfg, "cgroupParent"));
   int64_t quota = cj_int(limits, "cpuQuota", 0), period = cj_int(limits, "cpuPeriod", 0);
   static const char *const nums[][2] = {{"Memory", "memory"},       {"CpuShares", "cpuShares"},

@@ -69,6 +69,42 @@ static int wait_exit(const char *root, const char *name, const char *id, int exi
   return atoi(buf + 5);
 }
 
+/* --cidfile FILE: made before the container (docker's check: one there
+ * already may be another container's), its id written once it is made,
+ * and gone again if it is not.  -1 (said) when it cannot be made. */
+static int cidfile_open(const char *verb, const char *path)
+{
+  if (path == NULL)
+    return -2;
+  int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0 && errno == EEXIST)
+    return cli_fail("%s: container ID file found, make sure the other container isn't running "
+                    "or delete %s",
+                    verb, path),
+           -1;
+  if (fd < 0)
+    return cli_fail("%s: --cidfile %s: %s", verb, path, strerror(errno)), -1;
+  return fd;
+}
+
+/* the id into it (as docker writes it: no newline), or the file away
+ * (id NULL: the run failed); -1 (said) if it cannot be written */
+static int cidfile_close(int fd, const char *verb, const char *path, const char *id)
+{
+  if (fd < 0)
+    return 0;
+  int r = 0;
+  if (id == NULL || write_all(fd, id, strlen(id)) < 0) {
+    if (id) {
+      cli_fail("%s: --cidfile %s: %s", verb, path, strerror(errno));
+      r = -1;
+    }
+    unlink(path);
+  }
+  close(fd);
+  return r;
+}
+
 int cmd_run(const char *root, int argc, char **argv)
 {
   struct cocin_spec spec = {.env_from_caller = true};
@@ -90,6 +126,7 @@ int cmd_run(const char *root, int argc, char **argv)
     goto out;
   }
 
+  int cid = -2; /* (no --cidfile) */
   struct cocin_run_io io = {{0, 1, 2}, -1, {0}, true};
   struct relay relay = RELAY_NONE;
   if (!spec.detach) {
@@ -116,20 +153,27 @@ int cmd_run(const char *root, int argc, char **argv)
    * every signal): one that comes while the container starts, even after
    * it has run its first line, waits for wait_exit to pass it on instead
    * of ending this CLI with the container running on. */
+  if ((cid = cidfile_open("run", spec.cidfile)) == -1) {
+    relay_free(&relay);
+    goto out;
+  }
   if (!spec.detach && !spec.tty) {
     sigset_t fwd;
     block_forwarded(&fwd);
   }
   if (cocin_run(root, &spec, &io, &res, &err) < 0) {
+    cidfile_close(cid, "run", spec.cidfile, NULL);
     relay_free(&relay);
     cli_error(&err);
     rc = res.exit_code ? res.exit_code : 125;
     goto out;
   }
+  /* (a container that runs, its id unwritten: said, and 125 when it ends) */
+  bool cid_failed = cidfile_close(cid, "run", spec.cidfile, res.id) < 0;
   relay_started(&relay);
   if (spec.detach) {
     printf("%s\n", res.id);
-    rc = 0;
+    rc = cid_failed ? 125 : 0;
     goto out;
   }
   exit_fd = res.exit_fd;
@@ -145,6 +189,8 @@ int cmd_run(const char *root, int argc, char **argv)
     tty_relay(master, exit_fd, res.log_fd);
   }
   rc = wait_exit(root, spec.name, res.id, exit_fd, &relay);
+  if (cid_failed)
+    rc = 125;
   relay_free(&relay);
   TRACE("cli-got-EXIT");
 out:
@@ -174,12 +220,17 @@ int cmd_create(const char *root, int argc, char **argv)
     rc = 0;
     goto out;
   }
+  int cid = cidfile_open("create", spec.cidfile);
+  if (cid == -1)
+    goto out;
   if (cocin_create(root, &spec, id, &err) < 0) {
+    cidfile_close(cid, "create", spec.cidfile, NULL);
     cli_error(&err);
     goto out;
   }
+  int cr = cidfile_close(cid, "create", spec.cidfile, id);
   printf("%s\n", id);
-  rc = 0;
+  rc = cr < 0 ? 125 : 0;
 out:
   cocin_spec_free(&spec);
   return rc;

@@ -13,6 +13,7 @@
 
 #include "cgroup_internal.h"
 #include "cocin/cleanup.h"
+#include "cocin/util.h"
 
 /* docker's default rules: type ('c', 'b'), major, minor (-1 = any), access */
 struct dev_rule {
@@ -47,9 +48,24 @@ static const struct dev_rule rules[] = {
 #define JSET_K(d, k, o) INSN(BPF_JMP | BPF_JSET | BPF_K, d, 0, o, k)
 #define EXIT() INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
 
+/* --device's rule in the program's terms */
+static struct dev_rule rule_of(const struct cocin_device_rule *d)
+{
+  unsigned access = (strchr(d->access, 'r') ? BPF_DEVCG_ACC_READ : 0) |
+                    (strchr(d->access, 'w') ? BPF_DEVCG_ACC_WRITE : 0) |
+                    (strchr(d->access, 'm') ? BPF_DEVCG_ACC_MKNOD : 0);
+  return (struct dev_rule){d->type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR, d->major,
+                           d->minor, access};
+}
+
+#define N_RULES (sizeof(rules) / sizeof(rules[0]))
+/* instructions for n rules: 6 to read the context, 2 to end, 6 a rule */
+#define PROG_LEN(n) (8 + 6 * (n))
+
 /* r2 = type, r3 = access, r4 = major, r5 = minor; each rule falls through
- * to the next when it does not match, and returns 1 when it does. */
-static size_t build(struct bpf_insn *p)
+ * to the next when it does not match, and returns 1 when it does: docker's
+ * list, then extra's (n of them). */
+static size_t build(struct bpf_insn *p, const struct cocin_device_rule *extra, size_t n_extra)
 {
   size_t n = 0;
   p[n++] = LDX_W(BPF_REG_2, BPF_REG_1, offsetof(struct bpf_cgroup_dev_ctx, access_type));
@@ -58,8 +74,9 @@ static size_t build(struct bpf_insn *p)
   p[n++] = RSH_K(BPF_REG_3, 16);
   p[n++] = LDX_W(BPF_REG_4, BPF_REG_1, offsetof(struct bpf_cgroup_dev_ctx, major));
   p[n++] = LDX_W(BPF_REG_5, BPF_REG_1, offsetof(struct bpf_cgroup_dev_ctx, minor));
-  for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
-    const struct dev_rule *r = &rules[i];
+  for (size_t i = 0; i < N_RULES + n_extra; i++) {
+    struct dev_rule extra_rule = i < N_RULES ? rules[i] : rule_of(&extra[i - N_RULES]);
+    const struct dev_rule *r = &extra_rule;
     /* the rule's block: up to 4 tests, then r0 = 1; exit */
     int tests = 2 + (r->major >= 0) + (r->minor >= 0);
     int left = tests + 2; /* instructions after the first test to the block's end */
@@ -83,9 +100,10 @@ static size_t build(struct bpf_insn *p)
   return n;
 }
 
-static int load_prog(struct bpf_insn *prog, union bpf_attr *load)
+static int load_prog(struct bpf_insn *prog, const struct cocin_device_rule *extra,
+                     size_t n_extra, union bpf_attr *load)
 {
-  size_t n = build(prog);
+  size_t n = build(prog, extra, n_extra);
   memset(load, 0, sizeof(*load));
   load->prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
   load->insns = (uint64_t)(uintptr_t)prog;
@@ -96,18 +114,19 @@ static int load_prog(struct bpf_insn *prog, union bpf_attr *load)
 
 bool cg_bpf_devices_loadable(void)
 {
-  struct bpf_insn prog[8 + 6 * sizeof(rules) / sizeof(rules[0])];
+  struct bpf_insn prog[PROG_LEN(N_RULES)];
   union bpf_attr load;
-  cleanup_close int pfd = load_prog(prog, &load);
+  cleanup_close int pfd = load_prog(prog, NULL, 0, &load);
   return pfd >= 0;
 }
 
-int cg_bpf_devices_attach(const char *dir, cocin_error_t *err)
+int cg_bpf_devices_attach(const char *dir, const struct cocin_device_rule *extra, size_t n_extra,
+                          cocin_error_t *err)
 {
-  struct bpf_insn prog[8 + 6 * sizeof(rules) / sizeof(rules[0])];
+  cleanup_free struct bpf_insn *prog = xmalloc0(PROG_LEN(N_RULES + n_extra) * sizeof(*prog));
   char log[4096] = "";
   union bpf_attr load;
-  cleanup_close int pfd = load_prog(prog, &load);
+  cleanup_close int pfd = load_prog(prog, extra, n_extra, &load);
   if (pfd < 0) {
     int e = errno;
     /* again with the verifier's verdict, for the message */

@@ -50,7 +50,8 @@ struct cocin_cgroup {
 };
 
 /* v2: attach the default devices policy to dir (cgroup_bpf.c). */
-int cg_bpf_devices_attach(const char *dir, cocin_error_t *err);
+int cg_bpf_devices_attach(const char *dir, const struct cocin_device_rule *extra, size_t n_extra,
+                          cocin_error_t *err);
 /* Does the kernel accept the devices program (loaded, then dropped)? */
 bool cg_bpf_devices_loadable(void);
 

@@ -158,6 +158,13 @@ static int apply_limits(const struct cocin_cgroup *cg, const struct cocin_limits
       return cocin_error_wrap(err, "devices policy");
     if (cg_write_each(cg, dev, "devices.allow", default_devices, err) < 0)
       return cocin_error_wrap(err, "devices policy");
+    for (size_t i = 0; i < l->n_devices; i++) { /* --device's */
+      const struct cocin_device_rule *r = &l->devices[i];
+      char rule[64];
+      snprintf(rule, sizeof(rule), "%c %u:%u %s", r->type, r->major, r->minor, r->access);
+      if (cg_write(cg, dev, "devices.allow", rule, err) < 0)
+        return cocin_error_wrap(err, "--device (%s)", rule);
+    }
   }
   return 0;
 }

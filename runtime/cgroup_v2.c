@@ -167,7 +167,7 @@ static int v2_create_at(struct cocin_cgroup *cg, const char *name, const char *p
    * mounts was decided before; a refusal here is kept for its message. */
   if (!cg->fake && !l->devices_unrestricted) {
     cocin_error_t e = NULL;
-    cg->devices_bpf = cg_bpf_devices_attach(dir, &e) == 0;
+    cg->devices_bpf = cg_bpf_devices_attach(dir, l->devices, l->n_devices, &e) == 0;
     if (!cg->devices_bpf)
       cg->devices_err = strdup(cocin_error_msg(&e));
     cocin_error_release(&e);

@@ -248,7 +248,37 @@ int mount_volumes_at(const char *merged, const struct cocin_spec *s, bool nodev,
   return 0;
 }
 
-static int make_dev(const char *dev, int64_t shm_size, cocin_error_t *err)
+/* --device: each host node's twin at its place in our /dev (dev is
+ * "dev", our working directory the new root), with the host node's mode;
+ * directories on the way made (/dev/snd/...), a node of ours there
+ * replaced.  The devices policy (cgroup) allows them; nothing else does. */
+static int make_devices(const struct cocin_spec *s, cocin_error_t *err)
+{
+  for (size_t i = 0; i < s->n_devices; i++) {
+    const struct cocin_device *d = &s->devices[i];
+    cleanup_free char *rel = xstrdup(d->dest + 1); /* "dev/..." */
+    for (char *slash = strchr(rel + 4, '/'); slash; slash = strchr(slash + 1, '/')) {
+      *slash = '\0';
+      struct stat st;
+      if (mkdir(rel, 0755) < 0 && errno != EEXIST)
+        return cocin_fail_errno(err, "--device %s: mkdir /%s", d->host, rel);
+      /* (a link of ours, /dev/fd: never followed out of /dev) */
+      if (lstat(rel, &st) < 0 || !S_ISDIR(st.st_mode))
+        return cocin_fail(err, ENOTDIR, "--device %s: /%s is not a directory", d->host, rel);
+      *slash = '/';
+    }
+    struct stat st;
+    if (lstat(rel, &st) == 0 && S_ISDIR(st.st_mode)) /* (pts, shm, a --device's directory) */
+      return cocin_fail(err, EISDIR, "--device %s: %s is a directory", d->host, d->dest);
+    (void)unlink(rel);
+    mode_t type = d->rule.type == 'b' ? S_IFBLK : S_IFCHR;
+    if (mknod(rel, type | (d->mode & 0777), makedev(d->rule.major, d->rule.minor)) < 0)
+      return cocin_fail_errno(err, "--device %s: mknod %s", d->host, d->dest);
+  }
+  return 0;
+}
+
+static int make_dev(const char *dev, const struct cocin_spec *spec, cocin_error_t *err)
 {
   static const struct {
     const char *name;
@@ -278,7 +308,7 @@ static int make_dev(const char *dev, int64_t shm_size, cocin_error_t *err)
   /* --shm-size, or docker's 64 MiB */
   char shm_opts[64];
   snprintf(shm_opts, sizeof(shm_opts), "mode=1777,size=%lld",
-           (long long)(shm_size ? shm_size : 64LL << 20));
+           (long long)(spec->shm_size ? spec->shm_size : 64LL << 20));
   if (mount_or_fail("shm", shm, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, shm_opts, err) < 0)
     return -1;
   static const struct {
@@ -291,7 +321,12 @@ static int make_dev(const char *dev, int64_t shm_size, cocin_error_t *err)
     if (symlink(links[i].target, p) < 0)
       return cocin_fail_errno(err, "symlink /%s", p);
   }
-  return 0;
+  /* --device's last: one in place of a node or link of ours replaces it
+   * (its mode the host node's: no umask) */
+  mask = umask(0);
+  int r = make_devices(spec, err);
+  umask(mask);
+  return r;
 }
 
 /* The hostname the container gets: -h, else its name, cut to the 64
@@ -505,7 +540,7 @@ static int setup_rootfs(const struct container_args *a, int *devnull, cocin_erro
   if (mount_or_fail("proc", "proc", "proc", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL, err) < 0)
     return -1;
   TRACE("i-proc");
-  if (make_dev("dev", a->spec->shm_size, err) < 0 || etc_files(a, err) < 0)
+  if (make_dev("dev", a->spec, err) < 0 || etc_files(a, err) < 0)
     return -1;
   TRACE("i-dev");
   if (mount_or_fail("sysfs", "sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL,

@@ -170,7 +170,9 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
   res->exit_fd = res->log_fd = -1;
   if (spec->args == NULL || spec->args[0] == NULL || spec->args[0][0] == '\0')
     return cocin_fail(err, EINVAL, "%s: no command given", verb);
-  if (check_overlay_path(root, err) < 0 || cocin_limits_check(&spec->limits, err) < 0)
+  /* (--device's nodes as they are now: for the cgroup and the init) */
+  if (check_overlay_path(root, err) < 0 || cocin_limits_check(&spec->limits, err) < 0 ||
+      cocin_devices_resolve(spec, err) < 0)
     return cocin_error_wrap(err, "%s", verb);
   TRACE("run");
   cleanup_close int joined_net = -1; /* --network container:NAME's */
@@ -239,6 +241,16 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
    * makes the cgroup meanwhile. */
   bool nodev =
       !spec->security.privileged && !cocin_cgroup_devices_expected(&spec->limits);
+  /* --device's permissions are the policy's to keep: without one, only a
+   * device given with all of them may come (read, write and mknod) */
+  for (size_t i = 0; nodev && i < spec->n_devices; i++)
+    if (strlen(spec->devices[i].rule.access) < 3) {
+      cocin_fail(err, EINVAL,
+                 "%s: --device %s:%s: this host has no devices cgroup to keep the permissions "
+                 "(give rwm, or none)",
+                 verb, spec->devices[i].host, spec->devices[i].rule.access);
+      goto fail;
+    }
   /* A run's layers: our thread makes them and mounts the overlay,
    * detached, for the init to attach.  A start's are there, its last
    * run's, and are the container's only once its monitor has claimed it

@@ -10,6 +10,7 @@
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "cocin/cleanup.h"
@@ -169,6 +170,8 @@ enum {
   R_SHM_SIZE,
   R_SYSCTL,
   R_GROUP_ADD,
+  R_CIDFILE,
+  R_DEVICE,
   R_HELP,
 };
 
@@ -223,6 +226,8 @@ static const struct cocin_opt run_opts[] = {
     {0, "shm-size", OPT_REQUIRED, R_SHM_SIZE},
     {0, "sysctl", OPT_REQUIRED, R_SYSCTL},
     {0, "group-add", OPT_REQUIRED, R_GROUP_ADD},
+    {0, "cidfile", OPT_REQUIRED, R_CIDFILE},
+    {0, "device", OPT_REQUIRED, R_DEVICE},
     {0, "help", OPT_NONE, R_HELP},
     {0, NULL, OPT_NONE, 0},
 };
@@ -248,6 +253,8 @@ const char cocin_run_usage[] =
     "                            with --network host, NAME's with container:NAME)\n"
     "  -u, --user USER[:GROUP]   run as this user and group (names or numbers)\n"
     "      --group-add GROUP     one more supplementary group (a name or number)\n"
+    "      --cidfile FILE        write the container's id to FILE (a new file)\n"
+    "      --device HOST[:CTR][:rwm]  a device of the host's, in the container's /dev\n"
     "      --rm                  remove the container when it exits\n"
     "      --network MODE        none (its own, loopback only; the default), host,\n"
     "                            or container:NAME (that running container's)\n"
@@ -556,6 +563,115 @@ int cocin_spec_sysctls_check(const struct cocin_spec *s, cocin_error_t *err)
                         "container's own",
                         (int)strcspn(*k, "="), *k, s->host_network ? "host" : "container:",
                         s->host_network ? "" : s->net_container);
+  return 0;
+}
+
+/* r, w and m, each at most once, at least one */
+static bool device_access_ok(const char *a)
+{
+  size_t n = strlen(a);
+  if (n == 0 || n > 3)
+    return false;
+  for (size_t i = 0; i < n; i++)
+    if (!strchr("rwm", a[i]) || strchr(a + i + 1, a[i]))
+      return false;
+  return true;
+}
+
+/* --device HOST[:CONTAINER][:PERMISSIONS] (docker's: CONTAINER is HOST
+ * if not given, PERMISSIONS rwm); v: the flag as given */
+static int device_add(struct cocin_spec *s, const char *host, const char *dest,
+                      const char *access, const char *v, cocin_error_t *err)
+{
+  if (!path_clean_abs(host) || !path_clean_abs(dest))
+    return cocin_fail(err, EINVAL,
+                      "run: invalid --device \"%s\": the paths must be absolute, without \"..\"",
+                      v);
+  if (!device_access_ok(access))
+    return cocin_fail(err, EINVAL,
+                      "run: invalid --device \"%s\": the permissions are r, w and m (rwm)", v);
+  cleanup_free char *h = xstrdup(host), *d = xstrdup(dest);
+  path_tidy(h);
+  path_tidy(d);
+  if (strncmp(d, "/dev/", 5) || strlen(d) > 255)
+    return cocin_fail(err, EINVAL,
+                      "run: invalid --device \"%s\": cocin makes devices in the container's "
+                      "/dev only (like /dev/fuse)",
+                      v);
+  static const char *const ours[] = {"/dev/null", "/dev/zero",    "/dev/full", "/dev/random",
+                                     "/dev/urandom", "/dev/tty", "/dev/ptmx", "/dev/console"};
+  for (size_t i = 0; i < sizeof(ours) / sizeof(ours[0]); i++)
+    if (!strcmp(d, ours[i])) /* (the masked paths are bound to our null) */
+      return cocin_fail(err, EINVAL,
+                        "run: invalid --device \"%s\": %s is cocin's own; give the device "
+                        "another name",
+                        v, d);
+  if (!strncmp(d, "/dev/shm", 8) || !strncmp(d, "/dev/pts", 8)) /* (and below them) */
+    if (d[8] == '\0' || d[8] == '/')
+      return cocin_fail(err, EINVAL,
+                        "run: invalid --device \"%s\": /dev/shm and /dev/pts are filesystems "
+                        "of their own, where no device opens",
+                        v);
+  for (size_t i = 0; i < s->n_devices; i++)
+    if (!strcmp(s->devices[i].dest, d))
+      return cocin_fail(err, EINVAL, "run: --device: %s given twice", d);
+  s->devices = xrealloc(s->devices, (s->n_devices + 1) * sizeof(*s->devices));
+  struct cocin_device *dv = &s->devices[s->n_devices++];
+  *dv = (struct cocin_device){.host = steal_ptr(h), .dest = steal_ptr(d)};
+  snprintf(dv->rule.access, sizeof(dv->rule.access), "%s", access);
+  return 0;
+}
+
+static int parse_device(struct cocin_spec *s, const char *v, cocin_error_t *err)
+{
+  cleanup_free char *copy = xstrdup(v);
+  char *parts[3] = {copy, NULL, NULL};
+  int n = 1;
+  for (char *c = strchr(copy, ':'); c && n < 3; c = strchr(c + 1, ':')) {
+    *c = '\0';
+    parts[n++] = c + 1;
+  }
+  if (n == 3 && strchr(parts[2], ':'))
+    return cocin_fail(err, EINVAL,
+                      "run: invalid --device \"%s\": expected HOST[:CONTAINER][:PERMISSIONS]", v);
+  /* HOST:rwm is HOST with permissions, as docker reads it; an empty
+   * CONTAINER is HOST */
+  if (n == 2 && device_access_ok(parts[1]))
+    return device_add(s, parts[0], parts[0], parts[1], v, err);
+  if (n == 2 && parts[1][0] && parts[1][0] != '/')
+    return cocin_fail(err, EINVAL,
+                      "run: invalid --device \"%s\": \"%s\" is neither the container's path "
+                      "nor permissions (r, w and m: rwm)",
+                      v, parts[1]);
+  const char *dest = n > 1 && parts[1][0] ? parts[1] : parts[0];
+  return device_add(s, parts[0], dest, n > 2 ? parts[2] : "rwm", v, err);
+}
+
+int cocin_devices_resolve(struct cocin_spec *s, cocin_error_t *err)
+{
+  for (size_t i = 0; i < s->n_devices; i++) {
+    struct cocin_device *d = &s->devices[i];
+    struct stat st;
+    if (stat(d->host, &st) < 0)
+      return cocin_fail_errno(err, "--device %s", d->host);
+    if (S_ISDIR(st.st_mode)) /* (docker takes every device below it) */
+      return cocin_fail(err, EINVAL,
+                        "--device %s: a directory: cocin takes its devices one by one "
+                        "(--device %s/NAME)",
+                        d->host, d->host);
+    if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
+      return cocin_fail(err, EINVAL, "--device %s: not a device node", d->host);
+    d->rule.type = S_ISCHR(st.st_mode) ? 'c' : 'b';
+    d->rule.major = major(st.st_rdev);
+    d->rule.minor = minor(st.st_rdev);
+    d->mode = st.st_mode & 07777;
+  }
+  free(s->device_rules);
+  s->device_rules = xmalloc0((s->n_devices + 1) * sizeof(*s->device_rules));
+  for (size_t i = 0; i < s->n_devices; i++)
+    s->device_rules[i] = s->devices[i].rule;
+  s->limits.devices = s->device_rules;
+  s->limits.n_devices = s->n_devices;
   return 0;
 }
 
@@ -1327,6 +1443,16 @@ static int run_opt(const struct cocin_opt *o, const char *v, void *data, cocin_e
       return cocin_error_wrap(err, "run");
     strv_append(&s->group_add, v);
     return 0;
+  case R_DEVICE:
+    return parse_device(s, v, err);
+  case R_CIDFILE:
+    if (!s->env_from_caller) /* (cocinfs would write a host file as root) */
+      return cocin_fail(err, EINVAL, "run: --cidfile is the CLI's (the reply here has the id)");
+    if (*v == '\0')
+      return cocin_fail(err, EINVAL, "run: --cidfile needs a file's path");
+    free(s->cidfile);
+    s->cidfile = xstrdup(v);
+    return 0;
   case R_HELP:
     s->help = true;
     return 0;
@@ -1424,6 +1550,13 @@ void cocin_spec_free(struct cocin_spec *s)
   strv_free(s->labels);
   strv_free(s->sysctls);
   strv_free(s->group_add);
+  free(s->cidfile);
+  for (size_t i = 0; i < s->n_devices; i++) {
+    free(s->devices[i].host);
+    free(s->devices[i].dest);
+  }
+  free(s->devices);
+  free(s->device_rules);
   free(s->entrypoint);
   for (size_t i = 0; i < s->n_mounts; i++) {
     free(s->mounts[i].source);
@@ -1593,6 +1726,16 @@ cJSON *cocin_spec_to_json(const struct cocin_spec *s)
     if (s->ports[i].v6) /* (run's, not asked for: a start listens where it can) */
       cJSON_AddStringToObject(o, "hostIp6", "::");
     cJSON_AddItemToArray(ps, o);
+  }
+  if (s->n_devices) { /* docker's HostConfig.Devices */
+    cJSON *d = cJSON_AddArrayToObject(j, "devices");
+    for (size_t i = 0; i < s->n_devices; i++) {
+      cJSON *o = cJSON_CreateObject();
+      cJSON_AddStringToObject(o, "pathOnHost", s->devices[i].host);
+      cJSON_AddStringToObject(o, "pathInContainer", s->devices[i].dest);
+      cJSON_AddStringToObject(o, "cgroupPermissions", s->devices[i].rule.access);
+      cJSON_AddItemToArray(d, o);
+    }
   }
   if (s->group_add) /* docker's HostConfig.GroupAdd */
     cJSON_AddItemToObject(j, "groupAdd", strv_to_json(s->group_add));
@@ -1851,6 +1994,18 @@ int cocin_spec_from_json(const cJSON *j, struct cocin_spec *s, cocin_error_t *er
       return cocin_fail(err, EINVAL, "labels in the container's record are invalid");
     cleanup_free char *kv = xasprintf("%s=%s", lb->string, lb->valuestring);
     strv_append(&s->labels, kv);
+  }
+  const cJSON *dv, *dvs = cJSON_GetObjectItemCaseSensitive(j, "devices");
+  if (dvs && !cJSON_IsArray(dvs))
+    return cocin_fail(err, EINVAL, "devices in the container's record are invalid");
+  cJSON_ArrayForEach(dv, dvs)
+  {
+    const char *h = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(dv, "pathOnHost"));
+    const char *d = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(dv, "pathInContainer"));
+    const char *a =
+        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(dv, "cgroupPermissions"));
+    if (!h || !d || !a || device_add(s, h, d, a, "(its record's)", NULL) < 0)
+      return cocin_fail(err, EINVAL, "a --device in the container's record is invalid");
   }
   const cJSON *ga, *gas = cJSON_GetObjectItemCaseSensitive(j, "groupAdd");
   if (gas && !cJSON_IsArray(gas))

@@ -14,6 +14,15 @@
 #include "error.h"
 
 /* Resource limits as given on the command line.  0 / NULL = not set. */
+/* --device: one more device the container may use, beside docker's
+ * default list (type 'c' or 'b', its numbers, access "r", "w", "m" in
+ * any mix) */
+struct cocin_device_rule {
+  char type;
+  unsigned major, minor;
+  char access[4];
+};
+
 #define COCIN_CPU_GIVEN_CPUS 1u
 #define COCIN_CPU_GIVEN_PERIOD 2u
 #define COCIN_CPU_GIVEN_QUOTA 4u
@@ -32,6 +41,10 @@ struct cocin_limits {
   /* Not kept: which of --cpus (1), --cpu-period (2), --cpu-quota (4) were
    * given (they conflict; update keeps what was not given) */
   unsigned cpu_given;
+  /* Not kept here (the spec's devices are): --device's rules for the
+   * devices policy of the cgroup made for a start, borrowed */
+  const struct cocin_device_rule *devices;
+  size_t n_devices;
 };
 
 /* Long flag names handled by cocin_limits_set (without the leading "--"),

@@ -45,6 +45,16 @@ int64_t cocin_duration_parse_ms(const char *s);
  * value; EINVAL for an empty key */
 int cocin_label_add(char ***labels, const char *v, const char *verb, cocin_error_t *err);
 
+/* --device HOST[:CONTAINER][:PERMISSIONS]: the host's device node host
+ * made at dest in the container's /dev, and allowed by its devices
+ * policy; rule's numbers are the host node's, looked up at each start */
+struct cocin_device {
+  char *host; /* absolute, tidy */
+  char *dest; /* absolute, tidy, in /dev */
+  struct cocin_device_rule rule;
+  mode_t mode; /* the host node's permission bits */
+};
+
 /* --tmpfs PATH[:OPTIONS]: a tmpfs of the container's own at dest */
 struct cocin_tmpfs {
   char *dest;    /* absolute, tidy */
@@ -125,6 +135,12 @@ struct cocin_spec {
   int64_t shm_size;           /* --shm-size, bytes of /dev/shm (0: docker's 64 MiB) */
   char **sysctls;             /* --sysctl KEY=VALUE, one per key, in order given */
   char **group_add;           /* --group-add GROUP: more supplementary groups, as given */
+  struct cocin_device *devices; /* --device */
+  size_t n_devices;
+  struct cocin_device_rule *device_rules; /* their rules, lent to limits once resolved */
+  /* --cidfile FILE: where the CLI writes the container's id (not kept;
+   * refused where the caller is no CLI: a ctl line's reply has the id) */
+  char *cidfile;
   bool help; /* --help was given: nothing else was parsed */
   /* set before parsing: -e KEY without "=" takes the caller's value (or
    * none), as docker's CLI does; unset (a ctl file) it is refused */
@@ -173,6 +189,11 @@ int cocin_user_check(const char *v, cocin_error_t *err);
 /* --sysctl's network parameters (net.*) only where the network is the
  * container's own: EINVAL with --network host or container:NAME */
 int cocin_spec_sysctls_check(const struct cocin_spec *s, cocin_error_t *err);
+/* --device's host nodes looked at now (at each start: a device may have
+ * other numbers after a reboot): each must be a character or block device;
+ * their rules are lent to spec's limits for the cgroup.  EINVAL/ENOENT
+ * naming the path otherwise. */
+int cocin_devices_resolve(struct cocin_spec *s, cocin_error_t *err);
 /* --group-add GROUP: a name or a number (looked up at the start) */
 int cocin_group_check(const char *v, cocin_error_t *err);
 

@@ -2018,6 +2018,28 @@ bad_run "--sysctl of a parameter this kernel lacks: said at the start" 'run: --s
 bad_run "--sysctl value the kernel refuses: its reason" 'run: --sysctl kernel.shmmax=abc: the kernel refused the value: Invalid argument' "${P}sc6" \
   cocin run --rm --name "${P}sc6" --sysctl kernel.shmmax=abc busybox true
 
+t_begin "--cidfile: the id written (no newline), for run -d, a foreground run and create"
+cocin run -d --name "${P}cid" --cidfile "$T/cid1" busybox sleep 100 >"$T/cidout" 2>&1 || t_fail "run -d: $(cat "$T/cidout")"
+[ "$(cat "$T/cid1")" = "$(cfg "${P}cid" .id)" ] && [ "$(cat "$T/cidout")" = "$(cat "$T/cid1")" ] &&
+  [ "$(wc -l <"$T/cid1")" = 0 ] || t_fail "run -d: [$(cat "$T/cid1")]"
+cocin rm -f "${P}cid" >/dev/null 2>&1
+[ "$(cocin run --name "${P}cid2" --cidfile "$T/cid2" busybox sh -c 'exit 3' 2>&1; echo $?)" = 3 ] || t_fail "foreground's code"
+[ "$(cat "$T/cid2")" = "$(cfg "${P}cid2" .id)" ] || t_fail "foreground: [$(cat "$T/cid2")]"
+cocin rm -f "${P}cid2" >/dev/null 2>&1
+cocin create --name "${P}cid3" --cidfile "$T/cid3" busybox true >/dev/null 2>&1 || t_fail create
+[ "$(cat "$T/cid3")" = "$(cfg "${P}cid3" .id)" ] || t_fail "create: [$(cat "$T/cid3")]"
+cocin rm -f "${P}cid3" >/dev/null 2>&1
+t_end
+echo kept >"$T/cidx"
+bad_run "--cidfile of a file there already: docker's words, the file kept" "run: container ID file found, make sure the other container isn't running or delete $T/cidx" "${P}cid4" \
+  cocin run --rm --name "${P}cid4" --cidfile "$T/cidx" busybox true
+t_eq "--cidfile there already: kept as it was" kept "$(cat "$T/cidx")"
+bad_run "--cidfile of a run that fails: the file gone again" 'run: exec "/nonexist": executable file not found' "${P}cid5" \
+  cocin run --rm --name "${P}cid5" --cidfile "$T/cid5" busybox /nonexist
+t_ok "--cidfile of a run that fails: no file" test ! -e "$T/cid5"
+bad_run "--cidfile in a missing directory: said" "run: --cidfile $T/nodir/cid: No such file or directory" "${P}cid6" \
+  cocin run --rm --name "${P}cid6" --cidfile "$T/nodir/cid" busybox true
+
 t_begin "stop several names at once"
 cocin run -d --name "${P}m1" busybox sleep 1000 >/dev/null 2>&1
 cocin run -d --name "${P}m2" busybox sleep 1000 >/dev/null 2>&1

@@ -354,6 +354,10 @@ ctl "$M/$A/ctl" "exec --env-file $T/fsenv sh -c 'echo \$FSV > /fs-xd3'"
   echo "PASS: fs-ctl-exec-env-file" || echo "FAIL: fs-ctl-exec-env-file: rc $RC [$ERR] [$REPLY]"
 ctl "$M/ctl" "exec --env-file fsenv $A true"; expect_fail fs-ctl-env-file-relative "Invalid argument"
 grep -q "absolute path" <<<"$REPLY" || echo "FAIL: fs-ctl-env-file-relative-message: [$REPLY]"
+# --cidfile is the CLI's: cocinfs would write a host file as root for the writer
+ctl "$M/ctl" "run --cidfile $T/fscid busybox true"; expect_fail fs-ctl-cidfile-refused "Invalid argument"
+grep -q "cidfile is the CLI's" <<<"$REPLY" && [ ! -e "$T/fscid" ] ||
+  echo "FAIL: fs-ctl-cidfile-refused-message: [$REPLY] $(ls "$T/fscid" 2>&1)"
 ctl "$M/ctl" "exec $A nosuchcmd"; expect_fail fs-ctl-exec-not-found "No such file"
 grep -q 'nosuchcmd' <<<"$REPLY" || echo "FAIL: fs-ctl-exec-not-found-message: [$REPLY]"
 ctl "$M/$A/ctl" "exec /etc/passwd"; expect_fail fs-ctl-exec-not-executable "Permission denied"

@@ -146,7 +146,43 @@ if exec 9</dev/fuse 2>/dev/null; then
     run busybox sh -c "mknod /f c 10 229 && exec 3</f"
   t_ok "devices: char device 10:229 opens with --privileged" \
     run --privileged busybox sh -c "mknod /f c 10 229 && exec 3</f"
+  # --device: the host's node at its place, allowed by the policy alone
+  t_eq "devices: --device /dev/fuse: there with the host's mode, opens" \
+    "$(stat -c '%t:%T %a' /dev/fuse) opened" \
+    "$(run --device /dev/fuse busybox sh -c 'echo "$(stat -c "%t:%T %a" /dev/fuse) $(exec 3<>/dev/fuse && echo opened)"' 2>&1)"
+  t_ok "devices: --device HOST:CONTAINER:r opens for reading" \
+    run --device /dev/fuse:/dev/x/fz:r busybox sh -c "exec 3</dev/x/fz"
+  t_err "devices: --device HOST:CONTAINER:r does not open for writing" "not permitted" \
+    run --device /dev/fuse:/dev/x/fz:r busybox sh -c "exec 3<>/dev/x/fz"
+  t_begin "devices: --device kept for a start; docker's HostConfig.Devices"
+  cocin run --name sec-dev-$$ --device /dev/fuse:/dev/fz busybox sh -c "exec 3<>/dev/fz" >"$T/o" 2>&1 ||
+    t_fail "run: $(cat "$T/o")"
+  cocin start sec-dev-$$ >/dev/null 2>&1 || t_fail start
+  wait_for sh -c "'$COCIN' --root '$ROOT' inspect -f '{{.status}}' sec-dev-$$ | grep -qx exited"
+  [ "$(cocin inspect -f '{{.exitCode}} {{json .HostConfig.Devices}}' sec-dev-$$)" = \
+    '0 [{"PathOnHost":"/dev/fuse","PathInContainer":"/dev/fz","CgroupPermissions":"rwm"}]' ] ||
+    t_fail "record: $(cocin inspect -f '{{.exitCode}} {{json .devices}}' sec-dev-$$)"
+  cocin rm -f sec-dev-$$ >/dev/null 2>&1
+  t_end
 fi
+t_err "devices: --device of no such host node: said" "run: --device /dev/nonexist-$$: No such file or directory" \
+  run --device /dev/nonexist-$$ busybox true
+t_err "devices: --device of no device node: said" "run: --device /etc/hostname: not a device node" \
+  run --device /etc/hostname:/dev/h busybox true
+t_err "devices: --device into /dev/shm refused (nodev)" 'run: invalid --device "/dev/null:/dev/shm/n": /dev/shm and /dev/pts are filesystems of their own' \
+  run --device /dev/null:/dev/shm/n busybox true
+t_err "devices: --device over cocin's own node refused" 'run: invalid --device "/dev/fuse:/dev/null": /dev/null is cocin.s own' \
+  run --device /dev/fuse:/dev/null busybox true
+t_err "devices: --device of a directory: one by one" "run: --device /dev/pts: a directory: cocin takes its devices one by one" \
+  run --device /dev/pts:/dev/p busybox true
+t_err "devices: --device through a link of /dev refused" "run: --device /dev/null: /dev/fd is not a directory" \
+  run --device /dev/null:/dev/fd/n busybox true
+t_err "devices: --device outside the container's /dev refused" 'run: invalid --device "/dev/null:/tmp/n": cocin makes devices in the container.s /dev only' \
+  run --device /dev/null:/tmp/n busybox true
+t_err "devices: --device with bad permissions refused" 'run: invalid --device "/dev/null:rwx": "rwx" is neither the container.s path nor permissions' \
+  run --device /dev/null:rwx busybox true
+t_err "devices: --device with bad permissions after a path refused" 'run: invalid --device "/dev/null:/dev/n:x": the permissions are r, w and m' \
+  run --device /dev/null:/dev/n:x busybox true
 # (console exists only with -t; fd, stdin, stdout, stderr are symlinks)
 t_eq "devices: only the default nodes in /dev" "full null ptmx pts random shm tty urandom zero" \
   "$(run busybox sh -c 'ls /dev | grep -v -x -e fd -e stdin -e stdout -e stderr -e core -e mqueue -e console | sort | tr "\n" " " | sed "s/ $//"')"
@@ -169,6 +205,10 @@ mkdir -p "$T/devvol" && mknod "$T/devvol/null2" c 1 3 2>/dev/null &&
 t_ok "devices (no policy): /dev/null still works" v2run busybox sh -c "echo x > /dev/null"
 t_ok "devices (no policy): --privileged may mknod" \
   v2run --privileged busybox sh -c "mknod /dev/hw c 10 183"
+t_err "devices (no policy): --device with fewer permissions than rwm refused" \
+  "run: --device /dev/null:r: this host has no devices cgroup to keep the permissions" \
+  v2run --device /dev/null:/dev/n2:r busybox true
+t_ok "devices (no policy): --device with rwm: there" v2run --device /dev/null:/dev/n2 busybox sh -c "echo x >/dev/n2"
 
 # ---- v2's devices policy: a BPF program, live on the host's cgroup2 mount ---
 U=/sys/fs/cgroup/unified
@@ -182,6 +222,12 @@ if [ "$(stat -f -c %T "$U" 2>/dev/null)" = cgroup2fs ]; then
       v2live busybox sh -c "echo x > /dev/null && head -c1 /dev/urandom >/dev/null"
     t_ok "devices (v2 BPF): --privileged opens it" \
       v2live --privileged busybox sh -c "mknod /dev/hw c 10 183 && head -c1 /dev/hw >/dev/null"
+    if [ -e /dev/fuse ]; then
+      t_ok "devices (v2 BPF): --device /dev/fuse opens" \
+        v2live --device /dev/fuse busybox sh -c "exec 3<>/dev/fuse"
+      t_err "devices (v2 BPF): --device HOST:r does not open for writing" "not permitted" \
+        v2live --device /dev/fuse:r busybox sh -c "exec 3<>/dev/fuse"
+    fi
   else
     t_skip "devices (v2 BPF)" "the kernel refused the BPF device program here (fallback in use)"
   fi

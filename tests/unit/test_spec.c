@@ -445,6 +445,56 @@ int main(void)
   cJSON_Delete(j);
   cocin_spec_free(&s2);
   cocin_spec_free(&s);
+  CHECK(parse("--device /dev/fuse --device /dev/null:/dev/x/n:r --device /dev/zero:/dev/z0:rw "
+              "--device /dev/null:/dev/shmx busybox",
+              &s) == 0 &&
+            s.n_devices == 4 && !strcmp(s.devices[0].dest, "/dev/fuse") &&
+            !strcmp(s.devices[0].rule.access, "rwm") && !strcmp(s.devices[1].host, "/dev/null") &&
+            !strcmp(s.devices[1].dest, "/dev/x/n") && !strcmp(s.devices[1].rule.access, "r") &&
+            !strcmp(s.devices[2].dest, "/dev/z0") && !strcmp(s.devices[2].rule.access, "rw"),
+        "--device HOST, HOST:CONTAINER:PERMS");
+  j = cocin_spec_to_json(&s);
+  CHECK(cocin_spec_from_json(j, &s2, &err) == 0 && s2.n_devices == 4 &&
+            !strcmp(s2.devices[1].dest, "/dev/x/n") && !strcmp(s2.devices[1].rule.access, "r"),
+        "--device round trip");
+  CHECK(cocin_devices_resolve(&s2, &err) == 0 && s2.devices[1].rule.type == 'c' &&
+            s2.devices[1].rule.major == 1 && s2.devices[1].rule.minor == 3 &&
+            s2.limits.n_devices == 4 && s2.limits.devices[2].minor == 5,
+        "--device resolved: the host node's numbers, lent to the limits");
+  cJSON_Delete(j);
+  cocin_spec_free(&s2);
+  cocin_spec_free(&s);
+  CHECK(parse("--device /dev/kvm::rw --device /dev/sda:m busybox", &s) == 0 && s.n_devices == 2 &&
+            !strcmp(s.devices[0].dest, "/dev/kvm") && !strcmp(s.devices[0].rule.access, "rw") &&
+            !strcmp(s.devices[1].dest, "/dev/sda") && !strcmp(s.devices[1].rule.access, "m"),
+        "--device HOST::PERMS (an empty CONTAINER is HOST), HOST:PERMS");
+  cocin_spec_free(&s);
+  CHECK(parse_err("--device dev/fuse busybox") == EINVAL &&
+            parse_err("--device /dev/fuse:/tmp/f busybox") == EINVAL &&
+            parse_err("--device /dev/fuse:/dev/../etc/f busybox") == EINVAL &&
+            parse_err("--device /dev/fuse:rwx busybox") == EINVAL &&
+            parse_err("--device /dev/fuse:rr busybox") == EINVAL &&
+            parse_err("--device /dev/fuse:/dev/f: busybox") == EINVAL &&
+            parse_err("--device /dev/fuse:/dev/f:r:x busybox") == EINVAL &&
+            parse_err("--device /dev/fuse --device /dev/null:/dev/fuse busybox") == EINVAL &&
+            parse_err("--device /dev/fuse:/dev/shm/f busybox") == EINVAL &&
+            parse_err("--device /dev/fuse:/dev/pts busybox") == EINVAL &&
+            parse_err("--device /dev/fuse:/dev/null busybox") == EINVAL &&
+            parse_err("--device /dev/fuse:fuse busybox") == EINVAL,
+        "bad --device refused");
+  {
+    struct cocin_spec d;
+    CHECK(parse("--device /dev/nonexistent-x busybox", &d) == 0 &&
+              cocin_devices_resolve(&d, &err) < 0 && cocin_error_status(&err) == ENOENT,
+          "--device of no such node: ENOENT at the start");
+    cocin_error_release(&err);
+    cocin_spec_free(&d);
+    CHECK(parse("--device /dev/pts:/dev/p busybox", &d) == 0 && cocin_devices_resolve(&d, &err) < 0 &&
+              cocin_error_status(&err) == EINVAL,
+          "--device of a directory: EINVAL at the start");
+    cocin_error_release(&err);
+    cocin_spec_free(&d);
+  }
   CHECK(parse("--shm-size 0 busybox", &s) == 0 && s.shm_size == 0, "--shm-size 0: the default");
   cocin_spec_free(&s);
   CHECK(parse_err("--sysctl vm.swappiness=1 busybox") == EPERM &&
@@ -469,6 +519,9 @@ int main(void)
         "{\"name\":\"x\",\"groupAdd\":\"staff\"}",
         "{\"name\":\"x\",\"groupAdd\":[\"a:b\"]}",
         "{\"name\":\"x\",\"shmSize\":0}",
+        "{\"name\":\"x\",\"devices\":[{\"pathOnHost\":\"/dev/null\",\"pathInContainer\":\"/etc/x\",\"cgroupPermissions\":\"rwm\"}]}",
+        "{\"name\":\"x\",\"devices\":[{\"pathOnHost\":\"/dev/null\"}]}",
+        "{\"name\":\"x\",\"devices\":{}}",
         NULL};
     for (const char *const *r = bad_records; *r; r++) {
       cJSON *bad = cJSON_Parse(*r);
