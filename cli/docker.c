@@ -188,6 +188,8 @@ static cJSON *host_config_of(const cJSON *cfg)
   cJSON *hc = cJSON_CreateObject();
   const cJSON *limits = item(cfg, "limits"), *sec = item(cfg, "security");
   add_str(hc, "NetworkMode", cj_str(cfg, "network"));
+  add_str(hc, "IpcMode", cj_str(cfg, "ipc") ? "host" : "private");
+  add_str(hc, "UTSMode", cj_str(cfg, "uts") ? "host" : "");
   cJSON_AddItemToObject(hc, "PortBindings", ports_of(cfg, false));
   cJSON_AddBoolToObject(hc, "AutoRemove", cj_bool(cfg, "autoRemove"));
   const cJSON *r = item(cfg, "restartPolicy");

@@ -305,11 +305,15 @@ static int make_dev(const char *dev, const struct cocin_spec *spec, cocin_error_
   if (mount_or_fail("devpts", pts, "devpts", MS_NOSUID | MS_NOEXEC,
                     "newinstance,ptmxmode=0666,mode=0620,gid=5", err) < 0)
     return -1;
-  /* --shm-size, or docker's 64 MiB */
+  /* --shm-size, or docker's 64 MiB; --ipc host: the host's own /dev/shm
+   * (bound before pivot_root: "/dev/shm" is still the host's) */
   char shm_opts[64];
   snprintf(shm_opts, sizeof(shm_opts), "mode=1777,size=%lld",
            (long long)(spec->shm_size ? spec->shm_size : 64LL << 20));
-  if (mount_or_fail("shm", shm, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, shm_opts, err) < 0)
+  int r = spec->host_ipc ? mount_or_fail("/dev/shm", shm, NULL, MS_BIND | MS_REC, NULL, err)
+                         : mount_or_fail("shm", shm, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                                         shm_opts, err);
+  if (r < 0)
     return -1;
   static const struct {
     const char *target, *name;
@@ -324,7 +328,7 @@ static int make_dev(const char *dev, const struct cocin_spec *spec, cocin_error_
   /* --device's last: one in place of a node or link of ours replaces it
    * (its mode the host node's: no umask) */
   mask = umask(0);
-  int r = make_devices(spec, err);
+  r = make_devices(spec, err);
   umask(mask);
   return r;
 }
@@ -654,7 +658,7 @@ int container_init(void *arg)
   }
   const char *host;
   size_t hlen = container_hostname(s, &host);
-  if (sethostname(host, hlen) < 0) {
+  if (!s->host_uts && sethostname(host, hlen) < 0) { /* (--uts host: the host's, as it is) */
     cocin_fail_errno(&err, "sethostname %s", host);
     child_fail(a->errfd, 1, &err);
   }

@@ -552,7 +552,11 @@ void monitor_main(struct monitor_args *m)
       close(layers);
   }
   char *stack = xmalloc0(STACK_SIZE);
-  int flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
+  int flags = CLONE_NEWPID | CLONE_NEWNS | SIGCHLD;
+  if (!m->spec->host_uts) /* --uts host, --ipc host: the host's */
+    flags |= CLONE_NEWUTS;
+  if (!m->spec->host_ipc)
+    flags |= CLONE_NEWIPC;
   /* The network namespace comes from the caller's thread (prep.c) to
    * the init directly; this monitor holds it from the init's ready mark to
    * its own exit, so the kernel tears it down after the answer. */

@@ -172,6 +172,8 @@ enum {
   R_GROUP_ADD,
   R_CIDFILE,
   R_DEVICE,
+  R_IPC,
+  R_UTS,
   R_HELP,
 };
 
@@ -228,6 +230,8 @@ static const struct cocin_opt run_opts[] = {
     {0, "group-add", OPT_REQUIRED, R_GROUP_ADD},
     {0, "cidfile", OPT_REQUIRED, R_CIDFILE},
     {0, "device", OPT_REQUIRED, R_DEVICE},
+    {0, "ipc", OPT_REQUIRED, R_IPC},
+    {0, "uts", OPT_REQUIRED, R_UTS},
     {0, "help", OPT_NONE, R_HELP},
     {0, NULL, OPT_NONE, 0},
 };
@@ -261,6 +265,8 @@ const char cocin_run_usage[] =
     "  -p, --publish SPEC        [IP:]HOSTPORT:PORT[/tcp]: relay a port of the host\n"
     "                            to the container's (repeatable)\n"
     "      --add-host NAME:IP    a line of /etc/hosts (repeatable)\n"
+    "      --ipc host            the host's IPC namespace and /dev/shm\n"
+    "      --uts host            the host's UTS namespace (its hostname)\n"
     "  -m, --memory SIZE         memory limit (512k, 64m, 1g)\n"
     "      --memory-swap SIZE    memory plus swap limit (-1: unlimited)\n"
     "      --cpus N              number of CPUs (0.5 = half a core)\n"
@@ -556,13 +562,18 @@ static int sysctl_add(char ***list, const char *v, cocin_error_t *err)
 
 int cocin_spec_sysctls_check(const struct cocin_spec *s, cocin_error_t *err)
 {
-  for (char **k = s->sysctls; k && *k && (s->host_network || s->net_container); k++)
-    if (!strncmp(*k, "net.", 4))
+  for (char **k = s->sysctls; k && *k; k++) {
+    if (!strncmp(*k, "net.", 4) && (s->host_network || s->net_container))
       return cocin_fail(err, EINVAL,
                         "--sysctl %.*s with --network %s%s: the network is not the "
                         "container's own",
                         (int)strcspn(*k, "="), *k, s->host_network ? "host" : "container:",
                         s->host_network ? "" : s->net_container);
+    if (strncmp(*k, "net.", 4) && s->host_ipc) /* (the others are IPC's) */
+      return cocin_fail(err, EINVAL,
+                        "--sysctl %.*s with --ipc host: the IPC namespace is the host's",
+                        (int)strcspn(*k, "="), *k);
+  }
   return 0;
 }
 
@@ -1445,6 +1456,22 @@ static int run_opt(const struct cocin_opt *o, const char *v, void *data, cocin_e
     return 0;
   case R_DEVICE:
     return parse_device(s, v, err);
+  case R_IPC: /* docker's private and shareable are the same here: its own */
+    if (strcmp(v, "host") && strcmp(v, "private") && strcmp(v, "shareable"))
+      return cocin_fail(err, EINVAL,
+                        "run: --ipc \"%s\": cocin has the modes private (its own IPC "
+                        "namespace, the default; shareable is the same) and host (the host's)",
+                        v);
+    s->host_ipc = !strcmp(v, "host");
+    return 0;
+  case R_UTS:
+    if (strcmp(v, "host") && *v)
+      return cocin_fail(err, EINVAL,
+                        "run: --uts \"%s\": cocin has the mode host (the host's hostname); "
+                        "without it the container has its own",
+                        v);
+    s->host_uts = *v != '\0';
+    return 0;
   case R_CIDFILE:
     if (!s->env_from_caller) /* (cocinfs would write a host file as root) */
       return cocin_fail(err, EINVAL, "run: --cidfile is the CLI's (the reply here has the id)");
@@ -1508,8 +1535,14 @@ int cocin_spec_parse(struct cocin_spec *s, int argc, char **argv, cocin_error_t 
                       "already");
   if (cocin_spec_sysctls_check(s, err) < 0)
     return cocin_error_wrap(err, "run");
-  /* the host's network, the host's name (docker's rule), unless -h */
-  if (s->host_network && s->hostname == NULL) {
+  if (s->host_uts && (s->hostname || s->net_container))
+    return cocin_fail(err, EINVAL,
+                      "run: %s with --uts host: the container's hostname is the host's",
+                      s->hostname ? "-h" : "--network container:NAME");
+  if (s->host_ipc && s->shm_size)
+    return cocin_fail(err, EINVAL, "run: --shm-size with --ipc host: /dev/shm is the host's");
+  /* the host's network or UTS namespace, the host's name (docker's rule), unless -h */
+  if ((s->host_network || s->host_uts) && s->hostname == NULL) {
     char h[HOST_NAME_MAX + 1] = "";
     if (gethostname(h, sizeof(h)) == 0 && check_hostname(h, NULL) == 0)
       s->hostname = xstrdup(h);
@@ -1706,6 +1739,10 @@ cJSON *cocin_spec_to_json(const struct cocin_spec *s)
     cJSON_AddStringToObject(j, "network", s->host_network ? "host" : "none");
   if (s->extra_hosts)
     cJSON_AddItemToObject(j, "extraHosts", strv_to_json(s->extra_hosts));
+  if (s->host_ipc) /* docker's HostConfig.IpcMode, UTSMode */
+    cJSON_AddStringToObject(j, "ipc", "host");
+  if (s->host_uts)
+    cJSON_AddStringToObject(j, "uts", "host");
   if (s->labels) { /* docker's Config.Labels: an object */
     cJSON *l = cJSON_AddObjectToObject(j, "labels");
     for (char **kv = s->labels; *kv; kv++) {
@@ -1980,6 +2017,13 @@ int cocin_spec_from_json(const cJSON *j, struct cocin_spec *s, cocin_error_t *er
     s->net_container = xstrdup(net->valuestring + 10);
   else if (net && !s->host_network && !(cJSON_IsString(net) && !strcmp(net->valuestring, "none")))
     return cocin_fail(err, EINVAL, "unknown network mode in the container's record");
+  const cJSON *ipc = cJSON_GetObjectItemCaseSensitive(j, "ipc");
+  const cJSON *uts = cJSON_GetObjectItemCaseSensitive(j, "uts");
+  if ((ipc && !(cJSON_IsString(ipc) && !strcmp(ipc->valuestring, "host"))) ||
+      (uts && !(cJSON_IsString(uts) && !strcmp(uts->valuestring, "host"))))
+    return cocin_fail(err, EINVAL, "ipc or uts in the container's record is invalid");
+  s->host_ipc = ipc != NULL;
+  s->host_uts = uts != NULL;
   const cJSON *eh, *ehs = cJSON_GetObjectItemCaseSensitive(j, "extraHosts");
   cJSON_ArrayForEach(eh, ehs)
   {

@@ -115,6 +115,8 @@ struct cocin_spec {
    * (and its hostname), joined at each start */
   char *net_container;
   char **extra_hosts;         /* --add-host NAME:IP, as given (NULL-terminated) */
+  bool host_ipc;              /* --ipc host: the host's IPC namespace and /dev/shm */
+  bool host_uts;              /* --uts host: the host's UTS namespace (hostname) */
   struct cocin_port *ports; /* -p */
   size_t n_ports;
   bool detach, interactive, tty, autoremove;

@@ -417,6 +417,34 @@ bad_run "--group-add of a name the image lacks: said at the start" 'run: unable 
 bad_run "--group-add of no group's word" 'run: invalid --group-add "a:b": expected a group.s name or number' "${P}ga2" \
   cocin run --rm --name "${P}ga2" --group-add a:b busybox true
 
+# ------------------------------------------------------ --ipc and --uts
+t_begin "--ipc host, --uts host: the host's namespaces (and /dev/shm, and hostname); exec joins them"
+hipc=$(readlink /proc/self/ns/ipc) huts=$(readlink /proc/self/ns/uts)
+[ "$(cocin run --rm busybox sh -c 'readlink /proc/self/ns/ipc; readlink /proc/self/ns/uts' 2>&1 | tr '\n' ' ')" != "$hipc $huts " ] ||
+  t_fail "the default shares them"
+echo shared >"/dev/shm/cocin-test-$$"
+got=$(cocin run --rm --ipc host --uts host busybox sh -c 'readlink /proc/self/ns/ipc; readlink /proc/self/ns/uts; hostname; cat /etc/hostname; cat /dev/shm/cocin-test-'$$ 2>&1 | tr '\n' ' ')
+[ "$got" = "$hipc $huts $(hostname) $(hostname) shared " ] || t_fail "host's: [$got]"
+cocin run -d --name "${P}ipc" --ipc host busybox sleep 100 >/dev/null 2>&1 || t_fail "run -d"
+[ "$(cocin exec "${P}ipc" readlink /proc/self/ns/ipc 2>&1)" = "$hipc" ] || t_fail "exec: $(cocin exec "${P}ipc" readlink /proc/self/ns/ipc 2>&1)"
+[ "$(cocin exec "${P}ipc" hostname 2>&1)" = "${P}ipc" ] || t_fail "its own uts: $(cocin exec "${P}ipc" hostname 2>&1)"
+[ "$(cocin inspect -f '{{.ipc}} {{.HostConfig.IpcMode}} {{.HostConfig.UTSMode}}' "${P}ipc")" = "host host " ] ||
+  t_fail "record: $(cocin inspect -f '{{.ipc}} {{.HostConfig.IpcMode}} {{.HostConfig.UTSMode}}' "${P}ipc")"
+cocin rm -f "${P}ipc" >/dev/null 2>&1
+rm -f "/dev/shm/cocin-test-$$"
+t_eq "--ipc private is the default's" "$(cocin run --rm --ipc private busybox readlink /proc/self/ns/ipc 2>&1 | grep -c "^$hipc\$")" 0
+t_end
+bad_run "--ipc of no mode refused" 'run: --ipc "container:x": cocin has the modes private' "${P}ipc1" \
+  cocin run --rm --name "${P}ipc1" --ipc container:x busybox true
+bad_run "--uts of no mode refused" 'run: --uts "private": cocin has the mode host' "${P}uts1" \
+  cocin run --rm --name "${P}uts1" --uts private busybox true
+bad_run "-h with --uts host refused" 'run: -h with --uts host: the container.s hostname is the host.s' "${P}uts2" \
+  cocin run --rm --name "${P}uts2" --uts host -h x busybox true
+bad_run "--shm-size with --ipc host refused" 'run: --shm-size with --ipc host: /dev/shm is the host.s' "${P}ipc2" \
+  cocin run --rm --name "${P}ipc2" --ipc host --shm-size 1m busybox true
+bad_run "--sysctl of IPC's with --ipc host refused" 'run: --sysctl kernel.shmmax with --ipc host: the IPC namespace is the host.s' "${P}ipc3" \
+  cocin run --rm --name "${P}ipc3" --ipc host --sysctl kernel.shmmax=1000 busybox true
+
 # ------------------------------------------- /etc/hostname and /etc/hosts
 t_begin "/etc/hostname and /etc/hosts name the hostname (the name, or -h)"
 got=$(cocin run --rm --name "${P}eh" busybox sh -c 'cat /etc/hostname; grep -c "^127.0.1.1.${HOSTNAME}\$" /etc/hosts; hostname -i' 2>&1)

@@ -495,6 +495,23 @@ int main(void)
     cocin_error_release(&err);
     cocin_spec_free(&d);
   }
+  CHECK(parse("--ipc host --uts host busybox", &s) == 0 && s.host_ipc && s.host_uts && s.hostname,
+        "--ipc host, --uts host (the host's hostname)");
+  j = cocin_spec_to_json(&s);
+  CHECK(cocin_spec_from_json(j, &s2, &err) == 0 && s2.host_ipc && s2.host_uts,
+        "--ipc host, --uts host round trip");
+  cJSON_Delete(j);
+  cocin_spec_free(&s2);
+  cocin_spec_free(&s);
+  CHECK(parse("--ipc host --ipc private busybox", &s) == 0 && !s.host_ipc, "the last --ipc wins");
+  cocin_spec_free(&s);
+  CHECK(parse_err("--ipc none busybox") == EINVAL && parse_err("--uts x busybox") == EINVAL &&
+            parse_err("--uts host -h x busybox") == EINVAL &&
+            parse_err("--ipc host --shm-size 1m busybox") == EINVAL &&
+            parse_err("--ipc host --sysctl kernel.sem=1 busybox") == EINVAL &&
+            parse_err("--ipc host --sysctl fs.mqueue.msg_max=20 busybox") == EINVAL &&
+            parse_err("--ipc host --sysctl net.ipv4.ip_forward=1 busybox") == 0,
+        "bad --ipc, --uts and what conflicts with them refused");
   CHECK(parse("--shm-size 0 busybox", &s) == 0 && s.shm_size == 0, "--shm-size 0: the default");
   cocin_spec_free(&s);
   CHECK(parse_err("--sysctl vm.swappiness=1 busybox") == EPERM &&
@@ -522,6 +539,8 @@ int main(void)
         "{\"name\":\"x\",\"devices\":[{\"pathOnHost\":\"/dev/null\",\"pathInContainer\":\"/etc/x\",\"cgroupPermissions\":\"rwm\"}]}",
         "{\"name\":\"x\",\"devices\":[{\"pathOnHost\":\"/dev/null\"}]}",
         "{\"name\":\"x\",\"devices\":{}}",
+        "{\"name\":\"x\",\"ipc\":\"none\"}",
+        "{\"name\":\"x\",\"ipc\":\"host\",\"sysctls\":{\"kernel.sem\":\"1\"}}",
         NULL};
     for (const char *const *r = bad_records; *r; r++) {
       cJSON *bad = cJSON_Parse(*r);
