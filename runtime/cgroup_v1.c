@@ -137,8 +137,11 @@ static int apply_limits(const struct cocin_cgroup *cg, const struct cocin_limits
   if (apply_memory(cg, l, err) < 0)
     return -1;
   const char *cpu = dir_of(cg, CG_CPU);
-  if (l->cpu_period && (write_i64(cg, cpu, "cpu.cfs_period_us", l->cpu_period, "cpus", err) < 0 ||
-                        write_i64(cg, cpu, "cpu.cfs_quota_us", l->cpu_quota, "cpus", err) < 0))
+  /* (--cpus, or --cpu-period and --cpu-quota: either sets both) */
+  const char *cpus =
+      (l->cpu_given & COCIN_CPU_GIVEN_CPUS) || !l->cpu_given ? "cpus" : "cpu-quota/--cpu-period";
+  if (l->cpu_period && (write_i64(cg, cpu, "cpu.cfs_period_us", l->cpu_period, cpus, err) < 0 ||
+                        write_i64(cg, cpu, "cpu.cfs_quota_us", l->cpu_quota, cpus, err) < 0))
     return -1;
   if (l->cpu_shares && write_i64(cg, cpu, "cpu.shares", l->cpu_shares, "cpu-shares", err) < 0)
     return -1;
