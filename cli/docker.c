@@ -29,6 +29,12 @@ static void add_copy(cJSON *o, const char *key, const cJSON *v)
   cJSON_AddItemToObject(o, key, v ? cJSON_Duplicate(v, true) : cJSON_CreateNull());
 }
 
+/* a copy of the record's object v, or {} where docker has an empty map */
+static void add_map(cJSON *o, const char *key, const cJSON *v)
+{
+  cJSON_AddItemToObject(o, key, v ? cJSON_Duplicate(v, true) : cJSON_CreateObject());
+}
+
 /* a copy whose object keys begin with a capital, as docker's do
  * (failingStreak → FailingStreak, log[].exitCode → Log[].ExitCode) */
 static cJSON *pascal_copy(const cJSON *v)
@@ -151,9 +157,7 @@ static cJSON *config_of(const cJSON *cfg)
   add_str(c, "Image", cj_str(cfg, "image"));
   add_str(c, "WorkingDir", cj_str(cfg, "workdir"));
   add_copy(c, "Entrypoint", NULL); /* (the record keeps the words joined, in Cmd) */
-  const cJSON *labels = item(cfg, "labels");
-  cJSON_AddItemToObject(c, "Labels",
-                        labels ? cJSON_Duplicate(labels, true) : cJSON_CreateObject());
+  add_map(c, "Labels", item(cfg, "labels"));
   int sig = (int)cj_int(cfg, "stopSignal", 0);
   if (sig > 0) { /* (a real-time signal has no name: its number) */
     const char *abbrev = sigabbrev_np(sig);
@@ -226,9 +230,7 @@ static cJSON *host_config_of(const cJSON *cfg)
   add_str(hc, "CpusetCpus", cj_str(limits, "cpusetCpus"));
   add_str(hc, "CpusetMems", cj_str(limits, "cpusetMems"));
   cJSON_AddNumberToObject(hc, "ShmSize", (double)cj_int(cfg, "shmSize", 64LL << 20));
-  const cJSON *sysctls = item(cfg, "sysctls");
-  cJSON_AddItemToObject(hc, "Sysctls",
-                        sysctls ? cJSON_Duplicate(sysctls, true) : cJSON_CreateObject());
+  add_map(hc, "Sysctls", item(cfg, "sysctls"));
   cJSON *tmpfs = cJSON_AddObjectToObject(hc, "Tmpfs");
   const cJSON *t;
   cJSON_ArrayForEach(t, item(cfg, "tmpfs"))
@@ -262,8 +264,10 @@ cJSON *cli_docker_view(const cJSON *cfg)
   cJSON_AddItemToObject(d, "Config", config_of(cfg));
   cJSON_AddItemToObject(d, "HostConfig", host_config_of(cfg));
   cJSON *ns = cJSON_AddObjectToObject(d, "NetworkSettings");
-  cJSON_AddItemToObject(ns, "Ports", cJSON_IsTrue(item(state, "Running")) ? ports_of(cfg, true)
-                                                                        : cJSON_CreateObject());
+  /* (its relay listens while it runs: a Pid, not Running, which a
+   * restart's wait sets too) */
+  cJSON_AddItemToObject(ns, "Ports", cj_int(state, "Pid", 0) > 0 ? ports_of(cfg, true)
+                                                                  : cJSON_CreateObject());
   /* cocin's containers have no bridge: loopback only, or the host's */
   add_str(ns, "IPAddress", "");
   return d;

@@ -137,9 +137,7 @@ static int apply_limits(const struct cocin_cgroup *cg, const struct cocin_limits
   if (apply_memory(cg, l, err) < 0)
     return -1;
   const char *cpu = dir_of(cg, CG_CPU);
-  /* (--cpus, or --cpu-period and --cpu-quota: either sets both) */
-  const char *cpus =
-      (l->cpu_given & COCIN_CPU_GIVEN_CPUS) || !l->cpu_given ? "cpus" : "cpu-quota/--cpu-period";
+  const char *cpus = cocin_limits_cpu_flag(l);
   if (l->cpu_period && (write_i64(cg, cpu, "cpu.cfs_period_us", l->cpu_period, cpus, err) < 0 ||
                         write_i64(cg, cpu, "cpu.cfs_quota_us", l->cpu_quota, cpus, err) < 0))
     return -1;

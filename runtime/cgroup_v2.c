@@ -118,9 +118,7 @@ static int apply_limits(const struct cocin_cgroup *cg, const char *dir,
     else
       snprintf(buf, sizeof(buf), "%" PRId64 " %" PRId64, l->cpu_quota, l->cpu_period);
     if (cg_write(cg, dir, "cpu.max", buf, err) < 0)
-      return cocin_error_wrap(err, (l->cpu_given & COCIN_CPU_GIVEN_CPUS) || !l->cpu_given
-                                       ? "--cpus"
-                                       : "--cpu-quota/--cpu-period");
+      return cocin_error_wrap(err, "--%s", cocin_limits_cpu_flag(l));
   }
   if (l->cpu_shares &&
       write_i64(cg, dir, "cpu.weight", (int64_t)shares_to_weight((uint64_t)l->cpu_shares),

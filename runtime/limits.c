@@ -356,6 +356,12 @@ int cocin_limits_set(struct cocin_limits *l, const char *flag, const char *value
   return cocin_fail(err, EINVAL, "unknown resource limit flag --%s", flag);
 }
 
+const char *cocin_limits_cpu_flag(const struct cocin_limits *l)
+{
+  return (l->cpu_given & COCIN_CPU_GIVEN_CPUS) || !l->cpu_given ? "cpus"
+                                                                : "cpu-quota/--cpu-period";
+}
+
 int cocin_limits_check_cpu(const struct cocin_limits *l, cocin_error_t *err)
 {
   if ((l->cpu_given & COCIN_CPU_GIVEN_CPUS) &&

@@ -184,6 +184,26 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
   if (own_net || !restart)
     prep_start(&prep, own_net);
   TRACE("thread-started");
+  /* No device policy (cgroup v2 without the BPF program, or no v1 devices
+   * hierarchy): nothing may make a device node, and none from the image or
+   * a volume may be opened; the container's /dev is cocin's own tmpfs.
+   * Decided now (while our thread makes the network namespace), from the
+   * limits and a look at the host's hierarchies, for the overlay and the
+   * init mount with it; the monitor plans and makes the cgroup later.
+   * Before anything of the container's is made: a --device it refuses
+   * leaves nothing. */
+  bool nodev =
+      !spec->security.privileged && !cocin_cgroup_devices_expected(&spec->limits);
+  /* --device's permissions are the policy's to keep: without one, only a
+   * device given with all of them may come (read, write and mknod) */
+  for (size_t i = 0; nodev && i < spec->n_devices; i++)
+    if (strlen(spec->devices[i].rule.access) < 3) {
+      cocin_fail(err, EINVAL,
+                 "%s: --device %s:%s: this host has no devices cgroup to keep the permissions "
+                 "(give rwm, or none)",
+                 verb, spec->devices[i].host, spec->devices[i].rule.access);
+      return -1;
+    }
   cleanup_free char *image_rootfs = NULL;
   /* held until we return, when the container is recorded (rmi) */
   cleanup_close int image_hold = -1;
@@ -233,24 +253,6 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
   cleanup_strv char **env = NULL;
   int pipefd[2];
 
-  /* No device policy (cgroup v2 without the BPF program, or no v1 devices
-   * hierarchy): nothing may make a device node, and none from the image or
-   * a volume may be opened; the container's /dev is cocin's own tmpfs.
-   * Decided now, from the limits and a look at the host's hierarchies,
-   * for the overlay and the init mount with it; the monitor plans and
-   * makes the cgroup meanwhile. */
-  bool nodev =
-      !spec->security.privileged && !cocin_cgroup_devices_expected(&spec->limits);
-  /* --device's permissions are the policy's to keep: without one, only a
-   * device given with all of them may come (read, write and mknod) */
-  for (size_t i = 0; nodev && i < spec->n_devices; i++)
-    if (strlen(spec->devices[i].rule.access) < 3) {
-      cocin_fail(err, EINVAL,
-                 "%s: --device %s:%s: this host has no devices cgroup to keep the permissions "
-                 "(give rwm, or none)",
-                 verb, spec->devices[i].host, spec->devices[i].rule.access);
-      goto fail;
-    }
   /* A run's layers: our thread makes them and mounts the overlay,
    * detached, for the init to attach.  A start's are there, its last
    * run's, and are the container's only once its monitor has claimed it

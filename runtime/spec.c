@@ -1665,6 +1665,17 @@ int cocin_spec_parse_create(struct cocin_spec *s, int argc, char **argv, cocin_e
   return 0;
 }
 
+/* KEY=VALUE words (labels, sysctls) as j's object {"KEY": "VALUE"} */
+static void kv_to_object(cJSON *j, const char *key, char *const *list)
+{
+  cJSON *o = cJSON_AddObjectToObject(j, key);
+  for (char *const *kv = list; *kv; kv++) {
+    const char *eq = strchr(*kv, '=');
+    cleanup_free char *k = xstrndup(*kv, (size_t)(eq - *kv));
+    cJSON_AddStringToObject(o, k, eq + 1);
+  }
+}
+
 cJSON *cocin_spec_to_json(const struct cocin_spec *s)
 {
   cJSON *j = cJSON_CreateObject();
@@ -1746,14 +1757,8 @@ cJSON *cocin_spec_to_json(const struct cocin_spec *s)
     cJSON_AddStringToObject(j, "ipc", "host");
   if (s->host_uts)
     cJSON_AddStringToObject(j, "uts", "host");
-  if (s->labels) { /* docker's Config.Labels: an object */
-    cJSON *l = cJSON_AddObjectToObject(j, "labels");
-    for (char **kv = s->labels; *kv; kv++) {
-      const char *eq = strchr(*kv, '=');
-      cleanup_free char *k = xstrndup(*kv, (size_t)(eq - *kv));
-      cJSON_AddStringToObject(l, k, eq + 1);
-    }
-  }
+  if (s->labels) /* docker's Config.Labels: an object */
+    kv_to_object(j, "labels", s->labels);
   cJSON *ps = cJSON_AddArrayToObject(j, "ports");
   for (size_t i = 0; i < s->n_ports; i++) {
     char ip[INET_ADDRSTRLEN] = "0.0.0.0";
@@ -1781,14 +1786,8 @@ cJSON *cocin_spec_to_json(const struct cocin_spec *s)
     cJSON_AddItemToObject(j, "groupAdd", strv_to_json(s->group_add));
   if (s->shm_size)
     cJSON_AddNumberToObject(j, "shmSize", (double)s->shm_size);
-  if (s->sysctls) { /* docker's HostConfig.Sysctls: an object */
-    cJSON *o = cJSON_AddObjectToObject(j, "sysctls");
-    for (char **kv = s->sysctls; *kv; kv++) {
-      const char *eq = strchr(*kv, '=');
-      cleanup_free char *k = xstrndup(*kv, (size_t)(eq - *kv));
-      cJSON_AddStringToObject(o, k, eq + 1);
-    }
-  }
+  if (s->sysctls) /* docker's HostConfig.Sysctls: an object */
+    kv_to_object(j, "sysctls", s->sysctls);
   cJSON_AddItemToObject(j, "limits", cocin_limits_to_json(&s->limits));
   cJSON_AddItemToObject(j, "security", cocin_security_to_json(&s->security));
   return j;

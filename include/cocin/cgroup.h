@@ -59,6 +59,9 @@ void cocin_limits_free(struct cocin_limits *l);
 /* docker's size ("512k", "64m", "1.5g", "100" bytes) of --flag into *out
  * (> 0); EINVAL naming the flag and the value otherwise. */
 int cocin_size_parse(const char *flag, const char *value, int64_t *out, cocin_error_t *err);
+/* The flag that set quota and period, for a message ("--%s"): "cpus"
+ * (also when not known: a record's), or "cpu-quota/--cpu-period" */
+const char *cocin_limits_cpu_flag(const struct cocin_limits *l);
 /* --cpus given with --cpu-period or --cpu-quota: EINVAL (docker's rule) */
 int cocin_limits_check_cpu(const struct cocin_limits *l, cocin_error_t *err);
 /* Checks across flags, after all are set (cocin_cgroup_create calls it too):
