@@ -21,6 +21,8 @@ struct cli_verb {
 /* Print "cocin: MSG" (the error's message) and return 1 (or the code). */
 int cli_error(cocin_error_t *err);
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* cli_fail for a flag that cannot be read: the exit code becomes 125 */
+int cli_usage_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The flags of t in argv, anywhere among the arguments (docker's flag
  * library), by the library's parser, with docker's messages:
  * vals[opt->id] is each one's value ("" for a flag without one).  The

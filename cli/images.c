@@ -33,7 +33,7 @@ int cmd_images(const char *root, int argc, char **argv)
     if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
       quiet = true;
     else if (argv[i][0] == '-')
-      return cli_fail("images: unknown flag: %s", argv[i]);
+      return cli_usage_fail("images: unknown flag: %s", argv[i]);
     else
       return cli_fail("images: unexpected argument \"%s\"", argv[i]);
   }
@@ -79,6 +79,12 @@ int cmd_images(const char *root, int argc, char **argv)
 int cmd_import(const char *root, int argc, char **argv)
 {
   cleanup_error cocin_error_t err = NULL;
+  static const struct cocin_opt none[] = {{0, NULL, OPT_NONE, 0}};
+  int pos = cli_flags("import", none, argc, argv, NULL); /* ("-" is standard input) */
+  if (pos < 0)
+    return 1;
+  argc -= pos;
+  argv += pos;
   if (argc != 2)
     return cli_fail("import: usage: cocin import TARBALL|- NAME");
   if (cocin_image_import(root, argv[0], argv[1], &err) < 0)

@@ -46,10 +46,28 @@ static const struct cli_verb verbs[] = {
     {NULL, NULL, NULL},
 };
 
+/* A flag could not be read: main exits 125 (docker's code for it), not
+ * the verb's 1. */
+static bool usage_failed;
+
 int cli_error(cocin_error_t *err)
 {
+  if (cocin_error_is_usage(err))
+    usage_failed = true;
   fprintf(stderr, "cocin: %s\n", cocin_error_msg(err));
   cocin_error_release(err);
+  return 1;
+}
+
+int cli_usage_fail(const char *fmt, ...)
+{
+  va_list ap;
+  fputs("cocin: ", stderr);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+  usage_failed = true;
   return 1;
 }
 
@@ -153,7 +171,7 @@ int main(int argc, char **argv)
     } else {
       fprintf(stderr, "cocin: unknown global flag: %s\n", argv[i]);
       usage(stderr);
-      return 2;
+      return 125;
     }
   }
   if (i >= argc) {
@@ -170,6 +188,8 @@ int main(int argc, char **argv)
   if (rc == -1) {
     fprintf(stderr, "cocin: unknown command \"%s\" (see cocin --help)\n", argv[i]);
     rc = 2;
+  } else if (rc != 0 && usage_failed) {
+    rc = 125;
   }
   free(root);
   return rc;

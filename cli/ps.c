@@ -668,7 +668,7 @@ static int names_only(const char *verb, int argc, char **argv)
     return cli_fail("%s: requires at least one container name", verb);
   for (int i = 0; i < argc; i++)
     if (argv[i][0] == '-')
-      return cli_fail("%s: unknown flag: %s", verb, argv[i]);
+      return cli_usage_fail("%s: unknown flag: %s", verb, argv[i]);
   return 0;
 }
 
@@ -791,7 +791,7 @@ int cmd_port(const char *root, int argc, char **argv)
 {
   for (int i = 0; i < argc; i++)
     if (argv[i][0] == '-')
-      return cli_fail("port: unknown flag: %s", argv[i]);
+      return cli_usage_fail("port: unknown flag: %s", argv[i]);
   if (argc < 1 || argc > 2)
     return cli_fail("port: requires a container name, and at most one port");
   long want = 0;

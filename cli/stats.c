@@ -159,7 +159,7 @@ static int one_text(const char *verb, const char *root, int argc, char **argv,
   if (argc < 1)
     return cli_fail("%s: requires exactly one container name", verb);
   if (!strcmp(verb, "top") && argv[0][0] == '-') /* top's words after the name are ps's */
-    return cli_fail("%s: unknown flag: %s", verb, argv[0]);
+    return cli_usage_fail("%s: unknown flag: %s", verb, argv[0]);
   if (argc > 1) /* docker's top hands these to ps; cocin lists ps -ef's columns only */
     return strcmp(verb, "top") ? cli_fail("%s: requires exactly one container name", verb)
                                : cli_fail("top: ps options are not supported: %s", argv[1]);

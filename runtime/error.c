@@ -48,6 +48,18 @@ int cocin_fail(cocin_error_t *err, int errnum, const char *fmt, ...)
   return set_error(err, errnum, msg);
 }
 
+int cocin_fail_usage(cocin_error_t *err, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  char *msg = vformat(fmt, ap);
+  va_end(ap);
+  set_error(err, EINVAL, msg);
+  if (err && *err)
+    (*err)->usage = 1;
+  return -1;
+}
+
 int cocin_fail_errno(cocin_error_t *err, const char *fmt, ...)
 {
   int saved = errno;

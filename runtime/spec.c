@@ -51,7 +51,7 @@ static int opts_parse(const struct cocin_opt *table, int argc, char **argv, int 
         if (t->long_name && strlen(t->long_name) == nlen && !strncmp(t->long_name, name, nlen))
           o = t;
       if (o == NULL)
-        return cocin_fail(err, EINVAL, "%s: unknown flag: --%.*s", verb, (int)nlen, name);
+        return cocin_fail_usage(err, "%s: unknown flag: --%.*s", verb, (int)nlen, name);
       const char *val = NULL;
       if (o->arg == OPT_REQUIRED) {
         if (eq)
@@ -59,10 +59,10 @@ static int opts_parse(const struct cocin_opt *table, int argc, char **argv, int 
         else if (i + 1 < argc)
           val = argv[++i];
         else
-          return cocin_fail(err, EINVAL, "%s: flag needs an argument: --%s", verb, o->long_name);
+          return cocin_fail_usage(err, "%s: flag needs an argument: --%s", verb, o->long_name);
       } else if (eq) {
         if (strcmp(eq + 1, "true") && strcmp(eq + 1, "false"))
-          return cocin_fail(err, EINVAL, "%s: --%s takes no argument", verb, o->long_name);
+          return cocin_fail_usage(err, "%s: --%s takes no argument", verb, o->long_name);
         if (!strcmp(eq + 1, "false")) {
           i++;
           continue;
@@ -80,7 +80,7 @@ static int opts_parse(const struct cocin_opt *table, int argc, char **argv, int 
         if (t->short_name && t->short_name == *c)
           o = t;
       if (o == NULL)
-        return cocin_fail(err, EINVAL, "%s: unknown shorthand flag: '%c' in %s", verb, *c, w);
+        return cocin_fail_usage(err, "%s: unknown shorthand flag: '%c' in %s", verb, *c, w);
       if (o->arg == OPT_REQUIRED) {
         const char *val;
         if (c[1] == '=') /* as docker's flag library reads it */
@@ -90,14 +90,14 @@ static int opts_parse(const struct cocin_opt *table, int argc, char **argv, int 
         else if (i + 1 < argc)
           val = argv[++i];
         else
-          return cocin_fail(err, EINVAL, "%s: flag needs an argument: -%c", verb, *c);
+          return cocin_fail_usage(err, "%s: flag needs an argument: -%c", verb, *c);
         if (cb(o, val, data, err) < 0)
           return -1;
         break;
       }
       if (c[1] == '=') { /* -d=true, -d=false: ends the cluster */
         if (strcmp(c + 2, "true") && strcmp(c + 2, "false"))
-          return cocin_fail(err, EINVAL, "%s: -%c takes no argument", verb, *c);
+          return cocin_fail_usage(err, "%s: -%c takes no argument", verb, *c);
         if (!strcmp(c + 2, "true") && cb(o, NULL, data, err) < 0)
           return -1;
         break;

@@ -12,6 +12,9 @@
 struct cocin_error_s {
   int status; /* errno value: EINVAL, ENOENT, EEXIST, EBUSY, EPERM, ... */
   char *msg;
+  /* a command line's flags could not be read (an unknown flag, one
+   * without its argument): the CLI exits 125 for it, as docker's does */
+  int usage;
 };
 typedef struct cocin_error_s *cocin_error_t;
 
@@ -23,6 +26,10 @@ int cocin_fail(cocin_error_t *err, int errnum, const char *fmt, ...)
 int cocin_fail_errno(cocin_error_t *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Like cocin_fail with EINVAL, for a flag that cannot be read (usage). */
+int cocin_fail_usage(cocin_error_t *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* Prefix "context: " to the message in *err; returns -1. */
 int cocin_error_wrap(cocin_error_t *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -32,6 +39,10 @@ void cocin_error_release(cocin_error_t *err);
 static inline int cocin_error_status(const cocin_error_t *err)
 {
   return (err && *err) ? (*err)->status : 0;
+}
+static inline int cocin_error_is_usage(const cocin_error_t *err)
+{
+  return err && *err && (*err)->usage;
 }
 static inline const char *cocin_error_msg(const cocin_error_t *err)
 {

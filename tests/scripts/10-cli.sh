@@ -23,11 +23,13 @@ status_of() { cocin inspect "$1" 2>/dev/null | jq -r .status; }
 is_running() { [ "$(cfg "$1" .status)" = running ]; }
 is_exited() { local s; s=$(status_of "$1"); [ "$s" = exited ] || [ "$s" = stopped ]; }
 pid_alive() { [ -n "$1" ] && [ "$1" != null ] && kill -0 "$1" 2>/dev/null; }
-# says1 WANT ARGS...: `cocin ARGS` exits 1 with WANT, its one line
+# says1 WANT ARGS...: `cocin ARGS` exits 1 with WANT, its one line (125,
+# docker's code, when WANT is a flag that cannot be read)
 says1() {
-  local want=$1 out rc; shift
+  local want=$1 out rc code=1; shift
+  case $want in *": unknown flag: "* | *": unknown shorthand flag: "* | *": flag needs an argument: "*) code=125 ;; esac
   out=$(cocin "$@" 2>&1); rc=$?
-  [ "$rc" = 1 ] && [ "$out" = "$want" ] || t_fail "$*: rc $rc [$out]"
+  [ "$rc" = "$code" ] && [ "$out" = "$want" ] || t_fail "$*: rc $rc [$out]"
 }
 # cgroup directories named NAME under a cocin parent anywhere in the hierarchy
 cgroup_dirs() { find /sys/fs/cgroup -maxdepth 6 -type d -path "*/cocin/$1" 2>/dev/null; }
@@ -2132,6 +2134,40 @@ t_err "exec of unknown container" 'no such container' cocin exec "${P}nosuch" tr
 t_err "rm -f of unknown container" 'no such container' cocin rm -f "${P}nosuch"
 t_err "unknown verb" 'unknown|usage' cocin frobnicate
 t_err "ps unknown flag" 'unknown|flag|usage' cocin ps --bogus
+
+# docker's code for a flag it cannot read is 125, every verb's; what the
+# verb then fails at is 1
+t_begin "a flag that cannot be read: one line, exit 125, whatever the verb"
+for v in "ps" "logs x" "stop x" "kill x" "rm x" "start x" "restart x" "pause x" "unpause x" \
+  "wait x" "inspect x" "top x" "port x" "rename x y" "cp x:/a /tmp/b" "diff x" "commit x y" \
+  "update x" "stats --no-stream" "export x" "import - x" "images" "rmi x" "volume ls" \
+  "volume rm x" "system df" "system prune" "container ls" "image ls" "info" "version" \
+  "run busybox true" "create busybox true" "exec x true"; do
+  read -r -a w <<<"$v"
+  case ${w[0]} in volume | system | container | image) n=2 ;; *) n=1 ;; esac # (VERB SUBVERB)
+  for bad in --bogus -Z; do
+    cocin "${w[@]:0:n}" "$bad" "${w[@]:n}" </dev/null >"$T/o" 2>"$T/e"
+    rc=$?
+    [ "$rc" = 125 ] || t_fail "$v $bad: exit $rc"
+    # (container ls says ps's, image ls images')
+    [ "$(wc -l <"$T/e")" = 1 ] && grep -q "^cocin: [a-z ]*: unknown \(shorthand \)\?flag.*${bad#--}" "$T/e" ||
+      t_fail "$v $bad: [$(cat "$T/e")]"
+    [ -s "$T/o" ] && t_fail "$v $bad: output [$(head -c 200 "$T/o")]"
+  done
+done
+for args in "logs --tail" "stop -t" "ps --format" "kill -s"; do
+  read -r -a w <<<"$args"
+  cocin "${w[@]}" >/dev/null 2>"$T/e"
+  rc=$?
+  [ "$rc" = 125 ] && grep -q 'flag needs an argument' "$T/e" || t_fail "$args: exit $rc [$(cat "$T/e")]"
+done
+cocin --bogus ps >/dev/null 2>"$T/e"; rc=$?
+[ "$rc" = 125 ] && grep -q 'unknown global flag: --bogus' "$T/e" || t_fail "global: exit $rc"
+cocin stop "${P}nosuch" 2>/dev/null; rc=$?
+[ "$rc" = 1 ] || t_fail "stop of no such container: exit $rc, want 1"
+cocin logs x y 2>/dev/null; rc=$?
+[ "$rc" = 1 ] || t_fail "logs with two names: exit $rc, want 1"
+t_end
 
 t_begin "rm of several, one unknown: the known ones are removed, exit non-zero"
 cocin run --name "${P}r1" busybox true >/dev/null 2>&1

@@ -524,10 +524,11 @@ mkdir -p "$T/target/rootfs"; echo precious >"$T/target/rootfs/file"
 ln -s "$T/target" "$ROOT/images/${P}lnk"
 echo junk >"$ROOT/images/${P}file"
 imgs=$(list_images)
-rchk() { # rchk WANT ARGS...: exit 1, exactly WANT
-  local want=$1 out rc; shift
+rchk() { # rchk WANT ARGS...: exit 1 (125 for a flag that cannot be read), exactly WANT
+  local want=$1 out rc code=1; shift
+  case $want in *"unknown flag"* | *"unknown shorthand flag"*) code=125 ;; esac
   out=$(cocin rmi "$@" 2>&1); rc=$?
-  [ "$rc" = 1 ] && [ "$out" = "$want" ] || t_fail "rmi $*: exit $rc [$out]"
+  [ "$rc" = "$code" ] && [ "$out" = "$want" ] || t_fail "rmi $*: exit $rc [$out]"
 }
 rchk "cocin: rmi: requires at least one image name"
 rchk "cocin: rmi: requires at least one image name" -f

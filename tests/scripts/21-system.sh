@@ -88,11 +88,11 @@ out=$(cocin image rm "${P}img3" 2>&1); [ "$out" = "${P}img3" ] || t_fail "image 
 cocin container prune --help | grep -q '^Usage: cocin container prune' || t_fail "container prune --help"
 t_end
 
-bad() { # NAME PATTERN ARGS...
+bad() { # NAME PATTERN ARGS...: exit 1 (WANT=125: a flag that cannot be read)
   local n=$1 pat=$2 rc; shift 2
   t_begin "$n"
   cocin "$@" >"$T/bo" 2>"$T/be"; rc=$?
-  [ "$rc" = 1 ] || t_fail "exit $rc"
+  [ "$rc" = "${WANT:-1}" ] || t_fail "exit $rc"
   grep -qF -- "$pat" "$T/be" || t_fail "stderr lacks [$pat]: $(head -c 300 "$T/be")"
   [ "$(asan_filter <"$T/be" | grep -c .)" = 1 ] || t_fail "not one line: $(head -c 300 "$T/be")"
   t_end
@@ -100,7 +100,7 @@ bad() { # NAME PATTERN ARGS...
 bad "system: no command" 'give a command: df or prune' system
 bad "system: an unknown command" 'unknown command "frob"' system frob
 bad "system df: an argument" 'takes no arguments: x' system df x
-bad "system prune: an unknown flag" 'unknown' system prune --bogus
+WANT=125 bad "system prune: an unknown flag" 'unknown' system prune --bogus
 bad "info: a bad template" 'info: --format' info -f '{{'
 bad "version: an argument" 'takes no arguments: x' version x
 bad "container: an unknown command" 'unknown command "frob"' container frob
