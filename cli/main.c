@@ -169,8 +169,7 @@ int main(int argc, char **argv)
       printf("cocin %s\n", COCIN_VERSION);
       return 0;
     } else {
-      fprintf(stderr, "cocin: unknown global flag: %s\n", argv[i]);
-      usage(stderr);
+      fprintf(stderr, "cocin: unknown global flag: %s (see cocin --help)\n", argv[i]);
       return 125;
     }
   }
