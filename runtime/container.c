@@ -254,8 +254,8 @@ int mount_volumes_at(const char *merged, const struct cocin_spec *s, bool nodev,
  * replaced.  The devices policy (cgroup) allows them; nothing else does. */
 static int make_devices(const struct cocin_spec *s, cocin_error_t *err)
 {
-  for (size_t i = 0; i < s->n_devices; i++) {
-    const struct cocin_device *d = &s->devices[i];
+  for (size_t i = 0; i < s->n_device_nodes; i++) {
+    const struct cocin_device *d = &s->device_nodes[i];
     cleanup_free char *rel = xstrdup(d->dest + 1); /* "dev/..." */
     for (char *slash = strchr(rel + 4, '/'); slash; slash = strchr(slash + 1, '/')) {
       *slash = '\0';

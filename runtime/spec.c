@@ -2,6 +2,7 @@
  * container's environment. */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -259,7 +260,8 @@ const char cocin_run_usage[] =
     "      --group-add GROUP     one more supplementary group (a name or number)\n"
     "      --cidfile FILE        write the container's id to FILE (a new file)\n"
     "      --device HOST[:CONTAINER][:PERMISSIONS]\n"
-    "                            a device of the host's, in the container's /dev\n"
+    "                            a device of the host's (or every one below a\n"
+    "                            directory), in the container's /dev\n"
     "      --rm                  remove the container when it exits\n"
     "      --network MODE        none (its own, loopback only; the default), host,\n"
     "                            or container:NAME (that running container's)\n"
@@ -592,6 +594,30 @@ static bool device_access_ok(const char *a)
   return true;
 }
 
+/* Where a device node may be made in the container: in its /dev, not on
+ * a node of cocin's own, nor in /dev/shm or /dev/pts.  what: the
+ * message's beginning. */
+static int device_dest_check(const char *d, const char *what, cocin_error_t *err)
+{
+  if (strncmp(d, "/dev/", 5) || strlen(d) > 255)
+    return cocin_fail(err, EINVAL,
+                      "%s: cocin makes devices in the container's /dev only (like /dev/fuse)",
+                      what);
+  static const char *const ours[] = {"/dev/null", "/dev/zero",    "/dev/full", "/dev/random",
+                                     "/dev/urandom", "/dev/tty", "/dev/ptmx", "/dev/console"};
+  for (size_t i = 0; i < sizeof(ours) / sizeof(ours[0]); i++)
+    if (!strcmp(d, ours[i])) /* (the masked paths are bound to our null) */
+      return cocin_fail(err, EINVAL, "%s: %s is cocin's own; give the device another name",
+                        what, d);
+  if (!strncmp(d, "/dev/shm", 8) || !strncmp(d, "/dev/pts", 8)) /* (and below them) */
+    if (d[8] == '\0' || d[8] == '/')
+      return cocin_fail(err, EINVAL,
+                        "%s: /dev/shm and /dev/pts are filesystems of their own, where no "
+                        "device opens",
+                        what);
+  return 0;
+}
+
 /* --device HOST[:CONTAINER][:PERMISSIONS] (docker's: CONTAINER is HOST
  * if not given, PERMISSIONS rwm); v: the flag as given */
 static int device_add(struct cocin_spec *s, const char *host, const char *dest,
@@ -607,25 +633,11 @@ static int device_add(struct cocin_spec *s, const char *host, const char *dest,
   cleanup_free char *h = xstrdup(host), *d = xstrdup(dest);
   path_tidy(h);
   path_tidy(d);
-  if (strncmp(d, "/dev/", 5) || strlen(d) > 255)
-    return cocin_fail(err, EINVAL,
-                      "run: invalid --device \"%s\": cocin makes devices in the container's "
-                      "/dev only (like /dev/fuse)",
-                      v);
-  static const char *const ours[] = {"/dev/null", "/dev/zero",    "/dev/full", "/dev/random",
-                                     "/dev/urandom", "/dev/tty", "/dev/ptmx", "/dev/console"};
-  for (size_t i = 0; i < sizeof(ours) / sizeof(ours[0]); i++)
-    if (!strcmp(d, ours[i])) /* (the masked paths are bound to our null) */
-      return cocin_fail(err, EINVAL,
-                        "run: invalid --device \"%s\": %s is cocin's own; give the device "
-                        "another name",
-                        v, d);
-  if (!strncmp(d, "/dev/shm", 8) || !strncmp(d, "/dev/pts", 8)) /* (and below them) */
-    if (d[8] == '\0' || d[8] == '/')
-      return cocin_fail(err, EINVAL,
-                        "run: invalid --device \"%s\": /dev/shm and /dev/pts are filesystems "
-                        "of their own, where no device opens",
-                        v);
+  {
+    cleanup_free char *what = xasprintf("run: invalid --device \"%s\"", v);
+    if (device_dest_check(d, what, err) < 0)
+      return -1;
+  }
   for (size_t i = 0; i < s->n_devices; i++)
     if (!strcmp(s->devices[i].dest, d))
       return cocin_fail(err, EINVAL, "run: --device: %s given twice", d);
@@ -661,31 +673,112 @@ static int parse_device(struct cocin_spec *s, const char *v, cocin_error_t *err)
   return device_add(s, parts[0], dest, n > 2 ? parts[2] : "rwm", v, err);
 }
 
+/* the nodes of a start: what cocin_devices_resolve made */
+static void device_nodes_free(struct cocin_spec *s)
+{
+  for (size_t i = 0; i < s->n_device_nodes; i++) {
+    free(s->device_nodes[i].host);
+    free(s->device_nodes[i].dest);
+  }
+  free(s->device_nodes);
+  s->device_nodes = NULL;
+  s->n_device_nodes = 0;
+}
+
+#define DEVICE_NODES_MAX 1024 /* below one --device directory, all told */
+#define DEVICE_DEPTH_MAX 16
+
+/* One node (st: its stat) of --device g at host, to be made at dest. */
+static int device_node_add(struct cocin_spec *s, const struct cocin_device *g, const char *host,
+                           const char *dest, const struct stat *st, cocin_error_t *err)
+{
+  if (strcmp(g->dest, dest)) { /* (below a directory: the given one was checked) */
+    cleanup_free char *what = xasprintf("--device %s: %s", g->host, host);
+    if (device_dest_check(dest, what, err) < 0)
+      return -1;
+  }
+  for (size_t i = 0; i < s->n_device_nodes; i++)
+    if (!strcmp(s->device_nodes[i].dest, dest))
+      return cocin_fail(err, EINVAL, "--device %s: %s is given twice (%s, %s)", g->host, dest,
+                        s->device_nodes[i].host, host);
+  if (s->n_device_nodes >= DEVICE_NODES_MAX)
+    return cocin_fail(err, E2BIG, "--device %s: more than %d devices", g->host,
+                      DEVICE_NODES_MAX);
+  s->device_nodes = xrealloc(s->device_nodes, (s->n_device_nodes + 1) * sizeof(*s->device_nodes));
+  struct cocin_device *n = &s->device_nodes[s->n_device_nodes++];
+  *n = (struct cocin_device){.host = xstrdup(host), .dest = xstrdup(dest), .rule = g->rule};
+  n->rule.type = S_ISCHR(st->st_mode) ? 'c' : 'b';
+  n->rule.major = major(st->st_rdev);
+  n->rule.minor = minor(st->st_rdev);
+  n->mode = st->st_mode & 07777;
+  return 0;
+}
+
+/* Every character and block device below the directory dir (host, made
+ * at dest), in name order; links and other files passed over, no link
+ * followed (docker walks so). */
+static int devices_below(struct cocin_spec *s, const struct cocin_device *g, int dir,
+                         const char *host, const char *dest, int depth, cocin_error_t *err)
+{
+  if (depth > DEVICE_DEPTH_MAX)
+    return cocin_fail(err, ELOOP, "--device %s: directories more than %d deep", g->host,
+                      DEVICE_DEPTH_MAX);
+  struct dirent **names = NULL;
+  int n = scandirat(dir, ".", &names, NULL, alphasort);
+  if (n < 0)
+    return cocin_fail_errno(err, "--device %s: read %s", g->host, host);
+  int r = 0;
+  for (int i = 0; i < n; i++) {
+    const char *name = names[i]->d_name;
+    struct stat st;
+    if (r == 0 && strcmp(name, ".") && strcmp(name, "..") &&
+        fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+      cleanup_free char *h = xasprintf("%s/%s", host, name);
+      cleanup_free char *d = xasprintf("%s/%s", dest, name);
+      if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+        r = device_node_add(s, g, h, d, &st, err);
+      } else if (S_ISDIR(st.st_mode)) {
+        cleanup_close int sub =
+            openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        r = sub < 0 ? cocin_fail_errno(err, "--device %s: open %s", g->host, h)
+                    : devices_below(s, g, sub, h, d, depth + 1, err);
+      }
+    }
+    free(names[i]);
+  }
+  free(names);
+  return r;
+}
+
 int cocin_devices_resolve(struct cocin_spec *s, cocin_error_t *err)
 {
+  device_nodes_free(s);
   for (size_t i = 0; i < s->n_devices; i++) {
-    struct cocin_device *d = &s->devices[i];
+    const struct cocin_device *d = &s->devices[i];
     struct stat st;
     if (stat(d->host, &st) < 0)
       return cocin_fail_errno(err, "--device %s", d->host);
-    if (S_ISDIR(st.st_mode)) /* (docker takes every device below it) */
-      return cocin_fail(err, EINVAL,
-                        "--device %s: a directory: cocin takes its devices one by one "
-                        "(--device %s/NAME)",
-                        d->host, d->host);
-    if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
-      return cocin_fail(err, EINVAL, "--device %s: not a device node", d->host);
-    d->rule.type = S_ISCHR(st.st_mode) ? 'c' : 'b';
-    d->rule.major = major(st.st_rdev);
-    d->rule.minor = minor(st.st_rdev);
-    d->mode = st.st_mode & 07777;
+    int r;
+    if (S_ISDIR(st.st_mode)) { /* (docker takes every device below it) */
+      cleanup_close int dir = open(d->host, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      r = dir < 0 ? cocin_fail_errno(err, "--device %s", d->host)
+                  : devices_below(s, d, dir, d->host, d->dest, 1, err);
+    } else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+      r = device_node_add(s, d, d->host, d->dest, &st, err);
+    } else {
+      r = cocin_fail(err, EINVAL, "--device %s: not a device node, nor a directory", d->host);
+    }
+    if (r < 0) {
+      device_nodes_free(s);
+      return -1;
+    }
   }
   free(s->device_rules);
-  s->device_rules = xmalloc0((s->n_devices + 1) * sizeof(*s->device_rules));
-  for (size_t i = 0; i < s->n_devices; i++)
-    s->device_rules[i] = s->devices[i].rule;
+  s->device_rules = xmalloc0((s->n_device_nodes + 1) * sizeof(*s->device_rules));
+  for (size_t i = 0; i < s->n_device_nodes; i++)
+    s->device_rules[i] = s->device_nodes[i].rule;
   s->limits.devices = s->device_rules;
-  s->limits.n_devices = s->n_devices;
+  s->limits.n_devices = s->n_device_nodes;
   return 0;
 }
 
@@ -1592,6 +1685,7 @@ void cocin_spec_free(struct cocin_spec *s)
     free(s->devices[i].dest);
   }
   free(s->devices);
+  device_nodes_free(s);
   free(s->device_rules);
   free(s->entrypoint);
   for (size_t i = 0; i < s->n_mounts; i++) {

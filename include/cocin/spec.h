@@ -137,9 +137,13 @@ struct cocin_spec {
   int64_t shm_size;           /* --shm-size, bytes of /dev/shm (0: docker's 64 MiB) */
   char **sysctls;             /* --sysctl KEY=VALUE, one per key, in order given */
   char **group_add;           /* --group-add GROUP: more supplementary groups, as given */
-  struct cocin_device *devices; /* --device */
+  struct cocin_device *devices; /* --device, as given (recorded) */
   size_t n_devices;
-  struct cocin_device_rule *device_rules; /* their rules, lent to limits once resolved */
+  /* the nodes they are at this start (cocin_devices_resolve: a directory
+   * stands for every device below it); not recorded */
+  struct cocin_device *device_nodes;
+  size_t n_device_nodes;
+  struct cocin_device_rule *device_rules; /* the nodes' rules, lent to limits */
   /* --cidfile FILE: where the CLI writes the container's id (not kept;
    * refused where the caller is no CLI: a ctl line's reply has the id) */
   char *cidfile;
@@ -191,10 +195,12 @@ int cocin_user_check(const char *v, cocin_error_t *err);
 /* --sysctl's network parameters (net.*) only where the network is the
  * container's own: EINVAL with --network host or container:NAME */
 int cocin_spec_sysctls_check(const struct cocin_spec *s, cocin_error_t *err);
-/* --device's host nodes looked at now (at each start: a device may have
- * other numbers after a reboot): each must be a character or block device;
- * their rules are lent to spec's limits for the cgroup.  EINVAL/ENOENT
- * naming the path otherwise. */
+/* --device's host paths looked at now (at each start: a device may have
+ * other numbers after a reboot, a directory other devices): each must be a
+ * character or block device, or a directory, which stands for every such
+ * device below it (docker's: symbolic links and other files there are
+ * passed over).  The nodes go to device_nodes, their rules are lent to
+ * spec's limits for the cgroup.  EINVAL/ENOENT naming the path otherwise. */
 int cocin_devices_resolve(struct cocin_spec *s, cocin_error_t *err);
 /* --group-add GROUP: a name or a number (looked up at the start) */
 int cocin_group_check(const char *v, cocin_error_t *err);

@@ -164,6 +164,31 @@ if exec 9</dev/fuse 2>/dev/null; then
     t_fail "record: $(cocin inspect -f '{{.exitCode}} {{json .devices}}' sec-dev-$$)"
   cocin rm -f sec-dev-$$ >/dev/null 2>&1
   t_end
+  # --device DIR: every device below it, at its place below CONTAINER
+  # (docker's walk: links and other files passed over), each one allowed;
+  # looked at again by each start, the directory kept in the record
+  t_begin "devices: --device of a directory: its devices below it, at each start"
+  DD=$T/devdir
+  mkdir -p "$DD/sub" && mknod "$DD/fz" c 10 229 && mknod "$DD/sub/nul" c 1 3 &&
+    ln -s /dev/fuse "$DD/link" && : >"$DD/file" && mkfifo "$DD/fifo" || t_fail "setup"
+  got=$(run --device "$DD:/dev/mine" busybox sh -c \
+    'find /dev/mine | sort | tr "\n" " "; stat -c "%t:%T" /dev/mine/fz /dev/mine/sub/nul | tr "\n" " "; exec 3<>/dev/mine/fz && echo opened' 2>&1)
+  [ "$got" = "/dev/mine /dev/mine/fz /dev/mine/sub /dev/mine/sub/nul a:e5 1:3 opened" ] || t_fail "run: [$got]"
+  cocin run --name sec-dd-$$ --device "$DD:/dev/mine" busybox sh -c 'ls /dev/mine | tr "\n" " "; echo' >"$T/o" 2>&1 ||
+    t_fail "named run: $(cat "$T/o")"
+  mknod "$DD/fz2" c 10 229
+  cocin start sec-dd-$$ >/dev/null 2>&1 || t_fail start
+  wait_for sh -c "'$COCIN' --root '$ROOT' inspect -f '{{.status}}' sec-dd-$$ | grep -qx exited"
+  got=$(cocin logs sec-dd-$$ 2>&1 | tr '\n' '|')
+  [ "$got" = "fz sub |fz fz2 sub |" ] || t_fail "logs of two starts: [$got]"
+  [ "$(cocin inspect -f '{{json .HostConfig.Devices}}' sec-dd-$$)" = \
+    '[{"PathOnHost":"'"$DD"'","PathInContainer":"/dev/mine","CgroupPermissions":"rwm"}]' ] ||
+    t_fail "record: $(cocin inspect -f '{{json .devices}}' sec-dd-$$)"
+  cocin rm -f sec-dd-$$ >/dev/null 2>&1
+  t_end
+  t_err "devices: --device of a directory: a node given twice said" \
+    "run: --device $DD: /dev/mine/fz is given twice \(/dev/fuse, $DD/fz\)" \
+    run --device /dev/fuse:/dev/mine/fz --device "$DD:/dev/mine" busybox true
 fi
 t_err "devices: --device of no such host node: said" "run: --device /dev/nonexist-$$: No such file or directory" \
   run --device /dev/nonexist-$$ busybox true
@@ -173,8 +198,13 @@ t_err "devices: --device into /dev/shm refused (nodev)" 'run: invalid --device "
   run --device /dev/null:/dev/shm/n busybox true
 t_err "devices: --device over cocin's own node refused" 'run: invalid --device "/dev/fuse:/dev/null": /dev/null is cocin.s own' \
   run --device /dev/fuse:/dev/null busybox true
-t_err "devices: --device of a directory: one by one" "run: --device /dev/pts: a directory: cocin takes its devices one by one" \
-  run --device /dev/pts:/dev/p busybox true
+t_begin "devices: --device of a directory nested too deep: said"
+deep=$T/deep p=$T/deep
+for _ in $(seq 17); do p=$p/d; done
+mkdir -p "$p"
+out=$(run --device "$deep:/dev/deep" busybox true 2>&1); rc=$?
+[ "$rc" = 125 ] && [ "$out" = "cocin: run: --device $deep: directories more than 16 deep" ] || t_fail "rc $rc [$out]"
+t_end
 t_err "devices: --device through a link of /dev refused" "run: --device /dev/null: /dev/fd is not a directory" \
   run --device /dev/null:/dev/fd/n busybox true
 t_err "devices: --device outside the container's /dev refused" 'run: invalid --device "/dev/null:/tmp/n": cocin makes devices in the container.s /dev only' \

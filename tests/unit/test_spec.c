@@ -1,4 +1,8 @@
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <unistd.h>
@@ -457,8 +461,9 @@ int main(void)
   CHECK(cocin_spec_from_json(j, &s2, &err) == 0 && s2.n_devices == 4 &&
             !strcmp(s2.devices[1].dest, "/dev/x/n") && !strcmp(s2.devices[1].rule.access, "r"),
         "--device round trip");
-  CHECK(cocin_devices_resolve(&s2, &err) == 0 && s2.devices[1].rule.type == 'c' &&
-            s2.devices[1].rule.major == 1 && s2.devices[1].rule.minor == 3 &&
+  CHECK(cocin_devices_resolve(&s2, &err) == 0 && s2.n_device_nodes == 4 &&
+            s2.device_nodes[1].rule.type == 'c' && s2.device_nodes[1].rule.major == 1 &&
+            s2.device_nodes[1].rule.minor == 3 && !strcmp(s2.device_nodes[1].rule.access, "r") &&
             s2.limits.n_devices == 4 && s2.limits.devices[2].minor == 5,
         "--device resolved: the host node's numbers, lent to the limits");
   cJSON_Delete(j);
@@ -489,11 +494,41 @@ int main(void)
           "--device of no such node: ENOENT at the start");
     cocin_error_release(&err);
     cocin_spec_free(&d);
-    CHECK(parse("--device /dev/pts:/dev/p busybox", &d) == 0 && cocin_devices_resolve(&d, &err) < 0 &&
-              cocin_error_status(&err) == EINVAL,
-          "--device of a directory: EINVAL at the start");
+    CHECK(parse("--device /etc/hostname:/dev/h busybox", &d) == 0 &&
+              cocin_devices_resolve(&d, &err) < 0 && cocin_error_status(&err) == EINVAL,
+          "--device of a file: EINVAL at the start");
     cocin_error_release(&err);
     cocin_spec_free(&d);
+    /* a directory: every device below it, in name order; links, files
+     * passed over */
+    char dir[] = "/tmp/cocin-unit-dev.XXXXXX";
+    if (mkdtemp(dir) == NULL) {
+      CHECK(0, "mkdtemp");
+    } else {
+      cleanup_free char *n = xasprintf("%s/n", dir), *sub = xasprintf("%s/sub", dir);
+      cleanup_free char *z = xasprintf("%s/sub/z", dir), *l = xasprintf("%s/l", dir);
+      cleanup_free char *f = xasprintf("%s/f", dir);
+      cleanup_free char *args = xasprintf("--device %s:/dev/p:rw busybox", dir);
+      bool made = mknod(n, S_IFCHR | 0600, makedev(1, 3)) == 0 && mkdir(sub, 0755) == 0 &&
+                  mknod(z, S_IFBLK | 0640, makedev(7, 0)) == 0 && symlink("/dev/zero", l) == 0 &&
+                  close(open(f, O_CREAT | O_WRONLY | O_CLOEXEC, 0644)) == 0;
+      CHECK(made && parse(args, &d) == 0 && cocin_devices_resolve(&d, &err) == 0 &&
+                d.n_devices == 1 && d.n_device_nodes == 2 &&
+                !strcmp(d.device_nodes[0].dest, "/dev/p/n") && d.device_nodes[0].mode == 0600 &&
+                !strcmp(d.device_nodes[1].dest, "/dev/p/sub/z") &&
+                d.device_nodes[1].rule.type == 'b' && d.device_nodes[1].rule.major == 7 &&
+                !strcmp(d.device_nodes[1].rule.access, "rw") && d.limits.n_devices == 2 &&
+                d.limits.devices[1].type == 'b',
+            "--device of a directory: its devices below it");
+      cocin_error_release(&err);
+      cocin_spec_free(&d);
+      unlink(n);
+      unlink(z);
+      unlink(l);
+      unlink(f);
+      rmdir(sub);
+      rmdir(dir);
+    }
   }
   CHECK(parse("--ipc host --uts host busybox", &s) == 0 && s.host_ipc && s.host_uts && s.hostname,
         "--ipc host, --uts host (the host's hostname)");
