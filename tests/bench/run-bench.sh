@@ -12,7 +12,7 @@ cd "$(dirname "$0")/../.."
 B=${1:-build}
 COCIN=$PWD/$B/cli/cocin
 BARE=$PWD/$B/tests/bench/bare
-W=$(mktemp -d /tmp/cocin-bench.XXXXXX)
+W=$(mktemp -d "${BENCH_DIR:-/tmp}/cocin-bench.XXXXXX") # BENCH_DIR: the filesystem the state lives on
 # cocin keeps cocin/ at a cgroup hierarchy's root (like docker's /docker):
 # the ones this run made go at the end
 cgparents() { find /sys/fs/cgroup -mindepth 1 -maxdepth 2 -type d -name cocin 2>/dev/null | sort; }
