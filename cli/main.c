@@ -14,7 +14,7 @@ static const struct cli_verb verbs[] = {
     {"run", cmd_run, "run [OPTIONS] IMAGE [COMMAND] [ARG...]   create and start a container"},
     {"create", cmd_create, "create [OPTIONS] IMAGE [COMMAND] [ARG...]   make a container, not started"},
     {"exec", cmd_exec, "exec [-d] [-i] [-t] [-e K=V] [--env-file FILE] [-w DIR] [-u USER[:GROUP]] NAME CMD...   run a command in it"},
-    {"ps", cmd_ps, "ps [-a] [-q] [-f KEY=VALUE] [--format TEMPLATE] [--no-trunc]   list containers"},
+    {"ps", cmd_ps, "ps [-a] [-q] [-n N] [-l] [-s] [-f KEY=VALUE] [--format TEMPLATE] [--no-trunc]   list containers (-n N: the N last created, -l: the last; -s: sizes)"},
     {"logs", cmd_logs, "logs [-f] [--tail N] NAME   show a container's output"},
     {"stop", cmd_stop, "stop [-t SECS] NAME...   its stop signal (TERM), then KILL after SECS (its --stop-timeout, or 10)"},
     {"kill", cmd_kill, "kill [-s SIG] NAME...   send a signal (KILL)"},

@@ -14,9 +14,11 @@
 #include "cocin/state.h"
 #include "cocin/util.h"
 
-enum { PS_ALL = 1, PS_QUIET, PS_FILTER, PS_FORMAT, PS_NO_TRUNC };
+enum { PS_ALL = 1, PS_QUIET, PS_FILTER, PS_FORMAT, PS_NO_TRUNC, PS_LAST, PS_LATEST, PS_SIZE };
 struct ps_opts {
-  bool all, quiet, no_trunc;
+  bool all, quiet, no_trunc, size;
+  long last; /* -n N: the N last created (whatever their state); 0: all */
+  bool latest; /* -l: -n 1, unless -n is given */
   char **filters; /* KEY=VALUE, as given */
   const char *format;
 };
@@ -24,10 +26,24 @@ struct ps_opts {
 static int ps_opt(const struct cocin_opt *o, const char *v, void *data, cocin_error_t *err)
 {
   struct ps_opts *p = data;
-  (void)err;
   switch (o->id) {
   case PS_ALL:
     p->all = true;
+    break;
+  case PS_LAST: { /* docker's int flag: any number, what is not positive lists as without it */
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (*v == '\0' || *end || errno)
+      return cocin_fail_usage(err, "ps: invalid --last \"%s\": expected a number", v);
+    p->last = n > 0 ? n : 0;
+    break;
+  }
+  case PS_LATEST:
+    p->latest = true;
+    break;
+  case PS_SIZE:
+    p->size = true;
     break;
   case PS_QUIET:
     p->quiet = true;
@@ -209,6 +225,7 @@ struct ps_row {
   int exit_code;
   int64_t created;
   bool corrupt; /* config.json unreadable: shown by the default table with -a */
+  char *size;   /* -s: docker's "2B (virtual 4.26MB)"; NULL: not measured */
 };
 
 static void row_free(struct ps_row *r)
@@ -220,6 +237,7 @@ static void row_free(struct ps_row *r)
   free(r->created_text);
   free(r->status);
   free(r->ports);
+  free(r->size);
   strv_free(r->labels);
 }
 
@@ -315,7 +333,7 @@ static char *ports_text(const cJSON *cfg, const struct cocin_info *info)
 /* ---- --format: docker's placeholders, "table" for a header and columns - */
 
 enum field { FD_TEXT, FD_ID, FD_NAMES, FD_IMAGE, FD_COMMAND, FD_CREATED_AT, FD_RUNNING_FOR,
-             FD_STATUS, FD_STATE, FD_PID, FD_PORTS, FD_LABELS, FD_JSON };
+             FD_STATUS, FD_STATE, FD_PID, FD_PORTS, FD_LABELS, FD_SIZE, FD_JSON };
 static const struct {
   const char *name, *header;
 } fields[] = {
@@ -324,7 +342,7 @@ static const struct {
     [FD_CREATED_AT] = {".CreatedAt", "CREATED AT"}, [FD_RUNNING_FOR] = {".RunningFor", "CREATED"},
     [FD_STATUS] = {".Status", "STATUS"},    [FD_STATE] = {".State", "STATE"},
     [FD_PID] = {".Pid", "PID"},             [FD_PORTS] = {".Ports", "PORTS"},
-    [FD_LABELS] = {".Labels", "LABELS"},
+    [FD_LABELS] = {".Labels", "LABELS"},    [FD_SIZE] = {".Size", "SIZE"},
     [FD_JSON] = {"json .", ""},
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
@@ -412,7 +430,7 @@ static int format_parse(const char *given, struct format *f)
       k++;
     if (k == NFIELDS)
       return cli_fail("ps: --format: unknown field \"%.*s\" (known: .ID .Names .Image .Command "
-                      ".CreatedAt .RunningFor .Status .State .Pid .Ports .Labels, and json .)",
+                      ".CreatedAt .RunningFor .Status .State .Pid .Ports .Labels .Size, and json .)",
                       (int)len, a);
     f->p = xrealloc(f->p, (f->n + 1) * sizeof(*f->p));
     f->p[f->n++] = (struct piece){(enum field)k, NULL};
@@ -461,6 +479,8 @@ static char *field_value(enum field fd, const struct ps_row *r, bool no_trunc)
     return xstrdup(r->ports ? r->ports : "");
   case FD_LABELS: /* docker's: KEY=VALUE,KEY=VALUE */
     return r->labels ? strv_join(r->labels, ",") : xstrdup("");
+  case FD_SIZE: /* (docker's too says 0B when not measured) */
+    return xstrdup(r->size ? r->size : "0B");
   case FD_JSON: {
     cJSON *j = cJSON_CreateObject();
     for (size_t k = FD_ID; k < FD_JSON; k++) {
@@ -536,12 +556,38 @@ static int newest_first(const void *a, const void *b)
   return strcmp(y->created_text, x->created_text);
 }
 
-/* ID NAME PID STATUS COMMAND CREATED: each column as wide as its widest
- * cell, then two spaces */
-static void print_default(struct ps_row *rows, size_t n, bool no_trunc)
+/* docker's -s: the bytes of the container's layer, and with its image's
+ * (virtual); sizes: the images' bytes met so far (a strv of NAME and
+ * the number) */
+static char *size_text(const char *root, const struct ps_row *r, char ***sizes)
+{
+  cleanup_free char *upper = cocin_container_file(root, r->name, "upper");
+  uint64_t rw = cocin_dir_size(upper), image = 0;
+  char **k = *sizes;
+  while (k && *k && strcmp(k[0], r->image))
+    k += 2;
+  if (k && *k) {
+    image = strtoull(k[1], NULL, 10);
+  } else {
+    struct cocin_image_info info;
+    image = cocin_image_info(root, r->image, &info, NULL) == 0 ? info.size : 0;
+    cleanup_free char *num = xasprintf("%llu", (unsigned long long)image);
+    strv_append(sizes, r->image);
+    strv_append(sizes, num);
+  }
+  char a[32], b[32];
+  cli_human_size(rw, a, sizeof(a));
+  cli_human_size(rw + image, b, sizeof(b));
+  return image ? xasprintf("%s (virtual %s)", a, b) : xstrdup(a);
+}
+
+/* ID NAME PID STATUS COMMAND CREATED (and SIZE with -s): each column as
+ * wide as its widest cell, then two spaces */
+static void print_default(struct ps_row *rows, size_t n, bool no_trunc, bool size)
 {
   char **lines = xmalloc0((n + 2) * sizeof(char *));
-  lines[0] = xstrdup("ID\tNAME\tPID\tSTATUS\tCOMMAND\tCREATED");
+  lines[0] = xstrdup(size ? "ID\tNAME\tPID\tSTATUS\tCOMMAND\tCREATED\tSIZE"
+                          : "ID\tNAME\tPID\tSTATUS\tCOMMAND\tCREATED");
   for (size_t i = 0; i < n; i++) {
     struct ps_row *r = &rows[i];
     if (r->corrupt) {
@@ -552,7 +598,8 @@ static void print_default(struct ps_row *rows, size_t n, bool no_trunc)
     cleanup_free char *pid = field_value(FD_PID, r, no_trunc);
     cleanup_free char *cmd = command_cell(r->command, no_trunc ? SIZE_MAX : 24);
     cleanup_free char *created = field_value(FD_RUNNING_FOR, r, no_trunc);
-    lines[i + 1] = xasprintf("%s\t%s\t%s\t%s\t%s\t%s", id, r->name, pid, r->status, cmd, created);
+    lines[i + 1] = xasprintf("%s\t%s\t%s\t%s\t%s\t%s%s%s", id, r->name, pid, r->status, cmd,
+                             created, size ? "\t" : "", size ? r->size : "");
   }
   print_columns(lines, 2, 0);
   strv_free(lines);
@@ -565,6 +612,9 @@ int cmd_ps(const char *root, int argc, char **argv)
                                        {'f', "filter", OPT_REQUIRED, PS_FILTER},
                                        {0, "format", OPT_REQUIRED, PS_FORMAT},
                                        {0, "no-trunc", OPT_NONE, PS_NO_TRUNC},
+                                       {'n', "last", OPT_REQUIRED, PS_LAST},
+                                       {'l', "latest", OPT_NONE, PS_LATEST},
+                                       {'s', "size", OPT_NONE, PS_SIZE},
                                        {0, NULL, OPT_NONE, 0}};
   struct ps_opts p = {0};
   cleanup_strv char **filter_args = NULL;
@@ -580,9 +630,15 @@ int cmd_ps(const char *root, int argc, char **argv)
   cleanup_format struct format fmt = {0};
   if (filters_parse(filter_args, &fs) != 0 || (p.format && format_parse(p.format, &fmt) != 0))
     return 1;
-  /* a status or exit code asked for: every container, as docker does */
+  /* a status or exit code asked for: every container, as docker does;
+   * the last created ones too, whatever their state */
   for (size_t i = 0; i < fs.n; i++)
     p.all = p.all || fs.f[i].key == F_STATUS || fs.f[i].key == F_EXITED;
+  if (p.latest && p.last == 0)
+    p.last = 1;
+  p.all = p.all || p.last > 0;
+  /* the sizes: asked for, or a format that shows them (docker's rule) */
+  p.size = p.size || (p.format && strstr(p.format, ".Size"));
 
   cleanup_strv char **names = NULL;
   if (cocin_state_list(root, &names, &err) < 0)
@@ -636,6 +692,14 @@ int cmd_ps(const char *root, int argc, char **argv)
   }
   /* newest first, as docker lists them */
   qsort(rows, n, sizeof(*rows), newest_first);
+  for (; p.last > 0 && n > (size_t)p.last; n--) /* -n N: the N newest that match */
+    row_free(&rows[n - 1]);
+  if (p.size && !p.quiet) {
+    cleanup_strv char **sizes = NULL;
+    for (size_t i = 0; i < n; i++)
+      if (!rows[i].corrupt)
+        rows[i].size = size_text(root, &rows[i], &sizes);
+  }
   if (p.quiet) {
     for (size_t i = 0; i < n; i++)
       if (!rows[i].corrupt)
@@ -653,7 +717,7 @@ int cmd_ps(const char *root, int argc, char **argv)
       for (size_t i = 0; i < nl; i++)
         printf("%s\n", lines[i]);
   } else {
-    print_default(rows, n, p.no_trunc);
+    print_default(rows, n, p.no_trunc, p.size);
   }
   for (size_t i = 0; i < n; i++)
     row_free(&rows[i]);

@@ -1174,6 +1174,29 @@ at=$(head -1 "$T/tab" | awk '{ print index($0, "STATUS") }')
   t_fail "table not aligned: $(cat "$T/tab")"
 t_end
 
+t_begin "ps -n N, -l: the last created, whatever their state, after the filters; -s: sizes"
+got=$(cocin ps -n 2 -f "name=${P}zq" --format '{{.Names}}' 2>&1 | tr '\n' ' ')
+[ "$got" = "${P}zqd ${P}zqc " ] || t_fail "-n 2: [$got]"
+got=$(cocin ps --last=3 -f "name=${P}zq" --format '{{.Names}}' 2>&1 | tr '\n' ' ')
+[ "$got" = "${P}zqd ${P}zqc ${P}zqb " ] || t_fail "--last=3: [$got]"
+got=$(cocin ps -lq -f "name=${P}zq" 2>&1)
+[ "$got" = "$(cfg "${P}zqd" .id | cut -c1-12)" ] || t_fail "-lq: [$got]"
+got=$(cocin ps -l -n 2 -f "name=${P}zq" --format '{{.Names}}' 2>&1 | tr '\n' ' ')
+[ "$got" = "${P}zqd ${P}zqc " ] || t_fail "-n wins over -l: [$got]"
+got=$(cocin ps -n 0 -f "name=${P}zq" --format '{{.Names}}' 2>&1 | tr '\n' ' ')
+[ "$got" = "${P}zqa " ] || t_fail "-n 0 is no limit (running ones): [$got]"
+cocin run --name "${P}zqs" busybox sh -c 'head -c 5000 /dev/zero >/big' >/dev/null 2>&1
+got=$(cocin ps -a -f "name=${P}zqs" --format '{{.Names}} {{.Size}}' 2>&1)
+[[ $got =~ ^${P}zqs\ 5kB\ \(virtual\ [0-9.]+[kMG]B\)$ ]] || t_fail "{{.Size}} (measured without -s): [$got]"
+cocin ps -as -f "name=${P}zqs" >"$T/pss" 2>&1
+[[ $(head -1 "$T/pss") =~ CREATED\ +SIZE$ ]] && [[ $(sed -n 2p "$T/pss") == *" 5kB (virtual "*B")" ]] ||
+  t_fail "-s table: $(cat "$T/pss")"
+[ "$(cocin ps -a -f "name=${P}zqs" --format '{{json .}}' | jq -r .Size)" = 0B ] || t_fail "json without -s"
+out=$(cocin ps -n x 2>&1); rc=$?
+[ "$rc" = 125 ] && [ "$out" = 'cocin: ps: invalid --last "x": expected a number' ] || t_fail "-n x: rc $rc [$out]"
+cocin rm "${P}zqs" >/dev/null 2>&1
+t_end
+
 t_err "ps -f with an unknown key" 'invalid filter "foo=1"' cocin ps -f foo=1
 t_err "ps -f status= a state nobody has" 'a status is one of' cocin ps -f status=sleeping
 t_err "ps -f exited= not a number" 'an exit code is a number' cocin ps -f exited=x
