@@ -50,6 +50,16 @@ bool cli_wants_help(int argc, char **argv);
 /* Your terminal to the container's pty until end_fd is readable (and
  * the pty drained); what it prints also to log_fd when >= 0. */
 int tty_relay(int master, int end_fd, int log_fd);
+/* attach's detach keys: a sequence of bytes (docker's default Ctrl-P
+ * Ctrl-Q) */
+struct detach_keys {
+  char seq[16];
+  size_t len;
+};
+/* tty_relay for attach: keys (NULL: none) end it early (1, detached);
+ * without use_stdin the input is not read.  0 when the container ended. */
+int tty_relay_keys(int master, int end_fd, int log_fd, const struct detach_keys *keys,
+                   bool use_stdin);
 /* A socket pair for a container's console (it sends its pty master on
  * *theirs) and our terminal's window size. */
 int tty_console(int *ours, int *theirs, struct winsize *ws);
@@ -83,6 +93,7 @@ int cmd_exec(const char *root, int argc, char **argv);
 int cmd_ps(const char *root, int argc, char **argv);
 int cmd_inspect(const char *root, int argc, char **argv);
 int cmd_logs(const char *root, int argc, char **argv);
+int cmd_attach(const char *root, int argc, char **argv);
 int cmd_stop(const char *root, int argc, char **argv);
 int cmd_diff(const char *root, int argc, char **argv);
 int cmd_commit(const char *root, int argc, char **argv);

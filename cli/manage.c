@@ -179,7 +179,7 @@ int cmd_container(const char *root, int argc, char **argv)
   static const char *const same[] = {"run",   "create", "start", "stop",   "restart", "kill",
                                      "rm",    "exec",   "logs",  "inspect", "pause",  "unpause",
                                      "wait",  "rename", "cp",    "top",    "port",    "stats",
-                                     "update", "diff",  "commit", "export", NULL};
+                                     "update", "diff",  "commit", "export", "attach", NULL};
   if (argc < 1)
     return cli_fail("container: give a command: ls, run, rm, stop, ... or prune");
   const char *verb = !strcmp(argv[0], "ls") || !strcmp(argv[0], "list") ? "ps"

@@ -43,6 +43,40 @@ int tty_receive(int *fd, cocin_error_t *err)
 
 int tty_relay(int master, int end_fd, int log_fd)
 {
+  return tty_relay_keys(master, end_fd, log_fd, NULL, true);
+}
+
+/* What of buf (n bytes of input) goes to the container, into out (room
+ * for n + the keys' length): the detach keys' bytes are held back while
+ * they come in their order (*matched of them so far), given on when the
+ * sequence breaks; true once it is complete. */
+static bool detach_filter(const struct detach_keys *k, size_t *matched, const char *buf, size_t n,
+                          char *out, size_t *out_n)
+{
+  *out_n = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (buf[i] == k->seq[*matched]) {
+      if (++*matched == k->len)
+        return true;
+      continue;
+    }
+    memcpy(out + *out_n, k->seq, *matched); /* a broken sequence: given on */
+    *out_n += *matched;
+    *matched = 0;
+    if (buf[i] == k->seq[0]) {
+      *matched = 1;
+      if (k->len == 1)
+        return true;
+    } else {
+      out[(*out_n)++] = buf[i];
+    }
+  }
+  return false;
+}
+
+int tty_relay_keys(int master, int end_fd, int log_fd, const struct detach_keys *keys,
+                   bool use_stdin)
+{
   struct termios saved, raw;
   bool is_tty = tcgetattr(0, &saved) == 0;
   if (is_tty) {
@@ -66,8 +100,11 @@ int tty_relay(int master, int end_fd, int log_fd)
   cleanup_close int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 
   int fatal = 0;
-  bool stdin_open = true, ended = false;
-  char buf[16384];
+  bool stdin_open = use_stdin, ended = false, detached = false;
+  size_t matched = 0;
+  char buf[16384], out[16384 + sizeof(keys->seq)];
+  if (keys)
+    copy_winsize(master); /* (an attach: the size is ours from now) */
   for (;;) {
     struct pollfd p[4] = {
         {.fd = master, .events = POLLIN},
@@ -100,10 +137,13 @@ int tty_relay(int master, int end_fd, int log_fd)
     }
     if (p[1].revents & (POLLIN | POLLHUP)) {
       ssize_t n = read(0, buf, sizeof(buf));
+      size_t give = (size_t)n;
       if (n <= 0)
         stdin_open = false;
+      else if (keys && (detached = detach_filter(keys, &matched, buf, (size_t)n, out, &give)))
+        break;
       else
-        write_all(master, buf, (size_t)n);
+        write_all(master, keys ? out : buf, give);
     }
     if (p[2].revents)
       ended = true;
@@ -115,7 +155,7 @@ int tty_relay(int master, int end_fd, int log_fd)
     raise(fatal);
   }
   sigprocmask(SIG_UNBLOCK, &mask, NULL);
-  return 0;
+  return detached;
 }
 
 /* ---- stdio behind pipes ----

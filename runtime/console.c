@@ -12,11 +12,14 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "cocin/cleanup.h"
 #include "cocin/runtime.h"
+#include "cocin/state.h"
+#include "cocin/util.h"
 #include "internal.h"
 
 int fds_send(int sock, char byte, const int *fds, size_t n, const char *what, cocin_error_t *err)
@@ -118,5 +121,71 @@ int console_setup(int sock, const struct winsize *ws, cocin_error_t *err)
   for (int i = 0; i < 3; i++)
     if (dup2(slave, i) < 0)
       return cocin_fail_errno(err, "set up stdio on %s", path);
+  return 0;
+}
+
+/* ---- attach: a detached container's terminal, lent ----
+ * The monitor of a container run with -dt holds its pty's master and
+ * copies what it prints to the log.  It listens on attach.sock in the
+ * container's directory (root's, 0700: only root reaches the socket);
+ * an attacher gets the master and the log (their fds, one byte 'T'), and
+ * the monitor stops reading the master until the attacher's socket
+ * closes: the attacher copies the output to the terminal and to the log
+ * meanwhile.  One at a time: a second gets 'B'.  When the container ends
+ * the monitor writes "EXIT CODE\n" to the attacher's socket. */
+
+/* sun_path has 108 bytes, a root's path may have more: the directory by
+ * an fd of it */
+static void attach_addr(struct sockaddr_un *a, int dirfd)
+{
+  *a = (struct sockaddr_un){.sun_family = AF_UNIX};
+  snprintf(a->sun_path, sizeof(a->sun_path), "/proc/self/fd/%d/" ATTACH_SOCKET, dirfd);
+}
+
+int attach_listen(int dirfd, cocin_error_t *err)
+{
+  cleanup_close int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (s < 0)
+    return cocin_fail_errno(err, "attach socket");
+  (void)unlinkat(dirfd, ATTACH_SOCKET, 0); /* a run's before */
+  struct sockaddr_un a;
+  attach_addr(&a, dirfd);
+  if (bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(s, 4) < 0)
+    return cocin_fail_errno(err, "listen on %s", ATTACH_SOCKET);
+  return steal_fd(s);
+}
+
+int cocin_attach(const char *root, const char *name, int *sock, int *master, int *log,
+                 cocin_error_t *err)
+{
+  *sock = *master = *log = -1;
+  cleanup_free char *dir = cocin_container_dir(root, name);
+  cleanup_close int dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0)
+    return cocin_fail_errno(err, "attach to %s", name);
+  cleanup_close int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (s < 0)
+    return cocin_fail_errno(err, "attach socket");
+  struct sockaddr_un a;
+  attach_addr(&a, dirfd);
+  if (connect(s, (struct sockaddr *)&a, sizeof(a)) < 0) {
+    if (errno == ENOENT || errno == ECONNREFUSED)
+      return cocin_fail(err, ENOTTY, "%s has no terminal to attach to (one run with -dt has)",
+                        name);
+    return cocin_fail_errno(err, "attach to %s", name);
+  }
+  char byte = 0;
+  int fds[2];
+  size_t n = 2;
+  if (fds_recv(s, &byte, fds, &n, "the container's terminal", err) < 0)
+    return cocin_error_wrap(err, "attach to %s", name);
+  if (byte != 'T' || n != 2) {
+    for (size_t i = 0; i < n; i++)
+      close(fds[i]);
+    return cocin_fail(err, EBUSY, "%s: another attach has its terminal", name);
+  }
+  *master = fds[0];
+  *log = fds[1];
+  *sock = steal_fd(s);
   return 0;
 }

@@ -84,6 +84,10 @@ int loopback_up(cocin_error_t *err);
  * failure); the other end closing is
  * an error (EIO). */
 #define FDS_MAX 16
+/* The socket a -dt container's monitor lends its terminal on (cocin
+ * attach), in the container's directory: listening, non-blocking. */
+#define ATTACH_SOCKET "attach.sock"
+int attach_listen(int dirfd, cocin_error_t *err);
 int fds_send(int sock, char byte, const int *fds, size_t n, const char *what, cocin_error_t *err);
 int fds_recv(int sock, char *byte, int *fds, size_t *n, const char *what, cocin_error_t *err);
 

@@ -234,16 +234,57 @@ static int exit_code_of(int status)
 }
 
 /* -dt: copy the pty's output into the log until every slave is closed. */
-static void pump_pty(int master, int log_fd)
+/* -dt: what the container's terminal prints, to its log, until no slave
+ * is left (EIO).  Lent meanwhile to `cocin attach` (console.c), one at a
+ * time, on listener (-1: none): while lent the attacher reads the master
+ * and logs, and we watch its socket (closed: the terminal is ours again)
+ * and the init (pidfd: ended while lent, the attacher drains what is
+ * left).  Returns the attacher's socket then, -1 if none. */
+static int pump_pty(int master, int log_fd, int listener, int pidfd)
 {
   char buf[16384];
+  int lent = -1;
   for (;;) {
-    ssize_t n = read(master, buf, sizeof(buf));
-    if (n < 0 && errno == EINTR)
+    struct pollfd p[4] = {{lent < 0 ? master : -1, POLLIN, 0},
+                          {listener, POLLIN, 0},
+                          {lent, POLLIN, 0},
+                          {lent >= 0 ? pidfd : -1, POLLIN, 0}};
+    if (poll(p, 4, -1) < 0) {
+      if (errno == EINTR)
+        continue;
+      return lent;
+    }
+    if (p[0].revents) {
+      ssize_t n = read(master, buf, sizeof(buf));
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return lent; /* EIO: no slave left */
+      (void)write_all(log_fd, buf, (size_t)n);
+    }
+    if (p[1].revents & POLLIN) {
+      int c = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
+      struct ucred who;
+      socklen_t len = sizeof(who);
+      if (c >= 0 && (lent >= 0 || getsockopt(c, SOL_SOCKET, SO_PEERCRED, &who, &len) < 0 ||
+                     who.uid != geteuid())) {
+        (void)fds_send(c, 'B', NULL, 0, "busy", NULL);
+        close(c);
+      } else if (c >= 0) {
+        int fds[2] = {master, log_fd};
+        if (fds_send(c, 'T', fds, 2, "the terminal", NULL) == 0)
+          lent = c;
+        else
+          close(c);
+      }
+    }
+    if (lent >= 0 && p[2].revents) { /* detached, or gone */
+      close(lent);
+      lent = -1;
       continue;
-    if (n <= 0)
-      return; /* EIO: no slave left */
-    (void)write_all(log_fd, buf, (size_t)n);
+    }
+    if (lent >= 0 && p[3].revents)
+      return lent;
   }
 }
 
@@ -685,6 +726,19 @@ void monitor_main(struct monitor_args *m)
   }
   close_ports(m); /* the relay's alone: the ports go with it */
 
+  /* -dt: the terminal lent to `cocin attach` on attach.sock, made before
+   * the answer (an attach right after run finds it).  Without it (no
+   * pidfd to see the init end while the terminal is lent, a directory
+   * gone meanwhile) the container runs, unattachable. */
+  int attach_dir = -1, listener = -1, init_fd = -1;
+  if (pty_master >= 0 && (init_fd = sys_pidfd_open(pid)) >= 0) {
+    cleanup_free char *dir = cocin_container_dir(root, name);
+    cocin_error_t aerr = NULL;
+    attach_dir = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (attach_dir >= 0 && (listener = attach_listen(attach_dir, &aerr)) < 0)
+      cocin_error_release(&aerr);
+  }
+
   TRACE("exec-done");
   dprintf(status_fd, "OK %d\n", pid);
   if (spec->detach) {
@@ -695,13 +749,24 @@ void monitor_main(struct monitor_args *m)
   if (spec->health.test)
     checker_pid = health_start(root, name, id, &spec->health, pid);
 
-  if (pty_master >= 0)
-    pump_pty(pty_master, log_fd);
+  int lent = pty_master >= 0 ? pump_pty(pty_master, log_fd, listener, init_fd) : -1;
   if (m->tee_from[1] >= 0)
     tee_output(m->tee_from, m->tee_to, log_fd);
 
   struct finished f = {id, exit_code_of(reap_init(pid, false)), false, pid, -1};
   TRACE("reaped");
+  if (lent >= 0) { /* the attacher's exit code */
+    dprintf(lent, "EXIT %d\n", f.code);
+    close(lent);
+  }
+  if (listener >= 0) {
+    close(listener);
+    (void)unlinkat(attach_dir, ATTACH_SOCKET, 0);
+  }
+  if (attach_dir >= 0)
+    close(attach_dir);
+  if (init_fd >= 0)
+    close(init_fd);
   /* TERM: a checker writing a result finishes it first; a probe it runs
    * goes with it (its lifeline) */
   end_child(&checker_pid, SIGTERM);

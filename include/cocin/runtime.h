@@ -95,6 +95,14 @@ struct cocin_run_io {
 
 /* Receive the pty master sent by a container on a console socket. */
 int cocin_console_recv(int sock, int *master, cocin_error_t *err);
+/* cocin attach: the terminal of a running container started with -dt,
+ * lent by its monitor: *master (its pty's master) and *log (its log: what
+ * the master gives goes there too while it is lent).  *sock is held
+ * while attached: closing it gives the terminal back; when the
+ * container ends, "EXIT CODE\n" comes on it.  ENOTTY: no terminal to
+ * lend; EBUSY: another attach has it. */
+int cocin_attach(const char *root, const char *name, int *sock, int *master, int *log,
+                 cocin_error_t *err);
 
 struct cocin_run_result {
   char id[65];

@@ -281,3 +281,87 @@ wait_for test -s "$T/rc.x3" || t_fail "CLI did not return"
 pane_has x3 '^x-tty' || t_fail "not a tty: $(pane x3 | head -2)"
 TM kill-session -t x3 >/dev/null 2>&1
 t_end
+
+# ------------------------------------------------------------ attach
+N=${P}at
+cocin run -dit --name "$N" busybox sh >/dev/null 2>&1
+wait_for is_running "$N"
+t_begin "attach: a -dit container's terminal: its prompt, commands, our window size"
+rm -f "$T/rc.at1"
+start at1 "stty -g > $T/at.before; $CABS --root $ROOT attach $N; echo \$? > $T/rc.at1; stty -g > $T/at.after; sleep 100000"
+send at1 Enter # (a new prompt: the first was printed before we came)
+wait_for pane_has at1 '^/ # ' || t_fail "no prompt: $(pane at1 | tail -3)"
+send at1 'echo $((6*7))' Enter
+wait_for pane_has at1 '^42$' || t_fail "no 42: $(pane at1 | tail -3)"
+send at1 'stty size' Enter
+wait_for pane_has at1 '^40 120$' || t_fail "window size: $(pane at1 | tail -3)"
+t_end
+
+t_begin "attach: Ctrl-P Ctrl-Q detaches (exit 1, docker's words), the container runs on, the terminal restored"
+send at1 C-p C-q
+wait_for test -s "$T/rc.at1" || t_fail "attach did not end: $(pane at1 | tail -3)"
+[ "$(cat "$T/rc.at1" 2>/dev/null)" = 1 ] || t_fail "exit [$(cat "$T/rc.at1" 2>/dev/null)]"
+pane_has at1 'read escape sequence$' || t_fail "no message: $(pane at1 | tail -3)"
+is_running "$N" || t_fail "the container ended"
+[ "$(cat "$T/at.before")" = "$(cat "$T/at.after" 2>/dev/null)" ] || t_fail "terminal left changed"
+TM kill-session -t at1 >/dev/null 2>&1
+t_end
+
+t_begin "attach again: the same shell; a second attach meanwhile refused; what it shows is logged; its exit code"
+rm -f "$T/rc.at2"
+start at2 "$CABS --root $ROOT attach --detach-keys ctrl-a,d $N; echo \$? > $T/rc.at2; sleep 100000"
+send at2 Enter
+wait_for pane_has at2 '^/ # ' || t_fail "no prompt: $(pane at2 | tail -3)"
+send at2 'echo again-$((1+1))' Enter
+wait_for pane_has at2 '^again-2$' || t_fail "no again-2: $(pane at2 | tail -3)"
+out=$(cocin attach "$N" </dev/null 2>&1); rc=$?
+[ "$rc" = 1 ] && [ "$out" = "cocin: attach: $N: another attach has its terminal" ] || t_fail "second attach: rc $rc [$out]"
+cocin logs "$N" 2>&1 | grep -q '^again-2' || t_fail "not logged: $(cocin logs "$N" 2>&1 | tail -3)"
+send at2 'exit 6' Enter
+wait_for test -s "$T/rc.at2" || t_fail "attach did not end: $(pane at2 | tail -3)"
+[ "$(cat "$T/rc.at2" 2>/dev/null)" = 6 ] || t_fail "exit [$(cat "$T/rc.at2" 2>/dev/null)]"
+wait_for sh -c "[ \"\$(jq -r .status '$ROOT/containers/$N/config.json')\" = exited ]" || t_fail "not exited"
+wait_for test ! -e "$ROOT/containers/$N/attach.sock" || t_fail "attach.sock left"
+TM kill-session -t at2 >/dev/null 2>&1
+t_end
+
+t_begin "attach --detach-keys: its own keys detach"
+cocin start "$N" >/dev/null 2>&1
+wait_for is_running "$N"
+rm -f "$T/rc.at3"
+start at3 "$CABS --root $ROOT attach --detach-keys ctrl-a,d $N; echo \$? > $T/rc.at3; sleep 100000"
+send at3 Enter
+wait_for pane_has at3 '^/ # ' || t_fail "no prompt after start: $(pane at3 | tail -3)"
+send at3 C-a d
+wait_for test -s "$T/rc.at3" || t_fail "attach did not end"
+[ "$(cat "$T/rc.at3" 2>/dev/null)" = 1 ] && is_running "$N" || t_fail "exit [$(cat "$T/rc.at3" 2>/dev/null)], $(cfg "$N" .status)"
+TM kill-session -t at3 >/dev/null 2>&1
+cocin rm -f "$N" >/dev/null 2>&1
+t_end
+
+t_begin "attach without a terminal: the output from now on, then the exit code"
+mkdir -p "$T/atn"
+cocin run -d --name "${P}atn" -v "$T/atn:/t" busybox sh -c \
+  'echo before; i=0; while [ ! -e /t/stop ]; do i=$((i+1)); echo tick $i; sleep 0.1; done; echo err >&2; exit 3' >/dev/null 2>&1
+wait_for sh -c "grep -q tick '$ROOT/containers/${P}atn/container.log'" || t_fail "no ticks"
+cocin attach "${P}atn" >"$T/atn.out" 2>&1 &
+apid=$!
+wait_for sh -c "grep -q tick '$T/atn.out'" || t_fail "attach shows no output"
+touch "$T/atn/stop"
+wait "$apid"; rc=$?
+[ "$rc" = 3 ] || t_fail "exit $rc"
+grep -q '^before' "$T/atn.out" && t_fail "showed what came before"
+tail -1 "$T/atn.out" | grep -qx err || t_fail "last line: $(tail -2 "$T/atn.out")"
+cocin rm -f "${P}atn" >/dev/null 2>&1
+t_end
+
+t_err "attach: no such container" "no such container" cocin attach "${P}nosuch"
+t_err "attach: a stopped container" "attach: ${P}ex2 is not running \(status: (exited|stopped)\): start it first" \
+  sh -c "'$COCIN' --root '$ROOT' stop -t 0 ${P}ex2 >/dev/null 2>&1; '$COCIN' --root '$ROOT' attach ${P}ex2"
+t_err "attach: bad --detach-keys" 'attach: invalid --detach-keys "ctrl-1"' cocin attach --detach-keys ctrl-1 "${P}ex2"
+t_err "attach: two names" 'attach: requires exactly one container name' cocin attach a b
+cocin run -d --name "${P}atf" busybox sleep 100000 >/dev/null 2>&1
+cocin run -dt --name "${P}atp" busybox sleep 100000 >/dev/null 2>&1
+cocin pause "${P}atp" >/dev/null 2>&1
+t_err "attach: a paused container" "attach: ${P}atp is paused: unpause it first" cocin attach "${P}atp"
+cocin rm -f "${P}atf" "${P}atp" "${P}ex2" >/dev/null 2>&1
