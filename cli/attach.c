@@ -7,10 +7,13 @@
  * ends, attach exits with its exit code.  A container without a
  * terminal: its output from now on (its log followed), then its exit
  * code. */
+#include <ctype.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,8 +35,8 @@ static bool parse_keys(const char *v, struct detach_keys *k)
       return false;
     if (n == 1) {
       k->seq[k->len++] = p[0];
-    } else if (n == 6 && !strncmp(p, "ctrl-", 5)) {
-      char c = p[5];
+    } else if (n == 6 && !strncasecmp(p, "ctrl-", 5)) {
+      char c = (char)tolower((unsigned char)p[5]);
       if (c >= 'a' && c <= 'z')
         k->seq[k->len++] = (char)(c - 'a' + 1);
       else if (c >= '@' && c <= '_' && !(c >= 'A' && c <= 'Z'))
@@ -62,6 +65,8 @@ static int follow(const char *root, const char *name, const char *id)
   }
   cleanup_error cocin_error_t err = NULL;
   int code = cocin_wait(root, name, id, NULL, &err);
+  if (code < 0) /* (gone meanwhile: its follower might wait on) */
+    kill(child, SIGTERM);
   int st;
   while (waitpid(child, &st, 0) < 0 && errno == EINTR)
     ;

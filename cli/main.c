@@ -159,7 +159,10 @@ int main(int argc, char **argv)
   const char *root_arg = NULL;
   int i = 1;
   for (; i < argc && argv[i][0] == '-'; i++) {
-    if (!strcmp(argv[i], "--root") && i + 1 < argc)
+    if (!strcmp(argv[i], "--root") && i + 1 == argc) {
+      fprintf(stderr, "cocin: flag needs an argument: --root\n");
+      return 125;
+    } else if (!strcmp(argv[i], "--root"))
       root_arg = argv[++i];
     else if (!strncmp(argv[i], "--root=", 7))
       root_arg = argv[i] + 7;

@@ -17,7 +17,7 @@
 enum { PS_ALL = 1, PS_QUIET, PS_FILTER, PS_FORMAT, PS_NO_TRUNC, PS_LAST, PS_LATEST, PS_SIZE };
 struct ps_opts {
   bool all, quiet, no_trunc, size;
-  long last; /* -n N: the N last created (whatever their state); 0: all */
+  long last; /* -n N: the N last created (whatever their state); 0: all; -1: not given */
   bool latest; /* -l: -n 1, unless -n is given */
   char **filters; /* KEY=VALUE, as given */
   const char *format;
@@ -36,7 +36,7 @@ static int ps_opt(const struct cocin_opt *o, const char *v, void *data, cocin_er
     long n = strtol(v, &end, 10);
     if (*v == '\0' || *end || errno)
       return cocin_fail_usage(err, "ps: invalid --last \"%s\": expected a number", v);
-    p->last = n > 0 ? n : 0;
+    p->last = n > 0 ? n : 0; /* (0: given, no limit; -l then adds none, as docker's) */
     break;
   }
   case PS_LATEST:
@@ -616,7 +616,7 @@ int cmd_ps(const char *root, int argc, char **argv)
                                        {'l', "latest", OPT_NONE, PS_LATEST},
                                        {'s', "size", OPT_NONE, PS_SIZE},
                                        {0, NULL, OPT_NONE, 0}};
-  struct ps_opts p = {0};
+  struct ps_opts p = {.last = -1};
   cleanup_strv char **filter_args = NULL;
   int pos = 0;
   cleanup_error cocin_error_t err = NULL;
@@ -634,7 +634,7 @@ int cmd_ps(const char *root, int argc, char **argv)
    * the last created ones too, whatever their state */
   for (size_t i = 0; i < fs.n; i++)
     p.all = p.all || fs.f[i].key == F_STATUS || fs.f[i].key == F_EXITED;
-  if (p.latest && p.last == 0)
+  if (p.latest && p.last < 0)
     p.last = 1;
   p.all = p.all || p.last > 0;
   /* the sizes: asked for, or a format that shows them (docker's rule) */

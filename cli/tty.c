@@ -48,8 +48,10 @@ int tty_relay(int master, int end_fd, int log_fd)
 
 /* What of buf (n bytes of input) goes to the container, into out (room
  * for n + the keys' length): the detach keys' bytes are held back while
- * they come in their order (*matched of them so far), given on when the
- * sequence breaks; true once it is complete. */
+ * they come in their order (*matched of them so far, maybe over several
+ * reads), given on when the sequence breaks (as much of them as no
+ * longer begins it: "aab" detaches on "aaab"); true once it is complete,
+ * what came before it in out. */
 static bool detach_filter(const struct detach_keys *k, size_t *matched, const char *buf, size_t n,
                           char *out, size_t *out_n)
 {
@@ -60,16 +62,17 @@ static bool detach_filter(const struct detach_keys *k, size_t *matched, const ch
         return true;
       continue;
     }
-    memcpy(out + *out_n, k->seq, *matched); /* a broken sequence: given on */
-    *out_n += *matched;
-    *matched = 0;
-    if (buf[i] == k->seq[0]) {
-      *matched = 1;
-      if (k->len == 1)
-        return true;
-    } else {
-      out[(*out_n)++] = buf[i];
-    }
+    /* held + buf[i]: its longest end that begins the keys stays held */
+    char held[sizeof(k->seq) + 1];
+    size_t h = *matched;
+    memcpy(held, k->seq, h);
+    held[h++] = buf[i];
+    size_t keep = h < k->len ? h : k->len - 1;
+    while (keep > 0 && memcmp(held + h - keep, k->seq, keep))
+      keep--;
+    memcpy(out + *out_n, held, h - keep);
+    *out_n += h - keep;
+    *matched = keep;
   }
   return false;
 }
@@ -78,7 +81,9 @@ int tty_relay_keys(int master, int end_fd, int log_fd, const struct detach_keys 
                    bool use_stdin)
 {
   struct termios saved, raw;
-  bool is_tty = tcgetattr(0, &saved) == 0;
+  /* (raw only when what is typed goes to the container: attach
+   * --no-stdin leaves Ctrl-C to end us) */
+  bool is_tty = use_stdin && tcgetattr(0, &saved) == 0;
   if (is_tty) {
     raw = saved;
     cfmakeraw(&raw);
@@ -138,12 +143,18 @@ int tty_relay_keys(int master, int end_fd, int log_fd, const struct detach_keys 
     if (p[1].revents & (POLLIN | POLLHUP)) {
       ssize_t n = read(0, buf, sizeof(buf));
       size_t give = (size_t)n;
-      if (n <= 0)
+      if (n <= 0) {
         stdin_open = false;
-      else if (keys && (detached = detach_filter(keys, &matched, buf, (size_t)n, out, &give)))
-        break;
-      else
-        write_all(master, keys ? out : buf, give);
+        if (matched) /* (the keys begun: given on at the end of the input) */
+          write_all(master, keys->seq, matched);
+      } else if (keys) {
+        detached = detach_filter(keys, &matched, buf, (size_t)n, out, &give);
+        write_all(master, out, give);
+        if (detached)
+          break;
+      } else {
+        write_all(master, buf, give);
+      }
     }
     if (p[2].revents)
       ended = true;

@@ -162,26 +162,29 @@ int cocin_attach(const char *root, const char *name, int *sock, int *master, int
   cleanup_free char *dir = cocin_container_dir(root, name);
   cleanup_close int dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (dirfd < 0)
-    return cocin_fail_errno(err, "attach to %s", name);
+    return cocin_fail_errno(err, "%s", name);
   cleanup_close int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (s < 0)
-    return cocin_fail_errno(err, "attach socket");
+    return cocin_fail_errno(err, "socket");
   struct sockaddr_un a;
   attach_addr(&a, dirfd);
   if (connect(s, (struct sockaddr *)&a, sizeof(a)) < 0) {
     if (errno == ENOENT || errno == ECONNREFUSED)
       return cocin_fail(err, ENOTTY, "%s has no terminal to attach to (one run with -dt has)",
                         name);
-    return cocin_fail_errno(err, "attach to %s", name);
+    return cocin_fail_errno(err, "%s: connect to its monitor", name);
   }
   char byte = 0;
   int fds[2];
   size_t n = 2;
   if (fds_recv(s, &byte, fds, &n, "the container's terminal", err) < 0)
-    return cocin_error_wrap(err, "attach to %s", name);
+    return cocin_error_wrap(err, "%s", name);
   if (byte != 'T' || n != 2) {
     for (size_t i = 0; i < n; i++)
       close(fds[i]);
+    if (byte == 'P')
+      return cocin_fail(err, EPERM, "%s: its monitor lends its terminal to its own user only",
+                        name);
     return cocin_fail(err, EBUSY, "%s: another attach has its terminal", name);
   }
   *master = fds[0];

@@ -240,13 +240,13 @@ static int exit_code_of(int status)
  * and logs, and we watch its socket (closed: the terminal is ours again)
  * and the init (pidfd: ended while lent, the attacher drains what is
  * left).  Returns the attacher's socket then, -1 if none. */
-static int pump_pty(int master, int log_fd, int listener, int pidfd)
+static int pump_pty(int master, int log_fd, int *listener, int pidfd)
 {
   char buf[16384];
   int lent = -1;
   for (;;) {
     struct pollfd p[4] = {{lent < 0 ? master : -1, POLLIN, 0},
-                          {listener, POLLIN, 0},
+                          {*listener, POLLIN, 0},
                           {lent, POLLIN, 0},
                           {lent >= 0 ? pidfd : -1, POLLIN, 0}};
     if (poll(p, 4, -1) < 0) {
@@ -262,12 +262,18 @@ static int pump_pty(int master, int log_fd, int listener, int pidfd)
         return lent; /* EIO: no slave left */
       (void)write_all(log_fd, buf, (size_t)n);
     }
-    if (p[1].revents & POLLIN) {
-      int c = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
+    if (p[1].revents) {
+      int c = accept4(*listener, NULL, NULL, SOCK_CLOEXEC);
       struct ucred who;
       socklen_t len = sizeof(who);
-      if (c >= 0 && (lent >= 0 || getsockopt(c, SOL_SOCKET, SO_PEERCRED, &who, &len) < 0 ||
-                     who.uid != geteuid())) {
+      if (c < 0 && errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
+        close(*listener); /* (EMFILE, say: no attach, rather than a spin) */
+        *listener = -1;
+      } else if (c >= 0 && (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &who, &len) < 0 ||
+                            who.uid != geteuid())) {
+        (void)fds_send(c, 'P', NULL, 0, "refusal", NULL);
+        close(c);
+      } else if (c >= 0 && lent >= 0) {
         (void)fds_send(c, 'B', NULL, 0, "busy", NULL);
         close(c);
       } else if (c >= 0) {
@@ -749,24 +755,22 @@ void monitor_main(struct monitor_args *m)
   if (spec->health.test)
     checker_pid = health_start(root, name, id, &spec->health, pid);
 
-  int lent = pty_master >= 0 ? pump_pty(pty_master, log_fd, listener, init_fd) : -1;
+  int lent = pty_master >= 0 ? pump_pty(pty_master, log_fd, &listener, init_fd) : -1;
+  /* the terminal is no longer lent (no slave left, or the init ended):
+   * an attach from now on is told there is none */
+  if (listener >= 0)
+    close(listener);
+  if (attach_dir >= 0) {
+    (void)unlinkat(attach_dir, ATTACH_SOCKET, 0);
+    close(attach_dir);
+  }
+  if (init_fd >= 0)
+    close(init_fd);
   if (m->tee_from[1] >= 0)
     tee_output(m->tee_from, m->tee_to, log_fd);
 
   struct finished f = {id, exit_code_of(reap_init(pid, false)), false, pid, -1};
   TRACE("reaped");
-  if (lent >= 0) { /* the attacher's exit code */
-    dprintf(lent, "EXIT %d\n", f.code);
-    close(lent);
-  }
-  if (listener >= 0) {
-    close(listener);
-    (void)unlinkat(attach_dir, ATTACH_SOCKET, 0);
-  }
-  if (attach_dir >= 0)
-    close(attach_dir);
-  if (init_fd >= 0)
-    close(init_fd);
   /* TERM: a checker writing a result finishes it first; a probe it runs
    * goes with it (its lifeline) */
   end_child(&checker_pid, SIGTERM);
@@ -841,6 +845,10 @@ void monitor_main(struct monitor_args *m)
   if (status_fd >= 0) {
     dprintf(status_fd, "EXIT %d\n", f.code);
     close(status_fd);
+  }
+  if (lent >= 0) { /* the attacher's exit code: as run's, once it is recorded */
+    dprintf(lent, "EXIT %d\n", f.code);
+    close(lent);
   }
   TRACE("exit-sent");
   if (trash) /* cocin wait's (the lock is still held) */

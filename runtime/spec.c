@@ -685,7 +685,7 @@ static void device_nodes_free(struct cocin_spec *s)
   s->n_device_nodes = 0;
 }
 
-#define DEVICE_NODES_MAX 1024 /* below one --device directory, all told */
+#define DEVICE_NODES_MAX 1024 /* a start's nodes, all its --device given together */
 #define DEVICE_DEPTH_MAX 16
 
 /* One node (st: its stat) of --device g at host, to be made at dest. */

@@ -55,9 +55,8 @@ static int timeout_opt(const struct cocin_opt *o, const char *v, void *data, coc
   const struct timeout_arg *t = data;
   /* -1: wait as long as it takes, never SIGKILL (docker, podman) */
   if (!cocin_timeout_parse(v, t->timeout))
-    return cocin_fail(err, EINVAL,
-                      "%s: invalid timeout \"%s\": expected seconds, or -1 for no limit", t->verb,
-                      v);
+    return cocin_fail_usage(err, "%s: invalid timeout \"%s\": expected seconds, or -1 for no limit",
+                            t->verb, v); /* (docker's int flag: its code is a flag's) */
   return 0;
 }
 

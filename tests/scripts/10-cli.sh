@@ -1185,6 +1185,8 @@ got=$(cocin ps -l -n 2 -f "name=${P}zq" --format '{{.Names}}' 2>&1 | tr '\n' ' '
 [ "$got" = "${P}zqd ${P}zqc " ] || t_fail "-n wins over -l: [$got]"
 got=$(cocin ps -n 0 -f "name=${P}zq" --format '{{.Names}}' 2>&1 | tr '\n' ' ')
 [ "$got" = "${P}zqa " ] || t_fail "-n 0 is no limit (running ones): [$got]"
+got=$(cocin ps -n 0 -l -f "name=${P}zq" --format '{{.Names}}' 2>&1 | tr '\n' ' ')
+[ "$got" = "${P}zqa " ] || t_fail "-n 0 -l: -n given, no limit (docker's): [$got]"
 cocin run --name "${P}zqs" busybox sh -c 'head -c 5000 /dev/zero >/big' >/dev/null 2>&1
 got=$(cocin ps -a -f "name=${P}zqs" --format '{{.Names}} {{.Size}}' 2>&1)
 [[ $got =~ ^${P}zqs\ 5kB\ \(virtual\ [0-9.]+[kMG]B\)$ ]] || t_fail "{{.Size}} (measured without -s): [$got]"
@@ -2184,6 +2186,14 @@ for args in "logs --tail" "stop -t" "ps --format" "kill -s"; do
   rc=$?
   [ "$rc" = 125 ] && grep -q 'flag needs an argument' "$T/e" || t_fail "$args: exit $rc [$(cat "$T/e")]"
 done
+for args in "stop -t x" "restart --time=1.5"; do # (docker's int flags)
+  read -r -a w <<<"$args"
+  cocin "${w[@]}" "${P}nosuch" >/dev/null 2>"$T/e"
+  rc=$?
+  [ "$rc" = 125 ] && grep -q 'invalid timeout' "$T/e" || t_fail "$args: exit $rc [$(cat "$T/e")]"
+done
+"$COCIN" --root >/dev/null 2>"$T/e"; rc=$?
+[ "$rc" = 125 ] && [ "$(cat "$T/e")" = "cocin: flag needs an argument: --root" ] || t_fail "--root alone: exit $rc [$(cat "$T/e")]"
 cocin --bogus ps >/dev/null 2>"$T/e"; rc=$?
 [ "$rc" = 125 ] && [ "$(cat "$T/e")" = "cocin: unknown global flag: --bogus (see cocin --help)" ] ||
   t_fail "global: exit $rc [$(cat "$T/e")]"

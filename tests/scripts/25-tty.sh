@@ -355,13 +355,39 @@ tail -1 "$T/atn.out" | grep -qx err || t_fail "last line: $(tail -2 "$T/atn.out"
 cocin rm -f "${P}atn" >/dev/null 2>&1
 t_end
 
+t_begin "attach --no-stdin: watches (what is typed is not sent, the terminal not raw: Ctrl-C ends it); container attach"
+cocin run -dit --name "${P}atw" busybox sh -c 'while :; do date +w-%s; sleep 0.2; done' >/dev/null 2>&1
+wait_for is_running "${P}atw"
+rm -f "$T/rc.at4"
+# (the shell around it keeps going on Ctrl-C: a handler, not ignored, so
+# that attach gets SIGINT as it comes)
+start at4 "trap true INT; $CABS --root $ROOT container attach --no-stdin ${P}atw; echo \$? > $T/rc.at4; sleep 100000"
+wait_for pane_has at4 '^w-[0-9]+' || t_fail "no output: $(pane at4 | tail -3)"
+send at4 C-c
+wait_for test -s "$T/rc.at4" || t_fail "Ctrl-C did not end it"
+[ "$(cat "$T/rc.at4" 2>/dev/null)" = 130 ] || t_fail "exit [$(cat "$T/rc.at4" 2>/dev/null)]"
+is_running "${P}atw" || t_fail "the container ended"
+TM kill-session -t at4 >/dev/null 2>&1
+cocin rm -f "${P}atw" >/dev/null 2>&1
+t_end
+
+t_begin "attach: a container run in the foreground with -it has its run's terminal: refused"
+start at5 "$CABS --root $ROOT run -it --name ${P}atfg busybox sh; sleep 100000"
+wait_for pane_has at5 '^/ # ' || t_fail "no prompt: $(pane at5 | tail -3)"
+out=$(cocin attach "${P}atfg" </dev/null 2>&1); rc=$?
+[ "$rc" = 1 ] && [ "$out" = "cocin: attach: ${P}atfg has no terminal to attach to (one run with -dt has)" ] ||
+  t_fail "rc $rc [$out]"
+send at5 'exit' Enter
+TM kill-session -t at5 >/dev/null 2>&1
+cocin rm -f "${P}atfg" >/dev/null 2>&1
+t_end
+
 t_err "attach: no such container" "no such container" cocin attach "${P}nosuch"
 t_err "attach: a stopped container" "attach: ${P}ex2 is not running \(status: (exited|stopped)\): start it first" \
   sh -c "'$COCIN' --root '$ROOT' stop -t 0 ${P}ex2 >/dev/null 2>&1; '$COCIN' --root '$ROOT' attach ${P}ex2"
 t_err "attach: bad --detach-keys" 'attach: invalid --detach-keys "ctrl-1"' cocin attach --detach-keys ctrl-1 "${P}ex2"
 t_err "attach: two names" 'attach: requires exactly one container name' cocin attach a b
-cocin run -d --name "${P}atf" busybox sleep 100000 >/dev/null 2>&1
 cocin run -dt --name "${P}atp" busybox sleep 100000 >/dev/null 2>&1
 cocin pause "${P}atp" >/dev/null 2>&1
 t_err "attach: a paused container" "attach: ${P}atp is paused: unpause it first" cocin attach "${P}atp"
-cocin rm -f "${P}atf" "${P}atp" "${P}ex2" >/dev/null 2>&1
+cocin rm -f "${P}atp" "${P}ex2" >/dev/null 2>&1
