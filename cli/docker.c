@@ -211,10 +211,14 @@ static cJSON *host_config_of(const cJSON *cfg)
   cJSON_AddItemToObject(hc, "Devices", devices ? pascal_copy(devices) : cJSON_CreateArray());
   add_str(hc, "CgroupParent", cj_str(cfg, "cgroupParent"));
   int64_t quota = cj_int(limits, "cpuQuota", 0), period = cj_int(limits, "cpuPeriod", 0);
-  static const char *const nums[][2] = {{"Memory", "memory"},       {"CpuShares", "cpuShares"},
-                                        {"CpuQuota", "cpuQuota"},   {"CpuPeriod", "cpuPeriod"}};
+  /* --cpus N: docker keeps NanoCpus, and no quota nor period; those
+   * given themselves: no NanoCpus */
+  bool by_cpus = cj_bool(limits, "cpus");
+  static const char *const nums[][2] = {{"Memory", "memory"}, {"CpuShares", "cpuShares"}};
   for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
     cJSON_AddNumberToObject(hc, nums[i][0], (double)cj_int(limits, nums[i][1], 0));
+  cJSON_AddNumberToObject(hc, "CpuQuota", by_cpus ? 0 : (double)quota);
+  cJSON_AddNumberToObject(hc, "CpuPeriod", by_cpus ? 0 : (double)period);
   /* -m alone: as much swap as memory, docker's 2 × Memory */
   int64_t memory = cj_int(limits, "memory", 0);
   cJSON_AddNumberToObject(hc, "MemorySwap",
@@ -222,9 +226,8 @@ static cJSON *host_config_of(const cJSON *cfg)
   /* (unset: docker's null) */
   const cJSON *pids = item(limits, "pidsLimit");
   add_copy(hc, "PidsLimit", cJSON_IsNumber(pids) ? pids : NULL);
-  /* --cpus N is quota/period: docker keeps it as NanoCpus */
   cJSON_AddNumberToObject(hc, "NanoCpus",
-                          quota > 0 && period > 0
+                          by_cpus && quota > 0 && period > 0
                               ? (double)(int64_t)((double)quota * 1e9 / (double)period + 0.5)
                               : 0);
   add_str(hc, "CpusetCpus", cj_str(limits, "cpusetCpus"));

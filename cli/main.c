@@ -60,14 +60,20 @@ int cli_error(cocin_error_t *err)
   return 1;
 }
 
+/* "cocin: MESSAGE" on stderr */
+__attribute__((format(printf, 1, 0))) static void say(const char *fmt, va_list ap)
+{
+  fputs("cocin: ", stderr);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+}
+
 int cli_usage_fail(const char *fmt, ...)
 {
   va_list ap;
-  fputs("cocin: ", stderr);
   va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
+  say(fmt, ap);
   va_end(ap);
-  fputc('\n', stderr);
   usage_failed = true;
   return 1;
 }
@@ -93,11 +99,9 @@ int cli_flags(const char *verb, const struct cocin_opt *t, int argc, char **argv
 int cli_fail(const char *fmt, ...)
 {
   va_list ap;
-  fputs("cocin: ", stderr);
   va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
+  say(fmt, ap);
   va_end(ap);
-  fputc('\n', stderr);
   return 1;
 }
 

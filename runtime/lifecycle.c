@@ -790,6 +790,8 @@ static void limits_merge(struct cocin_limits *l, const struct cocin_limits *give
     l->memory = given->memory;
   if (given->memory_swap)
     l->memory_swap = given->memory_swap;
+  if (given->cpu_given) /* (--cpus, kept in the record, or not) */
+    l->cpu_given = given->cpu_given;
   if (given->cpu_given & COCIN_CPU_GIVEN_CPUS) {
     l->cpu_period = given->cpu_period;
     l->cpu_quota = given->cpu_quota;

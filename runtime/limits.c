@@ -435,6 +435,8 @@ cJSON *cocin_limits_to_json(const struct cocin_limits *l)
     cJSON_AddStringToObject(j, "cpusetMems", l->cpuset_mems);
   if (l->devices_unrestricted)
     cJSON_AddBoolToObject(j, "devicesUnrestricted", 1);
+  if ((l->cpu_given & COCIN_CPU_GIVEN_CPUS) && l->cpu_quota)
+    cJSON_AddBoolToObject(j, "cpus", 1);
   return j;
 }
 
@@ -474,6 +476,8 @@ int cocin_limits_from_json(const cJSON *j, struct cocin_limits *l, cocin_error_t
     return -1;
   }
   l->devices_unrestricted = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "devicesUnrestricted"));
+  if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "cpus")))
+    l->cpu_given = COCIN_CPU_GIVEN_CPUS;
   return 0;
 }
 

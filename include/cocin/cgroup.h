@@ -38,8 +38,9 @@ struct cocin_limits {
   /* Not a flag: set by the security code for --privileged.  v1 leaves the
    * devices controller open (otherwise: deny all, allow docker's list). */
   bool devices_unrestricted;
-  /* Not kept: which of --cpus (1), --cpu-period (2), --cpu-quota (4) were
-   * given (they conflict; update keeps what was not given) */
+  /* Which of --cpus (1), --cpu-period (2), --cpu-quota (4) were given
+   * (they conflict; update keeps what was not given).  Kept: only that
+   * --cpus set the quota ("cpus": true), for docker's NanoCpus. */
   unsigned cpu_given;
   /* Not kept here (the spec's devices are): --device's rules for the
    * devices policy of the cgroup made for a start, borrowed */

@@ -266,10 +266,16 @@ cocin update --cpu-period 50000 $P-cq >/dev/null 2>&1 || t_fail "update --cpu-pe
 [ "$(cq)" = "30000 50000" ] || t_fail "update --cpu-period: $(cq)"
 cocin update --cpu-quota -1 $P-cq >/dev/null 2>&1 || t_fail "update --cpu-quota -1"
 if [ "$V2" = 1 ]; then [ "$(cq)" = "max 50000" ] || t_fail "no limit: $(cq)"; else [ "$(cq)" = "-1 50000" ] || t_fail "no limit: $(cq)"; fi
-[ "$(cocin inspect -f '{{.limits.cpuQuota}} {{.limits.cpuPeriod}} {{.HostConfig.CpuQuota}} {{.HostConfig.CpuPeriod}}' $P-cq)" = "-1 50000 -1 50000" ] ||
+[ "$(cocin inspect -f '{{.limits.cpuQuota}} {{.limits.cpuPeriod}} {{.HostConfig.CpuQuota}} {{.HostConfig.CpuPeriod}} {{.HostConfig.NanoCpus}}' $P-cq)" = "-1 50000 -1 50000 0" ] ||
   t_fail "record: $(cocin inspect -f '{{json .limits}}' $P-cq)"
 cocin update --cpus 0.5 $P-cq >/dev/null 2>&1 || t_fail "update --cpus"
 [ "$(cq)" = "50000 100000" ] || t_fail "update --cpus: $(cq)"
+# docker's view: --cpus is NanoCpus alone, quota and period given are themselves
+[ "$(cocin inspect -f '{{.HostConfig.CpuQuota}} {{.HostConfig.CpuPeriod}} {{.HostConfig.NanoCpus}}' $P-cq)" = "0 0 500000000" ] ||
+  t_fail "after --cpus: $(cocin inspect -f '{{json .limits}}' $P-cq)"
+cocin update --cpu-quota 20000 $P-cq >/dev/null 2>&1 || t_fail "update --cpu-quota"
+[ "$(cocin inspect -f '{{.HostConfig.CpuQuota}} {{.HostConfig.CpuPeriod}} {{.HostConfig.NanoCpus}}' $P-cq)" = "20000 100000 0" ] ||
+  t_fail "after --cpu-quota: $(cocin inspect -f '{{json .limits}}' $P-cq)"
 cocin rm -f $P-cq >/dev/null 2>&1
 t_end
 

@@ -256,17 +256,28 @@ static void test_json(void)
   j = cocin_limits_to_json(&l);
   s = cJSON_PrintUnformatted(j);
   CHECK(strstr(s, "\"memory\":20971520") && strstr(s, "\"cpusetCpus\":\"0\"") &&
-            !strstr(s, "cpusetMems"),
-        "json has the set keys only: %s", s);
+            !strstr(s, "cpusetMems") && strstr(s, "\"cpus\":true"),
+        "json has the set keys only (and that --cpus set the quota): %s", s);
   free(s);
   CHECK(cocin_limits_from_json(j, &back, &err) == 0 && back.memory == l.memory &&
             back.memory_swap == -1 && back.cpu_quota == 50000 && back.cpu_period == 100000 &&
             back.cpu_shares == 512 && strcmp(back.cpuset_cpus, "0") == 0 &&
-            back.cpuset_mems == NULL && back.pids_limit == 20 && back.devices_unrestricted,
+            back.cpuset_mems == NULL && back.pids_limit == 20 && back.devices_unrestricted &&
+            back.cpu_given == COCIN_CPU_GIVEN_CPUS,
         "json round trip");
   cocin_limits_free(&back);
   cJSON_Delete(j);
   cocin_limits_free(&l);
+  /* --cpu-quota: no "cpus" kept */
+  struct cocin_limits q = {0};
+  set(&q, "cpu-quota", "30000");
+  j = cocin_limits_to_json(&q);
+  CHECK(cocin_limits_from_json(j, &back, &err) == 0 && back.cpu_quota == 30000 &&
+            back.cpu_given == 0 && !cJSON_GetObjectItemCaseSensitive(j, "cpus"),
+        "json of --cpu-quota: not --cpus");
+  cocin_limits_free(&back);
+  cJSON_Delete(j);
+  cocin_limits_free(&q);
 
   j = cJSON_Parse("{\"memory\":\"lots\"}");
   CHECK(cocin_limits_from_json(j, &back, &err) < 0 && cocin_error_status(&err) == EINVAL,
