@@ -36,7 +36,9 @@ static int ps_opt(const struct cocin_opt *o, const char *v, void *data, cocin_er
     long n = strtol(v, &end, 10);
     if (*v == '\0' || *end || errno)
       return cocin_fail_usage(err, "ps: invalid --last \"%s\": expected a number", v);
-    p->last = n > 0 ? n : 0; /* (0: given, no limit; -l then adds none, as docker's) */
+    /* (0 and below: no limit; -l then adds none, but -1 is docker's
+     * default, "not given") */
+    p->last = n > 0 ? n : n == -1 ? -1 : 0;
     break;
   }
   case PS_LATEST:

@@ -108,7 +108,7 @@ int tty_relay_keys(int master, int end_fd, int log_fd, const struct detach_keys 
   bool stdin_open = use_stdin, ended = false, detached = false;
   size_t matched = 0;
   char buf[16384], out[16384 + sizeof(keys->seq)];
-  if (keys)
+  if (keys || !use_stdin)
     copy_winsize(master); /* (an attach: the size is ours from now) */
   for (;;) {
     struct pollfd p[4] = {

@@ -839,6 +839,17 @@ static int set_limits(cJSON *cfg, void *data, cocin_error_t *err)
   if (cocin_limits_from_json(cJSON_GetObjectItemCaseSensitive(cfg, "limits"), &all, err) < 0)
     return cocin_error_wrap(err, "container %s", u->name);
   bool swap_kept = !u->given->memory_swap && all.memory_swap > 0;
+  /* CPUs given with --cpus: a period or a quota alone would change their
+   * number unseen (docker refuses it too); --cpus over a quota and period
+   * replaces both, and is taken */
+  if ((all.cpu_given & COCIN_CPU_GIVEN_CPUS) && !(u->given->cpu_given & COCIN_CPU_GIVEN_CPUS) &&
+      (u->given->cpu_given & (COCIN_CPU_GIVEN_PERIOD | COCIN_CPU_GIVEN_QUOTA))) {
+    cocin_limits_free(&all);
+    return cocin_fail(err, EINVAL,
+                      "update %s: --%s: its CPUs were given with --cpus: change them with --cpus",
+                      u->name,
+                      u->given->cpu_given & COCIN_CPU_GIVEN_PERIOD ? "cpu-period" : "cpu-quota");
+  }
   limits_merge(&all, u->given);
   if (swap_kept && all.memory > all.memory_swap) {
     int64_t sw = all.memory_swap;

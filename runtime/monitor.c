@@ -233,7 +233,6 @@ static int exit_code_of(int status)
   return 255;
 }
 
-/* -dt: copy the pty's output into the log until every slave is closed. */
 /* -dt: what the container's terminal prints, to its log, until no slave
  * is left (EIO).  Lent meanwhile to `cocin attach` (console.c), one at a
  * time, on listener (-1: none): while lent the attacher reads the master
@@ -244,16 +243,19 @@ static int pump_pty(int master, int log_fd, int *listener, int pidfd)
 {
   char buf[16384];
   int lent = -1;
+  bool resting = false; /* out of fds or memory: the listener waits 100 ms */
   for (;;) {
     struct pollfd p[4] = {{lent < 0 ? master : -1, POLLIN, 0},
-                          {*listener, POLLIN, 0},
+                          {resting ? -1 : *listener, POLLIN, 0},
                           {lent, POLLIN, 0},
                           {lent >= 0 ? pidfd : -1, POLLIN, 0}};
-    if (poll(p, 4, -1) < 0) {
+    int r = poll(p, 4, resting ? 100 : -1);
+    if (r < 0) {
       if (errno == EINTR)
         continue;
       return lent;
     }
+    resting = false;
     if (p[0].revents) {
       ssize_t n = read(master, buf, sizeof(buf));
       if (n < 0 && errno == EINTR)
@@ -266,8 +268,10 @@ static int pump_pty(int master, int log_fd, int *listener, int pidfd)
       int c = accept4(*listener, NULL, NULL, SOCK_CLOEXEC);
       struct ucred who;
       socklen_t len = sizeof(who);
-      if (c < 0 && errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
-        close(*listener); /* (EMFILE, say: no attach, rather than a spin) */
+      if (c < 0 && (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)) {
+        resting = true; /* (a while, rather than a spin) */
+      } else if (c < 0 && errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
+        close(*listener); /* (no attach from now on) */
         *listener = -1;
       } else if (c >= 0 && (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &who, &len) < 0 ||
                             who.uid != geteuid())) {

@@ -1187,6 +1187,8 @@ got=$(cocin ps -n 0 -f "name=${P}zq" --format '{{.Names}}' 2>&1 | tr '\n' ' ')
 [ "$got" = "${P}zqa " ] || t_fail "-n 0 is no limit (running ones): [$got]"
 got=$(cocin ps -n 0 -l -f "name=${P}zq" --format '{{.Names}}' 2>&1 | tr '\n' ' ')
 [ "$got" = "${P}zqa " ] || t_fail "-n 0 -l: -n given, no limit (docker's): [$got]"
+got=$(cocin ps -n -1 -l -f "name=${P}zq" --format '{{.Names}}' 2>&1 | tr '\n' ' ')
+[ "$got" = "${P}zqd " ] || t_fail "-n -1 (docker's default) -l: the last: [$got]"
 cocin run --name "${P}zqs" busybox sh -c 'head -c 5000 /dev/zero >/big' >/dev/null 2>&1
 got=$(cocin ps -a -f "name=${P}zqs" --format '{{.Names}} {{.Size}}' 2>&1)
 [[ $got =~ ^${P}zqs\ 5kB\ \(virtual\ [0-9.]+[kMG]B\)$ ]] || t_fail "{{.Size}} (measured without -s): [$got]"

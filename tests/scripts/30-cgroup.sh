@@ -273,9 +273,12 @@ cocin update --cpus 0.5 $P-cq >/dev/null 2>&1 || t_fail "update --cpus"
 # docker's view: --cpus is NanoCpus alone, quota and period given are themselves
 [ "$(cocin inspect -f '{{.HostConfig.CpuQuota}} {{.HostConfig.CpuPeriod}} {{.HostConfig.NanoCpus}}' $P-cq)" = "0 0 500000000" ] ||
   t_fail "after --cpus: $(cocin inspect -f '{{json .limits}}' $P-cq)"
-cocin update --cpu-quota 20000 $P-cq >/dev/null 2>&1 || t_fail "update --cpu-quota"
-[ "$(cocin inspect -f '{{.HostConfig.CpuQuota}} {{.HostConfig.CpuPeriod}} {{.HostConfig.NanoCpus}}' $P-cq)" = "20000 100000 0" ] ||
-  t_fail "after --cpu-quota: $(cocin inspect -f '{{json .limits}}' $P-cq)"
+# a period or quota alone over --cpus: refused (the number of CPUs would change unseen)
+out=$(cocin update --cpu-period 50000 $P-cq 2>&1) && t_fail "--cpu-period over --cpus taken"
+[ "$out" = "cocin: update $P-cq: --cpu-period: its CPUs were given with --cpus: change them with --cpus" ] ||
+  t_fail "refusal: [$out]"
+[ "$(cq)" = "50000 100000" ] && [ "$(cocin inspect -f '{{.HostConfig.NanoCpus}}' $P-cq)" = 500000000 ] ||
+  t_fail "changed by a refused update: $(cq)"
 cocin rm -f $P-cq >/dev/null 2>&1
 t_end
 
