@@ -382,6 +382,21 @@ TM kill-session -t at5 >/dev/null 2>&1
 cocin rm -f "${P}atfg" >/dev/null 2>&1
 t_end
 
+t_begin "attach, no terminal of ours (a pipe): input goes in; rm -f of the container ends it with 137"
+cocin run -dit --name "${P}atk" busybox sh >/dev/null 2>&1
+wait_for is_running "${P}atk"
+mkfifo "$T/atk.in"
+cocin attach "${P}atk" <"$T/atk.in" >"$T/atk.out" 2>&1 &
+apid=$!
+exec 7>"$T/atk.in" # (held open: the attach's input does not end)
+echo 'echo piped-$((3*3))' >&7
+wait_for grep -q '^piped-9' "$T/atk.out" || t_fail "no output: $(tail -c 300 "$T/atk.out")"
+cocin rm -f "${P}atk" >/dev/null 2>&1 || t_fail "rm -f"
+wait "$apid"; rc=$?
+exec 7>&-
+[ "$rc" = 137 ] || t_fail "exit $rc: $(tail -c 300 "$T/atk.out")"
+t_end
+
 t_err "attach: no such container" "no such container" cocin attach "${P}nosuch"
 t_err "attach: a stopped container" "attach: ${P}ex2 is not running \(status: (exited|stopped)\): start it first" \
   sh -c "'$COCIN' --root '$ROOT' stop -t 0 ${P}ex2 >/dev/null 2>&1; '$COCIN' --root '$ROOT' attach ${P}ex2"
