@@ -11,56 +11,73 @@
 #include "cocin/state.h"
 #include "cocin/runtime.h"
 
-static int parse_rm(int argc, char **argv, int *flags, char ***names, cocin_error_t *err)
+/* arg: what a verb's flags give (stop's and restart's: the timeout and
+ * the signal) */
+static int parse_rm(int argc, char **argv, int *arg, char ***names, cocin_error_t *err)
 {
   unsigned f;
   int r = cocin_parse_rm(argc, argv, &f, names, err);
-  *flags = (int)f;
+  arg[0] = (int)f;
   return r;
 }
 
-static int do_stop(const char *root, const char *name, int timeout, cocin_error_t *err)
+static int parse_stop(int argc, char **argv, int *arg, char ***names, cocin_error_t *err)
 {
-  return cocin_stop(root, name, NULL, timeout, err);
+  return cocin_parse_stop(argc, argv, &arg[0], &arg[1], names, err);
 }
 
-static int do_kill(const char *root, const char *name, int sig, cocin_error_t *err)
+static int parse_restart(int argc, char **argv, int *arg, char ***names, cocin_error_t *err)
 {
-  return cocin_kill(root, name, NULL, sig, err);
+  return cocin_parse_restart(argc, argv, &arg[0], &arg[1], names, err);
 }
 
-static int do_rm(const char *root, const char *name, int flags, cocin_error_t *err)
+static int parse_kill(int argc, char **argv, int *arg, char ***names, cocin_error_t *err)
 {
-  return cocin_rm(root, name, NULL, (unsigned)flags, err);
+  return cocin_parse_kill(argc, argv, &arg[0], names, err);
 }
 
-static int do_start(const char *root, const char *name, int arg, cocin_error_t *err)
+static int do_stop(const char *root, const char *name, const int *arg, cocin_error_t *err)
+{
+  return cocin_stop_signal(root, name, NULL, arg[0], arg[1], err);
+}
+
+static int do_kill(const char *root, const char *name, const int *arg, cocin_error_t *err)
+{
+  return cocin_kill(root, name, NULL, arg[0], err);
+}
+
+static int do_rm(const char *root, const char *name, const int *arg, cocin_error_t *err)
+{
+  return cocin_rm(root, name, NULL, (unsigned)arg[0], err);
+}
+
+static int do_start(const char *root, const char *name, const int *arg, cocin_error_t *err)
 {
   return cocin_start(root, name, NULL, true, err) < 0 ? -1 : 0;
 }
 
-static int do_pause(const char *root, const char *name, int pause, cocin_error_t *err)
+static int do_pause(const char *root, const char *name, const int *arg, cocin_error_t *err)
 {
-  return cocin_pause(root, name, NULL, pause != 0, err);
+  return cocin_pause(root, name, NULL, arg[0] != 0, err);
 }
 
-static int do_restart(const char *root, const char *name, int timeout, cocin_error_t *err)
+static int do_restart(const char *root, const char *name, const int *arg, cocin_error_t *err)
 {
-  return cocin_restart(root, name, NULL, timeout, true, err);
+  return cocin_restart(root, name, NULL, arg[0], arg[1], true, err);
 }
 
 static const struct {
   const char *verb;
   /* NULL: names only, and act gets arg */
   int (*parse)(int argc, char **argv, int *arg, char ***names, cocin_error_t *err);
-  int (*act)(const char *root, const char *name, int arg, cocin_error_t *err);
+  int (*act)(const char *root, const char *name, const int *arg, cocin_error_t *err);
   int arg;
 } verbs[] = {
-    {"stop", cocin_parse_stop, do_stop, 0},
-    {"kill", cocin_parse_kill, do_kill, 0},
+    {"stop", parse_stop, do_stop, 0},
+    {"kill", parse_kill, do_kill, 0},
     {"rm", parse_rm, do_rm, 0},
     {"start", NULL, do_start, 0},
-    {"restart", cocin_parse_restart, do_restart, 0},
+    {"restart", parse_restart, do_restart, 0},
     {"pause", NULL, do_pause, 1},
     {"unpause", NULL, do_pause, 0},
 };
@@ -72,8 +89,8 @@ static int manage(const char *verb, const char *root, int argc, char **argv)
       continue;
     cleanup_error cocin_error_t err = NULL;
     cleanup_strv char **names = NULL;
-    int arg = verbs[v].arg, rc = 0;
-    if ((verbs[v].parse ? verbs[v].parse(argc, argv, &arg, &names, &err)
+    int arg[2] = {verbs[v].arg, 0}, rc = 0;
+    if ((verbs[v].parse ? verbs[v].parse(argc, argv, arg, &names, &err)
                         : cocin_parse_names(verb, argc, argv, &names, &err)) < 0)
       return cli_error(&err);
     for (char **n = names; *n; n++) {

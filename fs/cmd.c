@@ -103,7 +103,7 @@ static int parse_create(struct fs_cmd *cmd, const char *container, int argc, cha
 static int parse_stop(struct fs_cmd *cmd, const char *container, int argc, char **argv,
                       cocin_error_t *err)
 {
-  if (cocin_parse_stop(argc, argv, &cmd->timeout, &cmd->names, err) < 0)
+  if (cocin_parse_stop(argc, argv, &cmd->timeout, &cmd->sig, &cmd->names, err) < 0)
     return -1;
   return check_names(cmd->names, err);
 }
@@ -127,7 +127,7 @@ static int parse_rm(struct fs_cmd *cmd, const char *container, int argc, char **
 static int parse_restart(struct fs_cmd *cmd, const char *container, int argc, char **argv,
                          cocin_error_t *err)
 {
-  if (cocin_parse_restart(argc, argv, &cmd->timeout, &cmd->names, err) < 0)
+  if (cocin_parse_restart(argc, argv, &cmd->timeout, &cmd->sig, &cmd->names, err) < 0)
     return -1;
   return check_names(cmd->names, err);
 }
@@ -266,7 +266,7 @@ static int name_op(const char *root, const struct fs_cmd *cmd, enum name_op op, 
 {
   switch (op) {
   case OP_STOP:
-    return cocin_stop(root, name, cmd->id, cmd->timeout, err);
+    return cocin_stop_signal(root, name, cmd->id, cmd->timeout, cmd->sig, err);
   case OP_KILL:
     return cocin_kill(root, name, cmd->id, cmd->sig, err);
   case OP_RM:
@@ -287,7 +287,7 @@ static int name_op(const char *root, const struct fs_cmd *cmd, enum name_op op, 
     /* open for the start's fork; the stop's waits go on through EINTR */
     cleanup_sigmask struct fs_sigmask m;
     fs_sigmask_open(&m);
-    return cocin_restart(root, name, cmd->id, cmd->timeout, false, err);
+    return cocin_restart(root, name, cmd->id, cmd->timeout, cmd->sig, false, err);
   }
   default:
     return cocin_fail(err, EINVAL, "unknown operation");
@@ -359,11 +359,11 @@ static const struct fs_verb top_verbs[] = {
     {"run", 1, -1, parse_run, run_run, "run [OPTIONS] IMAGE [COMMAND] [ARG...]", OP_NONE},
     {"create", 1, -1, parse_create, run_create, "create [OPTIONS] IMAGE [COMMAND] [ARG...]", OP_NONE},
     {"exec", 2, -1, parse_exec, run_exec, "exec [-d] [OPTIONS] NAME COMMAND [ARG...]", OP_EXEC},
-    {"stop", 1, -1, parse_stop, run_named, "stop [-t SECS] NAME...", OP_STOP},
+    {"stop", 1, -1, parse_stop, run_named, "stop [-t SECS] [-s SIG] NAME...", OP_STOP},
     {"kill", 1, -1, parse_kill, run_named, "kill [-s SIG] NAME...", OP_KILL},
     {"rm", 1, -1, parse_rm, run_named, "rm [-f] [-v] NAME...", OP_RM},
     {"start", 1, -1, parse_names, run_named, "start NAME...", OP_START},
-    {"restart", 1, -1, parse_restart, run_named, "restart [-t SECS] NAME...", OP_RESTART},
+    {"restart", 1, -1, parse_restart, run_named, "restart [-t SECS] [-s SIG] NAME...", OP_RESTART},
     {"pause", 1, -1, parse_names, run_named, "pause NAME...", OP_PAUSE},
     {"unpause", 1, -1, parse_names, run_named, "unpause NAME...", OP_UNPAUSE},
     {"commit", 2, 2, parse_commit, run_commit, "commit NAME IMAGE", OP_COMMIT},
@@ -373,11 +373,11 @@ static const struct fs_verb top_verbs[] = {
 
 static const struct fs_verb container_verbs[] = {
     {"exec", 1, -1, parse_c_exec, run_exec, "exec [-d] [OPTIONS] COMMAND [ARG...]", OP_EXEC},
-    {"stop", 0, 2, parse_stop, run_named, "stop [-t SECS]", OP_STOP, true},
+    {"stop", 0, 4, parse_stop, run_named, "stop [-t SECS] [-s SIG]", OP_STOP, true},
     {"kill", 0, 2, parse_c_kill, run_named, "kill [SIG | -s SIG]", OP_KILL},
     {"rm", 0, 2, parse_rm, run_named, "rm [-f] [-v]", OP_RM, true},
     {"start", 0, 0, parse_names, run_named, "start", OP_START, true},
-    {"restart", 0, 2, parse_restart, run_named, "restart [-t SECS]", OP_RESTART, true},
+    {"restart", 0, 4, parse_restart, run_named, "restart [-t SECS] [-s SIG]", OP_RESTART, true},
     {"pause", 0, 0, parse_names, run_named, "pause", OP_PAUSE, true},
     {"unpause", 0, 0, parse_names, run_named, "unpause", OP_UNPAUSE, true},
     {"commit", 1, 1, parse_commit, run_commit, "commit IMAGE", OP_COMMIT},

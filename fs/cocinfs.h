@@ -63,7 +63,7 @@ struct fs_cmd {
   struct cocin_spec spec; /* run; update: its limits */
   char **names;           /* stop, kill, rm */
   int timeout;            /* stop */
-  int sig;                /* kill */
+  int sig;                /* kill; stop and restart -s (0: its own) */
   unsigned rm_flags;       /* rm: COCIN_RM_* */
   bool help;              /* run --help */
   struct cocin_exec_opts exec; /* exec (always detached) */

@@ -322,6 +322,12 @@ static void unmark(const char *root, const char *name, const char *id, const cha
 int cocin_stop(const char *root, const char *name, const char *id, int timeout,
                cocin_error_t *err)
 {
+  return cocin_stop_signal(root, name, id, timeout, 0, err);
+}
+
+int cocin_stop_signal(const char *root, const char *name, const char *id, int timeout,
+                      int given_sig, cocin_error_t *err)
+{
   cleanup_free char *now = cocin_state_follow(root, name, id); /* renamed since */
   name = now;
   cJSON *cfg = NULL;
@@ -355,7 +361,7 @@ int cocin_stop(const char *root, const char *name, const char *id, int timeout,
   cleanup_close int pfd = init_pidfd(cfg);
   if (timeout == COCIN_TIMEOUT_DEFAULT) /* its --stop-timeout, or docker's 10 s */
     timeout = cocin_spec_stop_timeout(cfg, 10);
-  int sig = cocin_spec_stop_signal(cfg);
+  int sig = given_sig > 0 ? given_sig : cocin_spec_stop_signal(cfg);
   if (pfd >= 0) {
     sys_pidfd_send_signal(pfd, sig > 0 ? sig : SIGTERM);
     thaw_for(root, name, cfg);

@@ -47,12 +47,18 @@ static int int_opt(const struct cocin_opt *o, const char *v, void *data, cocin_e
 
 struct timeout_arg {
   const char *verb;
-  int *timeout;
+  int *timeout, *sig;
 };
 
 static int timeout_opt(const struct cocin_opt *o, const char *v, void *data, cocin_error_t *err)
 {
   const struct timeout_arg *t = data;
+  if (o->id == V_SIGNAL) {
+    *t->sig = cocin_signal_parse(v);
+    if (*t->sig <= 0)
+      return cocin_fail(err, EINVAL, "%s: invalid signal \"%s\"", t->verb, v);
+    return 0;
+  }
   /* -1: wait as long as it takes, never SIGKILL (docker, podman) */
   if (!cocin_timeout_parse(v, t->timeout))
     return cocin_fail_usage(err, "%s: invalid timeout \"%s\": expected seconds, or -1 for no limit",
@@ -60,24 +66,27 @@ static int timeout_opt(const struct cocin_opt *o, const char *v, void *data, coc
   return 0;
 }
 
-/* stop and restart: [-t SECS] NAME... */
-static int parse_timeout_names(const char *verb, int argc, char **argv, int *timeout,
+/* stop and restart: [-t SECS] [-s SIGNAL] NAME... (docker 23's -s) */
+static int parse_timeout_names(const char *verb, int argc, char **argv, int *timeout, int *sig,
                                char ***names, cocin_error_t *err)
 {
   static const struct cocin_opt t[] = {{'t', "time", OPT_REQUIRED, V_TIME},
                                        {0, "timeout", OPT_REQUIRED, V_TIME},
+                                       {'s', "signal", OPT_REQUIRED, V_SIGNAL},
                                        {0, NULL, OPT_NONE, 0}};
   int pos = 0;
   *timeout = COCIN_TIMEOUT_DEFAULT; /* the container's own, or 10 */
-  struct timeout_arg arg = {verb, timeout};
+  *sig = 0;                         /* its stop signal */
+  struct timeout_arg arg = {verb, timeout, sig};
   if (cocin_opts_parse_mixed(t, argc, argv, &pos, timeout_opt, &arg, verb, err) < 0)
     return -1;
   return collect_names(argc, argv, pos, verb, names, err);
 }
 
-int cocin_parse_stop(int argc, char **argv, int *timeout, char ***names, cocin_error_t *err)
+int cocin_parse_stop(int argc, char **argv, int *timeout, int *sig, char ***names,
+                     cocin_error_t *err)
 {
-  return parse_timeout_names("stop", argc, argv, timeout, names, err);
+  return parse_timeout_names("stop", argc, argv, timeout, sig, names, err);
 }
 
 int cocin_parse_kill(int argc, char **argv, int *sig, char ***names, cocin_error_t *err)
@@ -114,9 +123,10 @@ int cocin_parse_names(const char *verb, int argc, char **argv, char ***names, co
 }
 
 
-int cocin_parse_restart(int argc, char **argv, int *timeout, char ***names, cocin_error_t *err)
+int cocin_parse_restart(int argc, char **argv, int *timeout, int *sig, char ***names,
+                        cocin_error_t *err)
 {
-  return parse_timeout_names("restart", argc, argv, timeout, names, err);
+  return parse_timeout_names("restart", argc, argv, timeout, sig, names, err);
 }
 
 /* ---- exec ---------------------------------------------------------------- */

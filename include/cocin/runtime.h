@@ -163,6 +163,10 @@ void cocin_set_interrupted(bool (*interrupted)(void));
 #define COCIN_TIMEOUT_DEFAULT (-2)
 int cocin_stop(const char *root, const char *name, const char *id, int timeout,
                cocin_error_t *err);
+/* cocin_stop with sig first instead of its stop signal (stop -s; 0: its
+ * own) */
+int cocin_stop_signal(const char *root, const char *name, const char *id, int timeout, int sig,
+                      cocin_error_t *err);
 /* Start an exited or stopped container again, as docker's start does:
  * its id, record, layer and log kept, detached (its output appended to
  * its log; with -t a logged pty).  0 when started, 1 if it runs already;
@@ -230,13 +234,16 @@ int cocin_exec_detached(const char *root, const char *name, const struct cocin_e
                         int *code, cocin_error_t *err);
 
 /* ---- small verbs' argument parsers (shared by the CLI and ctl files) --- */
-int cocin_parse_stop(int argc, char **argv, int *timeout, char ***names, cocin_error_t *err);
+/* stop and restart [-t SECS] [-s SIGNAL] NAME...: *sig 0 if not given */
+int cocin_parse_stop(int argc, char **argv, int *timeout, int *sig, char ***names,
+                     cocin_error_t *err);
 int cocin_parse_kill(int argc, char **argv, int *sig, char ***names, cocin_error_t *err);
 /* rm [-f] [-v] NAME...: *flags, COCIN_RM_* */
 int cocin_parse_rm(int argc, char **argv, unsigned *flags, char ***names, cocin_error_t *err);
 /* A verb without flags: NAME... (pause, unpause) */
 int cocin_parse_names(const char *verb, int argc, char **argv, char ***names, cocin_error_t *err);
-int cocin_parse_restart(int argc, char **argv, int *timeout, char ***names, cocin_error_t *err);
+int cocin_parse_restart(int argc, char **argv, int *timeout, int *sig, char ***names,
+                        cocin_error_t *err);
 /* top: the processes of a running (or paused) container as docker top
  * lists them, the host's ps -ef columns (UID PID PPID C STIME TTY TIME
  * CMD) for the pids of its cgroup in its pid namespace or one below it,
@@ -280,8 +287,8 @@ int cocin_parse_update(int argc, char **argv, struct cocin_limits *given, int *r
 /* commit CONTAINER IMAGE (no flags): the container as given, and the
  * image's name (IMAGE:latest is IMAGE); EINVAL with the message. */
 int cocin_parse_commit(int argc, char **argv, char **name, char **image, cocin_error_t *err);
-/* restart: stop (as cocin_stop, timeout), then start */
-int cocin_restart(const char *root, const char *name, const char *id, int timeout,
+/* restart: stop (as cocin_stop_signal, timeout, sig), then start */
+int cocin_restart(const char *root, const char *name, const char *id, int timeout, int sig,
                   bool caller_exits, cocin_error_t *err);
 
 #endif

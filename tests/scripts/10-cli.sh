@@ -1735,6 +1735,25 @@ cocin stop "${P}ssg" >"$T/o" 2>&1 || t_fail "stop: $(cat "$T/o")"
 cocin rm "${P}ssg" >/dev/null 2>&1
 t_end
 
+t_begin "stop -s SIGNAL, restart -s (docker 23's): that signal first, instead of its own"
+cocin run -d --name "${P}ssi" --stop-signal USR1 busybox sh -c \
+  'trap "echo got-usr1; exit 7" USR1; trap "echo got-int; exit 5" INT; trap "echo got-hup; exit 6" HUP; echo ready; while :; do usleep 50000; done' >/dev/null 2>&1
+wait_for grep -q ready "$ROOT/containers/${P}ssi/container.log" || t_fail "not ready"
+cocin stop -s INT "${P}ssi" >"$T/o" 2>&1 || t_fail "stop -s: $(cat "$T/o")"
+[ "$(cfg "${P}ssi" .exitCode)" = 5 ] && [ "$(cfg "${P}ssi" .status)" = stopped ] &&
+  grep -q got-int "$ROOT/containers/${P}ssi/container.log" ||
+  t_fail "stop -s INT: exitCode $(cfg "${P}ssi" .exitCode), $(cfg "${P}ssi" .status)"
+cocin start "${P}ssi" >/dev/null 2>&1
+wait_for sh -c "[ \$(grep -c ready '$ROOT/containers/${P}ssi/container.log') = 2 ]" || t_fail "not ready again"
+cocin restart --signal=SIGHUP -t 30 "${P}ssi" >"$T/o" 2>&1 || t_fail "restart -s: $(cat "$T/o")"
+grep -q got-hup "$ROOT/containers/${P}ssi/container.log" && [ "$(cfg "${P}ssi" .status)" = running ] ||
+  t_fail "restart --signal HUP: $(cfg "${P}ssi" .status), $(tail -3 "$ROOT/containers/${P}ssi/container.log")"
+[ "$(cfg "${P}ssi" .stopSignal)" = 10 ] || t_fail "its own signal changed: $(cfg "${P}ssi" .stopSignal)"
+out=$(cocin stop -s BOGUS "${P}ssi" 2>&1); rc=$?
+[ "$rc" = 1 ] && [ "$out" = 'cocin: stop: invalid signal "BOGUS"' ] || t_fail "bad signal: rc $rc [$out]"
+cocin rm -f "${P}ssi" >/dev/null 2>&1
+t_end
+
 t_begin "--stop-timeout: how long stop waits before KILL; stop -t still decides"
 # its TERM handler takes half a second: --stop-timeout 0 kills it first
 # (137); -t 30 lets it end with its own code (7), however slow the host

@@ -504,8 +504,10 @@ D=${P}d
 ctl "$M/ctl" "run --name $D busybox sleep 60"
 ctl "$M/$D/ctl" "kill CONT"; [ "$RC" = 0 ] && [ "$REPLY" = "$D" ] || t_fail "kill CONT: $ERR $REPLY"
 ctl "$M/$D/ctl" "rm"; [ "$RC" != 0 ] && grep -qi busy <<<"$ERR" || t_fail "rm running: $RC $ERR"
-ctl "$M/$D/ctl" "stop -t 1"; [ "$RC" = 0 ] && [ "$REPLY" = "$D" ] || t_fail "stop: $ERR $REPLY"
+# (sleep as PID 1 ignores TERM: -s KILL ends it at once, -t 30 never comes)
+ctl "$M/$D/ctl" "stop -s KILL -t 30"; [ "$RC" = 0 ] && [ "$REPLY" = "$D" ] || t_fail "stop: $ERR $REPLY"
 grep -q '^stopped' "$M/$D/status" || t_fail "status after stop: $(cat "$M/$D/status")"
+[ "$(jq .exitCode "$M/$D/config.json")" = 137 ] || t_fail "stop -s KILL: exitCode $(jq .exitCode "$M/$D/config.json")"
 ctl "$M/$D/ctl" "stop $A"; [ "$RC" != 0 ] || t_fail "stop with another name accepted"
 ctl "$M/$D/ctl" "run busybox true"; [ "$RC" != 0 ] && grep -q 'verbs: exec stop kill rm' <<<"$REPLY" ||
   t_fail "run in a container ctl: $REPLY"

@@ -657,44 +657,62 @@ int main(void)
   /* small verbs */
   {
     char *a[] = {"-t", "3", "a", "b", NULL};
-    int t;
+    int t, sig;
     cleanup_strv char **names = NULL;
-    CHECK(cocin_parse_stop(4, a, &t, &names, &err) == 0 && t == 3 && strv_len(names) == 2,
+    CHECK(cocin_parse_stop(4, a, &t, &sig, &names, &err) == 0 && t == 3 && sig == 0 &&
+              strv_len(names) == 2,
           "stop -t 3 a b");
   }
   {
-    char *a[] = {"-t", "x", "a", NULL};
-    int t;
+    char *a[] = {"-s", "INT", "a", "--signal=SIGHUP", NULL};
+    int t, sig;
+    cleanup_strv char **names = NULL;
+    CHECK(cocin_parse_stop(4, a, &t, &sig, &names, &err) == 0 && sig == SIGHUP &&
+              t == COCIN_TIMEOUT_DEFAULT && strv_len(names) == 1,
+          "stop -s INT a --signal=SIGHUP: the last signal given");
+  }
+  {
+    char *a[] = {"-s", "BOGUS", "a", NULL};
+    int t, sig;
     cleanup_strv char **names = NULL;
     cleanup_error cocin_error_t e = NULL;
-    CHECK(cocin_parse_stop(3, a, &t, &names, &e) < 0, "stop -t x fails");
+    CHECK(cocin_parse_restart(3, a, &t, &sig, &names, &e) < 0 &&
+              strstr(cocin_error_msg(&e), "restart: invalid signal \"BOGUS\"") != NULL,
+          "restart -s BOGUS fails, naming restart");
+  }
+  {
+    char *a[] = {"-t", "x", "a", NULL};
+    int t, sig;
+    cleanup_strv char **names = NULL;
+    cleanup_error cocin_error_t e = NULL;
+    CHECK(cocin_parse_stop(3, a, &t, &sig, &names, &e) < 0, "stop -t x fails");
   }
   {
     char *a[] = {"-t", "-1", "a", NULL};
-    int t;
+    int t, sig;
     cleanup_strv char **names = NULL;
-    CHECK(cocin_parse_stop(3, a, &t, &names, &err) == 0 && t == -1, "stop -t -1: no limit");
+    CHECK(cocin_parse_stop(3, a, &t, &sig, &names, &err) == 0 && t == -1, "stop -t -1: no limit");
   }
   {
     char *a[] = {"-t", "-2", "a", NULL};
-    int t;
+    int t, sig;
     cleanup_strv char **names = NULL;
     cleanup_error cocin_error_t e = NULL;
-    CHECK(cocin_parse_stop(3, a, &t, &names, &e) < 0, "stop -t -2 fails");
+    CHECK(cocin_parse_stop(3, a, &t, &sig, &names, &e) < 0, "stop -t -2 fails");
   }
   {
     char *a[] = {"--time", "0", "a", NULL};
-    int t;
+    int t, sig;
     cleanup_strv char **names = NULL;
-    CHECK(cocin_parse_restart(3, a, &t, &names, &err) == 0 && t == 0 && strv_len(names) == 1,
+    CHECK(cocin_parse_restart(3, a, &t, &sig, &names, &err) == 0 && t == 0 && strv_len(names) == 1,
           "restart --time 0 a");
   }
   {
     char *a[] = {"-t", "x", "a", NULL};
-    int t;
+    int t, sig;
     cleanup_strv char **names = NULL;
     cleanup_error cocin_error_t e = NULL;
-    CHECK(cocin_parse_restart(3, a, &t, &names, &e) < 0 &&
+    CHECK(cocin_parse_restart(3, a, &t, &sig, &names, &e) < 0 &&
               strstr(cocin_error_msg(&e), "restart: invalid timeout") != NULL,
           "restart -t x fails, naming restart");
   }
@@ -756,18 +774,18 @@ int main(void)
   }
   {
     char *a[] = {"a", "-t", "2", "b", "--", "-c", NULL};
-    int t;
+    int t, sig;
     cleanup_strv char **names = NULL;
-    CHECK(cocin_parse_stop(6, a, &t, &names, &err) == 0 && t == 2 && strv_len(names) == 3 &&
+    CHECK(cocin_parse_stop(6, a, &t, &sig, &names, &err) == 0 && t == 2 && strv_len(names) == 3 &&
               !strcmp(names[0], "a") && !strcmp(names[1], "b") && !strcmp(names[2], "-c"),
           "stop a -t 2 b -- -c: the timeout's value is no name; after -- a word is a name");
   }
   {
     char *a[] = {"a", "-t", NULL};
-    int t;
+    int t, sig;
     cleanup_strv char **names = NULL;
     cleanup_error cocin_error_t e = NULL;
-    CHECK(cocin_parse_stop(2, a, &t, &names, &e) < 0 &&
+    CHECK(cocin_parse_stop(2, a, &t, &sig, &names, &e) < 0 &&
               strstr(cocin_error_msg(&e), "flag needs an argument: -t") != NULL,
           "stop a -t: the flag at the end still needs its value");
   }
