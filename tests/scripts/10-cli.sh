@@ -1748,7 +1748,9 @@ wait_for sh -c "[ \$(grep -c ready '$ROOT/containers/${P}ssi/container.log') = 2
 cocin restart --signal=SIGHUP -t 30 "${P}ssi" >"$T/o" 2>&1 || t_fail "restart -s: $(cat "$T/o")"
 grep -q got-hup "$ROOT/containers/${P}ssi/container.log" && [ "$(cfg "${P}ssi" .status)" = running ] ||
   t_fail "restart --signal HUP: $(cfg "${P}ssi" .status), $(tail -3 "$ROOT/containers/${P}ssi/container.log")"
-[ "$(cfg "${P}ssi" .stopSignal)" = 10 ] || t_fail "its own signal changed: $(cfg "${P}ssi" .stopSignal)"
+cocin stop "${P}ssi" >/dev/null 2>&1 # its own signal again, this time
+[ "$(cfg "${P}ssi" .exitCode)" = 7 ] && grep -q got-usr1 "$ROOT/containers/${P}ssi/container.log" ||
+  t_fail "its own signal after -s: exitCode $(cfg "${P}ssi" .exitCode)"
 out=$(cocin stop -s BOGUS "${P}ssi" 2>&1); rc=$?
 [ "$rc" = 1 ] && [ "$out" = 'cocin: stop: invalid signal "BOGUS"' ] || t_fail "bad signal: rc $rc [$out]"
 cocin rm -f "${P}ssi" >/dev/null 2>&1

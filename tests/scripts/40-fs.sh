@@ -504,10 +504,15 @@ D=${P}d
 ctl "$M/ctl" "run --name $D busybox sleep 60"
 ctl "$M/$D/ctl" "kill CONT"; [ "$RC" = 0 ] && [ "$REPLY" = "$D" ] || t_fail "kill CONT: $ERR $REPLY"
 ctl "$M/$D/ctl" "rm"; [ "$RC" != 0 ] && grep -qi busy <<<"$ERR" || t_fail "rm running: $RC $ERR"
-# (sleep as PID 1 ignores TERM: -s KILL ends it at once, -t 30 never comes)
-ctl "$M/$D/ctl" "stop -s KILL -t 30"; [ "$RC" = 0 ] && [ "$REPLY" = "$D" ] || t_fail "stop: $ERR $REPLY"
+ctl "$M/$D/ctl" "stop -t 1"; [ "$RC" = 0 ] && [ "$REPLY" = "$D" ] || t_fail "stop: $ERR $REPLY"
 grep -q '^stopped' "$M/$D/status" || t_fail "status after stop: $(cat "$M/$D/status")"
-[ "$(jq .exitCode "$M/$D/config.json")" = 137 ] || t_fail "stop -s KILL: exitCode $(jq .exitCode "$M/$D/config.json")"
+# stop -s: that signal first (its TERM trap would have ended it with 7)
+ctl "$M/ctl" "run --name ${P}ds busybox sh -c 'trap \"exit 7\" TERM; echo ready; while :; do usleep 50000; done'"
+wait_for grep -q ready "$ROOT/containers/${P}ds/container.log" || t_fail "not ready"
+ctl "$M/${P}ds/ctl" "stop -s KILL -t 30"; [ "$RC" = 0 ] && [ "$REPLY" = "${P}ds" ] || t_fail "stop -s: $ERR $REPLY"
+[ "$(jq .exitCode "$M/${P}ds/config.json")" = 137 ] || t_fail "stop -s KILL: exitCode $(jq .exitCode "$M/${P}ds/config.json")"
+ctl "$M/ctl" "restart -s KILL -t 30 ${P}ds"; [ "$RC" = 0 ] || t_fail "top ctl restart -s: $ERR"
+ctl "$M/ctl" "rm -f ${P}ds"
 ctl "$M/$D/ctl" "stop $A"; [ "$RC" != 0 ] || t_fail "stop with another name accepted"
 ctl "$M/$D/ctl" "run busybox true"; [ "$RC" != 0 ] && grep -q 'verbs: exec stop kill rm' <<<"$REPLY" ||
   t_fail "run in a container ctl: $REPLY"
