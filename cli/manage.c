@@ -38,7 +38,7 @@ static int parse_kill(int argc, char **argv, int *arg, char ***names, cocin_erro
 
 static int do_stop(const char *root, const char *name, const int *arg, cocin_error_t *err)
 {
-  return cocin_stop_signal(root, name, NULL, arg[0], arg[1], err);
+  return cocin_stop(root, name, NULL, arg[0], arg[1], err);
 }
 
 static int do_kill(const char *root, const char *name, const int *arg, cocin_error_t *err)

@@ -558,24 +558,32 @@ static int newest_first(const void *a, const void *b)
   return strcmp(y->created_text, x->created_text);
 }
 
+/* the images' bytes met so far (an image's size walks its tree) */
+struct image_sizes {
+  struct {
+    const char *name; /* a row's */
+    uint64_t bytes;
+  } *v;
+  size_t n;
+};
+
 /* docker's -s: the bytes of the container's layer, and with its image's
- * (virtual); sizes: the images' bytes met so far (a strv of NAME and
- * the number) */
-static char *size_text(const char *root, const struct ps_row *r, char ***sizes)
+ * (virtual) */
+static char *size_text(const char *root, const struct ps_row *r, struct image_sizes *sizes)
 {
   cleanup_free char *upper = cocin_container_file(root, r->name, "upper");
   uint64_t rw = cocin_dir_size(upper), image = 0;
-  char **k = *sizes;
-  while (k && *k && strcmp(k[0], r->image))
-    k += 2;
-  if (k && *k) {
-    image = strtoull(k[1], NULL, 10);
+  size_t k = 0;
+  while (k < sizes->n && strcmp(sizes->v[k].name, r->image))
+    k++;
+  if (k < sizes->n) {
+    image = sizes->v[k].bytes;
   } else {
     struct cocin_image_info info;
     image = cocin_image_info(root, r->image, &info, NULL) == 0 ? info.size : 0;
-    cleanup_free char *num = xasprintf("%llu", (unsigned long long)image);
-    strv_append(sizes, r->image);
-    strv_append(sizes, num);
+    sizes->v = xrealloc(sizes->v, (sizes->n + 1) * sizeof(*sizes->v));
+    sizes->v[sizes->n].name = r->image;
+    sizes->v[sizes->n++].bytes = image;
   }
   char a[32], b[32];
   cli_human_size(rw, a, sizeof(a));
@@ -697,10 +705,11 @@ int cmd_ps(const char *root, int argc, char **argv)
   for (; p.last > 0 && n > (size_t)p.last; n--) /* -n N: the N newest that match */
     row_free(&rows[n - 1]);
   if (p.size && !p.quiet) {
-    cleanup_strv char **sizes = NULL;
+    struct image_sizes sizes = {NULL, 0};
     for (size_t i = 0; i < n; i++)
       if (!rows[i].corrupt)
         rows[i].size = size_text(root, &rows[i], &sizes);
+    free(sizes.v);
   }
   if (p.quiet) {
     for (size_t i = 0; i < n; i++)

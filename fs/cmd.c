@@ -266,7 +266,7 @@ static int name_op(const char *root, const struct fs_cmd *cmd, enum name_op op, 
 {
   switch (op) {
   case OP_STOP:
-    return cocin_stop_signal(root, name, cmd->id, cmd->timeout, cmd->sig, err);
+    return cocin_stop(root, name, cmd->id, cmd->timeout, cmd->sig, err);
   case OP_KILL:
     return cocin_kill(root, name, cmd->id, cmd->sig, err);
   case OP_RM:

@@ -319,14 +319,8 @@ static void unmark(const char *root, const char *name, const char *id, const cha
   (void)cocin_state_update_volatile(root, name, clear_request, &r, NULL);
 }
 
-int cocin_stop(const char *root, const char *name, const char *id, int timeout,
+int cocin_stop(const char *root, const char *name, const char *id, int timeout, int given_sig,
                cocin_error_t *err)
-{
-  return cocin_stop_signal(root, name, id, timeout, 0, err);
-}
-
-int cocin_stop_signal(const char *root, const char *name, const char *id, int timeout,
-                      int given_sig, cocin_error_t *err)
 {
   cleanup_free char *now = cocin_state_follow(root, name, id); /* renamed since */
   name = now;
@@ -522,7 +516,7 @@ int cocin_rm(const char *root, const char *name, const char *id, unsigned flags,
   cleanup_free char *mine = id_of(cfg);
   int r = 0;
   if (is_running(cfg)) {
-    r = cocin_stop(root, name, mine, 0, err);
+    r = cocin_stop(root, name, mine, 0, 0, err);
   } else {
     if (starting) {
       /* its init may not be in its cgroup yet (that removal would miss

@@ -249,7 +249,7 @@ int start_auto(const char *root, const char *name, const char *id, cocin_error_t
 int cocin_restart(const char *root, const char *name, const char *id, int timeout, int sig,
                   bool caller_exits, cocin_error_t *err)
 {
-  if (cocin_stop_signal(root, name, id, timeout, sig, err) < 0)
+  if (cocin_stop(root, name, id, timeout, sig, err) < 0)
     return cocin_error_wrap(err, "restart");
   int r = cocin_start(root, name, id, caller_exits, err);
   if (r == 1) /* the stop gave up waiting (a monitor held up), or it was started again meanwhile */

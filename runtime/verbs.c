@@ -24,16 +24,20 @@ static int collect_names(int argc, char **argv, int pos, const char *verb, char 
 
 enum { V_TIME = 1, V_SIGNAL, V_FORCE, V_VOLUMES };
 
+/* -s SIGNAL (kill, stop, restart): a name or a number */
+static int signal_arg(const char *verb, const char *v, int *sig, cocin_error_t *err)
+{
+  *sig = cocin_signal_parse(v);
+  if (*sig <= 0)
+    return cocin_fail(err, EINVAL, "%s: invalid signal \"%s\"", verb, v);
+  return 0;
+}
+
 static int int_opt(const struct cocin_opt *o, const char *v, void *data, cocin_error_t *err)
 {
   switch (o->id) {
-  case V_SIGNAL: {
-    int s = cocin_signal_parse(v);
-    if (s <= 0)
-      return cocin_fail(err, EINVAL, "kill: invalid signal \"%s\"", v);
-    *(int *)data = s;
-    return 0;
-  }
+  case V_SIGNAL:
+    return signal_arg("kill", v, data, err);
   case V_FORCE:
     *(unsigned *)data |= COCIN_RM_FORCE;
     return 0;
@@ -53,12 +57,8 @@ struct timeout_arg {
 static int timeout_opt(const struct cocin_opt *o, const char *v, void *data, cocin_error_t *err)
 {
   const struct timeout_arg *t = data;
-  if (o->id == V_SIGNAL) {
-    *t->sig = cocin_signal_parse(v);
-    if (*t->sig <= 0)
-      return cocin_fail(err, EINVAL, "%s: invalid signal \"%s\"", t->verb, v);
-    return 0;
-  }
+  if (o->id == V_SIGNAL)
+    return signal_arg(t->verb, v, t->sig, err);
   /* -1: wait as long as it takes, never SIGKILL (docker, podman) */
   if (!cocin_timeout_parse(v, t->timeout))
     return cocin_fail_usage(err, "%s: invalid timeout \"%s\": expected seconds, or -1 for no limit",

@@ -156,17 +156,14 @@ int cocin_create(const char *root, struct cocin_spec *spec, char id[65], cocin_e
  * a signal) sets this: stop's wait for the container polls it, and fails
  * with EINTR, sending nothing more, once it says so. */
 void cocin_set_interrupted(bool (*interrupted)(void));
-/* The container's stop signal (--stop-signal; SIGTERM), wait up to
- * timeout seconds (for ever if -1; COCIN_TIMEOUT_DEFAULT: its
- * --stop-timeout, or 10), then SIGKILL; returns once the monitor recorded
- * the exit.  Stopping an exited container succeeds. */
+/* sig (stop -s), or the container's stop signal if 0 (--stop-signal;
+ * SIGTERM), wait up to timeout seconds (for ever if -1;
+ * COCIN_TIMEOUT_DEFAULT: its --stop-timeout, or 10), then SIGKILL;
+ * returns once the monitor recorded the exit.  Stopping an exited
+ * container succeeds. */
 #define COCIN_TIMEOUT_DEFAULT (-2)
-int cocin_stop(const char *root, const char *name, const char *id, int timeout,
+int cocin_stop(const char *root, const char *name, const char *id, int timeout, int sig,
                cocin_error_t *err);
-/* cocin_stop with sig first instead of its stop signal (stop -s; 0: its
- * own) */
-int cocin_stop_signal(const char *root, const char *name, const char *id, int timeout, int sig,
-                      cocin_error_t *err);
 /* Start an exited or stopped container again, as docker's start does:
  * its id, record, layer and log kept, detached (its output appended to
  * its log; with -t a logged pty).  0 when started, 1 if it runs already;
@@ -287,7 +284,7 @@ int cocin_parse_update(int argc, char **argv, struct cocin_limits *given, int *r
 /* commit CONTAINER IMAGE (no flags): the container as given, and the
  * image's name (IMAGE:latest is IMAGE); EINVAL with the message. */
 int cocin_parse_commit(int argc, char **argv, char **name, char **image, cocin_error_t *err);
-/* restart: stop (as cocin_stop_signal, timeout, sig), then start */
+/* restart: stop (as cocin_stop, timeout, sig), then start */
 int cocin_restart(const char *root, const char *name, const char *id, int timeout, int sig,
                   bool caller_exits, cocin_error_t *err);
 

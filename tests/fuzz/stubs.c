@@ -15,8 +15,8 @@ int cocin_create(const char *root, struct cocin_spec *spec, char id[65], cocin_e
   abort();
 }
 
-int cocin_stop_signal(const char *root, const char *name, const char *id, int timeout, int sig,
-                      cocin_error_t *err)
+int cocin_stop(const char *root, const char *name, const char *id, int timeout, int sig,
+               cocin_error_t *err)
 {
   abort();
 }
