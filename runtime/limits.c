@@ -21,18 +21,33 @@ const char *const cocin_limit_flags[] = {"memory",      "memory-swap", "cpus",  
 
 /* ---- parsing helpers ---- */
 
-/* Decimal integer, whole string, in [min, max]. */
-static bool parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
+/* Decimal integer, whole string, in [min, max]: 0; not a number at all
+ * (or too big for 64 bits, as docker's parser says): NOT_A_NUMBER; a
+ * number out of range: 1. */
+enum { NOT_A_NUMBER = -1 };
+static int parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
 {
   char *end = NULL;
   if (s == NULL || *s == '\0' || isspace((unsigned char)*s))
-    return false;
+    return NOT_A_NUMBER;
   errno = 0;
   long long v = strtoll(s, &end, 10);
-  if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
-    return false;
+  if (end == s || *end != '\0' || errno != 0)
+    return NOT_A_NUMBER;
+  if (v < min || v > max)
+    return 1;
   *out = v;
-  return true;
+  return 0;
+}
+
+/* The error just set, for a value parse_i64 said why it refused: one that
+ * is no number is the flag's, as docker's flag parser refuses it (exit
+ * 125); one out of range is the value's (docker's daemon, exit 1). */
+static int value_error(cocin_error_t *err, int why)
+{
+  if (why == NOT_A_NUMBER && err && *err)
+    (*err)->usage = 1;
+  return -1;
 }
 
 /* docker's RAMInBytes: "512k", "64m", "1g", "1.5g", "64mb", "100" (bytes);
@@ -40,9 +55,9 @@ static bool parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
 static int parse_size(const char *flag, const char *value, int64_t *out, cocin_error_t *err)
 {
   const char *p = value;
-  if (*p == '-' || *p == '+')
-    return cocin_fail(err, EINVAL, "--%s %s: the size must be a positive number of bytes", flag,
-                      value);
+  if (*p == '-' || *p == '+') /* (docker's flag parser refuses a sign) */
+    return cocin_fail_usage(err, "--%s %s: the size must be a positive number of bytes", flag,
+                            value);
   if (!isdigit((unsigned char)*p))
     goto bad;
   char *end = NULL;
@@ -92,11 +107,11 @@ static int parse_size(const char *flag, const char *value, int64_t *out, cocin_e
                       value);
   *out = (int64_t)bytes;
   return 0;
-bad:
-  return cocin_fail(err, EINVAL,
-                    "--%s %s: invalid size (a number with an optional unit b, k, m or g, "
-                    "like 512k, 64m, 1g)",
-                    flag, value);
+bad: /* the flag's error: docker's parser refuses it (exit 125) */
+  return cocin_fail_usage(err,
+                          "--%s %s: invalid size (a number with an optional unit b, k, m or g, "
+                          "like 512k, 64m, 1g)",
+                          flag, value);
 }
 
 int cocin_size_parse(const char *flag, const char *value, int64_t *out, cocin_error_t *err)
@@ -222,7 +237,7 @@ static int set_cpus(struct cocin_limits *l, const char *flag, const char *value,
     if (!isdigit((unsigned char)*q) && *q != '.' && !(q == value && *q == '-'))
       end = NULL;
   if (end == NULL || end == value || *end != '\0' || errno != 0 || !isfinite(v))
-    return cocin_fail(err, EINVAL, "--%s %s: not a number of CPUs (like 0.5 or 2)", flag, value);
+    return cocin_fail_usage(err, "--%s %s: not a number of CPUs (like 0.5 or 2)", flag, value);
   if (v <= 0)
     return cocin_fail(err, EINVAL, "--%s %s: the number of CPUs must be greater than 0", flag,
                       value);
@@ -248,11 +263,13 @@ static int set_cpu_period(struct cocin_limits *l, const char *flag, const char *
                           cocin_error_t *err)
 {
   int64_t v;
-  if (!parse_i64(value, 1000, 1000000, &v))
-    return cocin_fail(err, EINVAL,
-                      "--%s %s: the CPU period is from 1000 (1 ms) to 1000000 (1 s) "
-                      "microseconds",
-                      flag, value);
+  int why = parse_i64(value, 1000, 1000000, &v);
+  if (why) {
+    cocin_fail(err, EINVAL,
+               "--%s %s: the CPU period is from 1000 (1 ms) to 1000000 (1 s) microseconds", flag,
+               value);
+    return value_error(err, why);
+  }
   l->cpu_period = v;
   if (l->cpu_quota == 0)
     l->cpu_quota = -1;
@@ -266,11 +283,14 @@ static int set_cpu_quota(struct cocin_limits *l, const char *flag, const char *v
                          cocin_error_t *err)
 {
   int64_t v;
-  if (strcmp(value, "-1") && !parse_i64(value, 1000, 1000000000000LL, &v))
-    return cocin_fail(err, EINVAL,
-                      "--%s %s: the CPU quota is from 1000 (1 ms) to 1000000000000 "
-                      "microseconds, or -1 for no limit",
-                      flag, value);
+  int why = strcmp(value, "-1") ? parse_i64(value, 1000, 1000000000000LL, &v) : 0;
+  if (why) {
+    cocin_fail(err, EINVAL,
+               "--%s %s: the CPU quota is from 1000 (1 ms) to 1000000000000 microseconds, or -1 "
+               "for no limit",
+               flag, value);
+    return value_error(err, why);
+  }
   l->cpu_quota = strcmp(value, "-1") ? v : -1;
   if (l->cpu_period == 0)
     l->cpu_period = CPU_PERIOD;
@@ -282,9 +302,12 @@ static int set_cpu_shares(struct cocin_limits *l, const char *flag, const char *
                           cocin_error_t *err)
 {
   int64_t v;
-  if (!parse_i64(value, 2, 262144, &v))
-    return cocin_fail(err, EINVAL, "--%s %s: must be a number from 2 to 262144 (default 1024)",
-                      flag, value);
+  int why = parse_i64(value, 2, 262144, &v);
+  if (why) {
+    cocin_fail(err, EINVAL, "--%s %s: must be a number from 2 to 262144 (default 1024)", flag,
+               value);
+    return value_error(err, why);
+  }
   l->cpu_shares = v;
   return 0;
 }
@@ -317,9 +340,12 @@ static int set_pids_limit(struct cocin_limits *l, const char *flag, const char *
     l->pids_limit = -1;
     return 0;
   }
-  if (!parse_i64(value, 1, INT32_MAX, &v))
-    return cocin_fail(err, EINVAL, "--%s %s: must be a positive number, or -1 for unlimited",
-                      flag, value);
+  int why = parse_i64(value, 1, INT32_MAX, &v);
+  if (why) {
+    cocin_fail(err, EINVAL, "--%s %s: must be a positive number, or -1 for unlimited", flag,
+               value);
+    return value_error(err, why);
+  }
   if (v > 4194304) /* PID_MAX_LIMIT: the kernel takes no more */
     return cocin_fail(err, EINVAL, "--%s %s: at most 4194304 (the kernel's most pids), or -1",
                       flag, value);

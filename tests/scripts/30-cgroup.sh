@@ -344,6 +344,18 @@ t_err "update: a bad value" "update: --memory 4m: Minimum memory limit allowed i
 t_err "update: no such container" "no such container: $P-nope" cocin update -m 64m $P-nope
 t_err "update: unknown flag" "update: unknown flag: --kernel-memory" cocin update --kernel-memory 6m $P-up
 t_err "update: no name" "update: requires at least one container name" cocin update -m 64m
+# a number flag given no number is the flag's error, 125 (docker's parser);
+# a number out of range is the value's, 1 (docker's daemon)
+for a in "--cpus x" "-m 1q" "--memory -5" "--memory-swap x" "--cpu-shares x" "--cpu-period 1.5" \
+  "--cpu-quota x" "--pids-limit x" "--pids-limit 99999999999999999999"; do
+  out=$(cocin update $a $P-up 2>&1); rc=$?
+  t_eq "update $a: one line, exit 125" "125 1" "$rc $(wc -l <<<"$out")"
+done
+for a in "--cpus 100" "-m 1" "--cpu-shares 1" "--cpu-period 5" "--cpu-quota 5" "--pids-limit 0" \
+  "--cpuset-cpus x" "--restart bogus"; do
+  out=$(cocin update $a $P-up 2>&1); rc=$?
+  t_eq "update $a: one line, exit 1" "1 1" "$rc $(wc -l <<<"$out")"
+done
 cocin create --name $P-upx -m 20m busybox true >/dev/null 2>&1
 t_err "update: --memory-swap below the memory" "memory-swap" cocin update --memory-swap 8m $P-upx
 t_eq "update: a refused one leaves the record" 20971520 "$(cocin inspect -f '{{.limits.memory}} {{.limits.memorySwap}}' $P-upx | sed 's/ <no value>//')"
