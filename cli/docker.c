@@ -94,8 +94,8 @@ static cJSON *state_of(const cJSON *cfg)
   return s;
 }
 
-/* "80/tcp": [{"HostIp": "0.0.0.0", "HostPort": "8080"}], docker's
- * PortBindings; live: NetworkSettings.Ports of a running container, where
+/* "80/tcp": [{"HostIp": "", "HostPort": "8080"}], docker's
+ * PortBindings; live (with "0.0.0.0"): NetworkSettings.Ports of a running container, where
  * a port also listening on IPv6 has its "::" too */
 static cJSON *ports_of(const cJSON *cfg, bool live)
 {
@@ -110,7 +110,9 @@ static cJSON *ports_of(const cJSON *cfg, bool live)
     if (list == NULL)
       list = cJSON_AddArrayToObject(p, key);
     cJSON *b = cJSON_CreateObject();
-    add_str(b, "HostIp", cj_str(e, "hostIp"));
+    /* what was asked: docker's "" for no address (every one) */
+    const char *ip = cj_str(e, "hostIp");
+    add_str(b, "HostIp", !live && ip && !strcmp(ip, "0.0.0.0") ? "" : ip);
     add_str(b, "HostPort", port);
     cJSON_AddItemToArray(list, b);
     if (live && cj_str(e, "hostIp6")) {

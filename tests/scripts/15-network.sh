@@ -233,7 +233,7 @@ else
   want_ns="{\"80/tcp\":[{\"HostIp\":\"0.0.0.0\",\"HostPort\":\"$port\"}]}"
 fi
 # docker's keys: what was asked, and where it listens
-[ "$(cocin inspect -f '{{json .HostConfig.PortBindings}}' "${P}pub")" = "{\"80/tcp\":[{\"HostIp\":\"0.0.0.0\",\"HostPort\":\"$port\"}]}" ] ||
+[ "$(cocin inspect -f '{{json .HostConfig.PortBindings}}' "${P}pub")" = "{\"80/tcp\":[{\"HostIp\":\"\",\"HostPort\":\"$port\"}]}" ] ||
   t_fail "PortBindings: $(cocin inspect -f '{{json .HostConfig.PortBindings}}' "${P}pub")"
 [ "$(cocin inspect -f '{{json .NetworkSettings.Ports}}' "${P}pub")" = "$want_ns" ] ||
   t_fail "NetworkSettings.Ports: $(cocin inspect -f '{{json .NetworkSettings.Ports}}' "${P}pub")"
