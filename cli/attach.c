@@ -23,35 +23,6 @@
 #include "cocin/state.h"
 #include "cocin/util.h"
 
-/* docker's --detach-keys: comma-separated, each a character or ctrl-X
- * (X a letter, or one of @ [ \ ] ^ _) */
-static bool parse_keys(const char *v, struct detach_keys *k)
-{
-  k->len = 0;
-  const char *p = v;
-  for (;;) {
-    size_t n = strcspn(p, ",");
-    if (k->len == sizeof(k->seq))
-      return false;
-    if (n == 1) {
-      k->seq[k->len++] = p[0];
-    } else if (n == 6 && !strncasecmp(p, "ctrl-", 5)) {
-      char c = (char)tolower((unsigned char)p[5]);
-      if (c >= 'a' && c <= 'z')
-        k->seq[k->len++] = (char)(c - 'a' + 1);
-      else if (c >= '@' && c <= '_' && !(c >= 'A' && c <= 'Z'))
-        k->seq[k->len++] = (char)(c - '@');
-      else
-        return false;
-    } else {
-      return false;
-    }
-    if (p[n] == '\0')
-      return true;
-    p += n + 1;
-  }
-}
-
 /* no terminal: its log from its end now, until it ends; then its code */
 static int follow(const char *root, const char *name, const char *id)
 {
@@ -87,8 +58,8 @@ int cmd_attach(const char *root, int argc, char **argv)
     return 1;
   if (pos != argc - 1)
     return cli_fail("attach: requires exactly one container name");
-  struct detach_keys keys = {{0x10, 0x11}, 2}; /* ctrl-p,ctrl-q */
-  if (vals[0] && vals[0][0] && !parse_keys(vals[0], &keys))
+  struct cocin_detach_keys keys = DETACH_KEYS_DEFAULT;
+  if (vals[0] && vals[0][0] && !cocin_detach_keys_parse(vals[0], &keys))
     return cli_fail("attach: invalid --detach-keys \"%s\": give characters or ctrl-X, comma "
                     "separated (ctrl-p,ctrl-q)",
                     vals[0]);

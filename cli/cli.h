@@ -50,15 +50,11 @@ bool cli_wants_help(int argc, char **argv);
 /* Your terminal to the container's pty until end_fd is readable (and
  * the pty drained); what it prints also to log_fd when >= 0. */
 int tty_relay(int master, int end_fd, int log_fd);
-/* attach's detach keys: a sequence of bytes (docker's default Ctrl-P
- * Ctrl-Q) */
-struct detach_keys {
-  char seq[16];
-  size_t len;
-};
-/* tty_relay for attach: keys (NULL: none) end it early (1, detached);
+/* the detach keys when none are given: Ctrl-P Ctrl-Q, docker's */
+#define DETACH_KEYS_DEFAULT {{0x10, 0x11}, 2}
+/* tty_relay for attach and run -it: keys (NULL: none) end it early (1, detached);
  * without use_stdin the input is not read.  0 when the container ended. */
-int tty_relay_keys(int master, int end_fd, int log_fd, const struct detach_keys *keys,
+int tty_relay_keys(int master, int end_fd, int log_fd, const struct cocin_detach_keys *keys,
                    bool use_stdin);
 /* A socket pair for a container's console (it sends its pty master on
  * *theirs) and our terminal's window size. */

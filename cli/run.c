@@ -186,7 +186,20 @@ int cmd_run(const char *root, int argc, char **argv)
     }
     /* logged as docker logs an -it session (a kept container's: run
      * hands us its log): from here, as the pty's master is ours */
-    tty_relay(master, exit_fd, res.log_fd);
+    struct cocin_detach_keys keys = DETACH_KEYS_DEFAULT;
+    if (spec.detach_keys.len)
+      keys = spec.detach_keys;
+    if (tty_relay_keys(master, exit_fd, res.log_fd, &keys, true)) {
+      /* detached (docker's run says nothing, and exits 0): the
+       * container runs on, its terminal its monitor's (cocin attach) */
+      int code = cocin_run_detach(exit_fd, master, &err);
+      if (code == -1)
+        cli_error(&err);
+      rc = code == COCIN_DETACHED ? 0 : code < 0 ? 125 : code;
+      if (cid_failed)
+        rc = 125;
+      goto out;
+    }
   }
   rc = wait_exit(root, spec.name, res.id, exit_fd, &relay);
   if (cid_failed)

@@ -52,7 +52,7 @@ int tty_relay(int master, int end_fd, int log_fd)
  * reads), given on when the sequence breaks (as much of them as no
  * longer begins it: "aab" detaches on "aaab"); true once it is complete,
  * what came before it in out. */
-static bool detach_filter(const struct detach_keys *k, size_t *matched, const char *buf, size_t n,
+static bool detach_filter(const struct cocin_detach_keys *k, size_t *matched, const char *buf, size_t n,
                           char *out, size_t *out_n)
 {
   *out_n = 0;
@@ -77,7 +77,7 @@ static bool detach_filter(const struct detach_keys *k, size_t *matched, const ch
   return false;
 }
 
-int tty_relay_keys(int master, int end_fd, int log_fd, const struct detach_keys *keys,
+int tty_relay_keys(int master, int end_fd, int log_fd, const struct cocin_detach_keys *keys,
                    bool use_stdin)
 {
   struct termios saved, raw;

@@ -170,7 +170,9 @@ int cocin_attach(const char *root, const char *name, int *sock, int *master, int
   attach_addr(&a, dirfd);
   if (connect(s, (struct sockaddr *)&a, sizeof(a)) < 0) {
     if (errno == ENOENT || errno == ECONNREFUSED)
-      return cocin_fail(err, ENOTTY, "%s has no terminal to attach to (one run with -dt has)",
+      return cocin_fail(err, ENOTTY,
+                        "%s has no terminal to attach to (one run with -dt has, and one whose "
+                        "run -it was detached)",
                         name);
     return cocin_fail_errno(err, "%s: connect to its monitor", name);
   }
@@ -191,4 +193,30 @@ int cocin_attach(const char *root, const char *name, int *sock, int *master, int
   *log = fds[1];
   *sock = steal_fd(s);
   return 0;
+}
+
+int cocin_run_detach(int exit_fd, int master, cocin_error_t *err)
+{
+  /* (refused when the monitor has gone, or has answered EXIT already:
+   * what it said tells) */
+  (void)fds_send(exit_fd, 'D', &master, 1, "the terminal to the monitor", NULL);
+  char buf[64];
+  size_t n = 0;
+  for (;;) { /* "DETACHED", or "EXIT n": it ended meanwhile */
+    ssize_t r = read(exit_fd, buf + n, sizeof(buf) - 1 - n);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r <= 0)
+      return cocin_fail(err, EIO, "detach: the container's monitor has gone");
+    n += (size_t)r;
+    buf[n] = '\0';
+    if (strchr(buf, '\n') || n == sizeof(buf) - 1)
+      break;
+  }
+  int code;
+  if (!strncmp(buf, "DETACHED\n", 9))
+    return COCIN_DETACHED;
+  if (sscanf(buf, "EXIT %d", &code) == 1 && code >= 0)
+    return code;
+  return cocin_fail(err, EIO, "detach: the container's monitor said \"%.20s\"", buf);
 }

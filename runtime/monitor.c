@@ -298,6 +298,48 @@ static int pump_pty(int master, int log_fd, int *listener, int pidfd)
   }
 }
 
+/* attach.sock in the container's directory (its fd in *dir): the
+ * listener, or -1 (the container runs on, unattachable) */
+static int attach_open(const char *root, const char *name, int *dir)
+{
+  cleanup_free char *path = cocin_container_dir(root, name);
+  cocin_error_t aerr = NULL;
+  *dir = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  int l = *dir >= 0 ? attach_listen(*dir, &aerr) : -1;
+  cocin_error_release(&aerr);
+  return l;
+}
+
+/* run -it: its caller relays the terminal until the container ends
+ * (pidfd) or its user detaches, when the caller hands us the pty's
+ * master on sock ('D'): returned then, else -1.  A caller gone without
+ * it leaves the terminal to close with it. */
+static int take_terminal(int sock, int pidfd)
+{
+  for (;;) {
+    struct pollfd p[2] = {{sock, POLLIN, 0}, {pidfd, POLLIN, 0}};
+    if (poll(p, 2, -1) < 0) {
+      if (errno == EINTR)
+        continue;
+      return -1;
+    }
+    if (p[0].revents) { /* (first: a detach just before the end is not lost) */
+      char byte = 0;
+      int fd = -1;
+      size_t n = 1;
+      if (fds_recv(sock, &byte, &fd, &n, "the terminal", NULL) < 0)
+        return -1; /* the caller has gone */
+      if (byte == 'D' && n == 1)
+        return fd;
+      if (n == 1)
+        close(fd);
+      continue;
+    }
+    if (p[1].revents)
+      return -1;
+  }
+}
+
 /* A kept container in the foreground: its output to the caller and to
  * its log (docker logs it too) until every writer is gone (its pid
  * namespace with its init).  A caller that stops reading (EPIPE: `| head`)
@@ -739,15 +781,13 @@ void monitor_main(struct monitor_args *m)
   /* -dt: the terminal lent to `cocin attach` on attach.sock, made before
    * the answer (an attach right after run finds it).  Without it (no
    * pidfd to see the init end while the terminal is lent, a directory
-   * gone meanwhile) the container runs, unattachable. */
+   * gone meanwhile) the container runs, unattachable.  -it: the caller
+   * holds the terminal, and may hand it to us (its user detached): the
+   * pidfd tells meanwhile that the init ended. */
   int attach_dir = -1, listener = -1, init_fd = -1;
-  if (pty_master >= 0 && (init_fd = sys_pidfd_open(pid)) >= 0) {
-    cleanup_free char *dir = cocin_container_dir(root, name);
-    cocin_error_t aerr = NULL;
-    attach_dir = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (attach_dir >= 0 && (listener = attach_listen(attach_dir, &aerr)) < 0)
-      cocin_error_release(&aerr);
-  }
+  bool handover = !spec->detach && spec->tty;
+  if ((pty_master >= 0 || handover) && (init_fd = sys_pidfd_open(pid)) >= 0 && pty_master >= 0)
+    listener = attach_open(root, name, &attach_dir);
 
   TRACE("exec-done");
   dprintf(status_fd, "OK %d\n", pid);
@@ -759,6 +799,18 @@ void monitor_main(struct monitor_args *m)
   if (spec->health.test)
     checker_pid = health_start(root, name, id, &spec->health, pid);
 
+  if (handover && init_fd >= 0 && (pty_master = take_terminal(status_fd, init_fd)) >= 0) {
+    /* detached: as -dt from now on (logged, attachable); the caller is
+     * told once an attach can find it, and has gone */
+    if (log_fd < 0) { /* (--rm's: its output had no log while it was the caller's) */
+      cleanup_free char *lp = cocin_container_file(root, name, "container.log");
+      log_fd = open(lp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    }
+    listener = attach_open(root, name, &attach_dir);
+    (void)write_all(status_fd, "DETACHED\n", 9);
+    close(status_fd);
+    status_fd = -1;
+  }
   int lent = pty_master >= 0 ? pump_pty(pty_master, log_fd, &listener, init_fd) : -1;
   /* the terminal is no longer lent (no slave left, or the init ended):
    * an attach from now on is told there is none */

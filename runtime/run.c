@@ -364,7 +364,10 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
     }
   }
 
-  if (pipe2(pipefd, O_CLOEXEC) < 0) {
+  /* run -it: a socket, on which the caller hands the terminal to the
+   * monitor when its user detaches (cocin_run_detach) */
+  if (!spec->detach && spec->tty ? socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pipefd) < 0
+                                 : pipe2(pipefd, O_CLOEXEC) < 0) {
     cocin_fail_errno(err, "%s: pipe", verb);
     goto fail;
   }

@@ -172,6 +172,7 @@ enum {
   R_SYSCTL,
   R_GROUP_ADD,
   R_CIDFILE,
+  R_DETACH_KEYS,
   R_DEVICE,
   R_IPC,
   R_UTS,
@@ -230,6 +231,7 @@ static const struct cocin_opt run_opts[] = {
     {0, "sysctl", OPT_REQUIRED, R_SYSCTL},
     {0, "group-add", OPT_REQUIRED, R_GROUP_ADD},
     {0, "cidfile", OPT_REQUIRED, R_CIDFILE},
+    {0, "detach-keys", OPT_REQUIRED, R_DETACH_KEYS},
     {0, "device", OPT_REQUIRED, R_DEVICE},
     {0, "ipc", OPT_REQUIRED, R_IPC},
     {0, "uts", OPT_REQUIRED, R_UTS},
@@ -259,6 +261,8 @@ const char cocin_run_usage[] =
     "  -u, --user USER[:GROUP]   run as this user and group (names or numbers)\n"
     "      --group-add GROUP     one more supplementary group (a name or number)\n"
     "      --cidfile FILE        write the container's id to FILE (a new file)\n"
+    "      --detach-keys KEYS    with -it, the keys that leave the container running\n"
+    "                            (default ctrl-p,ctrl-q)\n"
     "      --device HOST[:CONTAINER][:PERMISSIONS]\n"
     "                            a device of the host's (or every one below a\n"
     "                            directory), in the container's /dev\n"
@@ -1568,6 +1572,13 @@ static int run_opt(const struct cocin_opt *o, const char *v, void *data, cocin_e
                         v);
     s->host_uts = *v != '\0';
     return 0;
+  case R_DETACH_KEYS: /* (a ctl run's has no terminal to detach from: read, unused) */
+    if (*v && !cocin_detach_keys_parse(v, &s->detach_keys))
+      return cocin_fail(err, EINVAL,
+                        "run: invalid --detach-keys \"%s\": give characters or ctrl-X, comma "
+                        "separated (ctrl-p,ctrl-q)",
+                        v);
+    return 0;
   case R_CIDFILE:
     if (!s->env_from_caller) /* (cocinfs would write a host file as root) */
       return cocin_fail(err, EINVAL, "run: --cidfile is the CLI's (the reply here has the id)");
@@ -2215,4 +2226,31 @@ char **cocin_spec_build_env(const struct cocin_spec *s, char *const *extra, bool
   for (char *const *p = extra; p && *p; p++)
     cocin_env_set(&env, *p);
   return env;
+}
+
+bool cocin_detach_keys_parse(const char *v, struct cocin_detach_keys *k)
+{
+  k->len = 0;
+  const char *p = v;
+  for (;;) {
+    size_t n = strcspn(p, ",");
+    if (k->len == sizeof(k->seq))
+      return false;
+    if (n == 1) {
+      k->seq[k->len++] = p[0];
+    } else if (n == 6 && !strncasecmp(p, "ctrl-", 5)) {
+      char c = (char)tolower((unsigned char)p[5]);
+      if (c >= 'a' && c <= 'z')
+        k->seq[k->len++] = (char)(c - 'a' + 1);
+      else if (c >= '@' && c <= '_' && !(c >= 'A' && c <= 'Z'))
+        k->seq[k->len++] = (char)(c - '@');
+      else
+        return false;
+    } else {
+      return false;
+    }
+    if (p[n] == '\0')
+      return true;
+    p += n + 1;
+  }
 }

@@ -95,6 +95,13 @@ struct cocin_run_io {
 
 /* Receive the pty master sent by a container on a console socket. */
 int cocin_console_recv(int sock, int *master, cocin_error_t *err);
+/* run -it, its user detaching: the terminal (master, the pty's) handed
+ * on exit_fd (run's result) to the container's monitor, which keeps it
+ * from now on as it keeps a -dt container's (logged, lent to attach).
+ * COCIN_DETACHED once it has it; the exit code if the container ended
+ * first. */
+#define COCIN_DETACHED (-2)
+int cocin_run_detach(int exit_fd, int master, cocin_error_t *err);
 /* cocin attach: the terminal of a running container started with -dt,
  * lent by its monitor: *master (its pty's master) and *log (its log: what
  * the master gives goes there too while it is lent).  *sock is held

@@ -93,6 +93,15 @@ struct cocin_port {
 int cocin_ports_from_json(const cJSON *ports, struct cocin_port **out, size_t *n,
                           cocin_error_t *err);
 
+/* keys that detach from a container's terminal: their bytes in order */
+struct cocin_detach_keys {
+  char seq[16];
+  size_t len;
+};
+/* docker's --detach-keys: comma-separated, each a character or ctrl-X (X
+ * a letter, or one of @ [ \ ] ^ _); false if v is not that */
+bool cocin_detach_keys_parse(const char *v, struct cocin_detach_keys *k);
+
 struct cocin_spec {
   char *name;     /* --name, or generated */
   char *image;    /* first non-option word */
@@ -147,6 +156,9 @@ struct cocin_spec {
   /* --cidfile FILE: where the CLI writes the container's id (not kept;
    * refused where the caller is no CLI: a ctl line's reply has the id) */
   char *cidfile;
+  /* --detach-keys: run -it's keys that leave the container running
+   * (docker's; len 0: ctrl-p,ctrl-q); not recorded */
+  struct cocin_detach_keys detach_keys;
   bool help; /* --help was given: nothing else was parsed */
   /* set before parsing: -e KEY without "=" takes the caller's value (or
    * none), as docker's CLI does; unset (a ctl file) it is refused */

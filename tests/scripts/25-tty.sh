@@ -375,12 +375,71 @@ t_begin "attach: a container run in the foreground with -it has its run's termin
 start at5 "$CABS --root $ROOT run -it --name ${P}atfg busybox sh; sleep 100000"
 wait_for pane_has at5 '^/ # ' || t_fail "no prompt: $(pane at5 | tail -3)"
 out=$(cocin attach "${P}atfg" </dev/null 2>&1); rc=$?
-[ "$rc" = 1 ] && [ "$out" = "cocin: attach: ${P}atfg has no terminal to attach to (one run with -dt has)" ] ||
+[ "$rc" = 1 ] && [ "$out" = "cocin: attach: ${P}atfg has no terminal to attach to (one run with -dt has, and one whose run -it was detached)" ] ||
   t_fail "rc $rc [$out]"
 send at5 'exit' Enter
 TM kill-session -t at5 >/dev/null 2>&1
 cocin rm -f "${P}atfg" >/dev/null 2>&1
 t_end
+
+# ------------------------------------------------------------ run -it, detached
+N=${P}dt
+t_begin "run -it: Ctrl-P Ctrl-Q detaches (exit 0, nothing said, as docker's run), the container runs on, the terminal restored"
+rm -f "$T/rc.dt1"
+start dt1 "stty -g > $T/dt.before; $CABS --root $ROOT run -it --name $N busybox sh; echo \$? > $T/rc.dt1; stty -g > $T/dt.after; sleep 100000"
+wait_for pane_has dt1 '^/ # ' || t_fail "no prompt: $(pane dt1 | tail -3)"
+run_line dt1 'echo one-$((0+1))'
+send dt1 C-p C-q
+wait_for test -s "$T/rc.dt1" || t_fail "run did not end: $(pane dt1 | tail -3)"
+[ "$(cat "$T/rc.dt1" 2>/dev/null)" = 0 ] || t_fail "exit [$(cat "$T/rc.dt1" 2>/dev/null)]"
+[ "$(pane dt1 | grep -v '^$' | tail -1)" = "/ # " ] || t_fail "something said: $(pane dt1 | tail -3)"
+is_running "$N" || t_fail "the container ended: $(cfg "$N" .status)"
+[ "$(cat "$T/dt.before")" = "$(cat "$T/dt.after" 2>/dev/null)" ] || t_fail "terminal left changed"
+TM kill-session -t dt1 >/dev/null 2>&1
+t_end
+
+t_begin "run -it detached: attach finds its shell; the whole session logged; its exit code; no socket left"
+rm -f "$T/rc.dt2"
+start dt2 "$CABS --root $ROOT attach $N; echo \$? > $T/rc.dt2; sleep 100000"
+send dt2 Enter
+wait_for pane_has dt2 '^/ # ' || t_fail "no prompt: $(pane dt2 | tail -3)"
+run_line dt2 'echo two-$((1+1))'
+cocin logs "$N" >"$T/dt.log" 2>&1
+grep -q '^one-1' "$T/dt.log" && grep -q '^two-2' "$T/dt.log" || t_fail "not logged: $(tail -5 "$T/dt.log")"
+send dt2 'exit 4' Enter
+wait_for test -s "$T/rc.dt2" || t_fail "attach did not end: $(pane dt2 | tail -3)"
+[ "$(cat "$T/rc.dt2" 2>/dev/null)" = 4 ] || t_fail "exit [$(cat "$T/rc.dt2" 2>/dev/null)]"
+wait_for sh -c "[ \"\$(jq -r .exitCode '$ROOT/containers/$N/config.json')\" = 4 ]" || t_fail "not recorded: $(cfg "$N" .exitCode)"
+wait_for test ! -e "$ROOT/containers/$N/attach.sock" || t_fail "attach.sock left"
+TM kill-session -t dt2 >/dev/null 2>&1
+cocin rm -f "$N" >/dev/null 2>&1
+t_end
+
+t_begin "run -it --rm --detach-keys: its own keys detach, Ctrl-P Ctrl-Q does not; removed when it ends after an attach"
+rm -f "$T/rc.dt3" "$T/rc.dt4"
+start dt3 "$CABS --root $ROOT run -it --rm --detach-keys ctrl-a,d --name $N busybox sh; echo \$? > $T/rc.dt3; sleep 100000"
+wait_for pane_has dt3 '^/ # ' || t_fail "no prompt: $(pane dt3 | tail -3)"
+send dt3 C-p C-q
+run_line dt3 'echo still'
+[ -e "$T/rc.dt3" ] && t_fail "Ctrl-P Ctrl-Q detached"
+send dt3 C-a d
+wait_for test -s "$T/rc.dt3" || t_fail "run did not end: $(pane dt3 | tail -3)"
+[ "$(cat "$T/rc.dt3" 2>/dev/null)" = 0 ] && is_running "$N" || t_fail "exit [$(cat "$T/rc.dt3" 2>/dev/null)], $(cfg "$N" .status)"
+start dt4 "$CABS --root $ROOT attach $N; echo \$? > $T/rc.dt4; sleep 100000"
+send dt4 Enter
+wait_for pane_has dt4 '^/ # ' || t_fail "no prompt: $(pane dt4 | tail -3)"
+send dt4 'exit 5' Enter
+wait_for test -s "$T/rc.dt4" || t_fail "attach did not end: $(pane dt4 | tail -3)"
+[ "$(cat "$T/rc.dt4" 2>/dev/null)" = 5 ] || t_fail "exit [$(cat "$T/rc.dt4" 2>/dev/null)]"
+wait_for test ! -e "$ROOT/containers/$N" || t_fail "not removed"
+TM kill-session -t dt3 >/dev/null 2>&1
+TM kill-session -t dt4 >/dev/null 2>&1
+t_end
+
+t_err "run: bad --detach-keys" 'run: invalid --detach-keys "ctrl-1"' cocin run --rm --detach-keys ctrl-1 busybox true
+before=$(ls "$ROOT/containers" | wc -l)
+out=$(cocin run --rm --detach-keys ctrl-1 busybox true 2>&1); rc=$?
+t_eq "run: bad --detach-keys: one line, exit 125, nothing left" "125 1 $before" "$rc $(wc -l <<<"$out") $(ls "$ROOT/containers" | wc -l)"
 
 t_begin "attach, no terminal of ours (a pipe): input goes in; rm -f of the container ends it with 137"
 cocin run -dit --name "${P}atk" busybox sh >/dev/null 2>&1

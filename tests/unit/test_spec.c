@@ -449,6 +449,26 @@ int main(void)
   cJSON_Delete(j);
   cocin_spec_free(&s2);
   cocin_spec_free(&s);
+  {
+    struct cocin_detach_keys k;
+    CHECK(cocin_detach_keys_parse("ctrl-p,ctrl-q", &k) && k.len == 2 && k.seq[0] == 0x10 &&
+              k.seq[1] == 0x11,
+          "detach keys: ctrl-p,ctrl-q");
+    CHECK(cocin_detach_keys_parse("ctrl-A,d,ctrl-@,ctrl-_", &k) && k.len == 4 && k.seq[0] == 1 &&
+              k.seq[1] == 'd' && k.seq[2] == 0 && k.seq[3] == 0x1f,
+          "detach keys: case, a character, ctrl-@ and ctrl-_");
+    CHECK(!cocin_detach_keys_parse("ctrl-1", &k) && !cocin_detach_keys_parse("ab", &k) &&
+              !cocin_detach_keys_parse("a,", &k) && !cocin_detach_keys_parse("", &k) &&
+              !cocin_detach_keys_parse("a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a", &k),
+          "detach keys: ctrl-1, two characters, an empty one, 17 keys refused");
+    CHECK(cocin_detach_keys_parse("a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a", &k) && k.len == 16,
+          "detach keys: 16 keys taken");
+    CHECK(parse("-it --detach-keys ctrl-a,d busybox", &s) == 0 && s.detach_keys.len == 2 &&
+              s.detach_keys.seq[0] == 1,
+          "run --detach-keys");
+    cocin_spec_free(&s);
+    CHECK(parse_err("--detach-keys ctrl-1 busybox") == EINVAL, "run --detach-keys ctrl-1 refused");
+  }
   CHECK(parse("--device /dev/fuse --device /dev/null:/dev/x/n:r --device /dev/zero:/dev/z0:rw "
               "--device /dev/null:/dev/shmx busybox",
               &s) == 0 &&
