@@ -81,6 +81,38 @@ static bool still_running(const char *root, const char *name, const char *id)
   return r;
 }
 
+/* fd (-1: no log yet) from where it is to its end; following, until the
+ * container id no longer runs */
+static int copy_log(const char *root, const char *name, const char *id, int fd, const char *path,
+                    bool follow)
+{
+  char buf[65536];
+  for (;;) {
+    ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf)) : 0;
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return cli_fail("logs: read %s: %s", path, strerror(errno));
+    if (n > 0) {
+      if (write_all(1, buf, (size_t)n) < 0)
+        return 1;
+      continue;
+    }
+    if (!follow)
+      break;
+    bool running = still_running(root, name, id);
+    if (!running) {
+      /* one last read: what was written just before the exit */
+      while (fd >= 0 && (n = read(fd, buf, sizeof(buf))) > 0)
+        write_all(1, buf, (size_t)n);
+      break;
+    }
+    struct timespec ts = {0, 100 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+  }
+  return 0;
+}
+
 int cmd_logs(const char *root, int argc, char **argv)
 {
   static const struct cocin_opt t[] = {{'f', "follow", OPT_NONE, L_FOLLOW},
@@ -107,29 +139,16 @@ int cmd_logs(const char *root, int argc, char **argv)
     return 0; /* a foreground container has no log */
   if (fd >= 0 && l.tail >= 0)
     lseek(fd, l.tail == 0 ? lseek(fd, 0, SEEK_END) : tail_offset(fd, l.tail), SEEK_SET);
-  char buf[65536];
-  for (;;) {
-    ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf)) : 0;
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      return cli_fail("logs: read %s: %s", path, strerror(errno));
-    if (n > 0) {
-      if (write_all(1, buf, (size_t)n) < 0)
-        return 1;
-      continue;
-    }
-    if (!l.follow)
-      break;
-    bool running = still_running(root, name, id);
-    if (!running) {
-      /* one last read: what was written just before the exit */
-      while (fd >= 0 && (n = read(fd, buf, sizeof(buf))) > 0)
-        write_all(1, buf, (size_t)n);
-      break;
-    }
-    struct timespec ts = {0, 100 * 1000 * 1000};
-    nanosleep(&ts, NULL);
-  }
-  return 0;
+  return copy_log(root, name, id, fd, path, l.follow);
+}
+
+int logs_follow(const char *root, const char *name, const char *id, off_t from)
+{
+  cleanup_free char *path = cocin_container_file(root, name, "container.log");
+  cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0 && errno != ENOENT)
+    return cli_fail("logs: open %s: %s", path, strerror(errno));
+  if (fd >= 0)
+    lseek(fd, from < 0 ? lseek(fd, 0, SEEK_END) : from, SEEK_SET);
+  return copy_log(root, name, id, fd, path, true);
 }

@@ -108,7 +108,26 @@ static int manage(const char *verb, const char *root, int argc, char **argv)
 int cmd_stop(const char *root, int argc, char **argv) { return manage("stop", root, argc, argv); }
 int cmd_kill(const char *root, int argc, char **argv) { return manage("kill", root, argc, argv); }
 int cmd_rm(const char *root, int argc, char **argv) { return manage("rm", root, argc, argv); }
-int cmd_start(const char *root, int argc, char **argv) { return manage("start", root, argc, argv); }
+/* start [-a] [-i] [--detach-keys KEYS] NAME...: with -a or -i one
+ * container, started and attached (attach.c), as docker's */
+int cmd_start(const char *root, int argc, char **argv)
+{
+  static const struct cocin_opt t[] = {{'a', "attach", OPT_NONE, 0},
+                                       {'i', "interactive", OPT_NONE, 1},
+                                       {0, "detach-keys", OPT_REQUIRED, 2},
+                                       {0, NULL, OPT_NONE, 0}};
+  const char *vals[3] = {NULL, NULL, NULL};
+  int pos = cli_flags("start", t, argc, argv, vals);
+  if (pos < 0)
+    return 1;
+  if (!vals[0] && !vals[1]) /* (the names, behind the flags now) */
+    return manage("start", root, argc - pos, argv + pos);
+  if (argc - pos > 1)
+    return cli_fail("start: you cannot start and attach multiple containers at once");
+  if (argc - pos < 1)
+    return cli_fail("start: requires at least one container name");
+  return start_attached(root, argv[pos], vals[1] != NULL, vals[2]);
+}
 int cmd_restart(const char *root, int argc, char **argv)
 {
   return manage("restart", root, argc, argv);

@@ -189,10 +189,14 @@ int cmd_run(const char *root, int argc, char **argv)
     struct cocin_detach_keys keys = DETACH_KEYS_DEFAULT;
     if (spec.detach_keys.len)
       keys = spec.detach_keys;
-    if (tty_relay_keys(master, exit_fd, res.log_fd, &keys, true)) {
+    while (tty_relay_keys(master, exit_fd, res.log_fd, res.detachable ? &keys : NULL, true)) {
       /* detached (docker's run says nothing, and exits 0): the
        * container runs on, its terminal its monitor's (cocin attach) */
       int code = cocin_run_detach(exit_fd, master, &err);
+      if (code == COCIN_DETACH_REFUSED) { /* (said; the relay goes on) */
+        cli_error(&err);
+        continue;
+      }
       if (code == -1)
         cli_error(&err);
       rc = code == COCIN_DETACHED ? 0 : code < 0 ? 125 : code;

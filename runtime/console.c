@@ -200,23 +200,28 @@ int cocin_run_detach(int exit_fd, int master, cocin_error_t *err)
   /* (refused when the monitor has gone, or has answered EXIT already:
    * what it said tells) */
   (void)fds_send(exit_fd, 'D', &master, 1, "the terminal to the monitor", NULL);
-  char buf[64];
+  char buf[200];
   size_t n = 0;
-  for (;;) { /* "DETACHED", or "EXIT n": it ended meanwhile */
+  for (;;) { /* "DETACHED", "NODETACH why", or "EXIT n": it ended meanwhile */
     ssize_t r = read(exit_fd, buf + n, sizeof(buf) - 1 - n);
     if (r < 0 && errno == EINTR)
       continue;
     if (r <= 0)
-      return cocin_fail(err, EIO, "detach: the container's monitor has gone");
+      return cocin_fail(err, EIO, "run: detach: the container's monitor has gone");
     n += (size_t)r;
     buf[n] = '\0';
     if (strchr(buf, '\n') || n == sizeof(buf) - 1)
       break;
   }
+  buf[strcspn(buf, "\n")] = '\0';
   int code;
-  if (!strncmp(buf, "DETACHED\n", 9))
+  if (!strcmp(buf, "DETACHED"))
     return COCIN_DETACHED;
+  if (!strncmp(buf, "NODETACH ", 9)) {
+    cocin_fail(err, EIO, "run: cannot detach: %s (the terminal is yours still)", buf + 9);
+    return COCIN_DETACH_REFUSED;
+  }
   if (sscanf(buf, "EXIT %d", &code) == 1 && code >= 0)
     return code;
-  return cocin_fail(err, EIO, "detach: the container's monitor said \"%.20s\"", buf);
+  return cocin_fail(err, EIO, "run: detach: the container's monitor said \"%.40s\"", buf);
 }

@@ -340,7 +340,7 @@ static int set_pids_limit(struct cocin_limits *l, const char *flag, const char *
     l->pids_limit = -1;
     return 0;
   }
-  int why = parse_i64(value, 1, INT32_MAX, &v);
+  int why = parse_i64(value, 1, INT64_MAX, &v);
   if (why) {
     cocin_fail(err, EINVAL, "--%s %s: must be a positive number, or -1 for unlimited", flag,
                value);
@@ -375,8 +375,8 @@ int cocin_limits_set(struct cocin_limits *l, const char *flag, const char *value
     if (strcmp(flag, flag_table[i].flag) != 0)
       continue;
     const char *name = strcmp(flag, "m") == 0 ? "memory" : flag;
-    if (value == NULL || *value == '\0')
-      return cocin_fail(err, EINVAL, "--%s needs a value", name);
+    if (value == NULL || *value == '\0') /* (the flag's error, as docker's parser says it) */
+      return cocin_fail_usage(err, "--%s needs a value", name);
     return flag_table[i].set(l, name, value, err);
   }
   return cocin_fail(err, EINVAL, "unknown resource limit flag --%s", flag);

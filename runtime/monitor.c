@@ -298,23 +298,35 @@ static int pump_pty(int master, int log_fd, int *listener, int pidfd)
   }
 }
 
-/* attach.sock in the container's directory (its fd in *dir): the
+/* attach.sock in the container's directory (dir, an fd of it: a rename
+ * while it runs moves it, and another container may take its name): the
  * listener, or -1 (the container runs on, unattachable) */
-static int attach_open(const char *root, const char *name, int *dir)
+static int attach_open(int dir)
 {
-  cleanup_free char *path = cocin_container_dir(root, name);
   cocin_error_t aerr = NULL;
-  *dir = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  int l = *dir >= 0 ? attach_listen(*dir, &aerr) : -1;
+  int l = dir >= 0 ? attach_listen(dir, &aerr) : -1;
   cocin_error_release(&aerr);
   return l;
 }
 
+/* The answer to a detach ('D'): "DETACHED", or "NODETACH why" and the
+ * caller keeps the terminal */
+static void answer_detach(int sock, const char *why)
+{
+  char line[160];
+  int n = why ? snprintf(line, sizeof(line), "NODETACH %s\n", why)
+              : snprintf(line, sizeof(line), "DETACHED\n");
+  (void)write_all(sock, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+}
+
 /* run -it: its caller relays the terminal until the container ends
  * (pidfd) or its user detaches, when the caller hands us the pty's
- * master on sock ('D'): returned then, else -1.  A caller gone without
- * it leaves the terminal to close with it. */
-static int take_terminal(int sock, int pidfd)
+ * master on sock ('D'): returned then, its log in *log_fd (opened in
+ * dir, the container's directory, if it had none: --rm's) and
+ * attach.sock listening in *listener, the caller answered.  -1 when the
+ * container ended, or the caller went without it (the terminal closes
+ * with it). */
+static int take_terminal(int sock, int pidfd, int dir, int *log_fd, int *listener)
 {
   for (;;) {
     struct pollfd p[2] = {{sock, POLLIN, 0}, {pidfd, POLLIN, 0}};
@@ -323,20 +335,31 @@ static int take_terminal(int sock, int pidfd)
         continue;
       return -1;
     }
-    if (p[0].revents) { /* (first: a detach just before the end is not lost) */
-      char byte = 0;
-      int fd = -1;
-      size_t n = 1;
-      if (fds_recv(sock, &byte, &fd, &n, "the terminal", NULL) < 0)
-        return -1; /* the caller has gone */
-      if (byte == 'D' && n == 1)
-        return fd;
+    if (p[1].revents && !p[0].revents)
+      return -1; /* (the socket first: a detach just before the end is not lost) */
+    char byte = 0;
+    if (recv(sock, &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0)
+      return -1; /* the caller has gone */
+    int fd = -1;
+    size_t n = 1;
+    if (fds_recv(sock, &byte, &fd, &n, "the terminal", NULL) < 0 || byte != 'D' || n != 1) {
       if (n == 1)
         close(fd);
+      answer_detach(sock, "the monitor did not receive the terminal");
       continue;
     }
-    if (p[1].revents)
-      return -1;
+    if (*log_fd < 0)
+      *log_fd = openat(dir, "container.log",
+                       O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0640);
+    if (*log_fd >= 0 && *listener < 0)
+      *listener = attach_open(dir);
+    if (*log_fd < 0 || *listener < 0) { /* (detached, it could never be attached again) */
+      close(fd);
+      answer_detach(sock, *log_fd < 0 ? "its log cannot be opened" : "attach.sock cannot listen");
+      continue;
+    }
+    answer_detach(sock, NULL);
+    return fd;
   }
 }
 
@@ -786,11 +809,17 @@ void monitor_main(struct monitor_args *m)
    * pidfd tells meanwhile that the init ended. */
   int attach_dir = -1, listener = -1, init_fd = -1;
   bool handover = !spec->detach && spec->tty;
-  if ((pty_master >= 0 || handover) && (init_fd = sys_pidfd_open(pid)) >= 0 && pty_master >= 0)
-    listener = attach_open(root, name, &attach_dir);
+  if ((pty_master >= 0 || handover) && (init_fd = sys_pidfd_open(pid)) >= 0) {
+    cleanup_free char *dir = cocin_container_dir(root, name);
+    attach_dir = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  }
+  if (pty_master >= 0)
+    listener = attach_open(attach_dir);
+  /* " d": its caller may hand us the terminal (cocin_run_detach) */
+  handover = handover && init_fd >= 0 && attach_dir >= 0;
 
   TRACE("exec-done");
-  dprintf(status_fd, "OK %d\n", pid);
+  dprintf(status_fd, handover ? "OK %d d\n" : "OK %d\n", pid);
   if (spec->detach) {
     close(status_fd);
     status_fd = -1;
@@ -799,15 +828,10 @@ void monitor_main(struct monitor_args *m)
   if (spec->health.test)
     checker_pid = health_start(root, name, id, &spec->health, pid);
 
-  if (handover && init_fd >= 0 && (pty_master = take_terminal(status_fd, init_fd)) >= 0) {
-    /* detached: as -dt from now on (logged, attachable); the caller is
+  if (handover &&
+      (pty_master = take_terminal(status_fd, init_fd, attach_dir, &log_fd, &listener)) >= 0) {
+    /* detached: as -dt from now on (logged, attachable); the caller was
      * told once an attach can find it, and has gone */
-    if (log_fd < 0) { /* (--rm's: its output had no log while it was the caller's) */
-      cleanup_free char *lp = cocin_container_file(root, name, "container.log");
-      log_fd = open(lp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-    }
-    listener = attach_open(root, name, &attach_dir);
-    (void)write_all(status_fd, "DETACHED\n", 9);
     close(status_fd);
     status_fd = -1;
   }

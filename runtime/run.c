@@ -494,6 +494,7 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
   if (!strncmp(buf, "OK ", 3)) {
     TRACE("caller-got-OK");
     res->pid = (pid_t)atoi(buf + 3);
+    res->detachable = strstr(buf + 3, " d\n") != NULL;
     if (!spec->detach)
       res->exit_fd = steal_fd(status_r);
     if (tty_log)

@@ -80,9 +80,10 @@ static int record_claim(cJSON *cfg, void *data, cocin_error_t *err)
   cj_set_num(cfg, "creatorPid", getpid());
   cj_set_num(cfg, "creatorStartTime", (double)proc_start_time(getpid()));
   cj_set_str(cfg, "devicePolicy", c->device_policy);
-  /* started detached: its output goes to its log from now on */
+  /* started detached: its output goes to its log from now on ("interactive"
+   * stays as it was made, docker's OpenStdin: start -ai gives a -it one
+   * our input through its terminal) */
   cj_set_bool(cfg, "detach", true);
-  cj_set_bool(cfg, "interactive", false);
   /* create --rm: removed once it exits, as docker's is */
   if (!fresh)
     cj_set_bool(cfg, "autoRemove", false);

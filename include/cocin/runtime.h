@@ -96,11 +96,13 @@ struct cocin_run_io {
 /* Receive the pty master sent by a container on a console socket. */
 int cocin_console_recv(int sock, int *master, cocin_error_t *err);
 /* run -it, its user detaching: the terminal (master, the pty's) handed
- * on exit_fd (run's result) to the container's monitor, which keeps it
- * from now on as it keeps a -dt container's (logged, lent to attach).
- * COCIN_DETACHED once it has it; the exit code if the container ended
- * first. */
+ * on exit_fd (run's result, detachable) to the container's monitor,
+ * which keeps it from now on as it keeps a -dt container's (logged, lent
+ * to attach).  COCIN_DETACHED once it has it; the exit code if the
+ * container ended first; COCIN_DETACH_REFUSED (*err says why) when it
+ * could not take it: the caller keeps the terminal. */
 #define COCIN_DETACHED (-2)
+#define COCIN_DETACH_REFUSED (-3)
 int cocin_run_detach(int exit_fd, int master, cocin_error_t *err);
 /* cocin attach: the terminal of a running container started with -dt,
  * lent by its monitor: *master (its pty's master) and *log (its log: what
@@ -124,6 +126,9 @@ struct cocin_run_result {
    * the caller, which holds the pty, to copy the session into (close
    * it); -1 otherwise. */
   int log_fd;
+  /* Foreground -t: its monitor takes the terminal when the user detaches
+   * (cocin_run_detach) */
+  bool detachable;
 };
 
 /* Create and start a container.  Returns when it is running (execve done)

@@ -389,12 +389,15 @@ rm -f "$T/rc.dt1"
 start dt1 "stty -g > $T/dt.before; $CABS --root $ROOT run -it --name $N busybox sh; echo \$? > $T/rc.dt1; stty -g > $T/dt.after; sleep 100000"
 wait_for pane_has dt1 '^/ # ' || t_fail "no prompt: $(pane dt1 | tail -3)"
 run_line dt1 'echo one-$((0+1))'
+# output while detached: the monitor's to log
+send dt1 '(sleep 1; echo bg-$((2+1))) &' Enter
 send dt1 C-p C-q
 wait_for test -s "$T/rc.dt1" || t_fail "run did not end: $(pane dt1 | tail -3)"
 [ "$(cat "$T/rc.dt1" 2>/dev/null)" = 0 ] || t_fail "exit [$(cat "$T/rc.dt1" 2>/dev/null)]"
 [ "$(pane dt1 | grep -v '^$' | tail -1)" = "/ # " ] || t_fail "something said: $(pane dt1 | tail -3)"
 is_running "$N" || t_fail "the container ended: $(cfg "$N" .status)"
 [ "$(cat "$T/dt.before")" = "$(cat "$T/dt.after" 2>/dev/null)" ] || t_fail "terminal left changed"
+wait_for sh -c "'$COCIN' --root '$ROOT' logs $N 2>/dev/null | grep -q 'bg-3'" || t_fail "output after the detach not logged: $(cocin logs "$N" 2>&1 | tail -3)"
 TM kill-session -t dt1 >/dev/null 2>&1
 t_end
 
@@ -413,6 +416,30 @@ wait_for sh -c "[ \"\$(jq -r .exitCode '$ROOT/containers/$N/config.json')\" = 4 
 wait_for test ! -e "$ROOT/containers/$N/attach.sock" || t_fail "attach.sock left"
 TM kill-session -t dt2 >/dev/null 2>&1
 cocin rm -f "$N" >/dev/null 2>&1
+t_end
+
+t_begin "run -it renamed while it runs, its name taken by another: detached, its terminal is its own (attach by the new name), the other's untouched"
+rm -f "$T/rc.dt5"
+start dt5 "$CABS --root $ROOT run -it --name ${P}rn1 busybox sh; echo \$? > $T/rc.dt5; sleep 100000"
+wait_for pane_has dt5 '^/ # ' || t_fail "no prompt: $(pane dt5 | tail -3)"
+run_line dt5 'M=first-$((0+1))'
+cocin rename "${P}rn1" "${P}rn2" >/dev/null 2>&1 || t_fail "rename"
+cocin run -dit --name "${P}rn1" busybox sh >/dev/null 2>&1 || t_fail "run of the other"
+wait_for is_running "${P}rn1"
+send dt5 C-p C-q
+wait_for test -s "$T/rc.dt5" || t_fail "run did not end: $(pane dt5 | tail -3)"
+[ -S "$ROOT/containers/${P}rn2/attach.sock" ] && [ -S "$ROOT/containers/${P}rn1/attach.sock" ] ||
+  t_fail "sockets: $(ls "$ROOT/containers/${P}rn2" "$ROOT/containers/${P}rn1" 2>&1 | tr '\n' ' ')"
+start dt6 "$CABS --root $ROOT attach ${P}rn2; sleep 100000"
+send dt6 Enter
+wait_for pane_has dt6 '^/ # ' || t_fail "no prompt: $(pane dt6 | tail -3)"
+send dt6 'echo "m=$M"' Enter
+wait_for pane_has dt6 "^m=first-1" || t_fail "not its shell: $(pane dt6 | tail -3)"
+cocin rm -f "${P}rn2" >/dev/null 2>&1
+[ -S "$ROOT/containers/${P}rn1/attach.sock" ] || t_fail "the other's socket went with it"
+TM kill-session -t dt5 >/dev/null 2>&1
+TM kill-session -t dt6 >/dev/null 2>&1
+cocin rm -f "${P}rn1" >/dev/null 2>&1
 t_end
 
 t_begin "run -it --rm --detach-keys: its own keys detach, Ctrl-P Ctrl-Q does not; removed when it ends after an attach"
@@ -434,6 +461,46 @@ wait_for test -s "$T/rc.dt4" || t_fail "attach did not end: $(pane dt4 | tail -3
 wait_for test ! -e "$ROOT/containers/$N" || t_fail "not removed"
 TM kill-session -t dt3 >/dev/null 2>&1
 TM kill-session -t dt4 >/dev/null 2>&1
+t_end
+
+# ------------------------------------------------------------ start -ai
+N=${P}st
+cocin create -it --name "$N" busybox sh >/dev/null 2>&1
+t_begin "start -ai of a created -it shell: its prompt (printed before we came: from its log), commands, our window size"
+rm -f "$T/rc.st1"
+start st1 "$CABS --root $ROOT start -ai $N; echo \$? > $T/rc.st1; sleep 100000"
+wait_for pane_has st1 '^/ # ' || t_fail "no prompt: $(pane st1 | tail -3)"
+run_line st1 'echo st-$((2+2))'
+send st1 'stty size' Enter
+wait_for pane_has st1 '^40 120$' || t_fail "window size: $(pane st1 | tail -3)"
+t_end
+t_begin "start -ai: Ctrl-P Ctrl-Q detaches (exit 0, nothing said, as docker's start); start -ai again attaches; its exit code"
+send st1 C-p C-q
+wait_for test -s "$T/rc.st1" || t_fail "start did not end: $(pane st1 | tail -3)"
+[ "$(cat "$T/rc.st1" 2>/dev/null)" = 0 ] && is_running "$N" || t_fail "exit [$(cat "$T/rc.st1" 2>/dev/null)], $(cfg "$N" .status)"
+rm -f "$T/rc.st2"
+start st2 "$CABS --root $ROOT start -ai $N; echo \$? > $T/rc.st2; sleep 100000"
+send st2 Enter
+wait_for pane_has st2 '^/ # ' || t_fail "no prompt: $(pane st2 | tail -3)"
+run_line st2 'echo again-$((3+3))'
+send st2 'exit 8' Enter
+wait_for test -s "$T/rc.st2" || t_fail "start did not end: $(pane st2 | tail -3)"
+[ "$(cat "$T/rc.st2" 2>/dev/null)" = 8 ] || t_fail "exit [$(cat "$T/rc.st2" 2>/dev/null)]"
+TM kill-session -t st1 >/dev/null 2>&1
+TM kill-session -t st2 >/dev/null 2>&1
+t_end
+t_begin "start -a of a -t container (no -i): its output on its terminal; nothing typed reaches it"
+cocin create -t --name "${P}st2" busybox sh -c 'tty; read x; echo "read [$x]"; exit 2' >/dev/null 2>&1
+rm -f "$T/rc.st3"
+start st3 "$CABS --root $ROOT start -a ${P}st2; echo \$? > $T/rc.st3; sleep 100000"
+wait_for pane_has st3 '^/dev/pts/[0-9]+' || t_fail "no tty: $(pane st3 | tail -3)"
+send st3 'typed' Enter
+sleep 0.5
+[ -e "$T/rc.st3" ] && t_fail "input reached it: $(pane st3 | tail -3)"
+cocin stop -t 1 "${P}st2" >/dev/null 2>&1
+wait_for test -s "$T/rc.st3" || t_fail "start did not end"
+TM kill-session -t st3 >/dev/null 2>&1
+cocin rm -f "$N" "${P}st2" >/dev/null 2>&1
 t_end
 
 t_err "run: bad --detach-keys" 'run: invalid --detach-keys "ctrl-1"' cocin run --rm --detach-keys ctrl-1 busybox true
