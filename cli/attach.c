@@ -10,13 +10,12 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -25,25 +24,37 @@
 #include "cocin/state.h"
 #include "cocin/util.h"
 
-/* The container the signals go to while we wait (cocin_wait's
- * interrupted() has no context) */
+/* While we wait: the container the signals go to, and its log, whose
+ * news we print (cocin_wait's interrupted() has no context) */
 static struct {
   const char *root, *name, *id;
   sigset_t mask;
-} proxied;
+  int log;
+} proxied = {.log = -1};
+
+/* What the log has from where log is to its end, to our stdout */
+static void copy_new(int log)
+{
+  char buf[16384];
+  ssize_t n;
+  while (log >= 0 && (n = read(log, buf, sizeof(buf))) > 0)
+    (void)write_all(1, buf, (size_t)n);
+}
 
 /* INT, TERM and HUP that came meanwhile, passed on to the container
- * (docker's sig-proxy); the wait goes on */
+ * (docker's sig-proxy), and what it printed since; the wait goes on */
 static bool pass_signals(void)
 {
   struct timespec now = {0, 0};
   int sig;
   while ((sig = sigtimedwait(&proxied.mask, NULL, &now)) > 0)
     cocin_kill(proxied.root, proxied.name, proxied.id, sig, NULL);
+  copy_new(proxied.log);
   return false;
 }
 
-/* Block what follow() passes on (old: the mask before) */
+/* Block what pass_signals passes on (old: the mask before), from before
+ * the start: one that comes while it starts is passed on too */
 static void block_proxied(sigset_t *old)
 {
   sigemptyset(&proxied.mask);
@@ -53,70 +64,69 @@ static void block_proxied(sigset_t *old)
   sigprocmask(SIG_BLOCK, &proxied.mask, old);
 }
 
-/* No terminal: its log from `from` (-1: its end now) until it ends, INT,
- * TERM and HUP passed on to it meanwhile (one blocked before and pending
- * too); then its code */
-static int follow(const char *root, const char *name, const char *id, off_t from)
+/* The wait is over: what came meanwhile passed on (an ended container
+ * takes none), our mask as it was */
+static void unblock_proxied(const sigset_t *old)
 {
-  fflush(stdout);
-  sigset_t old;
-  block_proxied(&old);
-  cleanup_pid pid_t child = fork();
-  if (child < 0) {
-    sigprocmask(SIG_SETMASK, &old, NULL);
-    return cli_fail("attach: fork: %s", strerror(errno));
-  }
-  if (child == 0)
-    _exit(logs_follow(root, name, id, from));
-  proxied.root = root, proxied.name = name, proxied.id = id;
-  cleanup_error cocin_error_t err = NULL;
-  int code = cocin_wait(root, name, id, pass_signals, &err);
-  sigprocmask(SIG_SETMASK, &old, NULL);
-  if (code < 0) /* (gone meanwhile: its follower might wait on) */
-    kill(child, SIGTERM);
-  int st;
-  while (waitpid(child, &st, 0) < 0 && errno == EINTR)
-    ;
-  child = -1;
-  if (code < 0)
-    return cli_error(&err);
-  return code;
+  pass_signals();
+  sigprocmask(SIG_SETMASK, old, NULL);
 }
 
-/* What the log has from `from` on (the output of a container started
- * just now, before we had its terminal) */
-static void print_log_from(const char *root, const char *name, off_t from)
+/* No terminal: its log (log, from where it is) until it ends, INT, TERM
+ * and HUP passed on to it meanwhile (blocked by the caller); then its
+ * code.  exit_fd >= 0: start -a's, "EXIT n" on it; else cocin_wait. */
+static int follow(const char *verb, const char *root, const char *name, const char *id, int log,
+                  int exit_fd)
 {
-  cleanup_free char *path = cocin_container_file(root, name, "container.log");
-  cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-  char buf[16384];
-  ssize_t n;
-  while (fd >= 0 && (n = pread(fd, buf, sizeof(buf), from)) > 0) {
-    (void)write_all(1, buf, (size_t)n);
-    from += n;
+  proxied.root = root, proxied.name = name, proxied.id = id, proxied.log = log;
+  if (exit_fd < 0) {
+    cleanup_error cocin_error_t err = NULL;
+    int code = cocin_wait(root, name, id, pass_signals, &err);
+    copy_new(log); /* (the last of it) */
+    return code < 0 ? cli_error(&err) : code;
+  }
+  char line[64];
+  size_t n = 0;
+  for (;;) {
+    pass_signals();
+    struct pollfd p = {exit_fd, POLLIN, 0};
+    if (poll(&p, 1, 100) <= 0)
+      continue;
+    ssize_t r = read(exit_fd, line + n, sizeof(line) - 1 - n);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r > 0 && (n += (size_t)r) < sizeof(line) - 1 && !memchr(line, '\n', n))
+      continue;
+    line[n] = '\0';
+    copy_new(log); /* (all of it: the monitor tells once the container has gone) */
+    int code;
+    if (sscanf(line, "EXIT %d", &code) != 1)
+      return cli_fail("%s: %s: its exit code was not told (its monitor has gone)", verb, name);
+    return code;
   }
 }
 
 /* The container's terminal (lent by its monitor, cocin_attach) until it
- * ends or the keys detach (COCIN_DETACHED).  `from` >= 0 (start -a):
- * what its log has from there is shown first, and a container that
- * ended before we came (its terminal no longer lent) is followed from
- * there instead. */
+ * ends or the keys detach (COCIN_DETACHED).  start -a (log >= 0, this
+ * start's output from where it is, exit_fd its end): what it printed
+ * before we came is shown first, and one that ended before we came (its
+ * terminal no longer lent) is followed instead. */
 static int relay_terminal(const char *verb, const char *root, const char *name, const char *id,
-                          const struct cocin_detach_keys *keys, bool use_stdin, off_t from)
+                          const struct cocin_detach_keys *keys, bool use_stdin, int log,
+                          int exit_fd)
 {
   cleanup_error cocin_error_t err = NULL;
   int s = -1, m = -1, l = -1;
   if (cocin_attach(root, name, &s, &m, &l, &err) < 0) {
-    if (from >= 0 && cocin_error_status(&err) == ENOTTY)
-      return follow(root, name, id, from);
+    int e = cocin_error_status(&err);
+    if (exit_fd >= 0 && e != EPERM && e != EBUSY)
+      return follow(verb, root, name, id, log, exit_fd);
     cocin_error_wrap(&err, "%s", verb);
     return cli_error(&err);
   }
   cleanup_close int sock = s, master = m, log_fd = l;
-  if (from >= 0) /* (all of it is there: the monitor logs what it read
+  copy_new(log); /* (all of it is there: the monitor logs what it read
                   * before it lends the master) */
-    print_log_from(root, name, from);
   if (tty_relay_keys(master, sock, log_fd, use_stdin ? keys : NULL, use_stdin))
     return COCIN_DETACHED;
   char line[64] = "";
@@ -149,8 +159,10 @@ static int attached_load(const char *root, const char *arg, struct attached *a)
   *a = (struct attached){0};
   a->name = cocin_state_resolve(root, arg, &err);
   cJSON *cfg = NULL;
-  if (a->name == NULL || cocin_state_load(root, a->name, &cfg, &err) < 0)
+  if (a->name == NULL || cocin_state_load(root, a->name, &cfg, &err) < 0) {
+    attached_free(a);
     return cli_error(&err), -1;
+  }
   struct cocin_info info;
   cocin_info_from_json(cfg, &info);
   a->tty = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cfg, "tty"));
@@ -188,9 +200,18 @@ int cmd_attach(const char *root, int argc, char **argv)
     rc = cli_fail("attach: %s is not running (status: %s): start it first", a.name, a.status);
   else if (a.paused)
     rc = cli_fail("attach: %s is paused: unpause it first", a.name);
-  else if (!a.tty)
-    rc = follow(root, a.name, a.id, -1);
-  else if ((rc = relay_terminal("attach", root, a.name, a.id, &keys, use_stdin, -1)) == COCIN_DETACHED) {
+  else if (!a.tty) {
+    /* its log from its end now */
+    cleanup_free char *path = cocin_container_file(root, a.name, "container.log");
+    cleanup_close int log = open(path, O_RDONLY | O_CLOEXEC);
+    if (log >= 0)
+      lseek(log, 0, SEEK_END);
+    sigset_t old;
+    block_proxied(&old);
+    rc = follow("attach", root, a.name, a.id, log, -1);
+    unblock_proxied(&old);
+  } else if ((rc = relay_terminal("attach", root, a.name, a.id, &keys, use_stdin, -1, -1)) ==
+             COCIN_DETACHED) {
     fprintf(stderr, "read escape sequence\n"); /* (docker's words) */
     rc = 1;
   }
@@ -208,29 +229,38 @@ int start_attached(const char *root, const char *arg, bool want_stdin, const cha
   struct attached a;
   if (attached_load(root, arg, &a) < 0)
     return 1;
-  /* where its output of this start begins: shown before its terminal is
-   * ours, or followed from there */
+  if (a.paused) { /* (docker's words) */
+    int rc = cli_fail("start: cannot start a paused container, try unpause instead");
+    attached_free(&a);
+    return rc;
+  }
+  /* its log, open before the start: this start's output from where it
+   * ends now, all of it (a --rm container's log goes with it, not from
+   * our fd) */
   cleanup_free char *path = cocin_container_file(root, a.name, "container.log");
-  struct stat st;
-  off_t from = stat(path, &st) == 0 ? st.st_size : 0;
+  cleanup_close int log = open(path, O_RDONLY | O_CLOEXEC);
+  if (log >= 0)
+    lseek(log, 0, SEEK_END);
   cleanup_error cocin_error_t err = NULL;
-  int rc;
+  cleanup_close int exit_fd = -1;
   sigset_t old;
-  if (!a.tty) /* (from before the start: one that comes while it starts is passed on too) */
+  if (!a.tty)
     block_proxied(&old);
-  if (cocin_start(root, a.name, a.id, false, &err) < 0) /* (we live on: its monitor no child of ours) */
+  int rc = cocin_start_attached(root, a.name, a.id, &exit_fd, &err);
+  if (rc < 0)
     rc = cli_error(&err);
   else if (!a.tty)
-    rc = follow(root, a.name, a.id, from);
+    rc = follow("start", root, a.name, a.id, log, exit_fd);
   else {
     /* stdin as docker gives it: asked for (-i), and kept open by the
      * container (-i at its create or run) */
-    rc = relay_terminal("start", root, a.name, a.id, &keys, want_stdin && a.interactive, from);
+    rc = relay_terminal("start", root, a.name, a.id, &keys, want_stdin && a.interactive, log,
+                        exit_fd);
     if (rc == COCIN_DETACHED)
       rc = 0; /* (docker's start says nothing) */
   }
   if (!a.tty)
-    sigprocmask(SIG_SETMASK, &old, NULL);
+    unblock_proxied(&old);
   attached_free(&a);
   return rc;
 }

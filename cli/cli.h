@@ -56,8 +56,6 @@ int tty_relay(int master, int end_fd, int log_fd);
  * without use_stdin the input is not read.  0 when the container ended. */
 int tty_relay_keys(int master, int end_fd, int log_fd, const struct cocin_detach_keys *keys,
                    bool use_stdin);
-/* logs -f of the container id from `from` in its log (-1: its end) */
-int logs_follow(const char *root, const char *name, const char *id, off_t from);
 /* start -a [-i]: one container started and attached (attach.c) */
 int start_attached(const char *root, const char *name, bool want_stdin, const char *keys);
 /* A socket pair for a container's console (it sends its pty master on

@@ -141,14 +141,3 @@ int cmd_logs(const char *root, int argc, char **argv)
     lseek(fd, l.tail == 0 ? lseek(fd, 0, SEEK_END) : tail_offset(fd, l.tail), SEEK_SET);
   return copy_log(root, name, id, fd, path, l.follow);
 }
-
-int logs_follow(const char *root, const char *name, const char *id, off_t from)
-{
-  cleanup_free char *path = cocin_container_file(root, name, "container.log");
-  cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0 && errno != ENOENT)
-    return cli_fail("logs: open %s: %s", path, strerror(errno));
-  if (fd >= 0)
-    lseek(fd, from < 0 ? lseek(fd, 0, SEEK_END) : from, SEEK_SET);
-  return copy_log(root, name, id, fd, path, true);
-}

@@ -165,6 +165,7 @@ struct monitor_args {
   const char *device_policy;        /* recorded in config.json */
   int status_fd, log_fd, console_r; /* to the caller; the log; -dt's pty */
   bool restart; /* start of a container that ran before: its record kept */
+  bool keep_status; /* detached, and the caller waits for "EXIT n" (start -a) */
   /* A kept container in the foreground (no -t): its stdout and stderr
    * come on the pipes tee_from[1], [2], copied to the log and to
    * tee_to[1], [2] (the caller's); -1 otherwise. */

@@ -100,8 +100,8 @@ static int parse_size(const char *flag, const char *value, int64_t *out, cocin_e
   if (*end != '\0')
     goto bad;
   double bytes = num * mult;
-  if (bytes >= 9.2e18)
-    return cocin_fail(err, EINVAL, "--%s %s: the size is too large", flag, value);
+  if (bytes >= 9.2e18) /* (beyond 64 bits: docker's parser refuses it) */
+    return cocin_fail_usage(err, "--%s %s: the size is too large", flag, value);
   if (bytes < 1)
     return cocin_fail(err, EINVAL, "--%s %s: the size must be a positive number of bytes", flag,
                       value);

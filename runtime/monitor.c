@@ -820,7 +820,7 @@ void monitor_main(struct monitor_args *m)
 
   TRACE("exec-done");
   dprintf(status_fd, handover ? "OK %d d\n" : "OK %d\n", pid);
-  if (spec->detach) {
+  if (spec->detach && !m->keep_status) {
     close(status_fd);
     status_fd = -1;
   }

@@ -433,10 +433,21 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
         close(devnull);
     }
     TRACE("monitor");
-    struct monitor_args m = {root,   spec->name, res->id, spec,      &ca,
-                             policy, status_w,   log_fd,  console_r, restart,
-                             {-1, tee_r1, tee_r2},       {-1, tee_to[1], tee_to[2]},
-                             &ports, cpu};
+    struct monitor_args m = {root,
+                             spec->name,
+                             res->id,
+                             spec,
+                             &ca,
+                             policy,
+                             status_w,
+                             log_fd,
+                             console_r,
+                             restart,
+                             io && io->want_exit,
+                             {-1, tee_r1, tee_r2},
+                             {-1, tee_to[1], tee_to[2]},
+                             &ports,
+                             cpu};
     monitor_main(&m);
   }
   TRACE("forked");
@@ -495,7 +506,7 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
     TRACE("caller-got-OK");
     res->pid = (pid_t)atoi(buf + 3);
     res->detachable = strstr(buf + 3, " d\n") != NULL;
-    if (!spec->detach)
+    if (!spec->detach || (io && io->want_exit))
       res->exit_fd = steal_fd(status_r);
     if (tty_log)
       res->log_fd = steal_fd(log_fd);

@@ -91,6 +91,9 @@ struct cocin_run_io {
    * the kernel hands it to init then.  A long-lived caller (cocinfs) leaves
    * this false and the monitor is double-forked, so nobody has to reap it. */
   bool caller_exits;
+  /* Detached, and yet the caller wants "EXIT n" on res->exit_fd when the
+   * container ends (start -a): its output still goes to its log. */
+  bool want_exit;
 };
 
 /* Receive the pty master sent by a container on a console socket. */
@@ -184,6 +187,12 @@ int cocin_stop(const char *root, const char *name, const char *id, int timeout, 
  * cocin_run_io. */
 int cocin_start(const char *root, const char *name, const char *id, bool caller_exits,
                 cocin_error_t *err);
+/* cocin_start for start -a: *exit_fd (when started: 0) becomes readable
+ * with "EXIT n\n" when this run of it ends (as run's, after a --rm one
+ * is removed); its output goes to its log.  1 (and *exit_fd -1) if it
+ * runs already. */
+int cocin_start_attached(const char *root, const char *name, const char *id, int *exit_fd,
+                         cocin_error_t *err);
 /* Freeze every process of a running container (pause) or thaw them
  * (unpause), as docker's pause does: ESRCH if not running, EALREADY if
  * paused already (not paused), ENOTSUP without a freezer.  stop, and

@@ -1438,27 +1438,27 @@ t_err "start of no container" "no such container: ${P}nosuch" cocin start "${P}n
 t_err "start without a name" "requires at least one container name" cocin start
 # ---- start -a (docker's: started and attached; its output, its code)
 t_begin "start -a: its output, stdout and stderr (one stream, as its log has them), and its exit code; a second shows that start's only"
-cocin create --name "${P}sa" busybox sh -c 'echo out-$((1+1)); echo err-3 >&2; exit 4' >/dev/null 2>&1
-cocin start -a "${P}sa" >"$T/sa.out" 2>"$T/sa.err"; rc=$?
+cocin create --name "${P}sax" busybox sh -c 'echo out-$((1+1)); echo err-3 >&2; exit 4' >/dev/null 2>&1
+cocin start -a "${P}sax" >"$T/sa.out" 2>"$T/sa.err"; rc=$?
 [ "$rc" = 4 ] && [ "$(cat "$T/sa.out")" = "out-2
 err-3" ] && [ ! -s "$T/sa.err" ] || t_fail "rc $rc out [$(cat "$T/sa.out")] err [$(cat "$T/sa.err")]"
-cocin container start --attach "${P}sa" >"$T/sa.out" 2>&1; rc=$?
+cocin container start --attach "${P}sax" >"$T/sa.out" 2>&1; rc=$?
 [ "$rc" = 4 ] && [ "$(grep -c . "$T/sa.out")" = 2 ] || t_fail "again: rc $rc [$(cat "$T/sa.out")]"
-[ "$(cocin logs "${P}sa" 2>&1 | grep -c out-2)" = 2 ] || t_fail "log: $(cocin logs "${P}sa" 2>&1)"
+[ "$(cocin logs "${P}sax" 2>&1 | grep -c out-2)" = 2 ] || t_fail "log: $(cocin logs "${P}sax" 2>&1)"
 t_end
 t_begin "start -a: INT, TERM and HUP passed on to the container (docker's sig-proxy); attach's too"
-cocin create --name "${P}sg" busybox sh -c 'trap "echo got-int; exit 9" INT; echo ready; while :; do sleep 0.1; done' >/dev/null 2>&1
+cocin create --name "${P}sgx" busybox sh -c 'trap "echo got-int; exit 9" INT; echo ready; while :; do sleep 0.1; done' >/dev/null 2>&1
 # (the binary itself, not the cocin function's subshell: its pid gets the signal)
-"$COCIN" --root "$ROOT" start -a "${P}sg" >"$T/sg.out" 2>&1 &
+"$COCIN" --root "$ROOT" start -a "${P}sgx" >"$T/sg.out" 2>&1 &
 sg=$!
 t_track $sg
 wait_for grep -q ready "$T/sg.out" || t_fail "not ready: $(cat "$T/sg.out")"
 kill -INT $sg
 wait $sg; rc=$?
 [ "$rc" = 9 ] && grep -q got-int "$T/sg.out" || t_fail "rc $rc [$(cat "$T/sg.out")]"
-cocin start "${P}sg" >/dev/null 2>&1
-wait_for grep -q ready "$ROOT/containers/${P}sg/container.log"
-"$COCIN" --root "$ROOT" attach "${P}sg" >"$T/sg.out" 2>&1 &
+cocin start "${P}sgx" >/dev/null 2>&1
+wait_for grep -q ready "$ROOT/containers/${P}sgx/container.log"
+"$COCIN" --root "$ROOT" attach "${P}sgx" >"$T/sg.out" 2>&1 &
 sg=$!
 t_track $sg
 # (attach follows the log from its end: nothing shows that it is there
@@ -1471,24 +1471,34 @@ wait $sg; rc=$?
 t_end
 t_begin "start -a of a running container: its output from now until it ends, its code"
 mkdir -p "$T/sr"
-cocin run -d --name "${P}sr" -v "$T/sr:/t" busybox sh -c 'echo early; while [ ! -e /t/go ]; do sleep 0.1; done; echo late; exit 3' >/dev/null 2>&1
-wait_for grep -q early "$ROOT/containers/${P}sr/container.log"
-"$COCIN" --root "$ROOT" start -a "${P}sr" >"$T/sr.out" 2>&1 &
+cocin run -d --name "${P}srx" -v "$T/sr:/t" busybox sh -c 'echo early; while [ ! -e /t/go ]; do sleep 0.1; done; echo late; exit 3' >/dev/null 2>&1
+wait_for grep -q early "$ROOT/containers/${P}srx/container.log"
+"$COCIN" --root "$ROOT" start -a "${P}srx" >"$T/sr.out" 2>&1 &
 sr=$!
 t_track $sr
-sleep 0.3
+wait_for blocks_int $sr || t_fail "start -a blocks no INT" # (its start of the log taken before)
 touch "$T/sr/go"
 wait $sr; rc=$?
 [ "$rc" = 3 ] && [ "$(cat "$T/sr.out")" = late ] || t_fail "rc $rc [$(cat "$T/sr.out")]"
 t_end
 t_begin "start -a of a -t container that ends at once (its terminal gone before the attach, or not): its output, its code"
-cocin create -t --name "${P}st" busybox sh -c 'echo fast-$((1+1)); exit 2' >/dev/null 2>&1
+cocin create -t --name "${P}stx" busybox sh -c 'echo fast-$((1+1)); exit 2' >/dev/null 2>&1
 for i in 1 2 3; do
-  cocin start -a "${P}st" </dev/null >"$T/st.out" 2>&1; rc=$?
+  cocin start -a "${P}stx" </dev/null >"$T/st.out" 2>&1; rc=$?
   [ "$rc" = 2 ] && [ "$(tr -d '\r' <"$T/st.out")" = fast-2 ] || t_fail "start $i: rc $rc [$(cat -A "$T/st.out")]"
 done
 t_end
-cocin rm -f "${P}sa" "${P}sg" "${P}sr" "${P}st" >/dev/null 2>&1
+t_begin "start -a of a create --rm container that ends at once: its output, its code, then gone (docker's)"
+for i in 1 2 3; do
+  cocin create --rm --name "${P}smx" busybox sh -c 'echo rm-out-$((2+2)); exit 6' >/dev/null 2>&1
+  cocin start -a "${P}smx" >"$T/sm.out" 2>&1; rc=$?
+  [ "$rc" = 6 ] && [ "$(cat "$T/sm.out")" = rm-out-4 ] || t_fail "start $i: rc $rc [$(cat "$T/sm.out")]"
+  wait_for test ! -e "$ROOT/containers/${P}smx" || t_fail "start $i: not removed"
+done
+t_end
+cocin run -d --name "${P}spz" busybox sleep 4567129 >/dev/null 2>&1 && cocin pause "${P}spz" >/dev/null 2>&1
+t_err "start -a of a paused container: docker's refusal" "start: cannot start a paused container, try unpause instead" cocin start -a "${P}spz"
+cocin rm -f "${P}sax" "${P}sgx" "${P}srx" "${P}stx" "${P}spz" >/dev/null 2>&1
 t_err "start -a of two" "start: you cannot start and attach multiple containers at once" cocin start -a "${P}x" "${P}y"
 t_err "start -a of none" "start: requires at least one container name" cocin start -ai
 t_err "start -a of no container" "no such container: ${P}nosuch" cocin start -a "${P}nosuch"

@@ -347,7 +347,8 @@ t_err "update: no name" "update: requires at least one container name" cocin upd
 # a number flag given no number is the flag's error, 125 (docker's parser);
 # a number out of range is the value's, 1 (docker's daemon)
 for a in "--cpus x" "-m 1q" "--memory -5" "--memory-swap x" "--cpu-shares x" "--cpu-period 1.5" \
-  "--cpu-quota x" "--pids-limit x" "--pids-limit 99999999999999999999"; do
+  "--cpu-quota x" "--pids-limit x" "--pids-limit 99999999999999999999" "-m 99999999999999999999" \
+  "--cpus=" "--pids-limit="; do
   out=$(cocin update $a $P-up 2>&1); rc=$?
   t_eq "update $a: one line, exit 125" "125 1" "$rc $(wc -l <<<"$out")"
 done
@@ -356,6 +357,8 @@ for a in "--cpus 100" "-m 1" "--cpu-shares 1" "--cpu-period 5" "--cpu-quota 5" "
   out=$(cocin update $a $P-up 2>&1); rc=$?
   t_eq "update $a: one line, exit 1" "1 1" "$rc $(wc -l <<<"$out")"
 done
+out=$(cocin update --pids-limit 3000000000 $P-up 2>&1); rc=$?
+t_eq "update --pids-limit 3000000000: over the kernel's most, exit 1" "1 cocin: update: --pids-limit 3000000000: at most 4194304 (the kernel's most pids), or -1" "$rc $out"
 cocin create --name $P-upx -m 20m busybox true >/dev/null 2>&1
 t_err "update: --memory-swap below the memory" "memory-swap" cocin update --memory-swap 8m $P-upx
 t_eq "update: a refused one leaves the record" 20971520 "$(cocin inspect -f '{{.limits.memory}} {{.limits.memorySwap}}' $P-upx | sed 's/ <no value>//')"
