@@ -507,8 +507,7 @@ static int setup_rootfs(const struct container_args *a, int *devnull, cocin_erro
    * under it (here 20-odd metadata writes and a cache flush for every
    * container that ends; 0.32 s for rm -f under a heavy writer).  Such a
    * container is thrown away at its end, so an fsync inside it protects
-   * nothing a crash would not throw away too.  A kept one syncs as usual.
-   * (prep.c makes it so too, where the caller's thread mounts it.) */
+   * nothing a crash would not throw away too.  A kept one syncs as usual. */
   cleanup_close int ovl = -1;
   if (receive_prep(a, &ovl, err) < 0)
     return -1;

@@ -774,10 +774,10 @@ else
   t_skip "the overlay is volatile" "Linux $kv has no volatile overlay (5.10): the plain mount is used"
 fi
 
-t_begin "the root overlay is the same under a state root deeper than fsconfig takes (the init mounts it)"
-# run's thread mounts the overlay (fsopen/fsmount) for the init to attach;
-# fsconfig takes at most 256 bytes a path, so a deeper state root's overlay
-# is mounted by the init with mount(2), with the same options
+t_begin "the root overlay is the same under a state root deeper than fsconfig takes"
+# (the init mounts it with mount(2), whose options may be a page long; a
+# thread of run's that mounted it with fsconfig, 256 bytes a path, did
+# until session 20: the deep root stays tested)
 long="$T/$(printf 'l%.0s' $(seq 250))"
 for r in "$ROOT" "$long"; do
   got=$("$COCIN" --root "$r" run --rm busybox grep ' / ' /proc/self/mountinfo 2>&1)
@@ -798,8 +798,8 @@ t_end
 
 if command -v setpriv >/dev/null; then
   t_begin "run without CAP_SYS_ADMIN: one clear message, nothing left"
-  # run's network-namespace thread and the monitor's clone both fail: the
-  # first failure is the message, and the monitor removes what was made
+  # the monitor's clone fails: its failure is the message, and the monitor
+  # removes what was made
   before=$(list_containers); CG_BEFORE=$(cgroup_snap)
   setpriv --inh-caps=-sys_admin --bounding-set=-sys_admin \
     "$COCIN" --root "$ROOT" run --rm --name "${P}nocap" busybox true >"$T/o" 2>&1

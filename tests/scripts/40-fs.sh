@@ -76,8 +76,8 @@ ls "$M" | grep -qx "$A" || t_fail "ls does not list $A: $(ls "$M")"
 t_end
 
 t_begin fs-ctl-run-keeps-the-daemon-on-the-host-network
-# run makes the container's network namespace in a thread of its caller:
-# every thread of the daemon stays in the host's
+# the container's network namespace is its init's: every thread of the
+# daemon stays in the host's
 host=$(readlink /proc/self/ns/net)
 other=$(for t in /proc/"$FSPID"/task/*; do readlink "$t/ns/net"; done | grep -Fvx "$host" | head -1)
 [ -z "$other" ] || t_fail "a daemon thread is in $other, not the host's $host"
