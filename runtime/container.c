@@ -1,8 +1,8 @@
 /* cocin — inside the child: from clone() to execve().
  *
- * Order: stdio → close inherited fds → mounts private → the network
- * namespace joined and the overlay rootfs attached, both from the caller's
- * thread (or mounted here; our working directory from then on) → /proc,
+ * Order: stdio → close inherited fds → mounts private → --network
+ * container:NAME's namespace joined (from the caller) → the overlay root
+ * mounted (our working directory from then on) → /proc,
  * /dev, /etc/hostname and /etc/hosts → /sys → volumes → pivot_root, old
  * root detached →
  * hostname → loopback up (only when cloned with a network of its own) →
@@ -16,6 +16,7 @@
 #include <grp.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
+#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -449,6 +450,22 @@ static int etc_files(const struct container_args *a, cocin_error_t *err)
 }
 
 /* name: relative to the new root, our working directory */
+/* A new network namespace has its loopback down. */
+static int loopback_up(cocin_error_t *err)
+{
+  cleanup_close int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return cocin_fail_errno(err, "socket");
+  struct ifreq ifr = {0};
+  strcpy(ifr.ifr_name, "lo");
+  if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+    return cocin_fail_errno(err, "get flags of lo");
+  ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+  if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+    return cocin_fail_errno(err, "bring lo up");
+  return 0;
+}
+
 static int mkdir_in(const char *name, cocin_error_t *err)
 {
   struct stat st;
@@ -463,34 +480,23 @@ static int mkdir_in(const char *name, cocin_error_t *err)
   return 0;
 }
 
-/* What the caller's thread made (prep.c): the network namespace, joined
- * here, and the overlay, detached (*ovl), or -1: mounted here instead.
- * Waited for first: everything after builds on the overlay. */
-static int receive_prep(const struct container_args *a, int *ovl, cocin_error_t *err)
+/* --network container:NAME: that container's network namespace, sent by
+ * the caller on netsock (which opened it, having checked the name), joined
+ * here before anything else. */
+static int join_given_net(const struct container_args *a, cocin_error_t *err)
 {
-  *ovl = -1;
   if (a->netsock < 0)
     return 0;
-  char flags = 0;
-  int fds[2] = {-1, -1};
-  size_t n = 2;
-  int r = fds_recv(a->netsock, &flags, fds, &n, "the network namespace and the overlay", NULL);
+  char what = 0;
+  int fd = -1;
+  size_t n = 1;
+  int r = fds_recv(a->netsock, &what, &fd, &n, "the network namespace", NULL);
   close(a->netsock);
-  /* in the sender's order: the namespace (none on the host's network),
-   * then the overlay (none when we mount it) */
-  bool own_net = !a->spec->host_network;
-  size_t want = (own_net ? 1u : 0u) + ((flags & PREP_OVERLAY) ? 1u : 0u);
-  bool ok = r == 0 && !(flags & PREP_NET) == !own_net && n == want;
-  cleanup_close int net = ok && own_net ? fds[0] : -1;
-  cleanup_close int overlay = ok && (flags & PREP_OVERLAY) ? fds[want - 1] : -1;
-  if (!ok) {
-    for (size_t i = 0; r == 0 && i < n; i++)
-      close(fds[i]);
-    return cocin_fail(err, EIO, "%s", PREP_NOT_MADE);
-  }
-  if (own_net && setns(net, CLONE_NEWNET) < 0)
+  cleanup_close int net = r == 0 && n == 1 ? fd : -1;
+  if (net < 0)
+    return cocin_fail(err, EIO, "the network namespace to join did not come");
+  if (setns(net, CLONE_NEWNET) < 0)
     return cocin_fail_errno(err, "join the container's network namespace");
-  *ovl = steal_fd(overlay);
   return 0;
 }
 
@@ -508,27 +514,19 @@ static int setup_rootfs(const struct container_args *a, int *devnull, cocin_erro
    * container that ends; 0.32 s for rm -f under a heavy writer).  Such a
    * container is thrown away at its end, so an fsync inside it protects
    * nothing a crash would not throw away too.  A kept one syncs as usual. */
-  cleanup_close int ovl = -1;
-  if (receive_prep(a, &ovl, err) < 0)
+  if (join_given_net(a, err) < 0)
     return -1;
-  /* attached as it came; mounted here if it did not come, or would not
-   * attach (mount(2) then says why, if it fails too) */
-  if (ovl < 0 || move_mount(ovl, "", AT_FDCWD, a->merged, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
-    if (ovl >= 0) /* gone first: two overlays must never share a work directory */
-      close(steal_fd(ovl));
-    bool vol = a->spec->autoremove;
-    cleanup_free char *opts = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s%s",
-                                        a->image_rootfs, a->upper, a->work,
-                                        vol ? ",volatile" : "");
-    unsigned long flags = a->nodev ? MS_NODEV : 0;
-    int r = mount("overlay", a->merged, "overlay", flags, opts);
-    if (r < 0 && vol && errno == EINVAL) { /* a kernel before 5.10 */
-      opts[strlen(opts) - strlen(",volatile")] = '\0';
-      r = mount("overlay", a->merged, "overlay", flags, opts);
-    }
-    if (r < 0)
-      return cocin_fail_errno(err, "mount overlay at %s", a->merged);
+  bool vol = a->spec->autoremove;
+  cleanup_free char *opts = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s%s", a->image_rootfs,
+                                      a->upper, a->work, vol ? ",volatile" : "");
+  unsigned long flags = a->nodev ? MS_NODEV : 0;
+  int r = mount("overlay", a->merged, "overlay", flags, opts);
+  if (r < 0 && vol && errno == EINVAL) { /* a kernel before 5.10 */
+    opts[strlen(opts) - strlen(",volatile")] = '\0';
+    r = mount("overlay", a->merged, "overlay", flags, opts);
   }
+  if (r < 0)
+    return cocin_fail_errno(err, "mount overlay at %s", a->merged);
   TRACE("i-overlay");
   /* Into the new root (the overlay, now over the directory): each path
    * below is relative to it, a walk of a component or two instead of the

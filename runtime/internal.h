@@ -2,9 +2,7 @@
 #ifndef COCIN_RUNTIME_INTERNAL_H
 #define COCIN_RUNTIME_INTERNAL_H
 
-#include <pthread.h>
 #include <sched.h>
-#include <semaphore.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <sys/ioctl.h>
@@ -24,59 +22,15 @@ struct container_args {
   int errfd;      /* close-on-exec pipe: failures travel back on it */
   int joinfd;     /* unix socket: a byte when our cgroup is ready, with the
                      files we write "0" to, to move ourselves in (fds_send) */
-  int netsock;    /* unix socket: the network namespace to join and the
-                     overlay to attach come on it (PREP_*), or -1: cloned
-                     with a new network, the overlay mounted here */
+  int netsock;    /* unix socket: --network container:NAME's namespace
+                     comes on it, or -1 (cloned with a new network, or on
+                     the host's) */
   int stdio[3];   /* become 0, 1, 2 (without a console) */
   int console_sock; /* -1, or: make a pty inside and send its master here */
   bool nodev;       /* no device policy: rootfs and volumes are mounted nodev */
   struct winsize ws;
 };
 
-/* What a thread of the caller makes while it forks (prep.c): the network
- * namespace, then the layers and the overlay, once handed their paths. */
-struct prep_layers {
-  char *lower, *upper, *work; /* NULL upper: nothing to make */
-  bool make;                        /* mkdir upper and work (a run, not a start) */
-  bool volatile_upper, nodev;       /* the overlay's options */
-};
-struct prep {
-  pthread_t thread;
-  sem_t go; /* posted with the layers (or with none) */
-  bool started, posted, joined;
-  bool want_netns; /* false: on the host's network or another container's */
-  struct prep_layers layers;
-  int netfd, ovlfd; /* ovlfd -1: the init mounts the overlay itself */
-  cocin_error_t err;
-};
-void prep_start(struct prep *p, bool netns);
-/* Hand the thread the layers (their paths are copied); false when there
- * is no thread: the caller makes the layers itself, the init mounts. */
-bool prep_layers(struct prep *p, const char *lower, const char *upper, const char *work,
-                 bool make, bool volatile_upper, bool nodev);
-/* What the init says when the caller's thread failed: the caller then
- * gives the thread's reason instead. */
-#define PREP_NOT_MADE "the container's network namespace and layers were not made"
-/* What the caller sends the init on container_args.netsock: a byte of
- * these, then the fds in this order. */
-#define PREP_NET 1
-#define PREP_OVERLAY 2
-/* Wait for the thread: 0 and the namespace's fd (-1 on the host's
- * network or another container's: the caller opens that one) and the
- * detached overlay's (-1 if the init must mount it);
- * -1 if there was no thread (the monitor clones with CLONE_NEWNET unless
- * the container is on the host's network, the init mounts); -2 with *err
- * if it failed.  The thread runs on another CPU than the caller when there
- * is one. */
-int prep_finish(struct prep *p, int *netfd, int *ovlfd, cocin_error_t *err);
-/* Called before fork() while the thread may run (see prep.c). */
-void prep_before_fork(struct prep *p);
-/* Wait for the thread and drop what it made (a failed run); a no-op once
- * prep_finish ran.  cleanup_prep does it at the end of the scope. */
-void prep_abandon(struct prep *p);
-#define cleanup_prep __attribute__((cleanup(prep_abandon)))
-int make_layers(const char *upper, const char *work, cocin_error_t *err);
-int loopback_up(cocin_error_t *err);
 
 /* One byte and up to FDS_MAX descriptors over a unix socket (SCM_RIGHTS);
  * what names them in errors.  fds_recv: *n is the room in fds, then the
@@ -171,10 +125,6 @@ struct monitor_args {
    * tee_to[1], [2] (the caller's); -1 otherwise. */
   int tee_from[3], tee_to[3];
   struct cocin_listeners *ports; /* -p: listening, handed to the relay */
-  /* The caller's CPU, where the monitor starts (and stays until the init
-   * is in its cgroup) while the caller's thread and then the init take
-   * the others; -1: wherever the scheduler puts it. */
-  int cpu;
 };
 void monitor_main(struct monitor_args *m) __attribute__((noreturn));
 /* The signals the monitor ignores (HUP, INT, PIPE; every other one it

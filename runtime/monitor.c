@@ -626,23 +626,9 @@ void monitor_main(struct monitor_args *m)
     cocin_fail_errno(&err, "chdir /");
     goto fail;
   }
-  /* On the caller's CPU until the init is in its cgroup (the caller's
-   * thread is on the others, making what the init waits for): left to
-   * fork's placement, we often landed beside the thread and slowed it. */
   cpu_set_t cpus;
-  int here = -1;
-  bool pinned = false;
   bool have_cpus = sched_getaffinity(0, sizeof(cpus), &cpus) == 0;
-  if (have_cpus) {
-    here = sched_getcpu();
-    if (m->cpu >= 0 && m->cpu < CPU_SETSIZE && CPU_ISSET(m->cpu, &cpus)) {
-      cpu_set_t one;
-      CPU_ZERO(&one);
-      CPU_SET(m->cpu, &one);
-      if ((pinned = sched_setaffinity(0, sizeof(one), &one) == 0))
-        here = m->cpu;
-    }
-  }
+  int here = have_cpus ? sched_getcpu() : -1;
   prctl(PR_SET_NAME, "cocin-monitor", 0, 0, 0);
   prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); /* orphans come back to us */
 
@@ -673,9 +659,10 @@ void monitor_main(struct monitor_args *m)
     flags |= CLONE_NEWUTS;
   if (!m->spec->host_ipc)
     flags |= CLONE_NEWIPC;
-  /* The network namespace comes from the caller's thread (prep.c) to
-   * the init directly; this monitor holds it from the init's ready mark to
-   * its own exit, so the kernel tears it down after the answer. */
+  /* A new network namespace, unless the container is on the host's or
+   * joins another container's (netsock: the caller sends it to the
+   * init); this monitor holds it from the init's ready mark to its own
+   * exit, so the kernel tears it down after the answer. */
   if (ca->netsock < 0 && !m->spec->host_network)
     flags |= CLONE_NEWNET;
   pid_t pid = clone(container_init, stack + STACK_SIZE, flags, ca);
@@ -694,13 +681,11 @@ void monitor_main(struct monitor_args *m)
    * its twenty-odd mounts on the exit path, and that work happens when
    * this monitor closes the fd, after it has answered. */
   mntns = open_ns(pid, "mnt");
-  /* While the init builds its root (the caller forked as soon as the name
-   * was reserved, its thread making the layers): the cgroup's plan, then
+  /* While the init builds its root: the cgroup's plan, then
    * the first record, with it, then the cgroup itself, so that whoever
    * finds config.json finds the cgroup too.  No plan (a limit without its
    * controller, say): recorded as none, and the create fails with the
-   * reason.  (Planned in the caller's thread instead, it came later when
-   * that thread only made the network: measured, left.) */
+   * reason. */
   {
     cocin_error_t perr = NULL;
     if (cocin_cgroup_plan(id, spec->cgroup_parent, &spec->limits, &plan, &perr) < 0)
@@ -719,9 +704,8 @@ void monitor_main(struct monitor_args *m)
    * moves itself in before it execs.  Its mounts and capabilities were
    * chosen for the devices policy run expected: a cgroup that cannot
    * enforce it fails the run. */
-  /* the init's CPUs back: it has the narrow set from init_away, or from
-   * us (cloned while we were pinned) */
-  if (place_in_cgroup(root, name, id, spec, plan, ca->nodev, pid, away || pinned ? &cpus : NULL,
+  /* the init's CPUs back: it has the narrow set from init_away */
+  if (place_in_cgroup(root, name, id, spec, plan, ca->nodev, pid, away ? &cpus : NULL,
                       joinsock[1], &cg, &err) < 0) {
     int cst = reap_init(pid, true);
     /* the init may have failed first: its reason comes first */
@@ -735,8 +719,6 @@ void monitor_main(struct monitor_args *m)
     goto fail;
   }
   TRACE("cg-sent");
-  if (pinned)
-    (void)sched_setaffinity(0, sizeof(cpus), &cpus);
   close(joinsock[1]);
   for (int i = 0; i < 3; i++)
     if (ca->stdio[i] > 2 && ca->stdio[i] != log_fd && ca->stdio[i] != status_fd)

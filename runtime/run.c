@@ -1,6 +1,6 @@
-/* cocin — run (and start, start.c): reserve the name, have a thread make
- * the network namespace and the overlay (prep.c), fork the monitor that
- * clones the container's init (monitor.c), and read its answer.
+/* cocin — run (and start, start.c): reserve the name, make the layers'
+ * directories, fork the monitor that clones the container's init
+ * (monitor.c), and read its answer.
  *
  *   caller ──fork──> (intermediate, setsid) ──fork──> monitor ──clone──> init
  *
@@ -55,11 +55,20 @@ static int reserve_name(const char *root, struct cocin_spec *spec, const char *i
   return 0;
 }
 
+static int make_layers(const char *upper, const char *work, cocin_error_t *err)
+{
+  /* the upper layer's directory is the root's mode inside: 0755 whatever
+   * the caller's umask (077 would lock every user but root out of /) */
+  if (mkdir(upper, 0755) < 0 || chmod(upper, 0755) < 0 || mkdir(work, 0700) < 0)
+    return cocin_fail_errno(err, "make the container's layers");
+  return 0;
+}
+
 /* The caller's remove_failed, when the monitor died before it answered
- * (or answered a failure: what our thread made after the monitor's
- * remove_failed goes): by the record, if the monitor wrote one, or else
- * the directory, if it is still the one reserved (an fd of it held since:
- * its inode cannot have been reused by another run's). */
+ * (or answered a failure: the reserved directory goes): by the record,
+ * if the monitor wrote one, or else the directory, if it is still the one
+ * reserved (an fd of it held since: its inode cannot have been reused by
+ * another run's). */
 static void remove_unstarted(const char *root, const char *name, const char *id, int reserved)
 {
   cleanup_free char *dir = cocin_container_dir(root, name);
@@ -177,19 +186,17 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
   TRACE("run");
   cleanup_close int joined_net = -1; /* --network container:NAME's */
   /* No thread of ours makes the network namespace and the overlay beside
-   * us (prep.c, unused since; to be removed): the init makes its network
-   * namespace (CLONE_NEWNET) and mounts its overlay itself.  Measured on
-   * a 2-CPU VM (hyperfine, alternating series): back to back a start took
-   * 20 to 26% less without the thread (4.0 against 5.0 ms, 4.4 against
-   * 6.0 ms: its creation, its exit and the shootdowns of a shared address
-   * space cost more than its parallel work saves when both CPUs are
-   * busy), one at a time 7% more (5.6 against 5.2 ms). */
-  cleanup_prep struct prep prep = {.netfd = -1, .ovlfd = -1};
-  TRACE("thread-started");
+   * us: the init makes its network namespace (CLONE_NEWNET) and mounts
+   * its overlay itself.  Measured on a 2-CPU VM (hyperfine, alternating
+   * series) against a thread that did both while we forked: back to back
+   * a start took 20 to 26% less without it (4.0 against 5.0 ms, 4.4
+   * against 6.0 ms: its creation, its exit and the shootdowns of a shared
+   * address space cost more than its parallel work saves when both CPUs
+   * are busy), one at a time 7% more (5.6 against 5.2 ms). */
   /* No device policy (cgroup v2 without the BPF program, or no v1 devices
    * hierarchy): nothing may make a device node, and none from the image or
    * a volume may be opened; the container's /dev is cocin's own tmpfs.
-   * Decided now (while our thread makes the network namespace), from the
+   * Decided now, from the
    * limits and a look at the host's hierarchies, for the overlay and the
    * init mount with it; the monitor plans and makes the cgroup later.
    * Before anything of the container's is made: a --device it refuses
@@ -250,20 +257,16 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
   /* tee: the pipes' ends, the monitor's (read) and the init's (write) */
   cleanup_close int tee_r1 = -1, tee_r2 = -1, tee_w1 = -1, tee_w2 = -1;
   int tee_to[3] = {-1, -1, -1};
-  cleanup_error cocin_error_t net_err = NULL; /* our thread's failure (prep.c) */
   cleanup_listeners struct cocin_listeners ports = {.n = 0};
   cleanup_strv char **env = NULL;
   int pipefd[2];
 
-  /* A run's layers: our thread makes them and mounts the overlay,
-   * detached, for the init to attach.  A start's are there, its last
-   * run's, and are the container's only once its monitor has claimed it
-   * (start.c): another start may be about to, so its init mounts them,
-   * after the claim (a second overlay on one work directory would empty
-   * the first's). */
-  if (!restart &&
-      !prep_layers(&prep, image_rootfs, upper, work, true, spec->autoremove, nodev) &&
-      make_layers(upper, work, err) < 0) {
+  /* A run's layers are made here; the init mounts the overlay.  A
+   * start's are there, its last run's, and are the container's only once
+   * its monitor has claimed it (start.c): another start may be about to,
+   * so its init mounts them after the claim (a second overlay on one
+   * work directory would empty the first's). */
+  if (!restart && make_layers(upper, work, err) < 0) {
     cocin_error_wrap(err, "%s", verb);
     goto fail;
   }
@@ -376,9 +379,9 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
   status_r = pipefd[0];
   status_w = pipefd[1];
 
-  /* the init gets the network namespace and the overlay on this socket
-   * once the thread made them: we fork meanwhile */
-  if (prep.started || joined_net >= 0) {
+  /* --network container:NAME: the init gets that namespace on this
+   * socket (opened by us, who checked the name) */
+  if (joined_net >= 0) {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
       cocin_fail_errno(err, "%s: socketpair", verb);
@@ -395,10 +398,7 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
     goto fail;
   }
 
-  /* the monitor starts on our CPU, the thread being on the others */
-  int cpu = prep.started ? sched_getcpu() : -1;
   TRACE("prepared");
-  prep_before_fork(&prep);
   pid_t mid = fork();
   if (mid < 0) {
     cocin_fail_errno(err, "%s: fork", verb);
@@ -448,8 +448,7 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
                              io && io->want_exit,
                              {-1, tee_r1, tee_r2},
                              {-1, tee_to[1], tee_to[2]},
-                             &ports,
-                             cpu};
+                             &ports};
     monitor_main(&m);
   }
   TRACE("forked");
@@ -466,27 +465,16 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
       *mine[i] = -1;
     }
   proxy_listeners_close(&ports); /* the monitor's now */
-  /* the network namespace and the overlay, to the init (which waits for
-   * them first); if the thread failed, the init fails for want of them,
-   * and the thread's reason is the run's */
+  /* the joined network namespace, to the init (which waits for it
+   * first); if it cannot go, the init fails for want of it */
   if (net_mine >= 0) {
-    cleanup_close int nfd = -1, ofd = -1;
-    if (!prep.started || prep_finish(&prep, &nfd, &ofd, &net_err) == 0) {
-      if (joined_net >= 0) /* (the thread made none) */
-        nfd = steal_fd(joined_net);
-      int fds[2];
-      size_t n = 0;
-      char what = 0;
-      if (nfd >= 0)
-        what |= PREP_NET, fds[n++] = nfd;
-      if (ofd >= 0)
-        what |= PREP_OVERLAY, fds[n++] = ofd;
-      (void)fds_send(net_mine, what, fds, n, "the network namespace and the overlay", NULL);
-    }
+    (void)fds_send(net_mine, 'n', &joined_net, 1, "the network namespace", NULL);
     close(net_mine);
     net_mine = -1;
+    close(joined_net);
+    joined_net = -1;
   }
-  TRACE("prep-sent");
+  TRACE("net-sent");
   while (!(io && io->caller_exits) && waitpid(mid, NULL, 0) < 0 && errno == EINTR)
     ;
 
@@ -520,19 +508,11 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
     res->exit_code = code ? atoi(code + 1) : 125;
     if (res->exit_code != 126 && res->exit_code != 127)
       res->exit_code = 125;
-    /* The monitor removed the container before it answered, maybe while
-     * our thread still made the layers in its directory (it had not been
-     * joined then): whatever it made after is removed here. */
+    /* The monitor removed the container before it answered; what is
+     * left of it (the reserved directory) goes here. */
     if (!restart)
       remove_unstarted(root, spec->name, res->id, reserved);
     volumes_undo(root, &vols);
-    if (net_err && nl && strstr(nl + 1, PREP_NOT_MADE)) { /* the thread's reason */
-      if (err) {
-        cocin_error_release(err);
-        *err = steal_ptr(net_err);
-      }
-      return cocin_error_wrap(err, "%s", verb);
-    }
     return cocin_fail(err, atoi(buf + 4), "%s: %s", verb, nl ? nl + 1 : "failed");
   }
   cocin_fail(err, EIO, "%s: the monitor died before the container started", verb);
@@ -542,7 +522,6 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
   return -1;
 
 fail:
-  prep_abandon(&prep); /* before the directory goes: it may still make the layers */
   if (!restart) {
     cleanup_free char *dir = cocin_container_dir(root, spec->name);
     rm_rf(dir, NULL);
