@@ -85,22 +85,15 @@ static int follow(const char *verb, const char *root, const char *name, const ch
     copy_new(log); /* (the last of it) */
     return code < 0 ? cli_error(&err) : code;
   }
-  char line[64];
-  size_t n = 0;
+  struct cocin_status_line line = {.n = 0};
   for (;;) {
     pass_signals();
     struct pollfd p = {exit_fd, POLLIN, 0};
-    if (poll(&p, 1, 100) <= 0)
+    if (poll(&p, 1, 100) <= 0 || !cocin_status_step(exit_fd, &line))
       continue;
-    ssize_t r = read(exit_fd, line + n, sizeof(line) - 1 - n);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r > 0 && (n += (size_t)r) < sizeof(line) - 1 && !memchr(line, '\n', n))
-      continue;
-    line[n] = '\0';
     copy_new(log); /* (all of it: the monitor tells once the container has gone) */
-    int code;
-    if (sscanf(line, "EXIT %d", &code) != 1)
+    int code = cocin_status_parse(&line, NULL);
+    if (code < 0)
       return cli_fail("%s: %s: its exit code was not told (its monitor has gone)", verb, name);
     return code;
   }
@@ -129,12 +122,9 @@ static int relay_terminal(const char *verb, const char *root, const char *name, 
                   * before it lends the master) */
   if (tty_relay_keys(master, sock, log_fd, use_stdin ? keys : NULL, use_stdin))
     return COCIN_DETACHED;
-  char line[64] = "";
-  ssize_t n;
-  while ((n = read(sock, line, sizeof(line) - 1)) < 0 && errno == EINTR)
-    ;
-  int code;
-  if (n <= 0 || sscanf(line, "EXIT %d", &code) != 1) /* (the monitor is gone) */
+  struct cocin_status_line line = {.n = 0};
+  int code = cocin_status_read(sock, NULL, &line);
+  if (code < 0) /* (the monitor is gone) */
     return cli_fail("%s: %s: its exit code was not told", verb, name);
   return code;
 }

@@ -29,19 +29,14 @@ static void block_forwarded(sigset_t *mask)
 struct waiting {
   const char *root, *name, *id; /* the signals go to this container only */
   int exit_fd, sfd;
-  char buf[64];
-  size_t n;
+  struct cocin_status_line line;
 };
 
 /* exit_fd is readable: 1 once "EXIT <code>\n" (or the end) came */
 static int exit_came(void *ctx)
 {
   struct waiting *w = ctx;
-  ssize_t r = read(w->exit_fd, w->buf + w->n, sizeof(w->buf) - 1 - w->n);
-  if (r <= 0)
-    return 1;
-  w->n += (size_t)r;
-  return memchr(w->buf, '\n', w->n) != NULL || w->n == sizeof(w->buf) - 1;
+  return cocin_status_step(w->exit_fd, &w->line);
 }
 
 static void forward_signal(void *ctx)
@@ -60,13 +55,12 @@ static int wait_exit(const char *root, const char *name, const char *id, int exi
   sigset_t mask;
   block_forwarded(&mask);
   cleanup_close int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-  struct waiting w = {root, name, id, exit_fd, sfd, {0}, 0};
+  struct waiting w = {root, name, id, exit_fd, sfd, {.n = 0}};
   relay_run(r, exit_fd, exit_came, sfd, forward_signal, &w, true);
-  char *buf = w.buf;
-  buf[w.n] = '\0';
-  if (strncmp(buf, "EXIT ", 5))
+  int code = cocin_status_parse(&w.line, NULL);
+  if (code < 0)
     return cli_fail("%s: lost track of the container's exit", name), 125;
-  return atoi(buf + 5);
+  return code;
 }
 
 /* --cidfile FILE: made before the container (docker's check: one there

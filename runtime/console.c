@@ -195,33 +195,58 @@ int cocin_attach(const char *root, const char *name, int *sock, int *master, int
   return 0;
 }
 
+bool cocin_status_step(int fd, struct cocin_status_line *l)
+{
+  if (l->done)
+    return true;
+  ssize_t r = read(fd, l->buf + l->n, sizeof(l->buf) - 1 - l->n);
+  if (r < 0 && (errno == EINTR || errno == EAGAIN))
+    return false;
+  if (r > 0)
+    l->n += (size_t)r;
+  l->buf[l->n] = '\0';
+  l->done = r <= 0 || memchr(l->buf, '\n', l->n) != NULL || l->n == sizeof(l->buf) - 1;
+  return l->done;
+}
+
+int cocin_status_parse(struct cocin_status_line *l, const char **why)
+{
+  l->buf[l->n] = '\0';
+  l->buf[strcspn(l->buf, "\n")] = '\0';
+  int code;
+  char end;
+  if (sscanf(l->buf, "EXIT %d%c", &code, &end) == 1 && code >= 0)
+    return code;
+  if (!strcmp(l->buf, "DETACHED"))
+    return COCIN_DETACHED;
+  if (!strncmp(l->buf, "NODETACH ", 9)) {
+    if (why)
+      *why = l->buf + 9;
+    return COCIN_DETACH_REFUSED;
+  }
+  return -1;
+}
+
+int cocin_status_read(int fd, const char **why, struct cocin_status_line *l)
+{
+  while (!cocin_status_step(fd, l))
+    ;
+  return cocin_status_parse(l, why);
+}
+
 int cocin_run_detach(int exit_fd, int master, cocin_error_t *err)
 {
   /* (refused when the monitor has gone, or has answered EXIT already:
    * what it said tells) */
   (void)fds_send(exit_fd, 'D', &master, 1, "the terminal to the monitor", NULL);
-  char buf[200];
-  size_t n = 0;
-  for (;;) { /* "DETACHED", "NODETACH why", or "EXIT n": it ended meanwhile */
-    ssize_t r = read(exit_fd, buf + n, sizeof(buf) - 1 - n);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r <= 0)
-      return cocin_fail(err, EIO, "run: detach: the container's monitor has gone");
-    n += (size_t)r;
-    buf[n] = '\0';
-    if (strchr(buf, '\n') || n == sizeof(buf) - 1)
-      break;
-  }
-  buf[strcspn(buf, "\n")] = '\0';
-  int code;
-  if (!strcmp(buf, "DETACHED"))
-    return COCIN_DETACHED;
-  if (!strncmp(buf, "NODETACH ", 9)) {
-    cocin_fail(err, EIO, "run: cannot detach: %s (the terminal is yours still)", buf + 9);
-    return COCIN_DETACH_REFUSED;
-  }
-  if (sscanf(buf, "EXIT %d", &code) == 1 && code >= 0)
-    return code;
-  return cocin_fail(err, EIO, "run: detach: the container's monitor said \"%.40s\"", buf);
+  struct cocin_status_line l = {.n = 0};
+  const char *why = NULL;
+  int code = cocin_status_read(exit_fd, &why, &l);
+  if (code == COCIN_DETACH_REFUSED)
+    cocin_fail(err, EIO, "run: cannot detach: %s (the terminal is yours still)", why);
+  else if (code == -1 && l.n == 0)
+    cocin_fail(err, EIO, "run: detach: the container's monitor has gone");
+  else if (code == -1)
+    cocin_fail(err, EIO, "run: detach: the container's monitor said \"%.40s\"", l.buf);
+  return code;
 }

@@ -469,6 +469,31 @@ int main(void)
     cocin_spec_free(&s);
     CHECK(parse_err("--detach-keys ctrl-1 busybox") == EINVAL, "run --detach-keys ctrl-1 refused");
   }
+  { /* the monitor's status lines, through a real pipe (in pieces) */
+    int p[2];
+    CHECK(pipe(p) == 0, "status line: pipe");
+    struct cocin_status_line l = {.n = 0};
+    const char *why = NULL;
+    CHECK(write(p[1], "EXI", 3) == 3 && !cocin_status_step(p[0], &l) &&
+              write(p[1], "T 137\n", 6) == 6 && cocin_status_step(p[0], &l) &&
+              cocin_status_parse(&l, &why) == 137,
+          "status line: EXIT 137 in two pieces");
+    struct cocin_status_line d = {.n = 0};
+    CHECK(write(p[1], "DETACHED\n", 9) == 9 && cocin_status_read(p[0], &why, &d) == COCIN_DETACHED,
+          "status line: DETACHED");
+    struct cocin_status_line r = {.n = 0};
+    CHECK(write(p[1], "NODETACH no log\n", 16) == 16 &&
+              cocin_status_read(p[0], &why, &r) == COCIN_DETACH_REFUSED && !strcmp(why, "no log"),
+          "status line: NODETACH and its reason");
+    struct cocin_status_line b = {.n = 0};
+    CHECK(write(p[1], "EXIT 3x\n", 8) == 8 && cocin_status_read(p[0], NULL, &b) == -1,
+          "status line: EXIT 3x not understood");
+    close(p[1]);
+    struct cocin_status_line e = {.n = 0};
+    CHECK(cocin_status_read(p[0], NULL, &e) == -1 && e.done && e.n == 0,
+          "status line: the end (the monitor gone) is -1, empty");
+    close(p[0]);
+  }
   CHECK(parse("--device /dev/fuse --device /dev/null:/dev/x/n:r --device /dev/zero:/dev/z0:rw "
               "--device /dev/null:/dev/shmx busybox",
               &s) == 0 &&
