@@ -85,14 +85,14 @@ static int follow(const char *verb, const char *root, const char *name, const ch
     copy_new(log); /* (the last of it) */
     return code < 0 ? cli_error(&err) : code;
   }
-  struct cocin_status_line line = {.n = 0};
+  struct cocin_monitor_line line = {.n = 0};
   for (;;) {
     pass_signals();
     struct pollfd p = {exit_fd, POLLIN, 0};
-    if (poll(&p, 1, 100) <= 0 || !cocin_status_step(exit_fd, &line))
+    if (poll(&p, 1, 100) <= 0 || !cocin_monitor_line_step(exit_fd, &line))
       continue;
     copy_new(log); /* (all of it: the monitor tells once the container has gone) */
-    int code = cocin_status_parse(&line, NULL);
+    int code = cocin_monitor_line_parse(&line, NULL);
     if (code < 0)
       return cli_fail("%s: %s: its exit code was not told (its monitor has gone)", verb, name);
     return code;
@@ -122,8 +122,8 @@ static int relay_terminal(const char *verb, const char *root, const char *name, 
                   * before it lends the master) */
   if (tty_relay_keys(master, sock, log_fd, use_stdin ? keys : NULL, use_stdin))
     return COCIN_DETACHED;
-  struct cocin_status_line line = {.n = 0};
-  int code = cocin_status_read(sock, NULL, &line);
+  struct cocin_monitor_line line = {.n = 0};
+  int code = cocin_monitor_line_read(sock, NULL, &line);
   if (code < 0) /* (the monitor is gone) */
     return cli_fail("%s: %s: its exit code was not told", verb, name);
   return code;

@@ -29,14 +29,14 @@ static void block_forwarded(sigset_t *mask)
 struct waiting {
   const char *root, *name, *id; /* the signals go to this container only */
   int exit_fd, sfd;
-  struct cocin_status_line line;
+  struct cocin_monitor_line line;
 };
 
 /* exit_fd is readable: 1 once "EXIT <code>\n" (or the end) came */
 static int exit_came(void *ctx)
 {
   struct waiting *w = ctx;
-  return cocin_status_step(w->exit_fd, &w->line);
+  return cocin_monitor_line_step(w->exit_fd, &w->line);
 }
 
 static void forward_signal(void *ctx)
@@ -57,7 +57,7 @@ static int wait_exit(const char *root, const char *name, const char *id, int exi
   cleanup_close int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
   struct waiting w = {root, name, id, exit_fd, sfd, {.n = 0}};
   relay_run(r, exit_fd, exit_came, sfd, forward_signal, &w, true);
-  int code = cocin_status_parse(&w.line, NULL);
+  int code = cocin_monitor_line_parse(&w.line, NULL);
   if (code < 0)
     return cli_fail("%s: lost track of the container's exit", name), 125;
   return code;

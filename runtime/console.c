@@ -8,7 +8,10 @@
  * This is runc's and crun's console-socket design. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -195,43 +198,50 @@ int cocin_attach(const char *root, const char *name, int *sock, int *master, int
   return 0;
 }
 
-bool cocin_status_step(int fd, struct cocin_status_line *l)
+bool cocin_monitor_line_step(int fd, struct cocin_monitor_line *l)
 {
-  if (l->done)
-    return true;
-  ssize_t r = read(fd, l->buf + l->n, sizeof(l->buf) - 1 - l->n);
-  if (r < 0 && (errno == EINTR || errno == EAGAIN))
-    return false;
-  if (r > 0)
-    l->n += (size_t)r;
+  while (!l->done) {
+    char c;
+    ssize_t r = read(fd, &c, 1);
+    if (r < 0 && (errno == EINTR || errno == EAGAIN))
+      return false;
+    if (r <= 0 || c == '\n') {
+      l->done = true;
+      break;
+    }
+    l->buf[l->n++] = c;
+    l->done = l->n == sizeof(l->buf) - 1;
+  }
   l->buf[l->n] = '\0';
-  l->done = r <= 0 || memchr(l->buf, '\n', l->n) != NULL || l->n == sizeof(l->buf) - 1;
-  return l->done;
+  return true;
 }
 
-int cocin_status_parse(struct cocin_status_line *l, const char **why)
+int cocin_monitor_line_parse(const struct cocin_monitor_line *l, const char **why)
 {
-  l->buf[l->n] = '\0';
-  l->buf[strcspn(l->buf, "\n")] = '\0';
-  int code;
-  char end;
-  if (sscanf(l->buf, "EXIT %d%c", &code, &end) == 1 && code >= 0)
-    return code;
-  if (!strcmp(l->buf, "DETACHED"))
+  const char *b = l->buf;
+  if (!strncmp(b, "EXIT ", 5) && b[5] >= '0' && b[5] <= '9') {
+    char *end;
+    errno = 0;
+    long code = strtol(b + 5, &end, 10);
+    return *end == '\0' && errno == 0 && code <= INT_MAX ? (int)code : -1;
+  }
+  if (!strcmp(b, "DETACHED"))
     return COCIN_DETACHED;
-  if (!strncmp(l->buf, "NODETACH ", 9)) {
+  if (!strncmp(b, "NODETACH ", 9)) {
     if (why)
-      *why = l->buf + 9;
+      *why = b + 9;
     return COCIN_DETACH_REFUSED;
   }
   return -1;
 }
 
-int cocin_status_read(int fd, const char **why, struct cocin_status_line *l)
+int cocin_monitor_line_read(int fd, const char **why, struct cocin_monitor_line *l)
 {
-  while (!cocin_status_step(fd, l))
-    ;
-  return cocin_status_parse(l, why);
+  while (!cocin_monitor_line_step(fd, l)) {
+    struct pollfd p = {fd, POLLIN, 0};
+    (void)poll(&p, 1, -1); /* (a non-blocking fd: wait, not spin) */
+  }
+  return cocin_monitor_line_parse(l, why);
 }
 
 int cocin_run_detach(int exit_fd, int master, cocin_error_t *err)
@@ -239,9 +249,9 @@ int cocin_run_detach(int exit_fd, int master, cocin_error_t *err)
   /* (refused when the monitor has gone, or has answered EXIT already:
    * what it said tells) */
   (void)fds_send(exit_fd, 'D', &master, 1, "the terminal to the monitor", NULL);
-  struct cocin_status_line l = {.n = 0};
+  struct cocin_monitor_line l = {.n = 0};
   const char *why = NULL;
-  int code = cocin_status_read(exit_fd, &why, &l);
+  int code = cocin_monitor_line_read(exit_fd, &why, &l);
   if (code == COCIN_DETACH_REFUSED)
     cocin_fail(err, EIO, "run: cannot detach: %s (the terminal is yours still)", why);
   else if (code == -1 && l.n == 0)

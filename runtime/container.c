@@ -449,7 +449,6 @@ static int etc_files(const struct container_args *a, cocin_error_t *err)
   return 0;
 }
 
-/* name: relative to the new root, our working directory */
 /* A new network namespace has its loopback down. */
 static int loopback_up(cocin_error_t *err)
 {
@@ -466,6 +465,7 @@ static int loopback_up(cocin_error_t *err)
   return 0;
 }
 
+/* name: relative to the new root, our working directory */
 static int mkdir_in(const char *name, cocin_error_t *err)
 {
   struct stat st;
@@ -507,6 +507,8 @@ static int setup_rootfs(const struct container_args *a, int *devnull, cocin_erro
 {
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
     return cocin_fail_errno(err, "make mounts private");
+  if (join_given_net(a, err) < 0)
+    return -1;
   /* A --rm container's overlay is volatile (Linux 5.10), as podman makes
    * it: no sync reaches the upper layer's filesystem, not even at unmount,
    * where overlayfs otherwise runs syncfs on the whole host filesystem
@@ -514,8 +516,6 @@ static int setup_rootfs(const struct container_args *a, int *devnull, cocin_erro
    * container that ends; 0.32 s for rm -f under a heavy writer).  Such a
    * container is thrown away at its end, so an fsync inside it protects
    * nothing a crash would not throw away too.  A kept one syncs as usual. */
-  if (join_given_net(a, err) < 0)
-    return -1;
   bool vol = a->spec->autoremove;
   cleanup_free char *opts = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s%s", a->image_rootfs,
                                       a->upper, a->work, vol ? ",volatile" : "");

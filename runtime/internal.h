@@ -31,7 +31,6 @@ struct container_args {
   struct winsize ws;
 };
 
-
 /* One byte and up to FDS_MAX descriptors over a unix socket (SCM_RIGHTS);
  * what names them in errors.  fds_recv: *n is the room in fds, then the
  * count received (received with close-on-exec; none left open on a

@@ -196,9 +196,9 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
   /* No device policy (cgroup v2 without the BPF program, or no v1 devices
    * hierarchy): nothing may make a device node, and none from the image or
    * a volume may be opened; the container's /dev is cocin's own tmpfs.
-   * Decided now, from the
-   * limits and a look at the host's hierarchies, for the overlay and the
-   * init mount with it; the monitor plans and makes the cgroup later.
+   * Decided now, from the limits and a look at the host's hierarchies,
+   * for the overlay and the init mount with it; the monitor plans and
+   * makes the cgroup later.
    * Before anything of the container's is made: a --device it refuses
    * leaves nothing. */
   bool nodev =

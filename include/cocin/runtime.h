@@ -109,21 +109,24 @@ int cocin_console_recv(int sock, int *master, cocin_error_t *err);
 int cocin_run_detach(int exit_fd, int master, cocin_error_t *err);
 /* One line from a container's monitor after its OK: on a run's or a
  * start -a's exit_fd, or an attach's socket.  "EXIT n" when the container
- * has ended; "DETACHED" or "NODETACH why" in answer to a detach. */
-struct cocin_status_line {
-  char buf[200];
+ * has ended; "DETACHED" or "NODETACH why" in answer to a detach (and
+ * "EXIT n" may follow a NODETACH: a line is read a byte at a time, so
+ * nothing after its newline is taken from the fd). */
+struct cocin_monitor_line {
+  char buf[200]; /* without the newline */
   size_t n;
   bool done; /* the line (or the end, or all the room) came */
 };
-/* One read(): true once the line is done.  For a caller that polls fd
- * (EINTR and EAGAIN read nothing and are not the end). */
-bool cocin_status_step(int fd, struct cocin_status_line *l);
-/* Read until the line is done (blocking on fd), then as cocin_status_parse. */
-int cocin_status_read(int fd, const char **why, struct cocin_status_line *l);
+/* Read what has come of the line: true once it is done.  For a caller
+ * that polls fd: EINTR and EAGAIN return false, and are not the end. */
+bool cocin_monitor_line_step(int fd, struct cocin_monitor_line *l);
+/* Read until the line is done (waiting for fd), then as
+ * cocin_monitor_line_parse. */
+int cocin_monitor_line_read(int fd, const char **why, struct cocin_monitor_line *l);
 /* The line's meaning: the exit code (>= 0) of "EXIT n"; COCIN_DETACHED;
- * COCIN_DETACH_REFUSED with *why (in l) for "NODETACH why"; -1 for
- * nothing understood (the monitor has gone: the line is empty). */
-int cocin_status_parse(struct cocin_status_line *l, const char **why);
+ * COCIN_DETACH_REFUSED with *why (in l) for "NODETACH why"; -1 for a line
+ * not understood, or none (n 0: the monitor has gone). */
+int cocin_monitor_line_parse(const struct cocin_monitor_line *l, const char **why);
 /* cocin attach: the terminal of a running container started with -dt,
  * lent by its monitor: *master (its pty's master) and *log (its log: what
  * the master gives goes there too while it is lent).  *sock is held

@@ -471,26 +471,34 @@ int main(void)
   }
   { /* the monitor's status lines, through a real pipe (in pieces) */
     int p[2];
-    CHECK(pipe(p) == 0, "status line: pipe");
-    struct cocin_status_line l = {.n = 0};
+    CHECK(pipe2(p, O_NONBLOCK) == 0, "status line: pipe");
+    struct cocin_monitor_line l = {.n = 0};
     const char *why = NULL;
-    CHECK(write(p[1], "EXI", 3) == 3 && !cocin_status_step(p[0], &l) &&
-              write(p[1], "T 137\n", 6) == 6 && cocin_status_step(p[0], &l) &&
-              cocin_status_parse(&l, &why) == 137,
+    CHECK(write(p[1], "EXI", 3) == 3 && !cocin_monitor_line_step(p[0], &l) &&
+              write(p[1], "T 137\n", 6) == 6 && cocin_monitor_line_step(p[0], &l) &&
+              cocin_monitor_line_parse(&l, &why) == 137,
           "status line: EXIT 137 in two pieces");
-    struct cocin_status_line d = {.n = 0};
-    CHECK(write(p[1], "DETACHED\n", 9) == 9 && cocin_status_read(p[0], &why, &d) == COCIN_DETACHED,
+    CHECK(fcntl(p[0], F_SETFL, 0) == 0, "status line: the pipe blocking again");
+    struct cocin_monitor_line d = {.n = 0};
+    CHECK(write(p[1], "DETACHED\n", 9) == 9 && cocin_monitor_line_read(p[0], &why, &d) == COCIN_DETACHED,
           "status line: DETACHED");
-    struct cocin_status_line r = {.n = 0};
+    struct cocin_monitor_line r = {.n = 0};
     CHECK(write(p[1], "NODETACH no log\n", 16) == 16 &&
-              cocin_status_read(p[0], &why, &r) == COCIN_DETACH_REFUSED && !strcmp(why, "no log"),
+              cocin_monitor_line_read(p[0], &why, &r) == COCIN_DETACH_REFUSED && !strcmp(why, "no log"),
           "status line: NODETACH and its reason");
-    struct cocin_status_line b = {.n = 0};
-    CHECK(write(p[1], "EXIT 3x\n", 8) == 8 && cocin_status_read(p[0], NULL, &b) == -1,
+    struct cocin_monitor_line b = {.n = 0};
+    CHECK(write(p[1], "EXIT 3x\nEXIT 4294967299\nEXIT -1\nEXIT 7\n", 39) == 39 &&
+              cocin_monitor_line_read(p[0], NULL, &b) == -1,
           "status line: EXIT 3x not understood");
+    struct cocin_monitor_line b2 = {.n = 0}, b3 = {.n = 0}, b4 = {.n = 0};
+    CHECK(cocin_monitor_line_read(p[0], NULL, &b2) == -1 &&
+              cocin_monitor_line_read(p[0], NULL, &b3) == -1,
+          "status line: EXIT beyond an int, EXIT -1 not understood");
+    CHECK(cocin_monitor_line_read(p[0], NULL, &b4) == 7,
+          "status line: a line after another is not lost (one byte at a time)");
     close(p[1]);
-    struct cocin_status_line e = {.n = 0};
-    CHECK(cocin_status_read(p[0], NULL, &e) == -1 && e.done && e.n == 0,
+    struct cocin_monitor_line e = {.n = 0};
+    CHECK(cocin_monitor_line_read(p[0], NULL, &e) == -1 && e.done && e.n == 0,
           "status line: the end (the monitor gone) is -1, empty");
     close(p[0]);
   }
