@@ -1,11 +1,10 @@
 /* cocin — inside the child: from clone() to execve().
  *
- * Order: stdio → close inherited fds → mounts private → --network
- * container:NAME's namespace joined (from the caller) → the overlay root
- * mounted (our working directory from then on) → /proc,
- * /dev, /etc/hostname and /etc/hosts → /sys → volumes → pivot_root, old
- * root detached →
- * hostname → loopback up (only when cloned with a network of its own) →
+ * Order: stdio → close inherited fds → mounts private → the overlay root
+ * mounted (our working directory from then on) → /proc, /dev,
+ * /etc/hostname and /etc/hosts → the network namespace joined (made by
+ * the monitor meanwhile, or --network container:NAME's from the caller)
+ * → /sys → volumes → pivot_root, old root detached → hostname →
  * --sysctl parameters →
  * masked / read-only paths → workdir → cgroup joined (its files come
  * from the monitor, which made it meanwhile) → cgroup namespace → user →
@@ -480,24 +479,49 @@ static int mkdir_in(const char *name, cocin_error_t *err)
   return 0;
 }
 
-/* --network container:NAME: that container's network namespace, sent by
- * the caller on netsock (which opened it, having checked the name), joined
- * here before anything else. */
-static int join_given_net(const struct container_args *a, cocin_error_t *err)
+int netns_make(cocin_error_t *err)
 {
-  if (a->netsock < 0)
+  cleanup_close int here = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+  if (here < 0)
+    return cocin_fail_errno(err, "open our network namespace");
+  if (unshare(CLONE_NEWNET) < 0)
+    return cocin_fail_errno(err, "make the container's network namespace");
+  cleanup_close int made = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+  if (made < 0)
+    cocin_fail_errno(err, "open the container's network namespace");
+  /* back where we were, whatever happened: if we cannot, nothing else may
+   * happen in this process (it would serve the host from in there) */
+  if (setns(here, CLONE_NEWNET) < 0) {
+    cocin_fail_errno(err, "return to the host's network namespace");
+    _exit(125);
+  }
+  return made >= 0 ? steal_fd(made) : -1;
+}
+
+/* The container's network namespace, joined before sysfs is mounted (its
+ * /sys/class/net is the mounter's namespace's): --network
+ * container:NAME's from the caller (on netsock, opened by it, having
+ * checked the name), or our own from the monitor, which makes it while we
+ * build the root (on joinfd, 'n'); none on the host's network.  A monitor
+ * that failed closes its end, or kills us. */
+static int join_net(const struct container_args *a, cocin_error_t *err)
+{
+  if (a->spec->host_network)
     return 0;
+  int sock = a->netsock >= 0 ? a->netsock : a->joinfd;
   char what = 0;
   int fd = -1;
   size_t n = 1;
-  int r = fds_recv(a->netsock, &what, &fd, &n, "the network namespace", NULL);
-  close(a->netsock);
+  int r = fds_recv(sock, &what, &fd, &n, "the network namespace", NULL);
+  if (a->netsock >= 0)
+    close(a->netsock);
   cleanup_close int net = r == 0 && n == 1 ? fd : -1;
-  if (net < 0)
-    return cocin_fail(err, EIO, "the network namespace to join did not come");
+  if (net < 0 || what != 'n')
+    return cocin_fail(err, EIO, "the container's network namespace did not come");
   if (setns(net, CLONE_NEWNET) < 0)
     return cocin_fail_errno(err, "join the container's network namespace");
-  return 0;
+  /* our own: its loopback up (here: the monitor is the busier of us) */
+  return a->netsock < 0 ? loopback_up(err) : 0;
 }
 
 /* *devnull: an O_PATH fd of the container's own /dev/null, taken before
@@ -507,8 +531,6 @@ static int setup_rootfs(const struct container_args *a, int *devnull, cocin_erro
 {
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
     return cocin_fail_errno(err, "make mounts private");
-  if (join_given_net(a, err) < 0)
-    return -1;
   /* A --rm container's overlay is volatile (Linux 5.10), as podman makes
    * it: no sync reaches the upper layer's filesystem, not even at unmount,
    * where overlayfs otherwise runs syncfs on the whole host filesystem
@@ -544,6 +566,9 @@ static int setup_rootfs(const struct container_args *a, int *devnull, cocin_erro
   if (make_dev("dev", a->spec, err) < 0 || etc_files(a, err) < 0)
     return -1;
   TRACE("i-dev");
+  if (join_net(a, err) < 0)
+    return -1;
+  TRACE("i-net");
   if (mount_or_fail("sysfs", "sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL,
                     err) < 0)
     return -1;
@@ -659,8 +684,6 @@ int container_init(void *arg)
     cocin_fail_errno(&err, "sethostname %s", host);
     child_fail(a->errfd, 1, &err);
   }
-  if (a->netsock < 0 && !s->host_network && loopback_up(&err) < 0) /* cloned with its own */
-    child_fail(a->errfd, 1, &err);
   if (set_sysctls(s, &err) < 0)
     child_fail(a->errfd, 1, &err);
   TRACE("i-lo");

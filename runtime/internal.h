@@ -20,11 +20,13 @@ struct container_args {
   const char *upper, *work, *merged;
   char **env;
   int errfd;      /* close-on-exec pipe: failures travel back on it */
-  int joinfd;     /* unix socket: a byte when our cgroup is ready, with the
+  int joinfd;     /* unix socket from the monitor: 'n' and our network
+                     namespace (unless netsock gives it, or on the host's
+                     network), then 'j' when our cgroup is ready, with the
                      files we write "0" to, to move ourselves in (fds_send) */
   int netsock;    /* unix socket: --network container:NAME's namespace
-                     comes on it, or -1 (cloned with a new network, or on
-                     the host's) */
+                     comes on it, or -1 (the monitor's on joinfd, or on
+                     the host's network) */
   int stdio[3];   /* become 0, 1, 2 (without a console) */
   int console_sock; /* -1, or: make a pty inside and send its master here */
   bool nodev;       /* no device policy: rootfs and volumes are mounted nodev */
@@ -41,6 +43,9 @@ struct container_args {
  * attach), in the container's directory: listening, non-blocking. */
 #define ATTACH_SOCKET "attach.sock"
 int attach_listen(int dirfd, cocin_error_t *err);
+/* A new network namespace (its loopback still down), while the caller
+ * stays in its own: an fd of it, or -1 with *err. */
+int netns_make(cocin_error_t *err);
 int fds_send(int sock, char byte, const int *fds, size_t n, const char *what, cocin_error_t *err);
 int fds_recv(int sock, char *byte, int *fds, size_t *n, const char *what, cocin_error_t *err);
 

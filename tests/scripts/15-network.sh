@@ -381,6 +381,28 @@ out=$(cocin run --rm --add-host db:host-gateway busybox true 2>&1); rc=$?
 [ "$(ls "$ROOT/containers" 2>/dev/null | sort | tr '\n' ' ')" = "$before" ] || t_fail "left: $(ls "$ROOT/containers")"
 t_end
 
+t_begin "the monitor makes the container's network and stays on the host's; a restart gets a new one"
+N=${P}netmon
+cocin run -d --name "$N" busybox sleep 60 >"$T/o" 2>&1 || t_fail "run: $(cat "$T/o")"
+mon=$(cfg "$N" .monitorPid)
+pid=$(cfg "$N" .pid)
+[ -n "$mon" ] && [ "$(netns_of "$mon")" = "$HOSTNET" ] || t_fail "monitor $mon in $(netns_of "$mon")"
+[ "$(netns_of "$pid")" != "$HOSTNET" ] || t_fail "the container on the host's network"
+# sysfs was mounted once the init had joined it: its lo only
+[ "$(cocin exec "$N" ls /sys/class/net 2>&1)" = lo ] || t_fail "/sys/class/net: $(cocin exec "$N" ls /sys/class/net 2>&1)"
+cocin rm -f "$N" >/dev/null 2>&1
+N=${P}netrs
+cocin run -d --name "$N" --restart on-failure:1 busybox sh -c 'readlink /proc/self/ns/net; exit 3' >"$T/o" 2>&1 ||
+  t_fail "run: $(cat "$T/o")"
+wait_long sh -c "[ \$(jq '.restartCount // 0' '$ROOT/containers/$N/config.json') = 1 ] &&
+  [ \$(jq -r '.restarting // false' '$ROOT/containers/$N/config.json') = false ] &&
+  [ \$(jq -r .status '$ROOT/containers/$N/config.json') = exited ]" || t_fail "no restart: $(cfg "$N" .)"
+cocin logs "$N" >"$T/nets" 2>&1
+[ "$(grep -c '^net:' "$T/nets")" = 2 ] && [ "$(sort -u "$T/nets" | wc -l)" = 2 ] &&
+  ! grep -qx "$HOSTNET" "$T/nets" || t_fail "namespaces of the two runs: $(tr '\n' ' ' <"$T/nets")"
+cocin rm -f "$N" >/dev/null 2>&1
+t_end
+
 t_begin "--net is --network's older spelling; run --help names the modes"
 out=$(cocin run --rm --net host busybox readlink /proc/self/ns/net 2>&1)
 [ "$out" = "$HOSTNET" ] || t_fail "--net host: $out"
