@@ -6,7 +6,7 @@
  * --detach-keys) gives the terminal back and leaves it running.  When it
  * ends, attach exits with its exit code.  A container without a
  * terminal: its output from now on (its log followed), then its exit
- * code. */
+ * code; one run with -di gets your input on its stdin too. */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -97,6 +97,35 @@ static int follow(const char *verb, const char *root, const char *name, const ch
       return cli_fail("%s: %s: its exit code was not told (its monitor has gone)", verb, name);
     return code;
   }
+}
+
+/* -di: what comes on our stdin, to the container's (lent by its monitor,
+ * cocin_attach_input), copied by a child of ours until our stdin ends or
+ * the caller reaps it (cleanup_pid: killed then).  -1, said, when it
+ * lends none: the output is followed all the same. */
+static pid_t feed_input(const char *verb, const char *root, const char *name)
+{
+  cleanup_error cocin_error_t err = NULL;
+  cleanup_close int in = -1;
+  if (cocin_attach_input(root, name, &in, &err) < 0) {
+    cocin_error_wrap(&err, "%s", verb);
+    cli_error(&err);
+    return -1;
+  }
+  pid_t pid = fork();
+  if (pid < 0) {
+    cli_fail("%s: fork: %s", verb, strerror(errno));
+    return -1;
+  }
+  if (pid == 0) { /* (the container gone: EPIPE, or SIGPIPE, ends it) */
+    char buf[16384];
+    ssize_t n;
+    while ((n = read(0, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+      if (n > 0 && write_all(in, buf, (size_t)n) < 0)
+        break;
+    _exit(0);
+  }
+  return pid;
 }
 
 /* The container's terminal (lent by its monitor, cocin_attach) until it
@@ -198,7 +227,12 @@ int cmd_attach(const char *root, int argc, char **argv)
       lseek(log, 0, SEEK_END);
     sigset_t old;
     block_proxied(&old);
-    rc = follow("attach", root, a.name, a.id, log, -1);
+    {
+      /* -di: our input too (INT, TERM and HUP, blocked, are not its) */
+      cleanup_pid pid_t feeder = a.interactive && use_stdin ? feed_input("attach", root, a.name)
+                                                            : -1;
+      rc = follow("attach", root, a.name, a.id, log, -1);
+    }
     unblock_proxied(&old);
   } else if ((rc = relay_terminal("attach", root, a.name, a.id, &keys, use_stdin, -1, -1)) ==
              COCIN_DETACHED) {
@@ -239,9 +273,12 @@ int start_attached(const char *root, const char *arg, bool want_stdin, const cha
   int rc = cocin_start_attached(root, a.name, a.id, &exit_fd, &err);
   if (rc < 0)
     rc = cli_error(&err);
-  else if (!a.tty)
+  else if (!a.tty) {
+    /* -i of a container made with -i: our input too */
+    cleanup_pid pid_t feeder =
+        want_stdin && a.interactive ? feed_input("start", root, a.name) : -1;
     rc = follow("start", root, a.name, a.id, log, exit_fd);
-  else {
+  } else {
     /* stdin as docker gives it: asked for (-i), and kept open by the
      * container (-i at its create or run) */
     rc = relay_terminal("start", root, a.name, a.id, &keys, want_stdin && a.interactive, log,

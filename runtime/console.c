@@ -158,10 +158,11 @@ int attach_listen(int dirfd, cocin_error_t *err)
   return steal_fd(s);
 }
 
-int cocin_attach(const char *root, const char *name, int *sock, int *master, int *log,
-                 cocin_error_t *err)
+/* A connection to the container's monitor on its attach.sock: -1 with
+ * *err (ENOTTY, saying "none", when nobody listens) */
+static int attach_connect(const char *root, const char *name, const char *none,
+                          cocin_error_t *err)
 {
-  *sock = *master = *log = -1;
   cleanup_free char *dir = cocin_container_dir(root, name);
   cleanup_close int dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (dirfd < 0)
@@ -173,12 +174,45 @@ int cocin_attach(const char *root, const char *name, int *sock, int *master, int
   attach_addr(&a, dirfd);
   if (connect(s, (struct sockaddr *)&a, sizeof(a)) < 0) {
     if (errno == ENOENT || errno == ECONNREFUSED)
-      return cocin_fail(err, ENOTTY,
-                        "%s has no terminal to attach to (one run with -dt has, and one whose "
-                        "run -it was detached)",
-                        name);
+      return cocin_fail(err, ENOTTY, "%s %s", name, none);
     return cocin_fail_errno(err, "%s: connect to its monitor", name);
   }
+  return steal_fd(s);
+}
+
+int cocin_attach_input(const char *root, const char *name, int *in, cocin_error_t *err)
+{
+  *in = -1;
+  cleanup_close int s =
+      attach_connect(root, name, "takes no input now (one run with -di does, while it runs)", err);
+  if (s < 0)
+    return -1;
+  char byte = 0;
+  int fds[2];
+  size_t n = 2;
+  if (fds_recv(s, &byte, fds, &n, "the container's input", err) < 0)
+    return cocin_error_wrap(err, "%s", name);
+  if (byte != 'I' || n != 1) {
+    for (size_t i = 0; i < n; i++)
+      close(fds[i]);
+    if (byte == 'P')
+      return cocin_fail(err, EPERM, "%s: its monitor lends its input to its own user only", name);
+    return cocin_fail(err, ENOTTY, "%s takes no input (it has a terminal)", name);
+  }
+  *in = fds[0];
+  return 0;
+}
+
+int cocin_attach(const char *root, const char *name, int *sock, int *master, int *log,
+                 cocin_error_t *err)
+{
+  *sock = *master = *log = -1;
+  cleanup_close int s = attach_connect(root, name,
+                                       "has no terminal to attach to (one run with -dt has, and "
+                                       "one whose run -it was detached)",
+                                       err);
+  if (s < 0)
+    return -1;
   char byte = 0;
   int fds[2];
   size_t n = 2;
@@ -189,6 +223,9 @@ int cocin_attach(const char *root, const char *name, int *sock, int *master, int
       close(fds[i]);
     if (byte == 'P')
       return cocin_fail(err, EPERM, "%s: its monitor lends its terminal to its own user only",
+                        name);
+    if (byte == 'I')
+      return cocin_fail(err, ENOTTY, "%s has no terminal to attach to (it was run with -di)",
                         name);
     return cocin_fail(err, EBUSY, "%s: another attach has its terminal", name);
   }

@@ -3,8 +3,8 @@
  * Order: stdio → close inherited fds → mounts private → the overlay root
  * mounted (our working directory from then on) → /proc, /dev,
  * /etc/hostname and /etc/hosts → the network namespace joined (made by
- * the monitor meanwhile, or --network container:NAME's from the caller)
- * → /sys → volumes → pivot_root, old root detached → hostname →
+ * the monitor meanwhile, lo brought up; or --network container:NAME's
+ * from the caller) → /sys → volumes → pivot_root, old root detached → hostname →
  * --sysctl parameters →
  * masked / read-only paths → workdir → cgroup joined (its files come
  * from the monitor, which made it meanwhile) → cgroup namespace → user →
@@ -489,11 +489,11 @@ int netns_make(cocin_error_t *err)
   cleanup_close int made = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
   if (made < 0)
     cocin_fail_errno(err, "open the container's network namespace");
-  /* back where we were, whatever happened: if we cannot, nothing else may
-   * happen in this process (it would serve the host from in there) */
+  /* back where we were, whatever happened (should that fail, the
+   * monitor fails the run, whose undoing needs no network) */
   if (setns(here, CLONE_NEWNET) < 0) {
-    cocin_fail_errno(err, "return to the host's network namespace");
-    _exit(125);
+    cocin_error_release(err);
+    return cocin_fail_errno(err, "return to the host's network namespace");
   }
   return made >= 0 ? steal_fd(made) : -1;
 }
@@ -686,7 +686,7 @@ int container_init(void *arg)
   }
   if (set_sysctls(s, &err) < 0)
     child_fail(a->errfd, 1, &err);
-  TRACE("i-lo");
+  TRACE("i-sysctl");
   char null_src[32];
   snprintf(null_src, sizeof(null_src), "/proc/self/fd/%d", devnull);
   /* the masks read an absent path as one this kernel lacks: the source

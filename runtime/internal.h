@@ -129,6 +129,7 @@ struct monitor_args {
    * tee_to[1], [2] (the caller's); -1 otherwise. */
   int tee_from[3], tee_to[3];
   struct cocin_listeners *ports; /* -p: listening, handed to the relay */
+  int stdin_w; /* -di: the write end of the container's stdin (lent to attach), or -1 */
 };
 void monitor_main(struct monitor_args *m) __attribute__((noreturn));
 /* The signals the monitor ignores (HUP, INT, PIPE; every other one it

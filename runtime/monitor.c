@@ -239,6 +239,28 @@ static int exit_code_of(int status)
  * and logs, and we watch its socket (closed: the terminal is ours again)
  * and the init (pidfd: ended while lent, the attacher drains what is
  * left).  Returns the attacher's socket then, -1 if none. */
+/* A connection on the attach listener, from our own user: its fd, or -1
+ * (none, or refused: answered 'P').  *resting: out of fds or memory, the
+ * listener waits 100 ms; it is closed (-1) on another error. */
+static int accept_attacher(int *listener, bool *resting)
+{
+  int c = accept4(*listener, NULL, NULL, SOCK_CLOEXEC);
+  struct ucred who;
+  socklen_t len = sizeof(who);
+  if (c < 0 && (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)) {
+    *resting = true; /* (a while, rather than a spin) */
+  } else if (c < 0 && errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
+    close(*listener); /* (no attach from now on) */
+    *listener = -1;
+  } else if (c >= 0 && (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &who, &len) < 0 ||
+                        who.uid != geteuid())) {
+    (void)fds_send(c, 'P', NULL, 0, "refusal", NULL);
+    close(c);
+    c = -1;
+  }
+  return c;
+}
+
 static int pump_pty(int master, int log_fd, int *listener, int pidfd)
 {
   char buf[16384];
@@ -264,23 +286,12 @@ static int pump_pty(int master, int log_fd, int *listener, int pidfd)
         return lent; /* EIO: no slave left */
       (void)write_all(log_fd, buf, (size_t)n);
     }
-    if (p[1].revents) {
-      int c = accept4(*listener, NULL, NULL, SOCK_CLOEXEC);
-      struct ucred who;
-      socklen_t len = sizeof(who);
-      if (c < 0 && (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)) {
-        resting = true; /* (a while, rather than a spin) */
-      } else if (c < 0 && errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
-        close(*listener); /* (no attach from now on) */
-        *listener = -1;
-      } else if (c >= 0 && (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &who, &len) < 0 ||
-                            who.uid != geteuid())) {
-        (void)fds_send(c, 'P', NULL, 0, "refusal", NULL);
-        close(c);
-      } else if (c >= 0 && lent >= 0) {
+    int c = p[1].revents ? accept_attacher(listener, &resting) : -1;
+    if (c >= 0) {
+      if (lent >= 0) {
         (void)fds_send(c, 'B', NULL, 0, "busy", NULL);
         close(c);
-      } else if (c >= 0) {
+      } else {
         int fds[2] = {master, log_fd};
         if (fds_send(c, 'T', fds, 2, "the terminal", NULL) == 0)
           lent = c;
@@ -295,6 +306,29 @@ static int pump_pty(int master, int log_fd, int *listener, int pidfd)
     }
     if (lent >= 0 && p[3].revents)
       return lent;
+  }
+}
+
+/* -di: the container's stdin (in, the write end of its pipe) lent to
+ * each `cocin attach` that asks on listener, a copy to each (attachers
+ * write into it side by side, as docker's share a stdin, and none of them
+ * closes it for the container), until the init ends (pidfd). */
+static void lend_input(int in, int *listener, int pidfd)
+{
+  bool resting = false;
+  for (;;) {
+    struct pollfd p[2] = {{resting ? -1 : *listener, POLLIN, 0}, {pidfd, POLLIN, 0}};
+    int r = poll(p, 2, resting ? 100 : -1);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0 || p[1].revents || *listener < 0)
+      return;
+    resting = false;
+    int c = p[0].revents ? accept_attacher(listener, &resting) : -1;
+    if (c >= 0) {
+      (void)fds_send(c, 'I', &in, 1, "the container's input", NULL);
+      close(c);
+    }
   }
 }
 
@@ -528,6 +562,20 @@ static int reap_init(pid_t pid, bool kill_it)
   }
 }
 
+/* We failed while the init builds its root: it is killed and reaped,
+ * and if it had failed first (its socket to us closed, say), its reason
+ * (on errpipe) and code are the run's instead of ours. */
+static void end_init_first(pid_t pid, int errpipe, cocin_error_t *err, int *child_code)
+{
+  int cst = reap_init(pid, true);
+  cocin_error_t first = NULL;
+  if (read_child_error(errpipe, &first) < 0) {
+    cocin_error_release(err);
+    *err = first;
+    *child_code = exit_code_of(cst);
+  }
+}
+
 /* End a child of ours (its pid, or -1: none, or reaped already) */
 static void end_child(pid_t *pid, int sig)
 {
@@ -683,7 +731,7 @@ void monitor_main(struct monitor_args *m)
   if (!spec->host_network && ca->netsock < 0) {
     if ((netns = netns_make(&err)) < 0 ||
         fds_send(joinsock[1], 'n', &netns, 1, "the network namespace", &err) < 0) {
-      reap_init(pid, true);
+      end_init_first(pid, errpipe[0], &err, &child_code);
       goto fail;
     }
     TRACE("net-made");
@@ -714,14 +762,7 @@ void monitor_main(struct monitor_args *m)
   /* the init's CPUs back: it has the narrow set from init_away */
   if (place_in_cgroup(root, name, id, spec, plan, ca->nodev, pid, away ? &cpus : NULL,
                       joinsock[1], &cg, &err) < 0) {
-    int cst = reap_init(pid, true);
-    /* the init may have failed first: its reason comes first */
-    cocin_error_t first = NULL;
-    if (read_child_error(errpipe[0], &first) < 0) {
-      cocin_error_release(&err);
-      err = first;
-      child_code = exit_code_of(cst);
-    }
+    end_init_first(pid, errpipe[0], &err, &child_code);
     removed_while_starting(root, name, id, &err);
     goto fail;
   }
@@ -795,11 +836,12 @@ void monitor_main(struct monitor_args *m)
    * pidfd tells meanwhile that the init ended. */
   int attach_dir = -1, listener = -1, init_fd = -1;
   bool handover = !spec->detach && spec->tty;
-  if ((pty_master >= 0 || handover) && (init_fd = sys_pidfd_open(pid)) >= 0) {
+  if ((pty_master >= 0 || handover || m->stdin_w >= 0) && (init_fd = sys_pidfd_open(pid)) >= 0) {
     cleanup_free char *dir = cocin_container_dir(root, name);
     attach_dir = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
   }
-  if (pty_master >= 0)
+  /* -di: its stdin lent likewise (without a pidfd: kept open, unlent) */
+  if (pty_master >= 0 || (m->stdin_w >= 0 && init_fd >= 0))
     listener = attach_open(attach_dir);
   /* " d": its caller may hand us the terminal (cocin_run_detach) */
   handover = handover && init_fd >= 0 && attach_dir >= 0;
@@ -822,6 +864,8 @@ void monitor_main(struct monitor_args *m)
     status_fd = -1;
   }
   int lent = pty_master >= 0 ? pump_pty(pty_master, log_fd, &listener, init_fd) : -1;
+  if (m->stdin_w >= 0 && listener >= 0)
+    lend_input(m->stdin_w, &listener, init_fd);
   /* the terminal is no longer lent (no slave left, or the init ended):
    * an attach from now on is told there is none */
   if (listener >= 0)
@@ -946,6 +990,8 @@ fail:
   close_ports(m); /* free before the answer */
   if (mntns >= 0) /* a failed run leaves nothing once it has answered */
     close(mntns);
+  if (netns >= 0)
+    close(netns);
   if (m->restart) {
     /* the code run's caller would give; a container removed meanwhile
      * (whose record no longer names what we made) loses its cgroup here */

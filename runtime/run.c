@@ -186,8 +186,8 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
   TRACE("run");
   cleanup_close int joined_net = -1; /* --network container:NAME's */
   /* No thread of ours makes the network namespace and the overlay beside
-   * us: the init makes its network namespace (CLONE_NEWNET) and mounts
-   * its overlay itself.  Measured on a 2-CPU VM (hyperfine, alternating
+   * us: the monitor makes the network namespace (after the clone, while
+   * the init mounts its root) and the init mounts its overlay.  Measured on a 2-CPU VM (hyperfine, alternating
    * series) against a thread that did both while we forked: back to back
    * a start took 20 to 26% less without it (4.0 against 5.0 ms, 4.4
    * against 6.0 ms: its creation, its exit and the shootdowns of a shared
@@ -254,6 +254,7 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
   /* -dt: the monitor receives the container's pty on console_r */
   cleanup_close int log_fd = -1, console_r = -1, console_w = -1, null_fd = -1;
   cleanup_close int status_r = -1, status_w = -1, net_theirs = -1, net_mine = -1;
+  cleanup_close int stdin_r = -1, stdin_w = -1; /* -di: the container's stdin */
   /* tee: the pipes' ends, the monitor's (read) and the init's (write) */
   cleanup_close int tee_r1 = -1, tee_r2 = -1, tee_w1 = -1, tee_w2 = -1;
   int tee_to[3] = {-1, -1, -1};
@@ -322,6 +323,18 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
     }
     ca.stdio[0] = null_fd;
     ca.stdio[1] = ca.stdio[2] = spec->tty ? null_fd : log_fd; /* -dt: the monitor logs */
+    if (spec->interactive && !spec->tty) {
+      /* -di: stdin a pipe, whose write end the monitor keeps open (the
+       * container never reads an end) and lends to each attach */
+      int sp[2];
+      if (pipe2(sp, O_CLOEXEC) < 0) {
+        cocin_fail_errno(err, "%s: pipe", verb);
+        goto fail;
+      }
+      stdin_r = sp[0];
+      stdin_w = sp[1];
+      ca.stdio[0] = stdin_r;
+    }
     if (spec->tty) {
       int sv[2];
       if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
@@ -418,10 +431,10 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
       if (tee_to[i] >= 0 && tee_to[i] <= 2)
         tee_to[i] = fcntl(tee_to[i], F_DUPFD_CLOEXEC, 3);
     }
-    enum { NFIXED = 13 }; /* the fds listed first; the listeners follow */
+    enum { NFIXED = 14 }; /* the fds listed first; the listeners follow */
     int cand[NFIXED + 2 * COCIN_PORTS_MAX] = {
-        status_w,    log_fd,      console_r,  ca.console_sock, null_fd, ca.stdio[0], ca.stdio[1],
-        ca.stdio[2], ca.netsock,  tee_r1,     tee_r2,          tee_to[1], tee_to[2]};
+        status_w,    log_fd,     console_r, ca.console_sock, null_fd,   ca.stdio[0], ca.stdio[1],
+        ca.stdio[2], ca.netsock, tee_r1,    tee_r2,          tee_to[1], tee_to[2],   stdin_w};
     _Static_assert(NFIXED + 2 * COCIN_PORTS_MAX <= CLOSE_FDS_KEEP_MAX, "close_fds_except's room");
     for (size_t i = 0; i < ports.n; i++)
       cand[NFIXED + i] = ports.fd[i];
@@ -448,7 +461,8 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
                              io && io->want_exit,
                              {-1, tee_r1, tee_r2},
                              {-1, tee_to[1], tee_to[2]},
-                             &ports};
+                             &ports,
+                             stdin_w};
     monitor_main(&m);
   }
   TRACE("forked");
@@ -458,7 +472,7 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
    * what the pty prints into it) */
   bool tty_log = !spec->detach && spec->tty && !spec->autoremove;
   int *mine[] = {&status_w, &console_w, &console_r, tty_log ? &null_fd : &log_fd, &null_fd,
-                 &net_theirs, &tee_r1, &tee_r2, &tee_w1, &tee_w2};
+                 &net_theirs, &tee_r1, &tee_r2, &tee_w1, &tee_w2, &stdin_r, &stdin_w};
   for (size_t i = 0; i < sizeof(mine) / sizeof(mine[0]); i++)
     if (*mine[i] >= 0) {
       close(*mine[i]);

@@ -221,9 +221,9 @@ static int start_container(const char *root, const char *name, const char *id, b
     return cocin_error_wrap(err, "start");
   }
   /* detached, as docker's start is without -a: the output to the log
-   * (with -t, a logged pty, as -dt) */
+   * (with -t, a logged pty, as -dt; with -i and no -t, a stdin its
+   * monitor lends to attach, as -di) */
   spec.detach = true;
-  spec.interactive = false;
   spec.autoremove = spec.autoremove && fresh;
   spec.restart_by = restart_by;
   struct cocin_run_io io = {{0, 1, 2}, -1, {0}, caller_exits, exit_fd != NULL};

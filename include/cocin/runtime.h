@@ -135,6 +135,11 @@ int cocin_monitor_line_parse(const struct cocin_monitor_line *l, const char **wh
  * lend; EBUSY: another attach has it. */
 int cocin_attach(const char *root, const char *name, int *sock, int *master, int *log,
                  cocin_error_t *err);
+/* cocin attach of a running container run with -di (no terminal): *in,
+ * the write end of its stdin, lent by its monitor (a copy to each
+ * attacher; closing it does not close the container's stdin).  ENOTTY:
+ * none to lend (no -i, a terminal, or not running). */
+int cocin_attach_input(const char *root, const char *name, int *in, cocin_error_t *err);
 
 struct cocin_run_result {
   char id[65];

@@ -1496,6 +1496,54 @@ for i in 1 2 3; do
   wait_for test ! -e "$ROOT/containers/${P}smx" || t_fail "start $i: not removed"
 done
 t_end
+t_begin "-di: attach sends your input to its stdin; the input's end ends neither the attach nor the container"
+cocin run -di --name "${P}dix" busybox sh >/dev/null 2>&1 || t_fail "run -di"
+printf 'echo in-$((3+4))\n' | "$COCIN" --root "$ROOT" attach "${P}dix" >"$T/di1" 2>&1 &
+a1=$!
+t_track $a1
+wait_for grep -q in-7 "$T/di1" || t_fail "first attach: [$(cat "$T/di1")]"
+kill -0 $a1 2>/dev/null || t_fail "the attach ended with its input"
+[ "$(status_of "${P}dix")" = running ] || t_fail "status after the first: $(status_of "${P}dix")"
+kill -KILL $a1
+wait $a1 2>/dev/null
+# --no-stdin watches only; another attach's input ends it, both get its code
+printf 'echo leaked\n' | "$COCIN" --root "$ROOT" attach --no-stdin "${P}dix" >"$T/di2" 2>&1 &
+a2=$!
+t_track $a2
+wait_for blocks_int $a2 || t_fail "attach --no-stdin not waiting"
+printf 'echo mark-$((1+1)); exit 6\n' | cocin attach "${P}dix" >"$T/di3" 2>&1; rc=$?
+[ "$rc" = 6 ] && [ "$(cat "$T/di3")" = mark-2 ] || t_fail "second attach: rc $rc [$(cat "$T/di3")]"
+wait $a2; rc=$?
+[ "$rc" = 6 ] && grep -q mark-2 "$T/di2" || t_fail "--no-stdin attach: rc $rc [$(cat "$T/di2")]"
+cocin logs "${P}dix" 2>&1 | grep -q leaked && t_fail "--no-stdin sent its input"
+[ "$(cocin logs "${P}dix" 2>&1 | tr '\n' ' ')" = "in-7 mark-2 " ] || t_fail "log: $(cocin logs "${P}dix" 2>&1)"
+t_end
+t_begin "create -i: start -ai gives it your input (no terminal), a plain start keeps its stdin open"
+cocin create -i --name "${P}diy" busybox sh >/dev/null 2>&1
+printf 'echo from-start; exit 4\n' | cocin start -ai "${P}diy" >"$T/dy" 2>&1; rc=$?
+[ "$rc" = 4 ] && [ "$(cat "$T/dy")" = from-start ] || t_fail "start -ai: rc $rc [$(cat "$T/dy")]"
+cocin start "${P}diy" >/dev/null 2>&1 || t_fail "start"
+# (its shell waits for input: it is still there to take this)
+printf 'echo still-reading; exit 2\n' | cocin attach "${P}diy" >"$T/dy" 2>&1; rc=$?
+[ "$rc" = 2 ] && [ "$(cat "$T/dy")" = still-reading ] || t_fail "attach after start: rc $rc [$(cat "$T/dy")]"
+t_end
+t_begin "attach to a foreground run -i container: its input is its run's (said once), its output followed"
+cocin run -i --name "${P}dnx" busybox sleep 4567130 </dev/null >/dev/null 2>&1 &
+dn=$!
+t_track $dn
+wait_for is_running "${P}dnx" || t_fail "not running"
+echo 'echo x' | "$COCIN" --root "$ROOT" attach "${P}dnx" >"$T/dn.out" 2>"$T/dn.err" &
+a4=$!
+t_track $a4
+wait_for grep -q "takes no input" "$T/dn.err" || t_fail "no word: [$(cat "$T/dn.err")]"
+[ "$(cat "$T/dn.err")" = "cocin: attach: ${P}dnx takes no input now (one run with -di does, while it runs)" ] ||
+  t_fail "said: [$(cat "$T/dn.err")]"
+kill -0 $a4 2>/dev/null || t_fail "the attach did not go on"
+cocin rm -f "${P}dnx" >/dev/null 2>&1
+wait $a4
+wait $dn
+cocin rm -f "${P}dix" "${P}diy" >/dev/null 2>&1
+t_end
 cocin run -d --name "${P}spz" busybox sleep 4567129 >/dev/null 2>&1 && cocin pause "${P}spz" >/dev/null 2>&1
 t_err "start -a of a paused container: docker's refusal" "start: cannot start a paused container, try unpause instead" cocin start -a "${P}spz"
 cocin rm -f "${P}sax" "${P}sgx" "${P}srx" "${P}stx" "${P}spz" >/dev/null 2>&1
