@@ -232,6 +232,7 @@ int cmd_attach(const char *root, int argc, char **argv)
       cleanup_pid pid_t feeder = a.interactive && use_stdin ? feed_input("attach", root, a.name)
                                                             : -1;
       rc = follow("attach", root, a.name, a.id, log, -1);
+      (void)feeder; /* (held for its cleanup: clang calls it unused) */
     }
     unblock_proxied(&old);
   } else if ((rc = relay_terminal("attach", root, a.name, a.id, &keys, use_stdin, -1, -1)) ==
@@ -278,6 +279,7 @@ int start_attached(const char *root, const char *arg, bool want_stdin, const cha
     cleanup_pid pid_t feeder =
         want_stdin && a.interactive ? feed_input("start", root, a.name) : -1;
     rc = follow("start", root, a.name, a.id, log, exit_fd);
+    (void)feeder; /* (held for its cleanup) */
   } else {
     /* stdin as docker gives it: asked for (-i), and kept open by the
      * container (-i at its create or run) */
