@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -99,10 +100,40 @@ static int follow(const char *verb, const char *root, const char *name, const ch
   }
 }
 
-/* -di: what comes on our stdin, to the container's (lent by its monitor,
- * cocin_attach_input), copied by a child of ours until our stdin ends or
- * the caller reaps it (cleanup_pid: killed then).  -1, said, when it
- * lends none: the output is followed all the same. */
+/* What comes on our stdin, to in (the container's), copied by a child
+ * of ours until our stdin ends or the caller reaps it (cleanup_pid:
+ * killed then); -1, said, if it cannot be made */
+static pid_t feed(const char *verb, int in)
+{
+  pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid < 0) {
+    cli_fail("%s: fork: %s", verb, strerror(errno));
+    return -1;
+  }
+  if (pid == 0) { /* (the container gone: EPIPE, or SIGPIPE, ends it) */
+    /* never outlives us (a kill -9 of attach leaves no reader of the
+     * terminal behind), and prints nothing into our output */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
+      _exit(0);
+    int null = open("/dev/null", O_WRONLY);
+    if (null >= 0) {
+      dup2(null, 1);
+      dup2(null, 2);
+    }
+    char buf[16384];
+    ssize_t n;
+    while ((n = read(0, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+      if (n > 0 && write_all(in, buf, (size_t)n) < 0)
+        break;
+    _exit(0);
+  }
+  return pid;
+}
+
+/* -di: our input to the container's stdin, lent by its monitor
+ * (cocin_attach_input); -1, said, when it lends none: the output is
+ * followed all the same */
 static pid_t feed_input(const char *verb, const char *root, const char *name)
 {
   cleanup_error cocin_error_t err = NULL;
@@ -112,20 +143,7 @@ static pid_t feed_input(const char *verb, const char *root, const char *name)
     cli_error(&err);
     return -1;
   }
-  pid_t pid = fork();
-  if (pid < 0) {
-    cli_fail("%s: fork: %s", verb, strerror(errno));
-    return -1;
-  }
-  if (pid == 0) { /* (the container gone: EPIPE, or SIGPIPE, ends it) */
-    char buf[16384];
-    ssize_t n;
-    while ((n = read(0, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
-      if (n > 0 && write_all(in, buf, (size_t)n) < 0)
-        break;
-    _exit(0);
-  }
-  return pid;
+  return feed(verb, in);
 }
 
 /* The container's terminal (lent by its monitor, cocin_attach) until it
@@ -267,17 +285,23 @@ int start_attached(const char *root, const char *arg, bool want_stdin, const cha
   if (log >= 0)
     lseek(log, 0, SEEK_END);
   cleanup_error cocin_error_t err = NULL;
-  cleanup_close int exit_fd = -1;
+  cleanup_close int exit_fd = -1, in = -1;
   sigset_t old;
   if (!a.tty)
     block_proxied(&old);
-  int rc = cocin_start_attached(root, a.name, a.id, &exit_fd, &err);
+  /* -i of a container made with -i: our input too, into its stdin
+   * handed to us as it starts (one that ends at once has taken it), or,
+   * if it ran already, lent by its monitor */
+  bool feeding = !a.tty && want_stdin && a.interactive;
+  int rc = cocin_start_attached(root, a.name, a.id, &exit_fd, feeding ? &in : NULL, &err);
   if (rc < 0)
     rc = cli_error(&err);
   else if (!a.tty) {
-    /* -i of a container made with -i: our input too */
-    cleanup_pid pid_t feeder =
-        want_stdin && a.interactive ? feed_input("start", root, a.name) : -1;
+    cleanup_pid pid_t feeder = !feeding ? -1
+                               : in >= 0 ? feed("start", in)
+                                         : feed_input("start", root, a.name);
+    if (in >= 0) /* (the feeder's alone: its end is the container's input's) */
+      close(steal_fd(in));
     rc = follow("start", root, a.name, a.id, log, exit_fd);
     (void)feeder; /* (held for its cleanup) */
   } else {

@@ -154,6 +154,7 @@ static cJSON *config_of(const cJSON *cfg)
   add_str(c, "User", cj_str(cfg, "user"));
   cJSON_AddBoolToObject(c, "Tty", cj_bool(cfg, "tty"));
   cJSON_AddBoolToObject(c, "OpenStdin", cj_bool(cfg, "interactive"));
+  cJSON_AddBoolToObject(c, "StdinOnce", cj_bool(cfg, "stdinOnce"));
   add_copy(c, "Env", item(cfg, "env"));
   add_copy(c, "Cmd", item(cfg, "args"));
   add_str(c, "Image", cj_str(cfg, "image"));

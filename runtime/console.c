@@ -184,7 +184,10 @@ int cocin_attach_input(const char *root, const char *name, int *in, cocin_error_
 {
   *in = -1;
   cleanup_close int s =
-      attach_connect(root, name, "takes no input now (one run with -di does, while it runs)", err);
+      attach_connect(root, name,
+                     "takes no input now (one run with -di does while it runs, one created with "
+                     "-i the first attach after its start)",
+                     err);
   if (s < 0)
     return -1;
   char byte = 0;

@@ -312,8 +312,10 @@ static int pump_pty(int master, int log_fd, int *listener, int pidfd)
 /* -di: the container's stdin (in, the write end of its pipe) lent to
  * each `cocin attach` that asks on listener, a copy to each (attachers
  * write into it side by side, as docker's share a stdin, and none of them
- * closes it for the container), until the init ends (pidfd). */
-static void lend_input(int in, int *listener, int pidfd)
+ * closes it for the container), until the init ends (pidfd).  once
+ * (docker's StdinOnce: made with -i, without -d): given, closed, to the
+ * first that asks, whose input's end is the container's; returns then. */
+static void lend_input(int in, int *listener, int pidfd, bool once)
 {
   bool resting = false;
   for (;;) {
@@ -326,8 +328,12 @@ static void lend_input(int in, int *listener, int pidfd)
     resting = false;
     int c = p[0].revents ? accept_attacher(listener, &resting) : -1;
     if (c >= 0) {
-      (void)fds_send(c, 'I', &in, 1, "the container's input", NULL);
+      bool sent = fds_send(c, 'I', &in, 1, "the container's input", NULL) == 0;
       close(c);
+      if (sent && once) {
+        close(in);
+        return;
+      }
     }
   }
 }
@@ -865,7 +871,7 @@ void monitor_main(struct monitor_args *m)
   }
   int lent = pty_master >= 0 ? pump_pty(pty_master, log_fd, &listener, init_fd) : -1;
   if (m->stdin_w >= 0 && listener >= 0)
-    lend_input(m->stdin_w, &listener, init_fd);
+    lend_input(m->stdin_w, &listener, init_fd, spec->stdin_once);
   /* the terminal is no longer lent (no slave left, or the init ended):
    * an attach from now on is told there is none */
   if (listener >= 0)

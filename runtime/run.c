@@ -176,7 +176,7 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
   bool restart = restart_id != NULL;
   const char *verb = restart ? "start" : "run"; /* the messages' */
   memset(res, 0, sizeof(*res));
-  res->exit_fd = res->log_fd = -1;
+  res->exit_fd = res->log_fd = res->stdin_fd = -1;
   if (spec->args == NULL || spec->args[0] == NULL || spec->args[0][0] == '\0')
     return cocin_fail(err, EINVAL, "%s: no command given", verb);
   /* (--device's nodes as they are now: for the cgroup and the init) */
@@ -334,6 +334,8 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
       stdin_r = sp[0];
       stdin_w = sp[1];
       ca.stdio[0] = stdin_r;
+      close(null_fd); /* (nothing of it is /dev/null then) */
+      null_fd = -1;
     }
     if (spec->tty) {
       int sv[2];
@@ -431,6 +433,9 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
       if (tee_to[i] >= 0 && tee_to[i] <= 2)
         tee_to[i] = fcntl(tee_to[i], F_DUPFD_CLOEXEC, 3);
     }
+    /* start -ai of a stdin-once container: its caller's alone */
+    if (io && io->want_stdin && spec->stdin_once)
+      stdin_w = -1; /* (closed below) */
     enum { NFIXED = 14 }; /* the fds listed first; the listeners follow */
     int cand[NFIXED + 2 * COCIN_PORTS_MAX] = {
         status_w,    log_fd,     console_r, ca.console_sock, null_fd,   ca.stdio[0], ca.stdio[1],
@@ -471,8 +476,11 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
   /* (the log stays ours for a kept -t session in the foreground: we copy
    * what the pty prints into it) */
   bool tty_log = !spec->detach && spec->tty && !spec->autoremove;
+  /* (start -ai: the container's stdin ours to write, when it runs) */
+  bool keep_stdin = io && io->want_stdin;
   int *mine[] = {&status_w, &console_w, &console_r, tty_log ? &null_fd : &log_fd, &null_fd,
-                 &net_theirs, &tee_r1, &tee_r2, &tee_w1, &tee_w2, &stdin_r, &stdin_w};
+                 &net_theirs, &tee_r1, &tee_r2, &tee_w1, &tee_w2, &stdin_r,
+                 keep_stdin ? &null_fd : &stdin_w};
   for (size_t i = 0; i < sizeof(mine) / sizeof(mine[0]); i++)
     if (*mine[i] >= 0) {
       close(*mine[i]);
@@ -514,6 +522,8 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
       res->exit_fd = steal_fd(status_r);
     if (tty_log)
       res->log_fd = steal_fd(log_fd);
+    if (keep_stdin)
+      res->stdin_fd = steal_fd(stdin_w);
     return 0;
   }
   if (!strncmp(buf, "ERR ", 4)) {

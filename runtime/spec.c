@@ -1674,6 +1674,7 @@ int cocin_spec_parse(struct cocin_spec *s, int argc, char **argv, cocin_error_t 
     s->args = xmalloc0(2 * sizeof(char *));
     s->args[0] = xstrdup("sh");
   }
+  s->stdin_once = s->interactive && !s->detach; /* (docker's run -i, create -i) */
   return 0;
 }
 
@@ -1833,6 +1834,7 @@ cJSON *cocin_spec_to_json(const struct cocin_spec *s)
   cJSON_AddBoolToObject(j, "detach", s->detach);
   cJSON_AddBoolToObject(j, "tty", s->tty);
   cJSON_AddBoolToObject(j, "interactive", s->interactive);
+  cJSON_AddBoolToObject(j, "stdinOnce", s->stdin_once);
   cJSON_AddBoolToObject(j, "autoRemove", s->autoremove);
   if (s->stop_signal > 0)
     cJSON_AddNumberToObject(j, "stopSignal", s->stop_signal);
@@ -2093,6 +2095,7 @@ int cocin_spec_from_json(const cJSON *j, struct cocin_spec *s, cocin_error_t *er
   s->detach = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "detach"));
   s->tty = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "tty"));
   s->interactive = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "interactive"));
+  s->stdin_once = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "stdinOnce"));
   s->autoremove = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "autoRemove"));
   s->stop_signal = cocin_spec_stop_signal(j);
   if (cJSON_GetObjectItemCaseSensitive(j, "stopTimeout")) {

@@ -179,9 +179,9 @@ void wait_last_monitor(const cJSON *cfg)
     ;
 }
 
-/* exit_fd: start -a's (cocin_start_attached), or NULL */
+/* exit_fd, stdin_fd: start -a's and -i's (cocin_start_attached), or NULL */
 static int start_container(const char *root, const char *name, const char *id, bool caller_exits,
-                           pid_t restart_by, int *exit_fd, cocin_error_t *err)
+                           pid_t restart_by, int *exit_fd, int *stdin_fd, cocin_error_t *err)
 {
   cleanup_free char *now = cocin_state_follow(root, name, id); /* renamed since */
   name = now;
@@ -226,13 +226,17 @@ static int start_container(const char *root, const char *name, const char *id, b
   spec.detach = true;
   spec.autoremove = spec.autoremove && fresh;
   spec.restart_by = restart_by;
-  struct cocin_run_io io = {{0, 1, 2}, -1, {0}, caller_exits, exit_fd != NULL};
-  struct cocin_run_result res = {.exit_fd = -1, .log_fd = -1};
+  struct cocin_run_io io = {{0, 1, 2}, -1, {0}, caller_exits, exit_fd != NULL, stdin_fd != NULL};
+  struct cocin_run_result res = {.exit_fd = -1, .log_fd = -1, .stdin_fd = -1};
   r = launch(root, &spec, &io, idbuf, &res, err);
   if (r == 0 && exit_fd)
     *exit_fd = res.exit_fd;
   else if (res.exit_fd >= 0)
     close(res.exit_fd);
+  if (r == 0 && stdin_fd)
+    *stdin_fd = res.stdin_fd;
+  else if (res.stdin_fd >= 0)
+    close(res.stdin_fd);
   cocin_spec_free(&spec);
   if (r < 0 && cocin_error_status(err) == EALREADY) { /* another start won */
     cocin_error_release(err);
@@ -244,19 +248,21 @@ static int start_container(const char *root, const char *name, const char *id, b
 int cocin_start(const char *root, const char *name, const char *id, bool caller_exits,
                 cocin_error_t *err)
 {
-  return start_container(root, name, id, caller_exits, 0, NULL, err);
+  return start_container(root, name, id, caller_exits, 0, NULL, NULL, err);
 }
 
 int cocin_start_attached(const char *root, const char *name, const char *id, int *exit_fd,
-                         cocin_error_t *err)
+                         int *stdin_fd, cocin_error_t *err)
 {
   *exit_fd = -1;
-  return start_container(root, name, id, false, 0, exit_fd, err);
+  if (stdin_fd)
+    *stdin_fd = -1;
+  return start_container(root, name, id, false, 0, exit_fd, stdin_fd, err);
 }
 
 int start_auto(const char *root, const char *name, const char *id, cocin_error_t *err)
 {
-  return start_container(root, name, id, true, getpid(), NULL, err);
+  return start_container(root, name, id, true, getpid(), NULL, NULL, err);
 }
 
 int cocin_restart(const char *root, const char *name, const char *id, int timeout, int sig,

@@ -94,6 +94,10 @@ struct cocin_run_io {
   /* Detached, and yet the caller wants "EXIT n" on res->exit_fd when the
    * container ends (start -a): its output still goes to its log. */
   bool want_exit;
+  /* start -ai of a container with -i and no -t: the write end of its
+   * stdin in res->stdin_fd, as the container starts (no attach.sock to
+   * race its end); its monitor keeps none if it is stdin_once */
+  bool want_stdin;
 };
 
 /* Receive the pty master sent by a container on a console socket. */
@@ -157,6 +161,9 @@ struct cocin_run_result {
   /* Foreground -t: its monitor takes the terminal when the user detaches
    * (cocin_run_detach) */
   bool detachable;
+  /* io->want_stdin: the container's stdin, to write to (close it); -1
+   * otherwise */
+  int stdin_fd;
 };
 
 /* Create and start a container.  Returns when it is running (execve done)
@@ -215,9 +222,11 @@ int cocin_start(const char *root, const char *name, const char *id, bool caller_
 /* cocin_start for start -a: *exit_fd (when started: 0) becomes readable
  * with "EXIT n\n" when this run of it ends (as run's, after a --rm one
  * is removed); its output goes to its log.  1 (and *exit_fd -1) if it
- * runs already. */
+ * runs already.  stdin_fd (not NULL: start -ai): the write end of the
+ * stdin of one made with -i and without -t, else -1 (cocin_run_io's
+ * want_stdin). */
 int cocin_start_attached(const char *root, const char *name, const char *id, int *exit_fd,
-                         cocin_error_t *err);
+                         int *stdin_fd, cocin_error_t *err);
 /* Freeze every process of a running container (pause) or thaw them
  * (unpause), as docker's pause does: ESRCH if not running, EALREADY if
  * paused already (not paused), ENOTSUP without a freezer.  stop, and

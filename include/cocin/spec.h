@@ -129,6 +129,10 @@ struct cocin_spec {
   struct cocin_port *ports; /* -p */
   size_t n_ports;
   bool detach, interactive, tty, autoremove;
+  /* docker's StdinOnce ("stdinOnce"; made with -i and without -d): when
+   * it is started, the first attach that sends input takes the
+   * container's stdin, which ends when that input does */
+  bool stdin_once;
   int stop_signal;  /* --stop-signal; 0: SIGTERM */
   int stop_timeout; /* --stop-timeout seconds (-1: no limit), if has_stop_timeout (else 10) */
   bool has_stop_timeout;

@@ -117,7 +117,7 @@ cocin run --name "${P}fgk" busybox sleep 1000 >/dev/null 2>&1 &
 fg=$!
 wait_for is_running "${P}fgk" || t_fail "not running"
 cocin kill "${P}fgk" >/dev/null 2>&1 || t_fail "kill failed"
-wait $fg; rc=$?
+wait_child $fg; rc=$?
 [ "$rc" = 137 ] || t_fail "CLI exited $rc"
 t_end
 
@@ -143,7 +143,7 @@ if [ ${#CI[@]} -gt 0 ]; then
   cli=$!
   wait_for grep -q ready "$T/sp" || t_fail "not ready: $(cat "$T/sp")"
   kill -TERM $cli
-  wait $cli; rc=$?
+  wait_child $cli; rc=$?
   [ "$rc" = 42 ] || t_fail "CLI exited $rc (want the container's 42)"
   [ "$(cfg "${P}sp" .exitCode)" = 42 ] || t_fail "exitCode $(cfg "${P}sp" .exitCode)"
   t_end
@@ -167,7 +167,7 @@ for d in 0 0.001 0.002 0.004 0.008 0.016; do
     [ -e "$ROOT/containers/${P}ste" ] && t_fail "delay $d: the CLI ended, its container $(cfg "${P}ste" .status) stays"
   else
     cocin kill -s KILL "${P}ste" >/dev/null 2>&1
-    wait $cli; rc=$?
+    wait_child $cli; rc=$?
     [ "$rc" = 137 ] || t_fail "delay $d: CLI exited $rc, want the container's 137"
   fi
   wait_for no_proc "sleep 8765431" || t_fail "delay $d: the container runs on"
@@ -1454,7 +1454,7 @@ sg=$!
 t_track $sg
 wait_for grep -q ready "$T/sg.out" || t_fail "not ready: $(cat "$T/sg.out")"
 kill -INT $sg
-wait $sg; rc=$?
+wait_child $sg; rc=$?
 [ "$rc" = 9 ] && grep -q got-int "$T/sg.out" || t_fail "rc $rc [$(cat "$T/sg.out")]"
 cocin start "${P}sgx" >/dev/null 2>&1
 wait_for grep -q ready "$ROOT/containers/${P}sgx/container.log"
@@ -1466,7 +1466,7 @@ t_track $sg
 blocks_int() { local m; m=$(awk '/^SigBlk/ {print $2}' "/proc/$1/status" 2>/dev/null) && [ -n "$m" ] && (((16#$m & 2) != 0)); }
 wait_for blocks_int $sg || t_fail "attach blocks no INT"
 kill -INT $sg
-wait $sg; rc=$?
+wait_child $sg; rc=$?
 [ "$rc" = 9 ] && grep -q got-int "$T/sg.out" || t_fail "attach: rc $rc [$(cat "$T/sg.out")]"
 t_end
 t_begin "start -a of a running container: its output from now until it ends, its code"
@@ -1478,7 +1478,7 @@ sr=$!
 t_track $sr
 wait_for blocks_int $sr || t_fail "start -a blocks no INT" # (its start of the log taken before)
 touch "$T/sr/go"
-wait $sr; rc=$?
+wait_child $sr; rc=$?
 [ "$rc" = 3 ] && [ "$(cat "$T/sr.out")" = late ] || t_fail "rc $rc [$(cat "$T/sr.out")]"
 t_end
 t_begin "start -a of a -t container that ends at once (its terminal gone before the attach, or not): its output, its code"
@@ -1511,21 +1511,56 @@ printf 'echo leaked\n' | "$COCIN" --root "$ROOT" attach --no-stdin "${P}dix" >"$
 a2=$!
 t_track $a2
 wait_for blocks_int $a2 || t_fail "attach --no-stdin not waiting"
-printf 'echo mark-$((1+1)); exit 6\n' | cocin attach "${P}dix" >"$T/di3" 2>&1; rc=$?
+printf 'echo mark-$((1+1)); exit 6\n' | cocin_bounded attach "${P}dix" >"$T/di3" 2>&1; rc=$?
 [ "$rc" = 6 ] && [ "$(cat "$T/di3")" = mark-2 ] || t_fail "second attach: rc $rc [$(cat "$T/di3")]"
-wait $a2; rc=$?
+wait_child $a2; rc=$?
 [ "$rc" = 6 ] && grep -q mark-2 "$T/di2" || t_fail "--no-stdin attach: rc $rc [$(cat "$T/di2")]"
 cocin logs "${P}dix" 2>&1 | grep -q leaked && t_fail "--no-stdin sent its input"
 [ "$(cocin logs "${P}dix" 2>&1 | tr '\n' ' ')" = "in-7 mark-2 " ] || t_fail "log: $(cocin logs "${P}dix" 2>&1)"
 t_end
-t_begin "create -i: start -ai gives it your input (no terminal), a plain start keeps its stdin open"
-cocin create -i --name "${P}diy" busybox sh >/dev/null 2>&1
-printf 'echo from-start; exit 4\n' | cocin start -ai "${P}diy" >"$T/dy" 2>&1; rc=$?
+t_begin "create -i (docker's StdinOnce): start -ai gives it your input and its end, a quick one says nothing"
+cocin create -i --name "${P}diy" busybox sh >/dev/null 2>&1 || t_fail "create -i"
+printf 'echo from-start; exit 4\n' | cocin_bounded start -ai "${P}diy" >"$T/dy" 2>&1; rc=$?
 [ "$rc" = 4 ] && [ "$(cat "$T/dy")" = from-start ] || t_fail "start -ai: rc $rc [$(cat "$T/dy")]"
+[ "$(cocin inspect --format '{{.Config.StdinOnce}} {{.Config.OpenStdin}}' "${P}diy" 2>&1)" = "true true" ] ||
+  t_fail "inspect: $(cocin inspect --format '{{.Config.StdinOnce}}' "${P}diy" 2>&1)"
+[ "$(cocin inspect --format '{{.Config.StdinOnce}}' "${P}dix" 2>&1)" = false ] || t_fail "a -di one is not once"
+# the end of the input is cat's
+cocin create -i --name "${P}dic" busybox cat >/dev/null 2>&1 || t_fail "create -i cat"
+printf 'abc\n' | cocin_bounded start -ai "${P}dic" >"$T/dc" 2>&1; rc=$?
+[ "$rc" = 0 ] && [ "$(cat "$T/dc")" = abc ] || t_fail "start -ai cat: rc $rc [$(cat "$T/dc")]"
+# one that ends at once: its stdin was ours as it started, nothing to say
+cocin create -i --name "${P}diq" busybox echo quick >/dev/null 2>&1 || t_fail "create -i echo"
+for i in 1 2 3; do
+  printf 'x\n' | cocin_bounded start -ai "${P}diq" >"$T/dq" 2>"$T/dq.err"; rc=$?
+  [ "$rc" = 0 ] && [ "$(cat "$T/dq")" = quick ] && [ ! -s "$T/dq.err" ] ||
+    t_fail "quick $i: rc $rc [$(cat "$T/dq")] [$(cat "$T/dq.err")]"
+done
+t_end
+t_begin "create -i, started: the first attach takes its stdin, a second is told and follows, the first's end is its"
 cocin start "${P}diy" >/dev/null 2>&1 || t_fail "start"
-# (its shell waits for input: it is still there to take this)
-printf 'echo still-reading; exit 2\n' | cocin attach "${P}diy" >"$T/dy" 2>&1; rc=$?
-[ "$rc" = 2 ] && [ "$(cat "$T/dy")" = still-reading ] || t_fail "attach after start: rc $rc [$(cat "$T/dy")]"
+mkfifo "$T/dyf"
+cocin_bounded attach "${P}diy" <"$T/dyf" >"$T/dy1" 2>&1 &
+a5=$!
+t_track $a5
+exec 7>"$T/dyf"
+echo 'echo first-in' >&7
+wait_for grep -q first-in "$T/dy1" || t_fail "first attach: [$(cat "$T/dy1")]"
+# (7>&-: a copy of the fifo's writer in it would keep the first's input open)
+echo 'echo second' | cocin_bounded attach "${P}diy" >"$T/dy2" 2>"$T/dy2.err" 7>&- &
+a6=$!
+t_track $a6
+wait_for grep -q "takes no input now" "$T/dy2.err" || t_fail "second told: [$(cat "$T/dy2.err")]"
+echo 'echo more-in' >&7
+wait_for grep -q more-in "$T/dy2" || t_fail "second follows: [$(cat "$T/dy2")]"
+exec 7>&-
+wait_child $a5; rc=$?
+[ "$rc" = 0 ] && [ "$(tr '\n' ' ' <"$T/dy1")" = "first-in more-in " ] || t_fail "first: rc $rc [$(cat "$T/dy1")]"
+wait_child $a6; rc=$?
+[ "$rc" = 0 ] || t_fail "second: rc $rc"
+cocin logs "${P}diy" 2>&1 | grep -q second && t_fail "the second's input went in"
+[ "$(status_of "${P}diy")" = exited ] || t_fail "status: $(status_of "${P}diy")"
+cocin rm -f "${P}dic" "${P}diq" >/dev/null 2>&1
 t_end
 t_begin "attach to a foreground run -i container: its input is its run's (said once), its output followed"
 cocin run -i --name "${P}dnx" busybox sleep 4567130 </dev/null >/dev/null 2>&1 &
@@ -1536,12 +1571,12 @@ echo 'echo x' | "$COCIN" --root "$ROOT" attach "${P}dnx" >"$T/dn.out" 2>"$T/dn.e
 a4=$!
 t_track $a4
 wait_for grep -q "takes no input" "$T/dn.err" || t_fail "no word: [$(cat "$T/dn.err")]"
-[ "$(cat "$T/dn.err")" = "cocin: attach: ${P}dnx takes no input now (one run with -di does, while it runs)" ] ||
+[ "$(cat "$T/dn.err")" = "cocin: attach: ${P}dnx takes no input now (one run with -di does while it runs, one created with -i the first attach after its start)" ] ||
   t_fail "said: [$(cat "$T/dn.err")]"
 kill -0 $a4 2>/dev/null || t_fail "the attach did not go on"
 cocin rm -f "${P}dnx" >/dev/null 2>&1
-wait $a4
-wait $dn
+wait_child $a4
+wait_child $dn
 cocin rm -f "${P}dix" "${P}diy" >/dev/null 2>&1
 t_end
 cocin run -d --name "${P}spz" busybox sleep 4567129 >/dev/null 2>&1 && cocin pause "${P}spz" >/dev/null 2>&1
@@ -2488,7 +2523,7 @@ t_begin "monitor outlives the CLI and records the exit"
 mkdir -p "$T/monv"
 cocin run -d --name "${P}mon" -v "$T/monv:/g" busybox sh -c 'until [ -e /g/go ]; do usleep 20000; done; exit 4' >"$T/o" 2>&1 &
 cli=$!
-wait $cli; rc=$?
+wait_child $cli; rc=$?
 [ "$rc" = 0 ] || t_fail "run -d exited $rc: $(cat "$T/o")"
 mp=$(cfg "${P}mon" .monitorPid)
 if [ "$(status_of "${P}mon")" = running ]; then

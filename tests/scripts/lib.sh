@@ -38,6 +38,9 @@ t_err() {
 t_eq() { if [ "$2" = "$3" ]; then echo "PASS: $1"; else echo "FAIL: $1: want [$2] got [$3]"; fi; }
 
 cocin() { "$COCIN" --root "$ROOT" "$@"; }
+# the same, KILLed after a minute: for a verb that waits on input or a
+# container, so that a hang fails its test instead of stalling the suite
+cocin_bounded() { timeout -s KILL 60 "$COCIN" --root "$ROOT" "$@"; }
 # A message without what a sanitizer build adds: its clone child's own
 # three-line ASan warning is not ours.
 asan_filter() {
@@ -59,6 +62,13 @@ wait_long() {
   local i
   for i in $(seq 1 600); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
   return 1
+}
+# wait for a background child of ours, KILLed if it has not ended within a
+# minute: a hang fails its test instead of stalling the suite
+ended() { local s; s=$(awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null); [ -z "$s" ] || [ "$s" = Z ]; }
+wait_child() {
+  wait_long ended "$1" || kill -KILL "$1" 2>/dev/null
+  wait "$1"
 }
 
 # A TCP port nobody listens on (from /proc/net/tcp, in hex), below the

@@ -46,6 +46,7 @@ int main(void)
   CHECK(parse("-dit -e A=1 -eB=2 --env=C=3 -w /srv -h box -u 1000:100 --rm busybox", &s) == 0,
         "clustered and attached values");
   CHECK(s.detach && s.interactive && s.tty && s.autoremove, "-dit --rm");
+  CHECK(!s.stdin_once, "-di: its stdin is not once");
   CHECK(strv_len(s.env) == 3 && !strcmp(s.env[1], "B=2") && !strcmp(s.env[2], "C=3"), "env");
   CHECK(!strcmp(s.workdir, "/srv") && !strcmp(s.hostname, "box"), "workdir hostname");
   CHECK(s.user && !strcmp(s.user, "1000:100"), "user");
@@ -63,6 +64,16 @@ int main(void)
   CHECK(strv_len(s.env) == 1 && !strcmp(s.env[0], "A=B") && !strcmp(s.workdir, "/srv") &&
             !s.detach && s.interactive,
         "-e=A=B -w=/srv -d=false -i=true");
+  CHECK(s.stdin_once, "-i without -d: docker's StdinOnce");
+  {
+    cJSON *oj = cocin_spec_to_json(&s);
+    struct cocin_spec o2;
+    cleanup_error cocin_error_t oerr = NULL;
+    CHECK(cocin_spec_from_json(oj, &o2, &oerr) == 0 && o2.stdin_once && o2.interactive,
+          "stdinOnce kept in the record");
+    cocin_spec_free(&o2);
+    cJSON_Delete(oj);
+  }
   cocin_spec_free(&s);
   CHECK(parse_err("-d=maybe busybox") == EINVAL, "-d=maybe refused");
   CHECK(parse_err("-e HOME busybox") == EINVAL, "-e KEY refused without the caller's environment");
