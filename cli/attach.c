@@ -6,7 +6,8 @@
  * --detach-keys) gives the terminal back and leaves it running.  When it
  * ends, attach exits with its exit code.  A container without a
  * terminal: its output from now on (its log followed), then its exit
- * code; one run with -di gets your input on its stdin too. */
+ * code; one run with -di gets your input on its stdin too, and one made
+ * with -i (docker's StdinOnce) the first attach after its start. */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -111,21 +112,31 @@ static pid_t feed(const char *verb, int in)
     cli_fail("%s: fork: %s", verb, strerror(errno));
     return -1;
   }
-  if (pid == 0) { /* (the container gone: EPIPE, or SIGPIPE, ends it) */
+  if (pid == 0) { /* (the container gone: its next write, EPIPE or SIGPIPE, ends it) */
     /* never outlives us (a kill -9 of attach leaves no reader of the
      * terminal behind), and prints nothing into our output */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
       _exit(0);
-    int null = open("/dev/null", O_WRONLY);
+    int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
     if (null >= 0) {
       dup2(null, 1);
       dup2(null, 2);
     }
     char buf[16384];
-    ssize_t n;
-    while ((n = read(0, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
-      if (n > 0 && write_all(in, buf, (size_t)n) < 0)
+    for (;;) {
+      ssize_t n = read(0, buf, sizeof(buf));
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        /* a non-blocking stdin (a terminal left so, a socket): not its
+         * end, which would be the container's (StdinOnce) */
+        struct pollfd p = {0, POLLIN, 0};
+        (void)poll(&p, 1, -1);
+        continue;
+      }
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0 || write_all(in, buf, (size_t)n) < 0)
         break;
+    }
     _exit(0);
   }
   return pid;

@@ -160,6 +160,7 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
   TRACE("cli-start");
+  cocin_stdio_ensure(); /* (started without them: none of our fds there) */
   const char *root_arg = NULL;
   int i = 1;
   for (; i < argc && argv[i][0] == '-'; i++) {

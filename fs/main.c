@@ -161,13 +161,7 @@ int main(int argc, char **argv)
   /* 0, 1 and 2 taken (by /dev/null if we were started without them):
    * none of our own descriptors may land there (a child's stdio is dup2'd
    * onto them; the exec lifeline on 0 would read as the daemon's death) */
-  for (int fd = 0; fd <= 2;) {
-    fd = open("/dev/null", O_RDWR);
-    if (fd < 0)
-      break;
-    if (fd > 2)
-      close(fd);
-  }
+  cocin_stdio_ensure();
   struct options o = {0};
   cleanup_error cocin_error_t err = NULL;
   cleanup_free char *root = NULL, *mnt = NULL, *opts = NULL;

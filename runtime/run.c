@@ -325,7 +325,9 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
     ca.stdio[1] = ca.stdio[2] = spec->tty ? null_fd : log_fd; /* -dt: the monitor logs */
     if (spec->interactive && !spec->tty) {
       /* -di: stdin a pipe, whose write end the monitor keeps open (the
-       * container never reads an end) and lends to each attach */
+       * container never reads an end) and lends to each attach; a
+       * StdinOnce one's (create -i) to the first only, or start -ai
+       * takes it at once (want_stdin) */
       int sp[2];
       if (pipe2(sp, O_CLOEXEC) < 0) {
         cocin_fail_errno(err, "%s: pipe", verb);

@@ -608,6 +608,17 @@ void cocin_kill_tree(int proc, pid_t pid)
   kill(pid, SIGKILL);
 }
 
+void cocin_stdio_ensure(void)
+{
+  for (int fd = 0; fd <= 2;) {
+    fd = open("/dev/null", O_RDWR);
+    if (fd < 0)
+      break;
+    if (fd > 2)
+      close(fd);
+  }
+}
+
 void close_fds_except(int lowfd, const int *keep, size_t nkeep)
 {
   /* close_range(2) between the kept fds: no /proc walk on the hot path */

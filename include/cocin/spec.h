@@ -130,8 +130,9 @@ struct cocin_spec {
   size_t n_ports;
   bool detach, interactive, tty, autoremove;
   /* docker's StdinOnce ("stdinOnce"; made with -i and without -d): when
-   * it is started, the first attach that sends input takes the
-   * container's stdin, which ends when that input does */
+   * it is started, the first attach that asks for input (any without
+   * --no-stdin, start -ai) takes the container's stdin, which ends when
+   * that attach's input does */
   bool stdin_once;
   int stop_signal;  /* --stop-signal; 0: SIGTERM */
   int stop_timeout; /* --stop-timeout seconds (-1: no limit), if has_stop_timeout (else 10) */

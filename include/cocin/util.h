@@ -88,6 +88,10 @@ int sys_pidfd_send_signal(int pidfd, int sig);
  * exec'd command expects, whatever its launcher ignored or blocked. */
 void cocin_reset_signals(void);
 
+/* 0, 1 and 2 open (on /dev/null where the caller closed them), so that
+ * no descriptor of ours lands there: printf would write into a state
+ * file, a child's stdio would be our socket.  At the top of main(). */
+void cocin_stdio_ensure(void);
 /* Close every fd >= lowfd except the n listed (negative entries ignored;
  * at most CLOSE_FDS_KEEP_MAX are kept). */
 #define CLOSE_FDS_KEEP_MAX 160

@@ -1529,6 +1529,11 @@ printf 'echo from-start; exit 4\n' | cocin_bounded start -ai "${P}diy" >"$T/dy" 
 cocin create -i --name "${P}dic" busybox cat >/dev/null 2>&1 || t_fail "create -i cat"
 printf 'abc\n' | cocin_bounded start -ai "${P}dic" >"$T/dc" 2>&1; rc=$?
 [ "$rc" = 0 ] && [ "$(cat "$T/dc")" = abc ] || t_fail "start -ai cat: rc $rc [$(cat "$T/dc")]"
+# a non-blocking stdin (a terminal left so): waited on, not taken for its end
+{ sleep 0.3; printf 'late\n'; } | python3 -c 'import fcntl, os, sys
+fcntl.fcntl(0, fcntl.F_SETFL, fcntl.fcntl(0, fcntl.F_GETFL) | os.O_NONBLOCK)
+os.execvp(sys.argv[1], sys.argv[1:])' timeout -s KILL 60 "$COCIN" --root "$ROOT" start -ai "${P}dic" >"$T/dn" 2>&1; rc=$?
+[ "$rc" = 0 ] && [ "$(cat "$T/dn")" = late ] || t_fail "non-blocking stdin: rc $rc [$(cat "$T/dn")]"
 # one that ends at once: its stdin was ours as it started, nothing to say
 cocin create -i --name "${P}diq" busybox echo quick >/dev/null 2>&1 || t_fail "create -i echo"
 for i in 1 2 3; do

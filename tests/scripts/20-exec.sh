@@ -306,6 +306,13 @@ got=$(cocin exec "${P}tty" echo ok 2>&1)
 [ "$got" = ok ] || t_fail "got [$got]"
 t_end
 
+t_begin "exec and run with stdin and stdout closed: /dev/null there, no fd of cocin's"
+cocin exec "$C" sh -c 'readlink /proc/self/fd/0 >&2; echo ran >&2' >&- <&- 2>"$T/cl"; rc=$?
+[ "$rc" = 0 ] && [ "$(tr '\n' ' ' <"$T/cl")" = "/dev/null ran " ] || t_fail "exec: rc $rc [$(cat "$T/cl")]"
+cocin run --rm busybox sh -c 'readlink /proc/self/fd/0 >&2; echo ran >&2' >&- <&- 2>"$T/cl"; rc=$?
+[ "$rc" = 0 ] && [ "$(tr '\n' ' ' <"$T/cl")" = "/dev/null ran " ] || t_fail "run: rc $rc [$(cat "$T/cl")]"
+t_end
+
 t_begin "exec -u applies to the exec only"
 cocin exec -u 1000 "$C" true >/dev/null 2>&1
 [ "$(cocin exec "$C" id -u 2>&1)" = 0 ] || t_fail "later exec not root"
