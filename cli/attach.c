@@ -264,8 +264,10 @@ int cmd_attach(const char *root, int argc, char **argv)
       (void)feeder; /* (held for its cleanup: clang calls it unused) */
     }
     unblock_proxied(&old);
-  } else if ((rc = relay_terminal("attach", root, a.name, a.id, &keys, use_stdin, -1, -1)) ==
-             COCIN_DETACHED) {
+  } else if ((rc = relay_terminal("attach", root, a.name, a.id, &keys,
+                                  use_stdin && a.interactive, -1, -1)) == COCIN_DETACHED) {
+    /* (what is typed goes in only to one made with -i, docker's
+     * OpenStdin: -dt alone is watched, as with --no-stdin) */
     fprintf(stderr, "read escape sequence\n"); /* (docker's words) */
     rc = 1;
   }

@@ -47,13 +47,13 @@ bool cli_confirm(const char *warning);
 /* `--help`/`-h` as the only argument. */
 bool cli_wants_help(int argc, char **argv);
 
-/* Your terminal to the container's pty until end_fd is readable (and
- * the pty drained); what it prints also to log_fd when >= 0. */
-int tty_relay(int master, int end_fd, int log_fd);
 /* the detach keys when none are given: Ctrl-P Ctrl-Q, docker's */
 #define DETACH_KEYS_DEFAULT {{0x10, 0x11}, 2}
-/* tty_relay for attach and run -it: keys (NULL: none) end it early (1, detached);
- * without use_stdin the input is not read.  0 when the container ended. */
+/* Your terminal to the container's pty until end_fd is readable (and
+ * the pty drained); what it prints also to log_fd when >= 0.  keys
+ * (NULL: none) end it early (1, detached); without use_stdin (-t
+ * without -i, --no-stdin) the input is not read nor the terminal made
+ * raw.  0 when the container ended. */
 int tty_relay_keys(int master, int end_fd, int log_fd, const struct cocin_detach_keys *keys,
                    bool use_stdin);
 /* start -a [-i]: one container started and attached (attach.c) */

@@ -92,7 +92,10 @@ int cmd_exec(const char *root, int argc, char **argv)
     goto out;
   }
   relay_started(&relay);
-  signal(SIGINT, SIG_IGN); /* the command gets it from the terminal */
+  /* the command gets it from the terminal; -t without -i (docker's: the
+   * terminal not raw, nothing typed sent) leaves Ctrl-C to end us */
+  if (!o.tty || interactive)
+    signal(SIGINT, SIG_IGN);
   if (o.tty) {
     close(slave);
     slave = -1;
@@ -103,7 +106,7 @@ int cmd_exec(const char *root, int argc, char **argv)
       goto out;
     }
     cleanup_close int pfd = sys_pidfd_open(pid);
-    tty_relay(master, pfd, -1);
+    tty_relay_keys(master, pfd, -1, NULL, interactive);
   } else if (relay.ours[0] >= 0 || relay.ours[1] >= 0 || relay.ours[2] >= 0) {
     cleanup_close int pfd = sys_pidfd_open(pid);
     if (pfd >= 0)

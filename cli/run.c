@@ -183,7 +183,10 @@ int cmd_run(const char *root, int argc, char **argv)
     struct cocin_detach_keys keys = DETACH_KEYS_DEFAULT;
     if (spec.detach_keys.len)
       keys = spec.detach_keys;
-    while (tty_relay_keys(master, exit_fd, res.log_fd, res.detachable ? &keys : NULL, true)) {
+    /* -t without -i: docker's, the terminal shows its output and gives
+     * it nothing (not raw: Ctrl-C ends this run, the container runs on) */
+    while (tty_relay_keys(master, exit_fd, res.log_fd,
+                          res.detachable && spec.interactive ? &keys : NULL, spec.interactive)) {
       /* detached (docker's run says nothing, and exits 0): the
        * container runs on, its terminal its monitor's (cocin attach) */
       int code = cocin_run_detach(exit_fd, master, &err);

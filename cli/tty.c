@@ -41,11 +41,6 @@ int tty_receive(int *fd, cocin_error_t *err)
   return cocin_console_recv(sock, fd, err);
 }
 
-int tty_relay(int master, int end_fd, int log_fd)
-{
-  return tty_relay_keys(master, end_fd, log_fd, NULL, true);
-}
-
 /* What of buf (n bytes of input) goes to the container, into out (room
  * for n + the keys' length): the detach keys' bytes are held back while
  * they come in their order (*matched of them so far, maybe over several

@@ -133,10 +133,13 @@ wait_for test -s "$T/rc.eof" || t_fail "CLI did not return"
 TM kill-session -t e1 >/dev/null 2>&1
 t_end
 
-t_begin "run -t (no -i) with a terminal: output through the pty, exit code"
+t_begin "run -t (no -i) with a terminal: output through the pty, nothing typed reaches it (docker's), exit code"
 rm -f "$T/rc.t"
-start t1 "$CABS --root $ROOT run -t --rm busybox sh -c 'tty; test -t 1 && echo out-tty; exit 3'; echo \$? > $T/rc.t; sleep 100000"
-wait_for test -s "$T/rc.t" || t_fail "CLI did not return"
+start t1 "$CABS --root $ROOT run -t --rm busybox sh -c 'tty; test -t 1 && echo out-tty; read -t 3 x; echo \"read [\$x]\"; exit 3'; echo \$? > $T/rc.t; sleep 100000"
+wait_for pane_has t1 '^out-tty' || t_fail "no output: $(pane t1 | tail -3)"
+send t1 'typed' Enter
+wait_long test -s "$T/rc.t" || t_fail "CLI did not return"
+pane_has t1 '^read \[\]' || t_fail "what was typed reached it: $(pane t1 | tail -3)"
 [ "$(cat "$T/rc.t" 2>/dev/null)" = 3 ] || t_fail "exit code [$(cat "$T/rc.t" 2>/dev/null)]"
 pane_has t1 '^out-tty' || t_fail "stdout not a tty: $(pane t1 | head -3)"
 pane_has t1 '^/dev/pts/[0-9]+' || t_fail "tty printed [$(pane t1 | head -1)]"
@@ -271,12 +274,15 @@ done
 cocin rm -f "${P}ex1" >/dev/null 2>&1
 wait_for test ! -e "$ROOT/containers/${P}tsig" # --rm: its shell ends on the hangup
 
-t_begin "exec -t with a terminal but no -i: output, exit code"
+t_begin "exec -t with a terminal but no -i: output, nothing typed reaches it, exit code"
 cocin run -d --name "${P}ex2" busybox sleep 100000 >/dev/null 2>&1
 wait_for is_running "${P}ex2"
 rm -f "$T/rc.x3"
-start x3 "$CABS --root $ROOT exec -t ${P}ex2 sh -c 'test -t 1 && echo x-tty; exit 4'; echo \$? > $T/rc.x3; sleep 100000"
-wait_for test -s "$T/rc.x3" || t_fail "CLI did not return"
+start x3 "$CABS --root $ROOT exec -t ${P}ex2 sh -c 'test -t 1 && echo x-tty; read -t 3 x; echo \"read [\$x]\"; exit 4'; echo \$? > $T/rc.x3; sleep 100000"
+wait_for pane_has x3 '^x-tty' || t_fail "no output: $(pane x3 | tail -3)"
+send x3 'typed' Enter
+wait_long test -s "$T/rc.x3" || t_fail "CLI did not return"
+pane_has x3 '^read \[\]' || t_fail "what was typed reached it: $(pane x3 | tail -3)"
 [ "$(cat "$T/rc.x3" 2>/dev/null)" = 4 ] || t_fail "exit code [$(cat "$T/rc.x3" 2>/dev/null)]"
 pane_has x3 '^x-tty' || t_fail "not a tty: $(pane x3 | head -2)"
 TM kill-session -t x3 >/dev/null 2>&1
@@ -369,6 +375,24 @@ wait_for test -s "$T/rc.at4" || t_fail "Ctrl-C did not end it"
 is_running "${P}atw" || t_fail "the container ended"
 TM kill-session -t at4 >/dev/null 2>&1
 cocin rm -f "${P}atw" >/dev/null 2>&1
+t_end
+
+t_begin "attach to a -dt container made without -i (docker's OpenStdin false): watches, nothing typed sent, Ctrl-C ends it"
+cocin run -dt --name "${P}ato" busybox sh -c 'echo up; read x; echo "read [$x]"; sleep 100000' >/dev/null 2>&1
+wait_for is_running "${P}ato"
+rm -f "$T/rc.at6"
+start at6 "trap true INT; $CABS --root $ROOT attach ${P}ato; echo \$? > $T/rc.at6; sleep 100000"
+wait_for pgrep -f "attach ${P}ato\$" || t_fail "no attach"
+sleep 0.3 # (its terminal taken)
+send at6 'typed' Enter
+sleep 0.5 # (what is typed would have reached it by now: it is not looked for below)
+send at6 C-c
+wait_for test -s "$T/rc.at6" || t_fail "Ctrl-C did not end it: $(pane at6 | tail -3)"
+[ "$(cat "$T/rc.at6" 2>/dev/null)" = 130 ] || t_fail "exit [$(cat "$T/rc.at6" 2>/dev/null)]"
+cocin logs "${P}ato" 2>&1 | grep -q 'read \[' && t_fail "input reached it: $(cocin logs "${P}ato" 2>&1 | tail -2)"
+is_running "${P}ato" || t_fail "the container ended"
+TM kill-session -t at6 >/dev/null 2>&1
+cocin rm -f "${P}ato" >/dev/null 2>&1
 t_end
 
 t_begin "attach: a container run in the foreground with -it has its run's terminal: refused"
