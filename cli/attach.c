@@ -178,7 +178,7 @@ static int relay_terminal(const char *verb, const char *root, const char *name, 
   cleanup_close int sock = s, master = m, log_fd = l;
   copy_new(log); /* (all of it is there: the monitor logs what it read
                   * before it lends the master) */
-  if (tty_relay_keys(master, sock, log_fd, use_stdin ? keys : NULL, use_stdin))
+  if (tty_relay_keys(master, sock, log_fd, use_stdin ? keys : NULL, use_stdin, NULL))
     return COCIN_DETACHED;
   struct cocin_monitor_line line = {.n = 0};
   int code = cocin_monitor_line_read(sock, NULL, &line);

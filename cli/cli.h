@@ -53,9 +53,11 @@ bool cli_wants_help(int argc, char **argv);
  * the pty drained); what it prints also to log_fd when >= 0.  keys
  * (NULL: none) end it early (1, detached); without use_stdin (-t
  * without -i, --no-stdin) the input is not read nor the terminal made
- * raw.  0 when the container ended. */
+ * raw.  0 when the container ended.  ending (NULL: none): a signal that
+ * would end us (INT, TERM, HUP, QUIT) is stored there instead, with 1,
+ * for the caller to let the terminal go first (run -t without -i). */
 int tty_relay_keys(int master, int end_fd, int log_fd, const struct cocin_detach_keys *keys,
-                   bool use_stdin);
+                   bool use_stdin, int *ending);
 /* start -a [-i]: one container started and attached (attach.c) */
 int start_attached(const char *root, const char *name, bool want_stdin, const char *keys);
 /* A socket pair for a container's console (it sends its pty master on

@@ -106,7 +106,7 @@ int cmd_exec(const char *root, int argc, char **argv)
       goto out;
     }
     cleanup_close int pfd = sys_pidfd_open(pid);
-    tty_relay_keys(master, pfd, -1, NULL, interactive);
+    tty_relay_keys(master, pfd, -1, NULL, interactive, NULL);
   } else if (relay.ours[0] >= 0 || relay.ours[1] >= 0 || relay.ours[2] >= 0) {
     cleanup_close int pfd = sys_pidfd_open(pid);
     if (pfd >= 0)

@@ -184,12 +184,22 @@ int cmd_run(const char *root, int argc, char **argv)
     if (spec.detach_keys.len)
       keys = spec.detach_keys;
     /* -t without -i: docker's, the terminal shows its output and gives
-     * it nothing (not raw: Ctrl-C ends this run, the container runs on) */
+     * it nothing (not raw: Ctrl-C ends this run, and the container runs
+     * on, its terminal handed to its monitor first, as a detach does) */
+    int ending = 0;
     while (tty_relay_keys(master, exit_fd, res.log_fd,
-                          res.detachable && spec.interactive ? &keys : NULL, spec.interactive)) {
+                          res.detachable && spec.interactive ? &keys : NULL, spec.interactive,
+                          res.detachable && !spec.interactive ? &ending : NULL)) {
       /* detached (docker's run says nothing, and exits 0): the
        * container runs on, its terminal its monitor's (cocin attach) */
       int code = cocin_run_detach(exit_fd, master, &err);
+      if (ending) { /* (whatever the answer: the signal's end is ours) */
+        if (code == COCIN_DETACH_REFUSED || code == -1)
+          cli_error(&err);
+        signal(ending, SIG_DFL);
+        raise(ending);
+        _exit(128 + ending); /* (one we ignored is not: still our end) */
+      }
       if (code == COCIN_DETACH_REFUSED) { /* (said; the relay goes on) */
         cli_error(&err);
         continue;

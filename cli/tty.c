@@ -73,8 +73,9 @@ static bool detach_filter(const struct cocin_detach_keys *k, size_t *matched, co
 }
 
 int tty_relay_keys(int master, int end_fd, int log_fd, const struct cocin_detach_keys *keys,
-                   bool use_stdin)
+                   bool use_stdin, int *ending)
 {
+  signal(SIGPIPE, SIG_IGN); /* (`| head` gone: not our death with the terminal raw) */
   struct termios saved, raw;
   /* (raw only when what is typed goes to the container: attach
    * --no-stdin leaves Ctrl-C to end us) */
@@ -87,14 +88,14 @@ int tty_relay_keys(int master, int end_fd, int log_fd, const struct cocin_detach
   /* SIGWINCH, and the signals that would end us (docker passes none of
    * them on with -t; one we ignore stays ignored): the terminal is given
    * back before we go. */
-  static const int ending[] = {SIGTERM, SIGHUP, SIGINT, SIGQUIT};
+  static const int enders[] = {SIGTERM, SIGHUP, SIGINT, SIGQUIT};
   sigset_t mask;
   sigemptyset(&mask);
   sigaddset(&mask, SIGWINCH);
-  for (size_t i = 0; i < sizeof(ending) / sizeof(ending[0]); i++) {
+  for (size_t i = 0; i < sizeof(enders) / sizeof(enders[0]); i++) {
     struct sigaction sa;
-    if (sigaction(ending[i], NULL, &sa) == 0 && sa.sa_handler == SIG_DFL)
-      sigaddset(&mask, ending[i]);
+    if (sigaction(enders[i], NULL, &sa) == 0 && sa.sa_handler == SIG_DFL)
+      sigaddset(&mask, enders[i]);
   }
   sigprocmask(SIG_BLOCK, &mask, NULL);
   cleanup_close int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
@@ -156,7 +157,10 @@ int tty_relay_keys(int master, int end_fd, int log_fd, const struct cocin_detach
   }
   if (is_tty)
     tcsetattr(0, TCSANOW, &saved);
-  if (fatal) { /* end as the signal would have ended us */
+  if (fatal && ending) { /* the caller's to end with, once it has let go */
+    *ending = fatal;
+    detached = true;
+  } else if (fatal) { /* end as the signal would have ended us */
     signal(fatal, SIG_DFL);
     raise(fatal);
   }

@@ -146,6 +146,22 @@ pane_has t1 '^/dev/pts/[0-9]+' || t_fail "tty printed [$(pane t1 | head -1)]"
 TM kill-session -t t1 >/dev/null 2>&1
 t_end
 
+t_begin "run -t (no -i): Ctrl-C ends the run (130); the container runs on, logged, its terminal attachable"
+rm -f "$T/rc.t2"
+start t2 "trap true INT; $CABS --root $ROOT run -t --name ${P}tn busybox sh -c 'echo up; while :; do echo tick; sleep 0.2; done'; echo \$? > $T/rc.t2; sleep 100000"
+wait_for pane_has t2 '^up' || t_fail "no output: $(pane t2 | tail -3)"
+send t2 C-c
+wait_for test -s "$T/rc.t2" || t_fail "Ctrl-C did not end it: $(pane t2 | tail -3)"
+[ "$(cat "$T/rc.t2" 2>/dev/null)" = 130 ] || t_fail "exit [$(cat "$T/rc.t2" 2>/dev/null)]"
+is_running "${P}tn" || t_fail "the container ended"
+n1=$(cocin logs "${P}tn" 2>&1 | grep -c tick)
+wait_for sh -c "[ \$('$COCIN' --root '$ROOT' logs ${P}tn 2>&1 | grep -c tick) -gt $((n1 + 2)) ]" ||
+  t_fail "not logged after the run ended: $n1 ticks"
+[ -S "$ROOT/containers/${P}tn/attach.sock" ] || t_fail "its terminal not lent"
+TM kill-session -t t2 >/dev/null 2>&1
+cocin rm -f "${P}tn" >/dev/null 2>&1
+t_end
+
 t_begin "run -it of a kept container: the session is logged too (docker's)"
 rm -f "$T/rc.lg"
 start lg "$CABS --root $ROOT run -it --name ${P}lg busybox sh -c 'echo logged-it; exit 3'; echo \$? > $T/rc.lg; sleep 100000"
