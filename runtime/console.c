@@ -180,24 +180,42 @@ static int attach_connect(const char *root, const char *name, const char *none,
   return steal_fd(s);
 }
 
+/* Ask the monitor (attach_connect) and take its answer: a byte, and up
+ * to two fds in fds (*n of them).  The socket, or -1 with *err. */
+static int attach_ask(const char *root, const char *name, const char *none, const char *what,
+                      char *byte, int fds[2], size_t *n, cocin_error_t *err)
+{
+  cleanup_close int s = attach_connect(root, name, none, err);
+  if (s < 0)
+    return -1;
+  *byte = 0;
+  *n = 2;
+  if (fds_recv(s, byte, fds, n, what, err) < 0)
+    return cocin_error_wrap(err, "%s", name);
+  return steal_fd(s);
+}
+
+static void close_each(const int *fds, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    close(fds[i]);
+}
+
 int cocin_attach_input(const char *root, const char *name, int *in, cocin_error_t *err)
 {
   *in = -1;
+  char byte;
+  int fds[2];
+  size_t n;
   cleanup_close int s =
-      attach_connect(root, name,
-                     "takes no input now (one run with -di does while it runs, one created with "
-                     "-i the first attach after its start)",
-                     err);
+      attach_ask(root, name,
+                 "takes no input now (one run with -di does while it runs, one created with "
+                 "-i the first attach after its start)",
+                 "the container's input", &byte, fds, &n, err);
   if (s < 0)
     return -1;
-  char byte = 0;
-  int fds[2];
-  size_t n = 2;
-  if (fds_recv(s, &byte, fds, &n, "the container's input", err) < 0)
-    return cocin_error_wrap(err, "%s", name);
   if (byte != 'I' || n != 1) {
-    for (size_t i = 0; i < n; i++)
-      close(fds[i]);
+    close_each(fds, n);
     if (byte == 'P')
       return cocin_fail(err, EPERM, "%s: its monitor lends its input to its own user only", name);
     return cocin_fail(err, ENOTTY, "%s takes no input (it has a terminal)", name);
@@ -210,20 +228,17 @@ int cocin_attach(const char *root, const char *name, int *sock, int *master, int
                  cocin_error_t *err)
 {
   *sock = *master = *log = -1;
-  cleanup_close int s = attach_connect(root, name,
-                                       "has no terminal to attach to (one run with -dt has, and "
-                                       "one whose run -it was detached)",
-                                       err);
+  char byte;
+  int fds[2];
+  size_t n;
+  cleanup_close int s = attach_ask(root, name,
+                                   "has no terminal to attach to (one run with -dt has, and "
+                                   "one whose run -it was detached)",
+                                   "the container's terminal", &byte, fds, &n, err);
   if (s < 0)
     return -1;
-  char byte = 0;
-  int fds[2];
-  size_t n = 2;
-  if (fds_recv(s, &byte, fds, &n, "the container's terminal", err) < 0)
-    return cocin_error_wrap(err, "%s", name);
   if (byte != 'T' || n != 2) {
-    for (size_t i = 0; i < n; i++)
-      close(fds[i]);
+    close_each(fds, n);
     if (byte == 'P')
       return cocin_fail(err, EPERM, "%s: its monitor lends its terminal to its own user only",
                         name);
