@@ -95,4 +95,13 @@ unshare -m --propagation private bash -c "
   $(declare -f busy)
   echo \"busy CPU per start (all CPUs): cocin \$(busy 200 $COCIN --root $ROOT run --rm busybox true) ms, bare \$(busy 200 $BARE $ROOTFS /bin/true) ms (a shell's fork and exec included in both)\"
 "
+# A host that pages out cold memory on its own (a DAMON scheme, as on
+# these VMs) takes back the binaries' and the image's page cache during
+# each settle: the first runs of a series read them again, and series
+# differ by more than the commands do.  Said, so the ratios are read so.
+for k in /sys/kernel/mm/damon/admin/kdamonds/[0-9]*; do
+  [ "$(cat "$k/state" 2>/dev/null)" = on ] || continue
+  grep -qx pageout "$k"/contexts/*/schemes/*/action 2>/dev/null &&
+    echo "note: DAMON pageout is on ($k): page cache is reclaimed while the host idles; expect noise between series"
+done
 exit 0
