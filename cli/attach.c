@@ -227,8 +227,9 @@ int cmd_attach(const char *root, int argc, char **argv)
 {
   static const struct cocin_opt t[] = {{0, "detach-keys", OPT_REQUIRED, 0},
                                        {0, "no-stdin", OPT_NONE, 1},
+                                       {0, "sig-proxy", OPT_BOOL, 2},
                                        {0, NULL, OPT_NONE, 0}};
-  const char *vals[2] = {NULL, NULL};
+  const char *vals[3] = {NULL, NULL, NULL};
   int pos = cli_flags("attach", t, argc, argv, vals);
   if (pos < 0)
     return 1;
@@ -240,6 +241,9 @@ int cmd_attach(const char *root, int argc, char **argv)
                     "separated (ctrl-p,ctrl-q)",
                     vals[0]);
   bool use_stdin = vals[1] == NULL;
+  /* --sig-proxy=false (docker's): INT, TERM and HUP end the attach, as
+   * they would end any program, and leave the container running */
+  bool sig_proxy = vals[2] == NULL || strcmp(vals[2], "false") != 0;
   struct attached a;
   if (attached_load(root, argv[pos], &a) < 0)
     return 1;
@@ -255,7 +259,8 @@ int cmd_attach(const char *root, int argc, char **argv)
     if (log >= 0)
       lseek(log, 0, SEEK_END);
     sigset_t old;
-    block_proxied(&old);
+    if (sig_proxy)
+      block_proxied(&old);
     {
       /* -di: our input too (INT, TERM and HUP, blocked, are not its) */
       cleanup_pid pid_t feeder = a.interactive && use_stdin ? feed_input("attach", root, a.name)
@@ -263,7 +268,8 @@ int cmd_attach(const char *root, int argc, char **argv)
       rc = follow("attach", root, a.name, a.id, log, -1);
       (void)feeder; /* (held for its cleanup: clang calls it unused) */
     }
-    unblock_proxied(&old);
+    if (sig_proxy)
+      unblock_proxied(&old);
   } else if ((rc = relay_terminal("attach", root, a.name, a.id, &keys,
                                   use_stdin && a.interactive, -1, -1)) == COCIN_DETACHED) {
     /* (what is typed goes in only to one made with -i, docker's

@@ -15,7 +15,7 @@ static const struct cli_verb verbs[] = {
     {"create", cmd_create, "create [OPTIONS] IMAGE [COMMAND] [ARG...]   make a container, not started"},
     {"exec", cmd_exec, "exec [-d] [-i] [-t] [-e K=V] [--env-file FILE] [-w DIR] [-u USER[:GROUP]] NAME CMD...   run a command in it"},
     {"ps", cmd_ps, "ps [-a] [-q] [-n N] [-l] [-s] [-f KEY=VALUE] [--format TEMPLATE] [--no-trunc]   list containers (-n N: the N last created, -l: the last; -s: sizes)"},
-    {"attach", cmd_attach, "attach [--detach-keys KEYS] [--no-stdin] NAME   your terminal to a container run with -dt, or -it and detached (Ctrl-P Ctrl-Q: detach); without -t, its output until it ends"},
+    {"attach", cmd_attach, "attach [--detach-keys KEYS] [--no-stdin] [--sig-proxy=false] NAME   your terminal to a container run with -dt, or -it and detached (Ctrl-P Ctrl-Q: detach); without -t, its output until it ends"},
     {"logs", cmd_logs, "logs [-f] [--tail N] NAME   show a container's output"},
     {"stop", cmd_stop, "stop [-t SECS] [-s SIGNAL] NAME...   its stop signal (TERM; -s: this one), then KILL after SECS (its --stop-timeout, or 10)"},
     {"kill", cmd_kill, "kill [-s SIG] NAME...   send a signal (KILL)"},

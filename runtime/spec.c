@@ -61,6 +61,11 @@ static int opts_parse(const struct cocin_opt *table, int argc, char **argv, int 
           val = argv[++i];
         else
           return cocin_fail_usage(err, "%s: flag needs an argument: --%s", verb, o->long_name);
+      } else if (o->arg == OPT_BOOL) {
+        val = eq ? eq + 1 : "true";
+        if (strcmp(val, "true") && strcmp(val, "false"))
+          return cocin_fail_usage(err, "%s: --%s takes true or false (--%s=false), not \"%s\"",
+                                  verb, o->long_name, o->long_name, val);
       } else if (eq) {
         if (strcmp(eq + 1, "true") && strcmp(eq + 1, "false"))
           return cocin_fail_usage(err, "%s: --%s takes no argument", verb, o->long_name);

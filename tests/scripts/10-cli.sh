@@ -1518,6 +1518,30 @@ wait_child $a2; rc=$?
 cocin logs "${P}dix" 2>&1 | grep -q leaked && t_fail "--no-stdin sent its input"
 [ "$(cocin logs "${P}dix" 2>&1 | tr '\n' ' ')" = "in-7 mark-2 " ] || t_fail "log: $(cocin logs "${P}dix" 2>&1)"
 t_end
+t_begin "attach --sig-proxy=false: TERM ends the attach (143), the container runs on; by default it is passed on"
+cocin run -d --name "${P}sgp" busybox sh -c 'while :; do echo tick; sleep 0.2; done' >/dev/null 2>&1 || t_fail "run"
+"$COCIN" --root "$ROOT" attach --sig-proxy=false "${P}sgp" >"$T/sp1" 2>&1 &
+s1=$!
+t_track $s1
+wait_for grep -q tick "$T/sp1" || t_fail "no output: [$(cat "$T/sp1")]"
+kill -TERM $s1
+wait_child $s1; rc=$?
+[ "$rc" = 143 ] || t_fail "--sig-proxy=false: rc $rc"
+is_running "${P}sgp" || t_fail "the container ended"
+# passed on (sh as pid 1 ignores TERM): the attach lives to tell the end
+"$COCIN" --root "$ROOT" attach --sig-proxy=true "${P}sgp" >"$T/sp2" 2>&1 &
+s2=$!
+t_track $s2
+wait_for grep -q tick "$T/sp2" || t_fail "no output: [$(cat "$T/sp2")]"
+kill -TERM $s2
+cocin stop -t 1 "${P}sgp" >/dev/null 2>&1
+wait_child $s2; rc=$?
+[ "$rc" = 137 ] || t_fail "--sig-proxy=true: rc $rc (143: TERM ended it)"
+out=$(cocin attach --sig-proxy=maybe "${P}sgp" 2>&1); rc=$?
+[ "$rc" = 125 ] && [ "$out" = 'cocin: attach: --sig-proxy takes true or false (--sig-proxy=false), not "maybe"' ] ||
+  t_fail "bad value: rc $rc [$out]"
+cocin rm -f "${P}sgp" >/dev/null 2>&1
+t_end
 t_begin "create -i (docker's StdinOnce): start -ai gives it your input and its end, a quick one says nothing"
 cocin create -i --name "${P}diy" busybox sh >/dev/null 2>&1 || t_fail "create -i"
 printf 'echo from-start; exit 4\n' | cocin_bounded start -ai "${P}diy" >"$T/dy" 2>&1; rc=$?
