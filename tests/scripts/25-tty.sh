@@ -28,6 +28,9 @@ pane_has() { pane "$1" | grep -qE -- "$2"; }
 # the pane's current size as "ROWS COLS"
 pane_size() { TM display-message -p -t "$1" '#{pane_height} #{pane_width}'; }
 session_gone() { ! TM has-session -t "$1" 2>/dev/null; }
+# the pane's last line that is not empty (a prompt waiting: "/ # ")
+last_line() { pane "$1" | grep -v '^$' | tail -1; }
+at_prompt() { [ "$(last_line "$1")" = "/ # " ]; }
 # run a shell command line in a new detached 120x40 tmux session
 start() {
   local s=$1; shift
@@ -431,10 +434,12 @@ wait_for pane_has dt1 '^/ # ' || t_fail "no prompt: $(pane dt1 | tail -3)"
 run_line dt1 'echo one-$((0+1))'
 # output while detached: the monitor's to log
 send dt1 '(sleep 1; echo bg-$((2+1))) &' Enter
+# (its prompt back before the keys: what the pane shows last is then ours to judge)
+wait_for at_prompt dt1 || t_fail "no prompt after the background line: $(last_line dt1)"
 send dt1 C-p C-q
 wait_for test -s "$T/rc.dt1" || t_fail "run did not end: $(pane dt1 | tail -3)"
 [ "$(cat "$T/rc.dt1" 2>/dev/null)" = 0 ] || t_fail "exit [$(cat "$T/rc.dt1" 2>/dev/null)]"
-[ "$(pane dt1 | grep -v '^$' | tail -1)" = "/ # " ] || t_fail "something said: $(pane dt1 | tail -3)"
+at_prompt dt1 || t_fail "something said: [$(last_line dt1)]"
 is_running "$N" || t_fail "the container ended: $(cfg "$N" .status)"
 [ "$(cat "$T/dt.before")" = "$(cat "$T/dt.after" 2>/dev/null)" ] || t_fail "terminal left changed"
 wait_for sh -c "'$COCIN' --root '$ROOT' logs $N 2>/dev/null | grep -q 'bg-3'" || t_fail "output after the detach not logged: $(cocin logs "$N" 2>&1 | tail -3)"
