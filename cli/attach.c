@@ -261,8 +261,11 @@ int cmd_attach(const char *root, int argc, char **argv)
     sigset_t old;
     if (sig_proxy)
       block_proxied(&old);
+    else
+      sigemptyset(&proxied.mask); /* (follow passes on none) */
     {
-      /* -di: our input too (INT, TERM and HUP, blocked, are not its) */
+      /* -di: our input too (INT, TERM and HUP, blocked with the proxy,
+       * are not its; without, its death with ours is PDEATHSIG's) */
       cleanup_pid pid_t feeder = a.interactive && use_stdin ? feed_input("attach", root, a.name)
                                                             : -1;
       rc = follow("attach", root, a.name, a.id, log, -1);

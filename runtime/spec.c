@@ -104,11 +104,13 @@ static int opts_parse(const struct cocin_opt *table, int argc, char **argv, int 
       if (c[1] == '=') { /* -d=true, -d=false: ends the cluster */
         if (strcmp(c + 2, "true") && strcmp(c + 2, "false"))
           return cocin_fail_usage(err, "%s: -%c takes no argument", verb, *c);
-        if (!strcmp(c + 2, "true") && cb(o, NULL, data, err) < 0)
+        /* (OPT_BOOL: its value told either way) */
+        if ((o->arg == OPT_BOOL || !strcmp(c + 2, "true")) &&
+            cb(o, o->arg == OPT_BOOL ? c + 2 : NULL, data, err) < 0)
           return -1;
         break;
       }
-      if (cb(o, NULL, data, err) < 0)
+      if (cb(o, o->arg == OPT_BOOL ? "true" : NULL, data, err) < 0)
         return -1;
     }
     i++;

@@ -265,7 +265,8 @@ extern const char cocin_run_usage[];
 /* Generic option table parser, used by run and by the small verbs. */
 /* OPT_NONE: a flag (--x=false: as if not given); OPT_BOOL: one whose
  * default is true, its value "true" or "false" given to the callback
- * (--x, --x=true, --x=false; long names only: docker's --sig-proxy) */
+ * (--x, --x=true, --x=false, and -x, -x=false for a short name: docker's
+ * --sig-proxy) */
 enum cocin_opt_arg { OPT_NONE, OPT_REQUIRED, OPT_BOOL };
 struct cocin_opt {
   char short_name; /* 0 if none */
