@@ -437,7 +437,7 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
     }
     /* start -ai of a stdin-once container: its caller's alone */
     if (io && io->want_stdin && spec->stdin_once)
-      stdin_w = -1; /* (closed below) */
+      stdin_w = -1; /* (close_fds_except closes it) */
     enum { NFIXED = 14 }; /* the fds listed first; the listeners follow */
     int cand[NFIXED + 2 * COCIN_PORTS_MAX] = {
         status_w,    log_fd,     console_r, ca.console_sock, null_fd,   ca.stdio[0], ca.stdio[1],

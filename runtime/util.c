@@ -610,6 +610,10 @@ void cocin_kill_tree(int proc, pid_t pid)
 
 void cocin_stdio_ensure(void)
 {
+  /* (the usual case, all three open, without a lookup of /dev/null: on
+   * every `cocin run`'s path) */
+  if (fcntl(0, F_GETFD) >= 0 && fcntl(1, F_GETFD) >= 0 && fcntl(2, F_GETFD) >= 0)
+    return;
   for (int fd = 0; fd <= 2;) {
     fd = open("/dev/null", O_RDWR);
     if (fd < 0)
