@@ -59,11 +59,7 @@ static bool pass_signals(void)
  * the start: one that comes while it starts is passed on too */
 static void block_proxied(sigset_t *old)
 {
-  sigemptyset(&proxied.mask);
-  sigaddset(&proxied.mask, SIGINT);
-  sigaddset(&proxied.mask, SIGTERM);
-  sigaddset(&proxied.mask, SIGHUP);
-  sigprocmask(SIG_BLOCK, &proxied.mask, old);
+  block_passed_on(&proxied.mask, old);
 }
 
 /* The wait is over: what came meanwhile passed on (an ended container

@@ -2,6 +2,7 @@
 #ifndef COCIN_CLI_H
 #define COCIN_CLI_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -86,6 +87,10 @@ void relay_free(struct relay *r);
  * none). */
 int relay_run(struct relay *r, int end_fd, int (*on_end)(void *ctx), int sig_fd,
               void (*on_sig)(void *ctx), void *ctx, bool to_eof);
+/* Block the signals a run, attach or exec passes on to what it waits for
+ * (docker's sig-proxy: INT, TERM, HUP) into mask; old: the mask before
+ * (NULL: not wanted). */
+void block_passed_on(sigset_t *mask, sigset_t *old);
 
 int cmd_run(const char *root, int argc, char **argv);
 int cmd_create(const char *root, int argc, char **argv);

@@ -15,17 +15,6 @@
 #include "cocin/state.h"
 #include "cocin/util.h"
 
-/* The signals a foreground run passes on to its container (docker's
- * sig-proxy), blocked here and read from a signalfd. */
-static void block_forwarded(sigset_t *mask)
-{
-  sigemptyset(mask);
-  sigaddset(mask, SIGINT);
-  sigaddset(mask, SIGTERM);
-  sigaddset(mask, SIGHUP);
-  sigprocmask(SIG_BLOCK, mask, NULL);
-}
-
 struct waiting {
   const char *root, *name, *id; /* the signals go to this container only */
   int exit_fd, sfd;
@@ -48,13 +37,17 @@ static void forward_signal(void *ctx)
 }
 
 /* Read "EXIT <code>" from the monitor, copying the container's stdio (r)
- * meanwhile and passing INT, TERM and HUP on to it. */
+ * meanwhile and passing INT, TERM and HUP on to it (proxy; without it
+ * they end us as they end any program, the container running on). */
 static int wait_exit(const char *root, const char *name, const char *id, int exit_fd,
-                     struct relay *r)
+                     struct relay *r, bool proxy)
 {
   sigset_t mask;
-  block_forwarded(&mask);
-  cleanup_close int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+  cleanup_close int sfd = -1;
+  if (proxy) {
+    block_passed_on(&mask, NULL);
+    sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+  }
   struct waiting w = {root, name, id, exit_fd, sfd, {.n = 0}};
   relay_run(r, exit_fd, exit_came, sfd, forward_signal, &w, true);
   int code = cocin_monitor_line_parse(&w.line, NULL);
@@ -151,9 +144,9 @@ int cmd_run(const char *root, int argc, char **argv)
     relay_free(&relay);
     goto out;
   }
-  if (!spec.detach && !spec.tty) {
+  if (!spec.detach && !spec.tty && !spec.no_sig_proxy) {
     sigset_t fwd;
-    block_forwarded(&fwd);
+    block_passed_on(&fwd, NULL);
   }
   if (cocin_run(root, &spec, &io, &res, &err) < 0) {
     cidfile_close(cid, "run", spec.cidfile, NULL);
@@ -212,7 +205,7 @@ int cmd_run(const char *root, int argc, char **argv)
       goto out;
     }
   }
-  rc = wait_exit(root, spec.name, res.id, exit_fd, &relay);
+  rc = wait_exit(root, spec.name, res.id, exit_fd, &relay, spec.tty || !spec.no_sig_proxy);
   if (cid_failed)
     rc = 125;
   relay_free(&relay);

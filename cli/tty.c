@@ -231,6 +231,15 @@ static void relay_end(struct relay *r, int i)
   r->ours[i] = -1;
 }
 
+void block_passed_on(sigset_t *mask, sigset_t *old)
+{
+  sigemptyset(mask);
+  sigaddset(mask, SIGINT);
+  sigaddset(mask, SIGTERM);
+  sigaddset(mask, SIGHUP);
+  sigprocmask(SIG_BLOCK, mask, old);
+}
+
 int relay_run(struct relay *r, int end_fd, int (*on_end)(void *ctx), int sig_fd,
               void (*on_sig)(void *ctx), void *ctx, bool to_eof)
 {

@@ -407,7 +407,8 @@ static int take_terminal(int sock, int pidfd, int dir, int *log_fd, int *listene
  * its log (docker logs it too) until every writer is gone (its pid
  * namespace with its init).  A caller that stops reading (EPIPE: `| head`)
  * gets no more, and the container's own pipe closes, so that it meets
- * EPIPE as it would have writing to the caller. */
+ * EPIPE as it would have writing to the caller; with keep (--sig-proxy=
+ * false, whose caller may go first) it is logged on instead. */
 /* All of buf to the caller's fd, which may be non-blocking (EAGAIN:
  * wait until it takes more). */
 static int write_caller(int fd, const char *buf, size_t n)
@@ -429,7 +430,7 @@ static int write_caller(int fd, const char *buf, size_t n)
   return 0;
 }
 
-static void tee_output(int from[3], int to[3], int log_fd)
+static void tee_output(int from[3], int to[3], int log_fd, bool keep)
 {
   char buf[16384];
   for (;;) {
@@ -449,15 +450,19 @@ static void tee_output(int from[3], int to[3], int log_fd)
         continue;
       if (n > 0) {
         (void)write_all(log_fd, buf, (size_t)n);
-        if (write_caller(to[i], buf, (size_t)n) == 0)
+        if (to[i] < 0 || write_caller(to[i], buf, (size_t)n) == 0)
           continue;
       }
       /* its end, or the caller's (EPIPE or another error): done with both,
-       * so that the caller sees its end now, not when this monitor exits */
+       * so that the caller sees its end now, not when this monitor exits
+       * (keep: the caller's alone, unless it is the container's end) */
+      if (to[i] >= 0)
+        close(to[i]);
+      to[i] = -1;
+      if (n > 0 && keep)
+        continue;
       close(from[i]);
       from[i] = -1;
-      close(to[i]);
-      to[i] = -1;
     }
   }
 }
@@ -883,7 +888,7 @@ void monitor_main(struct monitor_args *m)
   if (init_fd >= 0)
     close(init_fd);
   if (m->tee_from[1] >= 0)
-    tee_output(m->tee_from, m->tee_to, log_fd);
+    tee_output(m->tee_from, m->tee_to, log_fd, spec->no_sig_proxy);
 
   struct finished f = {id, exit_code_of(reap_init(pid, false)), false, pid, -1};
   TRACE("reaped");

@@ -278,9 +278,10 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
    * copies its output there and to the caller (tee_output); with -t the
    * caller, which holds the pty, copies what it prints there (this fd,
    * res->log_fd: not opened again by name, which might be another's by
-   * then). */
-  bool tee = !spec->detach && !spec->tty && !spec->autoremove;
-  if (spec->detach || !spec->autoremove) {
+   * then).  --sig-proxy=false: a --rm one's is copied too (its caller
+   * may go first, the container running on, logged meanwhile). */
+  bool tee = !spec->detach && !spec->tty && (!spec->autoremove || spec->no_sig_proxy);
+  if (spec->detach || !spec->autoremove || tee) {
     log_fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
     if (log_fd < 0) {
       cocin_fail_errno(err, "%s: open %s", verb, logpath);

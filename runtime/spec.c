@@ -180,6 +180,7 @@ enum {
   R_GROUP_ADD,
   R_CIDFILE,
   R_DETACH_KEYS,
+  R_SIG_PROXY,
   R_DEVICE,
   R_IPC,
   R_UTS,
@@ -239,6 +240,7 @@ static const struct cocin_opt run_opts[] = {
     {0, "group-add", OPT_REQUIRED, R_GROUP_ADD},
     {0, "cidfile", OPT_REQUIRED, R_CIDFILE},
     {0, "detach-keys", OPT_REQUIRED, R_DETACH_KEYS},
+    {0, "sig-proxy", OPT_BOOL, R_SIG_PROXY},
     {0, "device", OPT_REQUIRED, R_DEVICE},
     {0, "ipc", OPT_REQUIRED, R_IPC},
     {0, "uts", OPT_REQUIRED, R_UTS},
@@ -270,6 +272,9 @@ const char cocin_run_usage[] =
     "      --cidfile FILE        write the container's id to FILE (a new file)\n"
     "      --detach-keys KEYS    with -it, the keys that leave the container running\n"
     "                            (default ctrl-p,ctrl-q)\n"
+    "      --sig-proxy=false     in the foreground without -t: Ctrl-C (INT, TERM,\n"
+    "                            HUP) ends this command, not the container, which\n"
+    "                            runs on, logged (default true: passed on to it)\n"
     "      --device HOST[:CONTAINER][:PERMISSIONS]\n"
     "                            a device of the host's (or every one below a\n"
     "                            directory), in the container's /dev\n"
@@ -1586,6 +1591,10 @@ static int run_opt(const struct cocin_opt *o, const char *v, void *data, cocin_e
                         "separated (ctrl-p,ctrl-q)",
                         v);
     return 0;
+  case R_SIG_PROXY: /* (a ctl run's has no caller to signal: read, unused) */
+    s->sig_proxy_given = true;
+    s->no_sig_proxy = !strcmp(v, "false");
+    return 0;
   case R_CIDFILE:
     if (!s->env_from_caller) /* (cocinfs would write a host file as root) */
       return cocin_fail(err, EINVAL, "run: --cidfile is the CLI's (the reply here has the id)");
@@ -1775,6 +1784,9 @@ int cocin_spec_parse_create(struct cocin_spec *s, int argc, char **argv, cocin_e
   if (s->detach)
     return cocin_fail(err, EINVAL, "create: unknown shorthand flag: 'd' (a created container "
                       "starts detached)");
+  if (s->sig_proxy_given)
+    return cocin_fail(err, EINVAL, "create: unknown flag: --sig-proxy (run's and attach's: a "
+                      "created container starts detached)");
   return 0;
 }
 

@@ -164,6 +164,12 @@ struct cocin_spec {
   /* --detach-keys: run -it's keys that leave the container running
    * (docker's; len 0: ctrl-p,ctrl-q); not recorded */
   struct cocin_detach_keys detach_keys;
+  /* --sig-proxy=false (docker's; run in the foreground without -t): INT,
+   * TERM and HUP end the CLI instead of being passed on to the container,
+   * which runs on, its output logged (the monitor copies it, a --rm one's
+   * too, and goes on logging once the caller is gone); not recorded.
+   * sig_proxy_given: the flag was there (create has none) */
+  bool no_sig_proxy, sig_proxy_given;
   bool help; /* --help was given: nothing else was parsed */
   /* set before parsing: -e KEY without "=" takes the caller's value (or
    * none), as docker's CLI does; unset (a ctl file) it is refused */

@@ -149,6 +149,49 @@ if [ ${#CI[@]} -gt 0 ]; then
   t_end
 fi
 
+t_begin "run --sig-proxy=false: TERM ends the CLI (143), the container runs on, logged; a --rm one too, removed at its end"
+# (without it the container's output pipe would close with the CLI: no more ticks logged)
+for rm in "" --rm; do
+  n="${P}spf${rm:+r}"
+  "$COCIN" --root "$ROOT" run $rm --sig-proxy=false --name "$n" busybox \
+    sh -c 'i=0; while :; do echo tick-$i; i=$((i+1)); sleep 0.1; done' >"$T/spf" 2>&1 &
+  cli=$!
+  t_track $cli
+  wait_for grep -q tick-1 "$T/spf" || t_fail "$rm: no output [$(cat "$T/spf")]"
+  kill -TERM $cli
+  wait_child $cli; rc=$?
+  [ "$rc" = 143 ] || t_fail "$rm: rc $rc (want 143: TERM ended the CLI)"
+  is_running "$n" || t_fail "$rm: the container ended: $(cfg "$n" .status)"
+  seen=$(grep -c tick "$T/spf")
+  logged_on() { [ "$(cocin logs "$n" 2>/dev/null | grep -c tick)" -gt $((seen + 3)) ]; }
+  wait_for logged_on || t_fail "$rm: not logged on: the CLI saw $seen, the log has $(cocin logs "$n" 2>&1 | grep -c tick)"
+  cocin stop -t 1 "$n" >/dev/null 2>&1 || t_fail "$rm: stop"
+  if [ -n "$rm" ]; then
+    wait_for eval '[ ! -e "$ROOT/containers/$n" ]' || t_fail "--rm: not removed at its end"
+  else
+    [ "$(cfg "$n" .status)" = stopped ] || t_fail "status $(cfg "$n" .status)"
+    cocin rm "$n" >/dev/null 2>&1 || t_fail "rm"
+  fi
+done
+# passed on by default, and with =true (the container's 42, not the CLI's 143)
+if [ ${#CI[@]} -gt 0 ]; then
+  "$COCIN" --root "$ROOT" run --rm --sig-proxy=true "${CI[@]}" busybox /cinfo trap-term >"$T/spt" 2>&1 &
+  cli=$!
+  t_track $cli
+  wait_for grep -q ready "$T/spt" || t_fail "=true: not ready: $(cat "$T/spt")"
+  kill -TERM $cli
+  wait_child $cli; rc=$?
+  [ "$rc" = 42 ] || t_fail "=true: CLI exited $rc (want the container's 42)"
+fi
+out=$(cocin run --rm --sig-proxy=maybe busybox true 2>&1); rc=$?
+[ "$rc" = 125 ] && [ "$out" = 'cocin: run: --sig-proxy takes true or false (--sig-proxy=false), not "maybe"' ] ||
+  t_fail "bad value: rc $rc [$out]"
+out=$(cocin create --sig-proxy=false --name "${P}spc" busybox true 2>&1); rc=$?
+[ "$rc" = 125 ] && [ "$out" = 'cocin: create: unknown flag: --sig-proxy (run'"'"'s and attach'"'"'s: a created container starts detached)' ] ||
+  t_fail "create: rc $rc [$out]"
+[ -e "$ROOT/containers/${P}spc" ] && t_fail "create left ${P}spc"
+t_end
+
 t_begin "run foreground: a TERM while the container starts does not orphan it"
 # The CLI blocks the signals it passes on before it starts anything: a TERM
 # either ends it before it made a container, or waits to be passed on (sleep,
