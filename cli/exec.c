@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -31,6 +32,21 @@ static int child_ended(void *ctx)
   return 1; /* its pidfd is readable: it exited (reaped below) */
 }
 
+struct passing {
+  int sfd;
+  pid_t joiner; /* ours, unreaped until the end: its pid is no other's */
+};
+
+/* INT, TERM and HUP sent to us go on to the command (through its joiner):
+ * it has a session of its own, out of reach of our terminal */
+static void pass_signal(void *ctx)
+{
+  struct passing *p = ctx;
+  struct signalfd_siginfo si;
+  if (read(p->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+    kill(p->joiner, (int)si.ssi_signo);
+}
+
 int cmd_exec(const char *root, int argc, char **argv)
 {
   if (argc > 0 && !strcmp(argv[0], "--help")) {
@@ -42,7 +58,7 @@ int cmd_exec(const char *root, int argc, char **argv)
   cleanup_error cocin_error_t err = NULL;
   bool interactive = false;
   int rc = 125;
-  cleanup_close int master = -1, slave = -1, null_fd = -1;
+  cleanup_close int master = -1, slave = -1, null_fd = -1, sfd = -1;
   if (cocin_exec_parse(&o, NULL, &name, &interactive, argc, argv, &err) < 0) {
     cli_error(&err);
     goto out;
@@ -85,6 +101,13 @@ int cmd_exec(const char *root, int argc, char **argv)
     }
     memcpy(stdio, relay.theirs, sizeof(stdio));
   }
+  /* without -t, held from before the start (one that comes meanwhile is
+   * passed on too) */
+  sigset_t passed;
+  if (!o.tty) {
+    block_passed_on(&passed, NULL);
+    sfd = signalfd(-1, &passed, SFD_CLOEXEC);
+  }
   pid_t pid;
   if (cocin_exec_start(root, name, &o, stdio, &pid, &err) < 0) {
     relay_free(&relay);
@@ -92,9 +115,10 @@ int cmd_exec(const char *root, int argc, char **argv)
     goto out;
   }
   relay_started(&relay);
-  /* the command gets it from the terminal; -t without -i (docker's: the
-   * terminal not raw, nothing typed sent) leaves Ctrl-C to end us */
-  if (!o.tty || interactive)
+  /* -it: the command gets Ctrl-C from its terminal; -t without -i
+   * (docker's: the terminal not raw, nothing typed sent) leaves it to
+   * end us, and the command's terminal hangs up */
+  if (o.tty && interactive)
     signal(SIGINT, SIG_IGN);
   if (o.tty) {
     close(slave);
@@ -107,15 +131,21 @@ int cmd_exec(const char *root, int argc, char **argv)
     }
     cleanup_close int pfd = sys_pidfd_open(pid);
     tty_relay_keys(master, pfd, -1, NULL, interactive, NULL);
-  } else if (relay.ours[0] >= 0 || relay.ours[1] >= 0 || relay.ours[2] >= 0) {
+  } else {
     cleanup_close int pfd = sys_pidfd_open(pid);
+    struct passing p = {sfd, pid};
     if (pfd >= 0)
-      relay_run(&relay, pfd, child_ended, -1, NULL, NULL, false);
+      relay_run(&relay, pfd, child_ended, sfd, pass_signal, &p, false);
   }
   relay_free(&relay);
-  int status;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+  int status = 0;
+  pid_t w;
+  while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
     ;
+  if (w < 0) {
+    cli_fail("exec: lost track of the command: %s", strerror(errno));
+    goto out;
+  }
   rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 out:
   cocin_exec_opts_free(&o);

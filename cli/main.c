@@ -1,5 +1,6 @@
 /* cocin — the command-line front end.  `cocin [--root DIR] VERB ARGS...` */
 #include <stdarg.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,6 +162,7 @@ int main(int argc, char **argv)
 {
   TRACE("cli-start");
   cocin_stdio_ensure(); /* (started without them: none of our fds there) */
+  signal(SIGCHLD, SIG_DFL); /* (inherited ignored, waitpid would lose codes) */
   const char *root_arg = NULL;
   int i = 1;
   for (; i < argc && argv[i][0] == '-'; i++) {

@@ -49,6 +49,20 @@ struct exec_ctx {
   int stdio[3];
 };
 
+/* The joiner passes the signals its caller passes on to it (cocin exec's
+ * INT, TERM, HUP; QUIT too) to the command, which has a session of its
+ * own: the caller's terminal cannot signal it. */
+static const int passed_on[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+static volatile pid_t pass_to = -1;
+
+static void pass_on(int sig)
+{
+  int saved = errno;
+  if (pass_to > 0)
+    kill(pass_to, sig);
+  errno = saved;
+}
+
 /* Until the command ends: if the caller dies first (the lifeline's write
  * end closes), kill the command and everything it started (found in proc,
  * our namespace's /proc: we see the pids as fork gave them). */
@@ -93,6 +107,16 @@ __attribute__((noreturn)) static void joiner(struct exec_ctx *x)
 
   /* Nothing in the container may open our /proc/PID/exe (CVE-2019-5736). */
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  /* held until the command's pid is known (pass_on); a process group of
+   * our own: a terminal's Ctrl-C reaches our caller only, which passes it
+   * on to us (once, not also from the terminal) */
+  sigset_t held;
+  sigemptyset(&held);
+  for (size_t i = 0; i < sizeof(passed_on) / sizeof(passed_on[0]); i++)
+    sigaddset(&held, passed_on[i]);
+  sigprocmask(SIG_BLOCK, &held, NULL);
+  (void)setpgid(0, 0);
+  signal(SIGCHLD, SIG_DFL); /* (one ignored would lose the command's status) */
   if (o->detach) {
     /* exec -d: the caller reaps this process at once; its child, in a
      * session of its own (the caller's terminal signals are not its), goes
@@ -137,14 +161,21 @@ __attribute__((noreturn)) static void joiner(struct exec_ctx *x)
   }
   close(x->pidfd);
   if (pid == 0) {
-    /* killing the pid the caller holds (the joiner) ends the command too */
+    /* killing the pid the caller holds (the joiner) ends the command too;
+     * a joiner dead already made the container's init our parent (the
+     * joiner, outside our pid namespace, reads as 0) */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) {
       cocin_fail_errno(&err, "exec: parent death signal");
       child_fail(x->errfd, 1, &err);
     }
-    /* with a lifeline, what it starts goes with it (its process group) */
-    if (o->lifeline >= 0)
-      (void)setpgid(0, 0);
+    if (getppid() != 0)
+      _exit(137);
+    /* A session of its own, as runc gives an exec'd process: the caller's
+     * terminal is not its controlling one (through /dev/tty it could read
+     * the user's keys, or push some with TIOCSTI into the shell the user
+     * returns to).  A process group of its own too: with a lifeline, what
+     * it starts goes with it (kill(-pid)). */
+    (void)setsid();
     cocin_reset_signals();
     umask(022); /* the container's, as its init has it */
     if (o->tty && o->console_sock >= 0) {
@@ -182,8 +213,12 @@ __attribute__((noreturn)) static void joiner(struct exec_ctx *x)
     _exit(code);
   }
   close(x->errfd);
-  signal(SIGINT, SIG_IGN);
-  signal(SIGTERM, SIG_IGN);
+  pass_to = pid;
+  struct sigaction sa = {.sa_handler = pass_on, .sa_flags = SA_RESTART};
+  sigemptyset(&sa.sa_mask);
+  for (size_t i = 0; i < sizeof(passed_on) / sizeof(passed_on[0]); i++)
+    sigaction(passed_on[i], &sa, NULL);
+  sigprocmask(SIG_UNBLOCK, &held, NULL);
   if (o->lifeline >= 0)
     watch_lifeline(o->lifeline, proc, pid);
   int status = 0;

@@ -184,6 +184,25 @@ if [ ${#CI[@]} -gt 0 ]; then
   t_end
 fi
 
+t_begin "exec: the command has a session and process group of its own"
+got=$(cocin exec "$C" sh -c 'echo $$; cut -d" " -f5,6 /proc/$$/stat' 2>&1 | tr '\n' ' ')
+set -- $got
+[ $# = 3 ] && [ "$2" = "$1" ] && [ "$3" = "$1" ] || t_fail "pid, pgrp, session: [$got]"
+t_end
+
+t_begin "exec: INT, TERM and HUP sent to the CLI are passed on to the command, its code is the CLI's"
+for sig in INT TERM HUP; do
+  rm -f "$T/sg"
+  "$COCIN" --root "$ROOT" exec "$C" sh -c "trap 'echo got-$sig; exit 7' $sig; echo ready; while :; do sleep 0.1; done" >"$T/sg" 2>&1 &
+  cli=$!
+  t_track $cli
+  wait_for grep -q ready "$T/sg" || t_fail "$sig: not ready [$(cat "$T/sg")]"
+  kill -$sig $cli
+  wait_child $cli; rc=$?
+  [ "$rc" = 7 ] && grep -q "got-$sig" "$T/sg" || t_fail "$sig: rc $rc [$(cat "$T/sg")]"
+done
+t_end
+
 t_begin "exec -t without a terminal refused"
 cocin exec -t "$C" true >"$T/o" 2>&1 </dev/null && t_fail "succeeded"
 grep -q 'the input device is not a TTY' "$T/o" || t_fail "message: $(cat "$T/o")"

@@ -306,6 +306,33 @@ pane_has x3 '^x-tty' || t_fail "not a tty: $(pane x3 | head -2)"
 TM kill-session -t x3 >/dev/null 2>&1
 t_end
 
+t_begin "exec without -t from a terminal: the terminal is not the command's (no /dev/tty), Ctrl-C reaches it once"
+# (as the caller's controlling terminal, /dev/tty would let it read the
+# user's keys, or push some into the shell with TIOCSTI)
+# (the shell running the CLI traps INT too: the terminal's Ctrl-C reaches
+# it as well, and a shell without a handler may end on it)
+cat >"$T/x4.sh" <<'EOF'
+trap 'echo shell-int' INT
+"$1" --root "$2" exec "$3" sh -c '
+  if cat /dev/tty </dev/null >/dev/null 2>&1; then echo tty-open; else echo no-tty; fi
+  n=0; trap "n=\$((n+1))" INT
+  echo ready; while [ ! -e /tmp/x4-go ]; do sleep 0.1; done; echo ints-$n; exit 3'
+echo $? >"$4"
+sleep 100000
+EOF
+rm -f "$T/rc.x4"
+start x4 "sh $T/x4.sh $CABS $ROOT ${P}ex2 $T/rc.x4"
+wait_for pane_has x4 '^ready' || t_fail "not ready: $(pane x4 | tail -3)"
+pane_has x4 '^no-tty' || t_fail "the command opened the terminal: $(pane x4 | head -3)"
+send x4 C-c
+sleep 0.5 # (it is counted when its sleep ends)
+cocin exec "${P}ex2" touch /tmp/x4-go >/dev/null 2>&1
+wait_long test -s "$T/rc.x4" || t_fail "CLI did not return: $(pane x4 | tail -3)"
+[ "$(cat "$T/rc.x4" 2>/dev/null)" = 3 ] || t_fail "exit code [$(cat "$T/rc.x4" 2>/dev/null)]"
+pane_has x4 '(^|C)ints-1$' || t_fail "INT not passed on once: $(pane x4 | tail -3)" # (^C: the terminal's echo)
+TM kill-session -t x4 >/dev/null 2>&1
+t_end
+
 # ------------------------------------------------------------ attach
 N=${P}at
 cocin run -dit --name "$N" busybox sh >/dev/null 2>&1
