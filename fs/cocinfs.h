@@ -100,9 +100,6 @@ struct fs_ctx {
    * tail -f go to the file itself); false with --allow-other, whose
    * readers cannot enter the state root: the daemon serves the bytes. */
   bool log_links;
-  /* the read end of a pipe only the daemon holds the write end of: what
-   * exec started dies with the daemon (its exec files close with it) */
-  int lifeline;
 };
 /* The context given to fuse_new (valid in any FUSE handler). */
 struct fs_ctx *fs_ctx(void);
@@ -146,6 +143,10 @@ struct fs_handle {
   /* exec */
   enum fs_exec_state xstate;
   pid_t pid;
+  /* the write end of the command's own lifeline, which only the daemon
+   * holds: closed (release, or the daemon's end), its joiner kills the
+   * command, what it started and its process group */
+  int life;
   size_t status_pos;
 };
 

@@ -54,25 +54,33 @@ static int exec_start(struct fs_handle *h, char **words, cocin_error_t *err)
   if (r == 0 && o.detach)
     r = cocin_fail(err, EINVAL, "exec -d: the exec file gives the output and status: write the "
                                 "command without -d (or write exec -d to the container's ctl)");
-  o.lifeline = fs_ctx()->lifeline;
   o.id = h->id;
   if (r == 0) {
-    int p[2];
+    /* a lifeline of its own: closed at release (or with the daemon), its
+     * joiner kills the command, what it started and its process group */
+    int p[2], life[2] = {-1, -1};
     cleanup_close int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (null_fd < 0 || pipe2(p, O_CLOEXEC) < 0) {
+    if (null_fd < 0 || pipe2(life, O_CLOEXEC) < 0) {
       r = cocin_fail_errno(err, "exec: pipe");
+    } else if (pipe2(p, O_CLOEXEC) < 0) {
+      r = cocin_fail_errno(err, "exec: pipe");
+      close(life[0]);
+      close(life[1]);
     } else {
-      cleanup_close int wr = p[1];
+      cleanup_close int wr = p[1], life_r = life[0];
       int stdio[3] = {null_fd, wr, wr};
       pid_t pid;
+      o.lifeline = life_r;
       cleanup_sigmask struct fs_sigmask m;
       fs_sigmask_open(&m);
       r = cocin_exec_start(fs_ctx()->root, h->name, &o, stdio, &pid, err);
       if (r < 0) {
         close(p[0]);
+        close(life[1]);
       } else {
         h->fd = p[0];
         h->pid = pid;
+        h->life = life[1];
         h->xstate = FS_EXEC_OUTPUT;
       }
     }
@@ -166,21 +174,25 @@ static int wait_readable(int fd)
   return r;
 }
 
-/* The exit status line, once the command is reaped (h->lock held). */
+/* The exit status line, once the command is reaped (h->lock held, let go
+ * while the command runs on: another reader of the fd waits in a slot of
+ * its own, not on the lock). */
 static int exec_status(struct fs_handle *h)
 {
   if (h->have_data)
     return 0;
   cleanup_close int pfd = sys_pidfd_open(h->pid);
-  if (pfd >= 0) {
-    int r = wait_readable(pfd);
-    if (r < 0)
-      return r;
-  }
+  if (pfd < 0)
+    return -EAGAIN; /* (out of fds: no waiting without a slot) */
+  pthread_mutex_unlock(&h->lock);
+  int r = wait_readable(pfd);
+  pthread_mutex_lock(&h->lock);
+  if (r < 0 || h->have_data) /* (another reader reaped it meanwhile) */
+    return r < 0 ? r : 0;
   int status = 0;
   while (waitpid(h->pid, &status, 0) < 0)
     if (errno != EINTR)
-      return -errno;
+      return -EIO;
   h->pid = -1;
   fs_reply_set(h, xasprintf("%d\n", exit_code_of(status)));
   h->have_data = true;
@@ -224,7 +236,7 @@ ssize_t fs_exec_read(struct fs_handle *h, char *buf, size_t size, off_t off)
     if (n == 0)
       break;
     if (errno != EINTR && errno != EAGAIN)
-      return -errno;
+      return -EIO; /* (one the README names, as fs_errno gives) */
   }
   pthread_mutex_lock(&h->lock);
   if (h->xstate == FS_EXEC_OUTPUT)
@@ -233,12 +245,15 @@ ssize_t fs_exec_read(struct fs_handle *h, char *buf, size_t size, off_t off)
   return 0;
 }
 
-/* Closed before the end: kill what the command started, reap the child. */
+/* Closed before the end: its lifeline cut, the joiner kills the command,
+ * what it started (the orphans among them too: its process group) and
+ * ends; reaped here. */
 void fs_exec_release(struct fs_handle *h)
 {
+  if (h->life >= 0)
+    close(h->life);
+  h->life = -1;
   if (h->pid > 0) {
-    cleanup_close int proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
-    cocin_kill_tree(proc, h->pid); /* the command runs below the joiner */
     while (waitpid(h->pid, NULL, 0) < 0 && errno == EINTR)
       ;
     h->pid = -1;

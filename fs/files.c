@@ -205,26 +205,34 @@ static int wait_open(struct fs_handle *h, int flags)
   return fs_handle_pin(h);
 }
 
+/* The wait runs outside the handle's lock: readers of one fd side by
+ * side each wait in a slot of their own (a thread asleep on the lock would
+ * hold a FUSE thread without one, deaf to interrupts, and enough of them
+ * would take every thread of the daemon); the first to finish records
+ * the code. */
 static ssize_t wait_read(struct fs_handle *h, char *buf, size_t size, off_t off)
 {
   pthread_mutex_lock(&h->lock);
-  if (!h->have_data) {
+  bool have = h->have_data;
+  pthread_mutex_unlock(&h->lock);
+  if (!have) {
     cleanup_error cocin_error_t err = NULL;
     int slot = fs_block_enter();
-    if (slot < 0) {
-      pthread_mutex_unlock(&h->lock);
+    if (slot < 0)
       return slot;
-    }
     int code = cocin_wait(fs_ctx()->root, h->name, h->id, fs_interrupted, &err);
     fs_block_leave(slot);
-    if (code < 0) {
-      pthread_mutex_unlock(&h->lock);
+    if (code < 0)
       return fs_errno(&err);
+    pthread_mutex_lock(&h->lock);
+    if (!h->have_data) {
+      h->data = xasprintf("%d\n", code);
+      h->len = strlen(h->data);
+      h->have_data = true;
     }
-    h->data = xasprintf("%d\n", code);
-    h->len = strlen(h->data);
-    h->have_data = true;
+    pthread_mutex_unlock(&h->lock);
   }
+  pthread_mutex_lock(&h->lock);
   ssize_t r = fs_serve(h->data, h->len, buf, size, off);
   pthread_mutex_unlock(&h->lock);
   return r;

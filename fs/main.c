@@ -160,7 +160,7 @@ int main(int argc, char **argv)
 {
   /* 0, 1 and 2 taken (by /dev/null if we were started without them):
    * none of our own descriptors may land there (a child's stdio is dup2'd
-   * onto them; the exec lifeline on 0 would read as the daemon's death) */
+   * onto them; an exec's lifeline on 0 would read as its end) */
   cocin_stdio_ensure();
   struct options o = {0};
   cleanup_error cocin_error_t err = NULL;
@@ -173,16 +173,8 @@ int main(int argc, char **argv)
     fprintf(stderr, "cocinfs: %s\n", cocin_error_msg(&err));
     return 1;
   }
-  int lifeline[2]; /* the write end stays open until we exit: never closed */
-  if (pipe2(lifeline, O_CLOEXEC) < 0) {
-    fprintf(stderr, "cocinfs: pipe: %s\n", strerror(errno));
-    return 1;
-  }
-  struct fs_ctx ctx = {.root = root,
-                       .uid = geteuid(),
-                       .gid = getegid(),
-                       .log_links = !o.allow_other,
-                       .lifeline = lifeline[0]};
+  struct fs_ctx ctx = {
+      .root = root, .uid = geteuid(), .gid = getegid(), .log_links = !o.allow_other};
 
   opts = xasprintf("default_permissions,fsname=cocinfs,subtype=cocinfs%s",
                    o.allow_other ? ",allow_other" : "");

@@ -563,6 +563,7 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
   h->name = p.type == P_FILE ? xstrdup(p.name) : NULL;
   h->fd = -1;
   h->pid = -1;
+  h->life = -1;
   h->reply_base = -1;
   pthread_mutex_init(&h->lock, NULL);
   r = p.file->open(h, fi->flags);

@@ -63,20 +63,23 @@ static void pass_on(int sig)
   errno = saved;
 }
 
-/* Until the command ends: if the caller dies first (the lifeline's write
- * end closes), kill the command and everything it started (found in proc,
- * our namespace's /proc: we see the pids as fork gave them). */
+/* Until the command ends: if the caller dies first, or lets go (the
+ * lifeline's write end closes), kill the command and everything it
+ * started (found in proc, our namespace's /proc: we see the pids as fork
+ * gave them).  It is unreaped meanwhile: its pid is no other's. */
 static void watch_lifeline(int lifeline, int proc, pid_t pid)
 {
   cleanup_close int pfd = sys_pidfd_open(pid);
-  if (pfd < 0)
-    return; /* no way to see it end: not watched (never killed by mistake) */
   for (;;) {
     struct pollfd p[2] = {{.fd = lifeline, .events = POLLIN}, {.fd = pfd, .events = POLLIN}};
-    int n = poll(p, 2, -1);
+    /* (without a pidfd, out of fds, its end is looked for every 100 ms) */
+    int n = poll(p, 2, pfd < 0 ? 100 : -1);
     if (n < 0 && errno == EINTR)
       continue;
-    if (n < 0 || (p[1].revents & POLLIN))
+    siginfo_t si = {.si_pid = 0};
+    if (n < 0 || (p[1].revents & POLLIN) ||
+        (pfd < 0 && waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+         si.si_pid == pid))
       return; /* it ended: reaped by the caller of this */
     if (p[0].revents) {
       cocin_kill_tree(proc, pid);

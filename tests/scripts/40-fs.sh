@@ -333,6 +333,18 @@ exec 3<&-
 wait_for sh -c "! pgrep -f '^sleep $mark\$'" || t_fail "sleep survived the close"
 t_end
 
+t_begin fs-exec-close-kills-orphans
+# what left the command's tree (an orphan, adopted by the container's
+# init) goes too: its process group
+orph=$((mark + 100))
+exec 3<>"$M/$A/exec"; echo "sh -c '(sleep $orph &); exec sleep $((orph + 1))'" >&3
+wait_for pgrep -f "^sleep $orph\$" || t_fail "the orphan sleep not seen"
+wait_for pgrep -f "^sleep $((orph + 1))\$" || t_fail "the command's sleep not seen"
+exec 3<&-
+wait_for sh -c "! pgrep -f '^sleep $((orph + 1))\$'" || t_fail "the command survived the close"
+wait_for sh -c "! pgrep -f '^sleep $orph\$'" || t_fail "its orphan survived the close"
+t_end
+
 t_begin fs-ctl-exec-detached
 # exec through a ctl file is exec -d: the write returns once it runs
 mark=$((mark + 1))
@@ -473,6 +485,34 @@ told() { grep -ql "temporarily unavailable" "$1"[0-9]* 2>/dev/null; }
 wait_long told "$T/w" || t_fail "no reader was told EAGAIN"
 timeout 10 cat "$M/$A/status" >/dev/null || t_fail "status not served with 60 blocked waiters"
 kill "${wpids[@]}" 2>/dev/null; wait "${wpids[@]}" 2>/dev/null
+daemon_up || t_fail "daemon down"
+t_end
+
+# Readers of one wait fd (pread: no file position lock between them; at
+# offsets a page apart, or the page cache makes one read of them) each
+# wait in a slot of their own, not asleep on the handle's lock without one:
+# the excess are told EAGAIN, and the tree still answers.
+t_begin fs-wait-one-fd-many-readers
+python3 -c '
+import errno, os, sys, threading, time
+fd = os.open(sys.argv[1], os.O_RDONLY)
+told = threading.Event()
+def read(i):
+    try:
+        os.pread(fd, 16, i * 4096)
+    except OSError as e:
+        if e.errno == errno.EAGAIN:
+            told.set()
+for i in range(70):
+    threading.Thread(target=read, args=(i,), daemon=True).start()
+if told.wait(60):
+    print("told", flush=True)
+time.sleep(600)' "$M/$A/wait" >"$T/w1fd" 2>&1 &
+wp=$!
+t_track $wp
+wait_long grep -q told "$T/w1fd" || t_fail "no reader was told EAGAIN: $(cat "$T/w1fd")"
+timeout 10 cat "$M/$A/status" >/dev/null || t_fail "status not served with 70 readers of one wait fd"
+kill $wp; wait $wp 2>/dev/null
 daemon_up || t_fail "daemon down"
 t_end
 
