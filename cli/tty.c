@@ -80,14 +80,9 @@ int tty_relay_keys(int master, int end_fd, int log_fd, const struct cocin_detach
   /* (raw only when what is typed goes to the container: attach
    * --no-stdin leaves Ctrl-C to end us) */
   bool is_tty = use_stdin && tcgetattr(0, &saved) == 0;
-  if (is_tty) {
-    raw = saved;
-    cfmakeraw(&raw);
-    tcsetattr(0, TCSANOW, &raw);
-  }
   /* SIGWINCH, and the signals that would end us (docker passes none of
    * them on with -t; one we ignore stays ignored): the terminal is given
-   * back before we go. */
+   * back before we go (they are caught before it is made raw). */
   static const int enders[] = {SIGTERM, SIGHUP, SIGINT, SIGQUIT};
   sigset_t mask;
   sigemptyset(&mask);
@@ -99,6 +94,11 @@ int tty_relay_keys(int master, int end_fd, int log_fd, const struct cocin_detach
   }
   sigprocmask(SIG_BLOCK, &mask, NULL);
   cleanup_close int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+  if (is_tty) {
+    raw = saved;
+    cfmakeraw(&raw);
+    tcsetattr(0, TCSANOW, &raw);
+  }
 
   int fatal = 0;
   bool stdin_open = use_stdin, ended = false, detached = false;
@@ -240,25 +240,55 @@ void block_passed_on(sigset_t *mask, sigset_t *old)
   sigprocmask(SIG_BLOCK, mask, old);
 }
 
+/* As much of the input pending (*len bytes at in + *off) as the
+ * container's stdin pipe (non-blocking) takes now; -1 once it takes no
+ * more (the container closed it). */
+static int give_input(int fd, const char *in, size_t *off, size_t *len)
+{
+  while (*off < *len) {
+    ssize_t w = write(fd, in + *off, *len - *off);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w < 0 && errno == EAGAIN)
+      return 0;
+    if (w < 0)
+      return -1;
+    *off += (size_t)w;
+  }
+  *off = *len = 0;
+  return 0;
+}
+
 int relay_run(struct relay *r, int end_fd, int (*on_end)(void *ctx), int sig_fd,
               void (*on_sig)(void *ctx), void *ctx, bool to_eof)
 {
   signal(SIGPIPE, SIG_IGN); /* a container gone: EPIPE, not our death */
-  bool ended = false;
-  char buf[16384];
+  bool ended = false, in_eof = false;
+  char buf[16384], in[16384];
+  /* The input waits here while the container does not read it, and we go
+   * on copying its output meanwhile: a blocking write into a full stdin
+   * pipe, while the container blocks writing a full stdout, would hang
+   * both.  Read again once what we read is given. */
+  size_t in_off = 0, in_len = 0;
+  if (r->ours[0] >= 0)
+    (void)fcntl(r->ours[0], F_SETFL, fcntl(r->ours[0], F_GETFL) | O_NONBLOCK);
   for (;;) {
     if (ended && r->ours[1] < 0 && r->ours[2] < 0)
       return 0;
-    struct pollfd p[5] = {
+    if (r->ours[0] >= 0 && in_eof && in_len == 0)
+      relay_end(r, 0); /* end of input for the container, all of it given */
+    bool want_in = !ended && r->ours[0] >= 0 && !in_eof && in_len == 0;
+    struct pollfd p[6] = {
         {.fd = ended ? -1 : end_fd, .events = POLLIN},
         {.fd = sig_fd, .events = POLLIN},
-        {.fd = !ended && r->ours[0] >= 0 ? 0 : -1, .events = POLLIN},
+        {.fd = want_in ? 0 : -1, .events = POLLIN},
         {.fd = r->ours[1], .events = POLLIN},
         {.fd = r->ours[2], .events = POLLIN},
+        {.fd = !ended && in_len ? r->ours[0] : -1, .events = POLLOUT},
     };
     /* once it ended, without to_eof: what is there now, not what a
      * process it left behind may write later */
-    int n = poll(p, 5, ended && !to_eof ? 0 : -1);
+    int n = poll(p, 6, ended && !to_eof ? 0 : -1);
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0 || (n == 0 && ended))
@@ -266,9 +296,18 @@ int relay_run(struct relay *r, int end_fd, int (*on_end)(void *ctx), int sig_fd,
     if (p[1].revents & POLLIN)
       on_sig(ctx);
     if (p[2].revents) {
-      ssize_t got = read(0, buf, sizeof(buf));
-      if (got <= 0 || write_all(r->ours[0], buf, (size_t)got) < 0)
-        relay_end(r, 0); /* end of input for the container */
+      ssize_t got = read(0, in, sizeof(in));
+      if (got < 0 && (errno == EINTR || errno == EAGAIN))
+        continue;
+      if (got <= 0)
+        in_eof = true;
+      else
+        in_off = 0, in_len = (size_t)got;
+    }
+    if ((p[2].revents || p[5].revents) && in_len &&
+        give_input(r->ours[0], in, &in_off, &in_len) < 0) {
+      in_off = in_len = 0; /* (it reads no more: nothing more to give) */
+      in_eof = true;
     }
     for (int i = 1; i <= 2; i++)
       if (p[i + 2].revents) {

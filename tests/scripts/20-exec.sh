@@ -169,6 +169,20 @@ t_eq "exec of an absolute path" ok "$(cocin exec "$C" /bin/echo ok 2>&1)"
 t_eq "exec -i passes stdin" "$(printf 'hi\nthere')" "$(printf 'hi\nthere\n' | cocin exec -i "$C" cat 2>&1)"
 t_eq "exec -i binary-safe stdin" "$(head -c 4096 /etc/services | md5sum)" "$(head -c 4096 /etc/services | cocin exec -i "$C" md5sum 2>&1)"
 
+t_begin "exec -i and run -i: a command that writes much before it reads does not hang the relay"
+# (input from a file and output to one both go through the CLI's pipes;
+# the input waits while the container does not read it, its output flows)
+head -c 1000000 /dev/zero >"$T/in1m"
+cocin_bounded exec -i "$C" sh -c 'head -c 1000000 /dev/zero; cat >/dev/null; echo done >&2' \
+  <"$T/in1m" >"$T/out1m" 2>"$T/err1m"; rc=$?
+[ "$rc" = 0 ] && [ "$(wc -c <"$T/out1m")" = 1000000 ] && grep -q done "$T/err1m" ||
+  t_fail "exec: rc $rc, $(wc -c <"$T/out1m") bytes out [$(cat "$T/err1m")]"
+cocin_bounded run --rm -i busybox sh -c 'head -c 1000000 /dev/zero; cat >/dev/null; echo done >&2' \
+  <"$T/in1m" >"$T/out1m" 2>"$T/err1m"; rc=$?
+[ "$rc" = 0 ] && [ "$(wc -c <"$T/out1m")" = 1000000 ] && grep -q done "$T/err1m" ||
+  t_fail "run: rc $rc, $(wc -c <"$T/out1m") bytes out [$(cat "$T/err1m")]"
+t_end
+
 t_begin "exec: stdout and stderr kept apart"
 cocin exec "$C" sh -c 'echo out; echo err >&2' >"$T/o1" 2>"$T/e1"
 [ "$(cat "$T/o1")" = out ] || t_fail "stdout [$(cat "$T/o1")]"
