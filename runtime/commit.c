@@ -118,7 +118,7 @@ static int commit_copy(void *ctx, cocin_error_t *err)
 static int commit_build(const char *tmp, const void *data, cocin_error_t *err)
 {
   struct commit c = {data, tmp};
-  return in_mount_ns(commit_copy, &c, "commit", err);
+  return in_mount_ns(commit_copy, &c, &c.l->pidfd, 1, "commit", err);
 }
 
 struct commit_job {
@@ -177,7 +177,8 @@ static int export_job(const struct layers *l, void *ctx, cocin_error_t *err)
   const struct export_job *j = ctx;
   cleanup_free char *dir = cocin_container_dir(j->root, l->name);
   struct export x = {l, dir, j->out};
-  return in_mount_ns(export_tar, &x, "export", err);
+  int keep[] = {j->out, l->pidfd};
+  return in_mount_ns(export_tar, &x, keep, 2, "export", err);
 }
 
 /* ---- both ---- */

@@ -639,9 +639,11 @@ static char *container_part(const char *arg, const char **path)
   return xstrndup(arg, (size_t)(colon - arg));
 }
 
-int in_mount_ns(int (*fn)(void *ctx, cocin_error_t *err), void *ctx, const char *verb,
-                cocin_error_t *err)
+int in_mount_ns(int (*fn)(void *ctx, cocin_error_t *err), void *ctx, const int *keep,
+                size_t nkeep, const char *verb, cocin_error_t *err)
 {
+  if (nkeep > CLOSE_FDS_KEEP_MAX - 1)
+    return cocin_fail(err, EINVAL, "%s: too many fds to keep", verb);
   int pipefd[2];
   if (pipe2(pipefd, O_CLOEXEC) < 0)
     return cocin_fail_errno(err, "%s: pipe", verb);
@@ -652,6 +654,11 @@ int in_mount_ns(int (*fn)(void *ctx, cocin_error_t *err), void *ctx, const char 
     return cocin_fail_errno(err, "%s: fork", verb);
   if (pid == 0) {
     close(rd);
+    int kept[CLOSE_FDS_KEEP_MAX];
+    kept[0] = wr;
+    for (size_t i = 0; i < nkeep; i++)
+      kept[i + 1] = keep[i];
+    close_fds_except(3, kept, nkeep + 1);
     /* the signals as they come (our caller may hold them off while a
      * container is paused: then the work stops, and it thaws it), and
      * gone with our caller */
@@ -770,7 +777,7 @@ static int copy_stopped(const char *root, const char *name, const cJSON *cfg, co
   struct stopped_copy c = {dir, opts, src, dst,
                            MS_NOSUID | MS_NODEV | (spec.security.read_only ? MS_RDONLY : 0),
                            &spec, o, into};
-  int r = in_mount_ns(copy_mounted, &c, "cp", err);
+  int r = in_mount_ns(copy_mounted, &c, NULL, 0, "cp", err);
   cocin_spec_free(&spec);
   return r;
 }

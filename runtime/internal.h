@@ -148,10 +148,13 @@ void wait_last_monitor(const cJSON *cfg);
  * again (a start, a cp of a stopped container).  The fd, or -1. */
 int layers_lock(const char *root, const char *name, bool exclusive);
 /* fn(ctx) in a forked child, in a mount namespace of its own (private
- * propagation): what it mounts goes with it.  Its error, or EIO if it
- * died without one ("VERB: ..."). */
-int in_mount_ns(int (*fn)(void *ctx, cocin_error_t *err), void *ctx, const char *verb,
-                cocin_error_t *err);
+ * propagation): what it mounts goes with it.  The child keeps of our fds
+ * above 2 only the nkeep in keep that fn uses (-1s skipped): a copy that
+ * runs long holds no other (in cocinfs: another exec's output pipe, whose
+ * reader would see no end meanwhile, or /dev/fuse).  Its error, or EIO if
+ * it died without one ("VERB: ..."). */
+int in_mount_ns(int (*fn)(void *ctx, cocin_error_t *err), void *ctx, const int *keep,
+                size_t nkeep, const char *verb, cocin_error_t *err);
 /* What a killed builder (dir/.tmp-*, a minute old: a builder locks its
  * directory a moment after making it) or remover (dir/.rm-*) left there,
  * if nobody holds it: images/, volumes/ */
