@@ -72,6 +72,25 @@ static bool detach_filter(const struct cocin_detach_keys *k, size_t *matched, co
   return false;
 }
 
+/* As much of the input pending (*len bytes at in + *off) as the
+ * container's stdin (a pipe or a pty's master, non-blocking) takes now;
+ * -1 once it takes no more (closed). */
+static int give_input(int fd, const char *in, size_t *off, size_t *len)
+{
+  while (*off < *len) {
+    ssize_t w = write(fd, in + *off, *len - *off);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w < 0 && errno == EAGAIN)
+      return 0;
+    if (w < 0)
+      return -1;
+    *off += (size_t)w;
+  }
+  *off = *len = 0;
+  return 0;
+}
+
 int tty_relay_keys(int master, int end_fd, int log_fd, const struct cocin_detach_keys *keys,
                    bool use_stdin, int *ending)
 {
@@ -103,13 +122,21 @@ int tty_relay_keys(int master, int end_fd, int log_fd, const struct cocin_detach
   int fatal = 0;
   bool stdin_open = use_stdin, ended = false, detached = false;
   size_t matched = 0;
+  /* What is typed waits in out while the terminal takes no more (a paste
+   * into a program that does not read): its output is copied meanwhile,
+   * and a signal still ends us, where a blocking write would hang both
+   * sides.  The master is non-blocking while we hold it (its monitor, who
+   * may share it, reads it only once it is no longer lent). */
   char buf[16384], out[16384 + sizeof(keys->seq)];
+  size_t out_off = 0, out_len = 0;
+  int master_fl = fcntl(master, F_GETFL);
+  bool nonblock = master_fl >= 0 && fcntl(master, F_SETFL, master_fl | O_NONBLOCK) == 0;
   if (keys || !use_stdin)
     copy_winsize(master); /* (an attach: the size is ours from now) */
   for (;;) {
     struct pollfd p[4] = {
-        {.fd = master, .events = POLLIN},
-        {.fd = stdin_open ? 0 : -1, .events = POLLIN},
+        {.fd = master, .events = POLLIN | (out_len ? POLLOUT : 0)},
+        {.fd = stdin_open && out_len == 0 ? 0 : -1, .events = POLLIN},
         {.fd = ended ? -1 : end_fd, .events = POLLIN},
         {.fd = sfd, .events = POLLIN},
     };
@@ -130,6 +157,8 @@ int tty_relay_keys(int master, int end_fd, int log_fd, const struct cocin_detach
     }
     if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
       ssize_t n = read(master, buf, sizeof(buf));
+      if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        continue;
       if (n <= 0)
         break; /* EIO: every slave closed */
       write_all(1, buf, (size_t)n);
@@ -138,23 +167,32 @@ int tty_relay_keys(int master, int end_fd, int log_fd, const struct cocin_detach
     }
     if (p[1].revents & (POLLIN | POLLHUP)) {
       ssize_t n = read(0, buf, sizeof(buf));
-      size_t give = (size_t)n;
+      if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        continue;
+      out_off = out_len = 0;
       if (n <= 0) {
         stdin_open = false;
-        if (matched) /* (the keys begun: given on at the end of the input) */
-          write_all(master, keys->seq, matched);
+        if (matched) { /* (the keys begun: given on at the end of the input) */
+          memcpy(out, keys->seq, matched);
+          out_len = matched;
+        }
       } else if (keys) {
-        detached = detach_filter(keys, &matched, buf, (size_t)n, out, &give);
-        write_all(master, out, give);
-        if (detached)
-          break;
+        detached = detach_filter(keys, &matched, buf, (size_t)n, out, &out_len);
       } else {
-        write_all(master, buf, give);
+        memcpy(out, buf, (size_t)n);
+        out_len = (size_t)n;
       }
     }
+    /* (detached: what came before the keys, as much as it takes now) */
+    if (out_len && give_input(master, out, &out_off, &out_len) < 0)
+      out_off = out_len = 0; /* (it takes nothing more: the end is near) */
+    if (detached)
+      break;
     if (p[2].revents)
       ended = true;
   }
+  if (nonblock)
+    (void)fcntl(master, F_SETFL, master_fl); /* (as it was: it may go to the monitor) */
   if (is_tty)
     tcsetattr(0, TCSANOW, &saved);
   if (fatal && ending) { /* the caller's to end with, once it has let go */
@@ -238,25 +276,6 @@ void block_passed_on(sigset_t *mask, sigset_t *old)
   sigaddset(mask, SIGTERM);
   sigaddset(mask, SIGHUP);
   sigprocmask(SIG_BLOCK, mask, old);
-}
-
-/* As much of the input pending (*len bytes at in + *off) as the
- * container's stdin pipe (non-blocking) takes now; -1 once it takes no
- * more (the container closed it). */
-static int give_input(int fd, const char *in, size_t *off, size_t *len)
-{
-  while (*off < *len) {
-    ssize_t w = write(fd, in + *off, *len - *off);
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w < 0 && errno == EAGAIN)
-      return 0;
-    if (w < 0)
-      return -1;
-    *off += (size_t)w;
-  }
-  *off = *len = 0;
-  return 0;
 }
 
 int relay_run(struct relay *r, int end_fd, int (*on_end)(void *ctx), int sig_fd,

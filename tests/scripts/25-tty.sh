@@ -333,6 +333,39 @@ pane_has x4 '(^|C)ints-1$' || t_fail "INT not passed on once: $(pane x4 | tail -
 TM kill-session -t x4 >/dev/null 2>&1
 t_end
 
+t_begin "exec -it: a paste the command does not read waits, its output still flows (no hang)"
+# (a python pty stands for the user's terminal: 240 KB of lines typed at
+# once into a command that prints 2 MB and never reads; a blocking write
+# into its full terminal, its output unread meanwhile, hung both)
+python3 - "$CABS" --root "$ROOT" exec -it "${P}ex2" sh -c 'sleep 1; yes | head -c 2000000; echo END; exit 5' >"$T/paste" 2>&1 <<'EOF'
+import os, pty, select, sys, threading, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+def typist():
+    try:
+        os.write(fd, (b"x" * 79 + b"\n") * 3000)
+    except OSError:
+        pass
+threading.Thread(target=typist, daemon=True).start()
+got, deadline = b"", time.time() + 60
+while time.time() < deadline:
+    if select.select([fd], [], [], 0.5)[0]:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        got += chunk
+if b"END" not in got:
+    os.kill(pid, 9)
+code = os.waitpid(pid, 0)[1]
+print("END" if b"END" in got else "no END", len(got) >= 2000000, os.waitstatus_to_exitcode(code))
+EOF
+[ "$(cat "$T/paste")" = "END True 5" ] || t_fail "got [$(cat "$T/paste")]"
+t_end
+
 # ------------------------------------------------------------ attach
 N=${P}at
 cocin run -dit --name "$N" busybox sh >/dev/null 2>&1
