@@ -29,6 +29,24 @@
 
 /* Make the container's directory: the name is ours.  *reserved: an fd of
  * it, to know it later for the one we made. */
+static int name_in_use(const char *name, cocin_error_t *err)
+{
+  return cocin_fail(err, EEXIST, "the container name \"%s\" is already in use (remove it: cocin rm %s)",
+                    name, name);
+}
+
+/* A name taken already, looked at before the volumes are resolved (an
+ * empty named volume is filled from the image then): a run refused for
+ * it (docker's first check too) fills none.  reserve_name decides. */
+static int name_free(const char *root, const struct cocin_spec *spec, cocin_error_t *err)
+{
+  if (spec->name == NULL)
+    return 0;
+  cleanup_free char *cdir = cocin_container_dir(root, spec->name);
+  struct stat st;
+  return lstat(cdir, &st) == 0 ? name_in_use(spec->name, err) : 0;
+}
+
 static int reserve_name(const char *root, struct cocin_spec *spec, const char *id, int *reserved,
                         cocin_error_t *err)
 {
@@ -46,12 +64,17 @@ static int reserve_name(const char *root, struct cocin_spec *spec, const char *i
   }
   if (r < 0) {
     if (errno == EEXIST)
-      return cocin_fail(err, EEXIST,
-                        "the container name \"%s\" is already in use (remove it: cocin rm %s)",
-                        spec->name, spec->name);
+      return name_in_use(spec->name, err);
     return cocin_fail_errno(err, "mkdir %s", cdir);
   }
+  /* (without it, a monitor that dies unanswered leaves the directory) */
   *reserved = open(cdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (*reserved < 0) {
+    int e = errno;
+    rmdir(cdir);
+    errno = e;
+    return cocin_fail_errno(err, "open %s", cdir);
+  }
   return 0;
 }
 
@@ -229,6 +252,8 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
    * a fill from the image may take a while, and a reserved directory
    * without a record for long looks like a dead run's (rm takes it). */
   cleanup_volumes struct volume_holds vols = {0};
+  if (!restart && name_free(root, spec, err) < 0)
+    return -1;
   if (!restart && volumes_resolve(root, spec, image_rootfs, &vols, err) < 0) {
     volumes_undo(root, &vols);
     return cocin_error_wrap(err, "%s", verb);
@@ -585,6 +610,8 @@ int cocin_create(const char *root, struct cocin_spec *spec, char id[65], cocin_e
   if (overlay_fits(root, spec, image_rootfs, "create", err) < 0)
     return -1;
   cleanup_volumes struct volume_holds vols = {0}; /* held until it is recorded */
+  if (name_free(root, spec, err) < 0)
+    return -1;
   if (volumes_resolve(root, spec, image_rootfs, &vols, err) < 0) {
     volumes_undo(root, &vols);
     return cocin_error_wrap(err, "create");
