@@ -110,6 +110,13 @@ static int write_i64(const struct cocin_cgroup *cg, const char *dir, const char 
   return 0;
 }
 
+/* docker's memory+swap without --memory-swap: twice the memory (no
+ * limit for one so large that twice it does not fit: -m 5000000t) */
+static int64_t swap_default(int64_t memory)
+{
+  return memory > INT64_MAX / 2 ? -1 : 2 * memory;
+}
+
 static int apply_memory(const struct cocin_cgroup *cg, const struct cocin_limits *l,
                         cocin_error_t *err)
 {
@@ -127,7 +134,8 @@ static int apply_memory(const struct cocin_cgroup *cg, const struct cocin_limits
   }
   /* docker: without --memory-swap, as much swap as memory */
   if (l->memory && memsw)
-    return write_i64(cg, dir, "memory.memsw.limit_in_bytes", 2 * l->memory, "memory", err);
+    return write_i64(cg, dir, "memory.memsw.limit_in_bytes", swap_default(l->memory), "memory",
+                     err);
   return 0;
 }
 
@@ -376,7 +384,7 @@ static int update_memory(const struct cocin_cgroup *cg, const struct cocin_limit
                       "memory.memsw.limit_in_bytes in %s)",
                       dir);
   int64_t mem = all->memory ? all->memory : -1;
-  int64_t sw = all->memory_swap ? all->memory_swap : all->memory ? 2 * all->memory : -1;
+  int64_t sw = all->memory_swap ? all->memory_swap : all->memory ? swap_default(all->memory) : -1;
   uint64_t cur_sw = UINT64_MAX;
   if (memsw)
     cg_read_u64(dir, "memory.memsw.limit_in_bytes", &cur_sw);

@@ -91,6 +91,13 @@ else
 fi
 t_end
 
+if [ "$V2" = 0 ]; then # (v2 has no memory+swap file)
+  t_begin "-m so large that twice it does not fit: memory+swap without a limit (no overflow)"
+  out=$(cocin run --rm -m 5000000t busybox true 2>&1) || t_fail "run: $out"
+  [ -z "$out" ] || t_fail "said [$out]"
+  t_end
+fi
+
 t_begin "the container may run on every CPU its caller may"
 # the monitor starts the init on another CPU than its own, and gives the
 # init its CPUs back before execve
