@@ -51,14 +51,16 @@ struct exec_ctx {
 
 /* The joiner passes the signals its caller passes on to it (cocin exec's
  * INT, TERM, HUP; QUIT too) to the command, which has a session of its
- * own: the caller's terminal cannot signal it. */
+ * own: the caller's terminal cannot signal it.  To its process group, as
+ * a terminal's Ctrl-C reached it before (`sh -c 'sleep 9; ...'`: the
+ * sleep too); to the command alone before its setsid made the group. */
 static const int passed_on[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 static volatile pid_t pass_to = -1;
 
 static void pass_on(int sig)
 {
   int saved = errno;
-  if (pass_to > 0)
+  if (pass_to > 0 && kill(-pass_to, sig) < 0)
     kill(pass_to, sig);
   errno = saved;
 }

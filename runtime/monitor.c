@@ -408,7 +408,8 @@ static int take_terminal(int sock, int pidfd, int dir, int *log_fd, int *listene
  * namespace with its init).  A caller that stops reading (EPIPE: `| head`)
  * gets no more, and the container's own pipe closes, so that it meets
  * EPIPE as it would have writing to the caller; with keep (--sig-proxy=
- * false, whose caller may go first) it is logged on instead. */
+ * false) and the caller itself gone (ended by a signal it did not pass
+ * on) it is logged on instead. */
 /* All of buf to the caller's fd, which may be non-blocking (EAGAIN:
  * wait until it takes more). */
 static int write_caller(int fd, const char *buf, size_t n)
@@ -430,8 +431,20 @@ static int write_caller(int fd, const char *buf, size_t n)
   return 0;
 }
 
-static void tee_output(int from[3], int to[3], int log_fd, bool keep)
+/* The caller has gone: its end of the status pipe (caller) closed,
+ * waited for a moment (the output's pipe may close first as it exits) */
+static bool caller_gone(int caller)
 {
+  struct pollfd p = {caller, 0, 0};
+  int r;
+  while ((r = poll(&p, 1, 200)) < 0 && errno == EINTR)
+    ;
+  return caller >= 0 && r == 1 && (p.revents & (POLLERR | POLLHUP));
+}
+
+static void tee_output(int from[3], int to[3], int log_fd, bool keep, int caller)
+{
+  bool gone = false; /* (keep: the caller is) */
   char buf[16384];
   for (;;) {
     struct pollfd p[2] = {{from[1], POLLIN, 0}, {from[2], POLLIN, 0}};
@@ -459,7 +472,7 @@ static void tee_output(int from[3], int to[3], int log_fd, bool keep)
       if (to[i] >= 0)
         close(to[i]);
       to[i] = -1;
-      if (n > 0 && keep)
+      if (n > 0 && keep && (gone || (gone = caller_gone(caller))))
         continue;
       close(from[i]);
       from[i] = -1;
@@ -888,7 +901,7 @@ void monitor_main(struct monitor_args *m)
   if (init_fd >= 0)
     close(init_fd);
   if (m->tee_from[1] >= 0)
-    tee_output(m->tee_from, m->tee_to, log_fd, spec->no_sig_proxy);
+    tee_output(m->tee_from, m->tee_to, log_fd, spec->no_sig_proxy, status_fd);
 
   struct finished f = {id, exit_code_of(reap_init(pid, false)), false, pid, -1};
   TRACE("reaped");

@@ -183,6 +183,11 @@ if [ ${#CI[@]} -gt 0 ]; then
   wait_child $cli; rc=$?
   [ "$rc" = 42 ] || t_fail "=true: CLI exited $rc (want the container's 42)"
 fi
+# a reader that goes while the CLI runs (`| head`) ends it as without the
+# flag: the container meets EPIPE, nothing is logged on for ever
+out=$(cocin_bounded run --rm --sig-proxy=false busybox yes | head -1; echo "${PIPESTATUS[0]}")
+[ "$(echo "$out" | head -1)" = y ] && [ "$(echo "$out" | tail -1)" != 137 ] ||
+  t_fail "| head: [$(echo "$out" | tr '\n' ' ')] (137: it did not end)"
 out=$(cocin run --rm --sig-proxy=maybe busybox true 2>&1); rc=$?
 [ "$rc" = 125 ] && [ "$out" = 'cocin: run: --sig-proxy takes true or false (--sig-proxy=false), not "maybe"' ] ||
   t_fail "bad value: rc $rc [$out]"

@@ -215,6 +215,16 @@ for sig in INT TERM HUP; do
   wait_child $cli; rc=$?
   [ "$rc" = 7 ] && grep -q "got-$sig" "$T/sg" || t_fail "$sig: rc $rc [$(cat "$T/sg")]"
 done
+# to its process group, as a terminal's Ctrl-C: what it runs in the
+# foreground goes too, not left to the container's init
+"$COCIN" --root "$ROOT" exec "$C" sh -c 'echo ready; sleep 7771; echo after' >"$T/sg" 2>&1 &
+cli=$!
+t_track $cli
+wait_for grep -q ready "$T/sg" && wait_for pgrep -f '^sleep 7771$' || t_fail "group: not ready [$(cat "$T/sg")]"
+kill -INT $cli
+wait_child $cli; rc=$?
+[ "$rc" = 130 ] || t_fail "group: rc $rc [$(cat "$T/sg")]"
+wait_for no_proc '^sleep 7771$' || t_fail "its sleep runs on"
 t_end
 
 t_begin "exec -t without a terminal refused"
