@@ -92,6 +92,14 @@ out=$(cocin run --rm -v "${P}ev:/srv/app" "${P}img" cat /srv/app/app.conf 2>&1)
 out=$(cocin run --rm -v "${P}ev:/srv/app:nocopy" "${P}img" sh -c 'rm /srv/app/app.conf; ls -A /srv/app' 2>&1)
 out=$(cocin run --rm -v "${P}ev:/srv/app:nocopy" "${P}img" ls -A /srv/app 2>&1)
 [ -z "$out" ] || t_fail "nocopy filled it: [$out]"
+# a run refused for its name (docker's first check) fills none; nor does create
+cocin run -d --name "${P}evn" busybox sleep 1000 >/dev/null 2>&1 || t_fail "run"
+for verb in run create; do
+  out=$(cocin $verb --name "${P}evn" -v "${P}ev:/srv/app" "${P}img" true 2>&1) && t_fail "$verb: not refused"
+  echo "$out" | grep -q 'is already in use' || t_fail "$verb: [$out]"
+  [ -z "$(ls -A "$V/${P}ev/_data")" ] || t_fail "$verb, refused, filled it: $(ls -A "$V/${P}ev/_data")"
+done
+cocin rm -f "${P}evn" >/dev/null 2>&1
 cocin volume rm "${P}ev" >/dev/null 2>&1
 t_end
 
