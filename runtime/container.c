@@ -126,6 +126,8 @@ static int open_in_root(int rootfd, const char *path, bool as_file, cocin_error_
     if (fd < 0 && errno == ENOENT) {
       if (last && as_file) {
         int f = openat(cur, comp, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (f < 0 && errno != EEXIST) /* (its reason: EROFS, not the ENOENT after) */
+          return cocin_fail_errno(err, "create %s in the container", path);
         if (f >= 0)
           close(f);
       } else if (mkdirat(cur, comp, 0755) < 0 && errno != EEXIST) {

@@ -293,6 +293,14 @@ cocin volume rm "${P}pre" "${P}new2" >/dev/null 2>&1
 [ -z "$(left_aside)" ] || t_fail "left aside: $(left_aside)"
 t_end
 
+t_begin "a file mounted where a read-only volume has no such file: the reason, not ENOENT"
+mkdir -p "$T/rov"
+out=$(cocin run --rm -v "$T/rov:/c:ro" -v /etc/hostname:/c/f busybox true 2>&1); rc=$?
+[ "$rc" = 125 ] && grep -q 'create /c/f in the container: Read-only file system' <<<"$out" ||
+  t_fail "rc $rc [$out]"
+[ -z "$(ls -A "$T/rov")" ] || t_fail "made in the volume: $(ls -A "$T/rov")"
+t_end
+
 bad "volume: no command" 'give a command' cocin volume
 bad "volume: an unknown command" 'unknown command "frob"' cocin volume frob
 bad "volume create: an invalid name" 'invalid volume name "a/b"' cocin volume create a/b
