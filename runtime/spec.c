@@ -1427,6 +1427,20 @@ struct run_parse {
   size_t env_file_n; /* the first entries of s->env, from --env-file */
 };
 
+
+/* --cgroup-parent: a path of cgroup names ("/" between them, one before
+ * them allowed), none of them "." or ".." */
+static bool cgroup_parent_ok(const char *v)
+{
+  for (const char *c = v; *c;) {
+    size_t n = strcspn(c, "/");
+    if ((n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+      return false;
+    c += n + (c[n] == '/');
+  }
+  return *v != '\0';
+}
+
 static int run_opt(const struct cocin_opt *o, const char *v, void *data, cocin_error_t *err)
 {
   struct run_parse *p = data;
@@ -1477,8 +1491,10 @@ static int run_opt(const struct cocin_opt *o, const char *v, void *data, cocin_e
     s->user = xstrdup(v);
     return 0;
   case R_CGROUP_PARENT:
-    if (v[0] == '\0' || strstr(v, ".."))
-      return cocin_fail(err, EINVAL, "run: invalid --cgroup-parent \"%s\"", v);
+    if (!cgroup_parent_ok(v))
+      return cocin_fail(err, EINVAL,
+                        "run: invalid --cgroup-parent \"%s\": a cgroup path, no \".\" or \"..\" in it",
+                        v);
     free(s->cgroup_parent);
     s->cgroup_parent = xstrdup(v);
     return 0;

@@ -55,6 +55,9 @@ t_err "bad: --cpuset-cpus 99" "cpuset-cpus 99.*not available.*online" cocin run 
 t_err "bad: --pids-limit 0" "pids-limit 0" cocin run --rm --name $P-bad --pids-limit 0 busybox true
 t_err "bad: --memory-swap below -m" "memory-swap" cocin run --rm --name $P-bad -m 20m --memory-swap 10m busybox true
 t_err "bad: --memory-swap without -m" "memory-swap" cocin run --rm --name $P-bad --memory-swap 30m busybox true
+for par in ./x a/../b a/. ..; do
+  t_err "bad: --cgroup-parent $par" "invalid --cgroup-parent \"$par\": a cgroup path" cocin run --rm --name $P-bad --cgroup-parent "$par" busybox true
+done
 t_begin "bad: nothing left behind"
 [ -z "$(leftovers)" ] || t_fail "cgroups left: $(leftovers)"
 cocin inspect $P-bad >/dev/null 2>&1 && t_fail "container $P-bad exists"
