@@ -177,6 +177,23 @@ static int join_network_of(const char *root, struct cocin_spec *spec, cocin_erro
   return fd;
 }
 
+/* No device policy on this host (*nodev), decided from the limits and a
+ * look at its hierarchies; without one, --device's permissions cannot be
+ * kept: only a device given with all of them may come (read, write and
+ * mknod).  create asks too: a container it made would never start. */
+static int devices_decide(const struct cocin_spec *spec, const char *verb, bool *nodev,
+                          cocin_error_t *err)
+{
+  *nodev = !spec->security.privileged && !cocin_cgroup_devices_expected(&spec->limits);
+  for (size_t i = 0; *nodev && i < spec->n_devices; i++)
+    if (strlen(spec->devices[i].rule.access) < 3)
+      return cocin_fail(err, EINVAL,
+                        "%s: --device %s:%s: this host has no devices cgroup to keep the "
+                        "permissions (give rwm, or none)",
+                        verb, spec->devices[i].host, spec->devices[i].rule.access);
+  return 0;
+}
+
 /* the overlay's options name three paths, and the kernel reads one page
  * of them: a longer set would be cut, and the mount fail as if a
  * directory were missing */
@@ -224,18 +241,9 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
    * makes the cgroup later.
    * Before anything of the container's is made: a --device it refuses
    * leaves nothing. */
-  bool nodev =
-      !spec->security.privileged && !cocin_cgroup_devices_expected(&spec->limits);
-  /* --device's permissions are the policy's to keep: without one, only a
-   * device given with all of them may come (read, write and mknod) */
-  for (size_t i = 0; nodev && i < spec->n_devices; i++)
-    if (strlen(spec->devices[i].rule.access) < 3) {
-      cocin_fail(err, EINVAL,
-                 "%s: --device %s:%s: this host has no devices cgroup to keep the permissions "
-                 "(give rwm, or none)",
-                 verb, spec->devices[i].host, spec->devices[i].rule.access);
-      return -1;
-    }
+  bool nodev = false;
+  if (devices_decide(spec, verb, &nodev, err) < 0)
+    return -1;
   cleanup_free char *image_rootfs = NULL;
   /* held until we return, when the container is recorded (rmi) */
   cleanup_close int image_hold = -1;
@@ -595,6 +603,9 @@ int cocin_create(const char *root, struct cocin_spec *spec, char id[65], cocin_e
     return cocin_fail(err, EINVAL, "create: no command given");
   if (check_overlay_path(root, err) < 0 || cocin_limits_check(&spec->limits, err) < 0)
     return cocin_error_wrap(err, "create");
+  bool nodev;
+  if (devices_decide(spec, "create", &nodev, err) < 0)
+    return -1;
   cleanup_free char *image_rootfs = NULL;
   /* held until the record is written (rmi) */
   cleanup_close int image_hold = -1;

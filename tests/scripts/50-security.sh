@@ -238,6 +238,11 @@ t_ok "devices (no policy): --privileged may mknod" \
 t_err "devices (no policy): --device with fewer permissions than rwm refused" \
   "run: --device /dev/null:r: this host has no devices cgroup to keep the permissions" \
   v2run --device /dev/null:/dev/n2:r busybox true
+t_err "devices (no policy): create refuses it too (its start never could)" \
+  "create: --device /dev/null:r: this host has no devices cgroup to keep the permissions" \
+  env COCIN_CGROUP_ROOT="$FAKE" COCIN_CGROUP_MODE=v2 "$COCIN" --root "$ROOT" create --name "sec-cdv-$$" \
+  --device /dev/null:/dev/n2:r busybox true
+[ -e "$ROOT/containers/sec-cdv-$$" ] && echo "FAIL: devices (no policy): create left sec-cdv-$$"
 t_ok "devices (no policy): --device with rwm: there" v2run --device /dev/null:/dev/n2 busybox sh -c "echo x >/dev/n2"
 
 # ---- v2's devices policy: a BPF program, live on the host's cgroup2 mount ---
