@@ -73,7 +73,16 @@ static int exec_start(struct fs_handle *h, char **words, cocin_error_t *err)
       o.lifeline = life_r;
       cleanup_sigmask struct fs_sigmask m;
       fs_sigmask_open(&m);
-      r = cocin_exec_start(fs_ctx()->root, h->name, &o, stdio, &pid, err);
+      /* in a slot, as a ctl's exec waits: the start lasts until its
+       * execve, which a container frozen meanwhile holds up */
+      int slot = fs_block_enter();
+      if (slot < 0) {
+        r = cocin_fail(err, EAGAIN, "%d commands and reads wait in cocinfs already: try again",
+                       FS_MAX_BLOCKING);
+      } else {
+        r = cocin_exec_start(fs_ctx()->root, h->name, &o, stdio, &pid, err);
+        fs_block_leave(slot);
+      }
       if (r < 0) {
         close(p[0]);
         close(life[1]);
