@@ -459,6 +459,8 @@ int launch(const char *root, struct cocin_spec *spec, const struct cocin_run_io 
     setsid();
     if (!(io && io->caller_exits)) { /* a long-lived caller never reaps it */
       pid_t mon = fork();
+      if (mon < 0) /* (its reason, EAGAIN at a pids limit, not "died") */
+        dprintf(status_w, "ERR %d 125\nfork the monitor: %s", errno, strerror(errno));
       if (mon != 0)
         _exit(mon < 0 ? 1 : 0);
     }
