@@ -212,6 +212,8 @@ bool fs_interrupted(void);
  * back, or -EAGAIN. */
 int fs_block_enter(void);
 void fs_block_leave(int slot);
+/* EAGAIN, said: a command that would block found no slot */
+int fs_block_refused(cocin_error_t *err);
 
 /* Turn a cocin error into -errno for FUSE (EIO when unknown). */
 int fs_errno(const cocin_error_t *err);

@@ -62,8 +62,7 @@ static int ctl_line(const char *line, size_t len, void *data, cocin_error_t *err
   cmd.id = c->h->id;
   int slot = 0;
   if (r == 0 && cmd.verb && fs_cmd_blocks(&cmd) && (slot = fs_block_enter()) < 0)
-    r = cocin_fail(err, EAGAIN, "%d commands and reads wait in cocinfs already: try again",
-                   FS_MAX_BLOCKING);
+    r = fs_block_refused(err);
   if (r == 0 && cmd.verb) {
     c->ran = true;
     r = fs_cmd_run(fs_ctx()->root, &cmd, &c->reply, err);

@@ -77,8 +77,7 @@ static int exec_start(struct fs_handle *h, char **words, cocin_error_t *err)
        * execve, which a container frozen meanwhile holds up */
       int slot = fs_block_enter();
       if (slot < 0) {
-        r = cocin_fail(err, EAGAIN, "%d commands and reads wait in cocinfs already: try again",
-                       FS_MAX_BLOCKING);
+        r = fs_block_refused(err);
       } else {
         r = cocin_exec_start(fs_ctx()->root, h->name, &o, stdio, &pid, err);
         fs_block_leave(slot);

@@ -79,6 +79,12 @@ int fs_block_enter(void)
   return user ? 1 : 0;
 }
 
+int fs_block_refused(cocin_error_t *err)
+{
+  return cocin_fail(err, EAGAIN, "%d commands and reads wait in cocinfs already: try again",
+                    FS_MAX_BLOCKING);
+}
+
 void fs_block_leave(int slot)
 {
   atomic_fetch_sub(&blocking, 1);

@@ -403,13 +403,6 @@ static int take_terminal(int sock, int pidfd, int dir, int *log_fd, int *listene
   }
 }
 
-/* A kept container in the foreground: its output to the caller and to
- * its log (docker logs it too) until every writer is gone (its pid
- * namespace with its init).  A caller that stops reading (EPIPE: `| head`)
- * gets no more, and the container's own pipe closes, so that it meets
- * EPIPE as it would have writing to the caller; with keep (--sig-proxy=
- * false) and the caller itself gone (ended by a signal it did not pass
- * on) it is logged on instead. */
 /* All of buf to the caller's fd, which may be non-blocking (EAGAIN:
  * wait until it takes more). */
 static int write_caller(int fd, const char *buf, size_t n)
@@ -435,13 +428,22 @@ static int write_caller(int fd, const char *buf, size_t n)
  * waited for a moment (the output's pipe may close first as it exits) */
 static bool caller_gone(int caller)
 {
+  if (caller < 0)
+    return false;
   struct pollfd p = {caller, 0, 0};
   int r;
   while ((r = poll(&p, 1, 200)) < 0 && errno == EINTR)
     ;
-  return caller >= 0 && r == 1 && (p.revents & (POLLERR | POLLHUP));
+  return r == 1 && (p.revents & (POLLERR | POLLHUP));
 }
 
+/* A kept container in the foreground: its output to the caller and to
+ * its log (docker logs it too) until every writer is gone (its pid
+ * namespace with its init).  A caller that stops reading (EPIPE: `| head`)
+ * gets no more, and the container's own pipe closes, so that it meets
+ * EPIPE as it would have writing to the caller; with keep (--sig-proxy=
+ * false) and the caller itself gone (ended by a signal it did not pass
+ * on) it is logged on instead. */
 static void tee_output(int from[3], int to[3], int log_fd, bool keep, int caller)
 {
   bool gone = false; /* (keep: the caller is) */

@@ -27,8 +27,6 @@
 #include "internal.h"
 
 
-/* Make the container's directory: the name is ours.  *reserved: an fd of
- * it, to know it later for the one we made. */
 static int name_in_use(const char *name, cocin_error_t *err)
 {
   return cocin_fail(err, EEXIST, "the container name \"%s\" is already in use (remove it: cocin rm %s)",
@@ -47,6 +45,8 @@ static int name_free(const char *root, const struct cocin_spec *spec, cocin_erro
   return lstat(cdir, &st) == 0 ? name_in_use(spec->name, err) : 0;
 }
 
+/* Make the container's directory: the name is ours.  *reserved: an fd of
+ * it, to know it later for the one we made. */
 static int reserve_name(const char *root, struct cocin_spec *spec, const char *id, int *reserved,
                         cocin_error_t *err)
 {

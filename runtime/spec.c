@@ -1427,7 +1427,6 @@ struct run_parse {
   size_t env_file_n; /* the first entries of s->env, from --env-file */
 };
 
-
 /* --cgroup-parent: a path of cgroup names ("/" between them, one before
  * them allowed), none of them "." or ".." */
 static bool cgroup_parent_ok(const char *v)

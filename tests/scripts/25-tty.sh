@@ -325,7 +325,7 @@ start x4 "sh $T/x4.sh $CABS $ROOT ${P}ex2 $T/rc.x4"
 wait_for pane_has x4 '^ready' || t_fail "not ready: $(pane x4 | tail -3)"
 pane_has x4 '^no-tty' || t_fail "the command opened the terminal: $(pane x4 | head -3)"
 send x4 C-c
-sleep 0.5 # (it is counted when its sleep ends)
+sleep 0.5 # (its trap counts it once its sleep, killed too, is reaped)
 cocin exec "${P}ex2" touch /tmp/x4-go >/dev/null 2>&1
 wait_long test -s "$T/rc.x4" || t_fail "CLI did not return: $(pane x4 | tail -3)"
 [ "$(cat "$T/rc.x4" 2>/dev/null)" = 3 ] || t_fail "exit code [$(cat "$T/rc.x4" 2>/dev/null)]"
